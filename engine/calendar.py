@@ -1,0 +1,167 @@
+"""The board's working-day calendar and the deadline syntax diagram authors write.
+
+A working day is a weekday that is neither a bank holiday of the region (England and Wales by
+default, from the ``holidays`` package, substitute days included) nor a closure day the board
+has declared. Statutory review timescales are counted in working days, so deadlines are computed
+here, in the board's local time zone, and handed to everyone else as aware UTC datetimes.
+
+Counting convention (used by every method):
+- day 0 is the start's local day, or the next working day when the start falls on a weekend,
+  bank holiday or closure (a referral received on Saturday counts as received on Monday);
+- working day ``n`` is the n-th working day after day 0; the deadline keeps the start's local
+  wall-clock time (10:00 stays 10:00 across a change to or from British Summer Time).
+
+Deadline syntax (``parse_deadline``), as written in ``camunda:dueDate``/``followUpDate`` or timers:
+- ISO 8601 duration, calendar units in local time: ``P14D``, ``P2W``, ``P1M``, ``PT48H``;
+- working days: ``P15WD``, ``15WD``, ``15 working days`` (``1 working day``);
+- ISO date-time: ``2027-01-05T09:00:00+00:00`` (``Z`` allowed); without offset = board local time;
+- ISO date: ``2027-01-05`` means 17:00 board local time on that day (close of business).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import holidays
+
+CLOSE_OF_BUSINESS = time(17, 0)
+MAX_WORKING_DAYS = 10_000          # about 40 years: a bigger count is a mistake, not a deadline
+MAX_SPAN_DAYS = 366 * 100
+
+_DURATION = re.compile(
+    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?")
+_WORKING_DAYS = re.compile(r"P?(\d+)\s*WD|(\d+)\s+WORKING\s+DAYS?")
+SYNTAX_HELP = ("expected an ISO 8601 duration (P14D, PT48H, P1M), working days (P15WD, 15WD, "
+               "'15 working days'), an ISO date-time (2027-01-05T09:00:00+00:00) or an ISO date "
+               "(2027-01-05)")
+
+
+class WorkingCalendar:
+    """Working days of one board: weekdays minus the region's bank holidays and board closures."""
+
+    def __init__(self, region: str = "ENG", closures: Iterable[date] = (),
+                 tz: str = "Europe/London"):
+        self.region = region
+        self.closures = frozenset(closures)
+        self.tz = ZoneInfo(tz)
+        self._bank_holidays: dict[int, frozenset[date]] = {}
+
+    def bank_holidays(self, year: int) -> frozenset[date]:
+        """The region's bank holidays (substitute days included) in ``year``, cached."""
+        found = self._bank_holidays.get(year)
+        if found is None:
+            found = frozenset(holidays.country_holidays("GB", subdiv=self.region, years=year))
+            self._bank_holidays[year] = found
+        return found
+
+    def is_working_day(self, day: date) -> bool:
+        """True unless ``day`` is a weekend, a bank holiday or a closure (datetimes: local day)."""
+        day = self._local_day(day)
+        return (day.weekday() < 5 and day not in self.closures
+                and day not in self.bank_holidays(day.year))
+
+    def add_working_days(self, start: datetime, n: int) -> datetime:
+        """The same local wall-clock time on working day ``n`` after ``start`` (aware UTC).
+
+        A start on a non-working day counts from the next working day (the previous one when
+        ``n`` is negative); ``n == 0`` is that day. See the module docstring.
+        """
+        if abs(n) > MAX_WORKING_DAYS:
+            raise ValueError(f"{n} working days is more than the limit of {MAX_WORKING_DAYS}")
+        local = self._local(start)
+        step = timedelta(days=-1 if n < 0 else 1)
+        day = self._first_working_day(local.date(), step)
+        for _ in range(abs(n)):
+            day += step
+            while not self.is_working_day(day):
+                day += step
+        return self._at(day, local.time())
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days ``end``'s day is after ``start``'s (negative if before).
+
+        Consistent with ``add_working_days``: ``working_days_between(s, add_working_days(s, n))
+        == n`` for ``n >= 0``. Datetimes are taken by their local day; times of day are ignored.
+        """
+        first, last = self._local_day(start), self._local_day(end)
+        if last < first:
+            return -self.working_days_between(last, first)
+        if (last - first).days > MAX_SPAN_DAYS:
+            raise ValueError(f"{first} to {last} spans more than {MAX_SPAN_DAYS} days")
+        day = self._first_working_day(first, timedelta(days=1))
+        count = 0
+        while day < last:
+            day += timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def parse_deadline(self, text: str, start: datetime) -> datetime:
+        """The aware UTC deadline that ``text`` (module docstring syntax) names, from ``start``.
+
+        Raises:
+            ValueError: ``text`` is not in the deadline syntax, or ``start`` is naive.
+        """
+        local = self._local(start)
+        written = (text or "").strip()
+        upper = " ".join(written.upper().split())
+        if match := _WORKING_DAYS.fullmatch(upper):
+            return self.add_working_days(start, int(match.group(1) or match.group(2)))
+        if (match := _DURATION.fullmatch(upper)) and upper not in ("P", "PT") \
+                and not upper.endswith("T"):
+            return self._add_duration(local, match)
+        try:
+            return self._at(date.fromisoformat(written), CLOSE_OF_BUSINESS)
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(written)
+        except ValueError:
+            raise ValueError(f"cannot read deadline {text!r}: {SYNTAX_HELP}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(timezone.utc)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _add_duration(self, local: datetime, match: re.Match) -> datetime:
+        """Calendar parts move the local date (keeping wall time); time parts add elapsed time."""
+        part = {k: float(v) if k == "seconds" else int(v)
+                for k, v in match.groupdict().items() if v}
+        months = part.get("years", 0) * 12 + part.get("months", 0)
+        day = _add_months(local.date(), months)
+        day += timedelta(days=part.get("weeks", 0) * 7 + part.get("days", 0))
+        moved = self._at(day, local.time())
+        return moved + timedelta(hours=part.get("hours", 0), minutes=part.get("minutes", 0),
+                                 seconds=part.get("seconds", 0))
+
+    def _first_working_day(self, day: date, step: timedelta) -> date:
+        while not self.is_working_day(day):
+            day += step
+        return day
+
+    def _local(self, moment: datetime) -> datetime:
+        if not isinstance(moment, datetime) or moment.tzinfo is None:
+            raise ValueError(f"start {moment!r} must be an aware datetime (with a UTC offset)")
+        return moment.astimezone(self.tz)
+
+    def _local_day(self, value: date) -> date:
+        if isinstance(value, datetime):
+            return value.astimezone(self.tz).date() if value.tzinfo else value.date()
+        return value
+
+    def _at(self, day: date, wall: time) -> datetime:
+        """``wall`` on local ``day`` as aware UTC (the offset is that day's, so DST is right)."""
+        return datetime.combine(day, wall, tzinfo=self.tz).astimezone(timezone.utc)
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb)."""
+    if not months:
+        return day
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))

@@ -1,0 +1,157 @@
+"""Validate submitted task data against a user task's form (Camunda ``formData`` fields).
+
+One function for both doors: the web form posts strings, the API and CLI post JSON values.
+Unknown fields are refused: a form is the whole of what a person may write into a case.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from .errors import FormInvalid
+
+FIELD_TYPES = ("string", "text", "long", "number", "boolean", "date", "enum")
+MAX_TEXT = 20_000
+
+
+def validate_form(fields: list[dict], raw: dict, *, partial: bool = False) -> dict:
+    """Coerce and check ``raw`` against ``fields``; returns clean values or raises FormInvalid.
+
+    Args:
+        fields: the task's form fields (id, label, type, required, validation, options).
+        raw: submitted values; strings (web) or JSON values (API).
+        partial: a draft: required fields may be missing, values present are still checked.
+    """
+    if not isinstance(raw, dict):
+        raise FormInvalid({"_form": "submitted data must be an object of field values"})
+    known = {f["id"]: f for f in fields}
+    errors = {k: "is not a field of this form" for k in raw if k not in known}
+    clean = {}
+    for field_id, field in known.items():
+        if _readonly(field):
+            continue
+        try:
+            value = _coerce(field, raw.get(field_id))
+        except ValueError as exc:
+            errors[field_id] = str(exc)
+            continue
+        if value is None:
+            if field.get("required") and not partial:
+                errors[field_id] = f"Enter {_label(field).lower()}"
+            continue
+        problem = _check_constraints(field, value)
+        if problem:
+            errors[field_id] = problem
+        else:
+            clean[field_id] = value
+    if errors:
+        raise FormInvalid(errors)
+    return clean
+
+
+def _label(field: dict) -> str:
+    return field.get("label") or field["id"]
+
+
+def _readonly(field: dict) -> bool:
+    return str(field.get("validation", {}).get("readonly", "false")).lower() in ("", "true")
+
+
+def _coerce(field: dict, value):
+    """The value as the field's type, None when empty; ValueError names the problem."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    kind = field.get("type", "string")
+    label = _label(field)
+    if kind in ("string", "text"):
+        if not isinstance(value, str):
+            raise ValueError(f"{label} must be text")
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"{label} must be {MAX_TEXT} characters or fewer")
+        return value.strip() if kind == "string" else value
+    if kind == "long":
+        return _coerce_int(value, label)
+    if kind == "number":
+        return _coerce_number(value, label)
+    if kind == "boolean":
+        return _coerce_bool(value, label)
+    if kind == "date":
+        return _coerce_date(value, label)
+    if kind == "enum":
+        options = [o["id"] for o in field.get("options", [])]
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"Select one of the options for {label.lower()}")
+        return value
+    raise ValueError(f"{label} has an unknown type {kind!r}")
+
+
+def _coerce_int(value, label: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{label} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}\s*", value):
+        return int(value)
+    raise ValueError(f"{label} must be a whole number")
+
+
+def _coerce_number(value, label: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{label} must be a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str) and len(value) < 40:
+        try:
+            number = float(Decimal(value.strip()))
+        except InvalidOperation:
+            raise ValueError(f"{label} must be a number") from None
+    else:
+        raise ValueError(f"{label} must be a number")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{label} must be a number")
+    return number
+
+
+def _coerce_bool(value, label: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"Select yes or no for {label.lower()}")
+
+
+def _coerce_date(value, label: str) -> str:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"{label} must be a real date, like 2027-03-31")
+
+
+def _check_constraints(field: dict, value) -> str | None:
+    """The first broken ``camunda:validation`` constraint, as a message, or None."""
+    label = _label(field)
+    rules = field.get("validation", {})
+    if "minlength" in rules and len(str(value)) < int(rules["minlength"]):
+        return f"{label} must be {rules['minlength']} characters or more"
+    if "maxlength" in rules and len(str(value)) > int(rules["maxlength"]):
+        return f"{label} must be {rules['maxlength']} characters or fewer"
+    if "min" in rules and _comparable(value) < _comparable(rules["min"], field):
+        return f"{label} must be {rules['min']} or more"
+    if "max" in rules and _comparable(value) > _comparable(rules["max"], field):
+        return f"{label} must be {rules['max']} or less"
+    if "pattern" in rules and not re.fullmatch(rules["pattern"], str(value)):
+        return f"{label} is not in the expected format"
+    return None
+
+
+def _comparable(value, field: dict | None = None):
+    if field is not None and field.get("type") == "date":
+        return str(value)
+    if isinstance(value, str) and field is not None:
+        return float(value)
+    return value

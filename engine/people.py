@@ -1,0 +1,87 @@
+"""Users, groups, memberships and lane mappings: the only way anything writes them."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from models import Group, LaneMapping, Membership, User, UserRole
+from models.status import GroupKind, Role
+
+from .errors import InputError, NotFound
+from .store import audit
+
+MIN_PASSWORD = 10
+
+
+def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKind.BOARD,
+              actor: str | None = None) -> Group:
+    """Create a group (idempotent on slug: updates title/kind)."""
+    slug = slug.strip().lower()
+    if not slug or not all(c.isalnum() or c in "-_" for c in slug):
+        raise InputError(f"group name {slug!r} must be letters, digits, '-' or '_'")
+    if kind not in {k.value for k in GroupKind}:
+        raise InputError(f"group kind must be one of {[k.value for k in GroupKind]}")
+    group = session.scalars(select(Group).where(Group.slug == slug)).first()
+    if group is None:
+        group = Group(slug=slug)
+        session.add(group)
+    group.title, group.kind = title or group.title or slug, kind
+    session.flush()
+    audit(session, actor, "group_saved", slug=slug, title=group.title, kind=kind)
+    return group
+
+
+def add_user(session: Session, name: str, password: str | None, *, groups: Iterable[str] = (),
+             roles: Iterable[str] = (), display_name: str = "", email: str | None = None,
+             lead_of: Iterable[str] = (), actor: str | None = None) -> User:
+    """Create or update a user with exactly these groups and roles."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise InputError("user name must be 1-80 characters")
+    roles = set(roles)
+    unknown = roles - {r.value for r in Role}
+    if unknown:
+        raise InputError(f"unknown role(s) {sorted(unknown)}; use {[r.value for r in Role]}")
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        user = User(name=name)
+        session.add(user)
+    if password is not None:
+        set_password(user, password)
+    user.display_name = display_name or user.display_name or name
+    user.email = email or user.email
+    leads = set(lead_of)
+    wanted = [group_by_slug(session, g) for g in sorted(set(groups) | leads)]
+    with session.no_autoflush:
+        user.roles = [UserRole(role=r) for r in sorted(roles)]
+        user.memberships = [Membership(group=g, is_lead=g.slug in leads) for g in wanted]
+    session.flush()
+    audit(session, actor, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups))
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and set a password (scrypt), refusing short ones."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password must be at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password)
+
+
+def group_by_slug(session: Session, slug: str) -> Group:
+    """The group with this slug, or NotFound."""
+    group = session.scalars(select(Group).where(Group.slug == slug)).first()
+    if group is None:
+        raise NotFound("group", slug)
+    return group
+
+
+def map_lane(session: Session, lane: str, group_slug: str, actor: str | None = None) -> None:
+    """Send a lane's unassigned user tasks to a group."""
+    group_by_slug(session, group_slug)
+    row = session.get(LaneMapping, lane) or LaneMapping(lane=lane)
+    row.group_slug = group_slug
+    session.add(row)
+    audit(session, actor, "lane_mapped", lane=lane, group=group_slug)

@@ -1,0 +1,84 @@
+"""Frozen records the engine returns to callers: no SpiffWorkflow object ever leaks out."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class Record:
+    """Base with a JSON-friendly ``to_dict``."""
+
+    def to_dict(self) -> dict:
+        return {k: _iso(v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class TaskRecord(Record):
+    """A human task as a caller sees it."""
+
+    id: str
+    instance_id: int
+    process_id: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    assignee: str | None
+    status: str
+    due_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    priority: int | None = None
+    documentation: str = ""
+    form: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimerRecord(Record):
+    """A waiting timer of an instance."""
+
+    instance_id: int
+    task_id: str
+    bpmn_id: str
+    name: str
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class InstanceRecord(Record):
+    """An instance with its current tasks and waiting timers."""
+
+    id: int
+    process_id: str
+    definition_version: int
+    reference: str | None
+    status: str
+    data: dict
+    started_by: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    error: dict | None
+    tasks: list[TaskRecord] = field(default_factory=list)
+    timers: list[TimerRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["tasks"] = [t.to_dict() for t in self.tasks]
+        out["timers"] = [t.to_dict() for t in self.timers]
+        return out
+
+
+@dataclass(frozen=True)
+class DeployResult(Record):
+    """What deploying did to one process: a new version, or nothing because it was unchanged."""
+
+    process_id: str
+    version: int
+    definition_id: int
+    created: bool

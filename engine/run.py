@@ -1,0 +1,272 @@
+"""ProcessRun: one BpmnWorkflow being advanced, inspected and acted on (no database, no Flask)."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .errors import EngineError, InvalidState, NotFound, ScriptError
+
+MAX_ROUNDS = 200
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """What the store needs to project one READY user task into a HumanTask row."""
+
+    id: str
+    bpmn_id: str
+    title: str
+    documentation: str
+    lane: str | None
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    assignee: str | None
+    due_at: datetime | None
+    follow_up_at: datetime | None
+    priority: int | None
+    form: dict
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer event waiting to fire."""
+
+    task_id: str
+    bpmn_id: str
+    name: str
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class MessageWait:
+    """A message catch event waiting, with the correlation values it will require."""
+
+    name: str
+    correlation: dict
+
+
+@contextlib.contextmanager
+def spiff_errors():
+    """Turn SpiffWorkflow exceptions raised in the block into ScriptError / EngineError."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except SpiffWorkflowException as exc:
+        raise translate(exc) from exc
+
+
+def translate(exc: SpiffWorkflowException) -> EngineError:
+    """The EngineError that says what a SpiffWorkflow exception means, with element and line."""
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    line = getattr(exc, "line_number", None) or None
+    message = str(getattr(exc, "error_type", "") or "") or "Error"
+    detail = exc.args[0] if exc.args else str(exc)
+    return ScriptError(f"{message}: {detail}" if message != "Error" else str(detail),
+                       element_id=element, line=line if isinstance(line, int) else None)
+
+
+class ProcessRun:
+    """Wraps one BpmnWorkflow: advance it, read its ready tasks, timers and messages, act on it.
+
+    Every method that changes the workflow runs inside the engine clock given to the constructor,
+    so due times are fixed and timers fire as if the clock read ``now``.
+    """
+
+    def __init__(self, workflow: BpmnWorkflow, script_engine, calendar, now: datetime | None = None):
+        self.workflow = workflow
+        self.workflow.script_engine = script_engine   # never trust a deserialized engine
+        self.calendar = calendar
+        self.now = now or clock.now()
+
+    @classmethod
+    def start(cls, spec, subprocess_specs, script_engine, calendar, data=None, now=None):
+        """A new workflow for ``spec``, with ``data`` placed on its start, not yet advanced."""
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        run = cls(workflow, script_engine, calendar, now)
+        if data:
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        return run
+
+    # -- acting --------------------------------------------------------------------------------
+    def advance(self) -> None:
+        """Fire due timers and run engine tasks until only people, timers or messages remain."""
+        with clock.frozen(self.now), spiff_errors():
+            for _ in range(MAX_ROUNDS):
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                if not self._engine_work_left():
+                    break
+        self._raise_task_errors()
+
+    def complete(self, task_id: str, data: dict) -> None:
+        """Complete a READY user task with (already validated) data, then advance."""
+        task = self.task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise InvalidState(f"task {task_id} is not waiting for a person")
+        with clock.frozen(self.now), spiff_errors():
+            task.data.update(data)
+            task.run()
+        self.advance()
+
+    def deliver(self, name: str, payload: dict, correlation: dict | None = None) -> bool:
+        """Give a message to this workflow; False when no waiting catch takes it."""
+        for task in self._message_catches(name):
+            definition = task.task_spec.event_definition
+            with clock.frozen(self.now), spiff_errors():
+                keys = definition.calculate_correlations(
+                    self.workflow.script_engine, definition.correlation_properties, payload)
+                for props in keys.values():
+                    props.update({k: v for k, v in (correlation or {}).items() if k in props})
+                event = BpmnEvent(definition, payload=payload, correlations=keys)
+                if not definition.catches(task, event):
+                    continue
+                self.workflow.send_event(event)
+            self.advance()
+            return True
+        return False
+
+    def outbox(self) -> list[tuple[str, dict, dict]]:
+        """Messages thrown that no catch inside this workflow took: (name, payload, correlation)."""
+        events = self.workflow.get_events()
+        return [(e.event_definition.name, dict(e.payload or {}), _flatten(e.correlations))
+                for e in events if isinstance(e.event_definition, MessageEventDefinition)]
+
+    def cancel(self) -> None:
+        """Cancel every unfinished task."""
+        with spiff_errors():
+            self.workflow.cancel()
+
+    def reset(self, task_id: str) -> None:
+        """Put an errored task back to ready to run again (after a fix), then advance."""
+        with clock.frozen(self.now), spiff_errors():
+            self.workflow.reset_from_task_id(self.task(task_id).id)
+        self.advance()
+
+    # -- reading -------------------------------------------------------------------------------
+    def task(self, task_id: str):
+        """The Spiff task with this id (also inside call activities), or NotFound."""
+        try:
+            found = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, KeyError):
+            found = None
+        if found is None:
+            raise NotFound("task", task_id)
+        return found
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        """Every READY user/manual task, with assignment evaluated and due dates fixed."""
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        with clock.frozen(self.now):
+            return [self._ready(t) for t in tasks]
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        """Every waiting timer with its due time (aware UTC)."""
+        timers = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
+            definition = getattr(task.task_spec, "event_definition", None)
+            due = _due_value(task.internal_data.get("event_value"))
+            if isinstance(definition, TimerEventDefinition) and due is not None:
+                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id,
+                                           definition.name or "", type(definition).__name__, due))
+        return timers
+
+    def message_waits(self) -> list[MessageWait]:
+        """Every message catch waiting, with the correlation it requires ({} = any)."""
+        waits = []
+        for task in self._waiting_catches():
+            definition = task.task_spec.event_definition
+            keys = {k for p in definition.correlation_properties for k in p.correlation_keys}
+            required = {k: v for k, v in self.workflow.correlations.items() if k in keys}
+            waits.append(MessageWait(definition.name, _flatten(required)))
+        return waits
+
+    @property
+    def status(self) -> str:
+        """'completed', 'error' or 'active'."""
+        if self.workflow.is_completed():
+            return "completed"
+        if self.workflow.get_tasks(state=TaskState.ERROR):
+            return "error"
+        return "active"
+
+    @property
+    def data(self) -> dict:
+        """The case data as it stands: the workflow's data at the end, else the latest task's."""
+        if self.workflow.is_completed():
+            return dict(self.workflow.data)
+        ready = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        source = ready[0] if ready else self.workflow.last_task
+        merged = dict(self.workflow.last_task.data) if self.workflow.last_task else {}
+        if source is not None:
+            merged.update(source.data)
+        return merged
+
+    def element_states(self) -> dict[str, list[str]]:
+        """bpmn ids by state, for marking a diagram: completed, active, waiting, error, cancelled."""
+        states = {"completed": set(), "active": set(), "waiting": set(), "error": set(),
+                  "cancelled": set()}
+        names = {TaskState.COMPLETED: "completed", TaskState.READY: "active",
+                 TaskState.STARTED: "active", TaskState.WAITING: "waiting",
+                 TaskState.ERROR: "error", TaskState.CANCELLED: "cancelled"}
+        for task in self.workflow.get_tasks():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if bpmn_id and task.state in names:
+                states[names[task.state]].add(bpmn_id)
+        return {k: sorted(v) for k, v in states.items()}
+
+    # -- internals -----------------------------------------------------------------------------
+    def _engine_work_left(self) -> bool:
+        return any(not t.task_spec.manual for t in self.workflow.get_tasks(state=TaskState.READY))
+
+    def _raise_task_errors(self) -> None:
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            raise ScriptError("a step failed and is waiting for a retry",
+                              element_id=task.task_spec.bpmn_id)
+
+    def _waiting_catches(self):
+        for task in self.workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
+            if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition):
+                yield task
+
+    def _message_catches(self, name: str):
+        return [t for t in self._waiting_catches() if t.task_spec.event_definition.name == name]
+
+    def _ready(self, task) -> ReadyTask:
+        from .assignment import resolve
+        return resolve(task, self.workflow.script_engine, self.calendar, self.now)
+
+
+def _due_value(value) -> datetime | None:
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return clock.as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _flatten(correlations: dict) -> dict:
+    flat = {}
+    for props in (correlations or {}).values():
+        flat.update(props)
+    return dict(sorted(flat.items()))
+
+
+__all__ = ["ProcessRun", "ReadyTask", "WaitingTimer", "MessageWait", "WorkflowException"]

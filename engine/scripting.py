@@ -1,0 +1,340 @@
+"""The one sandbox for every script, condition, timer, DMN cell, MI expression and message payload.
+
+Diagram code is hostile input. ``make_script_engine`` builds SpiffWorkflow's script engine around
+``RestrictedEnvironment``, which compiles with RestrictedPython under ``sandbox.SandboxPolicy``
+and runs within ``ScriptLimits``. The engine is not serialized with a workflow: call
+``attach(workflow, engine)`` after every deserialize, or the library's unrestricted default runs.
+
+Names available to authors, besides plain Python expressions, comprehensions, f-strings and
+``def``/``lambda``:
+- builtins: ``abs all any bool chr dict divmod enumerate filter float frozenset hash hex int
+  isinstance issubclass len list map max min oct ord pow range repr reversed round set slice
+  sorted str sum tuple zip`` and the usual ``Exception`` classes (``range``, ``pow``, ``round``
+  and ``sum`` are size-checked; ``sum`` adds numbers only);
+- dates: ``datetime date timedelta timezone``; ``now()`` is the engine clock (aware UTC) and
+  ``today()`` the board's local date; ``datetime.now()``/``date.today()`` also read the engine
+  clock, in the board's time zone when no ``tz`` is given;
+- working days (calendar of the board; results are aware ISO-8601 UTC strings, usable directly
+  as a timer ``timeDate`` or a due date): ``working_days(n, start=None)``,
+  ``working_days_between(a, b)``, ``is_working_day(day=None)``, ``deadline(text, start=None)``
+  (``text`` in the syntax of ``engine.calendar``). ``start``/``a``/``b`` accept a datetime, a
+  date or an ISO string; None means now.
+Not available: imports, names or attributes starting with ``_``, ``str.format`` (use f-strings),
+``getattr``/``type``/``vars``/``globals``/``open``/``iter``, class definitions, ``d.x += 1``.
+"""
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+
+from RestrictedPython import PrintCollector, safe_builtins
+from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
+                                     guarded_unpack_sequence)
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from . import clock
+from .calendar import WorkingCalendar
+from .errors import ScriptError
+from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
+                      compile_code)
+
+__all__ = ["RestrictedEnvironment", "SandboxedScriptEngine", "ScriptLimits", "attach",
+           "check_expression", "check_script", "make_script_engine", "render_template"]
+
+_UNSAFE_BUILTINS = {"__build_class__", "setattr", "delattr", "id", "BaseException",
+                    "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+_EXTRA_BUILTINS = {f.__name__: f for f in (
+    dict, list, set, frozenset, tuple, sorted, min, max, any, all, enumerate, zip, map, filter,
+    reversed)}
+_STATIC_GUARDS = {
+    "_getitem_": lambda obj, key: obj[key], "_write_": full_write_guard, "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence, "_print_": PrintCollector,
+    "_apply_": lambda function, *args, **kwargs: function(*args, **kwargs),
+    "__name__": "diagram_script",
+}
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow script environment running diagram code under RestrictedPython with limits.
+
+    ``evaluate``/``execute`` keep ``TaskDataEnvironment``'s contract: names resolve from the task
+    data, then external context (DMN inputs, data objects), then the helpers; errors propagate
+    as Python raised them (``SyntaxError`` with its line, run-time errors with a ``<string>``
+    frame) so SpiffWorkflow reports line numbers. Sandbox refusals and stops are ``ScriptError``
+    with ``line`` set. Unlike the default, a failing script leaves the task data untouched.
+    """
+
+    def __init__(self, calendar: WorkingCalendar | None = None,
+                 services: Mapping | None = None, limits: ScriptLimits | None = None):
+        self.calendar = calendar or WorkingCalendar()
+        self.services = dict(services or {})
+        self.limits = limits or ScriptLimits()
+        super().__init__({"__builtins__": self._builtins()})
+        self._static = {**_STATIC_GUARDS, **self.globals}
+        self._clock_methods = self._clock_overrides()
+
+    def evaluate(self, expression, context, external_context=None):
+        """The value of the Python expression ``expression`` over ``context``."""
+        code = self._compile(expression, "eval")
+        budget = Budget(self.limits, self._clock_methods)
+        namespace = {**(external_context or {}), **context, **self._static, **budget.guards()}
+        return self._run(budget, eval, code, namespace)
+
+    def execute(self, script, context, external_context=None):
+        """Run ``script`` over ``context``; on success copy its plain variables back into it."""
+        external_context = external_context or {}
+        clashes = set(external_context).intersection(context)
+        if clashes:     # as TaskDataEnvironment.check_for_overwrite
+            raise ValueError(f"You have task data that overwrites a predefined function(s). "
+                             f"Please change the following variable or field name(s) to "
+                             f"something else: {clashes}")
+        code = self._compile(script, "exec")
+        budget = Budget(self.limits, self._clock_methods)
+        namespace = {**context, **external_context, **self._static, **budget.guards()}
+        self._run(budget, exec, code, namespace)
+        for key in [k for k in context if k not in namespace]:
+            del context[key]                      # the script said `del key`
+        for key, value in namespace.items():
+            if key.startswith("_") or key in external_context:
+                continue
+            if callable(value):
+                context.pop(key, None)            # as Spiff: functions never become task data
+            else:
+                context[key] = value
+        return True
+
+    def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
+        """Call the registered service ``operation_name``; its result as a JSON string."""
+        service = self.services.get(operation_name)
+        if service is None:
+            known = ", ".join(sorted(self.services)) or "none are registered"
+            raise ScriptError(f"unknown service operation '{operation_name}' (known: {known})")
+        params = {name: spec.get("value") for name, spec in (operation_params or {}).items()}
+        return json.dumps(service(**params), default=str)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _compile(self, source: str, mode: str):
+        if len(source) > self.limits.max_source:
+            raise ScriptError(f"the code is longer than {self.limits.max_source:,} characters")
+        return compile_code(source, mode)
+
+    def _run(self, budget: Budget, runner, code, namespace):
+        try:
+            result = runner(code, namespace)
+        except LimitExceeded as stop:
+            raise _stopped(stop) from None
+        if budget.stopped is not None:           # a bare `except:` swallowed the stop
+            raise _stopped(budget.stopped) from None
+        return result
+
+    def _builtins(self) -> dict:
+        limits, cal = self.limits, self.calendar
+
+        def guarded_range(*args):
+            span = range(*args)
+            try:
+                size = len(span)
+            except OverflowError:
+                size = limits.max_length + 1
+            if size > limits.max_length:
+                raise ValueError(f"range() of {size:,} numbers is over the limit "
+                                 f"of {limits.max_length:,}")
+            return span
+
+        def guarded_pow(base, exp, mod=None):
+            return Budget(limits).pow(base, exp, mod)
+
+        def guarded_round(number, ndigits=None):
+            if ndigits is not None and abs(ndigits) > 1000:
+                raise ValueError("round() to more than 1000 digits is not allowed")
+            return round(number) if ndigits is None else round(number, ndigits)
+
+        def guarded_sum(values, start=0):
+            if not isinstance(start, (int, float, complex, timedelta)):
+                raise TypeError("sum() adds numbers only; use ''.join() or a comprehension")
+            return sum(values, start)
+
+        names = {k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS}
+        names.update(_EXTRA_BUILTINS, range=guarded_range, pow=guarded_pow, round=guarded_round,
+                     sum=guarded_sum, datetime=datetime, date=date, timedelta=timedelta,
+                     timezone=timezone, now=clock.now, today=self._today,
+                     working_days=lambda n, start=None: cal.add_working_days(
+                         self._moment(start), int(n)).isoformat(),
+                     working_days_between=lambda a, b: cal.working_days_between(
+                         self._moment(a), self._moment(b)),
+                     is_working_day=lambda day=None: cal.is_working_day(
+                         day if type(day) is date else self._moment(day)),
+                     deadline=lambda text, start=None: cal.parse_deadline(
+                         text, self._moment(start)).isoformat())
+        return names
+
+    def _today(self) -> date:
+        return clock.now().astimezone(self.calendar.tz).date()
+
+    def _moment(self, value) -> datetime:
+        """An aware datetime from None (now), a datetime, a date (17:00 local) or an ISO string."""
+        if value is None:
+            return clock.now()
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=self.calendar.tz)
+        if isinstance(value, (date, str)):
+            text = value.isoformat() if isinstance(value, date) else value
+            return self.calendar.parse_deadline(text, clock.now())
+        raise TypeError(f"expected a datetime, date or ISO string, not {value.__class__.__name__}")
+
+    def _clock_overrides(self) -> dict:
+        tz = self.calendar.tz
+
+        def local_now(tz_=None):
+            moment = clock.now()
+            return moment.astimezone(tz_) if tz_ else moment.astimezone(tz).replace(tzinfo=None)
+        return {(datetime, "now"): local_now, (datetime, "today"): local_now,
+                (datetime, "utcnow"): lambda: clock.now().replace(tzinfo=None),
+                (date, "today"): self._today}
+
+
+def _script_line(tb) -> int | None:
+    lines = [frame.lineno for frame in traceback.extract_tb(tb) if frame.filename == FILENAME]
+    return lines[-1] if lines else None
+
+
+def _stopped(stop: LimitExceeded) -> ScriptError:
+    """A ``ScriptError`` for a stopped script, keeping the traceback so Spiff finds the line."""
+    error = ScriptError(str(stop), line=_script_line(stop.__traceback__))
+    return error.with_traceback(stop.__traceback__)
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """``PythonScriptEngine`` that reports sandbox lines and causes, and calls services safely."""
+
+    def evaluate(self, task, expression, external_context=None):
+        """As the base class, adding the underlying error's message as a note."""
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as error:
+            cause = error.__context__
+            if cause is not None and not isinstance(cause, SpiffWorkflowException):
+                error.add_note(f"{cause.__class__.__name__}: {cause}")
+                if isinstance(cause, ScriptError) and cause.context.get("line"):
+                    error.line_number = cause.context["line"]
+            raise
+
+    def call_service(self, task, **kwargs):
+        """Call a registered service (the base class's error path raises NameError)."""
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except SpiffWorkflowException:
+            raise
+        except Exception as err:
+            raise WorkflowTaskException(f"Service task failed: {err}", task=task,
+                                        exception=err) from err
+
+    def get_error_line_number_and_content(self, script, err):
+        """Spiff's lookup, plus the line a sandbox refusal or stop names."""
+        line = err.context.get("line") if isinstance(err, ScriptError) else None
+        if line:
+            return line, script.splitlines()[line - 1]
+        return super().get_error_line_number_and_content(script, err)
+
+
+def make_script_engine(calendar: WorkingCalendar | None = None, services: Mapping | None = None,
+                       limits: ScriptLimits | None = None) -> SandboxedScriptEngine:
+    """The script engine every workflow must run with (attach it after every deserialize)."""
+    return SandboxedScriptEngine(environment=RestrictedEnvironment(calendar, services, limits))
+
+
+def attach(workflow, engine: PythonScriptEngine):
+    """Set ``engine`` on a (freshly deserialized) workflow: Spiff does not serialize it."""
+    workflow.script_engine = engine
+    return workflow
+
+
+def render_template(text: str | None, data: Mapping, engine) -> str | None:
+    """``text`` with each ``${expression}`` replaced by its sandboxed value over ``data``.
+
+    ``"agency-${agency}"`` -> ``"agency-police"``; text without ``${`` is returned as is. A
+    list/tuple/set value becomes comma-separated, None becomes empty, a date its ISO form.
+
+    Raises:
+        ScriptError: an expression is unterminated, refused or fails; the message names it.
+    """
+    if text is None or "${" not in text:
+        return text
+    environment = getattr(engine, "environment", engine)
+    parts, position = [], 0
+    for start, end in _placeholders(text):
+        expression = text[start + 2:end].strip()
+        parts.append(text[position:start])
+        try:
+            value = environment.evaluate(expression, dict(data))
+        except Exception as exc:
+            raise ScriptError(f"cannot evaluate ${{{expression}}}: {exc}",
+                              expression=expression) from exc
+        parts.append(_as_text(value))
+        position = end + 1
+    return "".join(parts) + text[position:]
+
+
+def _placeholders(text: str):
+    """``(start, end)`` of each ``${...}``: ``start`` at ``$``, ``end`` at its closing brace."""
+    position = 0
+    while (start := text.find("${", position)) >= 0:
+        position = _closing_brace(text, start + 2)
+        yield start, position
+        position += 1
+
+
+def _closing_brace(text: str, index: int) -> int:
+    depth, quote = 0, None
+    for index in range(index, len(text)):
+        char = text[index]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return index
+            depth -= 1
+    raise ScriptError(f"unterminated ${{...}} in {text!r}", expression=text)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(_as_text(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def check_expression(text: str) -> list[tuple[int, str]]:
+    """Deploy-time check of an expression: ``(line, message)`` for each syntax error or refusal."""
+    return _problems(text, "eval")
+
+
+def check_script(text: str) -> list[tuple[int, str]]:
+    """Deploy-time check of a script: ``(line, message)`` for each syntax error or refusal."""
+    return _problems(text, "exec")
+
+
+def _problems(text: str, mode: str) -> list[tuple[int, str]]:
+    if len(text or "") > ScriptLimits.max_source:
+        return [(0, f"the code is longer than {ScriptLimits.max_source:,} characters")]
+    try:
+        compile_code(text or "", mode)
+    except SyntaxError as error:
+        return [(error.lineno or 0, f"syntax error: {error.msg}")]
+    except ScriptRefused as refused:
+        return list(refused.problems)
+    return []

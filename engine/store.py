@@ -1,0 +1,177 @@
+"""Map runs to rows: load an instance under a lock, save it and rewrite its projections.
+
+The only module that reads or writes ``state_json``. ``save`` rewrites, in the caller's
+transaction, the instance's human tasks, pending timers and message subscriptions, so the
+worklist, the scheduler and message routing are plain indexed queries.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubscription,
+                    PendingTimer, ProcessInstance, TaskCandidate)
+from models.status import InstanceStatus, TaskStatus
+
+from .errors import Conflict, NotFound
+from .run import ProcessRun
+from .serialization import VERSION, spec_from_json, state_from_json, state_to_json
+
+_SPECS: dict[tuple[str, str], tuple] = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def specs_for(definition: Definition):
+    """``(spec, subprocess_specs)`` of a definition version, parsed once per process."""
+    key = (definition.process_id, definition.content_hash)   # content-addressed: any database
+    cached = _SPECS.get(key)
+    if cached is None:
+        with _SPECS_LOCK:
+            cached = _SPECS.get(key)
+            if cached is None:
+                cached = spec_from_json(definition.spec_json)
+                _SPECS[key] = cached
+    return cached
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound("instance", instance_id)
+    return row
+
+
+def load_run(row: ProcessInstance, script_engine, calendar, now: datetime) -> ProcessRun:
+    """The instance's workflow restored around its version's specs, sandbox attached."""
+    spec, subprocess_specs = specs_for(row.definition)
+    workflow = state_from_json(row.state_json, row.serializer_version, spec, subprocess_specs)
+    return ProcessRun(workflow, script_engine, calendar, now)
+
+
+def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime) -> list[HumanTask]:
+    """Write the run's state into ``row`` and rewrite its projections; returns new task rows."""
+    ready = run.ready_tasks()            # fixes due dates into task data before serializing
+    timers = run.waiting_timers()
+    row.state_json = state_to_json(run.workflow)
+    row.serializer_version = VERSION
+    row.data = jsonable(run.data)
+    row.updated_at = now
+    if row.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
+        row.status = _status(run, row)
+    if row.status == InstanceStatus.COMPLETED and row.finished_at is None:
+        row.finished_at = now
+    row.next_timer_at = min((t.due_at for t in timers), default=None)
+    if row.id is None:
+        session.add(row)
+        session.flush()
+    created = _sync_tasks(session, row, ready, now)
+    _sync_timers(session, row, timers)
+    _sync_subscriptions(session, row, run)
+    flush(session)
+    return created
+
+
+def flush(session: Session) -> None:
+    """Flush, turning a lost optimistic-lock race into Conflict."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict("someone else changed this case at the same moment; nothing was saved, "
+                       "please reload and try again") from exc
+
+
+def audit(session: Session, actor: str | None, action: str, *, instance_id=None, task_id=None,
+          bpmn_id=None, now: datetime | None = None, **detail) -> None:
+    """Append one audit event."""
+    event = AuditEvent(actor=actor, action=action, instance_id=instance_id, task_id=task_id,
+                       bpmn_id=bpmn_id, detail=jsonable(detail))
+    if now is not None:
+        event.at = now
+    session.add(event)
+
+
+def jsonable(value):
+    """``value`` as plain JSON types (dates become ISO strings)."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _status(run: ProcessRun, row: ProcessInstance) -> str:
+    status = run.status
+    if status == "completed":
+        return InstanceStatus.COMPLETED
+    if status == "error":
+        return InstanceStatus.INCIDENT
+    return InstanceStatus.ACTIVE
+
+
+def _sync_tasks(session: Session, row: ProcessInstance, ready, now) -> list[HumanTask]:
+    """Open rows for ready tasks; rows whose task is no longer ready become cancelled."""
+    existing = {t.id: t for t in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == row.id,
+                                HumanTask.status == TaskStatus.OPEN))}
+    ready_ids = {t.id for t in ready}
+    for task_id, task_row in existing.items():
+        if task_id not in ready_ids:
+            task_row.status = TaskStatus.CANCELLED
+            task_row.completed_at = now
+            task_row.candidates = []
+    created = []
+    for task in ready:
+        if task.id in existing:
+            continue
+        groups = task.candidate_groups or _lane_groups(session, task.lane)
+        task_row = HumanTask(
+            id=task.id, instance_id=row.id, process_id=row.process_id, bpmn_id=task.bpmn_id,
+            title=task.title, documentation=task.documentation, lane=task.lane,
+            candidate_groups=groups, candidate_users=task.candidate_users,
+            assignee=task.assignee, status=TaskStatus.OPEN, priority=task.priority,
+            due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, created_at=now,
+            candidates=[TaskCandidate(group_slug=g) for g in groups])
+        session.add(task_row)
+        created.append(task_row)
+    return created
+
+
+def _lane_groups(session: Session, lane: str | None) -> list[str]:
+    """The group for a lane: the admin's mapping, else the lane name as a slug."""
+    if not lane:
+        return []
+    mapped = session.get(LaneMapping, lane)
+    if mapped is not None:
+        return [mapped.group_slug]
+    return ["-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())]
+
+
+def _sync_timers(session: Session, row: ProcessInstance, timers) -> None:
+    session.execute(delete(PendingTimer).where(PendingTimer.instance_id == row.id))
+    for timer in timers:
+        session.add(PendingTimer(instance_id=row.id, spiff_task_id=timer.task_id,
+                                 bpmn_id=timer.bpmn_id, name=timer.name, kind=timer.kind,
+                                 due_at=timer.due_at))
+
+
+def _sync_subscriptions(session: Session, row: ProcessInstance, run: ProcessRun) -> None:
+    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == row.id))
+    for wait in run.message_waits():
+        session.add(MessageSubscription(instance_id=row.id, message_name=wait.name,
+                                        correlation=canonical(wait.correlation)))
+
+
+def canonical(correlation: dict) -> str:
+    """Correlation values as canonical JSON (sorted keys), the form stored and compared."""
+    return json.dumps(jsonable(correlation or {}), sort_keys=True, separators=(",", ":"))

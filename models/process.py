@@ -1,0 +1,79 @@
+"""Deployed definition versions and process instances."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Definition(Base):
+    """One deployed version of one process: its source files and its parsed spec, serialized once."""
+
+    __tablename__ = "definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict] = mapped_column(JSON)          # filename -> XML text (own file + what it needs)
+    spec_json: Mapped[str] = mapped_column(Text)       # serialized spec + subprocess specs
+    lanes: Mapped[list] = mapped_column(JSON, default=list)
+    deployed_by: Mapped[str | None] = mapped_column(String(80))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+
+    message_starts: Mapped[list[MessageStart]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+
+class MessageStart(Base):
+    """A message that starts a new instance of a definition version."""
+
+    __tablename__ = "message_start"
+
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definition.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    message_name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class ProcessInstance(Base):
+    """One running or finished case: its own engine state (without the spec) and its status.
+
+    ``row_version`` is an optimistic lock: every write bumps it and a stale write fails, so two
+    users acting on the same instance can never both win (SQLite and PostgreSQL alike).
+    """
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_status_started", "status", "started_at"),
+        Index("ix_process_instance_process_status", "process_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definition.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    state_json: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)   # latest case data, for display and search
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    started_by: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    error: Mapped[dict | None] = mapped_column(JSON)         # incident: message, element, when
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    definition: Mapped[Definition] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": row_version}

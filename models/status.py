@@ -1,0 +1,36 @@
+"""Every status and role in the system, spelled once."""
+from enum import Enum
+
+
+class InstanceStatus(str, Enum):
+    """Where a process instance stands."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    INCIDENT = "incident"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(str, Enum):
+    """Where a human task stands (the projection of a READY user task and its fate)."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Role(str, Enum):
+    """What a user may do across the system (group membership decides which cases)."""
+
+    REVIEWER = "reviewer"
+    MANAGER = "manager"
+    PROCESS_OWNER = "process_owner"
+    ADMIN = "admin"
+
+
+class GroupKind(str, Enum):
+    """Agencies do partner work; board groups are roles and sub-groups of the board."""
+
+    AGENCY = "agency"
+    BOARD = "board"

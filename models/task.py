@@ -1,0 +1,54 @@
+"""Human tasks: the indexed projection of READY user tasks that worklists query."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class HumanTask(Base):
+    """One user task of one instance; ``id`` is the engine's task id (stable across saves)."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_status_due", "status", "due_at"),
+        Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
+        Index("ix_human_task_instance_status", "instance_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    documentation: Mapped[str] = mapped_column(Text, default="")
+    lane: Mapped[str | None] = mapped_column(String(200))
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form: Mapped[dict] = mapped_column(JSON, default=dict)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+
+    candidates: Mapped[list[TaskCandidate]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+
+class TaskCandidate(Base):
+    """One candidate group of an open task: the worklist's join, indexed by group."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_group_task", "group_slug", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    group_slug: Mapped[str] = mapped_column(String(80), primary_key=True)

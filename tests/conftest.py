@@ -1,0 +1,119 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when selected),
+the process engine, people, and deploying tiny purpose-built diagrams.
+
+``LSCB_TEST_DB=postgres`` runs the whole suite on PostgreSQL (``LSCB_TEST_POSTGRES_URL``,
+default the local trust-auth server); tests marked ``postgres`` always need it and skip with
+the reason when it cannot be reached.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import models
+from engine import ProcessEngine, people
+from engine.actors import load_actor
+from engine.calendar import WorkingCalendar
+from models.session import make_engine, make_session_factory
+
+DATA = Path(__file__).parent / "data"
+POSTGRES_URL = os.environ.get("LSCB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_reason() -> str | None:
+    """None when PostgreSQL is reachable, else why not."""
+    try:
+        import psycopg
+        psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg", "postgresql"),
+                        connect_timeout=2).close()
+        return None
+    except Exception as exc:   # any failure means: skip, saying why
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    reason = postgres_reason()
+    if reason:
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+def _fresh_postgres(admin_url: str) -> str:
+    """A new empty database on the PostgreSQL server, returned as a URL."""
+    name = f"lscb_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_postgres(admin_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path, request):
+    """A URL of an empty database for this test."""
+    wants_pg = os.environ.get("LSCB_TEST_DB") == "postgres" or \
+        request.node.get_closest_marker("postgres")
+    if not wants_pg:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    url = _fresh_postgres(admin_url)
+    yield url
+    _drop_postgres(admin_url, url)
+
+
+@pytest.fixture
+def db(db_url):
+    """A SQLAlchemy engine on a fresh database with the schema created."""
+    engine = make_engine(db_url)
+    models.Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(db):
+    """A session factory on the fresh database."""
+    return make_session_factory(db)
+
+
+@pytest.fixture
+def engine():
+    """The process engine with the default England and Wales calendar."""
+    return ProcessEngine(calendar=WorkingCalendar())
+
+
+@pytest.fixture
+def people_factory(sessions):
+    """Create groups and users: ``people_factory(name, groups=[...], roles=[...])``."""
+    def make(name, groups=(), roles=("reviewer",), leads=()):
+        with sessions.begin() as session:
+            for slug in set(groups) | set(leads):
+                people.add_group(session, slug)
+            people.add_user(session, name, None, groups=groups,
+                            roles=roles, lead_of=leads)
+            return load_actor(session, name)
+    return make
+
+
+@pytest.fixture
+def deploy(sessions, engine):
+    """Deploy files from tests/data (names relative to it): ``deploy('a.bpmn', 'b.dmn')``."""
+    def run(*names, note=""):
+        files = {n: (DATA / n).read_bytes() for n in names}
+        with sessions.begin() as session:
+            return engine.deploy(session, files, "tester", note)
+    return run

@@ -1,0 +1,205 @@
+"""The ``lscb`` sub-commands (thin: parse options, one engine call, print)."""
+from __future__ import annotations
+
+import click
+
+from engine import definitions, people, schema
+from engine.actors import load_actor
+from engine.service import task_record
+from engine.timers import fire_due_timers
+from models import queries
+
+from .cli import command, main, parse_json, parse_now
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@command(db, "upgrade")
+def db_upgrade(ctx):
+    """Create or upgrade the schema to the newest migration."""
+    schema.upgrade(ctx.db)
+    return {"ok": True, "database": ctx.db.url.render_as_string(hide_password=True)}, \
+        "database is up to date"
+
+
+@main.group()
+def users():
+    """People who sign in."""
+
+
+@command(users, "add")
+@click.argument("name")
+@click.option("--password", required=True)
+@click.option("--group", "groups", multiple=True, help="Group slug (repeatable).")
+@click.option("--lead", "leads", multiple=True, help="Group this user leads (repeatable).")
+@click.option("--role", "roles", multiple=True, help="reviewer, manager, process_owner, admin.")
+@click.option("--email")
+@click.option("--display-name", default="")
+def users_add(ctx, name, password, groups, leads, roles, email, display_name):
+    """Create or update a user with these groups and roles."""
+    with ctx.sessions.begin() as session:
+        user = people.add_user(session, name, password, groups=groups, roles=roles or ["reviewer"],
+                               email=email, display_name=display_name, lead_of=leads,
+                               actor="cli")
+        result = {"name": user.name, "groups": sorted(user.group_slugs),
+                  "roles": sorted(user.role_names)}
+    return result, f"user {name} saved"
+
+
+@main.group()
+def groups():
+    """Agencies and board groups."""
+
+
+@command(groups, "add")
+@click.argument("name")
+@click.option("--title", default="")
+@click.option("--kind", type=click.Choice(["agency", "board"]), default="board")
+def groups_add(ctx, name, title, kind):
+    """Create or update a group."""
+    with ctx.sessions.begin() as session:
+        group = people.add_group(session, name, title, kind, actor="cli")
+        result = {"slug": group.slug, "title": group.title, "kind": group.kind}
+    return result, f"group {group.slug} saved"
+
+
+@main.group()
+def workflows():
+    """BPMN and DMN definitions."""
+
+
+@command(workflows, "validate")
+@click.argument("paths", nargs=-1, required=True)
+def workflows_validate(ctx, paths):
+    """Check files or folders as deploy would; nothing is stored."""
+    ids = ctx.engine.validate(definitions.read_paths(paths))
+    return {"ok": True, "processes": ids}, f"ok: {len(ids)} processes valid"
+
+
+@command(workflows, "deploy")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--user", default="cli")
+@click.option("--note", default="")
+def workflows_deploy(ctx, paths, user, note):
+    """Deploy files or folders; unchanged processes keep their version."""
+    with ctx.sessions.begin() as session:
+        results = ctx.engine.deploy(session, definitions.read_paths(paths), user, note)
+    lines = [f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})"
+             for r in results]
+    return {"deployed": [r.to_dict() for r in results]}, "\n".join(lines)
+
+
+@main.group()
+def instances():
+    """Process instances (cases)."""
+
+
+@command(instances, "start")
+@click.argument("process_id")
+@click.option("--data", help="Start data as a JSON object.")
+@click.option("--reference", help="Case reference (default: generated).")
+@click.option("--user", required=True)
+def instances_start(ctx, process_id, data, reference, user):
+    """Start a process."""
+    with ctx.sessions.begin() as session:
+        record = ctx.engine.start(session, process_id, load_actor(session, user),
+                                  parse_json(data, "--data"), reference)
+    return {"id": record.id, "status": record.status, "reference": record.reference}, \
+        f"instance {record.id} ({record.reference}) {record.status}"
+
+
+@command(instances, "show")
+@click.argument("instance_id", type=int)
+def instances_show(ctx, instance_id):
+    """Status, data, ready tasks and waiting timers of an instance."""
+    with ctx.sessions() as session:
+        record = ctx.engine.show(session, instance_id)
+    lines = [f"instance {record.id} {record.reference} {record.process_id} v"
+             f"{record.definition_version}: {record.status}"]
+    lines += [f"  task {t.id} {t.title} [{', '.join(t.candidate_groups)}] due {t.due_at}"
+              for t in record.tasks]
+    lines += [f"  timer {t.bpmn_id} due {t.due_at.isoformat()}" for t in record.timers]
+    return record.to_dict(), "\n".join(lines)
+
+
+@main.group()
+def tasks():
+    """Human tasks."""
+
+
+@command(tasks, "list")
+@click.option("--instance", "instance_id", type=int)
+@click.option("--group")
+@click.option("--user")
+def tasks_list(ctx, instance_id, group, user):
+    """Open tasks, filtered by instance, group or assignee."""
+    with ctx.sessions() as session:
+        rows = queries.open_tasks(session, instance_id=instance_id, group=group, user=user)
+        result = [_task_json(r) for r in rows]
+    text = "\n".join(f"{t['id']} {t['title']} [{', '.join(t['candidate_groups'])}] "
+                     f"{t['assignee'] or '-'} due {t['due_at']}" for t in result)
+    return result, text or "no open tasks"
+
+
+def _task_json(row) -> dict:
+    record = task_record(row).to_dict()
+    keys = ("id", "bpmn_id", "title", "lane", "candidate_groups", "assignee", "due_at",
+            "status", "instance_id")
+    return {k: record[k] for k in keys}
+
+
+@command(tasks, "claim")
+@click.argument("task_id")
+@click.option("--user", required=True)
+def tasks_claim(ctx, task_id, user):
+    """Take a task."""
+    with ctx.sessions.begin() as session:
+        record = ctx.engine.claim(session, task_id, load_actor(session, user))
+    return record.to_dict(), f"task {task_id} claimed by {user}"
+
+
+@command(tasks, "complete")
+@click.argument("task_id")
+@click.option("--user", required=True)
+@click.option("--data", help="Form values as a JSON object.")
+def tasks_complete(ctx, task_id, user, data):
+    """Complete a task with form values."""
+    with ctx.sessions.begin() as session:
+        record = ctx.engine.complete(session, task_id, load_actor(session, user),
+                                     parse_json(data, "--data"))
+    return record.to_dict(), f"task {task_id} completed; instance {record.id} {record.status}"
+
+
+@main.group()
+def timers():
+    """Timer events."""
+
+
+@command(timers, "fire")
+@click.option("--now", "now_text", help="Fire as if the clock read this ISO-8601 time.")
+def timers_fire(ctx, now_text):
+    """Fire every timer due now (or at --now)."""
+    fired = fire_due_timers(ctx.sessions, ctx.engine, parse_now(now_text))
+    return {"fired": fired}, f"fired {fired} timers"
+
+
+@main.group()
+def messages():
+    """BPMN messages between cases and from partner systems."""
+
+
+@command(messages, "send")
+@click.argument("name")
+@click.option("--data", help="Payload as a JSON object.")
+@click.option("--correlation", help="Correlation values as a JSON object.")
+@click.option("--user", default="system")
+def messages_send(ctx, name, data, correlation, user):
+    """Deliver a message to the matching waiting instances, or start one."""
+    with ctx.sessions.begin() as session:
+        ids = ctx.engine.send_message(session, name, parse_json(data, "--data"),
+                                      load_actor(session, user),
+                                      parse_json(correlation, "--correlation"))
+    return {"instances": ids}, f"message {name} delivered to instances {ids}"

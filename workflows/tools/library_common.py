@@ -1,0 +1,118 @@
+"""Pieces every pathway shares: lanes, common fields, the escalation ladder, entering the loop."""
+from __future__ import annotations
+
+from bpmn_builder import F, YESNO, Process
+
+PA, SCH, BU, CDOP, LISG, IR = ("Partner agencies", "Schools", "LSCB Business Unit", "CDOP", "LISG",
+                               "Independent Reviewer")
+PBS11, BFS11, TPD, COMMS, CHAIR, BOARD = ("Pan-Berks S11 Sub-Group", "BF S11 Panel", "T&PD Sub-Group",
+                                          "Comms & Comm Eng Sub-Group", "LSCB Chair", "LSCB Board")
+
+REGIMES = [("LSCB_WT2015", "LSCB regime, Working Together 2015 (SCR)"),
+           ("MASA_WT2018", "Safeguarding partners, Working Together 2018 (rapid review, LCSPR)"),
+           ("MASA_WT2023", "Safeguarding partners, Working Together 2023 (rapid review, LCSPR)")]
+CONCERNS = [("none_definitive", "None: definitive evidence of no concerns"), ("limited", "Limited"),
+            ("some", "Some"), ("significant", "Significant")]
+LEARNING_POTENTIAL = [("none", "None"), ("single_agency", "Single-agency learning"),
+                      ("multi_agency", "Multi-agency learning")]
+ROUTES = [("scr", "Serious case review (P2, 2015 regime)"),
+          ("rapid_review", "Rapid review (P2, 2018/2023 regime)"),
+          ("macr", "Multi-agency case review (P3)"), ("imr", "Individual management review (P4)"),
+          ("roundtable", "Roundtable discussion (P8)"), ("close", "Close, recording any learning")]
+
+AGENCY_LIST_HINT = ("comma-separated agency group slugs, e.g. police, childrens-social-care, "
+                    "health, education, probation")
+
+# Turns the comma-separated field into the list the per-agency (multi-instance) tasks iterate over.
+AGENCY_LIST_SCRIPT = "agencies = [a.strip() for a in str(agencies_involved).split(',') if a.strip()]"
+
+
+def agencies_field(label="Agencies involved"):
+    return F("agencies_involved", f"{label} ({AGENCY_LIST_HINT})", "string", minlength=2)
+
+
+def learning_field():
+    return YESNO("learning_identified", "Has this work identified learning to take into the learning loop?")
+
+
+def ladder(p: Process, host: str, *, reminder: str, overdue: str, steps, kind="duration",
+           what: str = "this work"):
+    """Attach the escalation ladder of pathways.md section 4.3 to a user task.
+
+    A non-interrupting timer reminds the owner before the due date; another fires at the due date
+    and starts the human chain: each step is a user task whose holder either confirms the work is
+    now done (``<host>_resolved``) or passes it up to the next rung (owner's agency lead or the
+    Business Unit, then the LISG chair, then the LSCB Chair's Board Challenge Log). Neither timer
+    interrupts the work: a statutory process carries on when its deadline is missed.
+
+    ``steps`` is a list of (lane, group, title, instructions).
+    """
+    lane = p.nodes[host].lane
+    rem = p.boundary(f"{host}_reminder", "Reminder before the due date", host,
+                     **{kind: reminder})
+    remind = p.script(f"{host}_remind", "Remind the owner", lane,
+                      f"reminder = {{'task': '{host}', 'sent_at': now().isoformat()}}")
+    done = p.end(f"{host}_reminded", "Owner reminded", lane)
+    p.chain(rem, remind, done)
+    over = p.boundary(f"{host}_overdue", "Due date passed", host, **{kind: overdue})
+    closed = p.end(f"{host}_escalation_closed", "Escalation closed", steps[-1][0])
+    prev = over
+    for i, (slane, group, title, instructions) in enumerate(steps):
+        resolved = f"{host}_resolved_{i + 1}"
+        fields = [F(f"{host}_escalation_note_{i + 1}", "What was done, and the reason for the delay", "text")]
+        if i < len(steps) - 1:
+            fields.append(YESNO(resolved, f"Is {what} now done or firmly agreed? (No passes it up "
+                                          "the escalation ladder)"))
+        task = p.user(f"{host}_escalate_{i + 1}", title, slane, group, instructions, fields,
+                      due="P10WD", priority=80)
+        p.flow(prev, task)
+        if i < len(steps) - 1:
+            gw = p.xor(f"{host}_escalated_{i + 1}", "Resolved?", slane)
+            p.flow(task, gw)
+            p.flow(gw, closed, cond=f"{resolved} == True", name="Yes")
+            prev = gw
+        else:
+            p.flow(task, closed)
+    # the last gateway's default goes to the next step: rewire defaults
+    for i in range(len(steps) - 1):
+        gw = f"{host}_escalated_{i + 1}"
+        nxt = f"{host}_escalate_{i + 2}"
+        for f in p.flows:
+            if f["src"] == gw and f["tgt"] == nxt:
+                f["default"], f["name"] = True, "No"
+    return over
+
+
+def agency_ladder(p: Process, host: str, *, reminder: str, overdue: str, kind="duration",
+                  first=None, what="the overdue return"):
+    """The standard ladder for partner-agency returns (multi-instance or single agency)."""
+    first = first or (BU, "business-unit", "Chase the overdue return with the agency lead",
+                      "The return below is overdue. Mark it overdue on the case record and "
+                      "contact the agency's safeguarding lead (or its Board member) to agree "
+                      "a date. Record what was agreed. If it is still outstanding by the next LISG "
+                      "meeting, answer No to pass it to the LISG chair.")
+    steps = [first,
+             (LISG, "lisg", "LISG chair: write to the agency about the overdue return",
+              "The return is overdue for more than one LISG cycle. Put it on the LISG agenda and "
+              "write to the agency's senior lead. If it stays unresolved, answer No to pass it "
+              "to the LSCB Chair for the Board Challenge Log."),
+             (CHAIR, "lscb-chair", "Enter the overdue return on the Board Challenge Log",
+              "The return is still outstanding after the LISG chair's letter. Enter it on the "
+              "Board Challenge Log, owned by the LSCB Chair, for challenge at the next Board "
+              "meeting, and record the entry.")]
+    return ladder(p, host, reminder=reminder, overdue=overdue, steps=steps, kind=kind, what=what)
+
+
+def capture_learning(p: Process, id: str, lane: str, pathway: str):
+    """Call the shared learning-capture process, which feeds each learning item to the loop."""
+    s = p.script(f"{id}_source", "Note the source pathway", lane, f"source_pathway = '{pathway}'")
+    c = p.call(id, "Record learning and enter the learning loop", lane, "learning_capture")
+    p.flow(s, c)
+    return s, c
+
+
+def open_record(p: Process, id: str, lane: str, prefix: str, extra: str = ""):
+    """Give the case a reference unless the caller (a parent process or message) supplied one."""
+    script = (f"try:\n    case_ref\nexcept NameError:\n"
+              f"    case_ref = '{prefix}-' + now().strftime('%Y%m%d-%H%M%S')\n")
+    return p.script(id, "Open the record", lane, script + extra)

@@ -1,0 +1,2 @@
+def processes():
+    return []
