@@ -100,9 +100,9 @@ def _load(files: Mapping[str, bytes]) -> tuple[dict, dict, list[Problem]]:
 def _check(bpmn: dict, dmn: dict) -> list[Problem]:
     problems = []
     for filename, tree in bpmn.items():
-        problems += validation.check_bpmn(tree, filename)
+        problems += _guarded(validation.check_bpmn, tree, filename)
     for filename, tree in dmn.items():
-        problems += validation.check_dmn(tree, filename)
+        problems += _guarded(validation.check_dmn, tree, filename)
     processes = {p.get("id"): p.get("isExecutable", "true") == "true"
                  for tree in bpmn.values() for p in _xpath(tree.getroot(), "./bpmn:process")}
     decisions = [d.get("id") for tree in dmn.values() for d in tree.getroot()
@@ -110,6 +110,13 @@ def _check(bpmn: dict, dmn: dict) -> list[Problem]:
     problems += [Problem(f, f"decision id {d!r} is used by more than one DMN file", None, d)
                  for d in validation.duplicates(decisions) for f in _files_with(dmn, d)]
     return problems + validation.check_references(bpmn, processes, set(decisions))
+
+
+def _guarded(check, tree, filename: str) -> list[Problem]:
+    try:
+        return check(tree, filename)
+    except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the file's name
+        return [Problem(filename, f"could not be checked: {exc!r}")]
 
 
 def _add_to_parser(parser: LscbParser, bpmn: dict, dmn: dict) -> list[Problem]:

@@ -96,8 +96,10 @@ def iso_literal(text: str) -> tuple[str, str] | None:
         return ("timeDate", value) if value else None
     if _CYCLE.fullmatch(text):
         head, *parts = text.split("/")
-        values = [_duration_iso(p) if p.upper().startswith("P") else _aware_iso(p) for p in parts]
-        return ("timeCycle", "/".join([head.upper(), *values])) if all(values) else None
+        durations = [p.upper().startswith("P") for p in parts]
+        values = [_duration_iso(p) if d else _aware_iso(p) for p, d in zip(parts, durations)]
+        valid = all(values) and any(durations)  # Spiff needs a duration: R/start/end fails later
+        return ("timeCycle", "/".join([head.upper(), *values])) if valid else None
     return None
 
 

@@ -23,9 +23,10 @@ import operator
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from time import monotonic
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Guards import safer_getattr_raise
 from RestrictedPython.transformer import IOPERATOR_TO_STR, RestrictingNodeTransformer
 
@@ -38,6 +39,11 @@ _TEXT = (str, bytes, bytearray)
 _NUMBER_IN_SPEC = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?")
 _REFUSED_ATTRIBUTES = frozenset({"mro"})   # type.mro() reaches BaseException and object
+_UNSAFE_BUILTINS = {"__build_class__", "setattr", "delattr", "id", "BaseException",
+                    "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+_EXTRA_BUILTINS = {f.__name__: f for f in (
+    dict, list, set, frozenset, tuple, sorted, min, max, any, all, enumerate, zip, map, filter,
+    reversed)}
 
 
 @dataclass(frozen=True)
@@ -251,18 +257,18 @@ class Budget:
     # -- guarded operators -----------------------------------------------------------------------
     def add(self, a, b):
         """``a + b``, refusing a sequence longer than the limit."""
-        self._check("+=", a, b)
+        self._check_add(a, b)
         return a + b
 
     def mul(self, a, b):
         """``a * b``, refusing huge repeated sequences and integers."""
-        self._check("*=", a, b)
+        self._check_mul(a, b)
         return a * b
 
     def pow(self, a, b, mod=None):
         """``a ** b`` and ``pow()``, refusing results (or modular work) over the integer limit."""
         if mod is None:
-            self._check("**=", a, b)
+            self._check_pow(a, b)
             return a ** b
         if isinstance(b, int) and isinstance(mod, int) and max(b.bit_length(), mod.bit_length()) > 4096:
             self.stop("pow() with a modulus is limited to 4096-bit numbers")
@@ -270,12 +276,12 @@ class Budget:
 
     def lshift(self, a, b):
         """``a << b``, refusing integers over the limit."""
-        self._check("<<=", a, b)
+        self._check_lshift(a, b)
         return a << b
 
     def mod(self, a, b):
         """``a % b``; for %-formatting, refuses ``*`` and widths/precisions over the limit."""
-        self._check("%=", a, b)
+        self._check_mod(a, b)
         return a % b
 
     def format(self, value, spec: str, conversion: int):
@@ -287,32 +293,38 @@ class Budget:
 
     def inplace(self, op: str, target, value):
         """``target op= value`` through the same checks as the binary operators."""
-        self._check(op, target, value)
+        check = _CHECKS.get(op)
+        if check is not None:
+            check(self, target, value)
         return _INPLACE[op](target, value)
 
-    def _check(self, op: str, a, b) -> None:
-        """Stop before ``a op b`` builds something over the limits (no-op for other operators)."""
-        if op == "+=":
-            if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
-                size = len(a) + len(b)
-                if size > self.limits.max_length:
-                    self.charge(size)
-                if size > 65_536:
-                    self.check()
-        elif op == "*=":
-            if isinstance(a, int) and isinstance(b, int):
+    def _check_add(self, a, b) -> None:
+        if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
+            size = len(a) + len(b)
+            if size > self.limits.max_length:
+                self.charge(size)
+            if size > 65_536:
+                self.check()
+
+    def _check_mul(self, a, b) -> None:
+        if isinstance(a, int):
+            if isinstance(b, int):
                 self._bits(a.bit_length() + b.bit_length())
-            elif isinstance(a, _SEQUENCES) and isinstance(b, int):
-                self.charge(len(a) * b)
-            elif isinstance(b, _SEQUENCES) and isinstance(a, int):
+            elif isinstance(b, _SEQUENCES):
                 self.charge(len(b) * a)
-        elif op == "**=":
-            if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-                self._bits(b * math.log2(abs(a)))
-        elif op == "<<=":
-            if isinstance(a, int) and isinstance(b, int) and a and b > 0:
-                self._bits(a.bit_length() + b)
-        elif op == "%=" and isinstance(a, (str, bytes)):
+        elif isinstance(b, int) and isinstance(a, _SEQUENCES):
+            self.charge(len(a) * b)
+
+    def _check_pow(self, a, b) -> None:
+        if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+            self._bits(b * math.log2(abs(a)))
+
+    def _check_lshift(self, a, b) -> None:
+        if isinstance(a, int) and isinstance(b, int) and a and b > 0:
+            self._bits(a.bit_length() + b)
+
+    def _check_mod(self, a, b) -> None:
+        if isinstance(a, (str, bytes)):
             for match in (_PERCENT_SPEC if isinstance(a, str) else _PERCENT_SPEC_BYTES).finditer(a):
                 for number in match.groups():
                     if number in ("*", b"*"):
@@ -347,6 +359,8 @@ class Budget:
 
 
 _CLOCK_NAMES = frozenset({"now", "utcnow", "today"})
+_CHECKS = {"+=": Budget._check_add, "*=": Budget._check_mul, "**=": Budget._check_pow,
+           "<<=": Budget._check_lshift, "%=": Budget._check_mod}
 _PERCENT_SPEC_BYTES = re.compile(_PERCENT_SPEC.pattern.encode())
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
             "/=": operator.itruediv, "%=": operator.imod, "**=": operator.ipow,
@@ -382,3 +396,33 @@ _AMPLIFIERS = {
     "replace": _replace_size, "translate": _translate_size, "join": _join_size,
     "to_bytes": lambda i, length=1, *a, **k: length,
 }
+
+
+def restricted_builtins(limits: ScriptLimits) -> dict:
+    """RestrictedPython's safe builtins, minus escape hatches, plus a whitelist; size-checked
+    ``range``/``pow``/``round`` and a ``sum`` that adds numbers only (no quadratic list sums)."""
+
+    def limited_range(*args):
+        span = range(*args)
+        try:
+            size = len(span)
+        except OverflowError:
+            size = limits.max_length + 1
+        if size > limits.max_length:
+            raise ValueError(f"range() of {size:,} numbers is over the limit of {limits.max_length:,}")
+        return span
+
+    def limited_round(number, ndigits=None):
+        if ndigits is not None and abs(ndigits) > 1000:
+            raise ValueError("round() to more than 1000 digits is not allowed")
+        return round(number) if ndigits is None else round(number, ndigits)
+
+    def number_sum(values, start=0):
+        if not isinstance(start, (int, float, complex, timedelta)):
+            raise TypeError("sum() adds numbers only; use ''.join() or a comprehension")
+        return sum(values, start)
+
+    names = {k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS}
+    names.update(_EXTRA_BUILTINS, range=limited_range, round=limited_round, sum=number_sum,
+                 pow=lambda base, exp, mod=None: Budget(limits).pow(base, exp, mod))
+    return names

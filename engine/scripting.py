@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 
-from RestrictedPython import PrintCollector, safe_builtins
+from RestrictedPython import PrintCollector
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
                                      guarded_unpack_sequence)
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -42,16 +42,11 @@ from . import clock
 from .calendar import WorkingCalendar
 from .errors import ScriptError
 from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
-                      compile_code)
+                      compile_code, restricted_builtins)
 
 __all__ = ["RestrictedEnvironment", "SandboxedScriptEngine", "ScriptLimits", "attach",
            "check_expression", "check_script", "make_script_engine", "render_template"]
 
-_UNSAFE_BUILTINS = {"__build_class__", "setattr", "delattr", "id", "BaseException",
-                    "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
-_EXTRA_BUILTINS = {f.__name__: f for f in (
-    dict, list, set, frozenset, tuple, sorted, min, max, any, all, enumerate, zip, map, filter,
-    reversed)}
 _STATIC_GUARDS = {
     "_getitem_": lambda obj, key: obj[key], "_write_": full_write_guard, "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -135,45 +130,19 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return result
 
     def _builtins(self) -> dict:
-        limits, cal = self.limits, self.calendar
-
-        def guarded_range(*args):
-            span = range(*args)
-            try:
-                size = len(span)
-            except OverflowError:
-                size = limits.max_length + 1
-            if size > limits.max_length:
-                raise ValueError(f"range() of {size:,} numbers is over the limit "
-                                 f"of {limits.max_length:,}")
-            return span
-
-        def guarded_pow(base, exp, mod=None):
-            return Budget(limits).pow(base, exp, mod)
-
-        def guarded_round(number, ndigits=None):
-            if ndigits is not None and abs(ndigits) > 1000:
-                raise ValueError("round() to more than 1000 digits is not allowed")
-            return round(number) if ndigits is None else round(number, ndigits)
-
-        def guarded_sum(values, start=0):
-            if not isinstance(start, (int, float, complex, timedelta)):
-                raise TypeError("sum() adds numbers only; use ''.join() or a comprehension")
-            return sum(values, start)
-
-        names = {k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS}
-        names.update(_EXTRA_BUILTINS, range=guarded_range, pow=guarded_pow, round=guarded_round,
-                     sum=guarded_sum, datetime=datetime, date=date, timedelta=timedelta,
-                     timezone=timezone, now=clock.now, today=self._today,
-                     working_days=lambda n, start=None: cal.add_working_days(
-                         self._moment(start), int(n)).isoformat(),
-                     working_days_between=lambda a, b: cal.working_days_between(
-                         self._moment(a), self._moment(b)),
-                     is_working_day=lambda day=None: cal.is_working_day(
-                         day if type(day) is date else self._moment(day)),
-                     deadline=lambda text, start=None: cal.parse_deadline(
-                         text, self._moment(start)).isoformat())
-        return names
+        """The sandbox's builtins plus the date and working-day helpers for authors."""
+        cal = self.calendar
+        return {**restricted_builtins(self.limits),
+                "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
+                "now": clock.now, "today": self._today,
+                "working_days": lambda n, start=None: cal.add_working_days(
+                    self._moment(start), int(n)).isoformat(),
+                "working_days_between": lambda a, b: cal.working_days_between(
+                    self._moment(a), self._moment(b)),
+                "is_working_day": lambda day=None: cal.is_working_day(
+                    day if type(day) is date else self._moment(day)),
+                "deadline": lambda text, start=None: cal.parse_deadline(
+                    text, self._moment(start)).isoformat()}
 
     def _today(self) -> date:
         return clock.now().astimezone(self.calendar.tz).date()

@@ -41,7 +41,7 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound("instance", instance_id)

@@ -60,7 +60,7 @@ def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
     stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id,
                                           ProcessInstance.next_timer_at <= now,
                                           ProcessInstance.status == InstanceStatus.ACTIVE)
-            .with_for_update(skip_locked=True))
+            .with_for_update(skip_locked=True, of=ProcessInstance))
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         return 0                       # another sweeper has it, or it changed meanwhile

@@ -17,7 +17,7 @@ from lxml import etree
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 
 from .errors import Problem
-from .parser import (ASSIGNMENT_ATTRIBUTES, NSMAP, BusinessRuleTaskParser, assignment_from_node,
+from .parser import (ASSIGNMENT_ATTRIBUTES, CAMUNDA_NS, NSMAP, BusinessRuleTaskParser, assignment_from_node,
                      camunda, collection_name, form_problems, iso_literal, string_literal,
                      task_properties, timer_expression)
 
@@ -73,6 +73,8 @@ def expression_errors(source: str, mode: str) -> list[tuple[int, str]]:
             compiled = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     except (SyntaxError, ValueError) as exc:
         return [(getattr(exc, "lineno", None) or 1, f"syntax error: {getattr(exc, 'msg', exc)}")]
+    except (RecursionError, MemoryError):
+        return [(1, "is too deeply nested to compile")]
     errors = [(node.lineno, "not allowed: import (scripts get their helpers without importing)")
               for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     for message in compiled.errors:
@@ -165,7 +167,10 @@ def _loop_problems(filename, process) -> list[Problem]:
 def _duplicate_ids(filename, root) -> list[Problem]:
     seen, problems = set(), []
     for element in root.iter():
-        element_id = element.get("id") if isinstance(element.tag, str) else None
+        # Camunda form fields and enum values have ids of their own kind (two fields may
+        # both offer "yes"); only BPMN/DMN/DI element ids must be unique.
+        own_kind = isinstance(element.tag, str) and not element.tag.startswith("{" + CAMUNDA_NS)
+        element_id = element.get("id") if own_kind else None
         if element_id and element_id in seen:
             problems.append(Problem(filename, f"duplicate id {element_id!r}", element.sourceline,
                                     element_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 
@@ -22,8 +22,9 @@ class Definition(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
-    files: Mapped[dict] = mapped_column(JSON)          # filename -> XML text (own file + what it needs)
-    spec_json: Mapped[str] = mapped_column(Text)       # serialized spec + subprocess specs
+    # filename -> XML text (own file + what it needs); large, so loaded only when asked for
+    files: Mapped[dict] = deferred(mapped_column(JSON))
+    spec_json: Mapped[str] = deferred(mapped_column(Text))   # serialized spec + subprocess specs
     lanes: Mapped[list] = mapped_column(JSON, default=list)
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -74,6 +75,6 @@ class ProcessInstance(Base):
     error: Mapped[dict | None] = mapped_column(JSON)         # incident: message, element, when
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
-    definition: Mapped[Definition] = relationship(lazy="joined")
+    definition: Mapped[Definition] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": row_version}

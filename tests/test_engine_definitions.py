@@ -406,7 +406,6 @@ EXPRESSION_PROBLEMS = [
     ("form_bad", 'label="Custom"', "minlength needs a whole number"),
     ("form_bad", 'id="choice"', "an enum field needs at least one value"),
     ("form_bad", 'label="Again"', "form field 'custom': duplicate field id"),
-    ("custom", 'label="Again"', "duplicate id 'custom'"),
     ("form_bad", 'id="_hidden"', "Python identifier"),
     ("form_bad", '<bpmn:userTask id="form_bad">', "assignee: not allowed"),
     ("throw_bad", "{'case_id': case_id,<", "message payload: syntax error"),
@@ -455,6 +454,8 @@ def test_every_problem_is_expected_and_none_is_repeated(bad_problems):
     ("timeDate", "2027-13-01", "'2027-13-01' is not a valid ISO 8601 date-time"),
     ("timeDuration", "PT", "'PT' is not a valid ISO 8601 duration"),
     ("timeCycle", "R/P1X", "is not a valid ISO 8601 repeating cycle"),
+    ("timeCycle", "R2/2027-01-01T09:00:00Z/2027-02-01T09:00:00Z", "is not a valid ISO 8601"),
+    ("timeCycle", "R2/P1D/2027-02-01T09:00:00Z", None),
 ])
 def test_timer_problem(kind, text, fragment):
     problem = timer_problem(kind, text)
@@ -470,6 +471,7 @@ def test_timer_problem(kind, text, fragment):
     ("  ", "eval", [(1, "is empty")]),
     ("getattr(x, 'y')", "eval", []),  # allowed names are the sandbox's business at run time
     ("lambda: 1", "eval", []),
+    ("1+" * 100_000 + "1", "eval", [(1, "is too deeply nested to compile")]),
     ("x\0", "eval", [(1, "syntax error: source code string cannot contain null bytes")]),
 ])
 def test_expression_errors(source, mode, expected):

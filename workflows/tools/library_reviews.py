@@ -1,2 +1,658 @@
+"""P2 serious case review (and the 2018/2023 rapid review), P3, P4, P5 child death review."""
+from __future__ import annotations
+
+from bpmn_builder import F, YESNO, Process
+from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CDOP, CHAIR, COMMS, CONCERNS, IR, LISG, PA,
+                            REGIMES, agencies_field, agency_ladder, capture_learning, ladder,
+                            learning_field, open_record)
+
+
+def serious_case_review() -> Process:
+    p = Process("p02_serious_case_review", "P2 Serious case review (SCR) / rapid review and LCSPR",
+                "P2, started from triage. 2015 regime: the LSCB Chair has decided to start an SCR; "
+                "the National Panel and Ofsted are told, independent lead reviewers appointed, terms "
+                "of reference set, and the review (p02a_scr_review) runs with a six-month completion "
+                "timer from the start (delay report to LISG and the Board) and monthly progress "
+                "checkpoints. 2018/2023 regime: a rapid review goes to the Child Safeguarding "
+                "Practice Review Panel within 15 working days of the notification reaching it, and "
+                "decides whether a local child safeguarding practice review (LCSPR) follows, which "
+                "then runs the same way. The Board accepts the report, response and action plan; the "
+                "Chair decides publication (advice from the Panel for anything short of full "
+                "publication); learning enters the loop.")
+    p.start("scr_start", "Review decided", CHAIR)
+    p.script("start_review_clock", "Start the review clock", CHAIR, """
+review_started_on = today().isoformat()
+review_due = deadline('P6M', review_started_on)
+""")
+    p.xor("which_regime", "Regime?", CHAIR)
+    p.user("notify_scr_started", "Tell the National Panel and Ofsted that an SCR has started", CHAIR,
+           "lscb-chair",
+           "Case {{ case_ref }}: tell the National Panel of independent experts and Ofsted that a "
+           "serious case review has started, and record when.",
+           [F("panel_told_on", "Date the National Panel and Ofsted were told", "date")],
+           due="P5WD", priority=80)
+    p.user("record_panel_notification", "Record when the notification reached the Panel", BU,
+           "business-unit",
+           "Case {{ case_ref }} runs under {{ regime }}: a rapid review is mandatory once the local "
+           "authority has notified the Child Safeguarding Practice Review Panel. Record the date the "
+           "notification was sent to the Panel: the 15 working days run from it.",
+           [F("panel_notified_on", "Date the notification was sent to the Panel", "date")],
+           due="P1WD", priority=90)
+    p.script("start_rr_clock", "Start the rapid review clock", BU, """
+rapid_review_due = working_days(15, start=panel_notified_on)
+rapid_review_reminder = working_days(12, start=panel_notified_on)
+""")
+    p.user("rapid_review", "Conduct the rapid review", LISG, "lisg",
+           "Rapid review of case {{ case_ref }}: gather the facts and each agency's involvement, "
+           "decide any immediate action to keep children safe, consider the potential for "
+           "improvement, and decide whether a local child safeguarding practice review (LCSPR) is "
+           "needed. It must reach the Panel by {{ rapid_review_due }}.",
+           [F("rapid_review_facts", "Facts and agency involvement", "text", minlength=20),
+            F("rapid_review_actions", "Immediate actions agreed", "text"),
+            YESNO("lcspr_recommended", "Is a local child safeguarding practice review recommended?"),
+            F("rapid_review_rationale", "Rationale", "text", minlength=20)],
+           due="${rapid_review_due}", follow_up="${rapid_review_reminder}", priority=90)
+    ladder(p, "rapid_review", kind="date", reminder="rapid_review_reminder",
+           overdue="rapid_review_due", what="the rapid review", steps=[
+               (CHAIR, "lscb-chair", "Rapid review late: record the reason and tell the Panel",
+                "The rapid review has missed the 15 working days. Record why, tell the Child "
+                "Safeguarding Practice Review Panel when it will arrive, and report it to the Board."),
+               (BOARD, "board", "Board: note the late rapid review",
+                "Note the late rapid review of case {{ case_ref }} and enter it on the Challenge Log.")])
+    p.user("send_rapid_review", "Send the rapid review to the Panel and record its response", CHAIR,
+           "lscb-chair",
+           "Send the rapid review of case {{ case_ref }} to the Child Safeguarding Practice Review "
+           "Panel. Record the Panel's response and the decision on an LCSPR.",
+           [F("panel_response", "Panel's response", "enum",
+              values=[("agrees", "Agrees with the local decision"),
+                      ("challenges", "Challenges the local decision"),
+                      ("national_review", "Will commission a national review")]),
+            YESNO("lcspr_decided", "Will a local child safeguarding practice review go ahead?")],
+           due="P15WD", priority=80)
+    p.xor("lcspr_gw", "LCSPR?", CHAIR)
+    p.script("start_lcspr_clock", "Start the LCSPR clock", CHAIR, """
+review_started_on = today().isoformat()
+review_due = deadline('P6M', review_started_on)
+""")
+    capture_learning(p, "rapid_review_learning", LISG, "P2")
+    p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
+    p.xor("review_go", None, CHAIR)
+    p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, "lscb-chair",
+           "Appoint one or more lead reviewers for case {{ case_ref }} who are independent of the "
+           "case and of the organisations whose actions are reviewed, and tell the Panel their names "
+           "(for information).",
+           [F("reviewer_name", "Lead reviewer(s)", "string"),
+            YESNO("reviewer_independent", "Is the reviewer independent of the case and of every "
+                  "agency involved?"),
+            F("independence_statement", "Statement of independence", "text", minlength=10)],
+           due="P10WD", priority=70)
+    p.xor("independent_gw", "Independent?", CHAIR)
+    p.user("set_terms_of_reference", "Set the terms of reference, scope and methodology", LISG, "lisg",
+           "With the lead reviewer {{ reviewer_name }}, set the review team, terms of reference, "
+           "scope, period under review and methodology (any learning model consistent with Working "
+           "Together, e.g. SCIE Learning Together). Name the agencies asked for an IMR or report.",
+           [F("methodology", "Methodology", "enum",
+              values=[("learning_together", "SCIE Learning Together (systems)"),
+                      ("systems_other", "Other systems approach"),
+                      ("imr_based", "IMR-based review"), ("hybrid", "Hybrid")]),
+            F("period_under_review", "Period under review", "string"),
+            F("parallel_proceedings", "Parallel proceedings", "enum",
+              values=[("none", "None"), ("criminal", "Criminal investigation or proceedings"),
+                      ("inquest", "Inquest"), ("disciplinary", "Disciplinary"),
+                      ("several", "Several of these")]),
+            agencies_field("Agencies asked for an IMR or agency report")],
+           due="P10WD", priority=70)
+    p.script("prepare_review", "Prepare the agency contributions", LISG, AGENCY_LIST_SCRIPT)
+    p.call("conduct_review", "Conduct the review (p02a)", IR, "p02a_scr_review")
+    p.boundary("review_overdue", "Six months since the review started", "conduct_review",
+               date="review_due")
+    p.user("delay_report", "Report the delay to LISG and the Board", LISG, "lisg",
+           "The review of case {{ case_ref }} has passed six months from its start "
+           "({{ review_started_on }}). Report the reason, the revised timetable and the interim "
+           "learning to LISG and the Board, log the extension, and tell the Panel if the delay is "
+           "material.",
+           [F("delay_reason", "Reason for the delay", "text", minlength=10),
+            F("revised_timetable", "Revised timetable", "string"),
+            F("interim_learning", "Interim learning acted on", "text"),
+            YESNO("panel_told_of_delay", "Has the Panel been told?")], due="P10WD", priority=80)
+    p.end("delay_reported", "Delay reported", LISG)
+    p.boundary("progress_check", "Monthly progress checkpoint", "conduct_review", cycle="R/P1M")
+    p.user("monthly_checkpoint", "Check the review's progress and quality", LISG, "lisg",
+           "Monthly checkpoint for the review of case {{ case_ref }}: check progress against the "
+           "timetable and the quality of the work (WT2018 reg 14: partners must monitor time and "
+           "quality). Escalate slippage to the LISG chair.",
+           [F("progress_rag", "Progress", "enum",
+              values=[("green", "On track"), ("amber", "At risk"), ("red", "Off track")]),
+            F("progress_notes", "Notes", "text", required=False)], due="P5WD", priority=50)
+    p.end("checkpoint_done", "Checkpoint recorded", LISG)
+    p.user("board_acceptance", "Accept the report; agree the response and action plans", BOARD, "board",
+           "The final report of the review of case {{ case_ref }} is ready. Accept it, agree the "
+           "LSCB's response and the multi-agency action plan, and confirm the agencies have agreed "
+           "their single-agency action plans.",
+           [YESNO("report_accepted", "Report accepted?"),
+            F("lscb_response", "LSCB response to the findings", "text", minlength=20),
+            YESNO("action_plans_agreed", "Multi-agency and single-agency action plans agreed?")],
+           due="P1M", priority=70)
+    p.user("publication_decision", "Decide on publication", CHAIR, "lscb-chair",
+           "Decide how the final report and the LSCB response on case {{ case_ref }} are published. "
+           "Full publication is the default; consider redaction, anonymisation and timing (delay for "
+           "criminal proceedings or an inquest delays publication, not the learning). Anything "
+           "short of full publication needs the Panel's advice first.",
+           [F("publication", "Publication", "enum",
+              values=[("publish_full", "Publish in full"), ("publish_redacted", "Publish redacted"),
+                      ("publish_summary", "Publish a summary"), ("not_publish", "Do not publish")]),
+            F("publication_notes", "Timing, redaction or delay reason", "text", required=False)],
+           due="P10WD", priority=70)
+    p.xor("publish_full_gw", "Full publication?", CHAIR)
+    p.user("seek_panel_advice", "Seek the Panel's advice on publication", CHAIR, "lscb-chair",
+           "You propose '{{ publication }}' for case {{ case_ref }}. Seek the Panel's advice and "
+           "record the final decision.",
+           [F("panel_advice", "Panel's advice", "text"),
+            F("final_publication", "Final decision", "enum",
+              values=[("then_publish_redacted", "Publish redacted"),
+                      ("then_publish_summary", "Publish a summary"), ("then_not_publish", "Do not publish")])],
+           due="P1M", priority=60)
+    p.xor("publishing_gw", "Publishing?", CHAIR)
+    p.user("send_prepublication", "Send the report to the Panel, Ofsted and DfE before publication", BU,
+           "business-unit",
+           "Send the final report and action plan for case {{ case_ref }} to the Panel, Ofsted and "
+           "the DfE before publication (2018/2023: the Panel and the Secretary of State, at least 7 "
+           "working days before).",
+           [F("prepublication_sent_on", "Date sent", "date"), F("planned_publication_on",
+                                                               "Planned publication date", "date")],
+           due="P10WD", priority=60)
+    p.user("publish_report", "Publish the report and the LSCB response", COMMS, "comms",
+           "Publish the final report and the LSCB response for case {{ case_ref }} on "
+           "www.bflscb.org.uk on {{ planned_publication_on }} and keep it online for at least 12 "
+           "months.",
+           [F("published_url", "Published page", "string"), F("published_on", "Date published", "date")],
+           due="P15WD", priority=60)
+    p.xor("publication_done", None, CHAIR)
+    capture_learning(p, "review_learning", LISG, "P2")
+    p.end("scr_done", "Review complete", LISG)
+
+    p.chain("scr_start", "start_review_clock", "which_regime")
+    p.flow("which_regime", "notify_scr_started", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
+    p.flow("which_regime", "record_panel_notification", default=True, name="2018/2023: rapid review")
+    p.chain("record_panel_notification", "start_rr_clock", "rapid_review", "send_rapid_review", "lcspr_gw")
+    p.flow("lcspr_gw", "start_lcspr_clock", cond="lcspr_decided == True", name="Yes")
+    p.flow("lcspr_gw", "rapid_review_learning_source", default=True, name="No")
+    p.flow("rapid_review_learning", "no_lcspr")
+    p.chain("start_lcspr_clock", "review_go")
+    p.chain("notify_scr_started", "review_go", "appoint_reviewer", "independent_gw")
+    p.flow("independent_gw", "set_terms_of_reference", cond="reviewer_independent == True", name="Yes")
+    p.flow("independent_gw", "appoint_reviewer", default=True, name="No")
+    p.chain("set_terms_of_reference", "prepare_review", "conduct_review", "board_acceptance",
+            "publication_decision", "publish_full_gw")
+    p.chain("review_overdue", "delay_report", "delay_reported")
+    p.chain("progress_check", "monthly_checkpoint", "checkpoint_done")
+    p.flow("publish_full_gw", "send_prepublication", cond="publication == 'publish_full'", name="Yes")
+    p.flow("publish_full_gw", "seek_panel_advice", default=True, name="No")
+    p.chain("seek_panel_advice", "publishing_gw")
+    p.flow("publishing_gw", "send_prepublication", cond="final_publication != 'then_not_publish'",
+           name="Yes")
+    p.flow("publishing_gw", "publication_done", default=True, name="Not published")
+    p.chain("send_prepublication", "publish_report", "publication_done", "review_learning_source")
+    p.flow("review_learning", "scr_done")
+    return p
+
+
+def scr_review() -> Process:
+    p = Process("p02a_scr_review", "P2a Conduct the serious case review",
+                "The body of an SCR or LCSPR, called by P2 so that the six-month completion timer and "
+                "the monthly checkpoints can sit on it. Every agency provides an IMR or agency report "
+                "(P4 in SCR-contribution mode, one per agency); the reviewer engages the family, "
+                "including surviving children; the Business Unit checks parallel processes; "
+                "practitioners contribute at a learning event without fear of blame; the reviewer "
+                "drafts the report and LISG quality-assures it with the agencies until it is "
+                "accurate.")
+    p.start("review_start", "Review under way", IR)
+    p.script("prepare_imrs", "Ask every agency for its contribution", IR, "imr_mode = 'scr_contribution'")
+    p.par("contributions", None, IR)
+    p.call("agency_imrs", "Agency IMR or report (P4, one per agency)", PA,
+           "p04_individual_management_review", mi=("agencies", "agency"))
+    p.user("engage_family", "Engage the family, including surviving children", IR, "independent-reviewer",
+           "Invite the family of the child in case {{ case_ref }}, including surviving children, to "
+           "contribute to the review, and record their views and how they were involved.",
+           [YESNO("family_engaged", "Did the family take part?"),
+            F("family_views", "Family's views and how they were involved", "text")],
+           due="P2M", priority=60)
+    p.user("check_parallel_processes", "Check parallel processes and agree information sharing", BU,
+           "business-unit",
+           "Check parallel processes for case {{ case_ref }} (police and CPS, coroner, CDOP, "
+           "disciplinary) and agree with them how information is shared and whether publication may "
+           "need to wait.",
+           [F("parallel_process_notes", "Parallel processes and what was agreed", "text"),
+            YESNO("publication_block_expected", "Could publication have to wait for them?")],
+           due="P15WD", priority=60)
+    p.par("contributions_in", None, IR)
+    p.user("learning_event", "Hold the practitioner learning event", IR, "independent-reviewer",
+           "Hold the practitioners' learning event for case {{ case_ref }}: professionals contribute "
+           "their perspectives without fear of being blamed for actions taken in good faith.",
+           [F("learning_event_on", "Date held", "date"),
+            F("practitioners_attended", "Practitioners who attended", "long", min=0)],
+           due="P1M", priority=60)
+    p.user("draft_report", "Draft the report with findings and recommendations", IR,
+           "independent-reviewer",
+           "Draft the report for case {{ case_ref }}: analysis, findings and recommendations. If "
+           "LISG sent the draft back, address its comments: {{ qa_comments }}.",
+           [F("draft_summary", "Summary of the findings", "text", minlength=20),
+            F("draft_recommendations", "Recommendations", "text", minlength=10)],
+           due="P1M", priority=70)
+    p.user("quality_assure_draft", "Quality-assure the draft and check factual accuracy", LISG, "lisg",
+           "Quality-assure the draft report for case {{ case_ref }} and check its factual accuracy "
+           "with the agencies. Accept it, or send it back with your comments; challenge that cannot "
+           "be agreed is recorded.",
+           [YESNO("draft_accepted", "Is the draft accurate and of sufficient quality?"),
+            F("qa_comments", "Comments for the reviewer", "text", required=False)],
+           due="P15WD", priority=70)
+    p.xor("draft_ok", "Accepted?", LISG)
+    p.end("review_body_done", "Final report ready", LISG)
+    p.chain("review_start", "prepare_imrs", "contributions")
+    for t in ("agency_imrs", "engage_family", "check_parallel_processes"):
+        p.flow("contributions", t)
+        p.flow(t, "contributions_in")
+    p.chain("contributions_in", "learning_event", "draft_report", "quality_assure_draft", "draft_ok")
+    p.flow("draft_ok", "review_body_done", cond="draft_accepted == True", name="Yes")
+    p.flow("draft_ok", "draft_report", default=True, name="No")
+    return p
+
+
+def multi_agency_case_review() -> Process:
+    p = Process("p03_multi_agency_case_review", "P3 Multi-agency case review (below the SCR threshold)",
+                "P3: a review of a safeguarding incident below the SCR threshold (a CPIR learning "
+                "review), commissioned by LISG from triage or after an audit finding, CDOP learning or "
+                "an inspection. Proportionate method; an independent reviewer where there are some or "
+                "significant concerns about agencies working together or a conflict of interest; "
+                "agency chronologies; family involvement; an optional roundtable (P8); report to "
+                "LISG, action plan, the LSCB Chair informed; learning to the loop. Target 3 months "
+                "from commission with a progress check at 6 weeks [ASSUME].")
+    p.start("macr_start", "Review commissioned", LISG)
+    open_record(p, "open_macr", LISG, "MACR")
+    p.user("commission_review", "Commission the review: terms of reference and method", LISG, "lisg",
+           "Commission the multi-agency case review of case {{ case_ref }}: terms of reference, a "
+           "proportionate method, whether an independent reviewer is needed, and the agencies "
+           "involved.",
+           [F("review_method", "Method", "enum",
+              values=[("desktop", "Desktop review"), ("learning_event", "Practitioner learning event"),
+                      ("learning_together_lite", "Learning Together (lite)")]),
+            F("concerns_about_agency_working", "Concerns about how agencies worked together", "enum",
+              values=CONCERNS),
+            YESNO("conflict_of_interest", "Would a LISG-led review have a conflict of interest?"),
+            YESNO("roundtable_needed", "Hold a roundtable with practitioners (P8)?"),
+            agencies_field()],
+           due="P10WD", priority=60)
+    p.script("set_review_clock", "Set the review clock", LISG, AGENCY_LIST_SCRIPT + """
+review_due = deadline('P3M')
+review_checkpoint = deadline('P6W')
+""")
+    p.xor("independent_needed", "Independent reviewer needed?", LISG)
+    p.user("appoint_independent", "Appoint an independent reviewer", LISG, "lisg",
+           "Concerns about agencies working together, or a conflict of interest, mean case "
+           "{{ case_ref }} needs an independent reviewer. Appoint one.",
+           [F("reviewer_name", "Independent reviewer", "string")], due="P10WD", priority=60)
+    p.script("reviewer_is_independent", "Assign the review to the independent reviewer", LISG,
+             "reviewer_group = 'independent-reviewer'")
+    p.user("form_review_group", "Form a review group led by a LISG member", LISG, "lisg",
+           "Form a multi-agency review group for case {{ case_ref }}, led by a LISG member.",
+           [F("review_lead", "LISG member leading the review", "string")], due="P10WD", priority=60)
+    p.script("reviewer_is_lisg", "Assign the review to the LISG review group", LISG,
+             "reviewer_group = 'lisg'")
+    p.xor("reviewer_chosen", None, LISG)
+    p.user("agency_chronology", "Provide a chronology or agency report", PA, "${agency}",
+           "Multi-agency case review {{ case_ref }}: provide your agency's chronology or agency "
+           "report for the period under review, within 20 working days.",
+           [F("chronology_summary", "Chronology or report summary", "text", minlength=20),
+            F("agency_learning", "What your agency has learnt", "text")],
+           due="P20WD", follow_up="P15WD", priority=60, mi=("agencies", "agency"))
+    agency_ladder(p, "agency_chronology", reminder="P15WD", overdue="P20WD")
+    p.user("family_involvement", "Consider family involvement", IR, "${reviewer_group}",
+           "Consider how the family of the child in case {{ case_ref }} can be involved and record "
+           "their views.",
+           [YESNO("family_involved", "Was the family involved?"),
+            F("family_notes", "How, and what they said", "text", required=False)],
+           due="P15WD", priority=50)
+    p.xor("roundtable_gw", "Roundtable?", IR)
+    p.call("run_roundtable", "Roundtable with practitioners (P8)", LISG, "p08_roundtable_discussion")
+    p.xor("roundtable_done", None, IR)
+    p.user("write_report", "Write the review report", IR, "${reviewer_group}",
+           "Write the report of case review {{ case_ref }} with findings and recommendations, due "
+           "{{ review_due }}. If LISG sent it back: {{ lisg_comments }}.",
+           [F("findings", "Findings", "text", minlength=20),
+            F("recommendations", "Recommendations", "text", minlength=10)],
+           due="${review_due}", follow_up="${review_checkpoint}", priority=60)
+    ladder(p, "write_report", kind="date", reminder="review_checkpoint", overdue="review_due",
+           what="the report", steps=[
+               (LISG, "lisg", "Review slipping: agree a revised timetable",
+                "The case review has passed its 3-month target. As LISG chair, agree a revised "
+                "timetable with the reviewer; the slippage goes into the six-monthly report.")])
+    p.user("consider_report", "Consider the report and agree the action plan", LISG, "lisg",
+           "Consider the report of case review {{ case_ref }}: {{ findings }}. Accept it and agree "
+           "the action plan, or send it back.",
+           [YESNO("report_accepted", "Report accepted?"),
+            F("lisg_comments", "Comments for the reviewer", "text", required=False),
+            F("action_plan", "Multi-agency action plan", "text", required=False),
+            F("publication", "Publication", "enum",
+              values=[("none", "Not published"), ("summary", "Summary published"),
+                      ("briefing", "7-minute briefing")]),
+            learning_field()],
+           due="P1M", priority=60)
+    p.xor("report_ok", "Accepted?", LISG)
+    p.user("inform_chair", "Note the review's findings", CHAIR, "lscb-chair",
+           "Case review {{ case_ref }} is complete: {{ findings }}. Note the findings and the "
+           "action plan; publication: {{ publication }}.",
+           [YESNO("chair_noted", "Noted?")], due="P10WD", priority=40)
+    capture_learning(p, "macr_learning", LISG, "P3")
+    p.end("macr_done", "Review complete", LISG)
+
+    p.chain("macr_start", "open_macr", "commission_review", "set_review_clock", "independent_needed")
+    p.flow("independent_needed", "appoint_independent",
+           cond="concerns_about_agency_working in ('some', 'significant') or conflict_of_interest == True",
+           name="Yes")
+    p.flow("independent_needed", "form_review_group", default=True, name="No")
+    p.chain("appoint_independent", "reviewer_is_independent", "reviewer_chosen")
+    p.chain("form_review_group", "reviewer_is_lisg", "reviewer_chosen")
+    p.chain("reviewer_chosen", "agency_chronology", "family_involvement", "roundtable_gw")
+    p.flow("roundtable_gw", "run_roundtable", cond="roundtable_needed == True", name="Yes")
+    p.flow("roundtable_gw", "roundtable_done", default=True, name="No")
+    p.chain("run_roundtable", "roundtable_done", "write_report", "consider_report", "report_ok")
+    p.flow("report_ok", "inform_chair", cond="report_accepted == True", name="Yes")
+    p.flow("report_ok", "write_report", default=True, name="No")
+    p.chain("inform_chair", "macr_learning_source")
+    p.flow("macr_learning", "macr_done")
+    return p
+
+
+def individual_management_review() -> Process:
+    p = Process("p04_individual_management_review", "P4 Individual management review (IMR)",
+                "P4: one agency's review of its own involvement, by an author of appropriate "
+                "seniority with no involvement in the case or its line management. Standalone (from "
+                "triage: below the SCR threshold with limited concerns about agencies working "
+                "together; 8 weeks [ASSUME]) or as an agency's contribution to an SCR (called per "
+                "agency by p02a; 6 weeks [ASSUME]). Expects 'agency' (the agency's group slug) and "
+                "'imr_mode' ('standalone' or 'scr_contribution').")
+    p.start("imr_start", "IMR requested", PA)
+    open_record(p, "open_imr", PA, "IMR", """
+try:
+    imr_mode
+except NameError:
+    imr_mode = 'standalone'
+if imr_mode == 'standalone':
+    imr_due = deadline('P8W')
+    imr_reminder = deadline('P6W')
+else:
+    imr_due = deadline('P6W')
+    imr_reminder = deadline('P4W')
+""")
+    p.user("appoint_author", "Appoint an IMR author", PA, "${agency}",
+           "Case {{ case_ref }}: appoint an IMR author of appropriate seniority who had no direct "
+           "involvement in the case or its line management.",
+           [F("imr_author", "IMR author", "string"),
+            YESNO("author_independent", "Is the author free of any involvement in the case and its "
+                  "line management?")],
+           due="P5WD", priority=60)
+    p.xor("author_ok", "Independent author?", PA)
+    p.user("secure_records", "Secure records, build the chronology and interview staff", PA, "${agency}",
+           "Secure your agency's records for case {{ case_ref }}, build the chronology and interview "
+           "the staff involved.",
+           [YESNO("records_secured", "Records secured?"),
+            YESNO("chronology_complete", "Chronology complete?")], due="P15WD", priority=60)
+    p.user("write_imr", "Write the IMR analysis", PA, "${agency}",
+           "Analyse your agency's involvement in case {{ case_ref }}: decisions, missed "
+           "opportunities, good practice, and the context (workload, supervision, policy). Due "
+           "{{ imr_due }}. Comments from the last review: {{ imr_challenge }}",
+           [F("imr_summary", "Summary of the analysis", "text", minlength=20),
+            F("missed_opportunities", "Missed opportunities", "text"),
+            F("good_practice", "Good practice", "text"),
+            F("imr_recommendations", "Recommendations for the agency", "text")],
+           due="${imr_due}", follow_up="${imr_reminder}", priority=70)
+    agency_ladder(p, "write_imr", kind="date", reminder="imr_reminder", overdue="imr_due",
+                  what="the IMR",
+                  first=(PA, "${agency}", "Agency Board member: resolve the overdue IMR",
+                         "Your agency's IMR for case {{ case_ref }} is overdue. As the agency's Board "
+                         "member or senior lead, agree a date with the author and record it. If it is "
+                         "still outstanding at the next LISG meeting, answer No."))
+    p.user("sign_off_imr", "Quality-assure and sign off the IMR", PA, "${agency}",
+           "As a senior officer of the agency, quality-assure the IMR for case {{ case_ref }} and "
+           "sign it off, or send it back to the author.",
+           [YESNO("imr_signed_off", "Signed off?"),
+            F("imr_challenge", "Comments for the author", "text", required=False)],
+           due="P5WD", priority=70)
+    p.xor("signed_gw", "Signed off?", PA)
+    p.xor("mode_gw", "Contribution to an SCR?", PA)
+    p.user("receive_imr", "Receive the IMR into the serious case review", IR, "independent-reviewer",
+           "{{ agency }} has submitted its IMR for case {{ case_ref }}: {{ imr_summary }}. Confirm it "
+           "answers the terms of reference.",
+           [YESNO("imr_received_ok", "Does it answer the terms of reference?"),
+            F("imr_queries", "Queries for the agency", "text", required=False)], due="P10WD", priority=60)
+    p.end("imr_contributed", "IMR contributed to the SCR", IR)
+    p.user("evaluate_imr", "Evaluate the IMR's quality", LISG, "lisg",
+           "Evaluate the quality of {{ agency }}'s IMR for case {{ case_ref }}: {{ imr_summary }}. "
+           "Challenge it if it is not good enough.",
+           [F("imr_quality", "Quality", "enum",
+              values=[("good", "Good"), ("adequate", "Adequate"), ("inadequate", "Inadequate: send back")]),
+            F("lisg_challenge", "Challenge to the agency", "text", required=False)], due="P1M", priority=60)
+    p.xor("quality_gw", "Good enough?", LISG)
+    p.user("agency_action_plan", "Agree the single-agency action plan", PA, "${agency}",
+           "Agree your agency's action plan from the IMR for case {{ case_ref }}; LISG monitors it.",
+           [F("single_agency_action_plan", "Action plan", "text", minlength=10), learning_field()],
+           due="P15WD", priority=60)
+    capture_learning(p, "imr_learning", LISG, "P4")
+    p.end("imr_done", "IMR complete", LISG)
+
+    p.chain("imr_start", "open_imr", "appoint_author", "author_ok")
+    p.flow("author_ok", "secure_records", cond="author_independent == True", name="Yes")
+    p.flow("author_ok", "appoint_author", default=True, name="No")
+    p.chain("secure_records", "write_imr", "sign_off_imr", "signed_gw")
+    p.flow("signed_gw", "mode_gw", cond="imr_signed_off == True", name="Yes")
+    p.flow("signed_gw", "write_imr", default=True, name="No")
+    p.flow("mode_gw", "receive_imr", cond="imr_mode == 'scr_contribution'", name="SCR")
+    p.flow("mode_gw", "evaluate_imr", default=True, name="Standalone")
+    p.chain("receive_imr", "imr_contributed")
+    p.chain("evaluate_imr", "quality_gw")
+    p.flow("quality_gw", "write_imr", cond="imr_quality == 'inadequate'", name="No")
+    p.flow("quality_gw", "agency_action_plan", default=True, name="Yes")
+    p.chain("agency_action_plan", "imr_learning_source")
+    p.flow("imr_learning", "imr_done")
+    return p
+
+
+JAR_TRIGGERS = [("none", "None"), ("external_causes", "External causes"),
+                ("sudden_no_apparent_cause", "Sudden, no apparent cause (including SUDIC)"),
+                ("custody_or_mha", "In custody or detained under the MHA"),
+                ("suspicious", "Suspicious circumstances"),
+                ("unattended_stillbirth", "Unattended stillbirth")]
+CATEGORIES = [(f"cat_{i}", f"{i} {name}") for i, name in enumerate([
+    "Deliberately inflicted injury, abuse or neglect", "Suicide or deliberate self-inflicted harm",
+    "Trauma and other external factors", "Malignancy", "Acute medical or surgical condition",
+    "Chronic medical condition", "Chromosomal, genetic and congenital anomalies",
+    "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)]
+
+
+def child_death_review() -> Process:
+    p = Process("p05_child_death_review", "P5 Child death review (pan-Berkshire CDOP)",
+                "P5: the review of every death of a child under 18 who normally lived in, or died "
+                "in, Bracknell Forest, except stillbirths and planned legal terminations (regulation "
+                "6). The CDOP checks scope and residency; an unexpected death (2015) or a JAR trigger "
+                "(2018/2023) starts a rapid response (p05a); every agency that knew the child "
+                "returns an agency report (Form B, 15 working days [ASSUME]); where abuse or neglect "
+                "is suspected the CDOP refers the case back to the LSCB Chair for SCR consideration "
+                "('cdop_scr_referral' message, correlated on case_ref) and waits for the Chair's "
+                "decision ('scr_decision') before the panel review. The panel completes the analysis "
+                "(Form C: category, modifiable factors), the professionals are told, and "
+                "recommendations enter the learning loop.")
+    p.start("death_notified", "Child death notified", PA)
+    p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
+           "Notify the CDOP of the death of a child. Do not enter the child's name: use initials and "
+           "date of birth or your agency's reference.",
+           [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
+              "string"),
+            F("date_of_death", "Date of death", "date"),
+            F("child_age_at_death", "Age at death (years)", "number", min=0),
+            YESNO("stillbirth_or_planned_termination", "Stillbirth or planned legal termination?"),
+            YESNO("normally_resident_in_bf", "Did the child normally live in Bracknell Forest?"),
+            YESNO("death_unexpected", "Was the death unexpected (not anticipated 24 hours before, or "
+                  "an unexpected collapse)?"),
+            F("jar_trigger", "Joint Agency Response trigger (2018/2023)", "enum", values=JAR_TRIGGERS),
+            YESNO("abuse_or_neglect_suspected", "Is abuse or neglect suspected?"),
+            YESNO("looked_after_child", "Was the child looked after?"),
+            YESNO("died_in_custody_or_detained_mha", "Did the child die in custody or detained under "
+                  "the Mental Health Act?"),
+            F("regime", "Regime", "enum", values=REGIMES, default="LSCB_WT2015"),
+            agencies_field("Agencies that knew the child or family")],
+           due="P1D", priority=90)
+    p.script("open_cdop_case", "Open the CDOP case", CDOP, """
+case_ref = 'CDR-' + now().strftime('%Y%m%d-%H%M%S')
+""" + AGENCY_LIST_SCRIPT + """
+cdop_review_due = deadline('P6M', date_of_death)
+""")
+    p.xor("in_scope", "In scope?", CDOP)
+    p.end("out_of_scope", "Outside the CDOP's remit (recorded)", CDOP)
+    p.user("residency_check", "Check residency and agree which CDOP reviews the death", CDOP, "cdop",
+           "Case {{ case_ref }}: if the child normally lived outside Bracknell Forest, agree with the "
+           "other CDOP which panel reviews the death (normally the area of residence) and how the "
+           "other is told.",
+           [YESNO("bf_cdop_reviews", "Will the pan-Berkshire CDOP review this death?"),
+            F("residency_notes", "What was agreed", "text", required=False)], due="P5WD", priority=70)
+    p.xor("bf_reviews", "Reviewed here?", CDOP)
+    p.end("transferred", "Reviewed by the CDOP of residence", CDOP)
+    p.par("review_fork", None, CDOP)
+    p.xor("rapid_response_gw", "Rapid response?", CDOP)
+    p.call("rapid_response", "Rapid response / Joint Agency Response (P5a)", PA, "p05a_rapid_response")
+    p.xor("rapid_response_done", None, CDOP)
+    p.xor("referral_gw", "Abuse or neglect suspected?", CDOP)
+    p.throw("refer_to_chair", "Refer to the LSCB Chair for SCR consideration", CDOP, "cdop_scr_referral",
+            "{'case_ref': case_ref, 'regime': regime, 'child_reference': child_reference, "
+            "'agencies_involved': agencies_involved, 'looked_after_child': looked_after_child, "
+            "'died_in_custody_or_detained_mha': died_in_custody_or_detained_mha, "
+            "'summary': 'Child death reviewed by CDOP: abuse or neglect suspected'}")
+    p.catch("scr_decision_received", "SCR decision received", CDOP, "scr_decision", "scr_decision")
+    p.xor("referral_done", None, CDOP)
+    p.user("form_b", "Complete the agency report (Form B)", PA, "${agency}",
+           "CDOP case {{ case_ref }}: complete the agency report (Form B, with any supplementary form "
+           "for the type of death) about your agency's knowledge of the child and family, within 15 "
+           "working days.",
+           [F("agency_knowledge", "Your agency's involvement and knowledge of the child and family",
+              "text", minlength=20),
+            F("risk_factors", "Risk factors known (e.g. co-sleeping, smoking, domestic abuse, alcohol)",
+              "text", required=False)],
+           due="P15WD", follow_up="P10WD", priority=70, mi=("agencies", "agency"))
+    ladder(p, "form_b", reminder="P10WD", overdue="P15WD", what="the Form B", steps=[
+        (CDOP, "cdop", "Escalate the overdue Form B to the agency's CDOP member",
+         "An agency has not returned its Form B for case {{ case_ref }} within 15 working days. Ask "
+         "the agency's CDOP member to secure it. If it is still outstanding, answer No."),
+        (CHAIR, "lscb-chair", "LSCB Chair: escalate the overdue Form B",
+         "A Form B for CDOP case {{ case_ref }} is still outstanding. Write to the agency and record "
+         "it on the Challenge Log.")])
+    p.par("review_join", None, CDOP)
+    p.user("collate_papers", "Collate and anonymise the case papers", CDOP, "cdop",
+           "Collate and anonymise the papers for CDOP case {{ case_ref }} and confirm the "
+           "prerequisites for the panel: post-mortem, inquest outcome if relevant, any SCR, the final "
+           "case discussion.",
+           [YESNO("post_mortem_received", "Post-mortem report received (or not applicable)?"),
+            YESNO("inquest_pending", "Is an inquest or criminal case still pending?")],
+           due="P1M", priority=50)
+    p.user("panel_review", "Panel review: complete the analysis (Form C)", CDOP, "cdop",
+           "The CDOP panel reviews case {{ case_ref }}: category of death, modifiable factors "
+           "(preventability: factors which, if acted on through national or local interventions, "
+           "could reduce the risk of future child deaths), contributing factors and recommended "
+           "actions. SCR decision received: {{ scr_decision }}.",
+           [F("category_of_death", "Category of death", "enum", values=CATEGORIES),
+            F("modifiable_factors", "Modifiable factors", "enum",
+              values=[("identified", "Identified"), ("not_identified", "Not identified"),
+                      ("insufficient_information", "Insufficient information")]),
+            F("contributing_factors", "Contributing factors", "text"),
+            F("cdop_recommendations", "Recommendations to the LSCB and agencies", "text",
+              required=False),
+            YESNO("pattern_alert", "Part of a pattern or cluster to report to the LSCB Chairs?"),
+            learning_field()],
+           due="${cdop_review_due}", priority=60)
+    p.user("inform_professionals", "Tell the professionals directly involved", CDOP, "cdop",
+           "Tell the professionals directly involved with the family of case {{ case_ref }} the "
+           "outcome of the review, so they can convey it sensitively.",
+           [YESNO("professionals_told", "Professionals told?")], due="P10WD", priority=40)
+    capture_learning(p, "cdop_learning", LISG, "P5")
+    p.user("close_cdop_case", "Close the case and add it to the dataset", CDOP, "cdop",
+           "Close CDOP case {{ case_ref }} and add it to the dataset for pattern analysis and the "
+           "annual report.",
+           [YESNO("added_to_dataset", "Added to the dataset (eCDOP / NCMD)?")], due="P10WD", priority=30)
+    p.end("cdop_done", "Child death review complete", CDOP)
+
+    p.chain("death_notified", "notify_death", "open_cdop_case", "in_scope")
+    p.flow("in_scope", "residency_check",
+           cond="child_age_at_death < 18 and stillbirth_or_planned_termination == False", name="Yes")
+    p.flow("in_scope", "out_of_scope", default=True, name="No")
+    p.chain("residency_check", "bf_reviews")
+    p.flow("bf_reviews", "review_fork", cond="bf_cdop_reviews == True", name="Yes")
+    p.flow("bf_reviews", "transferred", default=True, name="No")
+    p.flow("review_fork", "rapid_response_gw")
+    p.flow("review_fork", "form_b")
+    p.flow("rapid_response_gw", "rapid_response",
+           cond="(regime == 'LSCB_WT2015' and death_unexpected == True) or "
+                "(regime != 'LSCB_WT2015' and jar_trigger != 'none')", name="Yes")
+    p.flow("rapid_response_gw", "rapid_response_done", default=True, name="No")
+    p.chain("rapid_response", "rapid_response_done", "referral_gw")
+    p.flow("referral_gw", "refer_to_chair", cond="abuse_or_neglect_suspected == True", name="Yes")
+    p.flow("referral_gw", "referral_done", default=True, name="No")
+    p.chain("refer_to_chair", "scr_decision_received", "referral_done", "review_join")
+    p.flow("form_b", "review_join")
+    p.chain("review_join", "collate_papers", "panel_review", "inform_professionals",
+            "cdop_learning_source")
+    p.chain("cdop_learning", "close_cdop_case", "cdop_done")
+    return p
+
+
+def rapid_response() -> Process:
+    p = Process("p05a_rapid_response", "P5a Rapid response to an unexpected child death",
+                "Called by P5 for an unexpected death (2015, Berkshire health-led rapid response "
+                "protocol) or a Joint Agency Response trigger (2018/2023). Timings follow comparable "
+                "procedures [PRAC]: immediate response within hours, home or scene visit within 24 "
+                "hours, an initial multi-agency discussion within 48 hours, a post-mortem follow-up, "
+                "and a final case discussion (usually 8-12 weeks) whose output goes to the CDOP. If a "
+                "child protection concern arises, the s47 or criminal process takes precedence and "
+                "the CDOP refers the case to the LSCB Chair.")
+    p.start("rr_start", "Unexpected death", PA)
+    p.user("immediate_response", "Immediate response and support for the family", PA, "health",
+           "Unexpected death, CDOP case {{ case_ref }}: the designated or on-call paediatrician and "
+           "the Rapid Response service respond, with the police, and support the family.",
+           [F("immediate_response_notes", "What was done", "text"),
+            YESNO("family_support_offered", "Family support offered?")], due="PT4H", priority=100)
+    p.user("home_visit", "Home or scene visit", PA, "police",
+           "Police and a health professional visit the home or scene of the death in case "
+           "{{ case_ref }}.",
+           [YESNO("visit_done", "Visit done?"), F("visit_notes", "Findings", "text")],
+           due="P1D", priority=100)
+    p.user("initial_discussion", "Initial multi-agency information-sharing discussion", PA, "health",
+           "Hold the initial multi-agency discussion for case {{ case_ref }} and consider the safety "
+           "of siblings and other children. If there is a child protection concern, start the s47 or "
+           "criminal process and record it: the CDOP will refer the case to the LSCB Chair.",
+           [YESNO("siblings_safe", "Are siblings and other children safe?"),
+            YESNO("s47_started", "Has a s47 enquiry or criminal investigation started?"),
+            YESNO("abuse_or_neglect_suspected", "Is abuse or neglect now suspected?")],
+           due="P2D", priority=90)
+    p.user("post_mortem_discussion", "Post-mortem follow-up discussion", PA, "health",
+           "When the post-mortem results are available, hold the follow-up discussion for case "
+           "{{ case_ref }}.",
+           [F("post_mortem_findings", "Findings and actions", "text")], due="P7D", priority=70)
+    p.user("final_case_discussion", "Final case discussion", PA, "health",
+           "Hold the final case discussion (local case review) for case {{ case_ref }} and record "
+           "its output for the CDOP.",
+           [F("rapid_response_output", "Output for the CDOP", "text", minlength=20),
+            YESNO("rr_abuse_or_neglect_suspected", "Is abuse or neglect suspected after the final "
+                  "discussion?")],
+           due="P3M", follow_up="P10W", priority=60)
+    ladder(p, "final_case_discussion", reminder="P10W", overdue="P3M", what="the final discussion",
+           steps=[(CDOP, "cdop", "Escalate the overdue final case discussion to the designated doctor",
+                   "The final case discussion for case {{ case_ref }} is overdue. Escalate it to the "
+                   "designated doctor for child deaths and record the new date.")])
+    p.script("carry_concern", "Carry the concern to the CDOP", CDOP,
+             "abuse_or_neglect_suspected = abuse_or_neglect_suspected or rr_abuse_or_neglect_suspected")
+    p.end("rr_done", "Rapid response output to the CDOP", CDOP)
+    p.chain("rr_start", "immediate_response", "home_visit", "initial_discussion",
+            "post_mortem_discussion", "final_case_discussion", "carry_concern", "rr_done")
+    return p
+
+
 def processes():
-    return []
+    return [serious_case_review(), scr_review(), multi_agency_case_review(),
+            individual_management_review(), child_death_review(), rapid_response()]
