@@ -1,0 +1,156 @@
+"""Engine benchmark: raw SpiffWorkflow vs the service facade with persistence, worklist query.
+
+Prints figures, then one JSON object as its last line. ``--quick`` finishes within 60 s.
+Usage: python bench/engine.py [--quick] [--postgres URL]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+import models  # noqa: E402
+from bench.reference import reference_bpmn  # noqa: E402
+from engine import ProcessEngine, people  # noqa: E402
+from engine.actors import load_actor  # noqa: E402
+from engine.definitions import parse_definitions  # noqa: E402
+from engine.run import ProcessRun  # noqa: E402
+from models.queries import worklist_query  # noqa: E402
+from models.session import make_engine, make_session_factory  # noqa: E402
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def raw_tasks_per_s(engine: ProcessEngine, runs: int) -> float:
+    """Complete every user task of the reference process in memory (no persistence)."""
+    parsed = parse_definitions({"reference.bpmn": reference_bpmn()})["reference"]
+    done, started = 0, time.perf_counter()
+    for _ in range(runs):
+        run = ProcessRun.start(parsed.spec, parsed.subprocess_specs, engine.script_engine,
+                               engine.calendar)
+        run.advance()
+        while True:
+            ready = run.ready_tasks()
+            if not ready:
+                break
+            run.complete(ready[0].id, {"note": "ok", "score": 3})
+            done += 1
+    return done / (time.perf_counter() - started)
+
+
+def persisted_tasks_per_s(url: str, engine: ProcessEngine, runs: int):
+    """Complete the same user tasks through the facade, one transaction each."""
+    db = make_engine(url)
+    models.Base.metadata.drop_all(db)
+    models.Base.metadata.create_all(db)
+    sessions = make_session_factory(db)
+    with sessions.begin() as s:
+        for g in range(4):
+            people.add_group(s, f"group{g}")
+        people.add_user(s, "bench", None, groups=[f"group{g}" for g in range(4)])
+        engine.deploy(s, {"reference.bpmn": reference_bpmn()}, "bench")
+    with sessions() as s:
+        actor = load_actor(s, "bench")
+    done, sizes, started = 0, [], time.perf_counter()
+    for _ in range(runs):
+        with sessions.begin() as s:
+            record = engine.start(s, "reference", actor)
+        tasks = record.tasks
+        while tasks:
+            with sessions.begin() as s:
+                record = engine.complete(s, tasks[0].id, actor, {"note": "ok", "score": 3})
+            done += 1
+            tasks = record.tasks
+            if done % 13 == 6:
+                with sessions() as s:
+                    sizes.append(len(s.scalar(text(
+                        f"select state_json from process_instance where id = {record.id}"))))
+    rate = done / (time.perf_counter() - started)
+    db.dispose()
+    return rate, int(statistics.median(sizes)) if sizes else 0
+
+
+def worklist_p95_ms(instances: int, tasks_per_instance: int, samples: int) -> float:
+    """p95 of the 'tasks for a group' worklist query with many open tasks (SQLite file)."""
+    path = Path(tempfile.mkdtemp()) / "worklist.sqlite3"
+    db = make_engine(f"sqlite:///{path}")
+    models.Base.metadata.create_all(db)
+    now = datetime.now(timezone.utc)
+    with db.begin() as conn:
+        conn.execute(insert(models.Definition), [dict(
+            id=1, process_id="reference", version=1, name="Reference", content_hash="x",
+            files={}, spec_json="{}", lanes=[], change_note="")])
+        conn.execute(insert(models.ProcessInstance), [dict(
+            id=i + 1, definition_id=1, process_id="reference", status="active", state_json="{}",
+            serializer_version="1.5", data={}, title="", started_at=now, updated_at=now,
+            row_version=1) for i in range(instances)])
+        task_rows, candidates = [], []
+        for i in range(instances):
+            for k in range(tasks_per_instance):
+                task_id = str(uuid.UUID(int=i * 100 + k))
+                task_rows.append(dict(
+                    id=task_id, instance_id=i + 1, process_id=f"p{i % 12}", bpmn_id=f"u{k}",
+                    title="Step", documentation="", lane=None, candidate_groups=[f"g{i % 40}"],
+                    candidate_users=[], assignee=None, status="open", priority=None,
+                    due_at=now + timedelta(hours=(i * 7 + k) % 2000), form={},
+                    created_at=now))
+                candidates.append(dict(task_id=task_id, group_slug=f"g{i % 40}"))
+        conn.execute(insert(models.HumanTask), task_rows)
+        conn.execute(insert(models.TaskCandidate), candidates)
+    sessions = make_session_factory(db)
+    timings = []
+    with sessions() as s:
+        for n in range(samples):
+            groups = {f"g{n % 40}", f"g{(n + 7) % 40}"}
+            stmt = worklist_query(f"user{n}", groups).order_by(
+                models.HumanTask.due_at).limit(25)
+            t0 = time.perf_counter()
+            rows = s.scalars(stmt).all()
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert rows
+    db.dispose()
+    return statistics.quantiles(timings, n=20)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--postgres", default=os.environ.get("LSCB_BENCH_POSTGRES_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    engine = ProcessEngine()
+    runs = 10 if args.quick else 40
+    raw = raw_tasks_per_s(engine, runs)
+    print(f"raw SpiffWorkflow (in memory):   {raw:8.0f} user tasks/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite, state_bytes = persisted_tasks_per_s(f"sqlite:///{tmp}/bench.sqlite3", engine, runs)
+    print(f"service facade on SQLite:        {sqlite:8.0f} user tasks/s "
+          f"(state {state_bytes} bytes mid-flight)")
+    try:
+        pg, _ = persisted_tasks_per_s(args.postgres, engine, runs)
+        print(f"service facade on PostgreSQL:    {pg:8.0f} user tasks/s")
+    except Exception as exc:   # report, don't fail: the figure is simply unavailable
+        pg = None
+        print(f"PostgreSQL unavailable ({exc.__class__.__name__}); skipped")
+    instances = 20_000
+    p95 = worklist_p95_ms(instances, 5, 200 if args.quick else 1000)
+    print(f"worklist query, {instances * 5:,} open tasks: p95 {p95:.2f} ms")
+    print(json.dumps({
+        "raw_tasks_per_s": round(raw, 1), "sqlite_tasks_per_s": round(sqlite, 1),
+        "postgres_tasks_per_s": round(pg, 1) if pg else None,
+        "overhead_ratio": round(raw / sqlite, 2), "worklist_p95_ms": round(p95, 2),
+        "state_bytes_per_instance": state_bytes}))
+
+
+if __name__ == "__main__":
+    main()
