@@ -25,7 +25,7 @@ BATCH = 200
 def due_instance_ids(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
     """Ids of active instances with a timer due at ``now``, oldest due first (index scan)."""
     stmt = (select(ProcessInstance.id)
-            .where(ProcessInstance.next_timer_at <= now,
+            .where(ProcessInstance.next_timer_at < now,
                    ProcessInstance.status == InstanceStatus.ACTIVE)
             .order_by(ProcessInstance.next_timer_at).limit(limit))
     return list(session.scalars(stmt))
@@ -58,14 +58,14 @@ def fire_instance(factory: sessionmaker, engine, instance_id: int, now: datetime
 
 def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
     stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id,
-                                          ProcessInstance.next_timer_at <= now,
+                                          ProcessInstance.next_timer_at < now,
                                           ProcessInstance.status == InstanceStatus.ACTIVE)
             .with_for_update(skip_locked=True, of=ProcessInstance))
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         return 0                       # another sweeper has it, or it changed meanwhile
     run = store.load_run(row, engine.script_engine, engine.calendar, now)
-    due = [t for t in run.waiting_timers() if t.due_at <= now]
+    due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
     run.advance()
     engine._save(session, row, run, "scheduler", now)
     for timer in due:
