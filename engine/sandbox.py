@@ -22,6 +22,7 @@ import math
 import operator
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from time import monotonic
@@ -38,8 +39,9 @@ _SEQUENCES = (str, bytes, bytearray, list, tuple)
 _TEXT = (str, bytes, bytearray)
 _NUMBER_IN_SPEC = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?")
-_REFUSED_ATTRIBUTES = frozenset({"mro"})   # type.mro() reaches BaseException and object
-_UNSAFE_BUILTINS = {"__build_class__", "setattr", "delattr", "id", "BaseException",
+# type.mro() reaches BaseException and object; ZoneInfo's class methods touch files and caches
+_REFUSED_ATTRIBUTES = frozenset({"mro", "no_cache", "clear_cache", "from_file"})
+_UNSAFE_BUILTINS = {"__build_class__", "_getattr_", "setattr", "delattr", "id", "BaseException",
                     "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
 _EXTRA_BUILTINS = {f.__name__: f for f in (
     dict, list, set, frozenset, tuple, sorted, min, max, any, all, enumerate, zip, map, filter,
@@ -172,8 +174,10 @@ def compile_code(source: str, mode: str):
     """
     compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
     try:
-        tree = ast.parse(source, FILENAME, mode)
-        result = compiler(tree, FILENAME, policy=SandboxPolicy)
+        with warnings.catch_warnings():      # e.g. SyntaxWarning for `x is 1`: not the log's business
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, FILENAME, mode)
+            result = compiler(tree, FILENAME, policy=SandboxPolicy)
     except RecursionError:
         raise ScriptRefused([(0, "the code is nested too deeply")]) from None
     if result.errors:

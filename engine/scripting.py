@@ -7,10 +7,10 @@ and runs within ``ScriptLimits``. The engine is not serialized with a workflow: 
 
 Names available to authors, besides plain Python expressions, comprehensions, f-strings and
 ``def``/``lambda``:
-- builtins: ``abs all any bool chr dict divmod enumerate filter float frozenset hash hex int
-  isinstance issubclass len list map max min oct ord pow range repr reversed round set slice
-  sorted str sum tuple zip`` and the usual ``Exception`` classes (``range``, ``pow``, ``round``
-  and ``sum`` are size-checked; ``sum`` adds numbers only);
+- builtins: ``abs all any bool callable chr complex dict divmod enumerate filter float frozenset
+  hash hex int isinstance issubclass len list map max min oct ord pow range repr reversed round
+  set slice sorted str sum tuple zip`` and the ``Exception`` classes (``range``, ``pow`` and
+  ``round`` are size-checked; ``sum`` adds numbers only);
 - dates: ``datetime date timedelta timezone``; ``now()`` is the engine clock (aware UTC) and
   ``today()`` the board's local date; ``datetime.now()``/``date.today()`` also read the engine
   clock, in the board's time zone when no ``tz`` is given;
@@ -18,14 +18,16 @@ Names available to authors, besides plain Python expressions, comprehensions, f-
   as a timer ``timeDate`` or a due date): ``working_days(n, start=None)``,
   ``working_days_between(a, b)``, ``is_working_day(day=None)``, ``deadline(text, start=None)``
   (``text`` in the syntax of ``engine.calendar``). ``start``/``a``/``b`` accept a datetime, a
-  date or an ISO string; None means now.
-Not available: imports, names or attributes starting with ``_``, ``str.format`` (use f-strings),
-``getattr``/``type``/``vars``/``globals``/``open``/``iter``, class definitions, ``d.x += 1``.
+  date (17:00 board time) or an ISO string; None means now.
+Each evaluation stops with a ``ScriptError`` past its ``ScriptLimits`` (defaults: 1 s, 1,000,000
+loop iterations or calls, 1,000,000 items or characters built by one operation, 100,000-bit
+integers, 256 MB of memory growth). Not available: imports, names or attributes starting with
+``_``, ``str.format`` (use f-strings), ``getattr``/``type``/``vars``/``globals``/``open``/``iter``,
+class definitions, ``d.x += 1``.
 """
 from __future__ import annotations
 
 import json
-import re
 import traceback
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -116,6 +118,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     # -- internals ------------------------------------------------------------------------------
     def _compile(self, source: str, mode: str):
+        if not isinstance(source, str):
+            raise TypeError(f"expected code as text, not {source.__class__.__name__}")
         if len(source) > self.limits.max_source:
             raise ScriptError(f"the code is longer than {self.limits.max_source:,} characters")
         return compile_code(source, mode)
@@ -189,8 +193,10 @@ class SandboxedScriptEngine(PythonScriptEngine):
             return super().evaluate(task, expression, external_context)
         except WorkflowTaskException as error:
             cause = error.__context__
-            if cause is not None and not isinstance(cause, SpiffWorkflowException):
-                error.add_note(f"{cause.__class__.__name__}: {cause}")
+            note = f"{cause.__class__.__name__}: {cause}"
+            if cause is not None and not isinstance(cause, SpiffWorkflowException) \
+                    and note not in error.notes:
+                error.add_note(note)
                 if isinstance(cause, ScriptError) and cause.context.get("line"):
                     error.line_number = cause.context["line"]
             raise
