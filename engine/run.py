@@ -9,7 +9,6 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -109,9 +108,12 @@ class ProcessRun:
             for _ in range(MAX_ROUNDS):
                 self.workflow.refresh_timers()
                 self.workflow.do_engine_steps()
-                if not self._engine_work_left():
+                ready = self._in_state(TaskState.READY)
+                if not any(not t.task_spec.manual for t in ready):
                     break
-        self._raise_task_errors()
+        for task in self._in_state(TaskState.ERROR):
+            raise ScriptError("a step failed and is waiting for a retry",
+                              element_id=task.task_spec.bpmn_id)
 
     def complete(self, task_id: str, data: dict) -> None:
         """Complete a READY user task with (already validated) data, then advance."""
@@ -170,14 +172,14 @@ class ProcessRun:
 
     def ready_tasks(self) -> list[ReadyTask]:
         """Every READY user/manual task, with assignment evaluated and due dates fixed."""
-        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        tasks = [t for t in self._in_state(TaskState.READY) if t.task_spec.manual]
         with clock.frozen(self.now):
             return [self._ready(t) for t in tasks]
 
     def waiting_timers(self) -> list[WaitingTimer]:
         """Every waiting timer with its due time (aware UTC)."""
         timers = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
+        for task in self._in_state(TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             due = _due_value(task.internal_data.get("event_value"))
             if isinstance(definition, TimerEventDefinition) and due is not None:
@@ -200,7 +202,7 @@ class ProcessRun:
         """'completed', 'error' or 'active'."""
         if self.workflow.is_completed():
             return "completed"
-        if self.workflow.get_tasks(state=TaskState.ERROR):
+        if self._in_state(TaskState.ERROR):
             return "error"
         return "active"
 
@@ -209,7 +211,7 @@ class ProcessRun:
         """The case data as it stands: the workflow's data at the end, else the latest task's."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        ready = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        ready = self._in_state(TaskState.READY | TaskState.WAITING)
         source = ready[0] if ready else self.workflow.last_task
         merged = dict(self.workflow.last_task.data) if self.workflow.last_task else {}
         if source is not None:
@@ -223,23 +225,24 @@ class ProcessRun:
         names = {TaskState.COMPLETED: "completed", TaskState.READY: "active",
                  TaskState.STARTED: "active", TaskState.WAITING: "waiting",
                  TaskState.ERROR: "error", TaskState.CANCELLED: "cancelled"}
-        for task in self.workflow.get_tasks():
+        for task in self._all_tasks():
             bpmn_id = getattr(task.task_spec, "bpmn_id", None)
             if bpmn_id and task.state in names:
                 states[names[task.state]].add(bpmn_id)
         return {k: sorted(v) for k, v in states.items()}
 
     # -- internals -----------------------------------------------------------------------------
-    def _engine_work_left(self) -> bool:
-        return any(not t.task_spec.manual for t in self.workflow.get_tasks(state=TaskState.READY))
+    def _all_tasks(self):
+        """Every task of the workflow and its subprocesses (plain dict walks: fast)."""
+        yield from self.workflow.tasks.values()
+        for subprocess in self.workflow.subprocesses.values():
+            yield from subprocess.tasks.values()
 
-    def _raise_task_errors(self) -> None:
-        for task in self.workflow.get_tasks(state=TaskState.ERROR):
-            raise ScriptError("a step failed and is waiting for a retry",
-                              element_id=task.task_spec.bpmn_id)
+    def _in_state(self, mask: int) -> list:
+        return [t for t in self._all_tasks() if t.state & mask]
 
     def _waiting_catches(self):
-        for task in self.workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
+        for task in self._in_state(TaskState.WAITING):
             if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition):
                 yield task
 

@@ -297,6 +297,7 @@ class ProcessEngine:
         return row, store.load_run(row, self.script_engine, self.calendar, now)
 
     def _save(self, session, row, run, actor_name, now, hops=0) -> None:
+        outbox = run.outbox()          # drained before saving, so no message is ever sent twice
         created = store.save(session, row, run, now)
         for task in created:
             store.audit(session, actor_name, "task_created", instance_id=row.id, task_id=task.id,
@@ -306,7 +307,7 @@ class ProcessEngine:
         if row.error and row.status == InstanceStatus.INCIDENT:
             store.audit(session, actor_name, "incident", instance_id=row.id, now=now,
                         error=row.error)
-        for name, payload, correlation in run.outbox():
+        for name, payload, correlation in outbox:
             self._route(session, name, payload, correlation, _system(actor_name), now, hops + 1)
 
     def _touch(self, session, instance_id) -> None:
@@ -351,7 +352,8 @@ def task_record(task: HumanTask) -> TaskRecord:
         candidate_groups=list(task.candidate_groups or []),
         candidate_users=list(task.candidate_users or []), assignee=task.assignee,
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
-        priority=task.priority, documentation=task.documentation or "", form=task.form or {})
+        priority=task.priority, documentation=task.documentation or "", form=task.form or {},
+        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)
 
 
 def dumps(value) -> str:

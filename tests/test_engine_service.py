@@ -285,3 +285,17 @@ def test_stale_write_is_a_conflict(sessions, engine, deploy, staff):
         stale.title = "second"
         with pytest.raises(Conflict):
             flush(second)
+
+
+def test_a_thrown_message_is_sent_once_even_when_the_thrower_acts_again(sessions, engine, deploy,
+                                                                        people_factory):
+    deploy("engine/thrower_wait.bpmn", "engine/receiver.bpmn")
+    cdop = people_factory("cara", groups=["cdop"])
+    with sessions.begin() as s:
+        record = engine.start(s, "thrower_wait", cdop, {"case_ref": "C-1", "reason": "death"})
+    with sessions.begin() as s:
+        engine.complete(s, record.tasks[0].id, cdop, {})
+    with sessions() as s:
+        receivers = s.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.process_id == "receiver"))
+    assert receivers == 1
