@@ -231,7 +231,7 @@ class ProcessEngine:
             row.error = exc.to_dict()
         task.status, task.assignee = TaskStatus.COMPLETED, actor.name
         task.completed_at, task.completed_by, task.draft = now, actor.name, None
-        task.candidates = []
+        store.release_candidates(session, [task.id])
         store.audit(session, actor.name, "task_completed", instance_id=row.id, task_id=task.id,
                     bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
         self._save(session, row, run, actor.name, now)

@@ -18,6 +18,7 @@ from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubsc
                     PendingTimer, ProcessInstance, TaskCandidate)
 from models.status import InstanceStatus, TaskStatus
 
+from . import deadline_plan, notify
 from .errors import Conflict, NotFound
 from .run import ProcessRun
 from .serialization import VERSION, spec_from_json, state_from_json, state_to_json
@@ -71,9 +72,10 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime)
     if row.id is None:
         session.add(row)
         session.flush()
-    created = _sync_tasks(session, row, ready, now)
-    _sync_timers(session, row, timers)
-    _sync_subscriptions(session, row, run)
+    with session.no_autoflush:       # one flush at the end instead of one per query
+        created = _sync_tasks(session, row, ready, now, run.calendar)
+        _sync_timers(session, row, timers)
+        _sync_subscriptions(session, row, run)
     flush(session)
     return created
 
@@ -95,6 +97,7 @@ def audit(session: Session, actor: str | None, action: str, *, instance_id=None,
     if now is not None:
         event.at = now
     session.add(event)
+    notify.on_audit(session, event)
 
 
 def jsonable(value):
@@ -119,17 +122,17 @@ def _status(run: ProcessRun, row: ProcessInstance) -> str:
     return InstanceStatus.ACTIVE
 
 
-def _sync_tasks(session: Session, row: ProcessInstance, ready, now) -> list[HumanTask]:
+def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar) -> list[HumanTask]:
     """Open rows for ready tasks; rows whose task is no longer ready become cancelled."""
     existing = {t.id: t for t in session.scalars(
         select(HumanTask).where(HumanTask.instance_id == row.id,
                                 HumanTask.status == TaskStatus.OPEN))}
     ready_ids = {t.id for t in ready}
-    for task_id, task_row in existing.items():
-        if task_id not in ready_ids:
-            task_row.status = TaskStatus.CANCELLED
-            task_row.completed_at = now
-            task_row.candidates = []
+    gone = [task_id for task_id in existing if task_id not in ready_ids]
+    for task_id in gone:
+        existing[task_id].status = TaskStatus.CANCELLED
+        existing[task_id].completed_at = now
+    release_candidates(session, gone)
     created = []
     for task in ready:
         if task.id in existing:
@@ -142,6 +145,8 @@ def _sync_tasks(session: Session, row: ProcessInstance, ready, now) -> list[Huma
             assignee=task.assignee, status=TaskStatus.OPEN, priority=task.priority,
             due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, created_at=now,
             candidates=[TaskCandidate(group_slug=g) for g in groups])
+        task_row.deadline_step, task_row.next_deadline_at = deadline_plan.arm(
+            task.due_at, calendar, now)
         session.add(task_row)
         created.append(task_row)
     return created
@@ -157,19 +162,36 @@ def _lane_groups(session: Session, lane: str | None) -> list[str]:
     return ["-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())]
 
 
+def release_candidates(session: Session, task_ids: list[str]) -> None:
+    """Drop the worklist entries of tasks that are no longer open."""
+    if task_ids:
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(task_ids)))
+
+
 def _sync_timers(session: Session, row: ProcessInstance, timers) -> None:
-    session.execute(delete(PendingTimer).where(PendingTimer.instance_id == row.id))
-    for timer in timers:
+    """Make the instance's PendingTimer rows match its waiting timers (changing only the diff)."""
+    wanted = {(t.task_id, t.due_at): t for t in timers}
+    have = {(r.spiff_task_id, r.due_at): r for r in session.scalars(
+        select(PendingTimer).where(PendingTimer.instance_id == row.id))} if row.id else {}
+    for key in have.keys() - wanted.keys():
+        session.delete(have[key])
+    for key in wanted.keys() - have.keys():
+        timer = wanted[key]
         session.add(PendingTimer(instance_id=row.id, spiff_task_id=timer.task_id,
                                  bpmn_id=timer.bpmn_id, name=timer.name, kind=timer.kind,
                                  due_at=timer.due_at))
 
 
 def _sync_subscriptions(session: Session, row: ProcessInstance, run: ProcessRun) -> None:
-    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == row.id))
-    for wait in run.message_waits():
-        session.add(MessageSubscription(instance_id=row.id, message_name=wait.name,
-                                        correlation=canonical(wait.correlation)))
+    """Make the instance's message subscriptions match its waiting catches (diff only)."""
+    wanted = {(w.name, canonical(w.correlation)) for w in run.message_waits()}
+    have = {(r.message_name, r.correlation): r for r in session.scalars(
+        select(MessageSubscription).where(MessageSubscription.instance_id == row.id))}
+    for key in have.keys() - wanted:
+        session.delete(have[key])
+    for name, correlation in wanted - have.keys():
+        session.add(MessageSubscription(instance_id=row.id, message_name=name,
+                                        correlation=correlation))
 
 
 def canonical(correlation: dict) -> str:

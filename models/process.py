@@ -30,8 +30,7 @@ class Definition(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     change_note: Mapped[str] = mapped_column(Text, default="")
 
-    message_starts: Mapped[list[MessageStart]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+    message_starts: Mapped[list[MessageStart]] = relationship(cascade="all, delete-orphan")
 
 
 class MessageStart(Base):

@@ -17,6 +17,7 @@ class HumanTask(Base):
         Index("ix_human_task_status_due", "status", "due_at"),
         Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
         Index("ix_human_task_instance_status", "instance_id", "status"),
+        Index("ix_human_task_next_deadline", "next_deadline_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -38,9 +39,14 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    # Deadline watcher (engine/deadlines.py): when its next reminder/escalation step is due,
+    # how many steps of the plan are done, and the ladder rung reached (0 = not escalated).
+    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_step: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
     candidates: Mapped[list[TaskCandidate]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", passive_deletes=True)
 
 
 class TaskCandidate(Base):
