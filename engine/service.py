@@ -294,7 +294,7 @@ class ProcessEngine:
     # -- internals -----------------------------------------------------------------------------
     def _load(self, session, instance_id, now):
         row = store.lock_instance(session, instance_id)
-        return row, store.load_run(row, self.script_engine, self.calendar, now)
+        return row, store.load_run(row, self.script_engine, self.calendar, now, session)
 
     def _save(self, session, row, run, actor_name, now, hops=0) -> None:
         outbox = run.outbox()          # drained before saving, so no message is ever sent twice

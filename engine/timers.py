@@ -64,7 +64,7 @@ def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         return 0                       # another sweeper has it, or it changed meanwhile
-    run = store.load_run(row, engine.script_engine, engine.calendar, now)
+    run = store.load_run(row, engine.script_engine, engine.calendar, now, session)
     due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
     run.advance()
     engine._save(session, row, run, "scheduler", now)
