@@ -18,7 +18,7 @@ from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubsc
                     PendingTimer, ProcessInstance, TaskCandidate)
 from models.status import InstanceStatus, TaskStatus
 
-from . import deadline_plan, notify
+from . import deadline_plan, live, notify
 from .errors import Conflict, NotFound
 from .run import ProcessRun
 from .serialization import VERSION, spec_from_json, state_from_json, state_to_json
@@ -49,10 +49,14 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     return row
 
 
-def load_run(row: ProcessInstance, script_engine, calendar, now: datetime) -> ProcessRun:
-    """The instance's workflow restored around its version's specs, sandbox attached."""
-    spec, subprocess_specs = specs_for(row.definition)
-    workflow = state_from_json(row.state_json, row.serializer_version, spec, subprocess_specs)
+def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
+             session: Session | None = None) -> ProcessRun:
+    """The instance's workflow (live, or restored around its version's specs), sandbox attached."""
+    workflow = (live.take(session, row.id, row.row_version, row.state_json)
+                if session is not None else None)
+    if workflow is None:
+        spec, subprocess_specs = specs_for(row.definition)
+        workflow = state_from_json(row.state_json, row.serializer_version, spec, subprocess_specs)
     return ProcessRun(workflow, script_engine, calendar, now)
 
 
@@ -77,6 +81,7 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime)
         _sync_timers(session, row, timers)
         _sync_subscriptions(session, row, run)
     flush(session)
+    live.offer(session, row.id, row.row_version, row.state_json, run.workflow)
     return created
 
 
