@@ -56,8 +56,13 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
     leads = set(lead_of)
     wanted = [group_by_slug(session, g) for g in sorted(set(groups) | leads)]
     with session.no_autoflush:
-        user.roles = [UserRole(role=r) for r in sorted(roles)]
-        user.memberships = [Membership(group=g, is_lead=g.slug in leads) for g in wanted]
+        # Keep rows that stay (replacing them would insert before deleting: unique clash).
+        had_roles = {r.role: r for r in user.roles}
+        user.roles = [had_roles.get(r) or UserRole(role=r) for r in sorted(roles)]
+        had = {m.group.slug: m for m in user.memberships}
+        user.memberships = [had.get(g.slug) or Membership(group=g) for g in wanted]
+        for membership in user.memberships:
+            membership.is_lead = membership.group.slug in leads
     session.flush()
     audit(session, actor, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups))
     return user

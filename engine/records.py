@@ -36,6 +36,9 @@ class TaskRecord(Record):
     priority: int | None = None
     documentation: str = ""
     form: dict = field(default_factory=dict)
+    draft: dict | None = None
+    completed_by: str | None = None
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

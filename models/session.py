@@ -15,8 +15,12 @@ def database_url() -> str:
     return os.environ.get("LSCB_DATABASE_URL", DEFAULT_URL)
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str | None = None, immediate: bool = True, **kwargs) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    ``immediate=False`` (SQLite only) begins transactions as plain deferred reads: for
+    read-only work (web GET pages) that must not queue behind writers; WAL lets it run beside them.
+    """
     url = url or database_url()
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -26,7 +30,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
     return engine
 
 
@@ -48,6 +52,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_begin_immediate(connection) -> None:

@@ -1,0 +1,60 @@
+"""The Flask web app: ``create_app(config=None)`` builds it; nothing is built on import."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask
+
+from . import db
+from .config import Config
+from .extensions import csrf, limiter, login_manager
+
+SPIFF_LOGGERS = ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn")
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app; ``config`` overrides settings read from the environment."""
+    app = Flask(__name__)
+    app.config.update(Config().as_dict())
+    if config:
+        app.config.update(config)
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    _register_blueprints(app)
+    from . import errors, security
+    errors.init_app(app)
+    security.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import admin, api, auth, instances, tasks, worklist
+    for module in (auth, worklist, tasks, instances, admin):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    for name in ("definitions", "dashboard", "manager", "deadlines", "notifications", "learning",
+                 "reports"):
+        try:
+            module = __import__(f"web.{name}", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"web.{name}":
+                raise
+            continue
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Plain log lines; Spiff's loggers pinned to INFO so task data never lands in logs.
+
+    SpiffWorkflow attaches task data to its DEBUG records; case data is personal data about
+    children, so those loggers never go below INFO whatever the root level is.
+    """
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in SPIFF_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)

@@ -1,0 +1,217 @@
+"""Web benchmark: waitress on loopback, 100,000 open tasks, concurrent signed-in clients.
+
+Seeding is done fast and directly, not through the engine: the bulk of the 100,000 open tasks
+are rows inserted with Core bulk inserts (``human_task`` + ``task_candidate``, on placeholder
+``process_instance`` rows whose state is never loaded) spread over 16 agency groups, about 10 %
+already claimed. A few hundred real, completable cases are cloned from one started instance
+(bench/seed.py) so that completions run the whole engine path. Clients sign in through the real
+login form (CSRF on), then loop: worklist, a task page, and now and then complete a real task.
+
+Prints figures, then one JSON object as its last line with worklist_p95_ms, task_page_p95_ms,
+complete_p95_ms, requests_per_s and errors. Usage: python bench/web.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import models  # noqa: E402
+from bench.seed import clone_instance  # noqa: E402
+from engine import ProcessEngine, people  # noqa: E402
+from engine.actors import load_actor  # noqa: E402
+from models import HumanTask, ProcessInstance, TaskCandidate  # noqa: E402
+from models.session import make_engine, make_session_factory  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+GROUPS = [f"agency-{n:02d}" for n in range(16)]
+PASSWORD = "bench-password-1"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TASK_LINK = re.compile(r'href="/tasks/([0-9a-f-]{36})"')
+GOOD = {"route": "close", "summary": "Benchmark summary", "children": "2"}
+
+
+def seed(url: str, total: int, real: int, clients: int) -> list[list[str]]:
+    """Fill the database; returns each client's own completable task ids."""
+    db = make_engine(url)
+    models.Base.metadata.create_all(db)
+    factory, engine = make_session_factory(db), ProcessEngine()
+    with factory.begin() as session:
+        for slug in GROUPS + ["intake", "lscb-chair"]:
+            people.add_group(session, slug)
+        for n in range(clients):
+            people.add_user(session, f"user{n}", PASSWORD, groups=[GROUPS[n % 16], "intake"])
+        engine.deploy(session, {"two_lane.bpmn": (ROOT / "tests/data/engine/two_lane.bpmn")
+                                .read_bytes()}, "bench")
+        template = engine.start(session, "two_lane", load_actor(session, "user0"), {}).id
+    clone_instance(factory, template, [timedelta(0)] * (real - 1))
+    _bulk_tasks(factory, total - real)
+    with factory() as session:
+        ids = list(session.scalars(select(HumanTask.id).where(
+            HumanTask.process_id == "two_lane", HumanTask.status == "open")))
+    db.dispose()
+    return [ids[n::clients] for n in range(clients)]
+
+
+def _bulk_tasks(factory, count: int, per_instance: int = 10) -> None:
+    now = datetime.now(timezone.utc)
+    with factory.begin() as session:
+        conn = session.connection()
+        definition_id = conn.scalar(select(models.Definition.id))
+        first = conn.scalar(select(func.max(ProcessInstance.id))) + 1
+        for start in range(0, count, 5000):
+            n = min(5000, count - start)
+            base = first + start // per_instance
+            conn.execute(ProcessInstance.__table__.insert(), [
+                {"id": base + i, "definition_id": definition_id, "process_id": "bulk_pathway",
+                 "status": "active", "state_json": "", "serializer_version": "", "data": {},
+                 "title": "Bulk case", "started_at": now, "updated_at": now, "row_version": 1}
+                for i in range(-(-n // per_instance))])
+            tasks, candidates = [], []
+            for i in range(n):
+                k, group = start + i, GROUPS[(start + i) % 16]
+                tid = str(uuid.uuid4())
+                tasks.append({"id": tid, "instance_id": base + i // per_instance,
+                              "process_id": "bulk_pathway", "bpmn_id": "review",
+                              "title": f"Bulk review {k}", "documentation": "", "lane": None,
+                              "candidate_groups": [group], "candidate_users": [],
+                              "assignee": f"user{k % 20}" if k % 10 == 0 else None,
+                              "status": "open", "priority": 50, "form": {"fields": []},
+                              "due_at": now + timedelta(hours=(k % 2000) - 200),
+                              "created_at": now})
+                candidates.append({"task_id": tid, "group_slug": group})
+            conn.execute(HumanTask.__table__.insert(), tasks)
+            conn.execute(TaskCandidate.__table__.insert(), candidates)
+
+
+class Client:
+    """One signed-in browser-like client: a keep-alive connection and a session cookie."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method, path, form=None):
+        body = urlencode(form) if form is not None else None
+        headers = {"Cookie": self.cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text
+
+    def login(self, name):
+        _, page = self.request("GET", "/login")
+        status, _ = self.request("POST", "/login", {"username": name, "password": PASSWORD,
+                                                   "csrf_token": CSRF.search(page).group(1)})
+        assert status == 302, f"login failed: {status}"
+
+
+def drive(port, name, own, until, stats, lock):
+    """Loop worklist -> task page -> (every third round) complete one of my real tasks."""
+    client, timings, errors, rounds = Client(port), {"worklist": [], "task": [], "complete": []}, 0, 0
+    client.login(name)
+    while time.monotonic() < until:
+        rounds += 1
+        page = rounds % 5 + 1
+        t0 = time.perf_counter()
+        status, html = client.request("GET", f"/tasks?page={page}")
+        timings["worklist"].append(time.perf_counter() - t0)
+        errors += status != 200
+        links = TASK_LINK.findall(html)
+        if links:
+            t0 = time.perf_counter()
+            status, html = client.request("GET", f"/tasks/{links[rounds % len(links)]}")
+            timings["task"].append(time.perf_counter() - t0)
+            errors += status != 200
+        if rounds % 3 == 0 and own:
+            task = own.pop()
+            _, html = client.request("GET", f"/tasks/{task}")
+            t0 = time.perf_counter()
+            status, _ = client.request("POST", f"/tasks/{task}",
+                                       {**GOOD, "csrf_token": CSRF.search(html).group(1)})
+            timings["complete"].append(time.perf_counter() - t0)
+            errors += status != 302
+    with lock:
+        for key, values in timings.items():
+            stats[key] += values
+        stats["errors"] += errors
+
+
+def p95(values) -> float:
+    """95th percentile in milliseconds."""
+    if not values:
+        return 0.0
+    return round(statistics.quantiles(values, n=20)[18] * 1000, 1) if len(values) > 1 \
+        else round(values[0] * 1000, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Shorter run (under ~90 s).")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    args = parser.parse_args()
+    seconds, real = (20, 400) if args.quick else (60, 1500)
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"
+    t0 = time.perf_counter()
+    own = seed(url, args.tasks, real, args.clients)
+    print(f"seeded {args.tasks} open tasks ({real} completable) in {time.perf_counter() - t0:.1f} s")
+    from waitress.server import create_server
+
+    from web import create_app
+    app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING",
+                      "LOGIN_RATE_LIMIT": "10000 per minute", "SECRET_KEY": "bench"})
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
+    until = time.monotonic() + seconds
+    started = time.perf_counter()
+    workers = [threading.Thread(target=drive, args=(server.effective_port, f"user{n}", own[n],
+                                                    until, stats, lock))
+               for n in range(args.clients)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    server.close()
+    total = sum(len(stats[k]) for k in ("worklist", "task", "complete"))
+    result = {"worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
+              "complete_p95_ms": p95(stats["complete"]),
+              "requests_per_s": round(total / elapsed, 1), "errors": stats["errors"],
+              "requests": total, "clients": args.clients, "open_tasks": args.tasks,
+              "seconds": round(elapsed, 1)}
+    for key in ("worklist", "task", "complete"):
+        if stats[key]:
+            print(f"{key}: n={len(stats[key])} median={statistics.median(stats[key]) * 1000:.1f} ms "
+                  f"p95={p95(stats[key])} ms")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

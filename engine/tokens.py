@@ -1,0 +1,78 @@
+"""API tokens: create (shown once), verify by hash, revoke."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApiToken, User
+
+from . import clock
+from .actors import Actor, actor_of
+from .errors import InputError, NotAllowed, NotFound
+from .store import audit
+
+PREFIX = "lscb_"
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a token (tokens are 256 random bits, so a fast hash is enough)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, actor: Actor, user_name: str, name: str = "") -> tuple[str, ApiToken]:
+    """A new token for ``user_name`` (themselves, or anyone when ``actor`` is an admin).
+
+    Returns the token text, which is never stored and cannot be shown again, and its row.
+    """
+    if user_name != actor.name and "admin" not in actor.roles:
+        raise NotAllowed("only admins can create tokens for other people")
+    user = session.scalars(select(User).where(User.name == user_name)).first()
+    if user is None:
+        raise NotFound("user", user_name)
+    if len(name) > 100:
+        raise InputError("token name must be 100 characters or fewer")
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name.strip(), token_hash=hash_token(token),
+                   prefix=token[:12], created_by=actor.name)
+    session.add(row)
+    session.flush()
+    audit(session, actor.name, "token_created", user=user_name, token_id=row.id, name=row.name)
+    return token, row
+
+
+def verify_token(session: Session, token: str | None, now: datetime | None = None) -> Actor | None:
+    """The Actor a valid, unrevoked token of an active user acts as, else None."""
+    if not token or not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    now = now or clock.now()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        row.last_used_at = now   # not on every call: a read stays a read
+    return actor_of(user)
+
+
+def user_tokens(session: Session, user_name: str) -> list[ApiToken]:
+    """A user's tokens, newest first (hashes only)."""
+    stmt = (select(ApiToken).join(User, User.id == ApiToken.user_id)
+            .where(User.name == user_name).order_by(ApiToken.created_at.desc()))
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
+    """Revoke a token (its owner or an admin)."""
+    row = session.get(ApiToken, token_id)
+    owner = session.get(User, row.user_id) if row else None
+    if row is None or (owner.name != actor.name and "admin" not in actor.roles):
+        raise NotFound("token", token_id)
+    row.revoked_at = clock.now()
+    audit(session, actor.name, "token_revoked", token_id=token_id)

@@ -1,0 +1,61 @@
+from sqlalchemy import select
+
+from models import ApiToken, LaneMapping, User
+from web_support import app, client, login, world  # noqa: F401
+
+
+def test_admin_pages_render(client, world):
+    login(client, "ada")
+    for path in ("/admin/users", "/admin/groups", "/admin/lanes", "/admin/users/new",
+                 "/admin/users/ann"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_admin_creates_user_with_groups_and_roles(client, world, sessions):
+    login(client, "ada")
+    response = client.post("/admin/users/new", data={
+        "name": "dan", "display_name": "Dan", "password": "long-enough-pw",
+        "roles": ["reviewer"], "groups": ["police", "intake"], "active": "true"})
+    assert response.status_code == 302
+    with sessions() as session:
+        dan = session.scalars(select(User).where(User.name == "dan")).one()
+        assert dan.group_slugs == {"police", "intake"} and dan.role_names == {"reviewer"}
+    client.post("/logout")
+    assert login(client, "dan", "long-enough-pw").status_code == 302
+
+
+def test_admin_form_errors_are_shown(client, world):
+    login(client, "ada")
+    response = client.post("/admin/users/new", data={"name": "eve", "password": "short"})
+    assert response.status_code == 400 and "at least 10 characters" in response.text
+    response = client.post("/admin/groups", data={"slug": "bad slug!", "kind": "board"})
+    assert response.status_code == 400
+
+
+def test_admin_groups_and_lanes(client, world, sessions):
+    login(client, "ada")
+    assert client.post("/admin/groups", data={"slug": "health", "title": "Health",
+                                              "kind": "agency"}).status_code == 302
+    assert "Health" in client.get("/admin/groups").text
+    assert client.post("/admin/lanes", data={"lane": "Intake", "group": "health"}).status_code == 302
+    with sessions() as session:
+        assert session.get(LaneMapping, "Intake").group_slug == "health"
+    assert "LSCB Chair" in client.get("/admin/lanes").text
+
+
+def test_admin_creates_and_revokes_a_token_stored_only_as_a_hash(client, world, sessions):
+    login(client, "ada")
+    response = client.post("/admin/users/ann/tokens", data={"label": "partner"})
+    token = response.text.split('id="api-token" class="app-code">')[1].split("<")[0]
+    assert token.startswith("lscb_")
+    with sessions() as session:
+        row = session.scalars(select(ApiToken)).one()
+        assert token not in (row.token_hash, row.prefix) and len(row.token_hash) == 64
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    client.post(f"/admin/tokens/{row.id}/revoke")
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_manager_is_not_admin(client, world):
+    login(client, "mia")
+    assert client.get("/admin/users").status_code == 403

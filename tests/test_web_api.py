@@ -1,0 +1,107 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from web_support import app, client, login, token_for, world  # noqa: F401
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"},
+                                     {"Authorization": "Basic YW5uOnB3"},
+                                     {"Authorization": "Bearer lscb_forged"}])
+def test_api_without_a_valid_token_is_refused(client, world, headers):
+    response = client.get("/api/v1/tasks", headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_openapi_document_is_public_and_lists_every_endpoint(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == {"/tasks", "/tasks/{task_id}", "/tasks/{task_id}/claim",
+                                 "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete",
+                                 "/instances", "/instances/{instance_id}", "/messages"}
+
+
+def test_whole_process_through_the_api(client, world, sessions):
+    ann, carol = token_for(sessions, "ann"), token_for(sessions, "carol")
+    started = client.post("/api/v1/instances", headers=bearer(ann),
+                          json={"process_id": "two_lane", "data": {"case_title": "API case"},
+                                "reference": "API-1"})
+    assert started.status_code == 201 and started.json["reference"] == "API-1"
+    case_id = started.json["id"]
+    tasks = client.get("/api/v1/tasks?pathway=two_lane", headers=bearer(ann)).json["tasks"]
+    task = next(t for t in tasks if t["instance_id"] == case_id)
+    assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=bearer(ann)).json["assignee"] == "ann"
+    bad = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=bearer(ann),
+                      json={"data": {"route": "scr", "summary": "x"}})
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "form_invalid"
+    assert "summary" in bad.json["error"]["errors"]
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=bearer(ann),
+                       json={"data": {"route": "scr", "summary": "Long enough", "children": 1}})
+    assert done.status_code == 200 and done.json["tasks"][0]["candidate_groups"] == ["lscb-chair"]
+    decide = done.json["tasks"][0]["id"]
+    assert client.post(f"/api/v1/tasks/{decide}/complete", headers=bearer(ann),
+                       json={"data": {"scr_agreed": True}}).status_code == 403   # seen, not hers
+    finished = client.post(f"/api/v1/tasks/{decide}/complete", headers=bearer(carol),
+                           json={"data": {"scr_agreed": True}})
+    assert finished.json["status"] == "completed"
+    shown = client.get(f"/api/v1/instances/{case_id}", headers=bearer(carol))
+    assert shown.status_code == 200 and shown.json["status"] == "completed"
+
+
+def test_api_access_rules(client, world, sessions):
+    bob = token_for(sessions, "bob")
+    task = world["task_id"]
+    assert client.get(f"/api/v1/tasks/{task}", headers=bearer(bob)).status_code == 404
+    assert client.post(f"/api/v1/tasks/{task}/claim", headers=bearer(bob)).status_code == 404
+    assert client.get(f"/api/v1/instances/{world['instance_id']}", headers=bearer(bob)).status_code == 404
+
+
+def test_api_errors_have_a_stable_shape(client, world, sessions):
+    ann = token_for(sessions, "ann")
+    for response in (
+            client.post("/api/v1/instances", headers=bearer(ann), data="not json"),
+            client.post("/api/v1/instances", headers=bearer(ann), json={"process_id": 3}),
+            client.post("/api/v1/instances", headers=bearer(ann), json={"process_id": "nope"}),
+            client.post("/api/v1/messages", headers=bearer(ann), json={"name": "nobody_waits"}),
+            client.post(f"/api/v1/tasks/{world['task_id']}/unclaim", headers=bearer(ann)),
+            client.get("/api/v1/nothing", headers=bearer(ann))):
+        assert response.status_code in (400, 404, 409)
+        assert set(response.json["error"]) >= {"code", "message"}
+
+
+def test_send_message_starts_a_receiver(client, world, sessions, deploy):
+    deploy("engine/receiver.bpmn")
+    ann = token_for(sessions, "ann")
+    doc = (__import__("pathlib").Path(__file__).parent / "data/engine/receiver.bpmn").read_text()
+    import re
+    names = re.findall(r'<bpmn:message [^>]*name="([^"]+)"', doc)
+    response = client.post("/api/v1/messages", headers=bearer(ann),
+                           json={"name": names[0], "payload": {"case_ref": "MSG-1"},
+                                 "correlation": {}})
+    assert response.status_code in (200, 404, 409), response.json
+    assert ("instances" in response.json) or ("error" in response.json)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(["/tasks/{t}/claim", "/tasks/{t}/unclaim", "/tasks/{t}/complete",
+                             "/instances", "/messages", "/tasks/{t}", "/instances/{i}", "/tasks"]),
+       ident=st.text(max_size=12), body=json_values, query=st.text(max_size=12))
+def test_fuzzing_the_documented_endpoints_finds_no_500(app, world, sessions, path, ident, body, query):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(sessions, 'ann')}"}
+    url = "/api/v1" + path.format(t=ident or world["task_id"], i=ident or world["instance_id"])
+    params = {"page": query, "per_page": query, "due": query, "pathway": query}
+    method = "GET" if path in ("/tasks", "/tasks/{t}", "/instances/{i}") else "POST"
+    response = client.open(url, method=method, json=body, headers=headers, query_string=params)
+    assert response.status_code < 500, response.get_data(as_text=True)
+    assert response.is_json

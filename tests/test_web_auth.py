@@ -1,0 +1,91 @@
+import pytest
+
+from web import create_app
+from web_support import PASSWORD, app, client, csrf_from, login, world  # noqa: F401
+
+
+def test_login_page_renders_with_security_headers(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in response.text and 'style="' not in response.text
+
+
+def test_session_cookie_is_secure_httponly_and_samesite_by_default(db_url, db, world):
+    app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    response = login(app.test_client(), "ann")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sign_in_and_out(client, world):
+    response = login(client, "ann")
+    assert response.status_code == 302 and response.location == "/tasks"
+    assert client.get("/tasks").status_code == 200
+    client.post("/logout")
+    assert client.get("/tasks").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(client, world):
+    response = login(client, "ann", "wrong-password")
+    assert response.status_code == 401
+    assert "Enter a correct user name and password" in response.text
+    assert login(client, "nobody", "whatever-123").status_code == 401
+
+
+def test_pages_need_sign_in(client, world):
+    response = client.get("/tasks")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
+def test_login_never_redirects_off_site(client, world, target):
+    response = client.post(f"/login?next={target}", data={"username": "ann", "password": PASSWORD})
+    assert response.location == "/tasks"
+
+
+def test_login_is_rate_limited(db_url, db, world):
+    app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False, "LOGIN_RATE_LIMIT": "3 per minute"})
+    client = app.test_client()
+    codes = [login(client, "ann", "wrong-password").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_posting_without_csrf_token_is_refused(db_url, db, world):
+    app = create_app({"DATABASE_URL": db_url, "RATELIMIT_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    response = client.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert response.status_code == 400 and "could not be sent" in response.text
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"username": "ann", "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    task = world["task_id"]
+    assert client.post(f"/tasks/{task}/claim").status_code == 400
+    token = csrf_from(client.get("/tasks").text)
+    assert client.post(f"/tasks/{task}/claim", data={"csrf_token": token}).status_code == 302
+
+
+def test_reviewer_cannot_reach_admin_pages(client, world):
+    login(client, "ann")
+    for path in ("/admin/users", "/admin/groups", "/admin/lanes", "/admin/users/new"):
+        assert client.get(path).status_code == 403
+
+
+def test_unknown_page_is_a_plain_404(client, world):
+    login(client, "ann")
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Traceback" not in response.text
+
+
+def test_spiff_loggers_never_log_task_data(app):
+    import logging
+    for name in ("spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+        assert logging.getLogger(name).level == logging.INFO

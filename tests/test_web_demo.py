@@ -1,0 +1,19 @@
+from sqlalchemy import func, select
+
+from models import ProcessInstance, User
+from web.demo import USERS, load_demo
+
+
+def test_demo_is_idempotent_and_has_live_cases(sessions, engine):
+    messages = []
+    with sessions.begin() as session:
+        first = load_demo(session, engine, echo=messages.append)
+    with sessions.begin() as session:
+        second = load_demo(session, engine, echo=messages.append)
+    assert first["source"] == "workflows/", messages
+    assert len(first["cases"]) >= 3 and second["cases"] == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == len(USERS)
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) >= 3
+    roles = {r for _, rs, _ in USERS for r in rs}
+    assert roles == {"admin", "manager", "process_owner", "reviewer"}

@@ -1,0 +1,69 @@
+"""Fixtures and helpers for the web tests (imported by tests/test_web_*.py)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.actors import load_actor
+from engine.tokens import create_token
+from web import create_app
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture
+def app(db, db_url):
+    """The app on the test's fresh database; CSRF and rate limiting off unless a test turns
+    them on; plain-http cookies for the test client."""
+    return create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                       "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+                       "SECRET_KEY": "test"})
+
+
+@pytest.fixture
+def web_engine(app):
+    return app.extensions["lscb.engine"]
+
+
+@pytest.fixture
+def world(sessions, people_factory, deploy, engine):
+    """Two agencies and the chair; one case of two_lane waiting at triage for 'intake'."""
+    from engine import people
+    people_factory("ann", groups=["intake"])           # agency A (intake)
+    people_factory("bob", groups=["police"])           # agency B
+    people_factory("carol", groups=["lscb-chair"])
+    people_factory("mia", groups=[], roles=["manager"])
+    people_factory("ada", groups=[], roles=["admin"])
+    with sessions.begin() as session:
+        for name in ("ann", "bob", "carol", "mia", "ada"):
+            people.add_user(session, name, PASSWORD, groups=load_actor(session, name).groups,
+                            roles=load_actor(session, name).roles)
+        people.map_lane(session, "LSCB Chair", "lscb-chair")
+    deploy("engine/two_lane.bpmn")
+    with sessions.begin() as session:
+        record = engine.start(session, "two_lane", load_actor(session, "ann"),
+                              {"case_title": "Test case"})
+    return {"instance_id": record.id, "task_id": record.tasks[0].id}
+
+
+def login(client, name, password=PASSWORD):
+    return client.post("/login", data={"username": name, "password": password})
+
+
+def token_for(sessions, name) -> str:
+    with sessions.begin() as session:
+        token, _ = create_token(session, load_actor(session, name), name, "test")
+    return token
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

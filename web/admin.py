@@ -1,0 +1,131 @@
+"""Admin pages: users, groups, memberships (on the user page), lane -> group mapping, tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import people
+from engine.errors import EngineError, NotFound
+from engine.tokens import create_token, revoke_token, user_tokens
+from models import Definition, Group, LaneMapping, User
+from models.status import GroupKind, Role
+
+from .auth import role_required
+from .db import get_session
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ADMIN = Role.ADMIN.value
+
+
+def _user_or_404(session, name: str) -> User:
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound("user", name)
+    return user
+
+
+def _groups(session) -> list[Group]:
+    return list(session.scalars(select(Group).order_by(Group.slug)))
+
+
+@bp.route("/users")
+@role_required(ADMIN)
+def users():
+    """Everyone who can sign in, with roles and groups."""
+    rows = get_session().scalars(select(User).order_by(User.name)).all()
+    return render_template("admin/users.html", users=rows, page_title="Users")
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"name": None})
+@bp.route("/users/<name>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit_user(name: str | None):
+    """Create or edit a user: details, password, roles, group memberships."""
+    session = get_session()
+    user = _user_or_404(session, name) if name else None
+    error, form = None, request.form
+    if request.method == "POST":
+        try:
+            saved = people.add_user(
+                session, name or form.get("name", ""), form.get("password") or None,
+                groups=form.getlist("groups"), roles=form.getlist("roles"),
+                display_name=form.get("display_name", ""), email=form.get("email") or None,
+                lead_of=form.getlist("leads"), actor=current_user.name)
+            saved.active = form.get("active", "true") == "true"
+            session.commit()
+            flash(f"User {saved.name} saved.", "success")
+            return redirect(url_for("admin.users"))
+        except EngineError as exc:
+            session.rollback()
+            error = exc.message
+    tokens = user_tokens(session, user.name) if user else []
+    return render_template("admin/user.html", user=user, groups=_groups(session), error=error,
+                           roles=[r.value for r in Role], tokens=tokens, form=form,
+                           page_title=f"User {user.name}" if user else "New user"), \
+        400 if error else 200
+
+
+@bp.route("/users/<name>/tokens", methods=["POST"])
+@role_required(ADMIN)
+def new_token(name: str):
+    """Create an API token for a user; the token is shown once."""
+    session = get_session()
+    token, row = create_token(session, current_user.actor, name, request.form.get("label", ""))
+    session.commit()
+    return render_template("admin/token.html", token=token, row=row, owner=name,
+                           back=url_for("admin.edit_user", name=name), page_title="New API token")
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@role_required(ADMIN)
+def revoke(token_id: int):
+    """Revoke any token."""
+    session = get_session()
+    revoke_token(session, current_user.actor, token_id)
+    session.commit()
+    flash("Token revoked.", "success")
+    return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@role_required(ADMIN)
+def groups():
+    """Agencies and board groups; add or rename one."""
+    session, error = get_session(), None
+    if request.method == "POST":
+        try:
+            people.add_group(session, request.form.get("slug", ""), request.form.get("title", ""),
+                             request.form.get("kind", GroupKind.BOARD.value),
+                             actor=current_user.name)
+            session.commit()
+            flash("Group saved.", "success")
+            return redirect(url_for("admin.groups"))
+        except EngineError as exc:
+            session.rollback()
+            error = exc.message
+    return render_template("admin/groups.html", groups=_groups(session), error=error,
+                           kinds=[k.value for k in GroupKind], page_title="Groups"), \
+        400 if error else 200
+
+
+@bp.route("/lanes", methods=["GET", "POST"])
+@role_required(ADMIN)
+def lanes():
+    """Which group gets the tasks of each BPMN lane that names no candidate group."""
+    session, error = get_session(), None
+    if request.method == "POST":
+        try:
+            people.map_lane(session, request.form.get("lane", "").strip(),
+                            request.form.get("group", ""), actor=current_user.name)
+            session.commit()
+            flash("Lane mapping saved.", "success")
+            return redirect(url_for("admin.lanes"))
+        except EngineError as exc:
+            session.rollback()
+            error = exc.message
+    mapped = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
+    known = {lane for lanes in session.scalars(select(Definition.lanes)) for lane in lanes or []}
+    return render_template("admin/lanes.html", lanes=sorted(known | set(mapped)), mapped=mapped,
+                           groups=_groups(session), error=error, page_title="Lanes"), \
+        400 if error else 200

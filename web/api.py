@@ -1,0 +1,148 @@
+"""JSON API under /api/v1 with bearer-token authentication (tokens hashed at rest).
+
+Errors always have the shape ``{"error": {"code": ..., "message": ...}}`` (web/errors.py).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+
+from engine import clock
+from engine.cases import check_participant
+from engine.errors import InputError
+from engine.service import task_record
+from engine.tokens import verify_token
+from models import HumanTask
+
+from .db import get_engine, get_session
+from .openapi import document
+from .worklist import Filters, filtered_query
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 100
+
+
+@bp.before_request
+def authenticate():
+    """Every endpoint but the OpenAPI document needs ``Authorization: Bearer <token>``."""
+    if request.endpoint == "api.openapi":
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    actor = verify_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+    if actor is None:
+        abort(401, "A valid API token is needed: send 'Authorization: Bearer <token>'.")
+    get_session().commit()   # keeps the token's last-used time
+    g.actor = actor
+
+
+def body() -> dict:
+    """The request's JSON object, or InputError."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InputError("send a JSON object with Content-Type: application/json")
+    return data
+
+
+def _object(data: dict, key: str) -> dict:
+    value = data.get(key, {})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{key} must be a JSON object")
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document describing this API."""
+    return jsonify(document())
+
+
+@bp.get("/tasks")
+def list_tasks():
+    """My tasks and my groups' unclaimed tasks (the worklist), soonest due first."""
+    filters = Filters.parse(request.args)
+    per_page = request.args.get("per_page", "50")
+    per_page = min(int(per_page), MAX_PER_PAGE) if per_page.isdigit() and int(per_page) else 50
+    now, soon = clock.now(), timedelta(days=current_app.config["DUE_SOON_DAYS"])
+    stmt = filtered_query(g.actor, filters, now, soon)
+    rows = get_session().scalars(
+        stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+        .offset((filters.page - 1) * per_page).limit(per_page)).all()
+    return jsonify({"tasks": [_task(task_record(r)) for r in rows], "page": filters.page,
+                    "per_page": per_page})
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):
+    """One task I may see."""
+    return jsonify(_task(get_engine().task(get_session(), task_id, g.actor)))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):
+    """Claim a task."""
+    session = get_session()
+    record = get_engine().claim(session, task_id, g.actor)
+    session.commit()
+    return jsonify(_task(record))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str):
+    """Give a task back to its groups."""
+    session = get_session()
+    record = get_engine().unclaim(session, task_id, g.actor)
+    session.commit()
+    return jsonify(_task(record))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str):
+    """Complete a task with ``{"data": {field: value}}``; returns the case as it now stands."""
+    session = get_session()
+    record = get_engine().complete(session, task_id, g.actor, _object(body(), "data"))
+    session.commit()
+    return jsonify(record.to_dict())
+
+
+@bp.post("/instances")
+def start():
+    """Start a case: ``{"process_id": ..., "data": {...}, "reference": ...}``."""
+    data, session = body(), get_session()
+    process_id, reference = data.get("process_id"), data.get("reference")
+    if not isinstance(process_id, str) or not process_id:
+        raise InputError("process_id must be a non-empty string")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 100):
+        raise InputError("reference must be a string of at most 100 characters")
+    record = get_engine().start(session, process_id, g.actor, _object(data, "data"), reference)
+    session.commit()
+    return jsonify(record.to_dict()), 201
+
+
+@bp.get("/instances/<int:instance_id>")
+def show_instance(instance_id: int):
+    """A case I take part in."""
+    session = get_session()
+    check_participant(session, g.actor, instance_id)
+    return jsonify(get_engine().show(session, instance_id).to_dict())
+
+
+@bp.post("/messages")
+def send_message():
+    """Deliver a message (e.g. a partner system notifying an incident), or start a case by it."""
+    data, session = body(), get_session()
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError("name must be a non-empty string")
+    ids = get_engine().send_message(session, name, _object(data, "payload"), g.actor,
+                                    _object(data, "correlation"))
+    session.commit()
+    return jsonify({"instances": ids})
+
+
+def _task(record) -> dict:
+    out = record.to_dict()
+    out.pop("draft", None)
+    return out

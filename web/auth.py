@@ -1,0 +1,116 @@
+"""Sign-in and access: Flask-Login users, role checks, and the navigation every page shows."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from engine.actors import Actor, actor_of
+from models import User
+from models.status import Role
+
+from .db import get_session
+from .extensions import limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+# Compared against when the user name is unknown, so both paths take the same time.
+_DUMMY_HASH = ("scrypt:32768:8:1$lscbdummysalt000$" + "0" * 128)
+
+
+class SignedIn(UserMixin):
+    """The signed-in person: their user row's names, groups and roles, as an engine Actor."""
+
+    def __init__(self, user: User):
+        self.id = str(user.id)
+        self.name = user.name
+        self.display_name = user.display_name or user.name
+        self.actor: Actor = actor_of(user)
+
+    def has_role(self, *roles: str) -> bool:
+        """Holds any of ``roles`` (admins hold every role)."""
+        return bool(self.actor.roles & ({*roles, Role.ADMIN.value}))
+
+    @property
+    def is_manager(self) -> bool:
+        """Managers and admins see every case."""
+        return self.actor.is_manager
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> SignedIn | None:
+    """The signed-in person for a session, or None when the user is gone or deactivated."""
+    if not user_id.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    return SignedIn(user) if user is not None and user.active else None
+
+
+def role_required(*roles: str):
+    """Decorator: signed in and holding one of ``roles`` (else 403)."""
+    def wrap(view):
+        @functools.wraps(view)
+        @login_required
+        def inner(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403, "You do not have access to this page.")
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Sign in with user name and password."""
+    errors, name = {}, request.form.get("username", "").strip()
+    if request.method == "POST":
+        user = get_session().scalars(select(User).where(User.name == name)).first()
+        good = check_password_hash(user.password_hash if user and user.password_hash
+                                   else _DUMMY_HASH, request.form.get("password", ""))
+        if user is not None and user.active and good:
+            login_user(SignedIn(user))
+            return redirect(_safe_next(request.args.get("next")))
+        errors = {"username": "Enter a correct user name and password"}
+    return render_template("auth/login.html", errors=errors, username=name,
+                           page_title="Sign in"), 401 if errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out."""
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+def home():
+    """The start page is the worklist."""
+    return redirect(url_for("worklist.index"))
+
+
+@bp.app_context_processor
+def navigation() -> dict:
+    """What base.html needs: navigation, the sign-out form and the organisation name."""
+    if not current_user.is_authenticated:
+        return {"organisation_name": current_app.config.get("ORGANISATION_NAME")}
+    items = [("worklist.index", "My tasks", True)]
+    items.append(("admin.users", "Admin", current_user.has_role(Role.ADMIN.value)))
+    nav = [{"href": url_for(endpoint), "text": text,
+            "active": request.blueprint == endpoint.split(".")[0]}
+           for endpoint, text, shown in items if shown]
+    return {"nav_items": nav, "sign_out_url": url_for("auth.logout"),
+            "organisation_name": current_app.config.get("ORGANISATION_NAME")}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("worklist.index")

@@ -1,0 +1,59 @@
+"""``lscb serve`` (waitress, with the timer scheduler in-process) and ``lscb demo``."""
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+
+from .cli import command, main
+
+log = logging.getLogger(__name__)
+
+
+@command(main, "demo")
+def demo(ctx):
+    """Load demo groups, users (passwords printed) and live cases; safe to run again."""
+    from engine import schema
+    from .demo import load_demo
+    schema.upgrade(ctx.db)
+    with ctx.sessions.begin() as session:
+        result = load_demo(session, ctx.engine, echo=lambda m: click.echo(m, err=True))
+    lines = [f"demo data loaded (cases from {result['source']})",
+             f"cases started now: {result['cases'] or 'none (already there)'}",
+             f"every demo user's password: {result['password']}", "users:"]
+    lines += [f"  {name}" for name in result["users"]]
+    return result, "\n".join(lines)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not fire timers in this process.")
+def serve(host, port, threads, no_scheduler):
+    """Run the web app with waitress (and, by default, the timer scheduler)."""
+    from waitress import serve as waitress_serve
+    from . import create_app
+    if os.environ.get("LSCB_SECURE_COOKIES") is None and host in ("127.0.0.1", "localhost"):
+        os.environ["LSCB_SECURE_COOKIES"] = "false"   # plain http on loopback for local use
+    app = create_app()
+    scheduler = None if no_scheduler else _start_scheduler(app)
+    click.echo(f"serving on http://{host}:{port}/")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="lscb")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _start_scheduler(app):
+    """The timer sweep in a background thread, on the app's database."""
+    try:
+        from engine.scheduler import start_scheduler
+    except ImportError:
+        click.echo("no engine.scheduler: timers will not fire in this process "
+                   "(run `lscb timers fire` from cron)", err=True)
+        return None
+    from .context import Context
+    return start_scheduler(Context(app.config["DATABASE_URL"]))

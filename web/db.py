@@ -1,0 +1,46 @@
+"""One database session per request: opened lazily, committed by the view, closed on teardown."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
+
+from engine import ProcessEngine
+from engine.calendar import WorkingCalendar
+from models.session import make_engine, make_session_factory
+
+
+def init_app(app: Flask) -> None:
+    """Build the database engine, session factory and process engine for ``app``."""
+    db = make_engine(app.config["DATABASE_URL"])
+    app.extensions["lscb.db"] = db
+    app.extensions["lscb.sessions"] = make_session_factory(db)
+    # Pages that only read (GET outside the API) use plain deferred transactions on SQLite, so
+    # they never queue behind the write lock; elsewhere this is the same database.
+    reader = make_engine(app.config["DATABASE_URL"], immediate=False) \
+        if db.dialect.name == "sqlite" else db
+    app.extensions["lscb.readers"] = make_session_factory(reader)
+    app.extensions["lscb.engine"] = ProcessEngine(
+        calendar=WorkingCalendar(region=app.config.get("HOLIDAY_REGION", "ENG")))
+    app.teardown_appcontext(close_session)
+
+
+def get_session() -> Session:
+    """The request's session (created on first use)."""
+    if "db_session" not in g:
+        reading = request.method in ("GET", "HEAD") and not request.path.startswith("/api/")
+        g.db_session = current_app.extensions["lscb.readers" if reading else "lscb.sessions"]()
+    return g.db_session
+
+
+def get_engine() -> ProcessEngine:
+    """The app's process engine."""
+    return current_app.extensions["lscb.engine"]
+
+
+def close_session(exc: BaseException | None = None) -> None:
+    """Roll back anything the view did not commit, and close the session."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        if exc is not None or session.in_transaction():
+            session.rollback()
+        session.close()

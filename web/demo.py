@@ -1,0 +1,125 @@
+"""Demo data: the board's groups, a user per role, and live cases at different stages.
+
+Idempotent: people are updated in place; cases are added only when no demo case exists yet.
+Cases come from workflows/ (deployed first); only when it has nothing deployable are the tiny
+test diagrams used instead.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine import EngineError, ProcessEngine, definitions, people
+from engine.actors import load_actor
+from engine.errors import DefinitionError
+from models import HumanTask, ProcessInstance
+from models.status import GroupKind, TaskStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "demo-password"   # printed on the console; a demo database only
+AGENCIES = {"police": "Police", "childrens-social-care": "Children's social care",
+            "health": "Health", "education": "Education", "probation": "Probation",
+            "partner-agencies": "Partner agencies (intake)", "schools": "Schools"}
+BOARD = {"lscb-chair": "LSCB Chair", "lisg": "Learning & Improvement Sub-Group",
+         "cdop": "Child Death Overview Panel", "business-unit": "LSCB Business Unit",
+         "independent-reviewer": "Independent reviewers", "tpd": "T&PD Sub-Group",
+         "comms": "Comms & Community Engagement Sub-Group", "s11-panel": "Pan-Berks S11 Sub-Group",
+         "bf-s11-panel": "BF S11 Panel", "board": "LSCB Board"}
+# (user, roles, groups): a user for every role, and a reviewer for every group.
+USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
+         ("owner", ["process_owner"], ["business-unit"])] + \
+        [(f"{slug}.reviewer", ["reviewer"], [slug]) for slug in {**AGENCIES, **BOARD}]
+# (process id, start data, how many steps to complete)
+CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury"}, 0),
+         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns"}, 1),
+         ("p01_incident_notification", {"case_title": "Serious incident: school exclusion"}, 2),
+         ("p12_research_digest", {"case_title": "National review digest"}, 1),
+         ("p09_single_agency_audit", {"case_title": "Police audit of strategy meetings",
+                                      "auditing_agency": "police"}, 0)]
+FALLBACK = [("two_lane", {"case_title": "Demo triage"}, n) for n in (0, 1)]
+
+
+def load_demo(session, engine: ProcessEngine, echo=print) -> dict:
+    """Create or refresh the demo data; returns what was done."""
+    for slug, title in AGENCIES.items():
+        people.add_group(session, slug, title, GroupKind.AGENCY.value, actor="demo")
+    for slug, title in BOARD.items():
+        people.add_group(session, slug, title, GroupKind.BOARD.value, actor="demo")
+    for name, roles, groups in USERS:
+        people.add_user(session, name, PASSWORD, roles=roles, groups=groups, actor="demo",
+                        display_name=name.replace(".", " ").title())
+    cases, source = _deploy(session, engine, echo)
+    started = []
+    if session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.reference.like("DEMO-%")).limit(1)) is None:
+        started = _start_cases(session, engine, cases, echo)
+    return {"users": [u[0] for u in USERS], "password": PASSWORD, "cases": started,
+            "source": source}
+
+
+def _deploy(session, engine, echo):
+    try:
+        engine.deploy(session, definitions.read_paths([ROOT / "workflows"]), "demo",
+                      "deployed by lscb demo")
+        return CASES, "workflows/"
+    except (DefinitionError, OSError) as exc:
+        echo(f"workflows/ could not be deployed ({exc}); using the test diagrams instead")
+    data = ROOT / "tests" / "data" / "engine" / "two_lane.bpmn"
+    engine.deploy(session, {data.name: data.read_bytes()}, "demo", "demo fallback")
+    people.map_lane(session, "LSCB Chair", "lscb-chair", actor="demo")
+    return FALLBACK, "tests/data/engine"
+
+
+def _start_cases(session, engine, cases, echo) -> list[int]:
+    started = []
+    admin = load_actor(session, "admin")
+    for n, (process_id, data, steps) in enumerate(cases, 1):
+        try:
+            with session.begin_nested():
+                record = engine.start(session, process_id, admin, dict(data),
+                                      reference=f"DEMO-{n:03d}")
+                for _ in range(steps):
+                    _complete_one(session, engine, record.id)
+            started.append(record.id)
+        except EngineError as exc:
+            echo(f"demo case {process_id} skipped: {exc.message}")
+    return started
+
+
+def _complete_one(session, engine, instance_id: int) -> None:
+    """Complete the first open task of a case with plausible values, as a member of its group."""
+    task = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.created_at)).first()
+    if task is None:
+        return
+    group = (task.candidate_groups or ["admin"])[0]
+    name = f"{group}.reviewer" if group in {**AGENCIES, **BOARD} else "admin"
+    engine.complete(session, task.id, load_actor(session, name), sample_values(task.form))
+
+
+def sample_values(form: dict) -> dict:
+    """Valid-looking values for a form's required and optional fields."""
+    values = {}
+    for field in (form or {}).get("fields", []):
+        rules, kind, fid = field.get("validation") or {}, field.get("type"), field["id"]
+        if str(rules.get("readonly", "false")).lower() in ("", "true"):
+            continue
+        if fid == "agencies_involved":
+            values[fid] = "police, childrens-social-care, health"
+        elif kind in ("string", None) and (fid.endswith("agency") or fid == "item_owner"):
+            values[fid] = "police"   # an agency named in the case: becomes a candidate group
+        elif kind == "enum":
+            values[fid] = field["options"][0]["id"]
+        elif kind == "boolean":
+            values[fid] = True
+        elif kind in ("long", "number"):
+            values[fid] = int(float(rules.get("min", 1)))
+        elif kind == "date":
+            values[fid] = date.today().isoformat()
+        else:
+            values[fid] = "Demo entry: details recorded at the meeting."[: int(
+                rules.get("maxlength", 200))]
+    return values

@@ -1,0 +1,111 @@
+"""Task forms from Camunda ``formData`` fields: render, read back, validate; and instructions.
+
+Validation is the engine's (``engine.forms.validate_form``) so the web, the API and the CLI
+refuse exactly the same values. What the person typed is always shown again with the errors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from engine.errors import FormInvalid
+from engine.forms import validate_form
+
+_docs_env = SandboxedEnvironment(autoescape=True)
+RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
+
+
+@dataclass
+class FormField:
+    """One field as the template draws it."""
+
+    id: str
+    label: str
+    type: str
+    required: bool = False
+    readonly: bool = False
+    options: list = field(default_factory=list)
+    value: object = None
+    error: str | None = None
+    hint: str | None = None
+    validation: dict = field(default_factory=dict)
+
+    @property
+    def widget(self) -> str:
+        """Which control draws it: input, textarea, number, decimal, boolean, date, radios, select."""
+        if self.type == "enum":
+            return "radios" if len(self.options) <= RADIO_LIMIT else "select"
+        return {"string": "input", "text": "textarea", "long": "number", "number": "decimal",
+                "boolean": "boolean", "date": "date"}.get(self.type, "input")
+
+
+def field_specs(form: dict | None) -> list[dict]:
+    """The task form's field dicts (an empty list when it has none)."""
+    return list((form or {}).get("fields", []))
+
+
+def build_fields(form: dict | None, values: dict | None, errors: dict | None,
+                 case_data: dict | None = None) -> list[FormField]:
+    """Fields with their current value (typed, draft or default) and error message."""
+    values, errors, case_data = values or {}, errors or {}, case_data or {}
+    out = []
+    for spec in field_specs(form):
+        fid, rules = spec["id"], dict(spec.get("validation") or {})
+        readonly = str(rules.get("readonly", "false")).lower() in ("", "true")
+        value = case_data.get(fid) if readonly else values.get(fid, spec.get("default"))
+        out.append(FormField(
+            id=fid, label=spec.get("label") or fid, type=spec.get("type") or "string",
+            required=bool(spec.get("required")), readonly=readonly,
+            options=[(o["id"], o.get("name") or o["id"]) for o in spec.get("options") or []],
+            value=value, error=errors.get(fid), hint=(spec.get("properties") or {}).get("hint"),
+            validation=rules))
+    return out
+
+
+def submitted(form: dict | None, posted) -> dict:
+    """The posted strings of the form's own editable fields (others, like csrf_token, dropped)."""
+    raw = {}
+    for spec in field_specs(form):
+        if spec["id"] in posted:
+            raw[spec["id"]] = posted.get(spec["id"])
+    return raw
+
+
+def check(form: dict | None, raw: dict, *, partial: bool = False) -> tuple[dict, dict]:
+    """``(clean values, {})`` or ``({}, {field id: message})``."""
+    try:
+        return validate_form(field_specs(form), raw, partial=partial), {}
+    except FormInvalid as exc:
+        return {}, exc.errors
+
+
+def ordered_errors(fields: list[FormField], errors: dict) -> list[tuple[str, str]]:
+    """Errors in the order the fields appear (the error summary's order), others last."""
+    ids = [f.id for f in fields]
+    known = [(f.id, errors[f.id]) for f in fields if f.id in errors]
+    return known + [(k, v) for k, v in errors.items() if k not in ids]
+
+
+def render_instructions(text: str | None, data: dict | None) -> Markup:
+    """Task documentation with ``{{ case variables }}`` filled in, safely.
+
+    A sandboxed, autoescaping Jinja environment: a diagram cannot reach Python objects or
+    inject HTML. A broken template shows as plain text. Blank lines separate paragraphs.
+    """
+    if not text:
+        return Markup("")
+    try:
+        rendered = _docs_env.from_string(text).render(**_plain(data or {}))
+    except TemplateError:
+        rendered = escape(text)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", str(rendered)) if p.strip()]
+    return Markup("".join(f'<p class="govuk-body">{Markup(p)}</p>' for p in paragraphs))
+
+
+def _plain(data: dict) -> dict:
+    """Only identifier keys (a template cannot name others anyway)."""
+    return {k: v for k, v in data.items() if isinstance(k, str) and k.isidentifier()}

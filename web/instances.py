@@ -1,0 +1,26 @@
+"""The case page for participants: current tasks and the timeline from the audit trail."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from engine.cases import check_participant
+from models.queries import history
+
+from .db import get_engine, get_session
+from .timeline import describe
+
+bp = Blueprint("instances", __name__)
+
+
+@bp.route("/instances/<int:instance_id>")
+@login_required
+def show(instance_id: int):
+    """A case the user takes part in (managers: any case); 404 otherwise."""
+    session = get_session()
+    check_participant(session, current_user.actor, instance_id)
+    case = get_engine().show(session, instance_id)
+    events = [describe(e) for e in reversed(history(session, instance_id))]
+    return render_template("instances/show.html", case=case, events=events,
+                           manager_view=current_user.is_manager,   # panel: web/manager.py
+                           page_title=case.reference or f"Case {case.id}")

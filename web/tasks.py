@@ -1,0 +1,101 @@
+"""The task page: instructions, case summary, the generated form; draft, complete, comment."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine.cases import add_comment
+from engine.errors import FormInvalid
+from models.queries import history
+from models.status import TaskStatus
+
+from . import forms
+from .db import get_engine, get_session
+from .timeline import describe
+
+bp = Blueprint("tasks", __name__)
+
+
+def render_task(task, *, values=None, errors=None, comment="", comment_error=None, status=200):
+    """The task page, with typed values and errors kept when a submission was refused."""
+    session, actor = get_session(), current_user.actor
+    case = get_engine().show(session, task.instance_id)
+    fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
+                                errors, case.data)
+    comments = [describe(e) for e in history(session, task.instance_id)
+                if e.action == "comment" and e.task_id == task.id]
+    return render_template(
+        "tasks/show.html", task=task, case=case, fields=fields,
+        error_list=forms.ordered_errors(fields, errors or {}),
+        instructions=forms.render_instructions(task.documentation, case.data),
+        can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
+        summary=case_summary(case.data), comments=comments, comment=comment, comment_error=comment_error,
+        page_title=("Error: " if errors or comment_error else "") + task.title), status
+
+
+def case_summary(data: dict, limit: int = 12) -> list[tuple[str, str]]:
+    """The first few plain case values for the side panel."""
+    return [(k, v) for k, v in data.items()
+            if k != "case_ref" and not isinstance(v, (dict, list))][:limit]
+
+
+def task_draft(task) -> dict:
+    """The saved draft of a task, if any (kept on the task row by the engine)."""
+    return task.draft or {}
+
+
+@bp.route("/tasks/<task_id>")
+@login_required
+def show(task_id: str):
+    """A task the user may see (404 otherwise)."""
+    return render_task(get_engine().task(get_session(), task_id, current_user.actor))
+
+
+@bp.route("/tasks/<task_id>", methods=["POST"])
+@login_required
+def submit(task_id: str):
+    """Complete the task, or save a draft (``action=draft``); refused values come back."""
+    session, engine, actor = get_session(), get_engine(), current_user.actor
+    task = engine.task(session, task_id, actor)
+    raw = forms.submitted(task.form, request.form)
+    try:
+        if request.form.get("action") == "draft":
+            engine.save_draft(session, task_id, actor, raw)
+        else:
+            engine.complete(session, task_id, actor, raw)
+    except FormInvalid as exc:
+        session.rollback()
+        return render_task(task, values=raw, errors=exc.errors, status=422)
+    session.commit()
+    if request.form.get("action") == "draft":
+        flash("Your draft has been saved.", "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    return redirect(url_for("tasks.done", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/done")
+@login_required
+def done(task_id: str):
+    """After completing: where the case went next."""
+    session = get_session()
+    task = get_engine().task(session, task_id, current_user.actor)
+    case = get_engine().show(session, task.instance_id)
+    return render_template("tasks/done.html", task=task, case=case,
+                           page_title="Task complete")
+
+
+@bp.route("/tasks/<task_id>/comments", methods=["POST"])
+@login_required
+def comment(task_id: str):
+    """Add a comment to the case about this task."""
+    session, actor = get_session(), current_user.actor
+    task = get_engine().task(session, task_id, actor)
+    text = request.form.get("comment", "")
+    try:
+        add_comment(session, actor, task, task.instance_id, text)
+    except FormInvalid as exc:
+        session.rollback()
+        return render_task(task, comment=text, comment_error=exc.errors["comment"], status=422)
+    session.commit()
+    flash("Your comment has been added.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments")

@@ -1,0 +1,64 @@
+"""Audit events as sentences a person can read (the case timeline)."""
+from __future__ import annotations
+
+from models import AuditEvent
+
+TITLES = {
+    "instance_started": "Case started",
+    "instance_cancelled": "Case cancelled",
+    "instance_suspended": "Case paused",
+    "instance_resumed": "Case resumed",
+    "incident": "A step failed and needs attention",
+    "incident_retried": "The failed step was run again",
+    "message_received": "Message received",
+    "timer_fired": "A deadline or timer was reached",
+    "task_claimed": "Task claimed",
+    "task_unclaimed": "Task returned to its group",
+    "task_reassigned": "Task reassigned",
+    "comment": "Comment",
+}
+MAX_VALUE = 300
+
+
+def describe(event: AuditEvent) -> dict:
+    """``{"title", "when", "who", "body", "state"}`` for timeline.html's macro."""
+    detail = event.detail or {}
+    title = TITLES.get(event.action) or event.action.replace("_", " ").capitalize()
+    body, state = "", None
+    if event.action == "task_created":
+        title = f"New task: {detail.get('title') or event.bpmn_id}"
+        groups = ", ".join(detail.get("groups") or [])
+        body = f"For {groups or detail.get('assignee') or 'the lane'}"
+        if detail.get("due_at"):
+            body += f", due {str(detail['due_at'])[:10]}"
+    elif event.action == "task_completed":
+        title = f"Completed: {detail.get('title') or event.bpmn_id}"
+        body = values_text(detail.get("values") or {})
+        state = "completed"
+    elif event.action == "instance_started":
+        body = f"{detail.get('process_id', '')} (version {detail.get('version', '?')})"
+    elif event.action == "comment":
+        body = detail.get("text", "")
+    elif event.action in ("instance_cancelled", "instance_suspended", "instance_resumed"):
+        body = detail.get("reason", "")
+    elif event.action == "task_reassigned":
+        body = f"From {detail.get('previous') or 'the group'} to " \
+               f"{detail.get('assignee') or 'the group'}: {detail.get('reason', '')}"
+    elif event.action == "message_received":
+        body = str(detail.get("message", ""))
+    elif event.action == "incident":
+        body, state = str((detail.get("error") or {}).get("message", "")), "error"
+    return {"title": title, "when": event.at, "who": event.actor, "body": body, "state": state}
+
+
+def values_text(values: dict) -> str:
+    """Submitted form values as "Field: value; ..." (long values shortened)."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, bool):
+            value = "Yes" if value else "No"
+        text = str(value)
+        if len(text) > MAX_VALUE:
+            text = text[:MAX_VALUE] + "…"
+        parts.append(f"{key.replace('_', ' ').capitalize()}: {text}")
+    return "; ".join(parts)

@@ -1,0 +1,117 @@
+"""The worklist: my tasks and the unclaimed tasks of my groups; claim and unclaim."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, func, select
+
+from engine import clock
+from models import Definition, HumanTask, ProcessInstance
+from models.queries import inbox_query
+
+from .db import get_engine, get_session
+from .auth import _safe_next
+
+bp = Blueprint("worklist", __name__)
+SORTS = {"due": HumanTask.due_at, "title": HumanTask.title, "created": HumanTask.created_at}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The worklist's query-string filters, parsed and bounded."""
+
+    pathway: str | None
+    group: str | None
+    due: str | None          # "soon" | "overdue" | None
+    sort: str
+    direction: str
+    page: int
+
+    @classmethod
+    def parse(cls, args) -> Filters:
+        """Read filters from ``request.args``; unknown values fall back to defaults."""
+        page = args.get("page", "1")
+        return cls(pathway=args.get("pathway") or None, group=args.get("group") or None,
+                   due=args.get("due") if args.get("due") in ("soon", "overdue") else None,
+                   sort=args.get("sort") if args.get("sort") in SORTS else "due",
+                   direction="desc" if args.get("dir") == "desc" else "asc",
+                   page=max(1, min(int(page), 100_000)) if page.isdigit() else 1)
+
+
+def deadline_state(due: datetime | None, now: datetime, soon: timedelta) -> str:
+    """"overdue", "due_soon", "on_time" or "none" for a task's due date."""
+    if due is None:
+        return "none"
+    if due < now:
+        return "overdue"
+    return "due_soon" if due <= now + soon else "on_time"
+
+
+def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta, *columns):
+    """The worklist Select for ``actor`` with ``filters`` applied (unsorted, unpaged)."""
+    return inbox_query(actor.name, set(actor.groups), *columns, process_id=filters.pathway,
+                          group=filters.group,
+                          due_before=now + soon if filters.due == "soon" else None,
+                          overdue_at=now if filters.due == "overdue" else None)
+
+
+@bp.route("/tasks")
+@login_required
+def index():
+    """My tasks and my groups' unclaimed tasks, filtered, sorted and paged."""
+    session, actor = get_session(), current_user.actor
+    filters = Filters.parse(request.args)
+    now, soon = clock.now(), timedelta(days=current_app.config["DUE_SOON_DAYS"])
+    stmt = filtered_query(actor, filters, now, soon)
+    counts = _counts(session, filtered_query(actor, filters, now, soon, *count_columns(actor.name, now)))
+    size = current_app.config["WORKLIST_PAGE_SIZE"]
+    column = SORTS[filters.sort]
+    order = column.desc() if filters.direction == "desc" else column.asc()
+    rows = session.scalars(stmt.order_by(column.is_(None), order, HumanTask.id)
+                           .offset((filters.page - 1) * size).limit(size)).all()
+    refs = dict(session.execute(select(ProcessInstance.id, ProcessInstance.reference).where(
+        ProcessInstance.id.in_({t.instance_id for t in rows}))).all()) if rows else {}
+    pathways = session.scalars(select(Definition.process_id).distinct()
+                               .order_by(Definition.process_id)).all()
+    return render_template(
+        "worklist/index.html", tasks=rows, refs=refs, counts=counts, filters=filters,
+        pages=max(1, -(-counts["total"] // size)), pathways=pathways,
+        groups=sorted(actor.groups), now=now,
+        state=lambda t: deadline_state(t.due_at, now, soon), page_title="My tasks")
+
+
+def count_columns(user: str, now: datetime) -> tuple:   # noqa: N802 (a column list)
+    """Aggregate columns: all, assigned to me, overdue."""
+    return (func.count(), func.coalesce(func.sum(case((HumanTask.assignee == user, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((HumanTask.due_at < now, 1), else_=0)), 0))
+
+
+def _counts(session, stmt) -> dict:
+    """Totals for the filtered list in one query."""
+    row = session.execute(stmt).one()
+    return {"total": row[0], "mine": int(row[1]), "overdue": int(row[2])}
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: str):
+    """Take a task from a group queue."""
+    session = get_session()
+    task = get_engine().claim(session, task_id, current_user.actor)
+    session.commit()
+    flash(f"You have claimed “{task.title}”.", "success")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(task_id: str):
+    """Give a task back to its groups."""
+    session = get_session()
+    task = get_engine().unclaim(session, task_id, current_user.actor)
+    session.commit()
+    flash(f"“{task.title}” is back in its group queue.", "success")
+    return redirect(_safe_next(request.form.get("next")))
