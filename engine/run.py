@@ -208,14 +208,13 @@ class ProcessRun:
 
     @property
     def data(self) -> dict:
-        """The case data as it stands: the workflow's data at the end, else the latest task's."""
+        """The case data as it stands: the workflow's data at the end, else the last completed
+        task's data overlaid with that of every ready or waiting task (called processes too)."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        ready = self._in_state(TaskState.READY | TaskState.WAITING)
-        source = ready[0] if ready else self.workflow.last_task
         merged = dict(self.workflow.last_task.data) if self.workflow.last_task else {}
-        if source is not None:
-            merged.update(source.data)
+        for task in self._in_state(TaskState.READY | TaskState.WAITING):   # incl. called processes
+            merged.update(task.data)
         return merged
 
     def element_states(self) -> dict[str, list[str]]:

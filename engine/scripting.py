@@ -136,7 +136,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def _builtins(self) -> dict:
         """The sandbox's builtins plus the date and working-day helpers for authors."""
         cal = self.calendar
-        return {**restricted_builtins(self.limits),
+        return {**restricted_builtins(self.limits), "__import__": _c_level_import,
                 "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
                 "now": clock.now, "today": self._today,
                 "working_days": lambda n, start=None: cal.add_working_days(
@@ -171,6 +171,18 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return {(datetime, "now"): local_now, (datetime, "today"): local_now,
                 (datetime, "utcnow"): lambda: clock.now().replace(tzinfo=None),
                 (date, "today"): self._today}
+
+
+# C code such as ``datetime.strftime`` imports ``time`` through the running frame's builtins.
+# Scripts themselves can never name ``__import__`` (names starting with ``_`` are refused at
+# compile time), so this importer only serves the library's own internal imports.
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime"})
+
+
+def _c_level_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if name not in _INTERNAL_IMPORTS or level:
+        raise ImportError(f"import of {name!r} is not allowed in diagram scripts")
+    return __import__(name, globals, locals, fromlist, level)
 
 
 def _script_line(tb) -> int | None:

@@ -493,3 +493,13 @@ def test_deserialized_workflow_must_be_reattached(tmp_path):
     with pytest.raises(WorkflowTaskException, match="name 'open' is not defined"):
         loaded.do_engine_steps()
     assert not path.exists()
+
+
+def test_strftime_works_but_scripts_still_cannot_import():
+    from engine.scripting import check_script, make_script_engine
+    env = make_script_engine().environment
+    context = {}
+    env.execute("label = now().strftime('%d %B %Y')\nparsed = datetime.strptime('2027-01-02', '%Y-%m-%d').year", context)
+    assert context["parsed"] == 2027 and len(context["label"]) > 8
+    assert check_script("x = __import__('os')")
+    assert check_script("import time")

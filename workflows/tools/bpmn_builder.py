@@ -166,12 +166,13 @@ class Process:
         return names
 
     def lanes(self):
-        used = {n.lane for n in self.nodes.values() if n.lane}
+        """Lanes in the order the main flow first uses them; escalation-only lanes last."""
         first_seen = []
-        for n in self.nodes.values():
-            if n.lane and n.lane not in first_seen:
-                first_seen.append(n.lane)
-        return first_seen if first_seen else [l for l in LANE_ORDER if l in used]
+        for aux in (False, True):
+            for n in self.nodes.values():
+                if n.lane and bool(n.attrs.get("aux")) == aux and n.lane not in first_seen:
+                    first_seen.append(n.lane)
+        return first_seen
 
     def to_tree(self) -> etree._ElementTree:
         self.check()

@@ -36,7 +36,7 @@ EVENTS = {"startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatch
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 
 COL_W = 150          # column pitch
-ROW_H = 130          # sub-row pitch inside a lane
+ROW_H = 160          # sub-row pitch inside a lane (room for boundary events and labels)
 LANE_PAD = 40        # space above the first and below the last sub-row
 POOL_X, POOL_Y = 160, 60
 HEADER = 30          # pool header and lane header widths
@@ -263,13 +263,23 @@ def layout(root) -> None:
         if m.kind[n] in ("callActivity", "subProcess"):
             extra["isExpanded"] = "false"
         s = shape(n, x, y, w, h, **extra)
-        if m.kind[n] in EVENTS | GATEWAYS and m.names.get(n):
+        if m.kind[n] == "boundaryEvent" and m.names.get(n):
+            siblings = per_host[m.host[n]]
+            left = siblings.index(n) < len(siblings) / 2
+            label(s, x - 62 if left else x + w + 2, y + h - 6, 60, 27)
+        elif m.kind[n] in EVENTS | GATEWAYS and m.names.get(n):
             lw = 100
-            ly = y + h + (22 if m.kind[n] == "boundaryEvent" else 5)
-            label(s, x + w / 2 - lw / 2, ly, lw, 27)
+            label(s, x + w / 2 - lw / 2, y + h + 5, lw, 27)
+
+    occupied = {(m.lane_of.get(n), row[n], rank[n]) for n in row}
+
+    def blocked(s, t):
+        """A straight same-row edge from s to t would run through another node."""
+        s, lane = m.host.get(s, s), m.lane_of.get(t)
+        return any((lane, row[t], r) in occupied for r in range(rank[s] + 1, rank[t]))
 
     for fid, s, t, name in m.flows:
-        pts = route(m, bounds, s, t, fid in back)
+        pts = route(m, bounds, s, t, fid in back, s not in m.host and blocked(s, t))
         e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{fid}_di", bpmnElement=fid)
         for px, py in pts:
             etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(px), y=fmt(py))
@@ -280,7 +290,7 @@ def layout(root) -> None:
             label(e, lx - (20 if y1 == y2 else 0), ly, 40, 14)
 
 
-def route(m, bounds, s, t, is_back):
+def route(m, bounds, s, t, is_back, detour=False):
     sx, sy, sw, sh = bounds[s]
     tx, ty, tw, th = bounds[t]
     scx, scy, tcx, tcy = sx + sw / 2, sy + sh / 2, tx + tw / 2, ty + th / 2
@@ -292,6 +302,13 @@ def route(m, bounds, s, t, is_back):
     if is_back:
         top = min(sy, ty) - 25
         return [(scx, sy), (scx, top), (tcx, top), (tcx, ty)]
+    if abs(scy - tcy) < 1 and detour:  # skip past the nodes in between, below them
+        low = scy + 70
+        start = [(scx, sy + sh), (scx, low)] if m.kind[s] in GATEWAYS else \
+            [(sx + sw, scy), (sx + sw + 20, scy), (sx + sw + 20, low)]
+        end = [(tcx, low), (tcx, ty + th)] if m.kind[t] in GATEWAYS else \
+            [(tx - 20, low), (tx - 20, tcy), (tx, tcy)]
+        return start + end
     if abs(scy - tcy) < 1:
         return [(sx + sw, scy), (tx, tcy)]
     if m.kind[s] in GATEWAYS and tx > scx:

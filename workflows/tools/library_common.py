@@ -48,13 +48,13 @@ def ladder(p: Process, host: str, *, reminder: str, overdue: str, steps, kind="d
     ``steps`` is a list of (lane, group, title, instructions).
     """
     lane = p.nodes[host].lane
-    rem = p.boundary(f"{host}_reminder", "Reminder before the due date", host,
+    rem = p.boundary(f"{host}_reminder", "Reminder", host,
                      **{kind: reminder})
     remind = p.script(f"{host}_remind", "Remind the owner", lane,
                       f"reminder = {{'task': '{host}', 'sent_at': now().isoformat()}}")
     done = p.end(f"{host}_reminded", "Owner reminded", lane)
     p.chain(rem, remind, done)
-    over = p.boundary(f"{host}_overdue", "Due date passed", host, **{kind: overdue})
+    over = p.boundary(f"{host}_overdue", "Overdue", host, **{kind: overdue})
     closed = p.end(f"{host}_escalation_closed", "Escalation closed", steps[-1][0])
     prev = over
     for i, (slane, group, title, instructions) in enumerate(steps):
@@ -73,6 +73,9 @@ def ladder(p: Process, host: str, *, reminder: str, overdue: str, steps, kind="d
             prev = gw
         else:
             p.flow(task, closed)
+    ladder_nodes = [n for n in p.nodes if n.startswith(f"{host}_escalat")]
+    for node_id in [rem, remind, done, over, closed] + ladder_nodes:
+        p.nodes[node_id].attrs["aux"] = True
     # the last gateway's default goes to the next step: rewire defaults
     for i in range(len(steps) - 1):
         gw = f"{host}_escalated_{i + 1}"
@@ -103,9 +106,15 @@ def agency_ladder(p: Process, host: str, *, reminder: str, overdue: str, kind="d
     return ladder(p, host, reminder=reminder, overdue=overdue, steps=steps, kind=kind, what=what)
 
 
-def capture_learning(p: Process, id: str, lane: str, pathway: str):
-    """Call the shared learning-capture process, which feeds each learning item to the loop."""
-    s = p.script(f"{id}_source", "Note the source pathway", lane, f"source_pathway = '{pathway}'")
+def capture_learning(p: Process, id: str, lane: str, pathway: str, flag: str | None = None):
+    """Call the shared learning-capture process, which feeds each learning item to the loop.
+
+    ``flag`` names the form field that says whether there is learning, when a file needs a
+    second such field (field ids are unique within a file)."""
+    script = f"source_pathway = '{pathway}'"
+    if flag:
+        script += f"\nlearning_identified = {flag}"
+    s = p.script(f"{id}_source", "Note the source pathway", lane, script)
     c = p.call(id, "Record learning and enter the learning loop", lane, "learning_capture")
     p.flow(s, c)
     return s, c
@@ -114,5 +123,5 @@ def capture_learning(p: Process, id: str, lane: str, pathway: str):
 def open_record(p: Process, id: str, lane: str, prefix: str, extra: str = ""):
     """Give the case a reference unless the caller (a parent process or message) supplied one."""
     script = (f"try:\n    case_ref\nexcept NameError:\n"
-              f"    case_ref = '{prefix}-' + now().strftime('%Y%m%d-%H%M%S')\n")
+              f"    case_ref = '{prefix}-' + now().isoformat()\n")
     return p.script(id, "Open the record", lane, script + extra)

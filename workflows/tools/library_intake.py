@@ -60,10 +60,11 @@ def incident_notification() -> Process:
             *CRITERIA_FIELDS, agencies_field()],
            due="P2WD", priority=80)
     p.script("open_case", "Open the case record", BU, """
-case_ref = 'CPIR-' + now().strftime('%Y%m%d-%H%M%S')
 referral_source = 'agency'
 """ + AGENCY_LIST_SCRIPT + """
-notifiable_incident = (abuse_or_neglect_suspected and (child_died or seriously_harmed)) or (looked_after_child and child_died) or (died_in_regulated_setting and child_died)
+notifiable_incident = ((abuse_or_neglect_suspected and (child_died or seriously_harmed))
+                       or (looked_after_child and child_died)
+                       or (died_in_regulated_setting and child_died))
 la_notification_due = working_days(5, start=la_aware_on)
 la_notification_reminder = working_days(4, start=la_aware_on)
 """)
@@ -201,7 +202,8 @@ chair_decision_reminder = working_days(-5, start=chair_decision_due)
         (CHAIR, "lscb-chair", "Send the overdue report to the National Panel at once",
          "The 14 days to report the decision not to start an SCR have passed. Send it now with the "
          "rationale and record why it was late.")])
-    p.script("route_alternative", "Take the alternative route", CHAIR, "route = alternative_route.replace('then_', '')")
+    p.script("route_alternative", "Take the alternative route", CHAIR,
+             "route = alternative_route.replace('then_', '')")
     p.xor("route_decided", None, LISG)
     p.xor("from_cdop", "Referred by CDOP?", LISG)
     p.throw("reply_to_cdop", "Tell CDOP the SCR decision", LISG, "scr_decision",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
-from library_common import (BU, CHAIR, COMMS, LISG, PA, TPD, agency_ladder)
+from library_common import BU, COMMS, LISG, PA, TPD, agency_ladder
 
 THEMES = [("multi_agency_working", "Multi-agency working"), ("information_sharing", "Information sharing"),
           ("risk_assessment", "Risk assessment"), ("voice_of_child", "Voice of the child"),
@@ -119,7 +119,7 @@ learning_status = 'proposed'
     join = p.inc("disseminated", "Disseminated", LISG)
     p.script("set_action_clock", "Set the action's due date and reminder", LISG, """
 due_day = str(item_due_date)[:10]
-action_due_at = due_day + 'T17:00:00+00:00'
+action_due_at = deadline(due_day)
 action_reminder_at = (datetime.fromisoformat(action_due_at) - timedelta(days=7)).isoformat()
 learning_status = 'disseminating'
 """)

@@ -67,14 +67,17 @@ rapid_review_reminder = working_days(12, start=panel_notified_on)
               values=[("agrees", "Agrees with the local decision"),
                       ("challenges", "Challenges the local decision"),
                       ("national_review", "Will commission a national review")]),
-            YESNO("lcspr_decided", "Will a local child safeguarding practice review go ahead?")],
+            YESNO("lcspr_decided", "Will a local child safeguarding practice review go ahead?"),
+            YESNO("rapid_review_learning_identified", "Has the rapid review identified learning for "
+                  "the learning loop?")],
            due="P15WD", priority=80)
     p.xor("lcspr_gw", "LCSPR?", CHAIR)
     p.script("start_lcspr_clock", "Start the LCSPR clock", CHAIR, """
 review_started_on = today().isoformat()
 review_due = deadline('P6M', review_started_on)
 """)
-    capture_learning(p, "rapid_review_learning", LISG, "P2")
+    capture_learning(p, "rapid_review_learning", LISG, "P2",
+                     flag="rapid_review_learning_identified")
     p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
     p.xor("review_go", None, CHAIR)
     p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, "lscb-chair",
@@ -131,7 +134,8 @@ review_due = deadline('P6M', review_started_on)
            "their single-agency action plans.",
            [YESNO("report_accepted", "Report accepted?"),
             F("lscb_response", "LSCB response to the findings", "text", minlength=20),
-            YESNO("action_plans_agreed", "Multi-agency and single-agency action plans agreed?")],
+            YESNO("action_plans_agreed", "Multi-agency and single-agency action plans agreed?"),
+            learning_field()],
            due="P1M", priority=70)
     p.user("publication_decision", "Decide on publication", CHAIR, "lscb-chair",
            "Decide how the final report and the LSCB response on case {{ case_ref }} are published. "
@@ -150,7 +154,8 @@ review_due = deadline('P6M', review_started_on)
            [F("panel_advice", "Panel's advice", "text"),
             F("final_publication", "Final decision", "enum",
               values=[("then_publish_redacted", "Publish redacted"),
-                      ("then_publish_summary", "Publish a summary"), ("then_not_publish", "Do not publish")])],
+                      ("then_publish_summary", "Publish a summary"),
+                      ("then_not_publish", "Do not publish")])],
            due="P1M", priority=60)
     p.xor("publishing_gw", "Publishing?", CHAIR)
     p.user("send_prepublication", "Send the report to the Panel, Ofsted and DfE before publication", BU,
@@ -502,7 +507,6 @@ def child_death_review() -> Process:
             agencies_field("Agencies that knew the child or family")],
            due="P1D", priority=90)
     p.script("open_cdop_case", "Open the CDOP case", CDOP, """
-case_ref = 'CDR-' + now().strftime('%Y%m%d-%H%M%S')
 """ + AGENCY_LIST_SCRIPT + """
 cdop_review_due = deadline('P6M', date_of_death)
 """)
