@@ -6,6 +6,7 @@
 //   data-state-url is optional; its JSON:
 //   {"completed": [ids], "active": [ids], "waiting": [ids], "error": [ids], "cancelled": [ids],
 //    "counts": {id: n}, "durations": {id: "3d 4h"}}
+//   or, comparing versions: {"added": [ids], "removed": [ids], "changed": [ids]}
 //   Call activities with a literal calledElement become links to the template with
 //   {processId} replaced (URL-encoded).
 
@@ -18,7 +19,7 @@ import '../css/diagram-markers.css';
 import { getJSON, getXML } from './lib/http.js';
 import { statusLine } from './lib/status.js';
 
-export const STATES = ['completed', 'active', 'waiting', 'error', 'cancelled'];
+export const STATES = ['completed', 'active', 'waiting', 'error', 'cancelled', 'added', 'removed', 'changed'];
 
 const container = document.getElementById('diagram');
 

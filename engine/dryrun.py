@@ -1,0 +1,163 @@
+"""Dry run a process (a draft or a deployed version) in memory, with no database writes.
+
+The run starts with sample data at a chosen moment (the engine clock is frozen there), then
+completes each user task with the answers given for it (or harmless defaults) until the process
+ends, waits for a timer or message, fails, or ``max_steps`` tasks have been completed. The
+result lists the path taken, every task it created (groups, due dates, form fields), the timers
+and deadlines it set and the messages it would send. Services are not available in a dry run.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .calendar import WorkingCalendar
+from .definitions import parse_definitions
+from .errors import FormInvalid, NotFound, ScriptError
+from .forms import validate_form
+from .lint import lane_slug
+from .run import ProcessRun
+from .scripting import make_script_engine
+from .store import jsonable
+
+MAX_STEPS = 200
+
+
+@dataclass(frozen=True)
+class DryTask:
+    """A user task the run created, and the answers it was completed with (if it was)."""
+
+    step: int
+    bpmn_id: str
+    title: str
+    groups: list[str]
+    due_at: datetime | None
+    follow_up_at: datetime | None
+    fields: list[dict]
+    answers: dict | None
+
+
+@dataclass(frozen=True)
+class DryTimer:
+    """A timer the run armed, with its due time."""
+
+    bpmn_id: str
+    name: str
+    due_at: datetime
+
+
+@dataclass
+class DryRun:
+    """The outcome of a dry run."""
+
+    path: list[str] = field(default_factory=list)
+    tasks: list[DryTask] = field(default_factory=list)
+    timers: list[DryTimer] = field(default_factory=list)
+    messages: list[tuple[str, dict]] = field(default_factory=list)
+    states: dict[str, list[str]] = field(default_factory=dict)
+    outcome: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def dry_run(files: Mapping[str, bytes], process_id: str, *, start_data: dict | None = None,
+            answers: Mapping[str, dict] | None = None, start_at: datetime | None = None,
+            max_steps: int = 25, calendar: WorkingCalendar | None = None,
+            lane_groups: Mapping[str, str] | None = None) -> DryRun:
+    """Run ``process_id`` from ``files`` in memory; ``answers`` maps task bpmn id -> form values.
+
+    Raises DefinitionError when the files do not parse, NotFound for an unknown process id.
+    """
+    parsed = parse_definitions(files)
+    if process_id not in parsed:
+        raise NotFound("process", process_id)
+    calendar = calendar or WorkingCalendar()
+    now = clock.as_utc(start_at) if start_at else clock.now()
+    result = DryRun()
+    with clock.frozen(now):
+        run = ProcessRun.start(parsed[process_id].spec, parsed[process_id].subprocess_specs,
+                               make_script_engine(calendar=calendar), calendar,
+                               dict(start_data or {}), now)
+        try:
+            run.advance()
+            result.outcome = _steps(run, result, answers or {}, min(max_steps, MAX_STEPS),
+                                    lane_groups or {})
+        except (ScriptError, FormInvalid) as exc:
+            result.outcome = f"stopped: {exc.message}"
+        _collect(run, result)
+    return result
+
+
+def _steps(run: ProcessRun, result: DryRun, answers: Mapping, max_steps: int, lanes) -> str:
+    for step in range(1, max_steps + 1):
+        _note_timers(run, result)
+        ready = run.ready_tasks()
+        if not ready:
+            return _where(run)
+        task = ready[0]
+        values = {**default_answers(task.form.get("fields", []), run.now),
+                  **dict(answers.get(task.bpmn_id) or {})}
+        groups = task.candidate_groups or ([lanes.get(task.lane) or lane_slug(task.lane)]
+                                           if task.lane else [])
+        result.tasks.append(DryTask(step, task.bpmn_id, task.title, groups, task.due_at,
+                                    task.follow_up_at, task.form.get("fields", []), values))
+        try:
+            clean = validate_form(task.form.get("fields", []), values)
+        except FormInvalid as exc:
+            raise FormInvalid({f"{task.bpmn_id}.{k}": v for k, v in exc.errors.items()}) from None
+        run.complete(task.id, clean)
+    _note_timers(run, result)
+    return f"stopped after {max_steps} task(s); more steps remain"
+
+
+def default_answers(fields: list[dict], now: datetime) -> dict:
+    """Harmless values that pass each field's checks (defaults, first option, minimums)."""
+    values = {}
+    for f in fields:
+        rules = f.get("validation") or {}
+        if f.get("default") not in (None, ""):
+            values[f["id"]] = f["default"]
+        elif f["type"] == "enum" and f.get("options"):
+            values[f["id"]] = f["options"][0]["id"]
+        elif f["type"] == "boolean":
+            values[f["id"]] = "false"
+        elif f["type"] in ("long", "number"):
+            values[f["id"]] = str(rules.get("min") or 1)
+        elif f["type"] == "date":
+            values[f["id"]] = now.date().isoformat()
+        else:
+            values[f["id"]] = "dry run".ljust(int(rules.get("minlength") or 0), ".")
+    return values
+
+
+def _where(run: ProcessRun) -> str:
+    if run.status == "completed":
+        return "finished: the process reached its end"
+    timers = run.waiting_timers()
+    waits = run.message_waits()
+    if timers:
+        first = min(timers, key=lambda t: t.due_at)
+        return f"waiting: timer {first.bpmn_id!r} is due at {first.due_at.isoformat()}"
+    if waits:
+        return f"waiting: for message {waits[0].name!r}"
+    return "waiting: no task is ready"
+
+
+def _note_timers(run: ProcessRun, result: DryRun) -> None:
+    known = {(t.bpmn_id, t.due_at) for t in result.timers}
+    for timer in run.waiting_timers():
+        if (timer.bpmn_id, timer.due_at) not in known:
+            result.timers.append(DryTimer(timer.bpmn_id, timer.name, timer.due_at))
+
+
+def _collect(run: ProcessRun, result: DryRun) -> None:
+    done = [t for t in run.workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None)]
+    done.sort(key=lambda t: t.last_state_change)
+    result.path = [t.task_spec.bpmn_id for t in done]
+    result.messages = [(name, payload) for name, payload, _ in run.outbox()]
+    result.states = run.element_states()
+    result.data = jsonable(run.data)

@@ -1,0 +1,235 @@
+"""Move running instances of a process to another deployed version, where that is safe.
+
+SpiffWorkflow aligns the old and new specs by element id (``diff_workflow``) and moves the
+workflow across (``migrate_workflow``, notes section 8), resetting ready and waiting steps.
+We refuse whenever the case would lose its place or its history:
+
+- a step the case is at, or has passed through, is gone from the new version;
+- a step the case is at changed type, or (call activity) now calls another process;
+- the case is inside a called or embedded process that the new version no longer has;
+- the steps around an active step changed shape (e.g. a boundary event added to it), so the
+  engine would silently drop the new structure for this case.
+
+Deadlines already running (task due dates, waiting timers) keep their due times unless the
+timer itself was changed. A preview runs the same migration in memory and writes nothing; a
+migration is one transaction per instance, under the instance lock, audited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from models import Definition, HumanTask, LaneMapping, ProcessInstance, TaskCandidate
+from models.status import InstanceStatus, TaskStatus
+
+from . import clock, store
+from .errors import EngineError, InvalidState, NotFound
+from .lint import lane_slug
+from .serialization import SERIALIZER
+
+MOVABLE = (InstanceStatus.ACTIVE.value, InstanceStatus.SUSPENDED.value)
+AT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+PASSED = TaskState.COMPLETED | AT
+RESET = TaskState.READY | TaskState.WAITING
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """What migrating one instance would do: ok, or refused with the reasons."""
+
+    instance_id: int
+    reference: str | None
+    from_version: int
+    to_version: int
+    ok: bool
+    reasons: list[str] = field(default_factory=list)     # why it is refused
+    notes: list[str] = field(default_factory=list)       # what happens to the case
+
+
+def preview(session: Session, engine, process_id: str, to_version: int,
+            instance_ids: list[int] | None = None, now: datetime | None = None) -> list[MigrationPlan]:
+    """A plan for each running instance (or each of ``instance_ids``) of the process; no writes."""
+    target = _definition(session, process_id, to_version)
+    stmt = (select(ProcessInstance).where(ProcessInstance.process_id == process_id,
+                                          ProcessInstance.status.in_(MOVABLE))
+            .order_by(ProcessInstance.id))
+    if instance_ids is not None:
+        stmt = stmt.where(ProcessInstance.id.in_(instance_ids))
+    plans = []
+    for row in session.scalars(stmt):
+        run = store.load_run(row, engine.script_engine, engine.calendar, now or clock.now())
+        plans.append(_attempt(row, run, target)[0])
+    return plans
+
+
+def migrate(session: Session, engine, instance_id: int, to_version: int, actor: str,
+            now: datetime | None = None) -> MigrationPlan:
+    """Move one instance to ``to_version`` (in the caller's transaction), or refuse.
+
+    Refusals are returned as plans with ``ok`` False (nothing written), so a bulk migration
+    can go on with the other instances.
+    """
+    now = now or clock.now()
+    row = store.lock_instance(session, instance_id)
+    target = _definition(session, row.process_id, to_version)
+    if row.status not in MOVABLE:
+        raise InvalidState(f"instance {instance_id} is {row.status}; only running cases move")
+    run = store.load_run(row, engine.script_engine, engine.calendar, now)
+    plan, migrated = _attempt(row, run, target)
+    if not plan.ok:
+        return plan
+    row.definition_id, row.definition = target.id, target
+    store.save(session, row, migrated, now)
+    _refresh_open_tasks(session, row, migrated)
+    store.audit(session, actor, "instance_migrated", instance_id=row.id, now=now,
+                process_id=row.process_id, from_version=plan.from_version,
+                to_version=plan.to_version, notes=plan.notes)
+    return plan
+
+
+def migrate_many(session_factory, engine, instance_ids: list[int], to_version: int, actor: str,
+                 now: datetime | None = None) -> list[MigrationPlan]:
+    """Migrate each instance in its own transaction; one refusal never stops the others."""
+    plans = []
+    for instance_id in instance_ids:
+        try:
+            with session_factory.begin() as session:
+                plans.append(migrate(session, engine, instance_id, to_version, actor, now))
+        except EngineError as exc:
+            plans.append(MigrationPlan(instance_id, None, 0, to_version, False, [exc.message]))
+    return plans
+
+
+def _definition(session: Session, process_id: str, version: int) -> Definition:
+    found = session.scalars(select(Definition).where(Definition.process_id == process_id,
+                                                     Definition.version == version)).first()
+    if found is None:
+        raise NotFound("version", f"{process_id} v{version}")
+    return found
+
+
+def _attempt(row: ProcessInstance, run, target: Definition):
+    """``(plan, migrated run or None)``: the migration done in memory on ``run``."""
+    plan = dict(instance_id=row.id, reference=row.reference, from_version=row.definition.version,
+                to_version=target.version)
+    if target.id == row.definition_id:
+        return MigrationPlan(**plan, ok=False, reasons=["the case is already on this version"]), None
+    workflow = run.workflow
+    new_spec, new_subs = store.specs_for(target)
+    top_diff, sub_diffs = diff_workflow(SERIALIZER.registry, workflow, new_spec, new_subs)
+    reasons = _refusals(workflow, top_diff, sub_diffs, target.version)
+    if reasons:
+        return MigrationPlan(**plan, ok=False, reasons=reasons), None
+    kept = _deadlines_to_keep(workflow, top_diff, sub_diffs)
+    migrate_workflow(top_diff, workflow, new_spec)
+    for sub_id, diff in sub_diffs.items():
+        sub = workflow.subprocesses[sub_id]
+        migrate_workflow(diff, sub, new_subs[sub.spec.name])
+    workflow.subprocess_specs = new_subs
+    for task in workflow.get_tasks():
+        if task.id in kept:
+            task.internal_data.update(kept[task.id])
+    reasons = _shape_refusals(workflow, new_spec, new_subs)
+    if reasons:
+        return MigrationPlan(**plan, ok=False, reasons=reasons), None
+    return MigrationPlan(**plan, ok=True, notes=_notes(top_diff, sub_diffs)), run
+
+
+def _refusals(workflow, top_diff, sub_diffs, version: int) -> list[str]:
+    reasons = []
+    for diff in [top_diff, *(d for d in sub_diffs.values() if d is not None)]:
+        for task in diff.removed:
+            if task.has_state(PASSED) and _bpmn_id(task):
+                where = "is at" if task.has_state(AT) else "has already passed through"
+                reasons.append(f"the case {where} step {_bpmn_id(task)!r}, which version {version} "
+                               "no longer has")
+        for task in diff.changed:
+            new = diff.alignment.get(task)
+            if not task.has_state(AT) or new is None:
+                continue
+            if type(new) is not type(task.task_spec):
+                reasons.append(f"active step {_bpmn_id(task)!r} changed type from "
+                               f"{type(task.task_spec).__name__} to {type(new).__name__}")
+            elif getattr(task.task_spec, "spec", None) != getattr(new, "spec", None):
+                reasons.append(f"the case is inside call activity {_bpmn_id(task)!r}, which now "
+                               f"calls {getattr(new, 'spec', None)!r} instead of "
+                               f"{getattr(task.task_spec, 'spec', None)!r}")
+    for sub_id, diff in sub_diffs.items():
+        if diff is None:
+            host = workflow.get_task_from_id(sub_id)
+            reasons.append(f"the case has run inside {_bpmn_id(host)!r} (process "
+                           f"{workflow.subprocesses[sub_id].spec.name!r}), which version {version} "
+                           "no longer has")
+    return list(dict.fromkeys(reasons))
+
+
+def _deadlines_to_keep(workflow, top_diff, sub_diffs) -> dict:
+    """Internal data of steps about to be reset: due dates and unchanged timers keep their times."""
+    changed = {t.id: [] for t in top_diff.changed}
+    for diff in sub_diffs.values():
+        changed.update({t.id: [] for t in (diff.changed if diff else [])})
+    kept = {}
+    for task in workflow.get_tasks(state=RESET):
+        data = dict(task.internal_data)
+        if task.id in changed and "event_value" in data:
+            data.pop("event_value")          # a changed timer is armed again from now
+        kept[task.id] = data
+    return kept
+
+
+def _shape_refusals(workflow, new_spec, new_subs) -> list[str]:
+    known = {id(s) for spec in (new_spec, *new_subs.values()) for s in spec.task_specs.values()}
+    reasons = []
+    for task in workflow.get_tasks():
+        if id(task.task_spec) not in known:
+            reasons.append(f"step {_bpmn_id(task) or task.task_spec.name!r} could not be matched "
+                           "in the new version")
+        elif task.has_state(RESET) and task.parent is not None and task.task_spec.inputs \
+                and task.parent.task_spec not in task.task_spec.inputs:
+            reasons.append(f"the steps around active step {_bpmn_id(task)!r} changed (for example "
+                           "a boundary event was added or removed); the case cannot move safely")
+    return list(dict.fromkeys(reasons))
+
+
+def _notes(top_diff, sub_diffs) -> list[str]:
+    notes = []
+    for diff in [top_diff, *(d for d in sub_diffs.values() if d is not None)]:
+        for task in diff.changed:
+            if task.has_state(TaskState.READY | TaskState.WAITING) and _bpmn_id(task):
+                notes.append(f"open step {_bpmn_id(task)!r} takes the new definition "
+                             "(its due date is kept)")
+    return list(dict.fromkeys(notes)) or ["the case continues where it is, on the new version"]
+
+
+def _refresh_open_tasks(session: Session, row: ProcessInstance, run) -> None:
+    """Open task rows of ready tasks take the new title, form and groups; claims are kept."""
+    ready = {t.id: t for t in run.ready_tasks()}
+    for task_row in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)):
+        task = ready.get(task_row.id)
+        if task is None:
+            continue
+        groups = task.candidate_groups or _lane_groups(session, task.lane)
+        task_row.title, task_row.documentation, task_row.lane = task.title, task.documentation, task.lane
+        task_row.form, task_row.priority = task.form, task.priority
+        task_row.candidate_users = task.candidate_users
+        if sorted(task_row.candidate_groups or []) != sorted(groups):
+            task_row.candidate_groups = groups
+            task_row.candidates = [TaskCandidate(group_slug=g) for g in groups]
+    store.flush(session)
+
+
+def _lane_groups(session: Session, lane: str | None) -> list[str]:
+    if not lane:
+        return []
+    mapped = session.get(LaneMapping, lane)
+    return [mapped.group_slug if mapped is not None else lane_slug(lane)]
+
+
+def _bpmn_id(task) -> str | None:
+    return getattr(task.task_spec, "bpmn_id", None)

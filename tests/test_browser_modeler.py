@@ -1,0 +1,114 @@
+"""The process owner's round trip in a real browser: edit a task in the properties panel, save,
+validate and deploy; the new version's task reaches the new group with the new field."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import models
+from browser_support import LiveServer, browser_skip_reason, launch
+from engine import people
+from engine.actors import load_actor
+from engine.deployment import latest_definition
+from models.session import make_engine
+from web import create_app
+
+pytestmark = pytest.mark.browser
+APPROVAL = Path(__file__).parent / "data/definitions/approval.bpmn"
+PASSWORD = "correct-horse-1"
+PANEL = "[data-group-id='group-CamundaPlatform__{}']"
+
+
+@pytest.fixture
+def live(db_url):
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    engine = make_engine(db_url)
+    models.Base.metadata.create_all(engine)
+    engine.dispose()
+    app = create_app({"DATABASE_URL": db_url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "browser",
+                      "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING"})
+    with app.extensions["lscb.sessions"].begin() as s:
+        for slug in ("intake", "police"):
+            people.add_group(s, slug)
+        people.add_user(s, "olive", PASSWORD, roles=["process_owner"])
+        people.add_user(s, "bob", PASSWORD, groups=["police"], roles=["reviewer"])
+        app.extensions["lscb.engine"].deploy(s, {"approval.bpmn": APPROVAL.read_bytes()}, "setup", "first")
+    with LiveServer(app) as server:
+        server.app = app
+        yield server
+
+
+def sign_in(page, base, name):
+    page.goto(base + "/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_group(page, group):
+    header = page.locator(PANEL.format(group) + " .bio-properties-panel-group-header")
+    if "open" not in (header.get_attribute("class") or ""):
+        header.locator(".bio-properties-panel-group-header-title").click()
+
+
+def wait_status(page, text):
+    page.wait_for_function("t => (document.getElementById('modeler-status') || {}).textContent"
+                           " && document.getElementById('modeler-status').textContent.includes(t)",
+                           arg=text, timeout=20000)
+
+
+def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            sign_in(page, live.url, "olive")
+            page.goto(live.url + "/definitions/approval/edit")
+            page.wait_for_selector("#modeler.is-ready", timeout=20000)
+            page.click(".djs-element[data-element-id='review']")
+
+            open_group(page, "UserAssignment")
+            page.fill("#bio-properties-panel-candidateGroups", "police")
+            open_group(page, "FormData")
+            page.click(PANEL.format("FormData") + " .bio-properties-panel-group-header .bio-properties-panel-add-entry")
+            prefix = "#bio-properties-panel-review-formField-1-"
+            page.fill(prefix + "formFieldID", "risk_level")
+            page.fill(prefix + "formFieldLabel", "Risk level")
+            page.select_option(prefix + "formFieldType", "string")
+            constraints = page.locator("[data-entry-id='review-formField-1-formFieldConstraints']")
+            constraints.locator(".bio-properties-panel-add-entry").click()
+            constraints.locator("input").first.fill("required")
+            page.locator("#bio-properties-panel-candidateGroups").press("Tab")
+
+            page.click("#save-draft")
+            wait_status(page, "saved")
+            page.click("#validate")
+            wait_status(page, "No errors")
+            page.fill("#change-note", "Police review the request; risk level is required")
+            page.click("#deploy")
+            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+            assert "Police review the request" in page.content()
+            assert errors == []
+
+            sessions, engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.engine"]
+            with sessions.begin() as s:
+                assert latest_definition(s, "approval").version == 2
+                case = engine.start(s, "approval", load_actor(s, "olive"), {"case_title": "Browser"})
+            [task] = case.tasks
+            assert task.candidate_groups == ["police"]
+            field = next(f for f in task.form["fields"] if f["id"] == "risk_level")
+            assert field["required"] and field["label"] == "Risk level"
+
+            reviewer = browser.new_page()
+            sign_in(reviewer, live.url, "bob")
+            reviewer.goto(f"{live.url}/tasks/{task.id}")
+            assert reviewer.locator("label[for='risk_level']").inner_text().startswith("Risk level")
+            assert reviewer.locator("#risk_level").get_attribute("required") is not None
+        finally:
+            browser.close()

@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine import migrate
+from engine.actors import load_actor
+from models import AuditEvent, HumanTask, ProcessInstance
+from models.status import TaskStatus
+
+TWO_LANE = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text()
+EXTRA = ('<camunda:formField id="extra" label="Extra" type="string"><camunda:validation>'
+         '<camunda:constraint name="required" /></camunda:validation></camunda:formField>'
+         '<camunda:formField id="children"')
+GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
+
+
+@pytest.fixture
+def case(sessions, engine, people_factory):
+    people_factory("ann", groups=["intake", "police"])
+    with sessions.begin() as s:
+        engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
+    with sessions.begin() as s:
+        return engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "T"})
+
+
+def deploy_v(sessions, engine, xml):
+    with sessions.begin() as s:
+        return engine.deploy(s, {"two_lane.bpmn": xml.encode()}, "owner", "next")[0].version
+
+
+def test_an_instance_moves_to_a_version_with_a_new_field_and_group_keeping_its_due_date(
+        sessions, engine, case):
+    v2 = deploy_v(sessions, engine, TWO_LANE.replace('<camunda:formField id="children"', EXTRA)
+                  .replace('candidateGroups="intake"', 'candidateGroups="police"'))
+    with sessions() as s:
+        [plan] = migrate.preview(s, engine, "two_lane", v2)
+        assert plan.ok and plan.from_version == 1 and plan.to_version == 2
+        assert s.get(ProcessInstance, case.id).definition.version == 1      # preview wrote nothing
+    with sessions.begin() as s:
+        assert migrate.migrate(s, engine, case.id, v2, "owner").ok
+    with sessions() as s:
+        row = s.get(ProcessInstance, case.id)
+        task = s.scalars(select(HumanTask).where(HumanTask.instance_id == row.id)).one()
+        assert row.definition.version == 2 and task.id == case.tasks[0].id
+        assert [f["id"] for f in task.form["fields"]] == ["route", "summary", "extra", "children"]
+        assert task.candidate_groups == ["police"] and task.due_at == case.tasks[0].due_at
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).one()
+        assert (event.actor, event.detail["from_version"], event.detail["to_version"]) == ("owner", 1, 2)
+    with sessions.begin() as s:
+        done = engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), {**GOOD, "extra": "x"})
+    assert done.tasks[0].bpmn_id == "decide"
+
+
+def test_a_migration_is_refused_when_the_active_step_changed_type(sessions, engine, case):
+    v2 = deploy_v(sessions, engine, TWO_LANE.replace('<bpmn:userTask id="triage"', '<bpmn:manualTask id="triage"')
+                  .replace("</bpmn:userTask>\n    <bpmn:exclusiveGateway", "</bpmn:manualTask>\n    <bpmn:exclusiveGateway"))
+    with sessions.begin() as s:
+        plan = migrate.migrate(s, engine, case.id, v2, "owner")
+    assert not plan.ok and "active step 'triage' changed type" in plan.reasons[0]
+    with sessions() as s:
+        assert s.get(ProcessInstance, case.id).definition.version == 1
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).all() == []
+
+
+def test_a_migration_is_refused_when_the_case_is_at_a_removed_step(sessions, engine, case):
+    with sessions.begin() as s:
+        engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), GOOD)     # now at 'decide'
+    without_decide = (TWO_LANE.split('<bpmn:userTask id="decide"')[0]
+                      + TWO_LANE.split("</bpmn:userTask>")[-1].split("\n", 1)[1])
+    without_decide = (without_decide.replace('targetRef="decide"', 'targetRef="done"')
+                      .replace('<bpmn:sequenceFlow id="f3" sourceRef="decide" targetRef="done" />', "")
+                      .replace("<bpmn:incoming>f3</bpmn:incoming>", "<bpmn:incoming>f_scr</bpmn:incoming>")
+                      .replace("<bpmn:flowNodeRef>decide</bpmn:flowNodeRef>", ""))
+    v2 = deploy_v(sessions, engine, without_decide)
+    with sessions() as s:
+        [plan] = migrate.preview(s, engine, "two_lane", v2)
+    assert not plan.ok
+    assert any("'decide'" in r and "no longer has" in r for r in plan.reasons), plan.reasons
+
+
+def test_bulk_migration_reports_each_instance(sessions, engine, case, people_factory):
+    with sessions.begin() as s:
+        second = engine.start(s, "two_lane", load_actor(s, "ann"), {})
+        engine.complete(s, second.tasks[0].id, load_actor(s, "ann"), {**GOOD, "route": "close"})
+    v2 = deploy_v(sessions, engine, TWO_LANE.replace("Triage the notification", "Triage"))
+    plans = migrate.migrate_many(sessions, engine, [case.id, second.id], v2, "owner")
+    assert plans[0].ok and not plans[1].ok and "completed" in plans[1].reasons[0]
+    with sessions() as s:
+        task = s.get(HumanTask, case.tasks[0].id)
+        assert task.title == "Triage" and task.status == TaskStatus.OPEN

@@ -1,0 +1,138 @@
+"""JSON and XML endpoints of the definitions pages: the editors' load, save, validate and
+deploy contract, and the compare markers. Every answer is JSON ``{"ok", "message"?,
+"problems"?, "redirect"?}``; refusals are 4xx JSON (422 for problems), never an HTML page.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, make_response, request, url_for
+from flask_login import current_user
+
+from engine import DefinitionError, EngineError, compare, drafts, library
+from engine.xmlsafe import MAX_XML_BYTES
+
+from .db import get_session
+from .definitions import bp, deployed_message, version_or_404, versions_or_404
+
+
+def xml_response(xml: str) -> Response:
+    """Diagram XML for the editors and the viewer."""
+    return Response(xml, mimetype="application/xml")
+
+
+def answer(ok: bool, status: int = 200, **body):
+    """The editors' JSON answer."""
+    return jsonify({"ok": ok, **{k: v for k, v in body.items() if v is not None}}), status
+
+
+def problems_json(problems) -> list[dict]:
+    """Problems as the editors' list entries."""
+    return [p.to_dict() for p in problems]
+
+
+def submitted() -> tuple[str, str]:
+    """``(xml, note)`` from the JSON body; a malformed body is a 400 JSON answer."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("xml"), str) or not body["xml"].strip():
+        abort(make_response(answer(False, 400, message='Send JSON {"xml": "...", "note": "..."}.')))
+    if len(body["xml"].encode("utf-8")) > MAX_XML_BYTES:
+        abort(make_response(answer(False, 413, message=f"The diagram is larger than {MAX_XML_BYTES} bytes.")))
+    note = body.get("note") if isinstance(body.get("note"), str) else ""
+    return body["xml"], note.strip()[:2000]
+
+
+@bp.route("/<process_id>/source.xml")
+def source(process_id: str):
+    """The user's draft of the process, else its latest deployed own file."""
+    draft = get_session().scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
+    if draft is not None:
+        return xml_response(draft.xml)
+    return xml_response(library.own_file(versions_or_404(process_id)[0])[1])
+
+
+@bp.route("/<process_id>/versions/<int:number>.xml")
+def version_xml(process_id: str, number: int):
+    """One version's own file, inline (the viewer's source)."""
+    return xml_response(library.own_file(version_or_404(process_id, number))[1])
+
+
+@bp.route("/decisions/<filename>/source.xml")
+def decision_source(filename: str):
+    """The user's draft of a DMN file, else the newest deployed copy of it."""
+    draft = drafts.mine(get_session(), current_user.name, filename)
+    if draft is not None:
+        return xml_response(draft.xml)
+    for _, (name, xml) in library.load_library(get_session()).decisions.items():
+        if name == filename:
+            return xml_response(xml)
+    abort(404, f"No deployed decision file {filename}.")
+
+
+@bp.route("/drafts/<int:draft_id>.xml")
+def draft_xml(draft_id: int):
+    """A draft's XML."""
+    return xml_response(drafts.get(get_session(), draft_id).xml)
+
+
+@bp.route("/drafts/save", methods=["POST"])
+def save():
+    """Save the editor's XML as the user's draft of its file."""
+    xml, note = submitted()
+    session = get_session()
+    try:
+        draft = drafts.save(session, current_user.name, xml, note)
+    except DefinitionError as exc:
+        session.rollback()
+        return answer(False, 422, message=exc.message, problems=problems_json(exc.problems))
+    session.commit()
+    return answer(True, message=f"Draft of {draft.filename} saved.")
+
+
+@bp.route("/drafts/validate", methods=["POST"])
+def validate():
+    """Deploy-time checks plus lint rules; problems come back for the list and the markers."""
+    xml, _ = submitted()
+    result = drafts.check(get_session(), xml, current_user.name)
+    get_session().rollback()
+    errors = sum(p.severity == "error" for p in result.problems)
+    message = (f"{errors} error(s) must be fixed before deploying." if errors
+               else "No errors: this draft can be deployed.")
+    return answer(result.ok, 200 if result.ok else 422, message=message,
+                  problems=problems_json(result.problems))
+
+
+@bp.route("/drafts/deploy", methods=["POST"])
+def deploy():
+    """Deploy the editor's XML as a new version (refused with every error, nothing stored)."""
+    xml, note = submitted()
+    session = get_session()
+    if not note:
+        return answer(False, 422, message="Write a change note saying what changed and why.")
+    try:
+        results = drafts.deploy(session, xml, current_user.name, note)
+    except DefinitionError as exc:
+        session.rollback()
+        return answer(False, 422, message=f"Not deployed: {exc.message}",
+                      problems=problems_json(exc.problems))
+    except EngineError as exc:
+        session.rollback()
+        return answer(False, 409, message=exc.message)
+    session.commit()
+    created = [r for r in results if r.created]
+    target = created[0].process_id if created else None
+    return answer(True, message=deployed_message(results),
+                  redirect=url_for("definitions.show", process_id=target) if target else None)
+
+
+@bp.route("/<process_id>/compare.json")
+def compare_state(process_id: str):
+    """Viewer state for a comparison: added/changed on version b, removed on version a."""
+    a = request.args.get("a", type=int)
+    b = request.args.get("b", type=int)
+    if a is None or b is None:
+        return answer(False, 400, message="Give versions a and b.")
+    name, xml_a = library.own_file(version_or_404(process_id, a))
+    _, xml_b = library.own_file(version_or_404(process_id, b))
+    markers = compare.compare(xml_a, xml_b, name).markers()
+    if request.args.get("side") == "a":
+        return jsonify({"removed": markers["removed"], "changed": markers["changed"]})
+    return jsonify({"added": markers["added"], "changed": markers["changed"]})

@@ -1,0 +1,86 @@
+"""The dry-run page: run a draft or a deployed version in memory with sample data and answers."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import DefinitionError, NotFound, drafts
+from engine.dryrun import dry_run
+from models import LaneMapping
+
+from .db import get_engine, get_session
+from .definitions import bp, version_or_404, versions_or_404
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def parse_inputs(form) -> tuple[dict, dict]:
+    """``(values, errors)`` from the dry-run form: JSON objects, a start time, a step count."""
+    values, errors = {}, {}
+    for name in ("start_data", "answers"):
+        text = (form.get(name) or "").strip() or "{}"
+        try:
+            values[name] = json.loads(text)
+        except ValueError as exc:
+            errors[name] = f"Enter a JSON object, for example {{\"case_title\": \"Test\"}} ({exc.msg})"
+            continue
+        if not isinstance(values[name], dict):
+            errors[name] = "Enter a JSON object in curly brackets"
+    try:
+        start = form.get("start_at") or ""
+        values["start_at"] = datetime.fromisoformat(start).replace(tzinfo=LONDON) if start else None
+    except ValueError:
+        errors["start_at"] = "Enter a date and time"
+    steps = form.get("steps", "25")
+    values["steps"] = int(steps) if steps.isdigit() and 0 < int(steps) <= 200 else None
+    if values["steps"] is None:
+        errors["steps"] = "Enter a number of steps from 1 to 200"
+    return values, errors
+
+
+def files_for(session, process_id: str, source: str) -> dict[str, bytes]:
+    """The files to run: the user's draft (with what it needs) or one deployed version."""
+    if source == "draft":
+        draft = session.scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
+        if draft is None:
+            raise NotFound("draft of", process_id)
+        _, files, _ = drafts.bundle(session, draft.xml, current_user.name)
+    else:
+        number = int(source) if source.isdigit() else versions_or_404(process_id)[0].version
+        files = version_or_404(process_id, number).files
+    return {name: xml.encode() for name, xml in files.items()}
+
+
+@bp.route("/<process_id>/dryrun", methods=["GET", "POST"])
+def dryrun(process_id: str):
+    """The form, and on POST the path taken, tasks, groups, deadlines and timers."""
+    session = get_session()
+    versions = versions_or_404(process_id)
+    has_draft = session.scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
+    context = dict(process_id=process_id, versions=versions, has_draft=has_draft is not None,
+                   form=request.form, result=None, errors={}, problems=[],
+                   page_title=f"Dry run {process_id}")
+    if request.method == "GET":
+        return render_template("definitions/dryrun.html", **context)
+    values, errors = parse_inputs(request.form)
+    if errors:
+        context.update(errors=errors, page_title="Error: " + context["page_title"])
+        return render_template("definitions/dryrun.html", **context), 422
+    lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
+    try:
+        files = files_for(session, process_id, request.form.get("source", ""))
+        context["result"] = dry_run(files, process_id, start_data=values["start_data"],
+                                    answers=values["answers"], start_at=values["start_at"],
+                                    max_steps=values["steps"], calendar=get_engine().calendar,
+                                    lane_groups=lanes)
+    except DefinitionError as exc:
+        context["problems"] = exc.problems
+        return render_template("definitions/dryrun.html", **context), 422
+    finally:
+        session.rollback()     # a dry run writes nothing
+    return render_template("definitions/dryrun.html", **context)
