@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,9 +101,10 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(m
 def test_fuzzing_the_documented_endpoints_finds_no_500(app, world, sessions, path, ident, body, query):
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token_for(sessions, 'ann')}"}
-    url = "/api/v1" + path.format(t=ident or world["task_id"], i=ident or world["instance_id"])
+    segment = quote(ident, safe="") if ident else None   # a path segment, as a client sends it
+    url = "/api/v1" + path.format(t=segment or world["task_id"], i=segment or world["instance_id"])
     params = {"page": query, "per_page": query, "due": query, "pathway": query}
     method = "GET" if path in ("/tasks", "/tasks/{t}", "/instances/{i}") else "POST"
     response = client.open(url, method=method, json=body, headers=headers, query_string=params)
     assert response.status_code < 500, response.get_data(as_text=True)
-    assert response.is_json
+    assert response.is_json or response.status_code in (301, 308)   # werkzeug merges '//'
