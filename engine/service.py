@@ -14,7 +14,7 @@ from models import (Definition, HumanTask, MessageStart, MessageSubscription, Pe
                     ProcessInstance)
 from models.status import InstanceStatus, TaskStatus
 
-from . import clock, deployment, store
+from . import clock, deployment, operations, store
 from .actors import Actor, check_can_claim, check_can_complete
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
@@ -33,6 +33,7 @@ class ProcessEngine:
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None):
         self.calendar = calendar or WorkingCalendar()
+        services = {**operations.OPERATIONS, **(services or {})}   # learning loop operations
         self.script_engine = make_script_engine(calendar=self.calendar, services=services,
                                                 limits=limits)
 
@@ -67,6 +68,7 @@ class ProcessEngine:
                               started_at=now, parent_id=parent_id, data={})
         session.add(row)
         session.flush()
+        operations.bind(session, row.id)       # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
         spec, subprocess_specs = store.specs_for(definition)
@@ -294,6 +296,7 @@ class ProcessEngine:
     # -- internals -----------------------------------------------------------------------------
     def _load(self, session, instance_id, now):
         row = store.lock_instance(session, instance_id)
+        operations.bind(session, row.id)       # service tasks act in this transaction
         return row, store.load_run(row, self.script_engine, self.calendar, now, session)
 
     def _save(self, session, row, run, actor_name, now, hops=0) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import ProcessInstance
 from models.status import InstanceStatus
 
-from . import clock, store
+from . import clock, operations, store
 from .errors import EngineError
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         return 0                       # another sweeper has it, or it changed meanwhile
+    operations.bind(session, row.id)           # service tasks act in this transaction
     run = store.load_run(row, engine.script_engine, engine.calendar, now, session)
     due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
     run.advance()

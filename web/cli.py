@@ -75,3 +75,5 @@ def main():
 
 
 from . import cli_commands  # noqa: E402,F401  (registers the sub-commands)
+from . import cli_scheduler  # noqa: E402,F401  (scheduler, incidents, deadlines)
+from . import cli_server  # noqa: E402,F401  (serve, demo)

@@ -1,0 +1,150 @@
+"""Send the email outbox over SMTP with retries, and queue daily digests.
+
+Settings come from the environment: ``LSCB_SMTP_HOST`` (unset: development, emails are *held*
+and shown on the outbox page instead of sent), ``LSCB_SMTP_PORT`` (default 25, or 465 with
+``ssl``), ``LSCB_SMTP_TLS`` (``none``, ``starttls`` or ``ssl``), ``LSCB_SMTP_USER``,
+``LSCB_SMTP_PASSWORD``, ``LSCB_MAIL_FROM`` and ``LSCB_DIGEST_HOUR`` (board local time, default 7).
+
+Each outbox row is sent in its own transaction that holds the row (``FOR UPDATE SKIP LOCKED``
+on PostgreSQL), so two schedulers never send the same email; a failure is retried with
+exponential backoff until ``MAX_ATTEMPTS``, then the row is marked ``failed``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import EmailOutbox, Notification, User
+
+from .notify import email_body
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send; ``host`` None means development (hold, do not send)."""
+
+    host: str | None
+    port: int
+    tls: str
+    user: str | None
+    password: str | None
+    sender: str
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> SmtpSettings:
+        """Settings from ``LSCB_SMTP_*`` variables."""
+        tls = env.get("LSCB_SMTP_TLS", "none").lower()
+        port = int(env.get("LSCB_SMTP_PORT") or (465 if tls == "ssl" else 25))
+        return cls(env.get("LSCB_SMTP_HOST") or None, port, tls, env.get("LSCB_SMTP_USER"),
+                   env.get("LSCB_SMTP_PASSWORD"), env.get("LSCB_MAIL_FROM", "lscb@localhost"))
+
+
+def send(settings: SmtpSettings, to: str, subject: str, body: str) -> None:
+    """Send one plain-text email (raises smtplib.SMTPException or OSError on failure)."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = settings.sender, to, subject
+    message.set_content(body)
+    smtp_class = smtplib.SMTP_SSL if settings.tls == "ssl" else smtplib.SMTP
+    with smtp_class(settings.host, settings.port, timeout=10) as smtp:
+        if settings.tls == "starttls":
+            smtp.starttls()
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+        smtp.send_message(message)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retry number ``attempts``: 30 s doubling, at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def drain_outbox(factory: sessionmaker, now: datetime, settings: SmtpSettings | None = None) -> int:
+    """Send (or, without an SMTP host, hold) due outbox rows; returns how many were sent."""
+    settings = settings or SmtpSettings.from_env()
+    with factory() as session:
+        ids = list(session.scalars(
+            select(EmailOutbox.id).where(EmailOutbox.status == "pending",
+                                         EmailOutbox.next_attempt_at <= now)
+            .order_by(EmailOutbox.next_attempt_at).limit(BATCH)))
+    sent = 0
+    for outbox_id in ids:
+        with factory.begin() as session:
+            sent += _send_one(session, outbox_id, now, settings)
+    return sent
+
+
+def _send_one(session: Session, outbox_id: int, now: datetime, settings: SmtpSettings) -> int:
+    row = session.execute(
+        select(EmailOutbox).where(EmailOutbox.id == outbox_id, EmailOutbox.status == "pending",
+                                  EmailOutbox.next_attempt_at <= now)
+        .with_for_update(skip_locked=True)).scalar_one_or_none()
+    if row is None:
+        return 0
+    if settings.host is None:
+        row.status = "held"
+        return 0
+    try:
+        send(settings, row.to_address, row.subject, row.body)
+    except (smtplib.SMTPException, OSError) as exc:
+        row.attempts += 1
+        row.last_error = f"{exc.__class__.__name__}: {exc}"[:1000]
+        row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+        row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("email %s to %s failed (attempt %s): %s", row.id, row.user_name,
+                    row.attempts, exc)
+        return 0
+    row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+    return 1
+
+
+def digest_moment(now: datetime, tz: str = "Europe/London") -> datetime:
+    """Today's digest time (``LSCB_DIGEST_HOUR`` board local time) as aware UTC."""
+    zone = ZoneInfo(tz)
+    hour = int(os.environ.get("LSCB_DIGEST_HOUR", "7"))
+    local = now.astimezone(zone)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def queue_digests(factory: sessionmaker, now: datetime) -> int:
+    """Queue one digest email per person waiting for one, once a day; returns how many."""
+    moment = digest_moment(now)
+    if now < moment:
+        return 0
+    with factory() as session:
+        names = list(session.scalars(select(Notification.user_name).distinct()
+                                     .where(Notification.email == "digest")))
+    queued = 0
+    for name in names:
+        with factory.begin() as session:
+            queued += _queue_digest(session, name, moment, now)
+    return queued
+
+
+def _queue_digest(session: Session, name: str, moment: datetime, now: datetime) -> int:
+    already = session.scalar(select(EmailOutbox.id).where(
+        EmailOutbox.user_name == name, EmailOutbox.kind == "digest",
+        EmailOutbox.created_at >= moment).limit(1))
+    notes = list(session.scalars(
+        select(Notification).where(Notification.user_name == name, Notification.email == "digest")
+        .order_by(Notification.created_at).with_for_update(skip_locked=True)))
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if already is not None or not notes or user is None or not user.email:
+        return 0
+    for note in notes:
+        note.email = "queued"
+    session.add(EmailOutbox(user_name=name, to_address=user.email, kind="digest",
+                            subject=f"[LSCB] Daily digest: {len(notes)} notification(s)",
+                            body=email_body(notes), next_attempt_at=now, created_at=now))
+    return 1

@@ -1,0 +1,112 @@
+"""Who hears about what: in-app notifications, and the email outbox rows they lead to.
+
+Notifications are written in the same transaction as the change they report (so a rolled
+back change notifies nobody); emails are only *queued* here, as ``EmailOutbox`` rows that the
+scheduler sends later (``engine/mail.py``), never inside a business transaction.
+
+Everything is driven by audit events (``store.audit`` calls ``on_audit``): a task created or
+reassigned notifies its new owner(s); a deadline reminder or escalation notifies the people the
+deadline watcher named in the event; an incident notifies managers and admins. Subjects and
+bodies carry only the case reference and a link; personal data stays behind the sign-in.
+"""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (AuditEvent, EmailOutbox, Group, Membership, Notification, ProcessInstance,
+                    User, UserRole, utcnow)
+from models.status import Role
+
+KINDS = {"task_created": "assigned", "task_reassigned": "assigned",
+         "deadline_reminder": "reminder", "deadline_escalated": "escalation",
+         "incident": "incident"}
+SUBJECTS = {"assigned": "New task on case {ref}", "reminder": "Reminder: task due on case {ref}",
+            "escalation": "Overdue task escalated on case {ref}",
+            "incident": "Incident on case {ref}"}
+
+
+def base_url() -> str:
+    """The web app's public address for links in emails (``LSCB_BASE_URL``)."""
+    return os.environ.get("LSCB_BASE_URL", "http://localhost:5000").rstrip("/")
+
+
+def on_audit(session: Session, event: AuditEvent) -> None:
+    """Notify the people an audit event concerns (nothing for other events)."""
+    kind = KINDS.get(event.action)
+    if kind is None:
+        return
+    names = recipients(session, event)
+    if not names:
+        return
+    reference = _reference(session, event.instance_id)
+    path = f"/tasks/{event.task_id}" if event.task_id else f"/instances/{event.instance_id}"
+    for user in session.scalars(select(User).where(User.name.in_(names), User.active.is_(True))):
+        notify_user(session, user, kind, SUBJECTS[kind].format(ref=reference), reference,
+                    path, instance_id=event.instance_id, task_id=event.task_id,
+                    at=event.at or utcnow())
+
+
+def recipients(session: Session, event: AuditEvent) -> list[str]:
+    """User names an audit event should reach."""
+    detail = event.detail or {}
+    if "recipients" in detail:
+        return list(detail["recipients"])
+    if event.action == "incident":
+        return names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value})
+    if event.action == "task_reassigned":
+        return [detail["assignee"]] if detail.get("assignee") else []
+    if detail.get("assignee"):
+        return [detail["assignee"]]
+    return sorted(set(detail.get("candidate_users") or [])
+                  | set(group_members(session, detail.get("groups") or [])))
+
+
+def group_members(session: Session, slugs, leads_only: bool = False) -> list[str]:
+    """Names of the members (or only the leads) of groups ``slugs``."""
+    if not slugs:
+        return []
+    stmt = (select(User.name).join(Membership, Membership.user_id == User.id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(Group.slug.in_(list(slugs)), User.active.is_(True)))
+    if leads_only:
+        stmt = stmt.where(Membership.is_lead.is_(True))
+    return sorted(set(session.scalars(stmt)))
+
+
+def names_with_roles(session: Session, roles: set[str]) -> list[str]:
+    """Names of active users holding any of ``roles``."""
+    stmt = (select(User.name).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role.in_(sorted(roles)), User.active.is_(True)))
+    return sorted(set(session.scalars(stmt)))
+
+
+def notify_user(session: Session, user: User, kind: str, subject: str, reference: str | None,
+                path: str, *, instance_id=None, task_id=None, at=None) -> Notification:
+    """One in-app notification, plus an email now or in the digest when the user has an address."""
+    at = at or utcnow()
+    note = Notification(user_name=user.name, kind=kind, subject=subject, reference=reference,
+                        link=path, instance_id=instance_id, task_id=task_id, created_at=at)
+    if user.email and user.notify_mode == "digest":
+        note.email = "digest"
+    elif user.email:
+        note.email = "queued"
+        session.add(EmailOutbox(user_name=user.name, to_address=user.email, kind="immediate",
+                                subject=f"[LSCB] {subject}", body=email_body([note]),
+                                next_attempt_at=at, created_at=at))
+    session.add(note)
+    return note
+
+
+def email_body(notes: list[Notification]) -> str:
+    """The plain-text body for one or more notifications: references and links only."""
+    lines = [f"- {n.subject}\n  {base_url()}{n.link}" for n in notes]
+    return ("\n".join(lines) + "\n\nSign in to see the details. You can choose immediate emails "
+            "or a daily digest on your profile page.\n")
+
+
+def _reference(session: Session, instance_id) -> str:
+    row = session.get(ProcessInstance, instance_id) if instance_id else None
+    return (row.reference if row is not None else None) or f"#{instance_id}"

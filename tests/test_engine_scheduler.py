@@ -1,0 +1,173 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import ProcessEngine, people
+from engine.actors import load_actor
+from engine.calendar import WorkingCalendar
+from engine.scheduler import start_scheduler, sweep
+from models import AuditEvent, HumanTask, Notification, ProcessInstance
+from models.status import InstanceStatus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from seed import clone_instance  # noqa: E402
+
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+LSCB = str(Path(sys.executable).with_name("lscb"))
+
+
+class FlakyCalendar(WorkingCalendar):
+    broken = True
+
+    def working_days_between(self, start, end):
+        if self.broken and start.year == 2027 and start.month == 1:
+            raise ValueError("calendar service unavailable")
+        return super().working_days_between(start, end)
+
+
+@pytest.fixture
+def team(sessions):
+    with sessions.begin() as s:
+        for slug in ("reviewers", "leads"):
+            people.add_group(s, slug)
+        people.add_user(s, "rory", None, groups=["reviewers"])
+        people.add_user(s, "sys", None, roles=["admin"])
+
+
+def fired_per_timer(sessions):
+    with sessions() as s:
+        rows = s.execute(select(AuditEvent.instance_id, AuditEvent.bpmn_id, func.count())
+                         .where(AuditEvent.action == "timer_fired")
+                         .group_by(AuditEvent.instance_id, AuditEvent.bpmn_id)).all()
+    return {(i, b): n for i, b, n in rows}
+
+
+def test_reminder_and_escalation_fire_at_the_right_moments_for_a_task_left_alone(
+        sessions, engine, deploy, team, time_machine):
+    time_machine.move_to(T0, tick=False)
+    deploy("engine/timers.bpmn")
+    with sessions.begin() as s:
+        record = engine.start(s, "timers", load_actor(s, "sys"))
+    time_machine.move_to(T0 + timedelta(days=2) - timedelta(seconds=1), tick=False)
+    assert sweep(sessions, engine)["fired"] == 0
+    time_machine.move_to(T0 + timedelta(days=2, seconds=1), tick=False)
+    assert sweep(sessions, engine)["fired"] == 1                   # non-interrupting reminder
+    with sessions() as s:
+        shown = engine.show(s, record.id)
+    assert [t.bpmn_id for t in shown.tasks] == ["review"] and shown.data["reminded"] is True
+    time_machine.move_to(T0 + timedelta(days=5, seconds=1), tick=False)
+    assert sweep(sessions, engine)["fired"] == 1                   # interrupting escalation
+    with sessions() as s:
+        shown = engine.show(s, record.id)
+        review = s.scalars(select(HumanTask).where(HumanTask.bpmn_id == "review")).one()
+        notes = s.scalars(select(Notification.user_name)).all()
+    assert review.status == "cancelled" and [t.bpmn_id for t in shown.tasks] == ["escalation"]
+    assert [t.bpmn_id for t in shown.timers] == []
+    assert notes == ["rory"]
+    assert fired_per_timer(sessions) == {(record.id, "remind_timer"): 1,
+                                         (record.id, "escalate_timer"): 1}
+
+
+def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, engine, deploy, team):
+    class Ctx:
+        pass
+    ctx = Ctx()
+    ctx.sessions, ctx.engine = sessions, engine
+    deploy("engine/timers.bpmn")
+    with sessions.begin() as s:
+        engine.start(s, "timers", load_actor(s, "sys"),
+                     now=datetime.now(timezone.utc) - timedelta(days=2, seconds=-1))
+    scheduler = start_scheduler(ctx, interval=0.2)
+    try:
+        deadline = time.monotonic() + 10
+        while not fired_per_timer(sessions) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sum(fired_per_timer(sessions).values()) == 1
+    finally:
+        scheduler.shutdown()
+
+
+def test_failing_timer_becomes_an_incident_others_keep_firing_and_retry_works(
+        sessions, deploy, team):
+    engine = ProcessEngine(calendar=FlakyCalendar())
+    files = {"failing_timer.bpmn": (Path(__file__).parent / "data/deadlines/failing_timer.bpmn")
+             .read_bytes()}
+    with sessions.begin() as s:
+        engine.deploy(s, files, "tester")
+        days = ["2027-03-01"] * 3 + ["2027-01-01"] + ["2027-03-02"] * 3
+        ids = [engine.start(s, "failing_timer", load_actor(s, "sys"), {"start_day": d},
+                            now=T0).id for d in days]
+    result = sweep(sessions, engine, T0 + timedelta(hours=1, seconds=1))
+    assert result["fired"] == 6
+    with sessions() as s:
+        status = {i: s.get(ProcessInstance, i).status for i in ids}
+        bad = s.get(ProcessInstance, ids[3])
+    assert [status[i] for i in ids] == ["completed"] * 3 + ["incident"] + ["completed"] * 3
+    assert "calendar service unavailable" in bad.error["message"]
+    assert sweep(sessions, engine, T0 + timedelta(hours=2))["fired"] == 0   # not retried alone
+    FlakyCalendar.broken = False
+    try:
+        with sessions.begin() as s:
+            record = engine.retry(s, ids[3], load_actor(s, "sys"), now=T0 + timedelta(hours=3))
+    finally:
+        FlakyCalendar.broken = True
+    assert record.status == "completed" and record.data["gap"] == 47
+
+
+def seed_due_timers(sessions, engine, deploy, n):
+    deploy("engine/timers.bpmn")
+    with sessions.begin() as s:
+        template = engine.start(s, "timers", load_actor(s, "sys"),
+                                now=datetime.now(timezone.utc) - timedelta(days=2, minutes=1))
+    ids = clone_instance(sessions, template.id, [timedelta(0)] * (n - 1))
+    return [template.id] + ids
+
+
+def run_lscb(db_url, *args):
+    env = {**os.environ, "LSCB_DATABASE_URL": db_url}
+    return subprocess.Popen([LSCB, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_three_scheduler_processes_fire_1000_timers_exactly_once(
+        sessions, engine, deploy, team, db_url):
+    ids = seed_due_timers(sessions, engine, deploy, 1000)
+    procs = [run_lscb(db_url, "scheduler", "--once", "--json") for _ in range(3)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    fired = fired_per_timer(sessions)
+    assert set(fired) == {(i, "remind_timer") for i in ids}
+    assert set(fired.values()) == {1}
+    counts = [int(out.split('"fired": ')[1].split(",")[0]) for out, _ in outputs]
+    assert sum(counts) == 1000 and sum(1 for c in counts if c) >= 2, counts
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_scheduler_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(
+        sessions, engine, deploy, team, db_url):
+    ids = seed_due_timers(sessions, engine, deploy, 600)
+    victim = run_lscb(db_url, "scheduler", "--interval", "0.2")
+    deadline = time.monotonic() + 60
+    while len(fired_per_timer(sessions)) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=30)
+    partial = len(fired_per_timer(sessions))
+    assert 0 < partial < len(ids)
+    finisher = run_lscb(db_url, "scheduler", "--once")
+    finisher.communicate(timeout=300)
+    fired = fired_per_timer(sessions)
+    assert set(fired) == {(i, "remind_timer") for i in ids} and set(fired.values()) == {1}
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.status != InstanceStatus.ACTIVE)) == 0

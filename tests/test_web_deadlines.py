@@ -1,0 +1,45 @@
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from models import Notification
+from web_support import app, login, world  # noqa: F401
+
+
+
+def test_bell_counts_unread_and_marking_read_clears_it(app, world, sessions):
+    client = app.test_client()
+    login(client, "ann")
+    page = client.get("/notifications/")
+    assert page.status_code == 200
+    assert client.get("/notifications/count").get_json() == {"unread": 1}
+    with sessions() as s:
+        note = s.scalars(select(Notification).where(Notification.user_name == "ann")).one()
+    response = client.post(f"/notifications/{note.id}/read")
+    assert response.status_code == 302 and f"/tasks/{world['task_id']}" in response.location
+    assert client.get("/notifications/count").get_json() == {"unread": 0}
+
+
+def test_deadlines_page_shows_overdue_and_incidents_for_managers_only(app, world, sessions):
+    client = app.test_client()
+    login(client, "ann")
+    assert client.get("/deadlines/").status_code == 403
+    login(client, "mia")
+    page = client.get("/deadlines/").get_data(as_text=True)
+    assert "Overdue, by agency and pathway" in page and "Incidents" in page
+
+
+def test_calendar_feed_is_secret_and_revocable(app, world):
+    client = app.test_client()
+    login(client, "ann")
+    client.post("/deadlines/calendar/token")
+    page = client.get("/deadlines/calendar").get_data(as_text=True)
+    url = page.split('id="feed-url">')[1].split("<")[0]
+    path = url.split("localhost", 1)[1]
+    anonymous = app.test_client()
+    feed = anonymous.get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in feed.get_data(as_text=True)
+    assert "Test case" not in feed.get_data(as_text=True)
+    client.post("/deadlines/calendar/revoke")
+    assert anonymous.get(path).status_code == 404

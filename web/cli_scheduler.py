@@ -1,0 +1,77 @@
+"""``lscb scheduler``, ``lscb incidents`` and ``lscb deadlines``: the background side."""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from engine.actors import load_actor
+from engine.deadlines import change_due_date
+from engine.scheduler import start_scheduler, sweep
+from models import deadline_queries
+
+from .cli import command, main, parse_now
+
+
+@command(main, "scheduler")
+@click.option("--once", is_flag=True, help="Run one sweep and exit.")
+@click.option("--now", "now_text", help="With --once: sweep as if the clock read this time.")
+@click.option("--interval", type=float, help="Seconds between sweeps (LSCB_SCHEDULER_INTERVAL).")
+def scheduler(ctx, once, now_text, interval):
+    """Fire timers, deadline reminders/escalations and emails (standalone, until stopped)."""
+    if once:
+        result = sweep(ctx.sessions, ctx.engine, parse_now(now_text))
+        return result, " ".join(f"{k}={v}" for k, v in result.items())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo("scheduler running; Ctrl+C stops it", err=True)
+    try:
+        start_scheduler(ctx, interval, blocking=True)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return {"stopped": True}, "scheduler stopped"
+
+
+@main.group()
+def incidents():
+    """Instances whose step failed (a script error, a timer that raised)."""
+
+
+@command(incidents, "list")
+def incidents_list(ctx):
+    """Every instance in incident, with its error."""
+    with ctx.sessions() as session:
+        rows = deadline_queries.incidents(session)
+        result = [{"id": r.id, "reference": r.reference, "process_id": r.process_id,
+                   "updated_at": r.updated_at, "error": r.error} for r in rows]
+    lines = [f"{r['id']} {r['reference']} {r['process_id']}: "
+             f"{(r['error'] or {}).get('message', '')}" for r in result]
+    return result, "\n".join(lines) or "no incidents"
+
+
+@command(incidents, "retry")
+@click.argument("instance_id", type=int)
+@click.option("--user", default="system")
+def incidents_retry(ctx, instance_id, user):
+    """Run an incident's failed step again."""
+    with ctx.sessions.begin() as session:
+        record = ctx.engine.retry(session, instance_id, load_actor(session, user))
+    return record.to_dict(), f"instance {record.id} is {record.status}"
+
+
+@main.group()
+def deadlines():
+    """Task due dates."""
+
+
+@command(deadlines, "change")
+@click.argument("task_id")
+@click.option("--due", "due_text", required=True, help="New due time (ISO-8601; naive = UTC).")
+@click.option("--reason", required=True)
+@click.option("--user", required=True)
+def deadlines_change(ctx, task_id, due_text, reason, user):
+    """Move a task's due date (managers), with a reason."""
+    with ctx.sessions.begin() as session:
+        task = change_due_date(session, ctx.engine, task_id, load_actor(session, user),
+                               parse_now(due_text), reason)
+        result = {"task": task.id, "due_at": task.due_at.isoformat()}
+    return result, f"task {task_id} now due {result['due_at']}"

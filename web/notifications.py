@@ -1,0 +1,90 @@
+"""The bell (unread count on every page), the notification list, mark read, the dev outbox."""
+from __future__ import annotations
+
+import os
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+
+from models import EmailOutbox, Notification
+
+from .auth import role_required
+from .db import get_session
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def bell() -> dict:
+    """``unread_count`` and the bell's links for base.html, for signed-in people."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    return {"unread_count": unread(current_user.name),
+            "notifications_url": url_for("notifications.index"),
+            "notifications_count_url": url_for("notifications.count")}
+
+
+def unread(name: str) -> int:
+    """How many unread notifications ``name`` has (indexed)."""
+    return get_session().scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_name == name, Notification.read.is_(False))) or 0
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The signed-in person's latest notifications."""
+    notes = get_session().scalars(select(Notification).where(
+        Notification.user_name == current_user.name)
+        .order_by(Notification.created_at.desc()).limit(200)).all()
+    return render_template("notifications/index.html", notes=notes, local=local,
+                           page_title="Notifications")
+
+
+def local(moment) -> str:
+    """An aware UTC moment as board local time (Europe/London)."""
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%d %b %Y %H:%M") if moment else ""
+
+
+@bp.get("/count")
+@login_required
+def count():
+    """``{"unread": n}`` for the bell's polling."""
+    return jsonify(unread=unread(current_user.name))
+
+
+@bp.post("/<int:note_id>/read")
+@login_required
+def mark_read(note_id: int):
+    """Mark one of my notifications read and follow its link."""
+    session = get_session()
+    note = session.get(Notification, note_id)
+    if note is None or note.user_name != current_user.name:
+        abort(404)
+    note.read = True
+    session.commit()
+    return redirect(note.link or url_for(".index"))
+
+
+@bp.post("/read-all")
+@login_required
+def mark_all_read():
+    """Mark all my notifications read."""
+    session = get_session()
+    session.execute(update(Notification).where(Notification.user_name == current_user.name)
+                    .values(read=True))
+    session.commit()
+    return redirect(url_for(".index"))
+
+
+@bp.get("/outbox")
+@role_required("admin")
+def outbox():
+    """Development: emails that were held (no SMTP host) or are waiting, newest first."""
+    if os.environ.get("LSCB_SMTP_HOST"):
+        abort(404)
+    rows = get_session().scalars(select(EmailOutbox).order_by(EmailOutbox.id.desc())
+                                 .limit(200)).all()
+    return render_template("notifications/outbox.html", rows=rows, page_title="Email outbox")
