@@ -53,7 +53,10 @@ def fire_instance(factory: sessionmaker, engine, instance_id: int, now: datetime
     except EngineError as exc:
         log.warning("timer of instance %s failed: %s", instance_id, exc.message)
         _mark_incident(factory, instance_id, exc, now)
-        return 0
+    except Exception as exc:   # a bug must not stop every later sweep at the same instance
+        log.exception("timer of instance %s failed unexpectedly", instance_id)
+        _mark_incident(factory, instance_id, EngineError(f"unexpected error: {exc!r}"), now)
+    return 0
 
 
 def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
@@ -64,7 +67,7 @@ def _fire(session: Session, engine, instance_id: int, now: datetime) -> int:
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         return 0                       # another sweeper has it, or it changed meanwhile
-    operations.bind(session, row.id)           # service tasks act in this transaction
+    operations.bind(session, row.id, now)      # service tasks act in this transaction
     run = store.load_run(row, engine.script_engine, engine.calendar, now, session)
     due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
     run.advance()

@@ -49,11 +49,7 @@ def serve(host, port, threads, no_scheduler):
 
 def _start_scheduler(app):
     """The timer sweep in a background thread, on the app's database."""
-    try:
-        from engine.scheduler import start_scheduler
-    except ImportError:
-        click.echo("no engine.scheduler: timers will not fire in this process "
-                   "(run `lscb timers fire` from cron)", err=True)
-        return None
+    from engine.scheduler import start_scheduler
+
     from .context import Context
     return start_scheduler(Context(app.config["DATABASE_URL"]))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:36:34.383364
+Create Date: 2026-11-26 15:17:39.546928
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,14 +31,19 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index('ix_audit_event_instance_at', ['instance_id', 'at'], unique=False)
 
+    op.create_table('closure_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_closure_day'))
+    )
     op.create_table('definition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.String(length=200), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('files', sa.JSON(), nullable=False),
-    sa.Column('spec_json', sa.Text(), nullable=False),
+    sa.Column('files', sa.JSON(), nullable=True),
+    sa.Column('spec_json', sa.Text(), nullable=True),
     sa.Column('lanes', sa.JSON(), nullable=False),
     sa.Column('deployed_by', sa.String(length=80), nullable=True),
     sa.Column('deployed_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -49,11 +54,65 @@ def upgrade() -> None:
     with op.batch_alter_table('definition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_definition_process_id'), ['process_id'], unique=False)
 
+    op.create_table('draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('process_id', sa.String(length=200), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('xml', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by', sa.String(length=80), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_draft')),
+    sa.UniqueConstraint('filename', 'created_by', name=op.f('uq_draft_filename'))
+    )
+    with op.batch_alter_table('draft', schema=None) as batch_op:
+        batch_op.create_index('ix_draft_process_id', ['process_id'], unique=False)
+
+    op.create_table('email_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_name', sa.String(length=80), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox'))
+    )
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_email_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_email_outbox_user_kind', ['user_name', 'kind', 'created_at'], unique=False)
+
     op.create_table('lane_mapping',
     sa.Column('lane', sa.String(length=200), nullable=False),
     sa.Column('group_slug', sa.String(length=80), nullable=False),
     sa.PrimaryKeyConstraint('lane', name=op.f('pk_lane_mapping'))
     )
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_name', sa.String(length=80), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=True),
+    sa.Column('link', sa.String(length=500), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('read', sa.Boolean(), nullable=False),
+    sa.Column('email', sa.String(length=10), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_email', ['email', 'user_name'], unique=False)
+        batch_op.create_index('ix_notification_user_read', ['user_name', 'read', 'created_at'], unique=False)
+
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
@@ -74,6 +133,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_group')),
     sa.UniqueConstraint('slug', name=op.f('uq_user_group_slug'))
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_by', sa.String(length=80), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('calendar_token',
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('user_name', sa.String(length=80), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_name'], ['user_account.name'], name=op.f('fk_calendar_token_user_name_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token', name=op.f('pk_calendar_token'))
+    )
+    with op.batch_alter_table('calendar_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_token_user_name'), ['user_name'], unique=False)
+
     op.create_table('membership',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -133,6 +219,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_role_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_role'))
     )
+    op.create_table('action_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('source_instance_id', sa.Integer(), nullable=True),
+    sa.Column('source_ref', sa.String(length=100), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['source_instance_id'], ['process_instance.id'], name=op.f('fk_action_plan_source_instance_id_process_instance'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_plan')),
+    sa.UniqueConstraint('source_instance_id', 'scope', 'source', name=op.f('uq_action_plan_source_instance_id'))
+    )
+    with op.batch_alter_table('action_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_plan_source_ref'), ['source_ref'], unique=False)
+
     op.create_table('human_task',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
@@ -153,13 +254,43 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('completed_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=80), nullable=True),
+    sa.Column('next_deadline_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deadline_step', sa.Integer(), nullable=False),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task'))
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.create_index('ix_human_task_assignee_status', ['assignee', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_human_task_instance_status', ['instance_id', 'status'], unique=False)
+        batch_op.create_index('ix_human_task_next_deadline', ['next_deadline_at'], unique=False)
         batch_op.create_index('ix_human_task_status_due', ['status', 'due_at'], unique=False)
+
+    op.create_table('learning_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('source_pathway', sa.String(length=40), nullable=False),
+    sa.Column('source_ref', sa.String(length=100), nullable=True),
+    sa.Column('source_instance_id', sa.Integer(), nullable=True),
+    sa.Column('loop_instance_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('identified_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('validated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('embedded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('evaluated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status_note', sa.Text(), nullable=False),
+    sa.Column('review_requested_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['loop_instance_id'], ['process_instance.id'], name=op.f('fk_learning_item_loop_instance_id_process_instance'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['source_instance_id'], ['process_instance.id'], name=op.f('fk_learning_item_source_instance_id_process_instance'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_item'))
+    )
+    with op.batch_alter_table('learning_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_item_source_instance_id'), ['source_instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_item_source_pathway'), ['source_pathway'], unique=False)
+        batch_op.create_index('ix_learning_item_status_identified', ['status', 'identified_at'], unique=False)
 
     op.create_table('message_subscription',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,6 +319,104 @@ def upgrade() -> None:
         batch_op.create_index('ix_pending_timer_due', ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_pending_timer_instance_id'), ['instance_id'], unique=False)
 
+    op.create_table('dissemination',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learning_item_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('agency', sa.String(length=80), nullable=True),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('reach', sa.Integer(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['learning_item_id'], ['learning_item.id'], name=op.f('fk_dissemination_learning_item_id_learning_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dissemination'))
+    )
+    with op.batch_alter_table('dissemination', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dissemination_held_on'), ['held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dissemination_learning_item_id'), ['learning_item_id'], unique=False)
+
+    op.create_table('evaluation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learning_item_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('findings', sa.Text(), nullable=False),
+    sa.Column('embedded', sa.Boolean(), nullable=False),
+    sa.Column('final', sa.Boolean(), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['learning_item_id'], ['learning_item.id'], name=op.f('fk_evaluation_learning_item_id_learning_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation'))
+    )
+    with op.batch_alter_table('evaluation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_learning_item_id'), ['learning_item_id'], unique=False)
+
+    op.create_table('learning_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('learning_item_id', sa.Integer(), nullable=True),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('owner', sa.String(length=80), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('rag', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('evidence_of_completion', sa.Text(), nullable=False),
+    sa.Column('evidence_of_impact', sa.Text(), nullable=False),
+    sa.Column('signed_off_by', sa.String(length=80), nullable=True),
+    sa.Column('signed_off_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_learning_action_instance_id_process_instance'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['learning_item_id'], ['learning_item.id'], name=op.f('fk_learning_action_learning_item_id_learning_item'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['plan_id'], ['action_plan.id'], name=op.f('fk_learning_action_plan_id_action_plan'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_action'))
+    )
+    with op.batch_alter_table('learning_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_action_due_date'), ['due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_action_learning_item_id'), ['learning_item_id'], unique=False)
+        batch_op.create_index('ix_learning_action_owner_status', ['owner', 'status', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_action_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('learning_item_child',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('child_reference', sa.String(length=200), nullable=False),
+    sa.Column('case_details', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['learning_item.id'], name=op.f('fk_learning_item_child_item_id_learning_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_learning_item_child'))
+    )
+    op.create_table('learning_tag',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=80), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['learning_item.id'], name=op.f('fk_learning_tag_item_id_learning_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', 'kind', 'value', name=op.f('pk_learning_tag'))
+    )
+    with op.batch_alter_table('learning_tag', schema=None) as batch_op:
+        batch_op.create_index('ix_learning_tag_kind_value', ['kind', 'value'], unique=False)
+
+    op.create_table('review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('category', sa.String(length=10), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('agency', sa.String(length=80), nullable=True),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('case_ref', sa.String(length=100), nullable=True),
+    sa.Column('started_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=200), nullable=True),
+    sa.Column('triggered_by_item_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_review_instance_id_process_instance'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['triggered_by_item_id'], ['learning_item.id'], name=op.f('fk_review_triggered_by_item_id_learning_item'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review'))
+    )
+    with op.batch_alter_table('review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_case_ref'), ['case_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_completed_at'), ['completed_at'], unique=False)
+        batch_op.create_index('ix_review_instance_kind', ['instance_id', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_started_at'), ['started_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_triggered_by_item_id'), ['triggered_by_item_id'], unique=False)
+
     op.create_table('task_candidate',
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('group_slug', sa.String(length=80), nullable=False),
@@ -206,6 +435,35 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_candidate_group_task')
 
     op.drop_table('task_candidate')
+    with op.batch_alter_table('review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_triggered_by_item_id'))
+        batch_op.drop_index(batch_op.f('ix_review_started_at'))
+        batch_op.drop_index('ix_review_instance_kind')
+        batch_op.drop_index(batch_op.f('ix_review_completed_at'))
+        batch_op.drop_index(batch_op.f('ix_review_case_ref'))
+
+    op.drop_table('review')
+    with op.batch_alter_table('learning_tag', schema=None) as batch_op:
+        batch_op.drop_index('ix_learning_tag_kind_value')
+
+    op.drop_table('learning_tag')
+    op.drop_table('learning_item_child')
+    with op.batch_alter_table('learning_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_action_plan_id'))
+        batch_op.drop_index('ix_learning_action_owner_status')
+        batch_op.drop_index(batch_op.f('ix_learning_action_learning_item_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_action_due_date'))
+
+    op.drop_table('learning_action')
+    with op.batch_alter_table('evaluation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_learning_item_id'))
+
+    op.drop_table('evaluation')
+    with op.batch_alter_table('dissemination', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dissemination_learning_item_id'))
+        batch_op.drop_index(batch_op.f('ix_dissemination_held_on'))
+
+    op.drop_table('dissemination')
     with op.batch_alter_table('pending_timer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_timer_instance_id'))
         batch_op.drop_index('ix_pending_timer_due')
@@ -216,12 +474,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_message_subscription_instance_id'))
 
     op.drop_table('message_subscription')
+    with op.batch_alter_table('learning_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_learning_item_status_identified')
+        batch_op.drop_index(batch_op.f('ix_learning_item_source_pathway'))
+        batch_op.drop_index(batch_op.f('ix_learning_item_source_instance_id'))
+
+    op.drop_table('learning_item')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index('ix_human_task_status_due')
+        batch_op.drop_index('ix_human_task_next_deadline')
         batch_op.drop_index('ix_human_task_instance_status')
         batch_op.drop_index('ix_human_task_assignee_status')
 
     op.drop_table('human_task')
+    with op.batch_alter_table('action_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_plan_source_ref'))
+
+    op.drop_table('action_plan')
     op.drop_table('user_role')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instance_status_started')
@@ -241,13 +510,36 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_membership_group_id'))
 
     op.drop_table('membership')
+    with op.batch_alter_table('calendar_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_token_user_name'))
+
+    op.drop_table('calendar_token')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     op.drop_table('user_group')
     op.drop_table('user_account')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_read')
+        batch_op.drop_index('ix_notification_email')
+
+    op.drop_table('notification')
     op.drop_table('lane_mapping')
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_email_outbox_user_kind')
+        batch_op.drop_index('ix_email_outbox_status_next')
+
+    op.drop_table('email_outbox')
+    with op.batch_alter_table('draft', schema=None) as batch_op:
+        batch_op.drop_index('ix_draft_process_id')
+
+    op.drop_table('draft')
     with op.batch_alter_table('definition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_definition_process_id'))
 
     op.drop_table('definition')
+    op.drop_table('closure_day')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_instance_at')
 
