@@ -16,9 +16,12 @@ PASSWORD = "correct-horse-1"
 def app(db, db_url):
     """The app on the test's fresh database; CSRF and rate limiting off unless a test turns
     them on; plain-http cookies for the test client."""
-    return create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                       "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                       "SECRET_KEY": "test"})
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+                      "SECRET_KEY": "test"})
+    yield app
+    from web import db as web_db
+    web_db.dispose(app)
 
 
 @pytest.fixture

@@ -19,9 +19,16 @@ def init_app(app: Flask) -> None:
     reader = make_engine(app.config["DATABASE_URL"], immediate=False) \
         if db.dialect.name == "sqlite" else db
     app.extensions["lscb.readers"] = make_session_factory(reader)
+    app.extensions["lscb.reader_db"] = reader
     app.extensions["lscb.engine"] = ProcessEngine(
         calendar=WorkingCalendar(region=app.config.get("HOLIDAY_REGION", "ENG")))
     app.teardown_appcontext(close_session)
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection of ``app`` (tests, and before a worker forks)."""
+    app.extensions["lscb.db"].dispose()
+    app.extensions["lscb.reader_db"].dispose()
 
 
 def get_session() -> Session:

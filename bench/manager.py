@@ -1,0 +1,175 @@
+"""Managers' pages under load: the filtered case list and the dashboard on 20,000 instances and
+100,000 tasks, through the Flask app (queries + templates), SQLite file by default.
+
+Prints figures, then one JSON object as its last line (instances_p95_ms, dashboard_p95_ms).
+Usage: python bench/manager.py [--instances 20000] [--tasks-per 5] [--runs 30] [--postgres URL]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert  # noqa: E402
+
+import models  # noqa: E402
+from engine import people  # noqa: E402
+from models import Definition, HumanTask, ProcessInstance, TaskCandidate  # noqa: E402
+from models.session import make_engine, make_session_factory  # noqa: E402
+
+AGENCIES = ["police", "health", "childrens-social-care", "education", "probation"]
+BOARD = ["lisg", "lscb-chair", "business-unit"]
+PATHWAYS = [f"p{n:02d}_pathway" for n in range(1, 13)]
+# Statutory steps (compliance measures) occur in the intake and review pathways only.
+STATUTORY = {"p01_pathway": ["take_immediate_action", "notify_regulator", "log_case",
+                             "decide_scr", "record_panel_notification"],
+             "p02_pathway": ["record_panel_notification", "rapid_review", "appoint_reviewer",
+                             "write_report", "board_acceptance"]}
+STEPS = ["commission", "gather", "analyse", "write_report", "sign_off"]
+PASSWORD = "bench-password-1"
+
+
+def seed(url: str, instances: int, tasks_per: int, now: datetime) -> None:
+    """Bulk-insert instances with ``tasks_per`` task rows each (last one open when active)."""
+    db = make_engine(url)
+    models.Base.metadata.drop_all(db)
+    models.Base.metadata.create_all(db)
+    sessions = make_session_factory(db)
+    rnd = random.Random(7)
+    with sessions.begin() as s:
+        for slug in AGENCIES:
+            people.add_group(s, slug, slug.replace("-", " ").title(), kind="agency")
+        for slug in BOARD:
+            people.add_group(s, slug)
+        people.add_user(s, "manager", None, roles=["manager"])
+        from werkzeug.security import generate_password_hash
+        s.flush()
+        s.get(models.User, 1).password_hash = generate_password_hash(PASSWORD)
+        definition = Definition(process_id="bench", version=1, content_hash="x", files={},
+                                spec_json="", lanes=[])
+        s.add(definition)
+        s.flush()
+        rows, tasks, cands = [], [], []
+        for i in range(1, instances + 1):
+            started = now - timedelta(days=rnd.uniform(0, 730))
+            status = rnd.choices(["active", "completed", "suspended", "incident", "cancelled"],
+                                 [60, 30, 4, 2, 4])[0]
+            pid = rnd.choice(PATHWAYS)
+            at = started
+            for k in range(tasks_per):
+                created = at
+                at = created + timedelta(hours=rnd.uniform(2, 24 * 30))
+                is_open = status != "completed" and k == tasks_per - 1
+                group = rnd.choice(AGENCIES + BOARD)
+                task_id = f"{i}-{k}"
+                tasks.append(dict(
+                    id=task_id, instance_id=i, process_id=pid, bpmn_id=STATUTORY.get(pid, STEPS)[k % 5],
+                    title=f"Step {k}", lane=None, candidate_groups=[group], candidate_users=[],
+                    status="open" if is_open else "completed", created_at=created,
+                    completed_at=None if is_open else min(at, now),
+                    due_at=created + timedelta(days=rnd.uniform(5, 60)), form={},
+                    deadline_step=0, escalation_level=0, documentation=""))
+                if is_open:
+                    cands.append(dict(task_id=task_id, group_slug=group))
+            rows.append(dict(id=i, definition_id=definition.id, process_id=pid,
+                             reference=f"LSCB-{started:%Y}-{i:05d}", title=f"Case {i}",
+                             status=status, state_json="{}", serializer_version="1", data={},
+                             started_at=started, updated_at=at,
+                             finished_at=min(at, now) if status in ("completed", "cancelled")
+                             else None, row_version=1))
+        s.execute(insert(ProcessInstance), rows)
+        for start in range(0, len(tasks), 10_000):
+            s.execute(insert(HumanTask), tasks[start:start + 10_000])
+        s.execute(insert(TaskCandidate), cands)
+    db.dispose()
+
+
+PROPOSED_INDEXES = [   # for the lead's migration: existing tables, so not in our models
+    "CREATE INDEX ix_human_task_process_bpmn_status ON human_task (process_id, bpmn_id, status)",
+    "CREATE INDEX ix_human_task_bpmn_id ON human_task (bpmn_id)",
+]
+
+
+def timed(client, url: str, runs: int, invalidate=None) -> list[float]:
+    """Milliseconds per GET of ``url`` (each must answer 200); ``invalidate()`` before each."""
+    times = []
+    for _ in range(runs):
+        if invalidate:
+            invalidate()
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    """95th percentile, nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instances", type=int, default=20_000)
+    parser.add_argument("--tasks-per", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--postgres")
+    parser.add_argument("--proposed-indexes", action="store_true",
+                        help="add the indexes proposed for human_task before measuring")
+    args = parser.parse_args()
+    from web import create_app
+    now = datetime.now(timezone.utc)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.postgres or f"sqlite:///{tmp}/bench.sqlite3"
+        t0 = time.perf_counter()
+        seed(url, args.instances, args.tasks_per, now)
+        db = make_engine(url)
+        if args.proposed_indexes:
+            with db.begin() as conn:
+                for ddl in PROPOSED_INDEXES:
+                    conn.exec_driver_sql(ddl)
+
+        def change():   # an audited change: the dashboard must recompute (cold)
+            with db.begin() as conn:
+                conn.execute(insert(models.AuditEvent).values(action="bench", detail={}))
+        print(f"seeded {args.instances} instances, {args.instances * args.tasks_per} tasks "
+              f"in {time.perf_counter() - t0:.1f}s ({url.split(':')[0]})")
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                          "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+                          "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+        client = app.test_client()
+        client.post("/login", data={"username": "manager", "password": PASSWORD})
+        lists = ["/instances", "/instances?status=active&pathway=p03_pathway",
+                 "/instances?overdue=1&agency=police", "/instances?q=LSCB-2025&sort=reference&dir=asc",
+                 "/instances?status=active&page=40"]
+        list_times = [t for u in lists for t in timed(client, u, args.runs)]
+        dash_times = timed(client, "/dashboard", args.runs)
+        cold_times = timed(client, "/dashboard", max(5, args.runs // 3), invalidate=change)
+        db.dispose()
+        report_times = timed(client, "/dashboard/board-report", max(5, args.runs // 3))
+    figures = {
+        "instances": args.instances, "tasks": args.instances * args.tasks_per,
+        "instances_p50_ms": round(statistics.median(list_times), 1),
+        "instances_p95_ms": round(p95(list_times), 1),
+        "dashboard_p50_ms": round(statistics.median(dash_times), 1),
+        "dashboard_p95_ms": round(p95(dash_times), 1),
+        "dashboard_cold_p95_ms": round(p95(cold_times), 1),
+        "proposed_indexes": args.proposed_indexes,
+        "board_report_p95_ms": round(p95(report_times), 1),
+    }
+    for key, value in figures.items():
+        print(f"{key:>22}: {value}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Statutory compliance: the share of cases that met each timescale, from task timestamps.
+
+Each measure runs from a *start* to an *end* moment of the same instance; both are moments of
+a BPMN step read from the task projection: ``created`` (the step became ready: the work
+reached that lane) or ``completed`` (the step was done; cancelled tasks never count as done).
+When the same step ran more than once, its first moment counts.
+
+| key | measure | start | end | limit |
+|---|---|---|---|---|
+| notification_5wd | serious incident notified within 5 working days | ``take_immediate_action`` created (the agency became aware and opened the case) | ``notify_regulator`` completed | 5 working days |
+| scr_decision_1m | SCR decision within one month of notification | ``log_case`` created (the notification reached the Business Unit) | ``decide_scr`` completed | 1 calendar month |
+| rapid_review_15wd | rapid review within 15 working days | ``record_panel_notification`` completed (notification sent to the Panel) | ``rapid_review`` completed | 15 working days |
+| review_6m | review completed within six months | ``appoint_reviewer`` created (the decision to start the review) | ``board_acceptance`` created (the final report reached the Board) | 6 calendar months |
+
+Counting, per measure, over the cases whose start falls in ``[since, until)``:
+- *on time*: ended within the limit; *late*: ended after it;
+- *open, overdue*: not ended, not cancelled, and the limit has passed at ``now``;
+- *open, in time*: not ended and the limit has not passed (excluded from the share);
+- cancelled cases that never ended are left out.
+``share = on_time / (on_time + late + open_overdue)`` (``None`` when nothing is due yet).
+
+Limits, in the board's local days: *n working days* means the end falls on or before the n-th
+working day after the start's day (``calendar.add_working_days``: weekends, England and Wales
+bank holidays and board closures do not count; a start on a non-working day counts from the
+next working day), that is by the end of that day. *n calendar months* means the end's day is
+on or before the start's day moved by n months (31 Jan + 1 month = 28/29 Feb).
+The caller passes the calendar (this package imports nothing of the engine).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from .process import ProcessInstance
+from .status import InstanceStatus, TaskStatus
+from .task import HumanTask
+
+BOARD_TZ = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One statutory timescale between two moments of an instance."""
+
+    key: str
+    title: str
+    basis: str
+    start: tuple[str, str]          # (bpmn_id, "created" | "completed")
+    end: tuple[str, str]
+    working_days: int | None = None
+    months: int | None = None
+
+    @property
+    def limit_text(self) -> str:
+        """The limit in words."""
+        if self.working_days is not None:
+            return f"{self.working_days} working days"
+        return "one month" if self.months == 1 else f"{self.months} months"
+
+
+MEASURES = [
+    Measure("notification_5wd", "Serious incident notifications made within 5 working days",
+            "Ofsted/Panel notified within 5 working days of the local authority becoming aware",
+            ("take_immediate_action", "created"), ("notify_regulator", "completed"),
+            working_days=5),
+    Measure("scr_decision_1m", "SCR decisions made within one month of notification",
+            "The LSCB Chair decides on an SCR normally within one month of notification",
+            ("log_case", "created"), ("decide_scr", "completed"), months=1),
+    Measure("rapid_review_15wd", "Rapid reviews completed within 15 working days",
+            "Rapid review to the Panel within 15 working days of the notification",
+            ("record_panel_notification", "completed"), ("rapid_review", "completed"),
+            working_days=15),
+    Measure("review_6m", "Reviews completed within six months",
+            "SCR/LCSPR completed within six months of the decision to start it",
+            ("appoint_reviewer", "created"), ("board_acceptance", "created"), months=6),
+]
+
+
+@dataclass
+class Figure:
+    """How one measure fared: counts, the share on time, and the late cases' ids."""
+
+    measure: Measure
+    on_time: int = 0
+    late: int = 0
+    open_overdue: int = 0
+    open_in_time: int = 0
+    late_ids: list[int] = field(default_factory=list)
+
+    @property
+    def due(self) -> int:
+        """Cases whose outcome counts: ended, or still open past the limit."""
+        return self.on_time + self.late + self.open_overdue
+
+    @property
+    def share(self) -> float | None:
+        """On time as a fraction of ``due`` (None when nothing is due)."""
+        return self.on_time / self.due if self.due else None
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    following = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
+
+
+def within(measure: Measure, start: datetime, end: datetime, calendar) -> bool:
+    """True when ``end``'s local day is on or before the measure's last allowed day."""
+    tz = getattr(calendar, "tz", BOARD_TZ)
+    return end.astimezone(tz).date() <= last_day(measure, start, calendar)
+
+
+def last_day(measure: Measure, start: datetime, calendar) -> date:
+    """The last local day that is still within the limit from ``start`` (cached per day)."""
+    tz = getattr(calendar, "tz", BOARD_TZ)
+    day = start.astimezone(tz).date()
+    if measure.months is not None:
+        return _add_months(day, measure.months)
+    key = (getattr(calendar, "region", None), getattr(calendar, "closures", None), str(tz), day,
+           measure.working_days)
+    found = _LAST_DAYS.get(key)
+    if found is None:
+        noon = datetime.combine(day, time(12), tzinfo=tz)
+        found = calendar.add_working_days(noon, measure.working_days).astimezone(tz).date()
+        if len(_LAST_DAYS) > 50_000:
+            _LAST_DAYS.clear()
+        _LAST_DAYS[key] = found
+    return found
+
+
+_LAST_DAYS: dict[tuple, date] = {}
+
+
+def _moments(session: Session, measures: list[Measure],
+             since: datetime | None = None) -> dict[int, dict]:
+    """``{instance_id: {"status": s, (bpmn_id, kind): first moment}}`` in one grouped query.
+
+    With ``since``, only task rows with a moment on or after it are read (a step that ran
+    before ``since`` and again after it then counts from its later run).
+    """
+    ids = sorted({m.start[0] for m in measures} | {m.end[0] for m in measures})
+    done = case((HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at))
+    stmt = (select(HumanTask.instance_id, ProcessInstance.status, HumanTask.bpmn_id,
+                   func.min(HumanTask.created_at), func.min(done))
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.bpmn_id.in_(ids))
+            .group_by(HumanTask.instance_id, ProcessInstance.status, HumanTask.bpmn_id))
+    if since is not None:
+        stmt = stmt.where((HumanTask.created_at >= since) | (HumanTask.completed_at >= since))
+    found: dict[int, dict] = {}
+    for instance_id, status, bpmn_id, created, completed in session.execute(stmt):
+        entry = found.setdefault(instance_id, {"status": status})
+        entry[(bpmn_id, "created")] = _aware(created)
+        if completed is not None:
+            entry[(bpmn_id, "completed")] = _aware(completed)
+    return found
+
+
+def _aware(value):
+    """An aggregate may come back untyped (a string on SQLite): parse it and mark it UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def compliance(session: Session, calendar, now: datetime, since: datetime | None = None,
+               until: datetime | None = None,
+               measures: list[Measure] | None = None) -> list[Figure]:
+    """One Figure per measure over cases whose start moment is in ``[since, until)``."""
+    measures = measures or MEASURES
+    moments = _moments(session, measures, since)
+    figures = []
+    for measure in measures:
+        figure = Figure(measure)
+        for instance_id, entry in sorted(moments.items()):
+            start = entry.get(measure.start)
+            if start is None or (since and start < since) or (until and start >= until):
+                continue
+            _count(figure, measure, instance_id, start, entry.get(measure.end),
+                   entry["status"], calendar, now)
+        figures.append(figure)
+    return figures
+
+
+def _count(figure, measure, instance_id, start, end, status, calendar, now) -> None:
+    if end is not None:
+        if within(measure, start, end, calendar):
+            figure.on_time += 1
+        else:
+            figure.late += 1
+            figure.late_ids.append(instance_id)
+    elif status == InstanceStatus.CANCELLED:
+        return
+    elif within(measure, start, now, calendar):
+        figure.open_in_time += 1
+    else:
+        figure.open_overdue += 1
+        figure.late_ids.append(instance_id)

@@ -1,0 +1,84 @@
+"""Dashboard, exports, board report and heatmap (web/dashboard.py): access and content."""
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.actors import load_actor
+from web_support import GOOD, app, client, login, world  # noqa: F401
+
+PAGES = ["/dashboard", "/dashboard/board-report", "/dashboard/export/tasks.csv",
+         "/dashboard/export/overdue.xlsx", "/dashboard/export/compliance.csv",
+         "/dashboard/export/step-times.csv", "/dashboard/heatmap/two_lane",
+         "/dashboard/heatmap/two_lane.json", "/dashboard/heatmap/two_lane.xml"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_only_managers_and_admins_see_cross_agency_status(client, world, url):
+    assert client.get(url).status_code == 302                      # to the sign-in page
+    login(client, "ann")
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    for name in ("mia", "ada"):
+        login(client, name)
+        assert client.get(url).status_code == 200, name
+        client.post("/logout")
+
+
+@pytest.fixture
+def progressed(world, client):
+    """The world's case with triage completed: one completed step, one open step (decide)."""
+    login(client, "ann")
+    client.post(f"/tasks/{world['task_id']}", data=GOOD)
+    client.post("/logout")
+    login(client, "mia")
+    return world
+
+
+def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
+    page = client.get("/dashboard?pathway=two_lane").text
+    for chart in ("open-by-pathway", "overdue-by-agency", "compliance", "open-by-stage",
+                  "step-times", "throughput"):
+        assert f'id="{chart}"' in page
+    assert 'role="img"' in page and "<script>" not in page
+    assert "Decide on a serious case review" in page            # the open stage
+    assert 'aria-label="Open reviews by pathway: two_lane 1"' in page
+    assert "Triage the notification median" in page            # time in step, as text
+    assert 'id="compliance-table"' in page and 'id="throughput-table"' in page
+
+
+def test_exports_parse_back(client, progressed):
+    rows = list(csv.reader(io.StringIO(
+        client.get("/dashboard/export/tasks.csv").data.decode("utf-8-sig"))))
+    assert rows[0][3] == "Step" and rows[1][3] == "Decide on a serious case review"
+    assert rows[1][4] == "lscb-chair"
+    book = load_workbook(io.BytesIO(client.get("/dashboard/export/compliance.xlsx").data))
+    values = list(book.active.iter_rows(values_only=True))
+    assert values[0][0] == "Measure" and len(values) == 5
+    steps = list(csv.reader(io.StringIO(
+        client.get("/dashboard/export/step-times.csv").data.decode("utf-8-sig"))))
+    assert steps[1][:4] == ["two_lane", "triage", "Triage the notification", "1"]
+    overdue = list(csv.reader(io.StringIO(
+        client.get("/dashboard/export/overdue.csv").data.decode("utf-8-sig"))))
+    assert len(overdue) == 1                                     # header only: nothing late
+    assert client.get("/dashboard/export/everything.csv").status_code == 404
+
+
+def test_board_report_is_printable_without_script(client, progressed):
+    response = client.get("/dashboard/board-report")
+    page = response.text
+    assert "report to the Board" in page and "How each measure is counted" in page
+    assert "reports.css" in page and "viewer.js" not in page
+    assert "15 working days" in page
+
+
+def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sessions, engine):
+    with sessions.begin() as session:
+        engine.start(session, "two_lane", load_actor(session, "ann"), {})
+    state = client.get("/dashboard/heatmap/two_lane.json").get_json()
+    assert state["counts"] == {"triage": 2, "decide": 1}
+    assert state["active"] == ["decide", "triage"] and "triage" in state["durations"]
+    page = client.get("/dashboard/heatmap/two_lane").text
+    assert 'data-state-url="/dashboard/heatmap/two_lane.json"' in page
+    assert client.get("/dashboard/heatmap/nope").status_code == 404

@@ -1,0 +1,141 @@
+"""Managers' instance list, case panel, diagram state and audited actions (web/manager.py)."""
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from engine.actors import load_actor
+from models import AuditEvent, HumanTask, ProcessInstance
+from web_support import app, client, login, world  # noqa: F401
+
+
+def _events(sessions, instance_id, action):
+    with sessions() as session:
+        return [e for e in session.query(AuditEvent).filter_by(instance_id=instance_id,
+                                                               action=action)]
+
+
+def test_list_is_for_everyone_but_scoped_to_their_cases(client, world, sessions, engine):
+    with sessions.begin() as session:
+        other = engine.start(session, "two_lane", load_actor(session, "mia"),
+                             {"case_title": "Other case"}, reference="REF-OTHER")
+    login(client, "mia")
+    page = client.get("/instances").text
+    assert "REF-OTHER" in page and "Test case" in page and "2 cases" in page
+    client.post("/logout")
+    login(client, "bob")                          # police: no part in either case
+    page = client.get("/instances").text
+    assert "0 cases" in page and "REF-OTHER" not in page
+    client.post("/logout")
+    login(client, "ann")                          # intake: both cases wait on intake's triage
+    assert "2 cases" in client.get("/instances").text
+    assert client.get(f"/instances/{other.id}/state.json").status_code == 403
+
+
+def test_filters_sort_and_pagination_in_the_page(client, world, sessions, engine):
+    with sessions.begin() as session:
+        for n in range(3):
+            engine.start(session, "two_lane", load_actor(session, "mia"), {}, reference=f"R-{n}")
+    login(client, "mia")
+    page = client.get("/instances?q=r-1").text
+    assert "R-1" in page and "R-2" not in page and "1 case." in page
+    page = client.get("/instances?sort=reference&dir=asc").text
+    assert page.index("R-0") < page.index("R-2")
+    assert "0 cases" in client.get("/instances?status=completed").text
+    assert "4 cases" in client.get("/instances?agency=intake&status=bogus").text
+
+
+def test_exports_parse_back(client, world):
+    login(client, "mia")
+    response = client.get("/instances/export.csv?pathway=two_lane")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="cases.csv"'
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Case id", "Reference", "Title"]
+    assert rows[1][0] == str(world["instance_id"]) and rows[1][7] == "Triage the notification"
+    book = load_workbook(io.BytesIO(client.get("/instances/export.xlsx").data))
+    sheet = book.active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "Case id" and values[1][0] == world["instance_id"]
+    assert client.get("/instances/export.pdf").status_code == 404
+
+
+def test_case_page_shows_the_manager_panel_only_to_managers(client, world):
+    url = f"/instances/{world['instance_id']}"
+    login(client, "ann")
+    page = client.get(url).text
+    assert 'id="diagram"' not in page and "Manage this case" not in page
+    client.post("/logout")
+    login(client, "mia")
+    page = client.get(url).text
+    assert 'id="diagram"' in page and "Manage this case" in page and "Case data" in page
+    assert f'data-state-url="{url}/state.json"' in page
+    assert "Pause the case" in page and "Test case" in page
+
+
+def test_state_json_and_diagram_xml(client, world):
+    login(client, "mia")
+    state = client.get(f"/instances/{world['instance_id']}/state.json").get_json()
+    assert state["active"] == ["triage"] and "start" in state["completed"]
+    assert state["counts"] == {"triage": 1}
+    xml = client.get(f"/instances/{world['instance_id']}/diagram.xml")
+    assert xml.mimetype == "application/xml" and b'<bpmn:process id="two_lane"' in xml.data
+    assert client.get(f"/instances/{world['instance_id']}/diagram.xml?process=nope").status_code == 404
+    assert client.get("/instances/999/state.json").status_code == 404
+
+
+def test_reassign_needs_a_reason_and_a_real_user_and_is_audited(client, world, sessions):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/reassign"
+    page = client.post(url, data={"assignee": "bob", "reason": ""}, follow_redirects=True).text
+    assert "Enter a reason" in page
+    page = client.post(url, data={"assignee": "nobody", "reason": "x"}, follow_redirects=True).text
+    assert "no active user called" in page
+    page = client.post(url, data={"assignee": "bob", "reason": "Police lead now"},
+                       follow_redirects=True).text
+    assert "Task reassigned" in page and "Police lead now" in page
+    [event] = _events(sessions, iid, "task_reassigned")
+    assert event.actor == "mia" and event.detail["assignee"] == "bob"
+
+
+def test_due_date_change_is_audited(client, world, sessions):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/due"
+    assert "Enter the new due date" in client.post(
+        url, data={"due_date": "soon", "reason": "r"}, follow_redirects=True).text
+    client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement"})
+    with sessions() as session:
+        task = session.get(HumanTask, tid)
+        assert task.due_at.isoformat() == "2031-03-14T17:00:00+00:00"   # GMT in March
+    [event] = _events(sessions, iid, "due_date_changed")
+    assert event.detail["reason"] == "Family bereavement"
+
+
+def test_suspend_resume_cancel_with_reasons(client, world, sessions):
+    iid = world["instance_id"]
+    login(client, "mia")
+    assert client.post(f"/instances/{iid}/suspend", data={"reason": ""}).status_code == 302
+    assert not _events(sessions, iid, "instance_suspended")
+    client.post(f"/instances/{iid}/suspend", data={"reason": "Awaiting police"})
+    page = client.post(f"/instances/{iid}/suspend", data={"reason": "again"},
+                       follow_redirects=True).text
+    assert "is suspended" in page                         # refused: flashed, nothing written
+    client.post(f"/instances/{iid}/resume", data={"reason": "Police done"})
+    client.post(f"/instances/{iid}/cancel", data={"reason": "Duplicate referral"})
+    with sessions() as session:
+        assert session.get(ProcessInstance, iid).status == "cancelled"
+    reasons = [_events(sessions, iid, a)[0].detail["reason"]
+               for a in ("instance_suspended", "instance_resumed", "instance_cancelled")]
+    assert reasons == ["Awaiting police", "Police done", "Duplicate referral"]
+    assert client.post(f"/instances/{iid}/retry", data={"reason": "x"},
+                       follow_redirects=True).status_code == 200
+
+
+def test_actions_are_for_managers_only(client, world):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "ann")
+    for url in (f"/instances/{iid}/cancel", f"/instances/{iid}/tasks/{tid}/reassign",
+                f"/instances/{iid}/tasks/{tid}/due", f"/instances/{iid}/retry"):
+        assert client.post(url, data={"reason": "r"}).status_code == 403
+    assert client.get(f"/instances/{iid}/diagram.xml").status_code == 403

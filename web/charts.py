@@ -1,0 +1,38 @@
+"""Shaping numbers for the server-rendered SVG charts (macros/charts.html) and durations."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def human_duration(seconds: float | None) -> str:
+    """A short duration for people: ``"3d 4h"``, ``"5h 10m"``, ``"12m"``, ``"0m"``."""
+    if seconds is None:
+        return ""
+    minutes = int(round(max(0.0, float(seconds)) / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def percent(share: float | None) -> str:
+    """``0.756`` -> ``"76%"``; None -> ``"–"`` (nothing due yet)."""
+    return "–" if share is None else f"{round(share * 100)}%"
+
+
+def bars(items: Iterable[tuple[str, float]], width: int = 100) -> list[dict]:
+    """``[(label, value)]`` -> ``[{"label", "value", "length"}]`` with lengths scaled to the
+    largest value (0..``width``), for a horizontal bar chart."""
+    items = list(items)
+    top = max((v for _, v in items), default=0) or 1
+    return [{"label": label, "value": value, "length": round(width * value / top, 1)}
+            for label, value in items]
+
+
+def register(bp) -> None:
+    """Make the filters available to every template (called by the blueprints that use them)."""
+    bp.add_app_template_filter(human_duration, "duration")
+    bp.add_app_template_filter(percent, "percent")

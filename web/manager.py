@@ -1,0 +1,216 @@
+"""Managers: the list of every case, its diagram and state, and actions on a case.
+
+Reviewers may open the list too, scoped to their own cases; everything else here is for
+managers and admins (403 otherwise). Every action needs a reason and goes through the engine,
+which audits it; the case page (``web/instances.py``) shows the panel for managers.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import InputError, InvalidState, clock, store
+from engine.deadlines import change_due_date
+from engine.cases import add_comment
+from models import ProcessInstance, User
+from models import reporting
+from models.reporting import InstanceFilter, Scope
+
+from . import charts
+from .auth import role_required
+from .db import get_engine, get_session
+from .exports import table_response
+
+bp = Blueprint("manager", __name__)
+charts.register(bp)
+MANAGER = "manager"
+EXPORT_HEADER = ["Case id", "Reference", "Title", "Pathway", "Status", "Started (UTC)",
+                 "Finished (UTC)", "Current steps", "Next due (UTC)", "Overdue"]
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def filter_from_args() -> InstanceFilter:
+    """The list filter from the query string (unknown values are ignored)."""
+    args = request.args
+    status = args.get("status") if args.get("status") in reporting.STATUSES else None
+    return InstanceFilter(
+        pathway=args.get("pathway") or None, status=status, agency=args.get("agency") or None,
+        overdue=args.get("overdue") in ("1", "true", "on"), started_from=_date_arg("from"),
+        started_to=_date_arg("to"), q=(args.get("q") or "").strip()[:100] or None,
+        sort=args.get("sort") if args.get("sort") in reporting.SORTS else "started",
+        direction="asc" if args.get("dir") == "asc" else "desc")
+
+
+def _scope() -> Scope | None:
+    """Managers see every case; anyone else only their own."""
+    actor = current_user.actor
+    return None if actor.is_manager else Scope(actor.name, frozenset(actor.groups))
+
+
+@bp.route("/instances")
+@login_required
+def index():
+    """Every case (managers) or the user's cases, filtered, sorted and paginated."""
+    session, flt = get_session(), filter_from_args()
+    page = reporting.instance_page(session, flt, clock.now(), request.args.get("page", 1, int),
+                                   scope=_scope())
+    return render_template("manager/instances.html", page=page, flt=flt,
+                           pathways=reporting.pathways(session),
+                           agencies=reporting.agencies(session),
+                           statuses=reporting.STATUSES, page_title="Cases")
+
+
+@bp.route("/instances/export.<fmt>")
+@login_required
+def export(fmt: str):
+    """The filtered list as CSV or XLSX (every matching case, not just one page)."""
+    rows = reporting.instance_rows(get_session(), filter_from_args(), clock.now(), _scope())
+    return table_response("cases", fmt, EXPORT_HEADER, (
+        [r.id, r.reference, r.title, r.process_id, r.status, r.started_at, r.finished_at,
+         "; ".join(r.steps), r.next_due, r.overdue] for r in rows))
+
+
+# -- the diagram -------------------------------------------------------------------------------
+def _instance_or_404(instance_id: int) -> ProcessInstance:
+    row = get_session().get(ProcessInstance, instance_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/instances/<int:instance_id>/diagram.xml")
+@role_required(MANAGER)
+def diagram_xml(instance_id: int):
+    """The BPMN XML of the case's definition version (``?process=`` a called process's)."""
+    row = _instance_or_404(instance_id)
+    process_id = request.args.get("process") or row.process_id
+    xml = reporting.diagram_xml(row.definition.files or {}, process_id)
+    if xml is None:
+        abort(404)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.route("/instances/<int:instance_id>/state.json")
+@role_required(MANAGER)
+def state_json(instance_id: int):
+    """Element states for the viewer, with how often each step ran and the time spent in it."""
+    session, engine = get_session(), get_engine()
+    row = _instance_or_404(instance_id)
+    run = store.load_run(row, engine.script_engine, engine.calendar, clock.now())
+    state = run.element_states()
+    counts, seconds = reporting.step_history(session, instance_id)
+    state["counts"] = counts
+    state["durations"] = {k: charts.human_duration(v) for k, v in seconds.items()}
+    return jsonify(state)
+
+
+@bp.route("/instances/<int:instance_id>/diagram/<process_id>")
+@role_required(MANAGER)
+def called_diagram(instance_id: int, process_id: str):
+    """A called process of the case, drawn with the case's state (drill-down)."""
+    row = _instance_or_404(instance_id)
+    if reporting.diagram_xml(row.definition.files or {}, process_id) is None:
+        abort(404)
+    return render_template("manager/called_diagram.html", row=row, process_id=process_id,
+                           page_title=f"{row.reference}: {process_id}")
+
+
+# -- actions -----------------------------------------------------------------------------------
+def _reason() -> str:
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        raise InputError("Enter a reason: it is kept in the case's audit trail")
+    return reason[:2000]
+
+
+def _done(instance_id: int, message: str):
+    get_session().commit()
+    flash(message, "success")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+def _refused(instance_id: int, exc: Exception):
+    get_session().rollback()
+    flash(str(exc), "error")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.route("/instances/<int:instance_id>/<any(suspend, resume, cancel, retry):action>",
+          methods=["POST"])
+@role_required(MANAGER)
+def act(instance_id: int, action: str):
+    """Suspend, resume, cancel or retry a case, with a reason."""
+    session, engine, actor = get_session(), get_engine(), current_user.actor
+    try:
+        reason = _reason()
+        if action == "cancel":
+            engine.cancel(session, instance_id, actor, reason)
+        elif action == "retry":
+            add_comment(session, actor, None, instance_id, f"Retrying the failed step: {reason}")
+            engine.retry(session, instance_id, actor)
+        else:
+            engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
+    except (InputError, InvalidState) as exc:
+        return _refused(instance_id, exc)
+    done = {"suspend": "Case paused", "resume": "Case resumed", "cancel": "Case cancelled",
+            "retry": "The failed step was run again"}
+    return _done(instance_id, done[action])
+
+
+def _task_of(instance_id: int, task_id: str):
+    task = get_engine().task(get_session(), task_id, current_user.actor)
+    if task.instance_id != instance_id:
+        abort(404)
+    return task
+
+
+@bp.route("/instances/<int:instance_id>/tasks/<task_id>/reassign", methods=["POST"])
+@role_required(MANAGER)
+def reassign(instance_id: int, task_id: str):
+    """Give a task to a named person, or back to its groups (empty name), with a reason."""
+    session = get_session()
+    task = _task_of(instance_id, task_id)
+    assignee = (request.form.get("assignee") or "").strip() or None
+    try:
+        reason = _reason()
+        if assignee and session.scalar(select(User.id).where(
+                User.name == assignee, User.active.is_(True))) is None:
+            raise InputError(f"There is no active user called {assignee!r}")
+        get_engine().reassign(session, task.id, current_user.actor, assignee, reason)
+    except (InputError, InvalidState) as exc:
+        return _refused(instance_id, exc)
+    return _done(instance_id, f"{task.title}: now with {assignee or 'its group'}")
+
+
+@bp.route("/instances/<int:instance_id>/tasks/<task_id>/due", methods=["POST"])
+@role_required(MANAGER)
+def change_due(instance_id: int, task_id: str):
+    """Move a task's due date (5 pm board time unless a time is given), with a reason."""
+    engine = get_engine()
+    task = _task_of(instance_id, task_id)
+    try:
+        reason = _reason()
+        new_due = _due_from_form(engine.calendar.tz)
+        change_due_date(get_session(), engine, task.id, current_user.actor, new_due, reason)
+    except (InputError, InvalidState) as exc:
+        return _refused(instance_id, exc)
+    return _done(instance_id, f"{task.title}: due date changed")
+
+
+def _due_from_form(tz) -> datetime:
+    try:
+        day = date.fromisoformat((request.form.get("due_date") or "").strip())
+        at = time.fromisoformat((request.form.get("due_time") or "17:00").strip())
+    except ValueError:
+        raise InputError("Enter the new due date as a date, for example 2027-01-31") from None
+    return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
