@@ -68,7 +68,7 @@ class ProcessEngine:
                               started_at=now, parent_id=parent_id, data={})
         session.add(row)
         session.flush()
-        operations.bind(session, row.id)       # service tasks act in this transaction
+        operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
         spec, subprocess_specs = store.specs_for(definition)
@@ -296,7 +296,7 @@ class ProcessEngine:
     # -- internals -----------------------------------------------------------------------------
     def _load(self, session, instance_id, now):
         row = store.lock_instance(session, instance_id)
-        operations.bind(session, row.id)       # service tasks act in this transaction
+        operations.bind(session, row.id, now)  # service tasks act in this transaction
         return row, store.load_run(row, self.script_engine, self.calendar, now, session)
 
     def _save(self, session, row, run, actor_name, now, hops=0) -> None:

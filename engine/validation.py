@@ -163,18 +163,31 @@ def _loop_problems(filename, process) -> list[Problem]:
                                     f"not {collection!r}", loop.sourceline, owner_id(loop)))
     return problems
 
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
 
 def _duplicate_ids(filename, root) -> list[Problem]:
-    seen, problems = set(), []
+    """BPMN/DMN/DI element ids are unique. Camunda form fields and enum values and Spiff service
+    operations and parameters have ids of their own kind (two fields may both offer "yes", two
+    service tasks may call the same operation), but SpiffWorkflow's parser looks flow targets up
+    by id across the whole document, so none of them may equal an element's id."""
+    seen, extensions, problems = set(), [], []
     for element in root.iter():
-        # Camunda form fields and enum values have ids of their own kind (two fields may
-        # both offer "yes"); only BPMN/DMN/DI element ids must be unique.
-        own_kind = isinstance(element.tag, str) and not element.tag.startswith("{" + CAMUNDA_NS)
-        element_id = element.get("id") if own_kind else None
-        if element_id and element_id in seen:
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if not element_id:
+            continue
+        if element.tag.startswith(("{" + CAMUNDA_NS, "{" + SPIFF_NS)):
+            extensions.append(element)
+            continue
+        if element_id in seen:
             problems.append(Problem(filename, f"duplicate id {element_id!r}", element.sourceline,
                                     element_id))
         seen.add(element_id)
+    for element in extensions:
+        if element.get("id") in seen:
+            problems.append(Problem(filename, f"id {element.get('id')!r} of a form field, value "
+                                    "or service operation is also the id of an element",
+                                    element.sourceline, element.get("id")))
     return problems
 
 

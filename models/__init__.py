@@ -1,16 +1,22 @@
 """SQLAlchemy models: every table re-exported so metadata and migrations see them all."""
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .calendar import ClosureDay
+from .draft import Draft
+from .learning import (Action, ActionPlan, Dissemination, Evaluation, LearningItem,  # noqa: F401
+                       LearningItemChild, LearningTag, Review)
 from .message import MessageSubscription
+from .notification import CalendarToken, EmailOutbox, Notification
 from .process import Definition, MessageStart, ProcessInstance
 from .status import GroupKind, InstanceStatus, Role, TaskStatus
 from .task import HumanTask, TaskCandidate
 from .timer import PendingTimer
+from .token import ApiToken
 from .user import Group, LaneMapping, Membership, User, UserRole
 
 __all__ = [
-    "AuditEvent", "Base", "Definition", "Group", "GroupKind", "HumanTask", "InstanceStatus",
-    "LaneMapping", "Membership", "MessageStart", "MessageSubscription", "PendingTimer",
-    "ProcessInstance", "Role", "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime",
-    "utcnow",
+    "ApiToken", "AuditEvent", "Base", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
+    "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
+    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role",
+    "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",
 ]

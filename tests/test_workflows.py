@@ -324,8 +324,8 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "camunda": "http://camunda.org/schema/1.0/bpmn"}
 BPMN_FILES = sorted(WORKFLOWS.glob("*.bpmn"))
-FLOW_NODES = ("userTask", "scriptTask", "businessRuleTask", "callActivity", "startEvent", "endEvent",
-              "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent", "exclusiveGateway",
+FLOW_NODES = ("userTask", "scriptTask", "serviceTask", "businessRuleTask", "callActivity",
+              "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent", "exclusiveGateway",
               "parallelGateway", "inclusiveGateway")
 
 

@@ -1,7 +1,7 @@
 """The learning loop (pathways.md section 4) and the capture step every pathway calls."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import F, YESNO, Process, etree, q
 from library_common import BU, COMMS, LISG, PA, TPD, agency_ladder
 
 THEMES = [("multi_agency_working", "Multi-agency working"), ("information_sharing", "Information sharing"),
@@ -17,11 +17,39 @@ AUDIENCES = [("all_agencies", "All partner agencies"), ("single_agency", "One ag
 ITEM_PAYLOAD = ("{'case_ref': case_ref, 'source_pathway': source_pathway, "
                 "'statement': learning_statement, 'theme': learning_theme, "
                 "'audience': learning_audience, 'action_owner': action_owner, "
-                "'action': action_description, 'action_due_date': str(action_due_date)}")
+                "'action': action_description, 'action_due_date': str(action_due_date), "
+                "'learning_item_id': learning_record['id']}")
+EVALUATION_METHOD = ("{'re_audit': 'case_file_reaudit', 'single_agency_audit': 'case_file_reaudit', "
+                     "'training_evaluation': 'training_impact', 'practitioner_survey': 'survey'}"
+                     ".get(evaluation_method, evaluation_method)")
+
+
+class LoopProcess(Process):
+    """A process whose service tasks call the engine's learning operations (engine/operations.py):
+    the records of the learning register change in the same transaction as the step."""
+
+    def service(self, id, name, lane, operation, result, **params):
+        """A service task calling ``operation`` with ``params`` (expressions over the case data)."""
+        return self._add("serviceTask", id, name, lane, operation=operation, result=result,
+                         params=params)
+
+    def _node_xml(self, proc, n, inc, out, default):
+        super()._node_xml(proc, n, inc, out, default)
+        if n.kind != "serviceTask":
+            return
+        el = proc[-1]
+        ext = etree.Element(q("bpmn", "extensionElements"))
+        operator = etree.SubElement(ext, q("spiffworkflow", "serviceTaskOperator"),
+                                    id=n.attrs["operation"], resultVariable=n.attrs["result"])
+        params = etree.SubElement(operator, q("spiffworkflow", "parameters"))
+        for name, expression in n.attrs["params"].items():
+            etree.SubElement(params, q("spiffworkflow", "parameter"), id=name, type="any",
+                             value=expression)
+        el.insert(1 if len(el) and el[0].tag == q("bpmn", "documentation") else 0, ext)
 
 
 def learning_capture() -> Process:
-    p = Process("learning_capture", "Learning capture: enter the learning loop",
+    p = LoopProcess("learning_capture", "Learning capture: enter the learning loop",
                 "Called at the end of every review and audit pathway. Records each learning item "
                 "the work produced, with the action that should follow, and sends each one as a "
                 "'learning_item_identified' message that starts its own learning loop instance "
@@ -44,6 +72,10 @@ def learning_capture() -> Process:
          F("action_due_date", "Action due date", "date"),
          YESNO("more_learning", "Record another learning item after this one?")],
         due="P10WD")
+    store = p.service("store_learning_item", "Add the item to the learning register", LISG,
+                      "learning.record_item", "learning_record", statement="learning_statement",
+                      themes="[learning_theme]", audiences="[learning_audience]",
+                      agencies="[action_owner]", source_pathway="source_pathway")
     send = p.throw("send_learning_item", "Learning item to the loop", LISG,
                    "learning_item_identified", ITEM_PAYLOAD)
     more = p.xor("more_items", "Another item?", LISG)
@@ -52,14 +84,14 @@ def learning_capture() -> Process:
     p.chain("capture_start", any_)
     p.flow(any_, record, cond="learning_identified == True", name="Yes")
     p.flow(any_, none, default=True, name="No")
-    p.chain(record, send, more)
+    p.chain(record, store, send, more)
     p.flow(more, record, cond="more_learning == True", name="Yes")
     p.flow(more, done, default=True, name="No")
     return p
 
 
 def learning_loop() -> Process:
-    p = Process("learning_loop", "Learning loop: identification, dissemination, improvement, evaluation",
+    p = LoopProcess("learning_loop", "Learning loop: identification, dissemination, improvement, evaluation",
                 "One instance per learning item, started by the 'learning_item_identified' message "
                 "that every review and audit sends through learning_capture. The item travels the "
                 "framework's Learning Lessons Feedback Loop: LISG validates and themes it "
@@ -80,8 +112,21 @@ item_audience = learning_item['audience']
 item_owner = learning_item['action_owner']
 item_action = learning_item['action']
 item_due_date = learning_item['action_due_date']
+learning_item_id = learning_item.get('learning_item_id')
 learning_status = 'proposed'
+tpd_reach = 0
+briefing_reach = 0
+agency_reach = 0
+signoff_comments = ''
 """)
+    p.xor("item_recorded", "In the register?", LISG)
+    p.service("register_item", "Add the item to the learning register", LISG,
+              "learning.record_item", "learning_record", statement="item_statement",
+              themes="[item_theme]", audiences="[item_audience]", agencies="[item_owner]",
+              source_pathway="source_pathway", source_ref="case_ref", from_loop="True")
+    p.script("note_item_id", "Note the register entry", LISG,
+             "learning_item_id = learning_record['id']")
+    p.xor("item_ready", None, LISG)
     p.user("validate_item", "Validate and theme the learning item", LISG, "lisg",
            "Learning from {{ source_pathway }} case {{ case_ref }}: \"{{ item_statement }}\". "
            "Confirm it is valid learning, confirm or correct its theme, choose how it will be "
@@ -97,6 +142,9 @@ learning_status = 'proposed'
             F("item_action", "Action to improve practice", "text"),
             F("item_due_date", "Action due date", "date")],
            due="P1M")
+    p.service("mark_validated", "Record LISG's validation", LISG, "learning.validate_item",
+              "validation", item_id="learning_item_id", valid="item_valid",
+              themes="[item_theme]")
     valid = p.xor("item_is_valid", "Valid learning?", LISG)
     p.end("item_rejected", "Not taken forward (recorded)", LISG)
     split = p.inc("dissemination", "Dissemination channels", LISG)
@@ -106,16 +154,29 @@ learning_status = 'proposed'
            [F("tpd_channel", "Where it was included", "enum",
               values=[("training_course", "Multi-agency training course"),
                       ("workshop", "Learning and improvement workshop"), ("both", "Both")]),
+            F("tpd_reach", "People reached so far", "long", required=False, min=0),
             F("tpd_notes", "Notes", "text", required=False)], due="P1M")
+    p.service("record_tpd", "Record the training or workshop", TPD, "learning.record_dissemination",
+              "tpd_record", item_id="learning_item_id", reach="tpd_reach", title="item_statement[:200]",
+              kind="'training_course' if tpd_channel == 'training_course' else 'workshop'")
     p.user("disseminate_comms", "Publish a briefing and share on social media", COMMS, "comms",
            "Publish an LSCB briefing (for example a 7-minute briefing) on \"{{ item_statement }}\" "
            "and share it through the communication strategy and social media.",
            [F("briefing_reference", "Briefing title or link", "string"),
-            YESNO("social_media_shared", "Shared on social media?")], due="P1M")
+            YESNO("social_media_shared", "Shared on social media?"),
+            F("briefing_reach", "People reached (readers, recipients)", "long", required=False,
+              min=0)], due="P1M")
+    p.service("record_comms", "Record the briefing", COMMS, "learning.record_dissemination",
+              "comms_record", item_id="learning_item_id", kind="'briefing'",
+              title="briefing_reference", reach="briefing_reach")
     p.user("disseminate_agency", "Brief and train staff in your agency", PA, "${item_owner}",
            "Disseminate the learning \"{{ item_statement }}\" inside your agency: single-agency "
            "briefings, internal training, policy or procedure updates.",
-           [F("agency_dissemination", "What was done inside the agency", "text")], due="P1M")
+           [F("agency_dissemination", "What was done inside the agency", "text"),
+            F("agency_reach", "Staff reached", "long", required=False, min=0)], due="P1M")
+    p.service("record_agency", "Record the single-agency training", PA, "learning.record_dissemination",
+              "agency_record", item_id="learning_item_id", kind="'single_agency_training'",
+              title="agency_dissemination[:200]", agency="item_owner", reach="agency_reach")
     join = p.inc("disseminated", "Disseminated", LISG)
     p.script("set_action_clock", "Set the action's due date and reminder", LISG, """
 due_day = str(item_due_date)[:10]
@@ -123,6 +184,9 @@ action_due_at = deadline(due_day)
 action_reminder_at = (datetime.fromisoformat(action_due_at) - timedelta(days=7)).isoformat()
 learning_status = 'disseminating'
 """)
+    p.service("open_the_action", "Put the action on the action tracker", LISG, "learning.open_action",
+              "action_record", item_id="learning_item_id", owner="item_owner",
+              description="item_action", due_date="item_due_date")
     p.user("implement_action", "Implement the action to improve practice", PA, "${item_owner}",
            "Implement the action \"{{ item_action }}\" arising from {{ source_pathway }} case "
            "{{ case_ref }}, due {{ item_due_date }}. Record the evidence that it is complete.",
@@ -136,12 +200,20 @@ learning_status = 'disseminating'
                          "date. Mark it overdue on the action tracker and notify the owner's line "
                          "manager or the agency's Board member. If it is still open at the next "
                          "LISG meeting, answer No to pass it to the LISG chair."))
+    p.service("report_progress", "Record the owner's report on the action", PA, "learning.update_action",
+              "action_update", action_id="action_record['id']", evidence="action_evidence",
+              status="'completed' if action_completed else 'in_progress'")
     p.user("sign_off_action", "Sign off the action", LISG, "lisg",
            "{{ item_owner }} reports the action \"{{ item_action }}\" complete: {{ action_evidence }}. "
            "Sign it off, or send it back with what is missing.",
            [YESNO("action_signed_off", "Signed off?"),
             F("signoff_comments", "Comments", "text", required=False)], due="P1M")
+    p.service("record_sign_off", "Record LISG's sign-off", LISG, "learning.sign_off_action",
+              "sign_off_record", action_id="action_record['id']", signed_off="action_signed_off",
+              comments="signoff_comments")
     signed = p.xor("action_is_signed_off", "Signed off?", LISG)
+    p.service("mark_embedded", "Mark the learning embedded in practice", LISG,
+              "learning.mark_embedded", "embedding", item_id="learning_item_id")
     p.wait("embed_period", "Allow three months for the change to embed", LISG, duration="P3M")
     p.user("plan_evaluation", "Choose how to evaluate the impact", LISG, "lisg",
            "Three months after sign-off, decide how to test whether the learning "
@@ -163,35 +235,51 @@ learning_status = 'disseminating'
            [F("learning_embedded", "Outcome", "enum",
               values=[("learnt", "Learnt and embedded"), ("not_learnt", "Not embedded")]),
             F("evaluation_summary", "Evidence and summary", "text", minlength=10)], due="P1M")
+    p.service("store_evaluation", "Record the evaluation in the register", LISG,
+              "learning.record_evaluation", "evaluation_record", item_id="learning_item_id",
+              method=EVALUATION_METHOD, findings="evaluation_summary", embedded="learning_embedded")
     embedded = p.xor("is_embedded", "Embedded?", LISG)
+    p.service("close_the_action", "Close the action with its evidence of impact", LISG,
+              "learning.close_action", "action_closed", action_id="action_record['id']",
+              evidence_of_impact="evaluation_summary")
     p.end("loop_closed", "Learning embedded", LISG)
     p.user("commission_review", "Commission a new review", LISG, "lisg",
            "The learning \"{{ item_statement }}\" has not been embedded. Say why a new review is "
            "needed; the request goes to triage (p01_case_referral) as case {{ case_ref }}.",
            [F("review_reason", "Why a new review is needed", "text", minlength=10)], due="P10WD")
+    p.service("note_review_request", "Record the request for a new review", LISG,
+              "learning.request_review", "review_request", item_id="learning_item_id", reason="review_reason")
     p.throw("request_review", "Review requested", LISG, "review_requested",
             "{'case_ref': case_ref, 'source_pathway': 'learning_loop', "
-            "'statement': item_statement, 'reason': review_reason}")
+            "'statement': item_statement, 'reason': review_reason, "
+            "'learning_item_id': learning_item_id}")
     p.end("loop_new_review", "New review requested", LISG)
 
-    p.chain("item_received", "open_item", "validate_item", valid)
+    p.chain("item_received", "open_item", "item_recorded")
+    p.flow("item_recorded", "register_item", cond="learning_item_id is None", name="No")
+    p.flow("item_recorded", "item_ready", default=True, name="Yes")
+    p.chain("register_item", "note_item_id", "item_ready", "validate_item", "mark_validated", valid)
     p.flow(valid, split, cond="item_valid == True", name="Yes")
     p.flow(valid, "item_rejected", default=True, name="No")
     p.flow(split, "disseminate_tpd", cond="disseminate_training == True", name="Training")
     p.flow(split, "disseminate_comms", cond="disseminate_briefing == True", name="Briefing")
     p.flow(split, "disseminate_agency", cond="disseminate_single_agency == True", name="Agency")
     p.flow(split, join, default=True, name="None")
-    for t in ("disseminate_tpd", "disseminate_comms", "disseminate_agency"):
-        p.flow(t, join)
-    p.chain(join, "set_action_clock", "implement_action", "sign_off_action", signed)
-    p.flow(signed, "embed_period", cond="action_signed_off == True", name="Yes")
+    for t, record in (("disseminate_tpd", "record_tpd"), ("disseminate_comms", "record_comms"),
+                      ("disseminate_agency", "record_agency")):
+        p.chain(t, record, join)
+    p.chain(join, "set_action_clock", "open_the_action", "implement_action", "report_progress",
+            "sign_off_action", "record_sign_off", signed)
+    p.flow(signed, "mark_embedded", cond="action_signed_off == True", name="Yes")
+    p.chain("mark_embedded", "embed_period")
     p.flow(signed, "implement_action", default=True, name="No")
     p.chain("embed_period", "plan_evaluation", method)
     p.flow(method, "prepare_reaudit", cond="evaluation_method == 're_audit'", name="Re-audit")
     p.flow(method, merged, default=True, name="Other")
     p.chain("prepare_reaudit", "reaudit", merged)
-    p.chain(merged, "record_evaluation", embedded)
-    p.flow(embedded, "loop_closed", cond="learning_embedded == 'learnt'", name="Learnt")
+    p.chain(merged, "record_evaluation", "store_evaluation", embedded)
+    p.flow(embedded, "close_the_action", cond="learning_embedded == 'learnt'", name="Learnt")
+    p.chain("close_the_action", "loop_closed")
     p.flow(embedded, "commission_review", default=True, name="Not learnt")
-    p.chain("commission_review", "request_review", "loop_new_review")
+    p.chain("commission_review", "note_review_request", "request_review", "loop_new_review")
     return p

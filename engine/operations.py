@@ -1,0 +1,280 @@
+"""The named operations BPMN service tasks call, run inside the engine command's transaction.
+
+A service task names an operation and its parameters (Python expressions over the task data,
+evaluated in the sandbox); ``scripting.RestrictedEnvironment.call_service`` calls
+``OPERATIONS[name](**values)`` and stores the returned dict in the task's result variable.
+
+Operations need the command's database session and the instance running the step: engine
+commands set them with ``bind(session, instance_id)`` before they run any step (see
+``ProcessEngine._load``/``_start_row`` and ``timers._fire``). Each operation runs in a
+SAVEPOINT: one that fails leaves nothing behind, and the failure then rolls back the whole
+command (``start`` raises) or becomes an incident whose retry runs the step again.
+
+Operations (parameters as a service task passes them; ids are those returned earlier):
+  learning.record_item(statement, themes=[], audiences=[], agencies=[], source_pathway='',
+      source_ref=None, evidence='', child_reference='', case_details='', from_loop=False)
+      -> {id, status}   (from_loop: the step's case is the loop, the source known by source_ref)
+  learning.validate_item(item_id, valid=True, themes=None, note='') -> {id, status}
+  learning.record_dissemination(item_id, kind, held_on=None, reach=0, title='', agency=None) -> {id}
+  learning.open_action(owner, description, due_date, item_id=None, scope='multi_agency',
+      source='review') -> {id, plan_id, due_date}
+  learning.update_action(action_id, status=None, rag=None, evidence='') -> {id, status, rag}
+  learning.complete_action(action_id, evidence) -> {id, status}
+  learning.sign_off_action(action_id, signed_off=True, comments='') -> {id, status}
+  learning.close_action(action_id, evidence_of_impact) -> {id, status}
+  learning.mark_embedded(item_id, note='') -> {id, status}
+  learning.record_evaluation(item_id, method, findings, embedded, evaluated_on=None, final=True)
+      -> {id, item_status, outcome}
+  learning.request_review(item_id, reason) -> {id}
+  review.open(kind, category='review', title='', agency=None, learning_item_id=None) -> {id}
+  review.close(kind=None, review_id=None, outcome=None) -> {id}
+  report.lisg_summary(months=6) -> {period_start, period_end, url, figures...}
+"""
+from __future__ import annotations
+
+import functools
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ProcessInstance
+from models.learning import LearningStatus, Review
+from models.learning_reports import lisg_summary
+
+from . import clock
+from . import learning as lc
+from .errors import InvalidState, NotFound
+from .store import audit
+
+ACTOR = "system"
+_BOUND: ContextVar[tuple | None] = ContextVar("lscb_operation_scope", default=None)
+
+
+def bind(session: Session, instance_id: int, now: datetime | None = None) -> None:
+    """Make ``session``, ``instance_id`` and the command's ``now`` the scope of the operations
+    the next steps call (records are stamped with the command's moment, as its audit is)."""
+    _BOUND.set((session, instance_id, now))
+
+
+def current() -> tuple[Session, int]:
+    """The bound ``(session, instance_id)``; InvalidState when no engine command is running."""
+    scope = _BOUND.get()
+    if scope is None:
+        raise InvalidState("learning operations run only inside an engine command")
+    return scope[0], scope[1]
+
+
+def _now() -> datetime:
+    scope = _BOUND.get()
+    return (scope[2] if scope and scope[2] else None) or clock.now()
+
+
+def operation(fn):
+    """Wrap ``fn(session, instance_id, **params)`` as a service operation in a SAVEPOINT."""
+    @functools.wraps(fn)
+    def run(**params):
+        session, instance_id = current()
+        with session.begin_nested():
+            return fn(session, instance_id, **params)
+    return run
+
+
+def _ref(session, instance_id) -> str | None:
+    row = session.get(ProcessInstance, instance_id)
+    return row.reference if row is not None else None
+
+
+def _item(session, instance_id, item_id):
+    """The item, remembering the loop instance that first acts on it after its source."""
+    item = lc.get_item(session, item_id)
+    if item.loop_instance_id is None and instance_id != item.source_instance_id:
+        item.loop_instance_id = instance_id
+    return item
+
+
+@operation
+def record_learning_item(session, instance_id, statement, themes=(), audiences=(), agencies=(),
+                         source_pathway="", source_ref=None, evidence="", child_reference="",
+                         case_details="", from_loop=False):
+    """Record learning identified by the step's case (the source review), or, ``from_loop``,
+    by a review known only by its reference (the loop instance records it)."""
+    item = lc.record_item(session, ACTOR, statement, themes=themes, audiences=audiences,
+                          agencies=agencies, source_pathway=source_pathway or "",
+                          source_ref=source_ref or _ref(session, instance_id),
+                          source_instance_id=None if from_loop else instance_id,
+                          evidence=evidence or "", child_reference=child_reference or "",
+                          case_details=case_details or "", now=_now())
+    if from_loop:
+        item.loop_instance_id = instance_id
+    return {"id": item.id, "status": item.status}
+
+
+@operation
+def validate_learning_item(session, instance_id, item_id, valid=True, themes=None, note=""):
+    """LISG validated (and themed) the item, or rejected it."""
+    item = lc.validate_item(session, _item(session, instance_id, item_id), ACTOR,
+                            valid=bool(valid), themes=themes, note=note or "",
+                            instance_id=instance_id, now=_now())
+    return {"id": item.id, "status": item.status}
+
+
+@operation
+def record_dissemination(session, instance_id, item_id, kind, held_on=None, reach=0, title="",
+                         agency=None):
+    """A course, workshop, briefing... that spread the item's learning."""
+    row = lc.record_dissemination(session, _item(session, instance_id, item_id), ACTOR,
+                                  kind=kind, reach=reach,
+                                  held_on=held_on or _now().astimezone(lc.BOARD_TZ).date(),
+                                  title=title or "", agency=agency, instance_id=instance_id, now=_now())
+    return {"id": row.id}
+
+
+@operation
+def open_action(session, instance_id, owner, description, due_date, item_id=None,
+                scope="multi_agency", source="review"):
+    """An action to improve practice, owned by an agency or sub-group, due on a date."""
+    item = _item(session, instance_id, item_id) if item_id is not None else None
+    action = lc.open_action(session, ACTOR, owner=owner, description=description,
+                            due_date=due_date, item=item, scope=scope, source=source,
+                            source_instance_id=None if item else instance_id,
+                            source_ref=None if item else _ref(session, instance_id),
+                            instance_id=instance_id, now=_now())
+    return {"id": action.id, "plan_id": action.plan_id, "due_date": action.due_date}
+
+
+@operation
+def update_action(session, instance_id, action_id, status=None, rag=None, evidence=""):
+    """Progress an action (in_progress, or completed with evidence) and/or set its RAG."""
+    action = lc.get_action(session, action_id)
+    if evidence and status == "in_progress":
+        action.evidence_of_completion = evidence          # progress so far, for LISG to judge
+    if status and status != action.status:
+        lc.move_action(session, action, ACTOR, status, evidence=evidence, rag=rag,
+                       instance_id=instance_id, now=_now())
+    elif rag:
+        lc.set_rag(action, rag)
+    return {"id": action.id, "status": action.status, "rag": action.rag}
+
+
+@operation
+def complete_action(session, instance_id, action_id, evidence):
+    """The owner reports the action complete, with evidence of completion."""
+    action = lc.move_action(session, lc.get_action(session, action_id), ACTOR, "completed",
+                            evidence=evidence, instance_id=instance_id, now=_now())
+    return {"id": action.id, "status": action.status}
+
+
+@operation
+def sign_off_action(session, instance_id, action_id, signed_off=True, comments=""):
+    """LISG signs the action off (accepting the evidence presented as completion if the owner
+    had not reported it complete), or sends it back to the owner (in progress)."""
+    action = lc.get_action(session, action_id)
+    unfinished = action.status in ("open", "in_progress")
+    if signed_off and unfinished:
+        lc.move_action(session, action, "LISG", "completed", instance_id=instance_id,
+                       evidence=action.evidence_of_completion or comments
+                       or "Accepted by LISG at sign-off")
+    if signed_off or not unfinished:
+        lc.move_action(session, action, "LISG", "signed_off" if signed_off else "in_progress",
+                       instance_id=instance_id, now=_now())
+    return {"id": action.id, "status": action.status, "comments": comments or ""}
+
+
+@operation
+def close_action(session, instance_id, action_id, evidence_of_impact):
+    """Close a signed-off action with the evidence of its impact on practice."""
+    action = lc.move_action(session, lc.get_action(session, action_id), ACTOR,
+                            "impact_evaluated", evidence=evidence_of_impact,
+                            instance_id=instance_id, now=_now())
+    return {"id": action.id, "status": action.status}
+
+
+@operation
+def mark_learning_embedded(session, instance_id, item_id, note=""):
+    """Dissemination done and actions signed off: the change is in practice, to be evaluated."""
+    item = _item(session, instance_id, item_id)
+    if item.status == LearningStatus.VALIDATED.value:     # loop chose no dissemination channel
+        lc.move_item(session, item, ACTOR, LearningStatus.DISSEMINATING, now=_now(),
+                     instance_id=instance_id)
+    lc.move_item(session, item, ACTOR, LearningStatus.EMBEDDED, note or "", now=_now(),
+                 instance_id=instance_id)
+    return {"id": item.id, "status": item.status}
+
+
+@operation
+def record_evaluation(session, instance_id, item_id, method, findings, embedded,
+                      evaluated_on=None, final=True):
+    """Monitoring and evaluation; a final one closes the item as learnt or not learnt."""
+    item = _item(session, instance_id, item_id)
+    row = lc.record_evaluation(session, item, ACTOR, method=method, findings=findings,
+                               embedded=embedded in (True, "learnt", "yes", "true"),
+                               evaluated_on=evaluated_on, final=bool(final),
+                               instance_id=instance_id, now=_now())
+    return {"id": row.id, "item_status": item.status, "outcome": item.outcome}
+
+
+@operation
+def request_review(session, instance_id, item_id, reason):
+    """Learning not embedded asked for a new review."""
+    item = lc.request_review(session, _item(session, instance_id, item_id), ACTOR, reason,
+                             instance_id=instance_id, now=_now())
+    return {"id": item.id}
+
+
+@operation
+def open_review(session, instance_id, kind, category="review", title="", agency=None,
+                learning_item_id=None):
+    """A review or audit starts on this case (counted in reports; linked to its trigger)."""
+    if category not in ("review", "audit"):
+        raise InvalidState(f"a review's category is review or audit, not {category!r}")
+    review = Review(kind=str(kind), category=category, title=title or "", agency=agency,
+                    instance_id=instance_id, case_ref=_ref(session, instance_id),
+                    started_at=_now(),
+                    triggered_by_item_id=int(learning_item_id) if learning_item_id else None)
+    session.add(review)
+    session.flush()
+    audit(session, ACTOR, "review_opened", instance_id=instance_id, now=_now(), review_id=review.id,
+             kind=review.kind)
+    return {"id": review.id}
+
+
+@operation
+def close_review(session, instance_id, kind=None, review_id=None, outcome=None):
+    """The case's open review of ``kind`` (or ``review_id``) is complete."""
+    stmt = select(Review).where(Review.completed_at.is_(None))
+    stmt = stmt.where(Review.id == int(review_id)) if review_id else \
+        stmt.where(Review.instance_id == instance_id, Review.kind == str(kind))
+    review = session.scalars(stmt.order_by(Review.id)).first()
+    if review is None:
+        raise NotFound("open review", review_id or kind)
+    review.completed_at, review.outcome = _now(), outcome
+    audit(session, ACTOR, "review_closed", instance_id=instance_id, now=_now(), review_id=review.id,
+             kind=review.kind, outcome=outcome)
+    return {"id": review.id}
+
+
+@operation
+def compile_lisg_report(session, instance_id, months=6):
+    """Figures of the LISG report for the last ``months`` months, and its page's address."""
+    end = _now()
+    start = end - timedelta(days=round(30.44 * int(months)))
+    summary = lisg_summary(session, start, end)
+    return {**summary, "period_start": start.date(), "period_end": end.date(),
+            "url": f"/reports/lisg?start={start.date()}&end={end.date()}"}
+
+
+# Dotted names: SpiffWorkflow's parser finds elements by id across the whole file, and the
+# operation name is the id of the service task's operator, so it must never equal a task's id
+# (the library has user tasks called record_learning_item, record_evaluation, sign_off_action).
+OPERATIONS = {
+    "learning.record_item": record_learning_item, "learning.validate_item": validate_learning_item,
+    "learning.record_dissemination": record_dissemination, "learning.open_action": open_action,
+    "learning.update_action": update_action, "learning.complete_action": complete_action,
+    "learning.sign_off_action": sign_off_action, "learning.close_action": close_action,
+    "learning.mark_embedded": mark_learning_embedded,
+    "learning.record_evaluation": record_evaluation, "learning.request_review": request_review,
+    "review.open": open_review, "review.close": close_review,
+    "report.lisg_summary": compile_lisg_report,
+}

@@ -1,0 +1,176 @@
+"""Named read queries over the learning loop: the register, the action tracker, and the
+loop-closure indicator (share of learning evaluated as embedded within 12 months).
+
+``loop_closure`` is the function the dashboard calls; the learning register shows it too.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from .learning import (ACTION_DONE, Action, ActionPlan, Dissemination, Evaluation,
+                       LearningItem, LearningOutcome, LearningStatus, LearningTag, Review)
+from .process import ProcessInstance
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus whole calendar months (the 31st becomes the month's last day)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    for day in range(moment.day, 27, -1):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+def _tagged(kind: str, value: str):
+    return exists().where(LearningTag.item_id == LearningItem.id, LearningTag.kind == kind,
+                          LearningTag.value == value)
+
+
+def learning_register(session: Session, *, theme: str | None = None, source: str | None = None,
+                      status: str | None = None, agency: str | None = None,
+                      limit: int = 500) -> list[LearningItem]:
+    """Learning items, newest first, filtered by theme, source pathway, status and agency."""
+    stmt = select(LearningItem)
+    if theme:
+        stmt = stmt.where(_tagged("theme", theme))
+    if agency:
+        stmt = stmt.where(_tagged("agency", agency))
+    if source:
+        stmt = stmt.where(LearningItem.source_pathway == source)
+    if status:
+        stmt = stmt.where(LearningItem.status == status)
+    stmt = stmt.order_by(LearningItem.identified_at.desc(), LearningItem.id.desc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def register_choices(session: Session) -> dict[str, list[str]]:
+    """The values the register's filters offer: themes, agencies and sources in use."""
+    tags = session.execute(select(LearningTag.kind, LearningTag.value).distinct()).all()
+    sources = session.scalars(select(LearningItem.source_pathway).distinct()).all()
+    return {"theme": sorted({v for k, v in tags if k == "theme"}),
+            "agency": sorted({v for k, v in tags if k == "agency"}),
+            "source": sorted(s for s in sources if s),
+            "status": [s.value for s in LearningStatus]}
+
+
+def action_tracker(session: Session, *, owners: set[str] | None = None,
+                   owner: str | None = None, review: str | None = None,
+                   state: str | None = None, today: date | None = None,
+                   limit: int = 1000) -> list[Action]:
+    """Actions by due date. ``owners`` limits to those groups (None: all); ``owner`` filters
+    one agency; ``review`` a source case reference; ``state`` "open", "overdue" or "done"."""
+    stmt = select(Action).join(ActionPlan)
+    if owners is not None:
+        stmt = stmt.where(Action.owner.in_(sorted(owners)))
+    if owner:
+        stmt = stmt.where(Action.owner == owner)
+    if review:
+        stmt = stmt.where(ActionPlan.source_ref == review)
+    if state == "done":
+        stmt = stmt.where(Action.status.in_(ACTION_DONE))
+    elif state in ("open", "overdue"):
+        stmt = stmt.where(Action.status.not_in(ACTION_DONE))
+        if state == "overdue":
+            stmt = stmt.where(Action.due_date < (today or date.today()))
+    return list(session.scalars(stmt.order_by(Action.due_date, Action.id).limit(limit)))
+
+
+def actions_of_item(session: Session, item_id: int, owners: set[str] | None = None) -> list[Action]:
+    """The actions arising from one learning item (only ``owners``' unless None)."""
+    stmt = select(Action).where(Action.learning_item_id == item_id)
+    if owners is not None:
+        stmt = stmt.where(Action.owner.in_(sorted(owners)))
+    return list(session.scalars(stmt.order_by(Action.due_date, Action.id)))
+
+
+@dataclass
+class Trace:
+    """One learning item's path round the loop, for the trace view."""
+
+    item: LearningItem
+    source: ProcessInstance | None
+    source_reviews: list[Review]
+    disseminations: list[Dissemination]
+    actions: list[Action]
+    evaluations: list[Evaluation]
+    triggered: list[Review] = field(default_factory=list)
+
+
+def trace(session: Session, item: LearningItem, owners: set[str] | None = None) -> Trace:
+    """Source review -> disseminations -> actions -> evaluations -> reviews it triggered."""
+    source = session.get(ProcessInstance, item.source_instance_id) \
+        if item.source_instance_id else None
+    reviews = list(session.scalars(select(Review).where(
+        Review.instance_id == item.source_instance_id).order_by(Review.started_at))) \
+        if item.source_instance_id else []
+    return Trace(
+        item=item, source=source, source_reviews=reviews,
+        disseminations=list(session.scalars(select(Dissemination).where(
+            Dissemination.learning_item_id == item.id).order_by(Dissemination.held_on))),
+        actions=actions_of_item(session, item.id, owners),
+        evaluations=list(session.scalars(select(Evaluation).where(
+            Evaluation.learning_item_id == item.id).order_by(Evaluation.evaluated_on,
+                                                              Evaluation.id))),
+        triggered=list(session.scalars(select(Review).where(
+            Review.triggered_by_item_id == item.id).order_by(Review.started_at))))
+
+
+@dataclass
+class Closure:
+    """Loop closure for one group of items: how many count, how many closed in time."""
+
+    cohort: int = 0
+    closed: int = 0
+    pending: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """closed / cohort, or None when nothing counts yet."""
+        return self.closed / self.cohort if self.cohort else None
+
+
+def loop_closure(session: Session, now: datetime, *, since: datetime | None = None,
+                 months: int = 12) -> dict:
+    """Share of learning items evaluated as embedded within ``months`` of identification.
+
+    Counted: items not rejected, identified on or after ``since``, whose window has ended by
+    ``now`` or that have had their final evaluation (the outcome is known). Closed: evaluated
+    as learnt no later than identification + ``months``. Pending: still inside their window.
+    Returns ``{"overall": Closure, "by_theme": {theme: Closure}, "by_agency": {...}}``; an item
+    counts under each of its themes and agencies.
+    """
+    stmt = select(LearningItem).where(LearningItem.status != LearningStatus.REJECTED.value)
+    if since is not None:
+        stmt = stmt.where(LearningItem.identified_at >= since)
+    overall, by_theme, by_agency = Closure(), defaultdict(Closure), defaultdict(Closure)
+    for item in session.scalars(stmt):
+        deadline = add_months(item.identified_at, months)
+        decided = item.status == LearningStatus.EVALUATED.value
+        groups = [overall] + [by_theme[t] for t in item.themes] + \
+            [by_agency[a] for a in item.agencies]
+        for group in groups:
+            if not decided and deadline > now:
+                group.pending += 1
+                continue
+            group.cohort += 1
+            if decided and item.outcome == LearningOutcome.LEARNT.value \
+                    and item.evaluated_at <= deadline:
+                group.closed += 1
+    return {"overall": overall, "by_theme": dict(sorted(by_theme.items())),
+            "by_agency": dict(sorted(by_agency.items()))}
+
+
+def review_refs(session: Session) -> list[str]:
+    """Case references that have action plans (the tracker's review filter)."""
+    refs = session.scalars(select(ActionPlan.source_ref).where(
+        ActionPlan.source_ref.is_not(None)).distinct())
+    return sorted(refs)
+

@@ -1,0 +1,170 @@
+"""Figures of the board's reports, computed from live records for a period ``[start, end)``:
+the six-monthly LISG report, the annual report's learning and review section, and CDOP
+summary figures (counts only: no case reference or child detail ever leaves this module).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .audit import AuditEvent
+from .learning import (ACTION_DONE, Action, Dissemination, Evaluation, LearningItem,
+                       LearningStatus, Review)
+from .learning_queries import add_months, loop_closure
+from .process import ProcessInstance
+
+CDOP_PROCESS = "p05_child_death_review"
+CDOP_PANEL_TASK = "panel_review"
+DEATH_CATEGORIES = {f"cat_{i}": f"{i} {name}" for i, name in enumerate([
+    "Deliberately inflicted injury, abuse or neglect", "Suicide or deliberate self-inflicted harm",
+    "Trauma and other external factors", "Malignancy", "Acute medical or surgical condition",
+    "Chronic medical condition", "Chromosomal, genetic and congenital anomalies",
+    "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)}
+MODIFIABLE = {"identified": "Modifiable factors identified",
+              "not_identified": "No modifiable factors identified",
+              "insufficient_information": "Insufficient information"}
+
+
+def _between(column, start, end):
+    return (column >= start) & (column < end)
+
+
+def _days(column, start: datetime, end: datetime):
+    """A date column within the period: from start's day to the day of end's last moment."""
+    return (column >= start.date()) & (column <= (end - timedelta(microseconds=1)).date())
+
+
+def review_counts(session: Session, start: datetime, end: datetime) -> dict:
+    """Reviews and audits started and completed in the period, by kind, and still open at end."""
+    out = {}
+    for category in ("review", "audit"):
+        base = select(Review.kind, func.count()).where(Review.category == category)
+        out[category] = {
+            "started": dict(session.execute(base.where(_between(Review.started_at, start, end))
+                                            .group_by(Review.kind)).all()),
+            "completed": dict(session.execute(base.where(
+                _between(Review.completed_at, start, end)).group_by(Review.kind)).all()),
+            "open": session.scalar(select(func.count()).select_from(Review).where(
+                Review.category == category, Review.started_at < end,
+                (Review.completed_at.is_(None)) | (Review.completed_at >= end)))}
+    return out
+
+
+def learning_counts(session: Session, start: datetime, end: datetime) -> dict:
+    """Learning identified in the period: total, by theme, by current status."""
+    items = list(session.scalars(select(LearningItem).where(
+        _between(LearningItem.identified_at, start, end))))
+    themes = Counter(t for item in items for t in item.themes)
+    return {"identified": len(items), "by_theme": dict(sorted(themes.items())),
+            "by_status": dict(Counter(i.status for i in items))}
+
+
+def dissemination_reach(session: Session, start: datetime, end: datetime) -> dict:
+    """Disseminations held in the period: events and people reached, by kind and in total."""
+    rows = session.execute(select(Dissemination.kind, func.count(), func.sum(Dissemination.reach))
+                           .where(_days(Dissemination.held_on, start, end))
+                           .group_by(Dissemination.kind)).all()
+    by_kind = {kind: {"events": n, "reach": int(reach or 0)} for kind, n, reach in rows}
+    return {"by_kind": dict(sorted(by_kind.items())),
+            "events": sum(v["events"] for v in by_kind.values()),
+            "reach": sum(v["reach"] for v in by_kind.values())}
+
+
+def action_rag(session: Session, at: datetime) -> dict:
+    """Every action that existed at ``at``: counts by RAG that day and overdue by owner."""
+    day = at.date()
+    actions = list(session.scalars(select(Action).where(Action.created_at < at)))
+    overdue = Counter(a.owner for a in actions if a.overdue_on(day))
+    rag = Counter(a.rag_on(day) for a in actions)
+    return {"rag": {k: rag.get(k, 0) for k in ("red", "amber", "green", "complete")},
+            "total": len(actions), "overdue_by_agency": dict(sorted(overdue.items())),
+            "overdue": sum(overdue.values())}
+
+
+def forward_plan(session: Session, end: datetime, months: int = 6) -> dict:
+    """The next period: actions falling due, items awaiting evaluation, reviews still open."""
+    horizon = add_months(end, months)
+    due = list(session.scalars(select(Action).where(
+        Action.status.not_in(ACTION_DONE), Action.due_date >= end.date(),
+        Action.due_date < horizon.date()).order_by(Action.due_date, Action.id)))
+    awaiting = session.scalar(select(func.count()).select_from(LearningItem).where(
+        LearningItem.status == LearningStatus.EMBEDDED.value))
+    open_reviews = list(session.scalars(select(Review).where(
+        Review.completed_at.is_(None), Review.started_at < end).order_by(Review.started_at)))
+    return {"actions_due": due, "awaiting_evaluation": awaiting, "open_reviews": open_reviews,
+            "until": horizon.date()}
+
+
+def lisg_figures(session: Session, start: datetime, end: datetime) -> dict:
+    """Everything the six-monthly LISG report to the Board shows, for ``[start, end)``."""
+    return {"start": start, "end": end, "reviews": review_counts(session, start, end),
+            "learning": learning_counts(session, start, end),
+            "dissemination": dissemination_reach(session, start, end),
+            "actions": action_rag(session, end), "forward": forward_plan(session, end),
+            "closure": loop_closure(session, end)["overall"]}
+
+
+def lisg_summary(session: Session, start: datetime, end: datetime) -> dict:
+    """Headline counts of the LISG report (small enough for a task's data)."""
+    f = lisg_figures(session, start, end)
+    return {"reviews_started": sum(f["reviews"]["review"]["started"].values()),
+            "reviews_completed": sum(f["reviews"]["review"]["completed"].values()),
+            "audits_completed": sum(f["reviews"]["audit"]["completed"].values()),
+            "learning_identified": f["learning"]["identified"],
+            "people_reached": f["dissemination"]["reach"],
+            "actions_red": f["actions"]["rag"]["red"], "actions_overdue": f["actions"]["overdue"]}
+
+
+def annual_figures(session: Session, start: datetime, end: datetime) -> dict:
+    """The annual report's learning and review section for ``[start, end)``."""
+    evaluations = list(session.scalars(select(Evaluation).where(
+        Evaluation.final.is_(True), _days(Evaluation.evaluated_on, start, end))))
+    completed = session.scalar(select(func.count()).select_from(Action).where(
+        _between(Action.completed_at, start, end)))
+    return {**lisg_figures(session, start, end),
+            "evaluations": {"final": len(evaluations),
+                            "embedded": sum(1 for e in evaluations if e.embedded)},
+            "actions_completed": completed,
+            "closure_detail": loop_closure(session, end)}
+
+
+def cdop_figures(session: Session, start: datetime, end: datetime) -> dict:
+    """CDOP summary: deaths notified and reviewed in the period, categories, modifiable factors.
+
+    Reviewed deaths are read from the audit trail of the panel's analysis (Form C), which
+    outlives the case; only counts are returned.
+    """
+    notified = session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.process_id == CDOP_PROCESS,
+        _between(ProcessInstance.started_at, start, end)))
+    latest = {}
+    for event in session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "task_completed", AuditEvent.bpmn_id == CDOP_PANEL_TASK,
+            _between(AuditEvent.at, start, end)).order_by(AuditEvent.at, AuditEvent.id)):
+        values = (event.detail or {}).get("values") or {}
+        if values.get("category_of_death"):
+            latest[event.instance_id] = values
+    categories = Counter(DEATH_CATEGORIES.get(v["category_of_death"], "Unknown")
+                         for v in latest.values())
+    modifiable = Counter(v.get("modifiable_factors") or "insufficient_information"
+                         for v in latest.values())
+    reviewed = len(latest)
+    return {"notified": notified, "reviewed": reviewed,
+            "categories": {label: categories.get(label, 0) for label in DEATH_CATEGORIES.values()},
+            "modifiable": {label: modifiable.get(key, 0) for key, label in MODIFIABLE.items()},
+            "preventable_share": modifiable.get("identified", 0) / reviewed if reviewed else None}
+
+
+def default_period(now: datetime, months: int = 6) -> tuple[datetime, datetime]:
+    """The ``months`` months ending at ``now``."""
+    return add_months(now, -months), now
+
+
+def year_period(year: int, tz=None) -> tuple[datetime, datetime]:
+    """The business year starting 1 April of ``year`` (UTC midnight bounds unless ``tz``)."""
+    zone = tz or timezone.utc
+    return datetime(year, 4, 1, tzinfo=zone), datetime(year + 1, 4, 1, tzinfo=zone)
+

@@ -1,0 +1,81 @@
+import time_machine
+
+from learning_support import NOW, loop  # noqa: F401
+from web_support import app, client, login  # noqa: F401
+
+
+def actions_shown(page: str) -> set[str]:
+    return {owner for owner in ("police", "health") if f"<td class=\"govuk-table__cell\">{owner}</td>"
+            in page}
+
+
+def test_agencies_see_their_own_actions_and_oversight_sees_all(client, loop):
+    login(client, "pat")
+    page = client.get("/learning/actions").text
+    assert actions_shown(page) == {"police"}
+    assert "Briefing notes, 30 staff" in page and "Signed off by lena" in page
+    assert actions_shown(client.get("/learning/actions?agency=health").text) == {"police"}
+    client.post("/logout")
+    login(client, "lena")
+    assert actions_shown(client.get("/learning/actions").text) == {"police", "health"}
+    assert actions_shown(client.get("/learning/actions?agency=health").text) == {"health"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_tracker_shows_overdue_actions_in_red_and_filters_by_review(client, loop):
+    login(client, "mia")
+    page = client.get("/learning/actions?state=overdue").text
+    assert actions_shown(page) == {"health"} and "Overdue" in page and "govuk-tag--red" in page
+    assert actions_shown(client.get(f"/learning/actions?review={loop['case_ref']}").text) == \
+        {"police", "health"}
+    assert actions_shown(client.get("/learning/actions?review=nope").text) == set()
+
+
+def test_child_details_are_shown_only_to_participants_of_the_source_case(client, loop):
+    url = f"/learning/{loop['item_id']}"
+    for name, sees in (("pat", True), ("lena", True), ("mia", True), ("hana", False)):
+        login(client, name)
+        page = client.get(url).text
+        assert "Invite fathers to child protection conferences" in page
+        assert ("Child J (JB 04/05/2016)" in page) is sees, name
+        assert ("Father not invited" in page) is sees, name
+        client.post("/logout")
+
+
+def test_the_register_never_shows_child_details_and_filters(client, loop):
+    login(client, "lena")
+    page = client.get("/learning/").text
+    assert "LI-0001" in page and "Child J" not in page
+    assert "Loop closure" in page
+    assert "LI-0001" in client.get("/learning/?theme=voice_of_child&status=evaluated").text
+    assert "LI-0001" not in client.get("/learning/?status=proposed").text
+    assert "LI-0001" in client.get("/learning/?agency=police&source=P3").text
+    assert "LI-0001" not in client.get("/learning/?source=P3&status=validated").text
+    assert "LI-0001" in client.get("/learning/?theme=unknown").text     # unknown filter ignored
+
+
+def test_the_trace_follows_the_item_round_the_loop(client, loop):
+    login(client, "hana")
+    page = client.get(f"/learning/{loop['item_id']}").text
+    assert loop["case_ref"] in page and "P3" in page
+    assert "Learning workshop “Fathers matter”" in page and "reached 45 people" in page
+    assert "Add fathers to the health visitor checklist" in page
+    assert "Brief custody sergeants" not in page          # another agency's action
+    assert "Case file re-audit on 1 Sep 2026: <strong>embedded</strong>" in page
+    assert client.get("/learning/999").status_code == 404
+
+
+def test_reports_are_for_oversight_groups_and_managers(client, loop):
+    login(client, "pat")
+    assert client.get("/reports/lisg").status_code == 403
+    assert client.get("/reports/cdop.pdf").status_code == 403
+    client.post("/logout")
+    login(client, "lena")
+    page = client.get("/reports/lisg?start=2026-01-01&end=2026-07-01")
+    assert page.status_code == 200 and "Fathers" not in page.text
+    assert "Learning workshop" in page.text and "45" in page.text
+    pdf = client.get("/reports/lisg.pdf?start=2026-01-01&end=2026-07-01")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    assert client.get("/reports/annual.pdf?year=2025").data.startswith(b"%PDF-")
+    assert client.get("/reports/cdop?year=2025").status_code == 200
+    assert client.get("/reports/lisg?start=2026-07-01&end=2026-01-01").status_code == 400

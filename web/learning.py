@@ -1,0 +1,97 @@
+"""The learning register, the action tracker and the trace of one learning item round the loop.
+
+Everyone signed in may read the register (learning is meant to be shared). Actions: the board's
+oversight groups and managers see all of them; anyone else sees their own groups' actions only.
+Child-identifying details of an item are shown only to participants of its source case.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from engine import clock
+from engine.actors import Actor
+from engine.cases import is_participant
+from engine.learning import BOARD_TZ
+from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningItem,
+                             LearningItemChild)
+from models.learning_queries import (action_tracker, learning_register, loop_closure,
+                                     register_choices, review_refs, trace)
+
+from .db import get_session
+
+bp = Blueprint("learning", __name__, url_prefix="/learning")
+OVERSIGHT_GROUPS = frozenset({"lisg", "business-unit", "lscb-chair", "board"})
+STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
+
+
+def sees_all_actions(actor: Actor) -> bool:
+    """Managers and the board's oversight groups (LISG, Business Unit, Chair, Board)."""
+    return actor.is_manager or bool(actor.groups & OVERSIGHT_GROUPS)
+
+
+def visible_owners(actor: Actor) -> set[str] | None:
+    """The action owners whose actions ``actor`` may see (None: all of them)."""
+    return None if sees_all_actions(actor) else set(actor.groups)
+
+
+def board_today():
+    """Today in the board's time zone (overdue and RAG are judged by day)."""
+    return clock.now().astimezone(BOARD_TZ).date()
+
+
+@bp.route("/")
+@login_required
+def register():
+    """The learning register, filtered by theme, source, status and agency, with loop closure."""
+    session = get_session()
+    choices = register_choices(session)
+    filters = {k: request.args.get(k) or None for k in ("theme", "source", "status", "agency")}
+    filters = {k: (v if v in choices[k] else None) for k, v in filters.items()}
+    items = learning_register(session, **filters)
+    closure = loop_closure(session, clock.now())
+    return render_template("learning/register.html", items=items, choices=choices,
+                           filters=filters, closure=closure, page_title="Learning register")
+
+
+@bp.route("/<int:item_id>")
+@login_required
+def show(item_id: int):
+    """The trace of one learning item: source review, disseminations, actions, evaluations and
+    any new review it triggered; child details only for participants of the source case."""
+    session = get_session()
+    item = session.get(LearningItem, item_id)
+    if item is None:
+        abort(404)
+    actor = current_user.actor
+    participant = bool(item.source_instance_id) and \
+        is_participant(session, actor, item.source_instance_id)
+    child = session.get(LearningItemChild, item.id) if participant else None
+    path = trace(session, item, visible_owners(actor))
+    return render_template("learning/trace.html", item=item, trace=path, child=child,
+                           participant=participant, today=board_today(),
+                           kinds=DISSEMINATION_KINDS, methods=EVALUATION_METHODS,
+                           page_title=f"Learning {item.reference}")
+
+
+@bp.route("/actions")
+@login_required
+def actions():
+    """The action tracker: per agency and per review, with RAG, overdue and evidence."""
+    session = get_session()
+    actor = current_user.actor
+    owners = visible_owners(actor)
+    state = request.args.get("state") if request.args.get("state") in STATES else None
+    agency = request.args.get("agency") or None
+    if owners is not None and agency and agency not in owners:
+        agency = None
+    today = board_today()
+    rows = action_tracker(session, owners=owners, owner=agency,
+                          review=request.args.get("review") or None, state=state, today=today)
+    agencies = sorted(owners) if owners is not None else sorted({a.owner for a in
+                                                                 action_tracker(session)})
+    return render_template("learning/actions.html", actions=rows, today=today, states=STATES,
+                           agencies=agencies, reviews=review_refs(session),
+                           filters={"agency": agency, "review": request.args.get("review"),
+                                    "state": state},
+                           all_agencies=owners is None, page_title="Action tracker")

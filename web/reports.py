@@ -1,0 +1,196 @@
+"""Board reports from live data: the six-monthly LISG report, the annual report's learning and
+review section, and CDOP summary figures; each as a printable page and as a PDF.
+
+Figures come from ``models/learning_reports.py``; ``sections`` turns them into titled tables
+that both the page and the PDF render, so the two never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from engine import clock
+from engine.learning import BOARD_TZ
+from models.learning import DISSEMINATION_KINDS
+from models.learning_reports import (annual_figures, cdop_figures, default_period, lisg_figures,
+                                     year_period)
+
+from .auth import role_required
+from .db import get_session
+from .learning import OVERSIGHT_GROUPS
+from .report_pdf import render_pdf
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+CDOP_GROUPS = OVERSIGHT_GROUPS | {"cdop"}
+
+
+@dataclass
+class Section:
+    """One titled table of a report (rows of plain values), with an optional note."""
+
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    note: str = ""
+
+
+def _check_access(groups=OVERSIGHT_GROUPS) -> None:
+    actor = current_user.actor
+    if not (actor.is_manager or actor.groups & groups):
+        abort(403, "Reports are for the board's business unit, sub-groups and managers.")
+
+
+def _pct(share) -> str:
+    return "–" if share is None else f"{round(share * 100)}%"
+
+
+def _label(key: str) -> str:
+    return str(key).replace("_", " ").capitalize()
+
+
+def learning_sections(f: dict, annual: bool = False) -> list[Section]:
+    """The sections of the LISG report (and, with ``annual``, the annual report's section)."""
+    reviews = Section("Reviews and audits", ["Kind", "Category", "Started", "Completed"])
+    for category in ("review", "audit"):
+        counts = f["reviews"][category]
+        for kind in sorted(set(counts["started"]) | set(counts["completed"])):
+            reviews.rows.append([kind.upper(), category, counts["started"].get(kind, 0),
+                                 counts["completed"].get(kind, 0)])
+    reviews.note = (f"Still open at the end of the period: {f['reviews']['review']['open']} "
+                    f"reviews, {f['reviews']['audit']['open']} audits.")
+    themes = Section("Learning themes", ["Theme", "Items identified"],
+                     [[_label(k), v] for k, v in f["learning"]["by_theme"].items()],
+                     f"{f['learning']['identified']} learning items identified in the period.")
+    reach = Section("Dissemination reach", ["Channel", "Events", "People reached"],
+                    [[DISSEMINATION_KINDS.get(k, k), v["events"], v["reach"]]
+                     for k, v in f["dissemination"]["by_kind"].items()],
+                    f"In total {f['dissemination']['events']} events reached "
+                    f"{f['dissemination']['reach']} people.")
+    acts = f["actions"]
+    rag = Section(f"Action plan RAG on {f['end']:%d %B %Y}", ["Rating", "Actions"],
+                  [[_label(k), v] for k, v in acts["rag"].items()],
+                  f"{acts['total']} actions in all; overdue actions count as red.")
+    overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
+                      [[k, v] for k, v in acts["overdue_by_agency"].items()])
+    closure = f["closure"]
+    loop = Section("Loop closure", ["Measure", "Value"], [
+        ["Learning items counted", closure.cohort],
+        ["Evaluated as embedded within 12 months", closure.closed],
+        ["Share", _pct(closure.share)], ["Still inside their 12 months", closure.pending]])
+    forward = f["forward"]
+    plan = Section(f"Forward plan to {forward['until']:%d %B %Y}", ["Due", "Owner", "Action"],
+                   [[a.due_date.isoformat(), a.owner, a.description]
+                    for a in forward["actions_due"]],
+                   f"{forward['awaiting_evaluation']} learning items await evaluation; "
+                   f"{len(forward['open_reviews'])} reviews and audits are in progress.")
+    out = [reviews, themes, reach, rag, overdue, loop, plan]
+    if annual:
+        ev = f["evaluations"]
+        out.insert(5, Section("Evaluation of learning", ["Measure", "Value"], [
+            ["Final evaluations", ev["final"]], ["Found embedded", ev["embedded"]],
+            ["Actions completed in the year", f["actions_completed"]]]))
+        detail = f["closure_detail"]
+        out.append(Section("Loop closure by theme and agency", ["Group", "Embedded", "Counted",
+                                                                 "Share"],
+                           [[f"{kind}: {_label(k)}", c.closed, c.cohort, _pct(c.share)]
+                            for kind, groups in (("Theme", detail["by_theme"]),
+                                                 ("Agency", detail["by_agency"]))
+                            for k, c in groups.items()]))
+    return out
+
+
+def cdop_sections(f: dict) -> list[Section]:
+    """CDOP summary figures (counts only)."""
+    return [
+        Section("Child deaths", ["Measure", "Count"], [
+            ["Deaths notified", f["notified"]], ["Deaths reviewed by the panel", f["reviewed"]],
+            ["Reviewed deaths with modifiable factors", _pct(f["preventable_share"])]]),
+        Section("Category of death (reviewed)", ["Category", "Deaths"],
+                [[k, v] for k, v in f["categories"].items()]),
+        Section("Modifiable factors (reviewed)", ["Judgement", "Deaths"],
+                [[k, v] for k, v in f["modifiable"].items()],
+                "Figures only: no child is identified in this report.")]
+
+
+def _day(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return default
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BOARD_TZ)
+
+
+def _period() -> tuple[datetime, datetime]:
+    start, end = default_period(clock.now().astimezone(BOARD_TZ))
+    start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
+    if end <= start:
+        abort(400, "The end of the period must be after its start.")
+    return start, end
+
+
+def _year() -> int:
+    now = clock.now().astimezone(BOARD_TZ)
+    default = now.year - 1 if now.month < 4 else now.year
+    value = request.args.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+
+
+def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpoint: str):
+    if pdf:
+        return Response(render_pdf(title, subtitle, sections), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'inline; filename="{endpoint.replace("_", "-")}.pdf"'})
+    return render_template("reports/report.html", title=title, subtitle=subtitle,
+                           sections=sections, pdf_url=request.path + ".pdf",
+                           query=request.query_string.decode(), page_title=title)
+
+
+@bp.route("/")
+@role_required("reviewer", "manager")
+def index():
+    """The list of reports."""
+    _check_access(CDOP_GROUPS)
+    return render_template("reports/index.html", page_title="Reports")
+
+
+@bp.route("/lisg", defaults={"pdf": False})
+@bp.route("/lisg.pdf", defaults={"pdf": True})
+@role_required("reviewer", "manager")
+def lisg(pdf: bool):
+    """The six-monthly LISG report to the Board (``start``/``end``: ISO dates)."""
+    _check_access()
+    start, end = _period()
+    figures = lisg_figures(get_session(), start, end)
+    return _render("LISG report to the Board", f"{start:%d %B %Y} to {end:%d %B %Y}",
+                   learning_sections(figures), pdf, "lisg-report")
+
+
+@bp.route("/annual", defaults={"pdf": False})
+@bp.route("/annual.pdf", defaults={"pdf": True})
+@role_required("reviewer", "manager")
+def annual(pdf: bool):
+    """The annual report's learning and review section for a business year (``year``)."""
+    _check_access()
+    year = _year()
+    start, end = year_period(year, BOARD_TZ)
+    figures = annual_figures(get_session(), start, end)
+    return _render("Annual report: learning and reviews", f"Business year {year}-{year + 1}",
+                   learning_sections(figures, annual=True), pdf, "annual-learning")
+
+
+@bp.route("/cdop", defaults={"pdf": False})
+@bp.route("/cdop.pdf", defaults={"pdf": True})
+@role_required("reviewer", "manager")
+def cdop(pdf: bool):
+    """CDOP summary figures for a business year, without any child's identity."""
+    _check_access(CDOP_GROUPS)
+    year = _year()
+    start, end = year_period(year, BOARD_TZ)
+    return _render("Child death review summary", f"Business year {year}-{year + 1}",
+                   cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")
