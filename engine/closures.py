@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import ClosureDay
 
+from .errors import NotFound
 from .store import audit
 
 
@@ -31,3 +32,12 @@ def add_closure(session: Session, day: date, reason: str, actor: str | None) -> 
     session.add(row)
     audit(session, actor, "closure_day_saved", day=day, reason=reason)
     return row
+
+
+def remove_closure(session: Session, day: date, actor: str | None) -> None:
+    """Withdraw a declared closure day; audited. NotFound when the day was not declared."""
+    row = session.get(ClosureDay, day)
+    if row is None:
+        raise NotFound("closure day", day.isoformat())
+    session.delete(row)
+    audit(session, actor, "closure_day_removed", day=day, reason=row.reason)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Group, LaneMapping, Membership, User, UserRole
 from models.status import GroupKind, Role
@@ -14,6 +14,7 @@ from .errors import InputError, NotFound
 from .store import audit
 
 MIN_PASSWORD = 10
+NOTIFY_MODES = ("immediate", "digest")
 
 
 def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKind.BOARD,
@@ -73,6 +74,20 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password must be at least {MIN_PASSWORD} characters")
     user.password_hash = generate_password_hash(password)
+
+
+def update_account(session: Session, user: User, *, notify_mode: str | None = None,
+                   password: str | None = None, current_password: str = "") -> None:
+    """A person's own notification mode and/or password (current one required); audited."""
+    if notify_mode not in (None, *NOTIFY_MODES):
+        raise InputError(f"notifications must be one of {list(NOTIFY_MODES)}", field="notify_mode")
+    if password is not None and not check_password_hash(user.password_hash or "", current_password):
+        raise InputError("your current password is not correct", field="current_password")
+    if password is not None:
+        set_password(user, password)
+    user.notify_mode = notify_mode or user.notify_mode
+    audit(session, user.name, "account_updated", notify_mode=notify_mode,
+          password_changed=password is not None)
 
 
 def group_by_slug(session: Session, slug: str) -> Group:

@@ -20,6 +20,7 @@ from engine.calendar import WorkingCalendar
 from engine.definitions import parse_definitions, read_paths
 from engine.timers import fire_due_timers
 from models import ProcessInstance
+from models.learning import Review
 from models.session import make_engine, make_session_factory
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
@@ -455,6 +456,12 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
            action_description="Joint protocol", action_due_date="2028-03-31", more_learning=False)
     assert lib.show(iid).status == "completed"
     assert len(lib.instances("learning_loop")) == 1
+    with lib.sessions() as s:                  # the SCR and one IMR per agency, each closed
+        rows = s.scalars(select(Review).order_by(Review.id)).all()
+        assert sorted((r.kind, r.agency, r.outcome) for r in rows) == [
+            ("imr", "health", "contributed to the SCR"), ("imr", "police", "contributed to the SCR"),
+            ("scr", None, "publish_summary")]
+        assert all(r.instance_id == iid and r.completed_at for r in rows)
 
 
 @pytest.mark.parametrize("lcspr", [False, True])
@@ -825,6 +832,11 @@ def test_p12_research_digest(lib, relevant, action, next_task):
         assert lib.ids(iid) == [next_task] and lib.task(iid, next_task).candidate_groups == ["lisg"]
     else:
         assert lib.show(iid).status == "completed"
+    with lib.sessions() as s:                  # the digest's register row closes on every path
+        [row] = s.scalars(select(Review).where(Review.kind == "research_digest")).all()
+        assert (row.kind, row.category, row.completed_at is not None, row.outcome) == (
+            "research_digest", "audit", next_task is None,
+            None if next_task else action or "not relevant")
 
 
 ITEM = {"source_pathway": "P3", "statement": "Escalate disagreements earlier", "theme": "escalation",
@@ -913,18 +925,36 @@ def test_action_plan_reminder_before_the_due_date_and_escalation_after_it(lib):
 
 
 def test_c02_six_monthly_lisg_report_every_six_months(lib):
+    from web.forms import render_instructions
     cid = lib.start("c02_lisg_six_monthly_report", "business-unit").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers
     assert timer.due_at == T0 + timedelta(days=184)                     # 1 Sep 2027
+    lib.now = T0 + timedelta(days=2)                # a roundtable in the period, for the figures
+    rid = lib.start("p08_roundtable_discussion", "lisg").id
+    lib.do(rid, "set_question", "lisg", roundtable_question="Why was the Prevent referral late?",
+           agencies_involved="education")
+    lib.do(rid, "invite_practitioners", "business-unit", roundtable_date="2027-03-20", invitees="DSLs")
+    lib.do(rid, "facilitate_roundtable", "lisg", learning_note="Referral pathway not known to schools",
+           further_review_needed=False, learning_identified=False)
     lib.fire(timer.due_at + timedelta(seconds=1))
     compile_ = lib.task(cid, "compile_report")
     assert compile_.candidate_groups == ["business-unit"] and "forward_plan" in {
         f["id"] for f in compile_.form["fields"]}
+    report = lib.show(cid).data["lisg_report"]      # computed by the step the timer fired
+    assert report["url"] == "/reports/lisg?start=2027-03-02&end=2027-09-01"
+    assert (report["period_start"], report["period_end"]) == ("2027-03-02", "2027-09-01")
+    assert (report["reviews_started"], report["reviews_completed"]) == (1, 1)
+    assert "{{ lisg_report.url }}" in compile_.documentation
+    shown = str(render_instructions(compile_.documentation, lib.show(cid).data))
+    assert "/reports/lisg?start=2027-03-02&amp;end=2027-09-01" in shown
+    assert "1 reviews started and 1 completed" in shown
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
            single_agency_audits="2",
            performance_overview="Stable", s11_s175_status="On track", review_progress="1 SCR",
            action_plan_rag="amber", forward_plan="Neglect audit")
+    present = lib.task(cid, "present_report")
+    assert present.candidate_groups == ["lisg"] and "{{ lisg_report.url }}" in present.documentation
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-09-17")
     lib.do(cid, "board_notes_report", "board", board_challenge=True, challenge_summary="Why amber?")
     lib.do(cid, "log_challenge", "lscb-chair", challenge_log_ref="CL-3")

@@ -38,7 +38,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     for name in ("definitions", "dashboard", "manager", "deadlines", "notifications", "learning",
-                 "reports"):
+                 "reports", "account", "admin_calendar"):
         try:
             module = __import__(f"web.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:

@@ -7,7 +7,9 @@ come out consistent across the whole library. `layout.py` then writes the diagra
 
 Output follows the format contract in `workflows/README.md`: Camunda 7 attributes
 (`camunda:candidateGroups`, `camunda:dueDate`, `camunda:formData`, ...) that bpmn-js with
-camunda-bpmn-moddle edits, Python conditions and scripts, Spiff message payloads.
+camunda-bpmn-moddle edits, Python conditions and scripts, Spiff message payloads, and Spiff
+service task operators (`spiffworkflow:serviceTaskOperator`) naming the engine's operations
+(`engine/operations.py`).
 """
 from __future__ import annotations
 
@@ -109,6 +111,14 @@ class Process:
 
     def script(self, id, name, lane, script):
         return self._add("scriptTask", id, name, lane, script=script.strip("\n"))
+
+    def service(self, id, name, lane, operation, result, **params):
+        """A service task calling the engine operation ``operation`` (``engine/operations.py``)
+        with ``params``, each a Python expression over the case data (string literals need
+        quotes: ``kind="'scr'"``); the returned dict is stored in the case variable ``result``.
+        The operation runs in the same transaction as the step."""
+        return self._add("serviceTask", id, name, lane, operation=operation, result=result,
+                         params=dict(params))
 
     def rule(self, id, name, lane, decision):
         return self._add("businessRuleTask", id, name, lane, decision=decision)
@@ -235,6 +245,14 @@ class Process:
         doc = a.get("doc")
         if doc:
             etree.SubElement(el, q("bpmn", "documentation")).text = doc
+        if n.kind == "serviceTask":
+            ext = etree.SubElement(el, q("bpmn", "extensionElements"))
+            operator = etree.SubElement(ext, q("spiffworkflow", "serviceTaskOperator"),
+                                        id=a["operation"], resultVariable=a["result"])
+            params = etree.SubElement(operator, q("spiffworkflow", "parameters"))
+            for name, expression in a["params"].items():
+                etree.SubElement(params, q("spiffworkflow", "parameter"), id=name, type="any",
+                                 value=expression)
         if n.kind == "userTask":
             el.set(q("camunda", "candidateGroups"), a["group"])
             if a["due"]:

@@ -10,8 +10,10 @@ sequence flows, boundary events) and replaces every ``bpmndi:BPMNDiagram`` with 
   a node keeping its predecessor's sub-row when it can, so the main path stays on one line;
 - boundary events sit on the bottom edge of their host; nodes reached only from boundary
   events (reminders and escalation ladders) are placed after the main flow;
-- orthogonal edge waypoints: straight within a row, gateway splits leave from the top/bottom,
-  joins enter from the top/bottom, back edges (loops) run above the nodes.
+- orthogonal edge waypoints: straight within a row, gateway splits leave from the top/bottom
+  (or from the right, turning in the gap before the target's column, when a node sits below
+  the gateway in the target's row), joins enter from the top/bottom, back edges (loops) run
+  above the nodes.
 
 Sizes follow bpmn-js: tasks 100x80, events 36x36, gateways 50x50, pool header 30, lane header 30.
 """
@@ -278,8 +280,18 @@ def layout(root) -> None:
         s, lane = m.host.get(s, s), m.lane_of.get(t)
         return any((lane, row[t], r) in occupied for r in range(rank[s] + 1, rank[t]))
 
+    def drop_blocked(s, t):
+        """A gateway split dropping straight down (or up) to t's row would land on another node
+        in the gateway's column, and the source row is free up to t's column."""
+        if m.kind[s] not in GATEWAYS or s in m.host or t not in row:
+            return False
+        lane_s, lane_t = m.lane_of.get(s), m.lane_of.get(t)
+        return (lane_t, row[t], rank[s]) in occupied and (lane_t, row[t]) != (lane_s, row[s]) \
+            and not any((lane_s, row[s], r) in occupied for r in range(rank[s] + 1, rank[t]))
+
     for fid, s, t, name in m.flows:
-        pts = route(m, bounds, s, t, fid in back, s not in m.host and blocked(s, t))
+        pts = route(m, bounds, s, t, fid in back, s not in m.host and blocked(s, t),
+                    drop_blocked(s, t))
         e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{fid}_di", bpmnElement=fid)
         for px, py in pts:
             etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(px), y=fmt(py))
@@ -290,7 +302,7 @@ def layout(root) -> None:
             label(e, lx - (20 if y1 == y2 else 0), ly, 40, 14)
 
 
-def route(m, bounds, s, t, is_back, detour=False):
+def route(m, bounds, s, t, is_back, detour=False, elbow=False):
     sx, sy, sw, sh = bounds[s]
     tx, ty, tw, th = bounds[t]
     scx, scy, tcx, tcy = sx + sw / 2, sy + sh / 2, tx + tw / 2, ty + th / 2
@@ -311,7 +323,7 @@ def route(m, bounds, s, t, is_back, detour=False):
         return start + end
     if abs(scy - tcy) < 1:
         return [(sx + sw, scy), (tx, tcy)]
-    if m.kind[s] in GATEWAYS and tx > scx:
+    if m.kind[s] in GATEWAYS and tx > scx and not elbow:
         port = sy if tcy < scy else sy + sh
         return [(scx, port), (scx, tcy), (tx, tcy)]
     if m.kind[t] in GATEWAYS and tcx > sx + sw:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
-                            agencies_field, agency_ladder, capture_learning, ladder, learning_field,
-                            open_record)
+                            agencies_field, agency_ladder, capture_learning, close_review, ladder,
+                            learning_field, open_record, open_review)
 
 
 def multi_agency_case_audit() -> Process:
@@ -28,6 +28,8 @@ def multi_agency_case_audit() -> Process:
             F("case_sample_size", "Number of cases in the sample", "long", min=1, max=50),
             agencies_field("Agencies taking part")],
            due="P10WD", priority=50)
+    open_review(p, "open_audit_review", LISG, "multi_agency_audit", "audit",
+                title="str(audit_theme)[:300]")
     p.script("prepare_audit", "Prepare the audit", LISG, AGENCY_LIST_SCRIPT)
     p.user("select_sample", "Select the case sample and send the audit tool", BU, "business-unit",
            "Select {{ case_sample_size }} cases for the '{{ audit_theme }}' audit against the sample "
@@ -64,11 +66,14 @@ def multi_agency_case_audit() -> Process:
             YESNO("escalate_to_other_board", "Escalate an issue to another board?"),
             learning_field()], due="P1M", priority=50)
     p.xor("approved_gw", "Approved?", LISG)
+    close_review(p, "close_audit_review", LISG, "multi_agency_audit")
     capture_learning(p, "audit_learning", LISG, "P6")
     p.end("audit_done", "Audit complete", LISG)
-    p.chain("audit_start", "open_audit", "set_theme", "prepare_audit", "select_sample", "agency_audit",
-            "moderation_meeting", "overview_report", "approve_audit_report", "approved_gw")
-    p.flow("approved_gw", "audit_learning_source", cond="audit_report_approved == True", name="Yes")
+    p.chain("audit_start", "open_audit", "set_theme", "open_audit_review", "prepare_audit",
+            "select_sample", "agency_audit", "moderation_meeting", "overview_report",
+            "approve_audit_report", "approved_gw")
+    p.flow("approved_gw", "close_audit_review", cond="audit_report_approved == True", name="Yes")
+    p.chain("close_audit_review", "audit_learning_source")
     p.flow("approved_gw", "overview_report", default=True, name="No")
     p.flow("audit_learning", "audit_done")
     return p
@@ -84,6 +89,7 @@ def survey() -> Process:
                 "Board; respondents get 'you said, we did' feedback.")
     p.start("survey_start", "Survey requested", LISG)
     open_record(p, "open_survey", LISG, "SURVEY")
+    open_review(p, "open_survey_review", LISG, "survey", "audit")
     p.user("define_survey", "Define the purpose, audience and decision", LISG, "lisg",
            "Define survey {{ case_ref }}: its purpose, who it is for, and the decision, policy or "
            "procedure it will inform.",
@@ -127,16 +133,19 @@ def survey() -> Process:
            "Tell respondents what changed because of the survey: {{ changes_agreed }}.",
            [F("feedback_published", "Where the feedback was published", "string")], due="P15WD",
            priority=30)
+    close_review(p, "close_survey_review", LISG, "survey")
     capture_learning(p, "survey_learning", LISG, "P7")
     p.end("survey_done", "Survey complete", LISG)
-    p.chain("survey_start", "open_survey", "define_survey", "design_survey", "approved_gw")
+    p.chain("survey_start", "open_survey", "open_survey_review", "define_survey", "design_survey",
+            "approved_gw")
     p.flow("approved_gw", "distribute_survey", cond="survey_approved == True", name="Yes")
     p.flow("approved_gw", "design_survey", default=True, name="No")
     p.chain("distribute_survey", "survey_week_two", "survey_reminder", "survey_closes", "analyse_survey",
             "consider_survey", "board_gw")
     p.flow("board_gw", "board_considers_survey", cond="refer_to_board == True", name="Yes")
     p.flow("board_gw", "board_done", default=True, name="No")
-    p.chain("board_considers_survey", "board_done", "you_said_we_did", "survey_learning_source")
+    p.chain("board_considers_survey", "board_done", "you_said_we_did", "close_survey_review",
+            "survey_learning_source")
     p.flow("survey_learning", "survey_done")
     return p
 
@@ -151,6 +160,7 @@ def roundtable() -> Process:
                 "('review_requested'); learning enters the loop.")
     p.start("roundtable_start", "Roundtable requested", LISG)
     open_record(p, "open_roundtable", LISG, "RT", "roundtable_due = deadline('P6W')\n")
+    open_review(p, "open_roundtable_review", LISG, "roundtable")
     p.user("set_question", "Set the question for the roundtable", LISG, "lisg",
            "Set the question roundtable {{ case_ref }} will explore and the agencies to invite.",
            [F("roundtable_question", "Question to explore", "text", minlength=10),
@@ -173,13 +183,16 @@ def roundtable() -> Process:
             "{'case_ref': case_ref, 'source_pathway': 'P8', 'statement': learning_note, "
             "'reason': 'Roundtable recommends a further review'}")
     p.xor("further_done", None, LISG)
+    close_review(p, "close_roundtable_review", LISG, "roundtable",
+                 outcome="'further review requested' if further_review_needed else None")
     capture_learning(p, "roundtable_learning", LISG, "P8")
     p.end("roundtable_done", "Roundtable complete", LISG)
-    p.chain("roundtable_start", "open_roundtable", "set_question", "prepare_roundtable",
-            "invite_practitioners", "facilitate_roundtable", "further_gw")
+    p.chain("roundtable_start", "open_roundtable", "open_roundtable_review", "set_question",
+            "prepare_roundtable", "invite_practitioners", "facilitate_roundtable", "further_gw")
     p.flow("further_gw", "request_further_review", cond="further_review_needed == True", name="Yes")
     p.flow("further_gw", "further_done", default=True, name="No")
-    p.chain("request_further_review", "further_done", "roundtable_learning_source")
+    p.chain("request_further_review", "further_done", "close_roundtable_review",
+            "roundtable_learning_source")
     p.flow("roundtable_learning", "roundtable_done")
     return p
 
@@ -202,6 +215,9 @@ def single_agency_audit() -> Process:
            [F("audit_scope", "Scope", "text"), F("sample_size", "Sample size", "long", min=1),
             F("audit_findings", "Findings", "text", minlength=20),
             F("audit_actions", "Agency actions", "text")], due="P10WD", priority=40)
+    open_review(p, "open_saa_review", PA, "single_agency_audit", "audit",
+                title="str(audit_title)[:300]",
+                agency="auditing_agency")
     p.user("log_summary", "Log the summary for LISG", BU, "business-unit",
            "Log the summary of '{{ audit_title }}' from {{ auditing_agency }} and put it on the next "
            "LISG agenda.",
@@ -226,9 +242,12 @@ def single_agency_audit() -> Process:
             "'reason': 'Single-agency audit with multi-agency implications'}")
     p.call("saa_roundtable", "Roundtable discussion (P8)", LISG, "p08_roundtable_discussion")
     p.xor("implications_done", None, LISG)
+    close_review(p, "close_saa_review", LISG, "single_agency_audit",
+                 outcome="multi_agency_implications")
     capture_learning(p, "saa_learning", LISG, "P9")
     p.end("saa_done", "Audit reviewed", LISG)
-    p.chain("saa_start", "open_saa", "register_audit", "submit_summary", "log_summary", "review_saa",
+    p.chain("saa_start", "open_saa", "register_audit", "open_saa_review", "submit_summary",
+            "log_summary", "review_saa",
             "implications_gw")
     p.flow("implications_gw", "add_to_programme", cond="multi_agency_implications == 'audit_programme'",
            name="Audit programme")
@@ -239,7 +258,7 @@ def single_agency_audit() -> Process:
     p.flow("implications_gw", "implications_done", default=True, name="None")
     for t in ("add_to_programme", "request_case_review", "saa_roundtable"):
         p.flow(t, "implications_done")
-    p.chain("implications_done", "saa_learning_source")
+    p.chain("implications_done", "close_saa_review", "saa_learning_source")
     p.flow("saa_learning", "saa_done")
     return p
 
@@ -256,6 +275,7 @@ def section11_audit() -> Process:
                 "Board; action plans enter the loop and are updated mid-cycle.")
     p.start("s11_start", "Section 11 cycle launched", PBS11)
     open_record(p, "open_s11", PBS11, "S11")
+    open_review(p, "open_s11_review", PBS11, "s11", "audit")
     p.user("agree_standards", "Agree the standards and the pan-Berkshire tool", PBS11, "s11-panel",
            "Agree the section 11 standards and the shared pan-Berkshire tool for cycle {{ case_ref }}, "
            "and list the agencies in scope.",
@@ -323,6 +343,7 @@ s11_return_reminder = deadline('P10W')
            "The Board receives the section 11 report: {{ s11_overview_summary }}.",
            [F("board_s11_challenge", "Board's challenge or comments", "text", required=False)],
            due="P2M", priority=30)
+    close_review(p, "close_s11_review", LISG, "s11")
     capture_learning(p, "s11_learning", LISG, "P10")
     p.wait("mid_cycle", "Mid-cycle action plan update due", LISG, duration="P6M")
     p.user("action_plan_update", "Update your section 11 action plan", PA, "${agency}",
@@ -333,13 +354,13 @@ s11_return_reminder = deadline('P10W')
            "Review the agencies' mid-cycle action plan updates and feed exceptions into LISG.",
            [F("update_exceptions", "Exceptions for LISG", "text", required=False)], due="P1M", priority=30)
     p.end("s11_done", "Section 11 cycle complete", BFS11)
-    p.chain("s11_start", "open_s11", "agree_standards", "plan_s11", "launch_fork")
+    p.chain("s11_start", "open_s11", "open_s11_review", "agree_standards", "plan_s11", "launch_fork")
     p.flow("launch_fork", "launch_pan_berks")
     p.flow("launch_fork", "launch_bf")
     p.flow("launch_pan_berks", "launched")
     p.flow("launch_bf", "launched")
     p.chain("launched", "self_assessment", "moderate_returns", "challenge_event", "feedback_letters",
-            "s11_overview", "board_s11", "s11_learning_source")
+            "s11_overview", "board_s11", "close_s11_review", "s11_learning_source")
     p.chain("s11_learning", "mid_cycle", "action_plan_update", "review_updates", "s11_done")
     return p
 
@@ -356,6 +377,7 @@ def school_audit() -> Process:
                 "LISG and the Board, and governing bodies review progress mid-year.")
     p.start("s175_start", "Audit window opens", BU)
     open_record(p, "open_s175", BU, "S175")
+    open_review(p, "open_s175_review", BU, "s175", "audit")
     p.user("open_window", "Open the audit window and issue the tool", BU, "business-unit",
            "Open s175/157 audit {{ case_ref }}: issue the tool (updated for the current KCSIE) to the "
            "schools and set the closing date.",
@@ -406,6 +428,8 @@ window_reminder_at = working_days(-10, start=window_close_at)
            "Board.",
            [F("education_report_summary", "Summary for the Board", "text", minlength=10),
             learning_field()], due="P1M", priority=40)
+    close_review(p, "close_s175_review", LISG, "s175",
+                 outcome="'all returned' if all_schools_returned else 'non-returns explained'")
     capture_learning(p, "s175_learning", LISG, "P11")
     p.wait("mid_year", "Mid-year governor review due", LISG, duration="P6M")
     p.user("governor_review", "Review action plan progress with the governing body", SCH, "${school}",
@@ -413,11 +437,12 @@ window_reminder_at = working_days(-10, start=window_close_at)
            [F("governor_review_notes", "Progress", "text", minlength=10)], due="P1M", priority=30,
            mi=("schools", "school"))
     p.end("s175_done", "Audit cycle complete", SCH)
-    p.chain("s175_start", "open_s175", "open_window", "plan_s175", "school_self_audit",
+    p.chain("s175_start", "open_s175", "open_s175_review", "open_window", "plan_s175", "school_self_audit",
             "analyse_returns", "returned_gw")
     p.flow("returned_gw", "returns_checked", cond="all_schools_returned == True", name="Yes")
     p.flow("returned_gw", "non_returners_explain", default=True, name="No")
-    p.chain("non_returners_explain", "returns_checked", "education_report", "s175_learning_source")
+    p.chain("non_returners_explain", "returns_checked", "education_report", "close_s175_review",
+            "s175_learning_source")
     p.chain("s175_learning", "mid_year", "governor_review", "s175_done")
     return p
 
@@ -431,6 +456,7 @@ def research_digest() -> Process:
                 "(P8).")
     p.start("digest_start", "Publication noticed", BU)
     open_record(p, "open_digest", BU, "DIGEST")
+    open_review(p, "open_digest_review", BU, "research_digest", "audit")
     p.user("summarise_messages", "Summarise the key messages", BU, "business-unit",
            "Summarise the key messages of the publication for LISG and say whether they are relevant "
            "to Bracknell Forest.",
@@ -442,6 +468,7 @@ def research_digest() -> Process:
             F("key_messages", "Key messages", "text", minlength=20),
             YESNO("relevant_to_bf", "Relevant to Bracknell Forest?")], due="P15WD", priority=30)
     p.xor("relevant_gw", "Relevant?", BU)
+    close_review(p, "close_digest_not_relevant", BU, "research_digest", outcome="'not relevant'")
     p.end("not_relevant", "Logged, not relevant", BU)
     p.user("decide_digest_action", "Decide: disseminate or benchmark locally", LISG, "lisg",
            "Key messages from '{{ source_title }}': {{ key_messages }}. Disseminate them, or test "
@@ -457,18 +484,20 @@ def research_digest() -> Process:
     p.call("benchmark_audit", "Benchmark audit (P6)", LISG, "p06_multi_agency_case_audit")
     p.call("benchmark_roundtable", "Benchmark roundtable (P8)", LISG, "p08_roundtable_discussion")
     p.xor("action_done", None, LISG)
+    close_review(p, "close_digest_review", LISG, "research_digest", outcome="digest_action")
     capture_learning(p, "digest_learning", LISG, "P12")
     p.end("digest_done", "Digest complete", LISG)
-    p.chain("digest_start", "open_digest", "summarise_messages", "relevant_gw")
+    p.chain("digest_start", "open_digest", "open_digest_review", "summarise_messages", "relevant_gw")
     p.flow("relevant_gw", "decide_digest_action", cond="relevant_to_bf == True", name="Yes")
-    p.flow("relevant_gw", "not_relevant", default=True, name="No")
+    p.flow("relevant_gw", "close_digest_not_relevant", default=True, name="No")
+    p.chain("close_digest_not_relevant", "not_relevant")
     p.chain("decide_digest_action", "action_gw")
     p.flow("action_gw", "prepare_benchmark", cond="digest_action == 'audit_locally'", name="Audit")
     p.flow("action_gw", "benchmark_roundtable", cond="digest_action == 'roundtable_locally'",
            name="Roundtable")
     p.flow("action_gw", "action_done", default=True, name="Disseminate")
     p.chain("prepare_benchmark", "benchmark_audit", "action_done")
-    p.chain("benchmark_roundtable", "action_done", "digest_learning_source")
+    p.chain("benchmark_roundtable", "action_done", "close_digest_review", "digest_learning_source")
     p.flow("digest_learning", "digest_done")
     return p
 

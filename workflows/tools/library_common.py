@@ -125,3 +125,23 @@ def open_record(p: Process, id: str, lane: str, prefix: str, extra: str = ""):
     script = (f"try:\n    case_ref\nexcept NameError:\n"
               f"    case_ref = '{prefix}-' + now().isoformat()\n")
     return p.script(id, "Open the record", lane, script + extra)
+
+
+def open_review(p: Process, id: str, lane: str, kind: str, category: str = "review", **extra):
+    """Record the start of this review or audit in the review register (``review.open``), so the
+    LISG and annual reports count it. The register row's id is kept in ``<kind>_review``: each
+    pathway has its own variable, so a review called inside another (P8 inside P3, one P4 per
+    agency inside an SCR) closes its own row. ``extra``: more ``review.open`` parameters
+    (``title``, ``agency``, ``learning_item_id``), as expressions over the case data."""
+    return p.service(id, "Record the start in the review register", lane, "review.open",
+                     f"{kind}_review", kind=f"'{kind}'", category=f"'{category}'", **extra)
+
+
+def close_review(p: Process, id: str, lane: str, kind: str, outcome: str | None = None):
+    """Record that the review or audit opened by ``open_review`` is complete (``review.close``),
+    before its learning enters the loop. ``outcome``: an expression over the case data."""
+    params = {"review_id": f"{kind}_review['id']"}
+    if outcome:
+        params["outcome"] = outcome
+    return p.service(id, "Record the completion in the review register", lane, "review.close",
+                     f"{kind}_review_closed", **params)

@@ -15,14 +15,25 @@ RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 
 def lisg_six_monthly_report() -> Process:
     p = Process("c02_lisg_six_monthly_report", "C2 LISG six-monthly report to the Board",
-                "C2: every six months the Business Unit compiles the LISG report (case audit "
-                "programme and findings, single-agency audits received, performance data, S11 and "
-                "s175 status, review progress, action plan RAG, forward plan); the LISG chair "
-                "presents it; the Board notes and challenges it, and challenges go on the Challenge "
-                "Log.")
+                "C2: every six months the engine computes the LISG report's figures for the last "
+                "six months from the registers (reviews and audits started and completed, learning "
+                "identified, dissemination reach, action RAG: report.lisg_summary, kept in "
+                "lisg_report with the address of the full report); the Business Unit compiles the "
+                "LISG report from them (case audit programme and findings, single-agency audits "
+                "received, performance data, S11 and s175 status, review progress, action plan "
+                "RAG, forward plan); the LISG chair reviews and presents it; the Board notes and "
+                "challenges it, and challenges go on the Challenge Log.")
     p.start("every_six_months", "Every six months", BU, cycle="R/P6M")
+    p.service("lisg_figures", "Compute the report's figures for the last six months", BU,
+              "report.lisg_summary", "lisg_report", months="6")
     p.user("compile_report", "Compile the six-monthly LISG report", BU, "business-unit",
-           "Compile the six-monthly LISG report for the Board.",
+           "Compile the six-monthly LISG report for the Board, for {{ lisg_report.period_start }} "
+           "to {{ lisg_report.period_end }}. The figures from the registers are in the LISG "
+           "report at {{ lisg_report.url }}: {{ lisg_report.reviews_started }} reviews started and "
+           "{{ lisg_report.reviews_completed }} completed, {{ lisg_report.audits_completed }} "
+           "audits completed, {{ lisg_report.learning_identified }} learning items identified, "
+           "{{ lisg_report.people_reached }} people reached, {{ lisg_report.actions_overdue }} "
+           "actions overdue ({{ lisg_report.actions_red }} red). Add the narrative below.",
            [F("audit_programme_summary", "Case audit programme and findings", "text"),
             F("single_agency_audits", "Single-agency audits received", "text"),
             F("performance_overview", "Performance data overview", "text"),
@@ -32,7 +43,9 @@ def lisg_six_monthly_report() -> Process:
             F("forward_plan", "Forward plan for the next six months", "text")],
            due="P15WD", priority=50)
     p.user("present_report", "Approve and present the report to the Board", LISG, "lisg",
-           "As LISG chair, approve the six-monthly report and present it at the next Board meeting.",
+           "As LISG chair, review the six-monthly report (figures for {{ lisg_report.period_start }} "
+           "to {{ lisg_report.period_end }} at {{ lisg_report.url }}; action plans overall: "
+           "{{ action_plan_rag }}), approve it and present it at the next Board meeting.",
            [F("board_meeting_on", "Board meeting date", "date")], due="P1M", priority=50)
     p.user("board_notes_report", "Note and challenge the LISG report", BOARD, "board",
            "The Board receives the six-monthly LISG report. Record any challenge.",
@@ -44,7 +57,8 @@ def lisg_six_monthly_report() -> Process:
            [F("challenge_log_ref", "Challenge Log reference", "string")], due="P10WD", priority=40)
     p.xor("challenge_done", None, BOARD)
     p.end("report_done", "Report received", BOARD)
-    p.chain("every_six_months", "compile_report", "present_report", "board_notes_report", "challenge_gw")
+    p.chain("every_six_months", "lisg_figures", "compile_report", "present_report",
+            "board_notes_report", "challenge_gw")
     p.flow("challenge_gw", "log_challenge", cond="board_challenge == True", name="Yes")
     p.flow("challenge_gw", "challenge_done", default=True, name="No")
     p.chain("log_challenge", "challenge_done", "report_done")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bpmn_builder import F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, CONCERNS, LEARNING_POTENTIAL, LISG,
                             PA, REGIMES, ROUTES, agencies_field, agency_ladder, capture_learning,
-                            ladder, learning_field)
+                            close_review, ladder, learning_field, open_review)
 
 CRITERIA_FIELDS = [
     YESNO("abuse_or_neglect_suspected", "Is abuse or neglect known or suspected?"),
@@ -258,8 +258,11 @@ def case_referral() -> Process:
                 "CDOP refers a child death to the LSCB Chair for SCR consideration ("
                 "'cdop_scr_referral', correlated on case_ref; the Chair's decision goes back to the "
                 "waiting CDOP review as 'scr_decision'), or the learning loop finds learning not "
-                "embedded and asks for a new review ('review_requested'). The Business Unit confirms "
-                "the referral details, then p01_case_triage runs as for any notification.")
+                "embedded and asks for a new review ('review_requested', also sent by P8 and P9). "
+                "A request that names the learning item behind it is recorded in the review "
+                "register as a referral triggered by that item (closed when triage and the review "
+                "it chose are done). The Business Unit confirms the referral details, then "
+                "p01_case_triage runs as for any notification.")
     p.start("cdop_referral", "Child death referred by CDOP", BU, message="cdop_scr_referral",
             variable="referral")
     p.start("review_request", "New review requested by the learning loop", BU,
@@ -278,6 +281,7 @@ looked_after_child = referral['looked_after_child']
 died_in_custody_or_detained_mha = referral['died_in_custody_or_detained_mha']
 died_in_regulated_setting = False
 incident_summary = referral['summary']
+learning_item_id = None
 """)
     p.script("open_review_request", "Open the review request", BU, """
 case_ref = review_request['case_ref']
@@ -291,7 +295,11 @@ seriously_harmed = False
 looked_after_child = False
 died_in_custody_or_detained_mha = False
 died_in_regulated_setting = False
+learning_item_id = review_request.get('learning_item_id')
 """)
+    p.xor("from_learning_item", "From a learning item?", BU)
+    open_review(p, "open_referral_review", BU, "referral", learning_item_id="learning_item_id",
+                title="review_request['reason'][:300]")
     p.xor("referral_opened", None, BU)
     p.user("confirm_referral", "Confirm the referral details", BU, "business-unit",
            "Referral {{ case_ref }} from {{ referral_source }}: {{ incident_summary }}. Confirm the "
@@ -304,10 +312,21 @@ died_in_regulated_setting = False
            due="P2WD", priority=70)
     p.script("prepare_agencies", "Prepare the agency list", BU, AGENCY_LIST_SCRIPT)
     p.call("triage", "Triage the case and decide the route", BU, "p01_case_triage")
+    p.xor("referral_recorded", "Recorded as a referral?", BU)
+    close_review(p, "close_referral_review", BU, "referral", outcome="route")
+    p.xor("referral_closed", None, BU)
     p.end("referral_done", "Referral concluded", BU)
     p.chain("cdop_referral", "open_cdop_referral", "referral_opened")
-    p.chain("review_request", "open_review_request", "referral_opened")
-    p.chain("referral_opened", "confirm_referral", "prepare_agencies", "triage", "referral_done")
+    p.chain("review_request", "open_review_request", "from_learning_item")
+    p.flow("from_learning_item", "open_referral_review", cond="learning_item_id is not None",
+           name="Yes")
+    p.flow("from_learning_item", "referral_opened", default=True, name="No")
+    p.chain("open_referral_review", "referral_opened")
+    p.chain("referral_opened", "confirm_referral", "prepare_agencies", "triage", "referral_recorded")
+    p.flow("referral_recorded", "close_referral_review", cond="learning_item_id is not None",
+           name="Yes")
+    p.flow("referral_recorded", "referral_closed", default=True, name="No")
+    p.chain("close_referral_review", "referral_closed", "referral_done")
     return p
 
 

@@ -1,7 +1,7 @@
 """The learning loop (pathways.md section 4) and the capture step every pathway calls."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process, etree, q
+from bpmn_builder import F, YESNO, Process
 from library_common import BU, COMMS, LISG, PA, TPD, agency_ladder
 
 THEMES = [("multi_agency_working", "Multi-agency working"), ("information_sharing", "Information sharing"),
@@ -24,32 +24,8 @@ EVALUATION_METHOD = ("{'re_audit': 'case_file_reaudit', 'single_agency_audit': '
                      ".get(evaluation_method, evaluation_method)")
 
 
-class LoopProcess(Process):
-    """A process whose service tasks call the engine's learning operations (engine/operations.py):
-    the records of the learning register change in the same transaction as the step."""
-
-    def service(self, id, name, lane, operation, result, **params):
-        """A service task calling ``operation`` with ``params`` (expressions over the case data)."""
-        return self._add("serviceTask", id, name, lane, operation=operation, result=result,
-                         params=params)
-
-    def _node_xml(self, proc, n, inc, out, default):
-        super()._node_xml(proc, n, inc, out, default)
-        if n.kind != "serviceTask":
-            return
-        el = proc[-1]
-        ext = etree.Element(q("bpmn", "extensionElements"))
-        operator = etree.SubElement(ext, q("spiffworkflow", "serviceTaskOperator"),
-                                    id=n.attrs["operation"], resultVariable=n.attrs["result"])
-        params = etree.SubElement(operator, q("spiffworkflow", "parameters"))
-        for name, expression in n.attrs["params"].items():
-            etree.SubElement(params, q("spiffworkflow", "parameter"), id=name, type="any",
-                             value=expression)
-        el.insert(1 if len(el) and el[0].tag == q("bpmn", "documentation") else 0, ext)
-
-
 def learning_capture() -> Process:
-    p = LoopProcess("learning_capture", "Learning capture: enter the learning loop",
+    p = Process("learning_capture", "Learning capture: enter the learning loop",
                 "Called at the end of every review and audit pathway. Records each learning item "
                 "the work produced, with the action that should follow, and sends each one as a "
                 "'learning_item_identified' message that starts its own learning loop instance "
@@ -91,7 +67,7 @@ def learning_capture() -> Process:
 
 
 def learning_loop() -> Process:
-    p = LoopProcess("learning_loop", "Learning loop: identification, dissemination, improvement, evaluation",
+    p = Process("learning_loop", "Learning loop: identification, dissemination, improvement, evaluation",
                 "One instance per learning item, started by the 'learning_item_identified' message "
                 "that every review and audit sends through learning_capture. The item travels the "
                 "framework's Learning Lessons Feedback Loop: LISG validates and themes it "

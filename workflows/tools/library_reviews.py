@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CDOP, CHAIR, COMMS, CONCERNS, IR, LISG, PA,
-                            REGIMES, agencies_field, agency_ladder, capture_learning, ladder,
-                            learning_field, open_record)
+                            REGIMES, agencies_field, agency_ladder, capture_learning, close_review,
+                            ladder, learning_field, open_record, open_review)
 
 
 def serious_case_review() -> Process:
@@ -20,6 +20,8 @@ def serious_case_review() -> Process:
                 "Chair decides publication (advice from the Panel for anything short of full "
                 "publication); learning enters the loop.")
     p.start("scr_start", "Review decided", CHAIR)
+    open_review(p, "open_scr_review", CHAIR, "scr",
+                title="'Serious case review' if regime == 'LSCB_WT2015' else 'Rapid review'")
     p.script("start_review_clock", "Start the review clock", CHAIR, """
 review_started_on = today().isoformat()
 review_due = deadline('P6M', review_started_on)
@@ -76,6 +78,7 @@ rapid_review_reminder = working_days(12, start=panel_notified_on)
 review_started_on = today().isoformat()
 review_due = deadline('P6M', review_started_on)
 """)
+    close_review(p, "close_rapid_review", LISG, "scr", outcome="'rapid review, no LCSPR'")
     capture_learning(p, "rapid_review_learning", LISG, "P2",
                      flag="rapid_review_learning_identified")
     p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
@@ -173,15 +176,19 @@ review_due = deadline('P6M', review_started_on)
            [F("published_url", "Published page", "string"), F("published_on", "Date published", "date")],
            due="P15WD", priority=60)
     p.xor("publication_done", None, CHAIR)
+    close_review(p, "close_scr_review", LISG, "scr",
+                 outcome="publication if publication == 'publish_full' else "
+                         "final_publication.replace('then_', '')")
     capture_learning(p, "review_learning", LISG, "P2")
     p.end("scr_done", "Review complete", LISG)
 
-    p.chain("scr_start", "start_review_clock", "which_regime")
+    p.chain("scr_start", "open_scr_review", "start_review_clock", "which_regime")
     p.flow("which_regime", "notify_scr_started", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
     p.flow("which_regime", "record_panel_notification", default=True, name="2018/2023: rapid review")
     p.chain("record_panel_notification", "start_rr_clock", "rapid_review", "send_rapid_review", "lcspr_gw")
     p.flow("lcspr_gw", "start_lcspr_clock", cond="lcspr_decided == True", name="Yes")
-    p.flow("lcspr_gw", "rapid_review_learning_source", default=True, name="No")
+    p.flow("lcspr_gw", "close_rapid_review", default=True, name="No")
+    p.chain("close_rapid_review", "rapid_review_learning_source")
     p.flow("rapid_review_learning", "no_lcspr")
     p.chain("start_lcspr_clock", "review_go")
     p.chain("notify_scr_started", "review_go", "appoint_reviewer", "independent_gw")
@@ -197,7 +204,8 @@ review_due = deadline('P6M', review_started_on)
     p.flow("publishing_gw", "send_prepublication", cond="final_publication != 'then_not_publish'",
            name="Yes")
     p.flow("publishing_gw", "publication_done", default=True, name="Not published")
-    p.chain("send_prepublication", "publish_report", "publication_done", "review_learning_source")
+    p.chain("send_prepublication", "publish_report", "publication_done", "close_scr_review",
+            "review_learning_source")
     p.flow("review_learning", "scr_done")
     return p
 
@@ -274,6 +282,7 @@ def multi_agency_case_review() -> Process:
                 "from commission with a progress check at 6 weeks [ASSUME].")
     p.start("macr_start", "Review commissioned", LISG)
     open_record(p, "open_macr", LISG, "MACR")
+    open_review(p, "open_macr_review", LISG, "macr")
     p.user("commission_review", "Commission the review: terms of reference and method", LISG, "lisg",
            "Commission the multi-agency case review of case {{ case_ref }}: terms of reference, a "
            "proportionate method, whether an independent reviewer is needed, and the agencies "
@@ -347,10 +356,12 @@ review_checkpoint = deadline('P6W')
            "Case review {{ case_ref }} is complete: {{ findings }}. Note the findings and the "
            "action plan; publication: {{ publication }}.",
            [YESNO("chair_noted", "Noted?")], due="P10WD", priority=40)
+    close_review(p, "close_macr_review", LISG, "macr", outcome="publication")
     capture_learning(p, "macr_learning", LISG, "P3")
     p.end("macr_done", "Review complete", LISG)
 
-    p.chain("macr_start", "open_macr", "commission_review", "set_review_clock", "independent_needed")
+    p.chain("macr_start", "open_macr", "open_macr_review", "commission_review", "set_review_clock",
+            "independent_needed")
     p.flow("independent_needed", "appoint_independent",
            cond="concerns_about_agency_working in ('some', 'significant') or conflict_of_interest == True",
            name="Yes")
@@ -363,7 +374,7 @@ review_checkpoint = deadline('P6W')
     p.chain("run_roundtable", "roundtable_done", "write_report", "consider_report", "report_ok")
     p.flow("report_ok", "inform_chair", cond="report_accepted == True", name="Yes")
     p.flow("report_ok", "write_report", default=True, name="No")
-    p.chain("inform_chair", "macr_learning_source")
+    p.chain("inform_chair", "close_macr_review", "macr_learning_source")
     p.flow("macr_learning", "macr_done")
     return p
 
@@ -389,6 +400,9 @@ else:
     imr_due = deadline('P6W')
     imr_reminder = deadline('P4W')
 """)
+    open_review(p, "open_imr_review", PA, "imr", agency="agency",
+                title="'IMR for a serious case review' if imr_mode == 'scr_contribution' "
+                      "else 'Standalone IMR'")
     p.user("appoint_author", "Appoint an IMR author", PA, "${agency}",
            "Case {{ case_ref }}: appoint an IMR author of appropriate seniority who had no direct "
            "involvement in the case or its line management.",
@@ -430,6 +444,7 @@ else:
            "answers the terms of reference.",
            [YESNO("imr_received_ok", "Does it answer the terms of reference?"),
             F("imr_queries", "Queries for the agency", "text", required=False)], due="P10WD", priority=60)
+    close_review(p, "close_imr_contribution", IR, "imr", outcome="'contributed to the SCR'")
     p.end("imr_contributed", "IMR contributed to the SCR", IR)
     p.user("evaluate_imr", "Evaluate the IMR's quality", LISG, "lisg",
            "Evaluate the quality of {{ agency }}'s IMR for case {{ case_ref }}: {{ imr_summary }}. "
@@ -442,10 +457,11 @@ else:
            "Agree your agency's action plan from the IMR for case {{ case_ref }}; LISG monitors it.",
            [F("single_agency_action_plan", "Action plan", "text", minlength=10), learning_field()],
            due="P15WD", priority=60)
+    close_review(p, "close_imr_review", LISG, "imr", outcome="imr_quality")
     capture_learning(p, "imr_learning", LISG, "P4")
     p.end("imr_done", "IMR complete", LISG)
 
-    p.chain("imr_start", "open_imr", "appoint_author", "author_ok")
+    p.chain("imr_start", "open_imr", "open_imr_review", "appoint_author", "author_ok")
     p.flow("author_ok", "secure_records", cond="author_independent == True", name="Yes")
     p.flow("author_ok", "appoint_author", default=True, name="No")
     p.chain("secure_records", "write_imr", "sign_off_imr", "signed_gw")
@@ -453,11 +469,11 @@ else:
     p.flow("signed_gw", "write_imr", default=True, name="No")
     p.flow("mode_gw", "receive_imr", cond="imr_mode == 'scr_contribution'", name="SCR")
     p.flow("mode_gw", "evaluate_imr", default=True, name="Standalone")
-    p.chain("receive_imr", "imr_contributed")
+    p.chain("receive_imr", "close_imr_contribution", "imr_contributed")
     p.chain("evaluate_imr", "quality_gw")
     p.flow("quality_gw", "write_imr", cond="imr_quality == 'inadequate'", name="No")
     p.flow("quality_gw", "agency_action_plan", default=True, name="Yes")
-    p.chain("agency_action_plan", "imr_learning_source")
+    p.chain("agency_action_plan", "close_imr_review", "imr_learning_source")
     p.flow("imr_learning", "imr_done")
     return p
 
@@ -520,6 +536,7 @@ cdop_review_due = deadline('P6M', date_of_death)
             F("residency_notes", "What was agreed", "text", required=False)], due="P5WD", priority=70)
     p.xor("bf_reviews", "Reviewed here?", CDOP)
     p.end("transferred", "Reviewed by the CDOP of residence", CDOP)
+    open_review(p, "open_cdop_review", CDOP, "cdop")
     p.par("review_fork", None, CDOP)
     p.xor("rapid_response_gw", "Rapid response?", CDOP)
     p.call("rapid_response", "Rapid response / Joint Agency Response (P5a)", PA, "p05a_rapid_response")
@@ -575,6 +592,7 @@ cdop_review_due = deadline('P6M', date_of_death)
            "Tell the professionals directly involved with the family of case {{ case_ref }} the "
            "outcome of the review, so they can convey it sensitively.",
            [YESNO("professionals_told", "Professionals told?")], due="P10WD", priority=40)
+    close_review(p, "close_cdop_review", CDOP, "cdop", outcome="modifiable_factors")
     capture_learning(p, "cdop_learning", LISG, "P5")
     p.user("close_cdop_case", "Close the case and add it to the dataset", CDOP, "cdop",
            "Close CDOP case {{ case_ref }} and add it to the dataset for pattern analysis and the "
@@ -587,7 +605,8 @@ cdop_review_due = deadline('P6M', date_of_death)
            cond="child_age_at_death < 18 and stillbirth_or_planned_termination == False", name="Yes")
     p.flow("in_scope", "out_of_scope", default=True, name="No")
     p.chain("residency_check", "bf_reviews")
-    p.flow("bf_reviews", "review_fork", cond="bf_cdop_reviews == True", name="Yes")
+    p.flow("bf_reviews", "open_cdop_review", cond="bf_cdop_reviews == True", name="Yes")
+    p.flow("open_cdop_review", "review_fork")
     p.flow("bf_reviews", "transferred", default=True, name="No")
     p.flow("review_fork", "rapid_response_gw")
     p.flow("review_fork", "form_b")
@@ -601,7 +620,7 @@ cdop_review_due = deadline('P6M', date_of_death)
     p.chain("refer_to_chair", "scr_decision_received", "referral_done", "review_join")
     p.flow("form_b", "review_join")
     p.chain("review_join", "collate_papers", "panel_review", "inform_professionals",
-            "cdop_learning_source")
+            "close_cdop_review", "cdop_learning_source")
     p.chain("cdop_learning", "close_cdop_case", "cdop_done")
     return p
 

@@ -1,0 +1,75 @@
+"""Admin: the board's closure days, with the region's bank holidays shown for reference."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import clock
+from engine.closures import add_closure, refresh_closures, remove_closure
+from engine.errors import NotFound
+from models import ClosureDay
+from models.status import Role
+
+from .auth import role_required
+from .db import get_engine, get_session
+
+bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
+MAX_REASON = ClosureDay.__table__.c.reason.type.length
+
+
+def _read_form(form) -> tuple[date | None, str, dict[str, str]]:
+    """The posted day and reason, and {field id: message} for what is wrong."""
+    errors, day, reason = {}, None, form.get("reason", "").strip()
+    try:
+        day = date.fromisoformat(form.get("day", "").strip())
+    except ValueError:
+        errors["day"] = "Enter a real date, for example 2027-12-29"
+    if not reason:
+        errors["reason"] = "Enter why the board is closed"
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = f"Reason must be {MAX_REASON} characters or fewer"
+    return day, reason, errors
+
+
+def _saved(message: str):
+    """After a change: this process's working-day calendar follows at once; back to the list."""
+    refresh_closures(current_app.extensions["lscb.sessions"], get_engine().calendar)
+    flash(message, "success")
+    return redirect(url_for(".closures"))
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def closures():
+    """List closure days; add (or re-describe) one."""
+    session, errors = get_session(), {}
+    if request.method == "POST":
+        day, reason, errors = _read_form(request.form)
+        if not errors:
+            add_closure(session, day, reason, current_user.name)
+            session.commit()
+            return _saved(f"{day:%-d %B %Y} is a closure day.")
+    calendar = get_engine().calendar
+    year = clock.now().astimezone(calendar.tz).year
+    holidays = {y: sorted(calendar.bank_holidays(y)) for y in (year, year + 1)}
+    rows = session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
+    return render_template("admin/closures.html", rows=rows, holidays=holidays, errors=errors,
+                           today=clock.now().astimezone(calendar.tz).date(),
+                           page_title="Closure days"), 400 if errors else 200
+
+
+@bp.post("/closures/<day>/remove")
+@role_required(Role.ADMIN.value)
+def remove(day: str):
+    """Withdraw a closure day (it becomes a working day again unless a weekend or bank holiday)."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise NotFound("closure day", day) from None
+    session = get_session()
+    remove_closure(session, when, current_user.name)
+    session.commit()
+    return _saved(f"{when:%-d %B %Y} is no longer a closure day.")
