@@ -43,7 +43,8 @@ def on_audit(session: Session, event: AuditEvent) -> None:
         return
     reference = _reference(session, event.instance_id)
     path = f"/tasks/{event.task_id}" if event.task_id else f"/instances/{event.instance_id}"
-    for user in session.scalars(select(User).where(User.name.in_(names), User.active.is_(True))):
+    for user in session.scalars(select(User).where(User.name.in_(names), User.active.is_(True))
+                                 .order_by(User.name)):
         notify_user(session, user, kind, SUBJECTS[kind].format(ref=reference), reference,
                     path, instance_id=event.instance_id, task_id=event.task_id,
                     at=event.at or utcnow())

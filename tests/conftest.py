@@ -117,3 +117,20 @@ def deploy(sessions, engine):
         with sessions.begin() as session:
             return engine.deploy(session, files, "tester", note)
     return run
+
+
+@pytest.fixture
+def app_factory(db, db_url):
+    """Build apps on this test's database (``app_factory(**config)``); their pools are closed
+    after the test, so no connection is left for the garbage collector."""
+    from web import create_app
+    from web import db as web_db
+    apps = []
+
+    def make(**config):
+        app = create_app({"DATABASE_URL": db_url, **config})
+        apps.append(app)
+        return app
+    yield make
+    for app in apps:
+        web_db.dispose(app)

@@ -12,6 +12,7 @@ from engine.actors import load_actor
 from engine.deployment import latest_definition
 from models.session import make_engine
 from web import create_app
+from web import db as web_db
 
 pytestmark = pytest.mark.browser
 APPROVAL = Path(__file__).parent / "data/definitions/approval.bpmn"
@@ -38,6 +39,7 @@ def live(db_url):
     with LiveServer(app) as server:
         server.app = app
         yield server
+    web_db.dispose(app)
 
 
 def sign_in(page, base, name):

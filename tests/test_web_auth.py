@@ -1,6 +1,5 @@
 import pytest
 
-from web import create_app
 from web_support import PASSWORD, app, client, csrf_from, login, world  # noqa: F401
 
 
@@ -16,8 +15,8 @@ def test_login_page_renders_with_security_headers(client):
     assert "<script>" not in response.text and 'style="' not in response.text
 
 
-def test_session_cookie_is_secure_httponly_and_samesite_by_default(db_url, db, world):
-    app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+def test_session_cookie_is_secure_httponly_and_samesite_by_default(app_factory, world):
+    app = app_factory(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     response = login(app.test_client(), "ann")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -49,17 +48,16 @@ def test_login_never_redirects_off_site(client, world, target):
     assert response.location == "/tasks"
 
 
-def test_login_is_rate_limited(db_url, db, world):
-    app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False, "LOGIN_RATE_LIMIT": "3 per minute"})
+def test_login_is_rate_limited(app_factory, world):
+    app = app_factory(WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False,
+                      LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     codes = [login(client, "ann", "wrong-password").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
 
 
-def test_posting_without_csrf_token_is_refused(db_url, db, world):
-    app = create_app({"DATABASE_URL": db_url, "RATELIMIT_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False})
+def test_posting_without_csrf_token_is_refused(app_factory, world):
+    app = app_factory(RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
     client = app.test_client()
     response = client.post("/login", data={"username": "ann", "password": PASSWORD})
     assert response.status_code == 400 and "could not be sent" in response.text

@@ -21,7 +21,9 @@ def lscb(db_url, monkeypatch):
         return result
 
     run("db", "upgrade")
-    return run
+    yield run
+    from web.context import dispose_all
+    dispose_all()
 
 
 def as_json(result):

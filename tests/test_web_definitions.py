@@ -181,10 +181,9 @@ def test_dry_run_page_shows_path_tasks_and_refuses_bad_json(owner, sessions):
     assert count(sessions, ProcessInstance) == 0
 
 
-def test_csrf_is_required_for_the_editor_endpoints(db, db_url, people_db, sessions):
-    from web import create_app
-    strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
-                         "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test"})
+def test_csrf_is_required_for_the_editor_endpoints(app_factory, people_db, sessions):
+    strict = app_factory(TESTING=True, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False,
+                         SECRET_KEY="test")
     client = strict.test_client()
     with sessions.begin() as s:
         people.set_password(s.scalars(select(User).where(User.name == "olive")).one(), PASSWORD)

@@ -9,10 +9,21 @@ from engine.calendar import WorkingCalendar
 from models.session import database_url, make_engine, make_session_factory
 
 
-@functools.lru_cache(maxsize=None)
+_DATABASES: dict[str, tuple] = {}
+
+
 def _database(url: str):
-    engine = make_engine(url)
-    return engine, make_session_factory(engine)
+    """One engine and session factory per database URL in this process."""
+    if url not in _DATABASES:
+        engine = make_engine(url)
+        _DATABASES[url] = (engine, make_session_factory(engine))
+    return _DATABASES[url]
+
+
+def dispose_all() -> None:
+    """Close every pooled connection this process opened through a Context."""
+    while _DATABASES:
+        _DATABASES.popitem()[1][0].dispose()
 
 
 class Context:
