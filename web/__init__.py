@@ -32,21 +32,13 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, instances, tasks, worklist
-    for module in (auth, worklist, tasks, instances, admin):
+    from . import (account, admin, admin_calendar, api, auth, dashboard, deadlines, definitions,
+                   instances, learning, manager, notifications, reports, tasks, worklist)
+    for module in (auth, worklist, tasks, instances, manager, dashboard, deadlines,
+                   notifications, definitions, learning, reports, account, admin,
+                   admin_calendar, api):
         app.register_blueprint(module.bp)
-    app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
-    for name in ("definitions", "dashboard", "manager", "deadlines", "notifications", "learning",
-                 "reports", "account", "admin_calendar"):
-        try:
-            module = __import__(f"web.{name}", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"web.{name}":
-                raise
-            continue
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
 
 
 def configure_logging(level: str = "INFO") -> None:

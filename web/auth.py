@@ -99,10 +99,17 @@ def navigation() -> dict:
     """What base.html needs: navigation, the sign-out form and the organisation name."""
     if not current_user.is_authenticated:
         return {"organisation_name": current_app.config.get("ORGANISATION_NAME")}
-    items = [("worklist.index", "My tasks", True)]
-    items.append(("admin.users", "Admin", current_user.has_role(Role.ADMIN.value)))
-    nav = [{"href": url_for(endpoint), "text": text,
-            "active": request.blueprint == endpoint.split(".")[0]}
+    manager = current_user.is_manager
+    items = [("worklist.index", "My tasks", True),
+             ("manager.index", "Cases", True),
+             ("deadlines.index", "Deadlines", manager),
+             ("dashboard.index", "Dashboard", manager),
+             ("learning.register", "Learning", True),
+             ("reports.index", "Reports", manager),
+             ("definitions.index", "Processes", current_user.has_role(Role.PROCESS_OWNER.value)),
+             ("admin.users", "Admin", current_user.has_role(Role.ADMIN.value))]
+    section = (request.blueprint or "").split("_")[0]     # admin_calendar belongs to Admin
+    nav = [{"href": url_for(endpoint), "text": text, "active": section == endpoint.split(".")[0]}
            for endpoint, text, shown in items if shown]
     return {"nav_items": nav, "sign_out_url": url_for("auth.logout"),
             "organisation_name": current_app.config.get("ORGANISATION_NAME")}

@@ -52,4 +52,4 @@ def _start_scheduler(app):
     from engine.scheduler import start_scheduler
 
     from .context import Context
-    return start_scheduler(Context(app.config["DATABASE_URL"]))
+    return start_scheduler(Context(app.config["DATABASE_URL"], app.extensions["lscb.engine"]))

@@ -29,8 +29,10 @@ def dispose_all() -> None:
 class Context:
     """Lazily built database engine, session factory and process engine for one process."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, engine: ProcessEngine | None = None):
         self.url = url or database_url()
+        if engine is not None:        # share one engine (and its calendar) with a web app
+            self.__dict__["engine"] = engine
 
     @property
     def db(self):
