@@ -50,3 +50,4 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in SPIFF_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # one line a second otherwise
