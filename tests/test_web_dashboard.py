@@ -82,3 +82,8 @@ def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sess
     page = client.get("/dashboard/heatmap/two_lane").text
     assert 'data-state-url="/dashboard/heatmap/two_lane.json"' in page
     assert client.get("/dashboard/heatmap/nope").status_code == 404
+
+
+def test_the_dashboard_shows_the_loop_closure_indicator(client, progressed):
+    page = client.get("/dashboard").text
+    assert 'id="loop-closure"' in page and "12-month evaluation window" in page

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from engine import clock
 from models import compliance, reporting, statistics
+from models.learning_queries import loop_closure
 
 from . import charts
 from .auth import role_required
@@ -58,6 +59,7 @@ def _overview(now, pathway: str | None) -> dict:
         "figures": compliance.compliance(session, calendar, now, since=_since(now)),
         "steps": statistics.step_times(session, pathway) if pathway else [],
         "throughput": statistics.throughput(session, now),
+        "closure": loop_closure(session, now),
         "pathways": reporting.pathways(session),
     }
 
