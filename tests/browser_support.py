@@ -46,3 +46,44 @@ def launch(playwright):
     """Debian's chromium, headless, with no background traffic."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
         "--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+
+
+def skip_unless_browser() -> None:
+    """Skip the calling test, saying why, when no browser test can run here."""
+    import pytest
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+def live_server(app):
+    """Yield the base URL of ``app`` served on loopback (for a pytest fixture), CSRF on."""
+    skip_unless_browser()
+    app.config["WTF_CSRF_ENABLED"] = True        # the real thing in the browser
+    with LiveServer(app) as server:
+        yield server.url
+
+
+def browser_page():
+    """Yield a chromium page; fails the test if the page broke the CSP or raised an error."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text)
+                if m.type == "error" and "Content Security Policy" in m.text else None)
+        yield page
+        browser.close()
+        assert errors == [], errors
+
+
+def sign_in(page, base: str, name: str, password: str) -> None:
+    """Sign in through the real login form and wait to leave it."""
+    page.goto(f"{base}/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -1,19 +1,14 @@
 """A learning item followed in a real browser from the review that produced it to its evaluation."""
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+import browser_support
 from engine import learning as lc
 from engine import people
 from engine.actors import load_actor
 from models.learning import LearningItem
 from web_support import PASSWORD, app  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -34,35 +29,16 @@ def review(sessions, engine, deploy):
 
 @pytest.fixture
 def server(app, review):
-    app.config["WTF_CSRF_ENABLED"] = True
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    yield from browser_support.live_server(app)
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        page = browser.new_page()
-        errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        yield page
-        browser.close()
-        assert not [e for e in errors if "Content Security Policy" in e], errors
+def page(server):
+    yield from browser_support.browser_page()
 
 
 def sign_in(page, base, name):
-    page.goto(f"{base}/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/tasks")
+    browser_support.sign_in(page, base, name, PASSWORD)
 
 
 def later_loop_steps(sessions, item_id):

@@ -1,48 +1,24 @@
 """Real browser tests: Debian's chromium driven by Playwright against a server on loopback."""
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+import browser_support
 from web_support import PASSWORD, app, world  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def server(app, world):
-    app.config["WTF_CSRF_ENABLED"] = True        # the real thing in the browser
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    yield from browser_support.live_server(app)
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        page = browser.new_page()
-        errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        yield page
-        browser.close()
-        assert not [e for e in errors if "Content Security Policy" in e], errors
+def page(server):
+    yield from browser_support.browser_page()
 
 
 def sign_in(page, base, name):
-    page.goto(f"{base}/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/tasks")
+    browser_support.sign_in(page, base, name, PASSWORD)
 
 
 def test_claim_fix_a_mistake_complete_and_next_group_sees_it(server, page, world):
