@@ -108,3 +108,22 @@ def test_fuzzing_the_documented_endpoints_finds_no_500(app, world, sessions, pat
     response = client.open(url, method=method, json=body, headers=headers, query_string=params)
     assert response.status_code < 500, response.get_data(as_text=True)
     assert response.is_json or response.status_code in (301, 308)   # werkzeug merges '//'
+
+
+@pytest.mark.parametrize("url, body", [
+    ("/api/v1/tasks/%00/claim", None),
+    ("/api/v1/tasks?pathway=%00", None),
+    ("/api/v1/instances", {"process_id": "two_lane", "data": {"x": "a\u0000b"}}),
+])
+def test_nul_characters_are_refused_with_a_clear_error(app, world, sessions, url, body):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(sessions, 'ann')}"}
+    method = "GET" if "?" in url else "POST"
+    response = client.open(url, method=method, json=body, headers=headers)
+    assert response.status_code == 400 and "NUL" in response.get_json()["error"]["message"]
+
+
+def test_a_task_id_that_is_not_an_engine_id_is_simply_not_found(app, world, sessions):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(sessions, 'ann')}"}
+    assert client.post("/api/v1/tasks/not-a-task/claim", headers=headers).status_code == 404

@@ -1,12 +1,22 @@
-"""Security headers on every response."""
+"""Security headers on every response, and a refusal of NUL characters in any input."""
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response."""
+    """Refuse NUL in input before any view runs; add the headers to every response."""
+    app.before_request(refuse_nul)
     app.after_request(add_headers)
+
+
+def refuse_nul() -> None:
+    """No legitimate input contains NUL, and PostgreSQL text cannot store it: refuse with 400
+    (a clear error) rather than failing deep in a query."""
+    body = request.get_data(cache=True) if request.content_length else b""
+    texts = [request.path, *request.args.keys(), *request.args.values(), *request.form.values()]
+    if any("\x00" in text for text in texts) or b"\x00" in body or b"\\u0000" in body:
+        abort(400, description="The request contains a NUL character.")
 
 
 def add_headers(response: Response) -> Response:
