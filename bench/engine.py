@@ -105,7 +105,9 @@ def worklist_p95_ms(instances: int, tasks_per_instance: int, samples: int) -> fl
                     candidate_users=[], assignee=None, status="open", priority=None,
                     due_at=now + timedelta(hours=(i * 7 + k) % 2000), form={},
                     created_at=now))
-                candidates.append(dict(task_id=task_id, group_slug=f"g{i % 40}"))
+                candidates.append(dict(task_id=task_id, group_slug=f"g{i % 40}", assignee=None,
+                                       due_at=task_rows[-1]["due_at"],
+                                       process_id=task_rows[-1]["process_id"]))
         conn.execute(insert(models.HumanTask), task_rows)
         conn.execute(insert(models.TaskCandidate), candidates)
     sessions = make_session_factory(db)

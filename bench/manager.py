@@ -78,7 +78,8 @@ def seed(url: str, instances: int, tasks_per: int, now: datetime) -> None:
                     due_at=created + timedelta(days=rnd.uniform(5, 60)), form={},
                     deadline_step=0, escalation_level=0, documentation=""))
                 if is_open:
-                    cands.append(dict(task_id=task_id, group_slug=group))
+                    cands.append(dict(task_id=task_id, group_slug=group, assignee=None,
+                                      due_at=tasks[-1]["due_at"], process_id=pid))
             rows.append(dict(id=i, definition_id=definition.id, process_id=pid,
                              reference=f"LSCB-{started:%Y}-{i:05d}", title=f"Case {i}",
                              status=status, state_json="{}", serializer_version="1", data={},

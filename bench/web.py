@@ -1,4 +1,4 @@
-"""Web benchmark: waitress on loopback, 100,000 open tasks, concurrent signed-in clients.
+"""Web benchmark: the app on loopback (2 gunicorn workers), 100,000 open tasks, concurrent clients.
 
 Seeding is done fast and directly, not through the engine: the bulk of the 100,000 open tasks
 are rows inserted with Core bulk inserts (``human_task`` + ``task_candidate``, on placeholder
@@ -13,11 +13,15 @@ complete_p95_ms, requests_per_s and errors. Usage: python bench/web.py [--quick]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import os
 import re
+import resource
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -93,7 +97,8 @@ def _bulk_tasks(factory, count: int, per_instance: int = 10) -> None:
                               "status": "open", "priority": 50, "form": {"fields": []},
                               "due_at": now + timedelta(hours=(k % 2000) - 200),
                               "created_at": now})
-                candidates.append({"task_id": tid, "group_slug": group})
+                candidates.append({"task_id": tid, "group_slug": group,   # copies of the task's
+                                   **{c: tasks[-1][c] for c in ("assignee", "due_at", "process_id")}})
             conn.execute(HumanTask.__table__.insert(), tasks)
             conn.execute(TaskCandidate.__table__.insert(), candidates)
 
@@ -170,36 +175,83 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SETTINGS = {"DATABASE_URL": "", "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING",
+            "LOGIN_RATE_LIMIT": "10000 per minute", "SECRET_KEY": "bench"}
+
+
+@contextlib.contextmanager
+def serve(url: str, workers: int, threads: int, folder: Path):
+    """The app on a loopback port: ``workers`` gunicorn processes (threads in each), as the
+    issue deploys it, or with 0 waitress in this process (where gunicorn does not run)."""
+    port = free_port()
+    if not workers:
+        from waitress.server import create_server
+
+        from web import create_app
+        server = create_server(create_app({**SETTINGS, "DATABASE_URL": url}), host="127.0.0.1",
+                               port=port, threads=threads)
+        threading.Thread(target=server.run, daemon=True).start()
+        try:
+            yield server.effective_port
+        finally:
+            server.close()
+        return
+    env = {**os.environ, "LSCB_DATABASE_URL": url, "LSCB_SECURE_COOKIES": "false",
+           "LSCB_LOG_LEVEL": "WARNING", "LSCB_LOGIN_RATE_LIMIT": "10000 per minute",
+           "LSCB_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+    log = folder / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+             "--log-level", "warning", "web:create_app()"], env=env, cwd=ROOT, stdout=out,
+            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the server did not start; see {log}")
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(30)
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"server CPU: {cpu.ru_utime + cpu.ru_stime:.1f} s (log: {log})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Shorter run (under ~90 s).")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn worker processes (0: waitress in this process)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads per server process (few: a thread holding the SQLite "
+                             "write lock then rarely waits for the GIL)")
     args = parser.parse_args()
     seconds, real = (20, 400) if args.quick else (60, 1500)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"
     t0 = time.perf_counter()
     own = seed(url, args.tasks, real, args.clients)
     print(f"seeded {args.tasks} open tasks ({real} completable) in {time.perf_counter() - t0:.1f} s")
-    from waitress.server import create_server
-
-    from web import create_app
-    app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING",
-                      "LOGIN_RATE_LIMIT": "10000 per minute", "SECRET_KEY": "bench"})
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
-    until = time.monotonic() + seconds
-    started = time.perf_counter()
-    workers = [threading.Thread(target=drive, args=(server.effective_port, f"user{n}", own[n],
-                                                    until, stats, lock))
-               for n in range(args.clients)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    elapsed = time.perf_counter() - started
-    server.close()
+    with serve(url, args.workers, args.threads, Path(url.split(":///", 1)[1]).parent) as port:
+        stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
+        until = time.monotonic() + seconds
+        started = time.perf_counter()
+        workers = [threading.Thread(target=drive, args=(port, f"user{n}", own[n], until, stats,
+                                                        lock))
+                   for n in range(args.clients)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed = time.perf_counter() - started
     total = sum(len(stats[k]) for k in ("worklist", "task", "complete"))
     result = {"worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
               "complete_p95_ms": p95(stats["complete"]),

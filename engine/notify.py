@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import (AuditEvent, EmailOutbox, Group, Membership, Notification, ProcessInstance,
@@ -38,16 +38,37 @@ def on_audit(session: Session, event: AuditEvent) -> None:
     kind = KINDS.get(event.action)
     if kind is None:
         return
-    names = recipients(session, event)
-    if not names:
+    users = _recipient_users(session, event)
+    if not users:
         return
     reference = _reference(session, event.instance_id)
     path = f"/tasks/{event.task_id}" if event.task_id else f"/instances/{event.instance_id}"
-    for user in session.scalars(select(User).where(User.name.in_(names), User.active.is_(True))
-                                 .order_by(User.name)):
+    for user in users:
         notify_user(session, user, kind, SUBJECTS[kind].format(ref=reference), reference,
                     path, instance_id=event.instance_id, task_id=event.task_id,
                     at=event.at or utcnow())
+
+
+def _recipient_users(session: Session, event: AuditEvent) -> list:
+    """The active users (name, email, notify_mode) ``recipients`` names, in one query."""
+    detail = event.detail or {}
+    by_group = ("recipients" not in detail and event.action not in ("incident", "task_reassigned")
+                and not detail.get("assignee"))
+    if by_group:       # candidate users and group members, without a separate members query
+        users, slugs = list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
+        if not users and not slugs:
+            return []
+        members = (select(Membership.user_id).join(Group, Group.id == Membership.group_id)
+                   .where(Group.slug.in_(slugs)))
+        wanted = or_(User.name.in_(users), User.id.in_(members))
+    else:
+        names = recipients(session, event)
+        if not names:
+            return []
+        wanted = User.name.in_(names)
+    stmt = (select(User.name, User.email, User.notify_mode)
+            .where(wanted, User.active.is_(True)).order_by(User.name))
+    return session.execute(stmt).all()
 
 
 def recipients(session: Session, event: AuditEvent) -> list[str]:

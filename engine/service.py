@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ class ProcessEngine:
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
         row = self._start_row(session, definition, actor, dict(data or {}), reference, now)
-        return self.show(session, row.id)
+        return self._saved_record(session, row)
 
     def _start_row(self, session, definition, actor, data, reference, now, parent_id=None,
                    message=None) -> ProcessInstance:
@@ -95,13 +96,19 @@ class ProcessEngine:
             .order_by(HumanTask.created_at)).all()
         timers = session.scalars(select(PendingTimer).where(PendingTimer.instance_id == row.id)
                                  .order_by(PendingTimer.due_at)).all()
-        return InstanceRecord(
-            id=row.id, process_id=row.process_id, definition_version=row.definition.version,
-            reference=row.reference, status=row.status, data=row.data or {},
-            started_by=row.started_by, started_at=row.started_at, finished_at=row.finished_at,
-            error=row.error, tasks=[task_record(t) for t in tasks],
-            timers=[TimerRecord(t.instance_id, t.spiff_task_id, t.bpmn_id, t.name, t.kind,
-                                t.due_at) for t in timers])
+        return _instance_record(row, tasks, [
+            TimerRecord(t.instance_id, t.spiff_task_id, t.bpmn_id, t.name, t.kind, t.due_at)
+            for t in timers])
+
+    def _saved_record(self, session: Session, row: ProcessInstance) -> InstanceRecord:
+        """``show`` after a command that saved ``row``, built from the rows that save left in
+        the session (the same open tasks and timers) instead of reading them back."""
+        projection = store.take_projection(session, row.id)
+        if projection is None:
+            return self.show(session, row.id)
+        tasks, timers = projection
+        return _instance_record(row, tasks, [
+            TimerRecord(row.id, t.task_id, t.bpmn_id, t.name, t.kind, t.due_at) for t in timers])
 
     def cancel(self, session: Session, instance_id: int, actor: Actor, reason: str,
                now: datetime | None = None) -> InstanceRecord:
@@ -220,7 +227,9 @@ class ProcessEngine:
         now = now or clock.now()
         task = self._open_task(session, task_id, actor)
         row, run = self._load(session, task.instance_id, now)
-        session.refresh(task)
+        open_rows = store.open_tasks(session, row.id, refresh=True)   # re-read under the lock
+        if task not in open_rows:
+            session.refresh(task)
         if task.status != TaskStatus.OPEN:
             raise InvalidState("this task has already been completed by someone else")
         if row.status == InstanceStatus.SUSPENDED:
@@ -236,8 +245,8 @@ class ProcessEngine:
         store.release_candidates(session, [task.id])
         store.audit(session, actor.name, "task_completed", instance_id=row.id, task_id=task.id,
                     bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
-        self._save(session, row, run, actor.name, now)
-        return self.show(session, row.id)
+        self._save(session, row, run, actor.name, now, open_rows=open_rows)
+        return self._saved_record(session, row)
 
     # -- messages ------------------------------------------------------------------------------
     def send_message(self, session: Session, name: str, payload: dict, actor: Actor,
@@ -299,9 +308,9 @@ class ProcessEngine:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         return row, store.load_run(row, self.script_engine, self.calendar, now, session)
 
-    def _save(self, session, row, run, actor_name, now, hops=0) -> None:
+    def _save(self, session, row, run, actor_name, now, hops=0, open_rows=None) -> None:
         outbox = run.outbox()          # drained before saving, so no message is ever sent twice
-        created = store.save(session, row, run, now)
+        created = store.save(session, row, run, now, open_rows)
         for task in created:
             store.audit(session, actor_name, "task_created", instance_id=row.id, task_id=task.id,
                         bpmn_id=task.bpmn_id, now=now, title=task.title,
@@ -325,6 +334,8 @@ class ProcessEngine:
         return task
 
     def _visible_task(self, session, task_id, actor) -> HumanTask:
+        if not _is_task_id(task_id):
+            raise NotFound("task", task_id)
         task = session.get(HumanTask, str(task_id))
         if task is None or not (actor.can_see(task) or _participant(session, actor, task)):
             raise NotFound("task", task_id)
@@ -336,6 +347,14 @@ class ProcessEngine:
             raise NotAllowed("only managers can do this")
 
 
+def _is_task_id(value) -> bool:
+    """Task ids are the engine's UUIDs; anything else names no task (and is never queried)."""
+    try:
+        return str(UUID(str(value))) == str(value).lower()
+    except ValueError:
+        return False
+
+
 def _participant(session, actor, task) -> bool:
     """The actor completed a task of this instance (may look at its other tasks)."""
     stmt = select(HumanTask.id).where(HumanTask.instance_id == task.instance_id,
@@ -345,6 +364,14 @@ def _participant(session, actor, task) -> bool:
 
 def _system(name: str) -> Actor:
     return Actor(name)
+
+
+def _instance_record(row: ProcessInstance, tasks, timers) -> InstanceRecord:
+    return InstanceRecord(
+        id=row.id, process_id=row.process_id, definition_version=row.definition.version,
+        reference=row.reference, status=row.status, data=row.data or {},
+        started_by=row.started_by, started_at=row.started_at, finished_at=row.finished_at,
+        error=row.error, tasks=[task_record(t) for t in tasks], timers=timers)
 
 
 def task_record(task: HumanTask) -> TaskRecord:

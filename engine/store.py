@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubscription,
@@ -25,6 +25,7 @@ from .serialization import VERSION, spec_from_json, state_from_json, state_to_js
 
 _SPECS: dict[tuple[str, str], tuple] = {}
 _SPECS_LOCK = threading.Lock()
+_PROJECTION = "lscb_projection"
 
 
 def specs_for(definition: Definition):
@@ -42,7 +43,9 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
+    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+            .options(joinedload(ProcessInstance.definition))    # its version: no second query
+            .with_for_update(of=ProcessInstance))
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound("instance", instance_id)
@@ -57,11 +60,40 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
     if workflow is None:
         spec, subprocess_specs = specs_for(row.definition)
         workflow = state_from_json(row.state_json, row.serializer_version, spec, subprocess_specs)
-    return ProcessRun(workflow, script_engine, calendar, now)
+    run = ProcessRun(workflow, script_engine, calendar, now)
+    run.projected = _projected(run)      # what the timer/subscription rows hold (see save)
+    return run
 
 
-def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime) -> list[HumanTask]:
-    """Write the run's state into ``row`` and rewrite its projections; returns new task rows."""
+def open_tasks(session: Session, instance_id: int, refresh: bool = False) -> list[HumanTask]:
+    """The instance's open task rows by creation (``refresh``: re-read rows already loaded)."""
+    stmt = (select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                    HumanTask.status == TaskStatus.OPEN)
+            .order_by(HumanTask.created_at))
+    if refresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
+
+
+def take_projection(session: Session, instance_id: int):
+    """``(open task rows, waiting timers)`` as the last ``save`` of this instance in this
+    session left them, or None; taken once."""
+    return session.info.get(_PROJECTION, {}).pop(instance_id, None)
+
+
+def _projected(run: ProcessRun):
+    return (frozenset(run.waiting_timers()),
+            frozenset((w.name, canonical(w.correlation)) for w in run.message_waits()))
+
+
+def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
+         open_rows: list[HumanTask] | None = None) -> list[HumanTask]:
+    """Write the run's state into ``row`` and rewrite its projections; returns new task rows.
+
+    ``open_rows``: the instance's open task rows, when the caller already read them under the
+    instance lock. Timer and subscription rows are only compared with the run's when its
+    timers or message waits changed since it was loaded (the rows match the loaded state).
+    """
     ready = run.ready_tasks()            # fixes due dates into task data before serializing
     timers = run.waiting_timers()
     row.state_json = state_to_json(run.workflow)
@@ -76,11 +108,21 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime)
     if row.id is None:
         session.add(row)
         session.flush()
+    before, projected = getattr(run, "projected", None), _projected(run)
     with session.no_autoflush:       # one flush at the end instead of one per query
-        created = _sync_tasks(session, row, ready, now, run.calendar)
-        _sync_timers(session, row, timers)
-        _sync_subscriptions(session, row, run)
+        if open_rows is None:
+            open_rows = open_tasks(session, row.id)
+        existing = {t.id: t for t in open_rows if t.status == TaskStatus.OPEN}
+        created = _sync_tasks(session, row, ready, now, run.calendar, existing)
+        if before is None or before[0] != projected[0]:
+            _sync_timers(session, row, timers)
+        if before is None or before[1] != projected[1]:
+            _sync_subscriptions(session, row, run)
+    run.projected = projected
     flush(session)
+    still_open = [t for t in existing.values() if t.status == TaskStatus.OPEN] + created
+    session.info.setdefault(_PROJECTION, {})[row.id] = (
+        sorted(still_open, key=lambda t: t.created_at), sorted(timers, key=lambda t: t.due_at))
     live.offer(session, row.id, row.row_version, row.state_json, run.workflow)
     return created
 
@@ -127,11 +169,11 @@ def _status(run: ProcessRun, row: ProcessInstance) -> str:
     return InstanceStatus.ACTIVE
 
 
-def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar) -> list[HumanTask]:
+def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar,
+                existing: dict | None = None) -> list[HumanTask]:
     """Open rows for ready tasks; rows whose task is no longer ready become cancelled."""
-    existing = {t.id: t for t in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == row.id,
-                                HumanTask.status == TaskStatus.OPEN))}
+    if existing is None:
+        existing = {t.id: t for t in open_tasks(session, row.id)}
     ready_ids = {t.id for t in ready}
     gone = [task_id for task_id in existing if task_id not in ready_ids]
     for task_id in gone:

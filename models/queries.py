@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, exists, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, literal, or_, select, union, union_all
+from sqlalchemy.orm import Session, aliased
 
 from .audit import AuditEvent
 from .status import TaskStatus
@@ -57,10 +57,15 @@ def group_queue(session: Session, group: str, limit: int = 50) -> list[HumanTask
     return list(session.scalars(stmt))
 
 
-def history(session: Session, instance_id: int) -> list[AuditEvent]:
-    """The audit trail of one instance, oldest first."""
+def history(session: Session, instance_id: int, *, action: str | None = None,
+            task_id: str | None = None) -> list[AuditEvent]:
+    """The audit trail of one instance, oldest first (optionally one action about one task)."""
     stmt = (select(AuditEvent).where(AuditEvent.instance_id == instance_id)
             .order_by(AuditEvent.at, AuditEvent.id))
+    if action is not None:
+        stmt = stmt.where(AuditEvent.action == action)
+    if task_id is not None:
+        stmt = stmt.where(AuditEvent.task_id == task_id)
     return list(session.scalars(stmt))
 
 
@@ -89,3 +94,89 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
     if overdue_at is not None:
         stmt = stmt.where(HumanTask.due_at < overdue_at)
     return stmt
+
+
+def inbox_sources(user: str, groups: set[str], *, process_id: str | None = None,
+                  group: str | None = None, due_before: datetime | None = None,
+                  overdue_at: datetime | None = None) -> list[tuple[bool, Select]]:
+    """The rows of ``inbox_query`` as disjoint ``(mine, Select of (id, due_at))`` pairs.
+
+    The unclaimed queue of each of my groups is read from ``ix_task_candidate_queue`` alone
+    (candidate rows exist only for open tasks and carry the task's assignee, due date and
+    process; a task offered to several of my groups is left to the first of them), my own open
+    tasks from ``ix_human_task_assignee_status``.
+    """
+    def narrowed(stmt, due, process):
+        if process_id:
+            stmt = stmt.where(process == process_id)
+        if due_before is not None:
+            stmt = stmt.where(due <= due_before)
+        if overdue_at is not None:
+            stmt = stmt.where(due < overdue_at)
+        return stmt
+
+    def queue(slug: str, assignee: str | None, before: list[str]) -> Select:
+        who = TaskCandidate.assignee.is_(None) if assignee is None \
+            else TaskCandidate.assignee == assignee
+        stmt = (select(TaskCandidate.task_id.label("id"), TaskCandidate.due_at.label("due_at"))
+                .where(TaskCandidate.group_slug == slug, who))
+        if before:
+            other = aliased(TaskCandidate)
+            stmt = stmt.where(~exists().where(other.task_id == TaskCandidate.task_id,
+                                              other.group_slug.in_(before)))
+        return narrowed(stmt, TaskCandidate.due_at, TaskCandidate.process_id)
+
+    if group:
+        return [(False, queue(group, None, [])), (True, queue(group, user, []))] \
+            if group in groups else []
+    mine = narrowed(select(HumanTask.id.label("id"), HumanTask.due_at.label("due_at"))
+                    .where(HumanTask.assignee == user, HumanTask.status == TaskStatus.OPEN),
+                    HumanTask.due_at, HumanTask.process_id)
+    slugs = sorted(groups)
+    return [(False, queue(slug, None, slugs[:n])) for n, slug in enumerate(slugs)] + [(True, mine)]
+
+
+def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, limit: int,
+               descending: bool = False, **filters) -> list[HumanTask]:
+    """One page of ``inbox_query`` by due date (no due date last, then id), as HumanTask rows.
+
+    Each source gives its first ``offset + limit`` dated rows and its first undated ones,
+    each straight from an index range in order; only the page's rows are read from
+    ``human_task``.
+    """
+    def order(due, task_id, dated=None):
+        return ((due.is_(None),) if dated is None else ()) + \
+            (due.desc() if descending else due.asc(), task_id)
+
+    parts = []
+    for _, stmt in inbox_sources(user, groups, **filters):
+        cols = stmt.selected_columns
+        for dated in (True, False):
+            first = (stmt.where(cols.due_at.is_not(None) if dated else cols.due_at.is_(None))
+                     .order_by(*order(cols.due_at, cols.id, dated)).limit(offset + limit)
+                     .subquery())
+            parts.append(select(first.c.id, first.c.due_at))
+    if not parts:
+        return []
+    merged = union_all(*parts).subquery()
+    page = (select(merged.c.id, merged.c.due_at)
+            .order_by(*order(merged.c.due_at, merged.c.id)).offset(offset).limit(limit)
+            .subquery())
+    return list(session.scalars(select(HumanTask).join(page, HumanTask.id == page.c.id)
+                                .order_by(*order(page.c.due_at, page.c.id))))
+
+
+def inbox_counts(session: Session, user: str, groups: set[str], now: datetime,
+                 **filters) -> dict:
+    """``total``, ``mine`` (assigned to ``user``) and ``overdue`` of ``inbox_query``, counted
+    on indexes only."""
+    counts = {"total": 0, "mine": 0, "overdue": 0}
+    parts = []
+    for mine, stmt in inbox_sources(user, groups, **filters):
+        overdue = stmt.where(stmt.selected_columns.due_at < now)   # a range of the same index
+        parts += [select(literal(mine), literal(False), func.count()).select_from(stmt.subquery()),
+                  select(literal(mine), literal(True), func.count()).select_from(overdue.subquery())]
+    for mine, late, n in session.execute(union_all(*parts)) if parts else ():
+        counts["overdue" if late else "total"] += n
+        counts["mine"] += n if mine and not late else 0
+    return counts

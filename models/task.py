@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
+from .status import TaskStatus
 
 
 class HumanTask(Base):
@@ -46,15 +47,54 @@ class HumanTask(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
     candidates: Mapped[list[TaskCandidate]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True)
+        cascade="all, delete-orphan", passive_deletes=True, back_populates="task")
 
 
 class TaskCandidate(Base):
-    """One candidate group of an open task: the worklist's join, indexed by group."""
+    """One candidate group of an open task: the worklist's rows, indexed by group.
+
+    Rows exist only while the task is open. ``assignee``, ``due_at`` and ``process_id`` are
+    copies of the task's (kept in step by the events below), so a group's queue is read, sorted,
+    paged and counted from ``ix_task_candidate_queue`` alone, without touching ``human_task``.
+    """
 
     __tablename__ = "task_candidate"
-    __table_args__ = (Index("ix_task_candidate_group_task", "group_slug", "task_id"),)
+    __table_args__ = (
+        Index("ix_task_candidate_group_task", "group_slug", "task_id"),
+        Index("ix_task_candidate_queue", "group_slug", "assignee", "due_at", "task_id",
+              "process_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"),
                                          primary_key=True)
     group_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    process_id: Mapped[str | None] = mapped_column(String(200))
+
+    task: Mapped[HumanTask] = relationship(back_populates="candidates")
+
+
+COPIED = ("assignee", "due_at", "process_id")     # human_task columns copied to task_candidate
+
+
+@event.listens_for(TaskCandidate, "before_insert")
+def _copy_from_task(_mapper, _connection, candidate: TaskCandidate) -> None:
+    """A new candidate row takes its task's values as they are at flush time."""
+    task = candidate.__dict__.get("task")       # set when added through task.candidates
+    if task is not None:
+        for name in COPIED:
+            setattr(candidate, name, getattr(task, name))
+
+
+@event.listens_for(HumanTask, "after_update")
+def _sync_candidates(_mapper, connection, task: HumanTask) -> None:
+    """An open task's new assignee or due date reaches its candidate rows in the same flush."""
+    if task.status != TaskStatus.OPEN:        # rows of closed tasks are deleted (release_candidates)
+        return
+    state = inspect(task)
+    changed = {name: getattr(task, name) for name in COPIED
+               if state.attrs[name].history.has_changes()}
+    if changed:
+        connection.execute(update(TaskCandidate.__table__)
+                           .where(TaskCandidate.__table__.c.task_id == task.id).values(**changed))

@@ -22,8 +22,8 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     case = get_engine().show(session, task.instance_id)
     fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
                                 errors, case.data)
-    comments = [describe(e) for e in history(session, task.instance_id)
-                if e.action == "comment" and e.task_id == task.id]
+    comments = [describe(e) for e in history(session, task.instance_id, action="comment",
+                                             task_id=task.id)]
     return render_template(
         "tasks/show.html", task=task, case=case, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from engine import clock
 from models import Definition, HumanTask, ProcessInstance
-from models.queries import inbox_query
+from models.queries import inbox_counts, inbox_page, inbox_query
 
 from .db import get_engine, get_session
 from .auth import _safe_next
@@ -50,12 +50,17 @@ def deadline_state(due: datetime | None, now: datetime, soon: timedelta) -> str:
     return "due_soon" if due <= now + soon else "on_time"
 
 
+def query_filters(filters: Filters, now: datetime, soon: timedelta) -> dict:
+    """``filters`` as the keyword arguments of the inbox queries."""
+    return {"process_id": filters.pathway, "group": filters.group,
+            "due_before": now + soon if filters.due == "soon" else None,
+            "overdue_at": now if filters.due == "overdue" else None}
+
+
 def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta, *columns):
     """The worklist Select for ``actor`` with ``filters`` applied (unsorted, unpaged)."""
-    return inbox_query(actor.name, set(actor.groups), *columns, process_id=filters.pathway,
-                          group=filters.group,
-                          due_before=now + soon if filters.due == "soon" else None,
-                          overdue_at=now if filters.due == "overdue" else None)
+    return inbox_query(actor.name, set(actor.groups), *columns,
+                       **query_filters(filters, now, soon))
 
 
 @bp.route("/tasks")
@@ -65,13 +70,22 @@ def index():
     session, actor = get_session(), current_user.actor
     filters = Filters.parse(request.args)
     now, soon = clock.now(), timedelta(days=current_app.config["DUE_SOON_DAYS"])
-    stmt = filtered_query(actor, filters, now, soon)
-    counts = _counts(session, filtered_query(actor, filters, now, soon, *count_columns(actor.name, now)))
+    counts = inbox_counts(session, actor.name, set(actor.groups), now,
+                          **query_filters(filters, now, soon))
     size = current_app.config["WORKLIST_PAGE_SIZE"]
-    column = SORTS[filters.sort]
-    order = column.desc() if filters.direction == "desc" else column.asc()
-    rows = session.scalars(stmt.order_by(column.is_(None), order, HumanTask.id)
-                           .offset((filters.page - 1) * size).limit(size)).all()
+    offset = (filters.page - 1) * size
+    if offset >= counts["total"]:
+        rows = []
+    elif filters.sort == "due":       # the usual order: read from the queue indexes
+        rows = inbox_page(session, actor.name, set(actor.groups), offset=offset, limit=size,
+                          descending=filters.direction == "desc",
+                          **query_filters(filters, now, soon))
+    else:
+        column = SORTS[filters.sort]
+        order = column.desc() if filters.direction == "desc" else column.asc()
+        rows = session.scalars(filtered_query(actor, filters, now, soon)
+                               .order_by(column.is_(None), order, HumanTask.id)
+                               .offset(offset).limit(size)).all()
     refs = dict(session.execute(select(ProcessInstance.id, ProcessInstance.reference).where(
         ProcessInstance.id.in_({t.instance_id for t in rows}))).all()) if rows else {}
     pathways = session.scalars(select(Definition.process_id).distinct()
@@ -81,18 +95,6 @@ def index():
         pages=max(1, -(-counts["total"] // size)), pathways=pathways,
         groups=sorted(actor.groups), now=now,
         state=lambda t: deadline_state(t.due_at, now, soon), page_title="My tasks")
-
-
-def count_columns(user: str, now: datetime) -> tuple:   # noqa: N802 (a column list)
-    """Aggregate columns: all, assigned to me, overdue."""
-    return (func.count(), func.coalesce(func.sum(case((HumanTask.assignee == user, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((HumanTask.due_at < now, 1), else_=0)), 0))
-
-
-def _counts(session, stmt) -> dict:
-    """Totals for the filtered list in one query."""
-    row = session.execute(stmt).one()
-    return {"total": row[0], "mine": int(row[1]), "overdue": int(row[2])}
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
