@@ -123,10 +123,13 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=20_000)
     parser.add_argument("--tasks-per", type=int, default=5)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="10 runs per figure")
     parser.add_argument("--postgres")
     parser.add_argument("--proposed-indexes", action="store_true",
                         help="add the indexes proposed for human_task before measuring")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 10
     from web import create_app
     now = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory() as tmp:
