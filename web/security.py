@@ -13,7 +13,9 @@ def init_app(app: Flask) -> None:
 def refuse_nul() -> None:
     """No legitimate input contains NUL, and PostgreSQL text cannot store it: refuse with 400
     (a clear error) rather than failing deep in a query."""
-    body = request.get_data(cache=True) if request.content_length else b""
+    # uploaded files are checked by their own handlers, which name the file in their error
+    raw = request.content_length and request.mimetype != "multipart/form-data"
+    body = request.get_data(cache=True) if raw else b""
     texts = [request.path, *request.args.keys(), *request.args.values(), *request.form.values()]
     if any("\x00" in text for text in texts) or b"\x00" in body or b"\\u0000" in body:
         abort(400, description="The request contains a NUL character.")
