@@ -110,6 +110,14 @@ class ProcessEngine:
         return _instance_record(row, tasks, [
             TimerRecord(row.id, t.task_id, t.bpmn_id, t.name, t.kind, t.due_at) for t in timers])
 
+    def element_states(self, session: Session, instance_id: int) -> dict[str, list[str]]:
+        """BPMN element ids of an instance by state (completed, active, waiting, error,
+        cancelled), for marking its diagram. Reads only: no lock, the live cache untouched."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound("instance", instance_id)
+        return store.load_run(row, self.script_engine, self.calendar, clock.now()).element_states()
+
     def cancel(self, session: Session, instance_id: int, actor: Actor, reason: str,
                now: datetime | None = None) -> InstanceRecord:
         """Cancel an unfinished instance (managers), with a reason."""

@@ -44,3 +44,24 @@ def test_only_engine_imports_spiffworkflow(package):
     offenders = [str(p.relative_to(ROOT)) for p in modules(package)
                  if package != "tests" and "SpiffWorkflow" in imports_of(p)]
     assert offenders == []
+
+
+ENGINE_INTERNALS = {"engine.store", "engine.run", "engine.serialization", "engine.live",
+                    "engine.sandbox"}
+
+
+def full_imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("path", modules("web"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_web_uses_the_engine_api_not_its_internals(path):
+    assert not full_imports_of(path) & ENGINE_INTERNALS
