@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
@@ -37,7 +37,7 @@ from engine import ProcessEngine, timers  # noqa: E402
 from engine.actors import Actor  # noqa: E402
 from engine.scheduler import sweep  # noqa: E402
 from models.session import make_engine, make_session_factory  # noqa: E402
-from seed import clone_instance  # noqa: E402
+from bench.seed import clone_instance  # noqa: E402
 
 DUE_WINDOW = 30.0
 PG = "postgresql://postgres@127.0.0.1:5432/test"

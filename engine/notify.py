@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from models import (AuditEvent, EmailOutbox, Group, Membership, Notification, ProcessInstance,
+from models import (EmailOutbox, Group, Membership, Notification, ProcessInstance,
                     User, UserRole, utcnow)
 from models.status import Role
 
@@ -33,52 +33,60 @@ def base_url() -> str:
     return os.environ.get("LSCB_BASE_URL", "http://localhost:5000").rstrip("/")
 
 
-def on_audit(session: Session, event: AuditEvent) -> None:
-    """Notify the people an audit event concerns (nothing for other events)."""
-    kind = KINDS.get(event.action)
+def on_audit(session: Session, event: dict) -> None:
+    """Notify the people an audit event (the row's values) concerns; nothing for other events."""
+    kind = KINDS.get(event["action"])
     if kind is None:
         return
     users = _recipient_users(session, event)
     if not users:
         return
-    reference = _reference(session, event.instance_id)
-    path = f"/tasks/{event.task_id}" if event.task_id else f"/instances/{event.instance_id}"
+    instance_id, task_id = event["instance_id"], event["task_id"]
+    reference = _reference(session, instance_id)
+    path = f"/tasks/{task_id}" if task_id else f"/instances/{instance_id}"
     for user in users:
         notify_user(session, user, kind, SUBJECTS[kind].format(ref=reference), reference,
-                    path, instance_id=event.instance_id, task_id=event.task_id,
-                    at=event.at or utcnow())
+                    path, instance_id=instance_id, task_id=task_id, at=event["at"])
 
 
-def _recipient_users(session: Session, event: AuditEvent) -> list:
+def _recipient_users(session: Session, event: dict) -> list:
     """The active users (name, email, notify_mode) ``recipients`` names, in one query."""
-    detail = event.detail or {}
-    by_group = ("recipients" not in detail and event.action not in ("incident", "task_reassigned")
+    detail = event["detail"] or {}
+    by_group = ("recipients" not in detail
+                and event["action"] not in ("incident", "task_reassigned")
                 and not detail.get("assignee"))
     if by_group:       # candidate users and group members, without a separate members query
         users, slugs = list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
         if not users and not slugs:
             return []
-        members = (select(Membership.user_id).join(Group, Group.id == Membership.group_id)
-                   .where(Group.slug.in_(slugs)))
-        wanted = or_(User.name.in_(users), User.id.in_(members))
-    else:
-        names = recipients(session, event)
-        if not names:
-            return []
-        wanted = User.name.in_(names)
-    stmt = (select(User.name, User.email, User.notify_mode)
+        return session.execute(_BY_GROUP, {"names": users, "slugs": slugs}).all()
+    names = recipients(session, event)
+    if not names:
+        return []
+    return session.execute(_BY_NAME, {"names": names}).all()
+
+
+def _users_where(wanted):
+    return (select(User.name, User.email, User.notify_mode)
             .where(wanted, User.active.is_(True)).order_by(User.name))
-    return session.execute(stmt).all()
 
 
-def recipients(session: Session, event: AuditEvent) -> list[str]:
+# Built once: the statements are the same for every event, only the lists change.
+_BY_NAME = _users_where(User.name.in_(bindparam("names", expanding=True)))
+_BY_GROUP = _users_where(or_(
+    User.name.in_(bindparam("names", expanding=True)),
+    User.id.in_(select(Membership.user_id).join(Group, Group.id == Membership.group_id)
+                .where(Group.slug.in_(bindparam("slugs", expanding=True))))))
+
+
+def recipients(session: Session, event: dict) -> list[str]:
     """User names an audit event should reach."""
-    detail = event.detail or {}
+    detail = event["detail"] or {}
     if "recipients" in detail:
         return list(detail["recipients"])
-    if event.action == "incident":
+    if event["action"] == "incident":
         return names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value})
-    if event.action == "task_reassigned":
+    if event["action"] == "task_reassigned":
         return [detail["assignee"]] if detail.get("assignee") else []
     if detail.get("assignee"):
         return [detail["assignee"]]
@@ -105,21 +113,27 @@ def names_with_roles(session: Session, roles: set[str]) -> list[str]:
     return sorted(set(session.scalars(stmt)))
 
 
-def notify_user(session: Session, user: User, kind: str, subject: str, reference: str | None,
-                path: str, *, instance_id=None, task_id=None, at=None) -> Notification:
-    """One in-app notification, plus an email now or in the digest when the user has an address."""
+def notify_user(session: Session, user, kind: str, subject: str, reference: str | None,
+                path: str, *, instance_id=None, task_id=None, at=None) -> None:
+    """One in-app notification, plus an email now or in the digest when the user has an address.
+
+    ``user``: anything with ``name``, ``email`` and ``notify_mode``. Plain INSERTs on the
+    session's connection, like the audit event that leads here.
+    """
     at = at or utcnow()
-    note = Notification(user_name=user.name, kind=kind, subject=subject, reference=reference,
-                        link=path, instance_id=instance_id, task_id=task_id, created_at=at)
+    email = "none"
     if user.email and user.notify_mode == "digest":
-        note.email = "digest"
+        email = "digest"
     elif user.email:
-        note.email = "queued"
-        session.add(EmailOutbox(user_name=user.name, to_address=user.email, kind="immediate",
-                                subject=f"[LSCB] {subject}", body=email_body([note]),
-                                next_attempt_at=at, created_at=at))
-    session.add(note)
-    return note
+        email = "queued"
+        session.connection().execute(insert(EmailOutbox.__table__), dict(
+            user_name=user.name, to_address=user.email, kind="immediate",
+            subject=f"[LSCB] {subject}", body=email_body([Notification(subject=subject,
+                                                                        link=path)]),
+            next_attempt_at=at, created_at=at))
+    session.connection().execute(insert(Notification.__table__), dict(
+        user_name=user.name, kind=kind, subject=subject, reference=reference, link=path,
+        instance_id=instance_id, task_id=task_id, created_at=at, email=email))
 
 
 def email_body(notes: list[Notification]) -> str:

@@ -233,24 +233,26 @@ class ProcessEngine:
         submitted work is kept.
         """
         now = now or clock.now()
-        task = self._open_task(session, task_id, actor)
-        row, run = self._load(session, task.instance_id, now)
-        open_rows = store.open_tasks(session, row.id, refresh=True)   # re-read under the lock
-        if task not in open_rows:
-            session.refresh(task)
-        if task.status != TaskStatus.OPEN:
-            raise InvalidState("this task has already been completed by someone else")
+        if not _is_task_id(task_id):
+            raise NotFound("task", task_id)
+        row = store.lock_instance_of(session, str(task_id))
+        open_rows = store.open_tasks(session, row.id, refresh=True)   # read under the lock
+        task = next((t for t in open_rows if t.id == str(task_id)), None)
+        if task is None:       # closed by now: say so to those who may see it
+            task = self._visible_task(session, task_id, actor)
+            raise InvalidState(f"task {task_id} is {task.status}")
+        self._check_visible(session, task, actor)
         if row.status == InstanceStatus.SUSPENDED:
             raise InvalidState("this case is suspended")
         check_can_complete(actor, task)
+        operations.bind(session, row.id, now)  # service tasks act in this transaction
+        run = store.load_run(row, self.script_engine, self.calendar, now, session)
         clean = validate_form(task.form.get("fields", []), data or {})
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:
             row.error = exc.to_dict()
-        task.status, task.assignee = TaskStatus.COMPLETED, actor.name
-        task.completed_at, task.completed_by, task.draft = now, actor.name, None
-        store.release_candidates(session, [task.id])
+        store.close_tasks(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
         store.audit(session, actor.name, "task_completed", instance_id=row.id, task_id=task.id,
                     bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
         self._save(session, row, run, actor.name, now, open_rows=open_rows)
@@ -345,9 +347,15 @@ class ProcessEngine:
         if not _is_task_id(task_id):
             raise NotFound("task", task_id)
         task = session.get(HumanTask, str(task_id))
-        if task is None or not (actor.can_see(task) or _participant(session, actor, task)):
+        if task is None:
             raise NotFound("task", task_id)
+        self._check_visible(session, task, actor)
         return task
+
+    @staticmethod
+    def _check_visible(session, task, actor) -> None:
+        if not (actor.can_see(task) or _participant(session, actor, task)):
+            raise NotFound("task", task.id)
 
     @staticmethod
     def _require_manager(actor: Actor) -> None:

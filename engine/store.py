@@ -10,12 +10,13 @@ import json
 import threading
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubscription,
-                    PendingTimer, ProcessInstance, TaskCandidate)
+                    PendingTimer, ProcessInstance, TaskCandidate, utcnow)
 from models.status import InstanceStatus, TaskStatus
 
 from . import deadline_plan, live, notify
@@ -43,13 +44,26 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
-            .options(joinedload(ProcessInstance.definition))    # its version: no second query
-            .with_for_update(of=ProcessInstance))
-    row = session.execute(stmt).scalar_one_or_none()
+    row = _locked(session, ProcessInstance.id == instance_id)
     if row is None:
         raise NotFound("instance", instance_id)
     return row
+
+
+def lock_instance_of(session: Session, task_id: str) -> ProcessInstance:
+    """The instance a task belongs to, locked as ``lock_instance`` does, in one statement."""
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    row = _locked(session, ProcessInstance.id == owner)
+    if row is None:
+        raise NotFound("task", task_id)
+    return row
+
+
+def _locked(session: Session, where) -> ProcessInstance | None:
+    stmt = (select(ProcessInstance).where(where)
+            .options(joinedload(ProcessInstance.definition))    # its version: no second query
+            .with_for_update(of=ProcessInstance))
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
@@ -96,18 +110,15 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
     """
     ready = run.ready_tasks()            # fixes due dates into task data before serializing
     timers = run.waiting_timers()
-    row.state_json = state_to_json(run.workflow)
-    row.serializer_version = VERSION
-    row.data = jsonable(run.data)
-    row.updated_at = now
-    if row.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
-        row.status = _status(run, row)
-    if row.status == InstanceStatus.COMPLETED and row.finished_at is None:
-        row.finished_at = now
-    row.next_timer_at = min((t.due_at for t in timers), default=None)
-    if row.id is None:
-        session.add(row)
-        session.flush()
+    status = row.status
+    if status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
+        status = _status(run, row)
+    finished_at = row.finished_at
+    if status == InstanceStatus.COMPLETED and finished_at is None:
+        finished_at = now
+    values = dict(state_json=state_to_json(run.workflow), serializer_version=VERSION,
+                  data=jsonable(run.data), updated_at=now, status=status, finished_at=finished_at,
+                  next_timer_at=min((t.due_at for t in timers), default=None))
     before, projected = getattr(run, "projected", None), _projected(run)
     with session.no_autoflush:       # one flush at the end instead of one per query
         if open_rows is None:
@@ -119,7 +130,8 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
         if before is None or before[1] != projected[1]:
             _sync_subscriptions(session, row, run)
     run.projected = projected
-    flush(session)
+    _write_instance(session, row, values)
+    flush(session)                   # what else the ORM holds: closed tasks, timers, messages
     still_open = [t for t in existing.values() if t.status == TaskStatus.OPEN] + created
     session.info.setdefault(_PROJECTION, {})[row.id] = (
         sorted(still_open, key=lambda t: t.created_at), sorted(timers, key=lambda t: t.due_at))
@@ -127,24 +139,51 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
     return created
 
 
+_INSTANCES = ProcessInstance.__table__
+_UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
+                                            _INSTANCES.c.row_version == bindparam("_version"))
+
+
+def _write_instance(session: Session, row: ProcessInstance, values: dict) -> None:
+    """UPDATE the instance row to ``values`` (and what the command set on it: error, title,
+    reference) under the optimistic version check, with one statement outside the unit of
+    work; the row object then holds exactly what the database holds."""
+    values = {**values, "error": row.error, "title": row.title, "reference": row.reference,
+              "row_version": row.row_version + 1}
+    result = session.connection().execute(
+        _UPDATE_INSTANCE, {**values, "_id": row.id, "_version": row.row_version})
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT)
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
 def flush(session: Session) -> None:
     """Flush, turning a lost optimistic-lock race into Conflict."""
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("someone else changed this case at the same moment; nothing was saved, "
-                       "please reload and try again") from exc
+        raise Conflict(CONFLICT) from exc
+
+
+CONFLICT = ("someone else changed this case at the same moment; nothing was saved, "
+            "please reload and try again")
 
 
 def audit(session: Session, actor: str | None, action: str, *, instance_id=None, task_id=None,
           bpmn_id=None, now: datetime | None = None, **detail) -> None:
-    """Append one audit event."""
-    event = AuditEvent(actor=actor, action=action, instance_id=instance_id, task_id=task_id,
-                       bpmn_id=bpmn_id, detail=jsonable(detail))
-    if now is not None:
-        event.at = now
-    session.add(event)
+    """Append one audit event (and the notifications it leads to) in the caller's transaction.
+
+    Written with a plain INSERT on the session's connection: the trail is append-only, so the
+    ORM's unit of work (and the autoflush it would trigger) buys nothing here.
+    """
+    event = dict(at=now or utcnow(), actor=actor, action=action, instance_id=instance_id,
+                 task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
+    session.connection().execute(_AUDIT_INSERT, event)
     notify.on_audit(session, event)
+
+
+_AUDIT_INSERT = insert(AuditEvent.__table__)
 
 
 def jsonable(value):
@@ -175,28 +214,41 @@ def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar,
     if existing is None:
         existing = {t.id: t for t in open_tasks(session, row.id)}
     ready_ids = {t.id for t in ready}
-    gone = [task_id for task_id in existing if task_id not in ready_ids]
-    for task_id in gone:
-        existing[task_id].status = TaskStatus.CANCELLED
-        existing[task_id].completed_at = now
-    release_candidates(session, gone)
-    created = []
+    close_tasks(session, [t for t in existing.values() if t.id not in ready_ids],
+                TaskStatus.CANCELLED, now)
+    rows, created = [], []
     for task in ready:
         if task.id in existing:
             continue
         groups = task.candidate_groups or _lane_groups(session, task.lane)
-        task_row = HumanTask(
+        step, next_deadline = deadline_plan.arm(task.due_at, calendar, now)
+        rows.append(dict(
             id=task.id, instance_id=row.id, process_id=row.process_id, bpmn_id=task.bpmn_id,
             title=task.title, documentation=task.documentation, lane=task.lane,
             candidate_groups=groups, candidate_users=task.candidate_users,
             assignee=task.assignee, status=TaskStatus.OPEN, priority=task.priority,
-            due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, created_at=now,
-            candidates=[TaskCandidate(group_slug=g) for g in groups])
-        task_row.deadline_step, task_row.next_deadline_at = deadline_plan.arm(
-            task.due_at, calendar, now)
+            due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, draft=None,
+            created_at=now, completed_at=None, completed_by=None, next_deadline_at=next_deadline,
+            deadline_step=step, escalation_level=0))
+    if rows:
+        _insert_tasks(session, rows)
+    for values in rows:          # the same rows as persistent objects, without an ORM flush
+        task_row = HumanTask(**values)
+        make_transient_to_detached(task_row)
         session.add(task_row)
         created.append(task_row)
     return created
+
+
+def _insert_tasks(session: Session, rows: list[dict]) -> None:
+    """INSERT task rows and their worklist entries (one per candidate group)."""
+    connection = session.connection()
+    connection.execute(insert(HumanTask.__table__), rows)
+    candidates = [dict(task_id=r["id"], group_slug=g, assignee=r["assignee"], due_at=r["due_at"],
+                       process_id=r["process_id"])
+                  for r in rows for g in dict.fromkeys(r["candidate_groups"])]
+    if candidates:
+        connection.execute(insert(TaskCandidate.__table__), candidates)
 
 
 def _lane_groups(session: Session, lane: str | None) -> list[str]:
@@ -209,10 +261,33 @@ def _lane_groups(session: Session, lane: str | None) -> list[str]:
     return ["-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())]
 
 
+def close_tasks(session: Session, tasks: list[HumanTask], status: str, now: datetime,
+                by: str | None = None) -> None:
+    """Mark open task rows completed (``by`` a person) or cancelled, and take them off the
+    worklist: plain UPDATEs, the row objects marked as holding what the database holds."""
+    if not tasks:
+        return
+    values = {"status": status, "completed_at": now}
+    if by is not None:
+        values.update(assignee=by, completed_by=by, draft=None)
+    session.connection().execute(_CLOSE_TASK, [{**values, "_id": t.id} for t in tasks])
+    for task in tasks:
+        for name, value in values.items():
+            set_committed_value(task, name, value)
+    release_candidates(session, [t.id for t in tasks])
+
+
+_CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("_id"))
+
+
 def release_candidates(session: Session, task_ids: list[str]) -> None:
     """Drop the worklist entries of tasks that are no longer open."""
-    if task_ids:
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(task_ids)))
+    if task_ids:       # on the connection: no autoflush, the caller's flush writes the rest
+        session.connection().execute(_RELEASE, {"ids": list(task_ids)})
+
+
+_RELEASE = delete(TaskCandidate.__table__).where(
+    TaskCandidate.__table__.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
 def _sync_timers(session: Session, row: ProcessInstance, timers) -> None:

@@ -16,8 +16,7 @@ from engine.scheduler import start_scheduler, sweep
 from models import AuditEvent, HumanTask, Notification, ProcessInstance
 from models.status import InstanceStatus
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from seed import clone_instance  # noqa: E402
+from bench.seed import clone_instance
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
 LSCB = str(Path(sys.executable).with_name("lscb"))
