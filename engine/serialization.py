@@ -12,14 +12,22 @@ from decimal import Decimal
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (BpmnWorkflowConverter,
+                                                           WorkflowConverter)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from .errors import EngineError
 
 
 class _SharedSpecConverter(BpmnWorkflowConverter):
-    """Restores a workflow around spec objects already in memory (parsed once per version)."""
+    """Writes a workflow's own state without its specs, and restores it around spec objects
+    already in memory (specs are parsed and stored once per version, not on every save)."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)        # tasks, data, ... (no specs)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
 
     def from_dict(self, dct):
         spec, subprocess_specs = dct.pop("spec"), dct.pop("subprocess_specs", {})
@@ -79,8 +87,6 @@ def state_to_json(workflow: BpmnWorkflow) -> str:
     registry._encoder_mode = True
     try:
         dct = SERIALIZER.to_dict(workflow)
-        dct.pop("spec")
-        dct.pop("subprocess_specs")
         return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False

@@ -44,7 +44,7 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    row = _locked(session, ProcessInstance.id == instance_id)
+    row = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).scalar_one_or_none()
     if row is None:
         raise NotFound("instance", instance_id)
     return row
@@ -52,18 +52,22 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def lock_instance_of(session: Session, task_id: str) -> ProcessInstance:
     """The instance a task belongs to, locked as ``lock_instance`` does, in one statement."""
-    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-    row = _locked(session, ProcessInstance.id == owner)
+    row = session.execute(_LOCK_BY_TASK, {"task_id": task_id}).scalar_one_or_none()
     if row is None:
         raise NotFound("task", task_id)
     return row
 
 
-def _locked(session: Session, where) -> ProcessInstance | None:
-    stmt = (select(ProcessInstance).where(where)
+def _locking(where):
+    return (select(ProcessInstance).where(where)
             .options(joinedload(ProcessInstance.definition))    # its version: no second query
             .with_for_update(of=ProcessInstance))
-    return session.execute(stmt).scalar_one_or_none()
+
+
+# Built once (every command runs one of them): only the bound values change.
+_LOCK_BY_ID = _locking(ProcessInstance.id == bindparam("instance_id"))
+_LOCK_BY_TASK = _locking(ProcessInstance.id == select(HumanTask.instance_id).where(
+    HumanTask.id == bindparam("task_id")).scalar_subquery())
 
 
 def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
@@ -81,12 +85,14 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
 
 def open_tasks(session: Session, instance_id: int, refresh: bool = False) -> list[HumanTask]:
     """The instance's open task rows by creation (``refresh``: re-read rows already loaded)."""
-    stmt = (select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                    HumanTask.status == TaskStatus.OPEN)
-            .order_by(HumanTask.created_at))
-    if refresh:
-        stmt = stmt.execution_options(populate_existing=True)
-    return list(session.scalars(stmt))
+    stmt = _OPEN_TASKS_REFRESHED if refresh else _OPEN_TASKS
+    return list(session.scalars(stmt, {"instance_id": instance_id}))
+
+
+_OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                       HumanTask.status == TaskStatus.OPEN)
+               .order_by(HumanTask.created_at))
+_OPEN_TASKS_REFRESHED = _OPEN_TASKS.execution_options(populate_existing=True)
 
 
 def take_projection(session: Session, instance_id: int):

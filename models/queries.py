@@ -1,12 +1,15 @@
 """Named read queries behind lists: worklists, task lists, instance lists, audit trails."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, literal, or_, select, union, union_all
+from sqlalchemy import (Integer, Select, String, bindparam, exists, func, literal, or_, select,
+                        union, union_all)
 from sqlalchemy.orm import Session, aliased
 
 from .audit import AuditEvent
+from .base import UTCDateTime
 from .status import TaskStatus
 from .task import HumanTask, TaskCandidate
 
@@ -96,28 +99,78 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
     return stmt
 
 
-def inbox_sources(user: str, groups: set[str], *, process_id: str | None = None,
-                  group: str | None = None, due_before: datetime | None = None,
-                  overdue_at: datetime | None = None) -> list[tuple[bool, Select]]:
-    """The rows of ``inbox_query`` as disjoint ``(mine, Select of (id, due_at))`` pairs.
+def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, limit: int,
+               descending: bool = False, process_id: str | None = None, group: str | None = None,
+               due_before: datetime | None = None,
+               overdue_at: datetime | None = None) -> list[HumanTask]:
+    """One page of ``inbox_query`` by due date (no due date last, then id), as HumanTask rows.
 
-    The unclaimed queue of each of my groups is read from ``ix_task_candidate_queue`` alone
+    Each source gives its first ``offset + limit`` dated rows and its first undated ones,
+    each straight from an index range in order; only the page's rows are read from
+    ``human_task``.
+    """
+    stmt = _page(_shape(groups, group, process_id, due_before, overdue_at), descending)
+    if stmt is None:
+        return []
+    values = _values(user, process_id, due_before, overdue_at)
+    return list(session.scalars(stmt, {**values, "first": offset + limit, "offset": offset,
+                                       "limit": limit}))
+
+
+def inbox_counts(session: Session, user: str, groups: set[str], now: datetime,
+                 process_id: str | None = None, group: str | None = None,
+                 due_before: datetime | None = None, overdue_at: datetime | None = None) -> dict:
+    """``total``, ``mine`` (assigned to ``user``) and ``overdue`` of ``inbox_query``, counted
+    on indexes only."""
+    counts = {"total": 0, "mine": 0, "overdue": 0}
+    stmt = _counts(_shape(groups, group, process_id, due_before, overdue_at))
+    if stmt is None:
+        return counts
+    values = _values(user, process_id, due_before, overdue_at)
+    for mine, late, n in session.execute(stmt, {**values, "now": now}):
+        counts["overdue" if late else "total"] += n
+        counts["mine"] += n if mine and not late else 0
+    return counts
+
+
+# The worklist statements are built once per *shape* (my groups, which filters are set, the
+# direction) and run with bound values: SQLAlchemy then only looks up its compiled form,
+# instead of rebuilding a dozen subqueries for every page view.
+
+def _shape(groups, group, process_id, due_before, overdue_at) -> tuple:
+    return (tuple(sorted(groups)), group, bool(process_id), due_before is not None,
+            overdue_at is not None)
+
+
+def _values(user, process_id, due_before, overdue_at) -> dict:
+    return {"user": user, "process_id": process_id, "due_before": due_before,
+            "overdue_at": overdue_at}
+
+
+def _bound(name: str):
+    return bindparam(name, type_=UTCDateTime()) if name in ("due_before", "overdue_at", "now") \
+        else bindparam(name, type_=String())
+
+
+@functools.lru_cache(maxsize=1024)
+def _sources(slugs: tuple, group: str | None, by_process: bool, by_due: bool,
+             by_overdue: bool) -> tuple[tuple[bool, Select], ...]:
+    """The unclaimed queue of each of my groups is read from ``ix_task_candidate_queue`` alone
     (candidate rows exist only for open tasks and carry the task's assignee, due date and
     process; a task offered to several of my groups is left to the first of them), my own open
-    tasks from ``ix_human_task_assignee_status``.
-    """
+    tasks from ``ix_human_task_assignee_status``."""
     def narrowed(stmt, due, process):
-        if process_id:
-            stmt = stmt.where(process == process_id)
-        if due_before is not None:
-            stmt = stmt.where(due <= due_before)
-        if overdue_at is not None:
-            stmt = stmt.where(due < overdue_at)
+        if by_process:
+            stmt = stmt.where(process == _bound("process_id"))
+        if by_due:
+            stmt = stmt.where(due <= _bound("due_before"))
+        if by_overdue:
+            stmt = stmt.where(due < _bound("overdue_at"))
         return stmt
 
-    def queue(slug: str, assignee: str | None, before: list[str]) -> Select:
-        who = TaskCandidate.assignee.is_(None) if assignee is None \
-            else TaskCandidate.assignee == assignee
+    def queue(slug: str, mine: bool, before: tuple) -> Select:
+        who = TaskCandidate.assignee == _bound("user") if mine \
+            else TaskCandidate.assignee.is_(None)
         stmt = (select(TaskCandidate.task_id.label("id"), TaskCandidate.due_at.label("due_at"))
                 .where(TaskCandidate.group_slug == slug, who))
         if before:
@@ -127,56 +180,46 @@ def inbox_sources(user: str, groups: set[str], *, process_id: str | None = None,
         return narrowed(stmt, TaskCandidate.due_at, TaskCandidate.process_id)
 
     if group:
-        return [(False, queue(group, None, [])), (True, queue(group, user, []))] \
-            if group in groups else []
+        return ((False, queue(group, False, ())), (True, queue(group, True, ()))) \
+            if group in slugs else ()
     mine = narrowed(select(HumanTask.id.label("id"), HumanTask.due_at.label("due_at"))
-                    .where(HumanTask.assignee == user, HumanTask.status == TaskStatus.OPEN),
+                    .where(HumanTask.assignee == _bound("user"),
+                           HumanTask.status == TaskStatus.OPEN),
                     HumanTask.due_at, HumanTask.process_id)
-    slugs = sorted(groups)
-    return [(False, queue(slug, None, slugs[:n])) for n, slug in enumerate(slugs)] + [(True, mine)]
+    return tuple((False, queue(slug, False, slugs[:n])) for n, slug in enumerate(slugs)) \
+        + ((True, mine),)
 
 
-def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, limit: int,
-               descending: bool = False, **filters) -> list[HumanTask]:
-    """One page of ``inbox_query`` by due date (no due date last, then id), as HumanTask rows.
-
-    Each source gives its first ``offset + limit`` dated rows and its first undated ones,
-    each straight from an index range in order; only the page's rows are read from
-    ``human_task``.
-    """
+@functools.lru_cache(maxsize=1024)
+def _page(shape: tuple, descending: bool) -> Select | None:
     def order(due, task_id, dated=None):
         return ((due.is_(None),) if dated is None else ()) + \
             (due.desc() if descending else due.asc(), task_id)
 
     parts = []
-    for _, stmt in inbox_sources(user, groups, **filters):
+    for _, stmt in _sources(*shape):
         cols = stmt.selected_columns
         for dated in (True, False):
             first = (stmt.where(cols.due_at.is_not(None) if dated else cols.due_at.is_(None))
-                     .order_by(*order(cols.due_at, cols.id, dated)).limit(offset + limit)
-                     .subquery())
+                     .order_by(*order(cols.due_at, cols.id, dated))
+                     .limit(bindparam("first", type_=Integer())).subquery())
             parts.append(select(first.c.id, first.c.due_at))
     if not parts:
-        return []
+        return None
     merged = union_all(*parts).subquery()
     page = (select(merged.c.id, merged.c.due_at)
-            .order_by(*order(merged.c.due_at, merged.c.id)).offset(offset).limit(limit)
-            .subquery())
-    return list(session.scalars(select(HumanTask).join(page, HumanTask.id == page.c.id)
-                                .order_by(*order(page.c.due_at, page.c.id))))
+            .order_by(*order(merged.c.due_at, merged.c.id))
+            .offset(bindparam("offset", type_=Integer()))
+            .limit(bindparam("limit", type_=Integer())).subquery())
+    return (select(HumanTask).join(page, HumanTask.id == page.c.id)
+            .order_by(*order(page.c.due_at, page.c.id)))
 
 
-def inbox_counts(session: Session, user: str, groups: set[str], now: datetime,
-                 **filters) -> dict:
-    """``total``, ``mine`` (assigned to ``user``) and ``overdue`` of ``inbox_query``, counted
-    on indexes only."""
-    counts = {"total": 0, "mine": 0, "overdue": 0}
+@functools.lru_cache(maxsize=1024)
+def _counts(shape: tuple) -> Select | None:
     parts = []
-    for mine, stmt in inbox_sources(user, groups, **filters):
-        overdue = stmt.where(stmt.selected_columns.due_at < now)   # a range of the same index
+    for mine, stmt in _sources(*shape):
+        overdue = stmt.where(stmt.selected_columns.due_at < _bound("now"))  # same index range
         parts += [select(literal(mine), literal(False), func.count()).select_from(stmt.subquery()),
                   select(literal(mine), literal(True), func.count()).select_from(overdue.subquery())]
-    for mine, late, n in session.execute(union_all(*parts)) if parts else ():
-        counts["overdue" if late else "total"] += n
-        counts["mine"] += n if mine and not late else 0
-    return counts
+    return union_all(*parts) if parts else None

@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from engine.actors import Actor, actor_of
@@ -46,7 +47,9 @@ def load_user(user_id: str) -> SignedIn | None:
     """The signed-in person for a session, or None when the user is gone or deactivated."""
     if not user_id.isdigit():
         return None
-    user = get_session().get(User, int(user_id))
+    stmt = (select(User).where(User.id == int(user_id))    # one query: user, roles and groups
+            .options(joinedload(User.roles), joinedload(User.memberships)))
+    user = get_session().scalars(stmt).unique().one_or_none()
     return SignedIn(user) if user is not None and user.active else None
 
 

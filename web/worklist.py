@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -90,11 +91,64 @@ def index():
         ProcessInstance.id.in_({t.instance_id for t in rows}))).all()) if rows else {}
     pathways = session.scalars(select(Definition.process_id).distinct()
                                .order_by(Definition.process_id)).all()
+    links = Links.build()
     return render_template(
-        "worklist/index.html", tasks=rows, refs=refs, counts=counts, filters=filters,
-        pages=max(1, -(-counts["total"] // size)), pathways=pathways,
-        groups=sorted(actor.groups), now=now,
-        state=lambda t: deadline_state(t.due_at, now, soon), page_title="My tasks")
+        "worklist/index.html", rows=[Row.of(t, refs, links, actor.name, now, soon) for t in rows],
+        counts=counts, filters=filters, pages=max(1, -(-counts["total"] // size)),
+        pathways=pathways, groups=sorted(actor.groups), next_path=request.full_path,
+        page_title="My tasks")
+
+
+@dataclass(frozen=True)
+class Links:
+    """URL patterns of a worklist row, built once per page (url_for is costly per row)."""
+
+    task: str
+    case: str
+    claim: str
+    unclaim: str
+
+    @classmethod
+    def build(cls) -> Links:
+        return cls(url_for("tasks.show", task_id=_ID), url_for("instances.show", instance_id=_N),
+                   url_for("worklist.claim", task_id=_ID), url_for("worklist.unclaim", task_id=_ID))
+
+
+_ID, _N = "__id__", 987654321        # placeholders for a task id and a case id
+
+
+@dataclass(frozen=True)
+class Row:
+    """One worklist row, ready to print."""
+
+    title: str
+    href: str
+    case_href: str
+    case_label: str
+    process_id: str
+    groups: str
+    due_iso: str | None
+    due_text: str | None
+    state: str
+    assignee: str
+    action: str
+    action_href: str
+
+    @classmethod
+    def of(cls, task: HumanTask, refs: dict, links: Links, me: str, now: datetime,
+           soon: timedelta) -> Row:
+        task_id, due = quote(task.id, safe=""), task.due_at
+        return cls(
+            title=task.title, href=links.task.replace(_ID, task_id),
+            case_href=links.case.replace(str(_N), str(task.instance_id)),
+            case_label=str(refs.get(task.instance_id) or task.instance_id),
+            process_id=task.process_id, groups=", ".join(task.candidate_groups or []),
+            due_iso=due.isoformat() if due else None,
+            due_text=f"{due.day} {due:%b %Y}" if due else None,
+            state=deadline_state(due, now, soon),
+            assignee="You" if task.assignee == me else (task.assignee or "Unclaimed"),
+            action="Unclaim" if task.assignee else "Claim",
+            action_href=(links.unclaim if task.assignee else links.claim).replace(_ID, task_id))
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
