@@ -7,8 +7,11 @@ already claimed. A few hundred real, completable cases are cloned from one start
 (bench/seed.py) so that completions run the whole engine path. Clients sign in through the real
 login form (CSRF on), then loop: worklist, a task page, and now and then complete a real task.
 
-Prints figures, then one JSON object as its last line with worklist_p95_ms, task_page_p95_ms,
-complete_p95_ms, requests_per_s and errors. Usage: python bench/web.py [--quick]
+Two runs of ``--clients`` clients: first with no pause between requests (the server saturated:
+each client stands for far more than one person), then as people use it, pausing ``--think``
+seconds on average between requests. Prints figures, then one JSON object as its last line:
+worklist_p95_ms, task_page_p95_ms, complete_p95_ms, requests_per_s and errors of the second
+run, and the same figures of the first under "saturated". Usage: python bench/web.py [--quick]
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import re
 import resource
 import socket
@@ -130,31 +134,37 @@ class Client:
         assert status == 302, f"login failed: {status}"
 
 
-def drive(port, name, own, until, stats, lock):
-    """Loop worklist -> task page -> (every third round) complete one of my real tasks."""
+def drive(port, name, own, until, stats, lock, think: float):
+    """Loop worklist -> task page -> (every third round) complete one of my real tasks.
+
+    ``think``: a person's mean pause (seconds) between two requests, drawn uniformly from
+    0.5x to 1.5x it, as locust's ``between`` does; 0 sends the next request at once.
+    """
     client, timings, errors, rounds = Client(port), {"worklist": [], "task": [], "complete": []}, 0, 0
+    pause = random.Random(name).uniform if think else None
     client.login(name)
+
+    def timed(key, method, path, form=None, ok=200):
+        nonlocal errors
+        if pause:
+            time.sleep(pause(0.5 * think, 1.5 * think))
+        t0 = time.perf_counter()
+        status, html = client.request(method, path, form)
+        timings[key].append(time.perf_counter() - t0)
+        errors += status != ok
+        return html
+
     while time.monotonic() < until:
         rounds += 1
-        page = rounds % 5 + 1
-        t0 = time.perf_counter()
-        status, html = client.request("GET", f"/tasks?page={page}")
-        timings["worklist"].append(time.perf_counter() - t0)
-        errors += status != 200
+        html = timed("worklist", "GET", f"/tasks?page={rounds % 5 + 1}")
         links = TASK_LINK.findall(html)
         if links:
-            t0 = time.perf_counter()
-            status, html = client.request("GET", f"/tasks/{links[rounds % len(links)]}")
-            timings["task"].append(time.perf_counter() - t0)
-            errors += status != 200
+            timed("task", "GET", f"/tasks/{links[rounds % len(links)]}")
         if rounds % 3 == 0 and own:
             task = own.pop()
-            _, html = client.request("GET", f"/tasks/{task}")
-            t0 = time.perf_counter()
-            status, _ = client.request("POST", f"/tasks/{task}",
-                                       {**GOOD, "csrf_token": CSRF.search(html).group(1)})
-            timings["complete"].append(time.perf_counter() - t0)
-            errors += status != 302
+            html = timed("task", "GET", f"/tasks/{task}")
+            timed("complete", "POST", f"/tasks/{task}",
+                  {**GOOD, "csrf_token": CSRF.search(html).group(1)}, ok=302)
     with lock:
         for key, values in timings.items():
             stats[key] += values
@@ -229,40 +239,55 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="Shorter run (under ~90 s).")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="people's mean pause between requests, seconds (the main figures)")
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn worker processes (0: waitress in this process)")
     parser.add_argument("--threads", type=int, default=2,
                         help="threads per server process (few: a thread holding the SQLite "
                              "write lock then rarely waits for the GIL)")
     args = parser.parse_args()
-    seconds, real = (20, 400) if args.quick else (60, 1500)
+    seconds, real = (20, 600) if args.quick else (60, 2500)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"
     t0 = time.perf_counter()
     own = seed(url, args.tasks, real, args.clients)
     print(f"seeded {args.tasks} open tasks ({real} completable) in {time.perf_counter() - t0:.1f} s")
     with serve(url, args.workers, args.threads, Path(url.split(":///", 1)[1]).parent) as port:
-        stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
-        until = time.monotonic() + seconds
-        started = time.perf_counter()
-        workers = [threading.Thread(target=drive, args=(port, f"user{n}", own[n], until, stats,
-                                                        lock))
-                   for n in range(args.clients)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        elapsed = time.perf_counter() - started
-    total = sum(len(stats[k]) for k in ("worklist", "task", "complete"))
-    result = {"worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
-              "complete_p95_ms": p95(stats["complete"]),
-              "requests_per_s": round(total / elapsed, 1), "errors": stats["errors"],
-              "requests": total, "clients": args.clients, "open_tasks": args.tasks,
-              "seconds": round(elapsed, 1)}
-    for key in ("worklist", "task", "complete"):
-        if stats[key]:
-            print(f"{key}: n={len(stats[key])} median={statistics.median(stats[key]) * 1000:.1f} ms "
-                  f"p95={p95(stats[key])} ms")
+        saturated = run_clients(port, own, args.clients, seconds, think=0.0)
+        report("no pause between requests", saturated)
+        people = run_clients(port, own, args.clients, seconds, think=args.think)
+        report(f"people pausing ~{args.think:g} s between requests", people)
+    result = {**people, "think_s": args.think, "clients": args.clients,
+              "open_tasks": args.tasks, "saturated": saturated}
     print(json.dumps(result))
+
+
+def run_clients(port, own, clients: int, seconds: float, think: float) -> dict:
+    """``clients`` threads for ``seconds``; their figures (p95s, throughput, errors)."""
+    stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
+    until = time.monotonic() + seconds
+    started = time.perf_counter()
+    threads = [threading.Thread(target=drive, args=(port, f"user{n}", own[n], until, stats, lock,
+                                                    think)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    total = sum(len(stats[k]) for k in ("worklist", "task", "complete"))
+    return {"worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
+            "complete_p95_ms": p95(stats["complete"]),
+            "requests_per_s": round(total / elapsed, 1), "errors": stats["errors"],
+            "requests": total, "seconds": round(elapsed, 1),
+            "medians_ms": {k: round(statistics.median(stats[k]) * 1000, 1)
+                           for k in ("worklist", "task", "complete") if stats[k]}}
+
+
+def report(label: str, figures: dict) -> None:
+    print(f"{label}: {figures['requests_per_s']} requests/s, {figures['errors']} errors; "
+          f"p95 worklist {figures['worklist_p95_ms']} ms, task page "
+          f"{figures['task_page_p95_ms']} ms, complete {figures['complete_p95_ms']} ms; "
+          f"medians {figures['medians_ms']}")
 
 
 if __name__ == "__main__":

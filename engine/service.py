@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import (Definition, HumanTask, MessageStart, MessageSubscription, PendingTimer,
@@ -91,11 +91,8 @@ class ProcessEngine:
         row = session.get(ProcessInstance, instance_id)
         if row is None:
             raise NotFound("instance", instance_id)
-        tasks = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)
-            .order_by(HumanTask.created_at)).all()
-        timers = session.scalars(select(PendingTimer).where(PendingTimer.instance_id == row.id)
-                                 .order_by(PendingTimer.due_at)).all()
+        tasks = store.open_tasks(session, row.id)
+        timers = session.scalars(_TIMERS, {"instance_id": row.id}).all()
         return _instance_record(row, tasks, [
             TimerRecord(t.instance_id, t.spiff_task_id, t.bpmn_id, t.name, t.kind, t.due_at)
             for t in timers])
@@ -361,6 +358,10 @@ class ProcessEngine:
     def _require_manager(actor: Actor) -> None:
         if not actor.is_manager:
             raise NotAllowed("only managers can do this")
+
+
+_TIMERS = (select(PendingTimer).where(PendingTimer.instance_id == bindparam("instance_id"))
+           .order_by(PendingTimer.due_at))
 
 
 def _is_task_id(value) -> bool:

@@ -83,7 +83,8 @@ def test_unknown_page_is_a_plain_404(client, world):
     assert response.status_code == 404 and "Traceback" not in response.text
 
 
-def test_spiff_loggers_never_log_task_data(app):
+def test_spiff_loggers_never_log_task_data_or_state_chatter(app):
     import logging
     for name in ("spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
-        assert logging.getLogger(name).level == logging.INFO
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO)
+        assert logging.getLogger(name).isEnabledFor(logging.WARNING)

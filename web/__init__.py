@@ -42,12 +42,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Plain log lines; Spiff's loggers pinned to INFO so task data never lands in logs.
+    """Plain log lines; Spiff's loggers at WARNING so task data never lands in logs.
 
-    SpiffWorkflow attaches task data to its DEBUG records; case data is personal data about
-    children, so those loggers never go below INFO whatever the root level is.
+    SpiffWorkflow attaches task data to its DEBUG records (case data is personal data about
+    children) and logs every task state change at INFO (a dozen lines per completed task, which
+    the audit trail already records better): its loggers only report warnings and errors.
     """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in SPIFF_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)   # one line a second otherwise

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from models import EmailOutbox, Notification
 
@@ -28,8 +28,11 @@ def bell() -> dict:
 
 def unread(name: str) -> int:
     """How many unread notifications ``name`` has (indexed)."""
-    return get_session().scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_name == name, Notification.read.is_(False))) or 0
+    return get_session().scalar(_UNREAD, {"name": name}) or 0
+
+
+_UNREAD = select(func.count()).select_from(Notification).where(   # built once: every page asks
+    Notification.user_name == bindparam("name"), Notification.read.is_(False))
 
 
 @bp.get("/")
