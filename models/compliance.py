@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, func, select
 from sqlalchemy.orm import Session
 
 from .process import ProcessInstance
@@ -118,7 +118,10 @@ def within(measure: Measure, start: datetime, end: datetime, calendar) -> bool:
 def last_day(measure: Measure, start: datetime, calendar) -> date:
     """The last local day that is still within the limit from ``start`` (cached per day)."""
     tz = getattr(calendar, "tz", BOARD_TZ)
-    day = start.astimezone(tz).date()
+    return _last_day_of(measure, start.astimezone(tz).date(), calendar, tz)
+
+
+def _last_day_of(measure: Measure, day: date, calendar, tz) -> date:
     if measure.months is not None:
         return _add_months(day, measure.months)
     key = (getattr(calendar, "region", None), getattr(calendar, "closures", None), str(tz), day,
@@ -137,35 +140,42 @@ _LAST_DAYS: dict[tuple, date] = {}
 
 
 def _moments(session: Session, measures: list[Measure],
-             since: datetime | None = None) -> dict[int, dict]:
-    """``{instance_id: {"status": s, (bpmn_id, kind): first moment}}`` in one grouped query.
+             since: datetime | None = None) -> dict[tuple[str, str], dict[int, datetime]]:
+    """``{(bpmn_id, kind): {instance_id: first moment}}`` for the moments the measures use,
+    from one grouped query that reads a covering index.
 
     With ``since``, only task rows with a moment on or after it are read (a step that ran
     before ``since`` and again after it then counts from its later run).
     """
-    ids = sorted({m.start[0] for m in measures} | {m.end[0] for m in measures})
+    found = {moment: {} for m in measures for moment in (m.start, m.end)}
+    ids = sorted({bpmn_id for bpmn_id, _ in found})
     done = case((HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at))
-    stmt = (select(HumanTask.instance_id, ProcessInstance.status, HumanTask.bpmn_id,
-                   func.min(HumanTask.created_at), func.min(done))
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    stmt = (select(HumanTask.bpmn_id, HumanTask.instance_id,       # untyped: parsed by _aware
+                   func.min(HumanTask.created_at, type_=String), func.min(done, type_=String))
             .where(HumanTask.bpmn_id.in_(ids))
-            .group_by(HumanTask.instance_id, ProcessInstance.status, HumanTask.bpmn_id))
+            .group_by(HumanTask.bpmn_id, HumanTask.instance_id))
     if since is not None:
         stmt = stmt.where((HumanTask.created_at >= since) | (HumanTask.completed_at >= since))
-    found: dict[int, dict] = {}
-    for instance_id, status, bpmn_id, created, completed in session.execute(stmt):
-        entry = found.setdefault(instance_id, {"status": status})
-        entry[(bpmn_id, "created")] = _aware(created)
-        if completed is not None:
-            entry[(bpmn_id, "completed")] = _aware(completed)
+    for bpmn_id, instance_id, created, completed in session.execute(stmt):
+        if created is not None and (bpmn_id, "created") in found:
+            found[(bpmn_id, "created")][instance_id] = _aware(created)
+        if completed is not None and (bpmn_id, "completed") in found:
+            found[(bpmn_id, "completed")][instance_id] = _aware(completed)
     return found
 
 
-def _aware(value):
-    """An aggregate may come back untyped (a string on SQLite): parse it and mark it UTC."""
+def _aware(value) -> datetime:
+    """An untyped aggregate: naive UTC text on SQLite (as ``UTCDateTime`` stores it), an aware
+    datetime on PostgreSQL."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value + "+00:00")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _cancelled(session: Session) -> set[int]:
+    """Ids of cancelled instances (their open measures are left out)."""
+    stmt = select(ProcessInstance.id).where(ProcessInstance.status == InstanceStatus.CANCELLED)
+    return set(session.scalars(stmt))
 
 
 def compliance(session: Session, calendar, now: datetime, since: datetime | None = None,
@@ -174,29 +184,36 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
     """One Figure per measure over cases whose start moment is in ``[since, until)``."""
     measures = measures or MEASURES
     moments = _moments(session, measures, since)
+    cancelled = _cancelled(session)
+    tz = getattr(calendar, "tz", BOARD_TZ)
+    today = now.astimezone(tz).date()
     figures = []
     for measure in measures:
-        figure = Figure(measure)
-        for instance_id, entry in sorted(moments.items()):
-            start = entry.get(measure.start)
-            if start is None or (since and start < since) or (until and start >= until):
+        figure, ends = Figure(measure), moments[measure.end]
+        limits: dict[date, date] = {}       # start's local day -> last allowed local day
+        for instance_id, start in sorted(moments[measure.start].items()):
+            if (since and start < since) or (until and start >= until):
                 continue
-            _count(figure, measure, instance_id, start, entry.get(measure.end),
-                   entry["status"], calendar, now)
+            end = ends.get(instance_id)
+            if end is None and instance_id in cancelled:
+                continue
+            day = start.astimezone(tz).date()
+            limit = limits.get(day)
+            if limit is None:
+                limit = limits[day] = _last_day_of(measure, day, calendar, tz)
+            _count(figure, instance_id, end is not None,
+                   (end.astimezone(tz).date() if end is not None else today) <= limit)
         figures.append(figure)
     return figures
 
 
-def _count(figure, measure, instance_id, start, end, status, calendar, now) -> None:
-    if end is not None:
-        if within(measure, start, end, calendar):
-            figure.on_time += 1
-        else:
-            figure.late += 1
-            figure.late_ids.append(instance_id)
-    elif status == InstanceStatus.CANCELLED:
-        return
-    elif within(measure, start, now, calendar):
+def _count(figure: Figure, instance_id: int, ended: bool, in_time: bool) -> None:
+    if ended and in_time:
+        figure.on_time += 1
+    elif ended:
+        figure.late += 1
+        figure.late_ids.append(instance_id)
+    elif in_time:
         figure.open_in_time += 1
     else:
         figure.open_overdue += 1

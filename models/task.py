@@ -19,6 +19,14 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
         Index("ix_human_task_instance_status", "instance_id", "status"),
         Index("ix_human_task_next_deadline", "next_deadline_at"),
+        # Covering indexes of the managers' dashboard (models/statistics.py, compliance.py): each
+        # query reads an index alone instead of visiting 100,000 task rows.
+        Index("ix_human_task_pathway_step", "process_id", "bpmn_id", "status", "title",
+              "created_at", "completed_at"),                      # time in each step
+        Index("ix_human_task_status_step", "status", "process_id", "bpmn_id", "instance_id",
+              "title"),                                            # open reviews by stage
+        Index("ix_human_task_step_moments", "bpmn_id", "instance_id", "status", "created_at",
+              "completed_at"),                                     # statutory compliance
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -26,17 +34,12 @@ class HumanTask(Base):
     process_id: Mapped[str] = mapped_column(String(200))
     bpmn_id: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
-    documentation: Mapped[str] = mapped_column(Text, default="")
     lane: Mapped[str | None] = mapped_column(String(200))
-    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
-    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
     assignee: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))
     priority: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    form: Mapped[dict] = mapped_column(JSON, default=dict)
-    draft: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
@@ -45,6 +48,13 @@ class HumanTask(Base):
     next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Wide values last: on SQLite, columns stored after a long value are read through its
+    # overflow pages, so every narrow column comes first.
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
+    form: Mapped[dict] = mapped_column(JSON, default=dict)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    documentation: Mapped[str] = mapped_column(Text, default="")
 
     candidates: Mapped[list[TaskCandidate]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, back_populates="task")

@@ -1,12 +1,17 @@
 """Dashboard, exports, board report and heatmap (web/dashboard.py): access and content."""
 import csv
 import io
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
+from engine import people
 from engine.actors import load_actor
+from web import dashboard
 from web_support import GOOD, app, client, login, world  # noqa: F401
+
+UTC = timezone.utc
 
 PAGES = ["/dashboard", "/dashboard/board-report", "/dashboard/export/tasks.csv",
          "/dashboard/export/overdue.xlsx", "/dashboard/export/compliance.csv",
@@ -87,3 +92,57 @@ def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sess
 def test_the_dashboard_shows_the_loop_closure_indicator(client, progressed):
     page = client.get("/dashboard").text
     assert 'id="loop-closure"' in page and "12-month evaluation window" in page
+
+
+# -- freshness: the memo never serves a figure older than the last change (or minute) ----------
+@pytest.fixture
+def statutory(app, sessions, engine, people_factory, deploy):
+    """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr."""
+    people_factory("bob", groups=["police"])
+    people_factory("mia", roles=["manager"])
+    with sessions.begin() as session:
+        people.add_group(session, "police", "Police", kind="agency")
+    deploy("dashboard/statutory.bpmn")
+
+    def act(command, target, *args, actor="bob", at):
+        with sessions.begin() as session:
+            return command(session, target, load_actor(session, actor), *args, now=at)
+    return act
+
+
+def figures(app, now):
+    """The dashboard's (memoized) overview at ``now``, checked against a fresh computation."""
+    with app.test_request_context("/dashboard"):
+        shown = dashboard.overview(now)
+        assert shown == dashboard._overview(now.replace(second=0, microsecond=0),
+                                            shown["pathway"])
+    scr = next(f for f in shown["figures"] if f.measure.key == "scr_decision_1m")
+    steps = {s.bpmn_id: s.count for s in shown["steps"]}
+    police = [(a.open, a.overdue) for a in shown["agencies"] if a.slug == "police"]
+    return (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time), steps, police
+
+
+def test_each_change_shows_at_once_and_equals_a_fresh_computation(app, engine, statutory):
+    t0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)                  # a Monday
+    seen = t0 + timedelta(hours=6, seconds=5)      # every look in the same minute: only the
+    a = statutory(engine.start, "statutory", {}, at=t0)           # changes tell them apart
+    b = statutory(engine.start, "statutory", {}, at=t0)
+    assert figures(app, seen) == ((0, 0, 0, 2), {}, [(2, 0)])
+    after = statutory(engine.complete, a.tasks[0].id, {}, at=t0 + timedelta(hours=2))
+    assert figures(app, seen) == ((0, 0, 0, 2), {"log_case": 1}, [(2, 0)])
+    statutory(engine.complete, after.tasks[0].id, {}, at=t0 + timedelta(hours=3))
+    assert figures(app, seen) == ((1, 0, 0, 1), {"log_case": 1, "decide_scr": 1}, [(1, 0)])
+    statutory(engine.cancel, b.id, "duplicate", actor="mia", at=t0 + timedelta(hours=4))
+    assert figures(app, seen) == ((1, 0, 0, 0), {}, [])
+    statutory(engine.start, "statutory", {}, at=t0 + timedelta(hours=5))
+    assert figures(app, seen) == ((1, 0, 0, 1), {"log_case": 1, "decide_scr": 1}, [(1, 0)])
+
+
+def test_time_dependent_figures_move_with_the_minute(app, engine, statutory):
+    statutory(engine.start, "statutory", {}, at=datetime(2025, 3, 3, 15, 0, tzinfo=UTC))
+    # log_case is due 5 working days later, Monday 10 March 15:00 (GMT = UTC)
+    assert figures(app, datetime(2025, 3, 10, 14, 59, 30, tzinfo=UTC))[2] == [(1, 0)]
+    assert figures(app, datetime(2025, 3, 10, 15, 1, 10, tzinfo=UTC))[2] == [(1, 1)]
+    # the SCR decision is due by the end of 3 April in London (BST: 23:00 UTC)
+    assert figures(app, datetime(2025, 4, 3, 22, 59, 30, tzinfo=UTC))[0] == (0, 0, 0, 1)
+    assert figures(app, datetime(2025, 4, 3, 23, 0, 30, tzinfo=UTC))[0] == (0, 0, 1, 0)

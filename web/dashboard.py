@@ -49,8 +49,8 @@ def overview(now, pathway: str | None = None) -> dict:
 
 def _overview(now, pathway: str | None) -> dict:
     session, calendar = get_session(), get_engine().calendar
-    by_pathway = statistics.open_by_pathway(session)
-    pathway = pathway if pathway in by_pathway or pathway in reporting.pathways(session) \
+    by_pathway, pathways = statistics.open_by_pathway(session), reporting.pathways(session)
+    pathway = pathway if pathway in by_pathway or pathway in pathways \
         else next(iter(by_pathway), None)
     return {
         "now": now, "pathway": pathway, "period": request.args.get("period", "12m"),
@@ -60,7 +60,7 @@ def _overview(now, pathway: str | None) -> dict:
         "steps": statistics.step_times(session, pathway) if pathway else [],
         "throughput": statistics.throughput(session, now),
         "closure": loop_closure(session, now),
-        "pathways": reporting.pathways(session),
+        "pathways": pathways,
     }
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:13:46.671838
+Create Date: 2026-11-26 17:25:50.980146
 """
 from alembic import op
 import sqlalchemy as sa
@@ -190,17 +190,17 @@ def upgrade() -> None:
     sa.Column('reference', sa.String(length=100), nullable=True),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('state_json', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('started_by', sa.String(length=80), nullable=True),
     sa.Column('started_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_timer_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('error', sa.JSON(), nullable=True),
     sa.Column('row_version', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('error', sa.JSON(), nullable=True),
+    sa.Column('state_json', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['definition.id'], name=op.f('fk_process_instance_definition_id_definition')),
     sa.ForeignKeyConstraint(['parent_id'], ['process_instance.id'], name=op.f('fk_process_instance_parent_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
@@ -211,6 +211,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_process_instance_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_process_instance_process_status', ['process_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_reference'), ['reference'], unique=False)
+        batch_op.create_index('ix_process_instance_status_finished', ['status', 'finished_at'], unique=False)
         batch_op.create_index('ix_process_instance_status_started', ['status', 'started_at'], unique=False)
 
     op.create_table('user_role',
@@ -240,23 +241,23 @@ def upgrade() -> None:
     sa.Column('process_id', sa.String(length=200), nullable=False),
     sa.Column('bpmn_id', sa.String(length=200), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('documentation', sa.Text(), nullable=False),
     sa.Column('lane', sa.String(length=200), nullable=True),
-    sa.Column('candidate_groups', sa.JSON(), nullable=False),
-    sa.Column('candidate_users', sa.JSON(), nullable=False),
     sa.Column('assignee', sa.String(length=80), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=True),
     sa.Column('due_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('follow_up_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('form', sa.JSON(), nullable=False),
-    sa.Column('draft', sa.JSON(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('completed_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=80), nullable=True),
     sa.Column('next_deadline_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('deadline_step', sa.Integer(), nullable=False),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('candidate_groups', sa.JSON(), nullable=False),
+    sa.Column('candidate_users', sa.JSON(), nullable=False),
+    sa.Column('form', sa.JSON(), nullable=False),
+    sa.Column('draft', sa.JSON(), nullable=True),
+    sa.Column('documentation', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task'))
     )
@@ -264,7 +265,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_task_assignee_status', ['assignee', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_human_task_instance_status', ['instance_id', 'status'], unique=False)
         batch_op.create_index('ix_human_task_next_deadline', ['next_deadline_at'], unique=False)
+        batch_op.create_index('ix_human_task_pathway_step', ['process_id', 'bpmn_id', 'status', 'title', 'created_at', 'completed_at'], unique=False)
         batch_op.create_index('ix_human_task_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_task_status_step', ['status', 'process_id', 'bpmn_id', 'instance_id', 'title'], unique=False)
+        batch_op.create_index('ix_human_task_step_moments', ['bpmn_id', 'instance_id', 'status', 'created_at', 'completed_at'], unique=False)
 
     op.create_table('learning_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -486,7 +490,10 @@ def downgrade() -> None:
 
     op.drop_table('learning_item')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_step_moments')
+        batch_op.drop_index('ix_human_task_status_step')
         batch_op.drop_index('ix_human_task_status_due')
+        batch_op.drop_index('ix_human_task_pathway_step')
         batch_op.drop_index('ix_human_task_next_deadline')
         batch_op.drop_index('ix_human_task_instance_status')
         batch_op.drop_index('ix_human_task_assignee_status')
@@ -499,6 +506,7 @@ def downgrade() -> None:
     op.drop_table('user_role')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instance_status_started')
+        batch_op.drop_index('ix_process_instance_status_finished')
         batch_op.drop_index(batch_op.f('ix_process_instance_reference'))
         batch_op.drop_index('ix_process_instance_process_status')
         batch_op.drop_index(batch_op.f('ix_process_instance_parent_id'))

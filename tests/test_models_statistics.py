@@ -1,0 +1,248 @@
+"""The dashboard's fast queries (models/statistics.py, models/compliance.py) give exactly what a
+from-scratch computation over every row gives, on random data, before and after changes."""
+import math
+import random
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from engine import people
+from engine.calendar import WorkingCalendar
+from models import Definition, HumanTask, ProcessInstance, TaskCandidate
+from models import compliance, statistics
+
+UTC = timezone.utc
+NOW = datetime(2025, 6, 30, 22, 59, tzinfo=UTC)     # 23:59 in London: a day is about to turn
+STEPS = sorted({m.start[0] for m in compliance.MEASURES} | {m.end[0] for m in compliance.MEASURES}
+               | {"screen", "write"})
+PATHWAYS = ["p1", "p2", "p3"]
+AGENCIES = ["police", "health"]
+
+
+def _moment(rnd: random.Random, low: datetime, high: datetime) -> datetime:
+    """A random moment; one in four falls at 23:xx UTC, the hour a London day can turn."""
+    moment = low + (high - low) * rnd.random()
+    if rnd.random() < 0.25:
+        moment = moment.replace(hour=23)
+    return min(moment, high).replace(microsecond=rnd.randrange(0, 1_000_000, 1000))
+
+
+def seed_random(session, seed: int, cases: int = 160) -> None:
+    rnd = random.Random(seed)
+    session.add(Definition(id=1, process_id="px", version=1, content_hash="x", files={},
+                           spec_json="", lanes=[]))
+    for slug in AGENCIES:
+        people.add_group(session, slug, slug.title(), kind="agency")
+    people.add_group(session, "lisg", "LISG", kind="board")
+    session.flush()
+    instances, tasks, candidates = [], [], []
+    for i in range(1, cases + 1):
+        status = rnd.choice(["active", "active", "completed", "cancelled", "suspended",
+                             "incident"])
+        started = _moment(rnd, NOW - timedelta(days=500), NOW)
+        finished = _moment(rnd, started, NOW) if status in ("completed", "cancelled") else None
+        pid = rnd.choice(PATHWAYS)
+        instances.append(dict(id=i, definition_id=1, process_id=pid, reference=f"R-{i}",
+                              title="", status=status, state_json="{}", serializer_version="1",
+                              data={}, started_at=started, updated_at=started,
+                              finished_at=finished, row_version=1))
+        for k in range(rnd.randint(0, 7)):
+            created = _moment(rnd, started, NOW)
+            task_status = rnd.choice(["completed", "completed", "cancelled", "open"])
+            done = (_moment(rnd, created, min(NOW, created + timedelta(days=rnd.choice(
+                [1, 10, 40, 200])))) if task_status != "open" else None)
+            groups = rnd.sample(AGENCIES + ["lisg"], rnd.randint(0, 2))
+            due = created + timedelta(days=rnd.uniform(1, 60)) if rnd.random() < 0.8 else None
+            task_id = f"{i}-{k}"
+            tasks.append(dict(id=task_id, instance_id=i, process_id=pid,
+                              bpmn_id=rnd.choice(STEPS), title=f"Title {rnd.randint(1, 3)}",
+                              status=task_status, created_at=created, completed_at=done,
+                              due_at=due, candidate_groups=groups, candidate_users=[], form={},
+                              documentation="", deadline_step=0, escalation_level=0))
+            if task_status == "open":
+                candidates += [dict(task_id=task_id, group_slug=g, due_at=due, process_id=pid)
+                               for g in groups]
+    session.execute(insert(ProcessInstance), instances)
+    session.execute(insert(HumanTask), tasks)
+    if candidates:
+        session.execute(insert(TaskCandidate), candidates)
+    session.flush()
+
+
+# -- from-scratch references: every row read, each definition applied literally ---------------
+def rows(session):
+    tasks = list(session.scalars(select(HumanTask)))
+    instances = {i.id: i for i in session.scalars(select(ProcessInstance))}
+    return tasks, instances
+
+
+def reference_compliance(session, calendar, now, since=None, until=None):
+    tasks, instances = rows(session)
+    by_instance = defaultdict(list)
+    for t in tasks:
+        by_instance[t.instance_id].append(t)
+    found = {}
+    for measure in compliance.MEASURES:
+        counts, late_ids = [0, 0, 0, 0], []
+        for instance_id in sorted(instances):
+            seen = [t for t in by_instance[instance_id] if since is None or t.created_at >= since
+                    or (t.completed_at is not None and t.completed_at >= since)]
+
+            def first(moment):
+                bpmn_id, kind = moment
+                values = [t.created_at if kind == "created" else t.completed_at for t in seen
+                          if t.bpmn_id == bpmn_id and (kind == "created" or (
+                              t.status == "completed" and t.completed_at is not None))]
+                return min(values, default=None)
+            start, end = first(measure.start), first(measure.end)
+            if start is None or (since and start < since) or (until and start >= until):
+                continue
+            if end is not None:
+                kept = compliance.within(measure, start, end, calendar)
+                counts[0 if kept else 1] += 1
+            elif instances[instance_id].status == "cancelled":
+                continue
+            else:
+                kept = compliance.within(measure, start, now, calendar)
+                counts[3 if kept else 2] += 1
+            if not kept:
+                late_ids.append(instance_id)
+        found[measure.key] = (*counts, late_ids)
+    return found
+
+
+def reference_step_times(session, process_id=None):
+    tasks, _ = rows(session)
+    durations, titles = defaultdict(list), defaultdict(list)
+    for t in tasks:
+        if process_id and t.process_id != process_id:
+            continue
+        titles[(t.process_id, t.bpmn_id)].append(t.title)
+        if t.status == "completed" and t.completed_at is not None:
+            durations[(t.process_id, t.bpmn_id)].append(
+                (t.completed_at - t.created_at).total_seconds())
+    found = {}
+    for key, values in durations.items():
+        values.sort()
+        n = len(values)
+        found[key] = (max(titles[key]), n, values[math.ceil(n * 0.5) - 1],
+                      values[math.ceil(n * 0.9) - 1])
+    return found
+
+
+def reference_board(session, now):
+    tasks, instances = rows(session)
+    unfinished = Counter(i.process_id for i in instances.values()
+                         if i.status in ("active", "suspended", "incident"))
+    stages = defaultdict(set)
+    agency = defaultdict(lambda: [0, 0])
+    for t in tasks:
+        if t.status != "open":
+            continue
+        stages[(t.process_id, t.bpmn_id)].add(t.instance_id)
+        for group in t.candidate_groups:
+            if group in AGENCIES:
+                agency[group][0] += 1
+                agency[group][1] += t.due_at is not None and t.due_at < now
+    bounds = statistics.month_starts(now, 12)
+    months = [(bounds[k].astimezone(statistics.BOARD_TZ).date(),
+               sum(bounds[k] <= i.started_at < bounds[k + 1] for i in instances.values()),
+               sum(i.status == "completed" and i.finished_at is not None
+                   and bounds[k] <= i.finished_at < bounds[k + 1] for i in instances.values()))
+              for k in range(12)]
+    return (sorted(unfinished.items(), key=lambda kv: (-kv[1], kv[0])),
+            {key: len(ids) for key, ids in stages.items()},
+            sorted((slug, *counts) for slug, counts in agency.items()), months)
+
+
+# -- what the fast paths answer ----------------------------------------------------------------
+def fast_compliance(session, calendar, now, since=None, until=None):
+    return {f.measure.key: (f.on_time, f.late, f.open_overdue, f.open_in_time, f.late_ids)
+            for f in compliance.compliance(session, calendar, now, since=since, until=until)}
+
+
+def fast_step_times(session, process_id=None):
+    return {(s.process_id, s.bpmn_id): (s.title, s.count, s.median, s.p90)
+            for s in statistics.step_times(session, process_id)}
+
+
+def fast_board(session, now):
+    return (list(statistics.open_by_pathway(session).items()),
+            {(s.process_id, s.bpmn_id): s.cases for s in statistics.open_by_stage(session)},
+            sorted((a.slug, a.open, a.overdue) for a in statistics.overdue_by_agency(session, now)),
+            statistics.throughput(session, now))
+
+
+def assert_same_as_from_scratch(session, now):
+    calendar = WorkingCalendar()
+    year_ago = now - timedelta(days=365)
+    for since, until in [(None, None), (year_ago, None), (None, now - timedelta(days=90)),
+                         (now - timedelta(days=200), now - timedelta(days=30))]:
+        assert fast_compliance(session, calendar, now, since, until) == \
+            reference_compliance(session, calendar, now, since, until), (since, until)
+    for process_id in [None] + PATHWAYS:
+        fast, slow = fast_step_times(session, process_id), reference_step_times(session, process_id)
+        assert fast.keys() == slow.keys()
+        for key, (title, n, median, p90) in slow.items():
+            assert fast[key] == (title, n, pytest.approx(median, abs=0.01),
+                                 pytest.approx(p90, abs=0.01)), key
+    assert fast_board(session, now) == reference_board(session, now)
+
+
+@pytest.fixture
+def random_db(sessions):
+    session = sessions()
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fast_figures_equal_a_from_scratch_computation(random_db, seed):
+    seed_random(random_db, seed)
+    random_db.commit()
+    for now in (NOW, NOW + timedelta(minutes=1), NOW - timedelta(days=40, hours=7)):
+        assert_same_as_from_scratch(random_db, now)
+
+
+def test_fast_figures_follow_every_kind_of_change(random_db):
+    seed_random(random_db, 4)
+    random_db.commit()
+    before = fast_compliance(random_db, WorkingCalendar(), NOW)
+    assert_same_as_from_scratch(random_db, NOW)
+    session, now = random_db, NOW + timedelta(minutes=1)
+    # a task completed (and its case's next statutory step opens)
+    task = session.scalars(select(HumanTask).where(HumanTask.status == "open",
+                                                   HumanTask.bpmn_id == "log_case")
+                           .order_by(HumanTask.id)).first()
+    task.status, task.completed_at = "completed", now
+    session.execute(TaskCandidate.__table__.delete().where(TaskCandidate.task_id == task.id))
+    session.add(HumanTask(id="new-1", instance_id=task.instance_id, process_id=task.process_id,
+                          bpmn_id="decide_scr", title="Decide", status="open", created_at=now,
+                          candidate_groups=["police"],
+                          due_at=now - timedelta(minutes=1),
+                          candidates=[TaskCandidate(group_slug="police")]))
+    # a case cancelled with its open tasks
+    victim = session.scalars(select(ProcessInstance).where(ProcessInstance.status == "active")
+                             .order_by(ProcessInstance.id)).first()
+    victim.status, victim.finished_at = "cancelled", now
+    gone = select(HumanTask.id).where(HumanTask.instance_id == victim.id,
+                                      HumanTask.status == "open").scalar_subquery()
+    session.execute(TaskCandidate.__table__.delete().where(TaskCandidate.task_id.in_(gone)))
+    session.execute(update(HumanTask).where(HumanTask.instance_id == victim.id,
+                                            HumanTask.status == "open")
+                    .values(status="cancelled", completed_at=now))
+    # a new case at its first statutory step
+    session.add(ProcessInstance(id=999, definition_id=1, process_id="p1", status="active",
+                                state_json="{}", serializer_version="1", started_at=now,
+                                updated_at=now))
+    session.flush()
+    session.add(HumanTask(id="new-2", instance_id=999, process_id="p1", bpmn_id="log_case",
+                          title="Log", status="open", created_at=now, candidate_groups=["health"],
+                          due_at=now + timedelta(days=5),
+                          candidates=[TaskCandidate(group_slug="health")]))
+    session.commit()
+    assert fast_compliance(session, WorkingCalendar(), now) != before
+    assert_same_as_from_scratch(session, now)
+    assert_same_as_from_scratch(session, now + timedelta(days=1))    # past local midnight
