@@ -185,6 +185,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+ACCESS_LOG = "access.log"      # method, path, status, microseconds spent in the server
+
+
+def server_times(folder: Path, skip: int) -> dict:
+    """p95 and median (ms) of the time the server itself spent per kind of request, from the
+    access log lines after the first ``skip``: without the time requests waited for a thread."""
+    times: dict[str, list[float]] = {"worklist": [], "task": [], "complete": []}
+    with open(folder / ACCESS_LOG) as log:
+        for line in list(log)[skip:]:
+            method, path, _, micros = line.split()
+            kind = ("complete" if method == "POST" else "worklist" if path == "/tasks"
+                    else "task") if path.startswith("/tasks") else None
+            if kind:
+                times[kind].append(int(micros) / 1e6)
+    return {f"{k}_p95_ms": p95(v) for k, v in times.items()} | \
+        {f"{k}_median_ms": round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}
+
+
+def log_lines(folder: Path) -> int:
+    path = folder / ACCESS_LOG
+    return sum(1 for _ in open(path)) if path.exists() else 0
+
+
 SETTINGS = {"DATABASE_URL": "", "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING",
             "LOGIN_RATE_LIMIT": "10000 per minute", "SECRET_KEY": "bench"}
 
@@ -214,7 +237,9 @@ def serve(url: str, workers: int, threads: int, folder: Path):
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-             "--log-level", "warning", "web:create_app()"], env=env, cwd=ROOT, stdout=out,
+             "--log-level", "warning", "--access-logfile", str(folder / ACCESS_LOG),
+             "--access-logformat", "%(m)s %(U)s %(s)s %(D)s", "web:create_app()"],
+            env=env, cwd=ROOT, stdout=out,
             stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -252,30 +277,42 @@ def main() -> None:
     t0 = time.perf_counter()
     own = seed(url, args.tasks, real, args.clients)
     print(f"seeded {args.tasks} open tasks ({real} completable) in {time.perf_counter() - t0:.1f} s")
-    with serve(url, args.workers, args.threads, Path(url.split(":///", 1)[1]).parent) as port:
-        saturated = run_clients(port, own, args.clients, seconds, think=0.0)
+    folder = Path(url.split(":///", 1)[1]).parent
+    with serve(url, args.workers, args.threads, folder) as port:
+        run_clients(port, own, args.clients, 3, think=0.0)      # warm-up, not measured
+        saturated = measured(port, own, args, seconds, 0.0, folder)
         report("no pause between requests", saturated)
-        people = run_clients(port, own, args.clients, seconds, think=args.think)
+        people = measured(port, own, args, seconds, args.think, folder)
         report(f"people pausing ~{args.think:g} s between requests", people)
     result = {**people, "think_s": args.think, "clients": args.clients,
               "open_tasks": args.tasks, "saturated": saturated}
     print(json.dumps(result))
 
 
+def measured(port, own, args, seconds: float, think: float, folder: Path) -> dict:
+    """A measured run, with the server's own times per request from its access log."""
+    time.sleep(0.5)                      # the access log is written as requests finish
+    skip = log_lines(folder)
+    figures = run_clients(port, own, args.clients, seconds, think)
+    time.sleep(0.5)
+    return {**figures, "server": server_times(folder, skip)}
+
+
 def run_clients(port, own, clients: int, seconds: float, think: float) -> dict:
     """``clients`` threads for ``seconds``; their figures (p95s, throughput, errors)."""
     stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
     until = time.monotonic() + seconds
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     threads = [threading.Thread(target=drive, args=(port, f"user{n}", own[n], until, stats, lock,
                                                     think)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     total = sum(len(stats[k]) for k in ("worklist", "task", "complete"))
-    return {"worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
+    return {"client_cpu_s": round(cpu, 1),     # the clients share the server's 2 cores
+            "worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
             "complete_p95_ms": p95(stats["complete"]),
             "requests_per_s": round(total / elapsed, 1), "errors": stats["errors"],
             "requests": total, "seconds": round(elapsed, 1),
@@ -283,11 +320,17 @@ def run_clients(port, own, clients: int, seconds: float, think: float) -> dict:
                            for k in ("worklist", "task", "complete") if stats[k]}}
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def report(label: str, figures: dict) -> None:
     print(f"{label}: {figures['requests_per_s']} requests/s, {figures['errors']} errors; "
           f"p95 worklist {figures['worklist_p95_ms']} ms, task page "
           f"{figures['task_page_p95_ms']} ms, complete {figures['complete_p95_ms']} ms; "
-          f"medians {figures['medians_ms']}")
+          f"medians {figures['medians_ms']}; client CPU {figures['client_cpu_s']} s; "
+          f"in the server itself: {figures['server']}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -60,7 +60,8 @@ def lock_instance_of(session: Session, task_id: str) -> ProcessInstance:
 
 def _locking(where):
     return (select(ProcessInstance).where(where)
-            .options(joinedload(ProcessInstance.definition))    # its version: no second query
+            .options(joinedload(ProcessInstance.definition),    # its version: no second query
+                     undefer(ProcessInstance.state_json))
             .with_for_update(of=ProcessInstance))
 
 

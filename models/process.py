@@ -76,7 +76,7 @@ class ProcessInstance(Base):
     # dashboard read dates and statuses of every case.
     data: Mapped[dict] = mapped_column(JSON, default=dict)   # latest case data, for display and search
     error: Mapped[dict | None] = mapped_column(JSON)         # incident: message, element, when
-    state_json: Mapped[str] = mapped_column(Text)
+    state_json: Mapped[str] = mapped_column(Text, deferred=True)   # loaded by the engine only
 
     definition: Mapped[Definition] = relationship(lazy="select")
 
