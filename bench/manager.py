@@ -6,7 +6,7 @@ changed since the previous render, so the memo answers); ``dashboard_cold_p95_ms
 with a real change committed before every sample (a task completed, a case cancelled or a case
 started, with its audit event; see ``bench/changes.py``), so every figure is recomputed.
 Usage: python bench/manager.py [--quick] [--instances 20000] [--tasks-per 5] [--runs 30]
-                              [--state-kb 0] [--postgres URL]
+                              [--state-kb 9] [--postgres URL]
 """
 from __future__ import annotations
 
@@ -133,8 +133,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="10 runs per figure")
     parser.add_argument("--postgres")
-    parser.add_argument("--state-kb", type=int, default=0,
-                        help="pad every instance's state_json to about this many KB")
+    parser.add_argument("--state-kb", type=int, default=9,
+                        help="pad every instance's state_json to about this many KB (a "
+                             "reference case holds ~9 KB mid-flight, see bench/engine.py)")
     args = parser.parse_args()
     if args.quick:
         args.runs = 10
