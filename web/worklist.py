@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine import clock
 from models import Definition, HumanTask, ProcessInstance
@@ -64,6 +64,11 @@ def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta, *col
                        **query_filters(filters, now, soon))
 
 
+_REFERENCES = select(ProcessInstance.id, ProcessInstance.reference).where(
+    ProcessInstance.id.in_(bindparam("ids", expanding=True)))
+_PATHWAYS = select(Definition.process_id).distinct().order_by(Definition.process_id)
+
+
 @bp.route("/tasks")
 @login_required
 def index():
@@ -87,10 +92,9 @@ def index():
         rows = session.scalars(filtered_query(actor, filters, now, soon)
                                .order_by(column.is_(None), order, HumanTask.id)
                                .offset(offset).limit(size)).all()
-    refs = dict(session.execute(select(ProcessInstance.id, ProcessInstance.reference).where(
-        ProcessInstance.id.in_({t.instance_id for t in rows}))).all()) if rows else {}
-    pathways = session.scalars(select(Definition.process_id).distinct()
-                               .order_by(Definition.process_id)).all()
+    refs = dict(session.execute(_REFERENCES, {"ids": sorted({t.instance_id for t in rows})})
+                .all()) if rows else {}
+    pathways = session.scalars(_PATHWAYS).all()
     links = Links.build()
     return render_template(
         "worklist/index.html", rows=[Row.of(t, refs, links, actor.name, now, soon) for t in rows],
