@@ -75,7 +75,7 @@ class ProcessInstance(Base):
     # stored after a long value is read through its overflow pages, and the case list and the
     # dashboard read dates and statuses of every case.
     data: Mapped[dict] = mapped_column(JSON, default=dict)   # latest case data, for display and search
-    error: Mapped[dict | None] = mapped_column(JSON)         # incident: message, element, when
+    error: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # incident, else NULL
     state_json: Mapped[str] = mapped_column(Text, deferred=True)   # loaded by the engine only
 
     definition: Mapped[Definition] = relationship(lazy="select")

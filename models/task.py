@@ -53,7 +53,7 @@ class HumanTask(Base):
     candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
     candidate_users: Mapped[list] = mapped_column(JSON, default=list)
     form: Mapped[dict] = mapped_column(JSON, default=dict)
-    draft: Mapped[dict | None] = mapped_column(JSON)
+    draft: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))     # None: SQL NULL
     documentation: Mapped[str] = mapped_column(Text, default="")
 
     candidates: Mapped[list[TaskCandidate]] = relationship(

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from engine import live
 from engine.serialization import StateVersionError
@@ -36,3 +37,29 @@ def test_instance_state_holds_no_spec_and_stays_small(sessions, engine, deploy, 
         state = json.loads(s.get(ProcessInstance, record.id).state_json)
     assert "spec" not in state and "subprocess_specs" not in state
     assert len(json.dumps(state)) < 15_000
+
+
+def test_plain_statement_writes_keep_row_objects_and_sql_nulls_right(
+        sessions, engine, deploy, people_factory):
+    """Commands write instance and task rows with plain statements (engine/store.py): the row
+    objects in the session then hold what the database holds, version included, and an
+    absent error or draft is SQL NULL (not the JSON text 'null')."""
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    with sessions.begin() as s:
+        record = engine.start(s, "two_lane", ivy)
+        task_id = record.tasks[0].id
+        engine.save_draft(s, task_id, ivy, {"summary": "half way"})
+    with sessions.begin() as s:
+        engine.complete(s, task_id, ivy, {"route": "close", "summary": "Closed"})
+        row = s.get(ProcessInstance, record.id)
+        assert not s.dirty and row not in s.dirty
+        held = (row.row_version, row.status, row.state_json)
+    with sessions() as s:
+        fresh = s.get(ProcessInstance, record.id)
+        assert (fresh.row_version, fresh.status, fresh.state_json) == held
+        nulls = s.execute(text(
+            "select (select error is null from process_instance where id = :i), "
+            "(select draft is null from human_task where id = :t)"),
+            {"i": record.id, "t": task_id}).one()
+    assert tuple(nulls) == (True, True)
