@@ -12,6 +12,7 @@ from .audit import AuditEvent
 from .base import UTCDateTime
 from .status import TaskStatus
 from .task import HumanTask, TaskCandidate
+from .user import Group, Membership, User, UserRole
 
 
 def open_tasks(session: Session, *, instance_id: int | None = None, group: str | None = None,
@@ -27,6 +28,24 @@ def open_tasks(session: Session, *, instance_id: int | None = None, group: str |
         stmt = stmt.where(HumanTask.assignee == user)
     stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
     return list(session.scalars(stmt.limit(limit)))
+
+
+def identity(session: Session, user_id: int) -> tuple | None:
+    """``(id, name, display_name, group slugs, role names)`` of an active user, or None: what a
+    signed-in request needs, in one plain query (every page asks)."""
+    rows = session.execute(_IDENTITY, {"user_id": user_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return (first.id, first.name, first.display_name, {r.slug for r in rows if r.slug},
+            {r.role for r in rows if r.role})
+
+
+_IDENTITY = (select(User.id, User.name, User.display_name, UserRole.role, Group.slug)
+             .outerjoin(UserRole, UserRole.user_id == User.id)
+             .outerjoin(Membership, Membership.user_id == User.id)
+             .outerjoin(Group, Group.id == Membership.group_id)
+             .where(User.id == bindparam("user_id"), User.active.is_(True)))
 
 
 def worklist_query(user: str, groups: set[str], *, process_id: str | None = None,

@@ -8,11 +8,11 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
-from engine.actors import Actor, actor_of
+from engine.actors import Actor
 from models import User
+from models.queries import identity
 from models.status import Role
 
 from .db import get_session
@@ -26,11 +26,16 @@ _DUMMY_HASH = ("scrypt:32768:8:1$lscbdummysalt000$" + "0" * 128)
 class SignedIn(UserMixin):
     """The signed-in person: their user row's names, groups and roles, as an engine Actor."""
 
-    def __init__(self, user: User):
-        self.id = str(user.id)
-        self.name = user.name
-        self.display_name = user.display_name or user.name
-        self.actor: Actor = actor_of(user)
+    def __init__(self, user_id: int, name: str, display_name: str, groups, roles):
+        self.id = str(user_id)
+        self.name = name
+        self.display_name = display_name or name
+        self.actor = Actor(name, frozenset(groups), frozenset(roles))
+
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        """The signed-in person for a User row."""
+        return cls(user.id, user.name, user.display_name, user.group_slugs, user.role_names)
 
     def has_role(self, *roles: str) -> bool:
         """Holds any of ``roles`` (admins hold every role)."""
@@ -47,10 +52,8 @@ def load_user(user_id: str) -> SignedIn | None:
     """The signed-in person for a session, or None when the user is gone or deactivated."""
     if not user_id.isdigit():
         return None
-    stmt = (select(User).where(User.id == int(user_id))    # one query: user, roles and groups
-            .options(joinedload(User.roles), joinedload(User.memberships)))
-    user = get_session().scalars(stmt).unique().one_or_none()
-    return SignedIn(user) if user is not None and user.active else None
+    found = identity(get_session(), int(user_id))
+    return SignedIn(*found) if found is not None else None
 
 
 def role_required(*roles: str):
@@ -76,7 +79,7 @@ def login():
         good = check_password_hash(user.password_hash if user and user.password_hash
                                    else _DUMMY_HASH, request.form.get("password", ""))
         if user is not None and user.active and good:
-            login_user(SignedIn(user))
+            login_user(SignedIn.of(user))
             return redirect(_safe_next(request.args.get("next")))
         errors = {"username": "Enter a correct user name and password"}
     return render_template("auth/login.html", errors=errors, username=name,
