@@ -212,6 +212,8 @@ def render():
     app = flask.Flask("asset_tests", template_folder=str(TEMPLATES), static_folder=str(WEB / "static"))
     app.secret_key = "test"
     app.jinja_env.globals["csrf_token"] = lambda: "TOKEN"
+    from web.forms import choices
+    app.add_template_filter(choices, "choices")      # as create_app registers it
 
     def _render(source: str, url: str = "/", **context) -> str:
         with app.test_request_context(url):

@@ -25,7 +25,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     _register_blueprints(app)
-    from . import errors, security
+    from . import errors, forms, security
+    app.add_template_filter(forms.choices, "choices")     # options of the form macros
     errors.init_app(app)
     security.init_app(app)
     return app

@@ -90,6 +90,22 @@ def ordered_errors(fields: list[FormField], errors: dict) -> list[tuple[str, str
     return known + [(k, v) for k, v in errors.items() if k not in ids]
 
 
+def choices(options) -> list[tuple]:
+    """``(value, text, hint)`` for each option of a select, radios or checkboxes macro, however
+    given: a mapping of value -> text, plain values, mappings with value/text (or label)/hint,
+    or ``(value, text[, hint])`` pairs."""
+    found = []
+    for opt in (options.items() if isinstance(options, dict) else options or []):
+        if isinstance(opt, (str, int, float)):
+            found.append((opt, opt, None))
+        elif isinstance(opt, dict):
+            found.append((opt.get("value"), opt.get("text") or opt.get("label") or opt.get("value"),
+                          opt.get("hint")))
+        else:
+            found.append((opt[0], opt[1], opt[2] if len(opt) > 2 else None))
+    return found
+
+
 def render_instructions(text: str | None, data: dict | None) -> Markup:
     """Task documentation with ``{{ case variables }}`` filled in, safely.
 
