@@ -29,6 +29,7 @@ from .actors import Actor
 from .assignment import DUE_KEY
 from .errors import InputError, InvalidState, NotAllowed, NotFound
 from .notify import group_members, names_with_roles
+from .sweeps import drain
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -50,16 +51,12 @@ def watch_deadlines(factory: sessionmaker, calendar, now: datetime | None = None
                         .where(HumanTask.next_deadline_at <= now,
                                HumanTask.status != TaskStatus.OPEN)
                         .values(next_deadline_at=None).execution_options(synchronize_session=False))
-    done, seen = 0, set()
-    while True:
-        with factory() as session:
-            ids = [i for i in due_task_ids(session, now) if i not in seen]
-        if not ids:
-            return done
-        for task_id in ids:
-            seen.add(task_id)
-            with factory.begin() as session:
-                done += step_task(session, task_id, calendar, now)
+
+    def step(task_id: str) -> int:
+        with factory.begin() as session:
+            return step_task(session, task_id, calendar, now)
+
+    return drain(factory, lambda session: due_task_ids(session, now), step)
 
 
 def step_task(session: Session, task_id: str, calendar, now: datetime) -> int:

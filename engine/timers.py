@@ -17,6 +17,7 @@ from models.status import InstanceStatus
 
 from . import clock, operations, store
 from .errors import EngineError
+from .sweeps import drain
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -34,15 +35,8 @@ def due_instance_ids(session: Session, now: datetime, limit: int = BATCH) -> lis
 def fire_due_timers(factory: sessionmaker, engine, now: datetime | None = None) -> int:
     """Fire every timer due at ``now`` (default: the clock); returns how many fired."""
     now = now or clock.now()
-    fired, seen = 0, set()
-    while True:
-        with factory() as session:
-            ids = [i for i in due_instance_ids(session, now) if i not in seen]
-        if not ids:
-            return fired
-        for instance_id in ids:
-            seen.add(instance_id)
-            fired += fire_instance(factory, engine, instance_id, now)
+    return drain(factory, lambda session: due_instance_ids(session, now),
+                 lambda instance_id: fire_instance(factory, engine, instance_id, now))
 
 
 def fire_instance(factory: sessionmaker, engine, instance_id: int, now: datetime) -> int:
