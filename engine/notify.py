@@ -4,7 +4,7 @@ Notifications are written in the same transaction as the change they report (so 
 back change notifies nobody); emails are only *queued* here, as ``EmailOutbox`` rows that the
 scheduler sends later (``engine/mail.py``), never inside a business transaction.
 
-Everything is driven by audit events (``store.audit`` calls ``on_audit``): a task created or
+Everything is driven by audit events (``store.record`` calls ``on_audit``): a task created or
 reassigned notifies its new owner(s); a deadline reminder or escalation notifies the people the
 deadline watcher named in the event; an incident notifies managers and admins. Subjects and
 bodies carry only the case reference and a link; personal data stays behind the sign-in.
@@ -33,20 +33,28 @@ def base_url() -> str:
     return os.environ.get("LSCB_BASE_URL", "http://localhost:5000").rstrip("/")
 
 
-def on_audit(session: Session, event: dict) -> None:
-    """Notify the people an audit event (the row's values) concerns; nothing for other events."""
-    kind = KINDS.get(event["action"])
-    if kind is None:
-        return
-    users = _recipient_users(session, event)
-    if not users:
-        return
-    instance_id, task_id = event["instance_id"], event["task_id"]
-    reference = _reference(session, instance_id)
-    path = f"/tasks/{task_id}" if task_id else f"/instances/{instance_id}"
-    for user in users:
-        notify_user(session, user, kind, SUBJECTS[kind].format(ref=reference), reference,
-                    path, instance_id=instance_id, task_id=task_id, at=event["at"])
+def on_audit(session: Session, events: list[dict]) -> None:
+    """Notify the people audit events (the rows' values) concern; nothing for other events.
+
+    The notifications (and queued emails) of all ``events`` are written with one INSERT each.
+    """
+    notes, emails = [], []
+    for event in events:
+        kind = KINDS.get(event["action"])
+        users = _recipient_users(session, event) if kind is not None else []
+        if not users:
+            continue
+        instance_id, task_id = event["instance_id"], event["task_id"]
+        reference = _reference(session, instance_id)
+        path = f"/tasks/{task_id}" if task_id else f"/instances/{instance_id}"
+        subject = SUBJECTS[kind].format(ref=reference)
+        for user in users:
+            note, email = _notification(user, kind, subject, reference, path,
+                                        instance_id=instance_id, task_id=task_id, at=event["at"])
+            notes.append(note)
+            if email is not None:
+                emails.append(email)
+    _write(session, notes, emails)
 
 
 def _recipient_users(session: Session, event: dict) -> list:
@@ -59,11 +67,11 @@ def _recipient_users(session: Session, event: dict) -> list:
         users, slugs = list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
         if not users and not slugs:
             return []
-        return session.execute(_BY_GROUP, {"names": users, "slugs": slugs}).all()
+        return session.connection().execute(_BY_GROUP, {"names": users, "slugs": slugs}).all()
     names = recipients(session, event)
     if not names:
         return []
-    return session.execute(_BY_NAME, {"names": names}).all()
+    return session.connection().execute(_BY_NAME, {"names": names}).all()
 
 
 def _users_where(wanted):
@@ -113,27 +121,33 @@ def names_with_roles(session: Session, roles: set[str]) -> list[str]:
     return sorted(set(session.scalars(stmt)))
 
 
-def notify_user(session: Session, user, kind: str, subject: str, reference: str | None,
-                path: str, *, instance_id=None, task_id=None, at=None) -> None:
-    """One in-app notification, plus an email now or in the digest when the user has an address.
-
-    ``user``: anything with ``name``, ``email`` and ``notify_mode``. Plain INSERTs on the
-    session's connection, like the audit event that leads here.
-    """
+def _notification(user, kind, subject, reference, path, *, instance_id, task_id, at):
+    """``(notification row, email outbox row or None)`` for one user, as plain values."""
     at = at or utcnow()
-    email = "none"
+    email, outbox = "none", None
     if user.email and user.notify_mode == "digest":
         email = "digest"
     elif user.email:
         email = "queued"
-        session.connection().execute(insert(EmailOutbox.__table__), dict(
-            user_name=user.name, to_address=user.email, kind="immediate",
-            subject=f"[LSCB] {subject}", body=email_body([Notification(subject=subject,
-                                                                        link=path)]),
-            next_attempt_at=at, created_at=at))
-    session.connection().execute(insert(Notification.__table__), dict(
-        user_name=user.name, kind=kind, subject=subject, reference=reference, link=path,
-        instance_id=instance_id, task_id=task_id, created_at=at, email=email))
+        outbox = dict(user_name=user.name, to_address=user.email, kind="immediate",
+                      subject=f"[LSCB] {subject}",
+                      body=email_body([Notification(subject=subject, link=path)]),
+                      next_attempt_at=at, created_at=at)
+    note = dict(user_name=user.name, kind=kind, subject=subject, reference=reference, link=path,
+                instance_id=instance_id, task_id=task_id, created_at=at, email=email)
+    return note, outbox
+
+
+def _write(session: Session, notes: list[dict], emails: list[dict]) -> None:
+    """Plain INSERTs on the session's connection, like the audit events that lead here."""
+    if emails:
+        session.connection().execute(_EMAIL_INSERT, emails)
+    if notes:
+        session.connection().execute(_NOTIFICATION_INSERT, notes)
+
+
+_EMAIL_INSERT = insert(EmailOutbox.__table__)
+_NOTIFICATION_INSERT = insert(Notification.__table__)
 
 
 def email_body(notes: list[Notification]) -> str:

@@ -80,10 +80,10 @@ class ProcessEngine:
             raise InvalidState(f"process {definition.process_id} did not accept message "
                                f"{message[0]!r}")
         row.title = str(run.data.get("case_title") or definition.name or definition.process_id)
-        store.audit(session, actor.name, "instance_started", instance_id=row.id, now=now,
-                    process_id=definition.process_id, version=definition.version,
-                    reference=row.reference, data=data)
-        self._save(session, row, run, actor.name, now)
+        started = store.event(actor.name, "instance_started", instance_id=row.id, now=now,
+                              process_id=definition.process_id, version=definition.version,
+                              reference=row.reference, data=data)
+        self._save(session, row, run, actor.name, now, events=[started])
         return row
 
     def show(self, session: Session, instance_id: int) -> InstanceRecord:
@@ -250,9 +250,9 @@ class ProcessEngine:
         except ScriptError as exc:
             row.error = exc.to_dict()
         store.close_tasks(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
-        store.audit(session, actor.name, "task_completed", instance_id=row.id, task_id=task.id,
-                    bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
-        self._save(session, row, run, actor.name, now, open_rows=open_rows)
+        done = store.event(actor.name, "task_completed", instance_id=row.id, task_id=task.id,
+                           bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
+        self._save(session, row, run, actor.name, now, open_rows=open_rows, events=[done])
         return self._saved_record(session, row)
 
     # -- messages ------------------------------------------------------------------------------
@@ -315,17 +315,20 @@ class ProcessEngine:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         return row, store.load_run(row, self.script_engine, self.calendar, now, session)
 
-    def _save(self, session, row, run, actor_name, now, hops=0, open_rows=None) -> None:
+    def _save(self, session, row, run, actor_name, now, hops=0, open_rows=None,
+              events=()) -> None:
+        """Save the run, then record ``events`` (the command's own audit events, written with
+        those of the tasks it created), then route the messages it threw."""
         outbox = run.outbox()          # drained before saving, so no message is ever sent twice
         created = store.save(session, row, run, now, open_rows)
-        for task in created:
-            store.audit(session, actor_name, "task_created", instance_id=row.id, task_id=task.id,
-                        bpmn_id=task.bpmn_id, now=now, title=task.title,
-                        groups=task.candidate_groups, assignee=task.assignee,
-                        due_at=task.due_at)
+        events = [*events, *(store.event(
+            actor_name, "task_created", instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,
+            now=now, title=task.title, groups=task.candidate_groups, assignee=task.assignee,
+            due_at=task.due_at) for task in created)]
         if row.error and row.status == InstanceStatus.INCIDENT:
-            store.audit(session, actor_name, "incident", instance_id=row.id, now=now,
-                        error=row.error)
+            events.append(store.event(actor_name, "incident", instance_id=row.id, now=now,
+                                      error=row.error))
+        store.record(session, events)
         for name, payload, correlation in outbox:
             self._route(session, name, payload, correlation, _system(actor_name), now, hops + 1)
 

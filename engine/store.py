@@ -179,15 +179,28 @@ CONFLICT = ("someone else changed this case at the same moment; nothing was save
 
 def audit(session: Session, actor: str | None, action: str, *, instance_id=None, task_id=None,
           bpmn_id=None, now: datetime | None = None, **detail) -> None:
-    """Append one audit event (and the notifications it leads to) in the caller's transaction.
+    """Append one audit event (and the notifications it leads to) in the caller's transaction."""
+    record(session, [event(actor, action, instance_id=instance_id, task_id=task_id,
+                           bpmn_id=bpmn_id, now=now, **detail)])
 
-    Written with a plain INSERT on the session's connection: the trail is append-only, so the
-    ORM's unit of work (and the autoflush it would trigger) buys nothing here.
+
+def event(actor: str | None, action: str, *, instance_id=None, task_id=None, bpmn_id=None,
+          now: datetime | None = None, **detail) -> dict:
+    """An audit event's row values, for ``record``."""
+    return dict(at=now or utcnow(), actor=actor, action=action, instance_id=instance_id,
+                task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
+
+
+def record(session: Session, events: list[dict]) -> None:
+    """Append audit events, in order, and the notifications they lead to.
+
+    Written with one plain INSERT on the session's connection: the trail is append-only, so the
+    ORM's unit of work (and the autoflush it would trigger) buys nothing here, and a command's
+    events (a task completed, the tasks it created) cost one round trip.
     """
-    event = dict(at=now or utcnow(), actor=actor, action=action, instance_id=instance_id,
-                 task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
-    session.connection().execute(_AUDIT_INSERT, event)
-    notify.on_audit(session, event)
+    if events:
+        session.connection().execute(_AUDIT_INSERT, events)
+        notify.on_audit(session, events)
 
 
 _AUDIT_INSERT = insert(AuditEvent.__table__)
