@@ -16,6 +16,7 @@ run, and the same figures of the first under "saturated". Usage: python bench/we
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.client
 import json
@@ -185,22 +186,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-ACCESS_LOG = "access.log"      # method, path, status, microseconds spent in the server
+ACCESS_LOG = "access.log"      # method, path, status, microseconds in the server, worker pid
 
 
 def server_times(folder: Path, skip: int) -> dict:
     """p95 and median (ms) of the time the server itself spent per kind of request, from the
-    access log lines after the first ``skip``: without the time requests waited for a thread."""
+    access log lines after the first ``skip``: without the time requests waited for a thread.
+    ``worker_shares``: the part of the requests each worker process served, largest first
+    (keep-alive connections stay with the worker that accepted them)."""
     times: dict[str, list[float]] = {"worklist": [], "task": [], "complete": []}
+    workers: collections.Counter = collections.Counter()
     with open(folder / ACCESS_LOG) as log:
         for line in list(log)[skip:]:
-            method, path, _, micros = line.split()
+            method, path, _, micros, pid = line.split()
+            workers[pid] += 1
             kind = ("complete" if method == "POST" else "worklist" if path == "/tasks"
                     else "task") if path.startswith("/tasks") else None
             if kind:
                 times[kind].append(int(micros) / 1e6)
+    total = sum(workers.values()) or 1
     return {f"{k}_p95_ms": p95(v) for k, v in times.items()} | \
-        {f"{k}_median_ms": round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}
+        {f"{k}_median_ms": round(statistics.median(v) * 1000, 1) for k, v in times.items() if v} | \
+        {"worker_shares": [round(n / total, 2) for _, n in workers.most_common()]}
 
 
 def log_lines(folder: Path) -> int:
@@ -238,7 +245,7 @@ def serve(url: str, workers: int, threads: int, folder: Path):
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
              "--log-level", "warning", "--access-logfile", str(folder / ACCESS_LOG),
-             "--access-logformat", "%(m)s %(U)s %(s)s %(D)s", "web:create_app()"],
+             "--access-logformat", "%(m)s %(U)s %(s)s %(D)s %(p)s", "web:create_app()"],
             env=env, cwd=ROOT, stdout=out,
             stderr=subprocess.STDOUT)
     try:
@@ -268,9 +275,10 @@ def main() -> None:
                         help="people's mean pause between requests, seconds (the main figures)")
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn worker processes (0: waitress in this process)")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="threads per server process (few: a thread holding the SQLite "
-                             "write lock then rarely waits for the GIL)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn process. 1: requests are CPU-bound Python, so "
+                             "a second thread in a process only waits for the GIL and stalls "
+                             "the first (saturated p95 worklist ~125 ms with 2, ~90 with 1)")
     args = parser.parse_args()
     seconds, real = (20, 600) if args.quick else (60, 2500)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .audit import AuditEvent
 from .base import UTCDateTime
+from .process import ProcessInstance
 from .status import TaskStatus
 from .task import HumanTask, TaskCandidate
 from .user import Group, Membership, User, UserRole
@@ -46,6 +47,18 @@ _IDENTITY = (select(User.id, User.name, User.display_name, UserRole.role, Group.
              .outerjoin(Membership, Membership.user_id == User.id)
              .outerjoin(Group, Group.id == Membership.group_id)
              .where(User.id == bindparam("user_id"), User.active.is_(True)))
+
+
+def case_header(session: Session, instance_id: int):
+    """What a task page shows of its case (id, reference, process_id, status, started_at,
+    started_by, data), or None: one narrow row, without the engine state, tasks or timers."""
+    return session.execute(_CASE_HEADER, {"instance_id": instance_id}).first()
+
+
+_CASE_HEADER = select(ProcessInstance.id, ProcessInstance.reference, ProcessInstance.process_id,
+                      ProcessInstance.status, ProcessInstance.started_at,
+                      ProcessInstance.started_by, ProcessInstance.data).where(
+    ProcessInstance.id == bindparam("instance_id"))
 
 
 def worklist_query(user: str, groups: set[str], *, process_id: str | None = None,
@@ -118,11 +131,19 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
     return stmt
 
 
+# What a worklist row shows, its case's reference included (join ProcessInstance): plain
+# columns rather than HumanTask objects, so a page skips the ORM's identity map and the wide
+# values a row never prints (form, draft, documentation).
+INBOX_ROW = (HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.title,
+             HumanTask.candidate_groups, HumanTask.assignee, HumanTask.due_at,
+             ProcessInstance.reference)
+
+
 def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, limit: int,
                descending: bool = False, process_id: str | None = None, group: str | None = None,
-               due_before: datetime | None = None,
-               overdue_at: datetime | None = None) -> list[HumanTask]:
-    """One page of ``inbox_query`` by due date (no due date last, then id), as HumanTask rows.
+               due_before: datetime | None = None, overdue_at: datetime | None = None) -> list:
+    """One page of ``inbox_query`` by due date (no due date last, then id), as ``INBOX_ROW``
+    rows.
 
     Each source gives its first ``offset + limit`` dated rows and its first undated ones,
     each straight from an index range in order; only the page's rows are read from
@@ -132,8 +153,8 @@ def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, li
     if stmt is None:
         return []
     values = _values(user, process_id, due_before, overdue_at)
-    return list(session.scalars(stmt, {**values, "first": offset + limit, "offset": offset,
-                                       "limit": limit}))
+    return session.execute(stmt, {**values, "first": offset + limit, "offset": offset,
+                                  "limit": limit}).all()
 
 
 def inbox_counts(session: Session, user: str, groups: set[str], now: datetime,
@@ -230,7 +251,8 @@ def _page(shape: tuple, descending: bool) -> Select | None:
             .order_by(*order(merged.c.due_at, merged.c.id))
             .offset(bindparam("offset", type_=Integer()))
             .limit(bindparam("limit", type_=Integer())).subquery())
-    return (select(HumanTask).join(page, HumanTask.id == page.c.id)
+    return (select(*INBOX_ROW).join(page, HumanTask.id == page.c.id)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .order_by(*order(page.c.due_at, page.c.id)))
 
 

@@ -212,8 +212,10 @@ def render():
     app = flask.Flask("asset_tests", template_folder=str(TEMPLATES), static_folder=str(WEB / "static"))
     app.secret_key = "test"
     app.jinja_env.globals["csrf_token"] = lambda: "TOKEN"
+    from web import templating
     from web.forms import choices
-    app.add_template_filter(choices, "choices")      # as create_app registers it
+    app.add_template_filter(choices, "choices")      # as create_app registers them
+    templating.init_app(app)
 
     def _render(source: str, url: str = "/", **context) -> str:
         with app.test_request_context(url):

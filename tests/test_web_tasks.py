@@ -22,6 +22,16 @@ def test_instructions_are_escaped(client, world, sessions, engine):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_instructions_of_one_diagram_show_each_case_its_own_values(client, world, sessions, engine):
+    with sessions.begin() as session:
+        other = engine.start(session, "two_lane", load_actor(session, "ann"),
+                             {"case_ref": "REF-OTHER"})
+    login(client, "ann")
+    assert "Triage case REF-OTHER" in client.get(f"/tasks/{other.tasks[0].id}").text
+    page = client.get(f"/tasks/{world['task_id']}").text
+    assert "Triage case LSCB-" in page and "REF-OTHER" not in page
+
+
 def test_bad_values_are_refused_with_field_messages_and_typed_values_kept(client, world):
     login(client, "ann")
     response = client.post(f"/tasks/{world['task_id']}",

@@ -50,6 +50,17 @@ def test_filters_and_sorting(client, world):
     assert client.get("/tasks?sort=title&dir=desc&page=x&due=bogus").status_code == 200
 
 
+def test_rows_link_the_task_and_its_case_by_reference_in_every_order(client, world, sessions):
+    from models import ProcessInstance
+    with sessions() as session:
+        reference = session.get(ProcessInstance, world["instance_id"]).reference
+    login(client, "ann")
+    for query in ("", "?sort=title&dir=desc", "?sort=created"):
+        page = client.get(f"/tasks{query}").text
+        assert f'href="/tasks/{world["task_id"]}"' in page
+        assert f'href="/instances/{world["instance_id"]}">{reference}</a>' in page
+
+
 def test_due_soon_badge(client, world, sessions):
     from datetime import timedelta
 

@@ -5,6 +5,7 @@ refuse exactly the same values. What the person typed is always shown again with
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -115,11 +116,18 @@ def render_instructions(text: str | None, data: dict | None) -> Markup:
     if not text:
         return Markup("")
     try:
-        rendered = _docs_env.from_string(text).render(**_plain(data or {}))
+        rendered = _instructions_template(text).render(**_plain(data or {}))
     except TemplateError:
         rendered = escape(text)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", str(rendered)) if p.strip()]
     return Markup("".join(f'<p class="govuk-body">{Markup(p)}</p>' for p in paragraphs))
+
+
+@functools.lru_cache(maxsize=256)
+def _instructions_template(text: str):
+    """The compiled template of a task's documentation, once per distinct text: compiling
+    costs about 30 times as much as rendering, and every task page shows one."""
+    return _docs_env.from_string(text)
 
 
 def _plain(data: dict) -> dict:

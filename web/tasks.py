@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from engine.cases import add_comment
 from engine.errors import FormInvalid
-from models.queries import history
+from models.queries import case_header, history
 from models.status import TaskStatus
 
 from . import forms
@@ -19,17 +19,18 @@ bp = Blueprint("tasks", __name__)
 def render_task(task, *, values=None, errors=None, comment="", comment_error=None, status=200):
     """The task page, with typed values and errors kept when a submission was refused."""
     session, actor = get_session(), current_user.actor
-    case = get_engine().show(session, task.instance_id)
+    case = case_header(session, task.instance_id)     # the task's own case: already visible
+    data = case.data or {}
     fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
-                                errors, case.data)
+                                errors, data)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(
         "tasks/show.html", task=task, case=case, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),
-        instructions=forms.render_instructions(task.documentation, case.data),
+        instructions=forms.render_instructions(task.documentation, data),
         can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
-        summary=case_summary(case.data), comments=comments, comment=comment, comment_error=comment_error,
+        summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
 
 

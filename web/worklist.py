@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from engine import clock
 from models import Definition, HumanTask, ProcessInstance
-from models.queries import inbox_counts, inbox_page, inbox_query
+from models.queries import INBOX_ROW, inbox_counts, inbox_page, inbox_query
 
 from .db import get_engine, get_session
 from .auth import _safe_next
@@ -64,8 +64,6 @@ def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta, *col
                        **query_filters(filters, now, soon))
 
 
-_REFERENCES = select(ProcessInstance.id, ProcessInstance.reference).where(
-    ProcessInstance.id.in_(bindparam("ids", expanding=True)))
 _PATHWAYS = select(Definition.process_id).distinct().order_by(Definition.process_id)
 
 
@@ -89,15 +87,14 @@ def index():
     else:
         column = SORTS[filters.sort]
         order = column.desc() if filters.direction == "desc" else column.asc()
-        rows = session.scalars(filtered_query(actor, filters, now, soon)
+        rows = session.execute(filtered_query(actor, filters, now, soon, *INBOX_ROW)
+                               .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                                .order_by(column.is_(None), order, HumanTask.id)
                                .offset(offset).limit(size)).all()
-    refs = dict(session.execute(_REFERENCES, {"ids": sorted({t.instance_id for t in rows})})
-                .all()) if rows else {}
     pathways = session.scalars(_PATHWAYS).all()
     links = Links.build()
     return render_template(
-        "worklist/index.html", rows=[Row.of(t, refs, links, actor.name, now, soon) for t in rows],
+        "worklist/index.html", rows=[Row.of(t, links, actor.name, now, soon) for t in rows],
         counts=counts, filters=filters, pages=max(1, -(-counts["total"] // size)),
         pathways=pathways, groups=sorted(actor.groups), next_path=request.full_path,
         page_title="My tasks")
@@ -139,13 +136,13 @@ class Row:
     action_href: str
 
     @classmethod
-    def of(cls, task: HumanTask, refs: dict, links: Links, me: str, now: datetime,
-           soon: timedelta) -> Row:
+    def of(cls, task, links: Links, me: str, now: datetime, soon: timedelta) -> Row:
+        """The row of ``task`` (an ``INBOX_ROW`` row)."""
         task_id, due = quote(task.id, safe=""), task.due_at
         return cls(
             title=task.title, href=links.task.replace(_ID, task_id),
             case_href=links.case.replace(str(_N), str(task.instance_id)),
-            case_label=str(refs.get(task.instance_id) or task.instance_id),
+            case_label=str(task.reference or task.instance_id),
             process_id=task.process_id, groups=", ".join(task.candidate_groups or []),
             due_iso=due.isoformat() if due else None,
             due_text=f"{due.day} {due:%b %Y}" if due else None,
