@@ -109,7 +109,8 @@ def _bulk_tasks(factory, count: int, per_instance: int = 10) -> None:
 
 
 class Client:
-    """One signed-in browser-like client: a keep-alive connection and a session cookie."""
+    """One signed-in browser-like client: a keep-alive connection (opened again when the server
+    closes it, as gunicorn's sync workers do after each response) and a session cookie."""
 
     def __init__(self, port: int):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -219,6 +220,19 @@ SETTINGS = {"DATABASE_URL": "", "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WA
             "LOGIN_RATE_LIMIT": "10000 per minute", "SECRET_KEY": "bench"}
 
 
+def gunicorn_threads(threads: int) -> list[str]:
+    """gunicorn's worker class options: sync workers for 0, else gthread with ``threads``.
+
+    Requests are CPU-bound Python: a second thread in a process mostly waits for the GIL, and
+    with gthread each keep-alive connection stays with one process, so a busy process cannot
+    hand work to an idle one. Sync workers share one accept queue. Measured here, saturated,
+    p95 worklist / task page: sync 78 / 70 ms, gthread 1 thread 96 / 87, 2 threads 134 / 125.
+    """
+    if not threads:
+        return ["--worker-class", "sync"]
+    return ["--worker-class", "gthread", "--threads", str(threads)]
+
+
 @contextlib.contextmanager
 def serve(url: str, workers: int, threads: int, folder: Path):
     """The app on a loopback port: ``workers`` gunicorn processes (threads in each), as the
@@ -229,7 +243,7 @@ def serve(url: str, workers: int, threads: int, folder: Path):
 
         from web import create_app
         server = create_server(create_app({**SETTINGS, "DATABASE_URL": url}), host="127.0.0.1",
-                               port=port, threads=threads)
+                               port=port, threads=threads or 4)
         threading.Thread(target=server.run, daemon=True).start()
         try:
             yield server.effective_port
@@ -243,7 +257,7 @@ def serve(url: str, workers: int, threads: int, folder: Path):
     with open(log, "w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+             "--workers", str(workers), *gunicorn_threads(threads),
              "--log-level", "warning", "--access-logfile", str(folder / ACCESS_LOG),
              "--access-logformat", "%(m)s %(U)s %(s)s %(D)s %(p)s", "web:create_app()"],
             env=env, cwd=ROOT, stdout=out,
@@ -275,10 +289,11 @@ def main() -> None:
                         help="people's mean pause between requests, seconds (the main figures)")
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn worker processes (0: waitress in this process)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn process. 1: requests are CPU-bound Python, so "
-                             "a second thread in a process only waits for the GIL and stalls "
-                             "the first (saturated p95 worklist ~125 ms with 2, ~90 with 1)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="0: gunicorn's sync workers, one request at a time per process, all "
+                             "taking connections from one queue, as behind a reverse proxy; N: "
+                             "gthread workers with N threads each (keep-alive connections then "
+                             "stay with the process that accepted them); waitress: its threads")
     args = parser.parse_args()
     seconds, real = (20, 600) if args.quick else (60, 2500)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"
