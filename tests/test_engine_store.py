@@ -2,9 +2,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from engine import live
+from engine.actors import load_actor
 from engine.serialization import StateVersionError
 from models import ProcessInstance
 
@@ -63,3 +64,38 @@ def test_plain_statement_writes_keep_row_objects_and_sql_nulls_right(
             "(select draft is null from human_task where id = :t)"),
             {"i": record.id, "t": task_id}).one()
     assert tuple(nulls) == (True, True)
+
+
+def test_instance_update_sets_indexed_columns_only_when_they_change(
+        sessions, db, engine, deploy, people_factory):
+    """SQLite rewrites the index entries of every column an UPDATE names, even to the same
+    value: a command that leaves status, reference and timers alone must not name them, and
+    one that changes them must still write them."""
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    people_factory("cara", groups=["lscb-chair"])
+    updates = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE process_instance"):
+            updates.append(statement.split(" WHERE ")[0])
+
+    with sessions.begin() as s:
+        record = engine.start(s, "two_lane", ivy)
+    event.listen(db, "before_cursor_execute", seen)
+    try:
+        with sessions.begin() as s:      # triage -> decide: the case stays active
+            record = engine.complete(s, record.tasks[0].id, ivy,
+                                     {"route": "scr", "summary": "Refer"})
+        with sessions.begin() as s:      # decide -> done: the case completes
+            engine.complete(s, record.tasks[0].id, load_actor(s, "cara"), {"scr_agreed": True})
+    finally:
+        event.remove(db, "before_cursor_execute", seen)
+    still_active, completing = updates
+    assert "state_json" in still_active
+    assert not any(f"{name}=" in still_active for name in ("status", "reference", "finished_at"))
+    assert "status=" in completing and "finished_at=" in completing
+    with sessions() as s:
+        row = s.get(ProcessInstance, record.id)
+        assert (row.status, row.finished_at is not None, row.reference) == (
+            "completed", True, record.reference)
