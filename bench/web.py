@@ -3,9 +3,10 @@
 Seeding is done fast and directly, not through the engine: the bulk of the 100,000 open tasks
 are rows inserted with Core bulk inserts (``human_task`` + ``task_candidate``, on placeholder
 ``process_instance`` rows whose state is never loaded) spread over 16 agency groups, about 10 %
-already claimed. A few hundred real, completable cases are cloned from one started instance
+already claimed. A few thousand real, completable cases are cloned from one started instance
 (bench/seed.py) so that completions run the whole engine path. Clients sign in through the real
-login form (CSRF on), then loop: worklist, a task page, and now and then complete a real task.
+login form (CSRF on) before the clock starts, then loop: worklist, a task page, and now and then
+complete a real task.
 
 Two runs of ``--clients`` clients: first with no pause between requests (the server saturated:
 each client stands for far more than one person), then as people use it, pausing ``--think``
@@ -136,15 +137,14 @@ class Client:
         assert status == 302, f"login failed: {status}"
 
 
-def drive(port, name, own, until, stats, lock, think: float):
+def drive(client, name, own, until, stats, lock, think: float):
     """Loop worklist -> task page -> (every third round) complete one of my real tasks.
 
     ``think``: a person's mean pause (seconds) between two requests, drawn uniformly from
     0.5x to 1.5x it, as locust's ``between`` does; 0 sends the next request at once.
     """
-    client, timings, errors, rounds = Client(port), {"worklist": [], "task": [], "complete": []}, 0, 0
+    timings, errors, rounds = {"worklist": [], "task": [], "complete": []}, 0, 0
     pause = random.Random(name).uniform if think else None
-    client.login(name)
 
     def timed(key, method, path, form=None, ok=200):
         nonlocal errors
@@ -295,7 +295,9 @@ def main() -> None:
                              "gthread workers with N threads each (keep-alive connections then "
                              "stay with the process that accepted them); waitress: its threads")
     args = parser.parse_args()
-    seconds, real = (20, 600) if args.quick else (60, 2500)
+    # completable tasks: enough that no client runs out in either run (~330 requests/s
+    # saturated complete ~40 tasks a second)
+    seconds, real = (20, 1500) if args.quick else (60, 5000)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='lscb-bench-')}/bench.sqlite3"
     t0 = time.perf_counter()
     own = seed(url, args.tasks, real, args.clients)
@@ -324,10 +326,13 @@ def measured(port, own, args, seconds: float, think: float, folder: Path) -> dic
 def run_clients(port, own, clients: int, seconds: float, think: float) -> dict:
     """``clients`` threads for ``seconds``; their figures (p95s, throughput, errors)."""
     stats, lock = {"worklist": [], "task": [], "complete": [], "errors": 0}, threading.Lock()
+    signed_in = [Client(port) for _ in range(clients)]
+    for n, client in enumerate(signed_in):  # before the clock: each sign-in hashes a password
+        client.login(f"user{n}")            # for ~0.1 s of CPU, and a storm of 20 is no workload
     until = time.monotonic() + seconds
     started, cpu = time.perf_counter(), _cpu()
-    threads = [threading.Thread(target=drive, args=(port, f"user{n}", own[n], until, stats, lock,
-                                                    think)) for n in range(clients)]
+    threads = [threading.Thread(target=drive, args=(signed_in[n], f"user{n}", own[n], until,
+                                                    stats, lock, think)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -338,7 +343,9 @@ def run_clients(port, own, clients: int, seconds: float, think: float) -> dict:
             "worklist_p95_ms": p95(stats["worklist"]), "task_page_p95_ms": p95(stats["task"]),
             "complete_p95_ms": p95(stats["complete"]),
             "requests_per_s": round(total / elapsed, 1), "errors": stats["errors"],
-            "requests": total, "seconds": round(elapsed, 1),
+            "requests": total, "completions": len(stats["complete"]),
+            "clients_out_of_tasks": sum(1 for n in range(clients) if not own[n]),
+            "seconds": round(elapsed, 1),
             "medians_ms": {k: round(statistics.median(stats[k]) * 1000, 1)
                            for k in ("worklist", "task", "complete") if stats[k]}}
 
@@ -351,9 +358,11 @@ def _cpu() -> float:
 def report(label: str, figures: dict) -> None:
     print(f"{label}: {figures['requests_per_s']} requests/s, {figures['errors']} errors; "
           f"p95 worklist {figures['worklist_p95_ms']} ms, task page "
-          f"{figures['task_page_p95_ms']} ms, complete {figures['complete_p95_ms']} ms; "
-          f"medians {figures['medians_ms']}; client CPU {figures['client_cpu_s']} s; "
-          f"in the server itself: {figures['server']}")
+          f"{figures['task_page_p95_ms']} ms, complete {figures['complete_p95_ms']} ms "
+          f"({figures['completions']} completions); medians {figures['medians_ms']}; "
+          f"client CPU {figures['client_cpu_s']} s; in the server itself: {figures['server']}")
+    if figures["clients_out_of_tasks"]:
+        print(f"warning: {figures['clients_out_of_tasks']} clients ran out of tasks to complete")
 
 
 if __name__ == "__main__":
