@@ -194,7 +194,10 @@ def server_times(folder: Path, skip: int) -> dict:
     """p95 and median (ms) of the time the server itself spent per kind of request, from the
     access log lines after the first ``skip``: without the time requests waited for a thread.
     ``worker_shares``: the part of the requests each worker process served, largest first
-    (keep-alive connections stay with the worker that accepted them)."""
+    (keep-alive connections stay with the worker that accepted them). Empty for waitress,
+    which writes no access log."""
+    if not (folder / ACCESS_LOG).exists():
+        return {}
     times: dict[str, list[float]] = {"worklist": [], "task": [], "complete": []}
     workers: collections.Counter = collections.Counter()
     with open(folder / ACCESS_LOG) as log:
