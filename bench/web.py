@@ -137,8 +137,23 @@ class Client:
         assert status == 302, f"login failed: {status}"
 
 
+def one_round(n: int, own: list[str], send) -> None:
+    """Round ``n`` of a reviewer's work: a worklist page, a task from it and, every third round,
+    one of my ``own`` tasks opened and completed. ``send(kind, method, path, form=None,
+    ok=200)`` makes one request of that kind and returns the page."""
+    html = send("worklist", "GET", f"/tasks?page={n % 5 + 1}")
+    links = TASK_LINK.findall(html)
+    if links:
+        send("task", "GET", f"/tasks/{links[n % len(links)]}")
+    if n % 3 == 0 and own:
+        task = own.pop()
+        html = send("task", "GET", f"/tasks/{task}")
+        send("complete", "POST", f"/tasks/{task}",
+             {**GOOD, "csrf_token": CSRF.search(html).group(1)}, ok=302)
+
+
 def drive(client, name, own, until, stats, lock, think: float):
-    """Loop worklist -> task page -> (every third round) complete one of my real tasks.
+    """Loop ``one_round`` until ``until``, timing each request.
 
     ``think``: a person's mean pause (seconds) between two requests, drawn uniformly from
     0.5x to 1.5x it, as locust's ``between`` does; 0 sends the next request at once.
@@ -158,15 +173,7 @@ def drive(client, name, own, until, stats, lock, think: float):
 
     while time.monotonic() < until:
         rounds += 1
-        html = timed("worklist", "GET", f"/tasks?page={rounds % 5 + 1}")
-        links = TASK_LINK.findall(html)
-        if links:
-            timed("task", "GET", f"/tasks/{links[rounds % len(links)]}")
-        if rounds % 3 == 0 and own:
-            task = own.pop()
-            html = timed("task", "GET", f"/tasks/{task}")
-            timed("complete", "POST", f"/tasks/{task}",
-                  {**GOOD, "csrf_token": CSRF.search(html).group(1)}, ok=302)
+        one_round(rounds, own, timed)
     with lock:
         for key, values in timings.items():
             stats[key] += values

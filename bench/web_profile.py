@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.web import CSRF, GOOD, PASSWORD, SETTINGS, TASK_LINK, seed  # noqa: E402
+from bench.web import CSRF, PASSWORD, SETTINGS, TASK_LINK, one_round, seed  # noqa: E402
 from models import HumanTask  # noqa: E402
 from models.session import make_engine, make_session_factory  # noqa: E402
 from web import create_app  # noqa: E402
@@ -50,14 +50,7 @@ def rounds(client, own: list[str], count: int) -> dict:
     """``count`` rounds as bench/web.py's clients do them; the timings per kind."""
     kinds: dict[str, list] = {"worklist": [], "task": [], "complete": []}
     for n in range(1, count + 1):
-        html = timed(client, kinds, "worklist", "GET", f"/tasks?page={n % 5 + 1}")
-        links = TASK_LINK.findall(html)
-        timed(client, kinds, "task", "GET", f"/tasks/{links[n % len(links)]}")
-        if n % 3 == 0 and own:
-            task = own.pop()
-            html = timed(client, kinds, "task", "GET", f"/tasks/{task}")
-            timed(client, kinds, "complete", "POST", f"/tasks/{task}",
-                  {**GOOD, "csrf_token": CSRF.search(html).group(1)}, ok=302)
+        one_round(n, own, lambda *request, **options: timed(client, kinds, *request, **options))
     return kinds
 
 

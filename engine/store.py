@@ -283,12 +283,16 @@ def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar,
 def _insert_tasks(session: Session, rows: list[dict]) -> None:
     """INSERT task rows and their worklist entries (one per candidate group)."""
     connection = session.connection()
-    connection.execute(insert(HumanTask.__table__), rows)
+    connection.execute(_TASK_INSERT, rows)
     candidates = [dict(task_id=r["id"], group_slug=g, assignee=r["assignee"], due_at=r["due_at"],
                        process_id=r["process_id"])
                   for r in rows for g in dict.fromkeys(r["candidate_groups"])]
     if candidates:
-        connection.execute(insert(TaskCandidate.__table__), candidates)
+        connection.execute(_CANDIDATE_INSERT, candidates)
+
+
+_TASK_INSERT = insert(HumanTask.__table__)
+_CANDIDATE_INSERT = insert(TaskCandidate.__table__)
 
 
 def _lane_groups(session: Session, lane: str | None) -> list[str]:

@@ -157,6 +157,21 @@ def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, li
                                   "limit": limit}).all()
 
 
+def inbox_page_by(session: Session, user: str, groups: set[str], column, *, offset: int,
+                  limit: int, descending: bool = False, **filters) -> list:
+    """One page of ``inbox_query`` ordered by ``column`` (no value last, then id), as
+    ``INBOX_ROW`` rows: the orders the queue indexes do not hold (title, created)."""
+    order = column.desc() if descending else column.asc()
+    stmt = (_with_reference(inbox_query(user, groups, *INBOX_ROW, **filters))
+            .order_by(column.is_(None), order, HumanTask.id).offset(offset).limit(limit))
+    return session.execute(stmt).all()
+
+
+def _with_reference(stmt: Select) -> Select:
+    """``stmt`` (selecting ``INBOX_ROW``) joined to each task's case, for its reference."""
+    return stmt.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+
+
 def inbox_counts(session: Session, user: str, groups: set[str], now: datetime,
                  process_id: str | None = None, group: str | None = None,
                  due_before: datetime | None = None, overdue_at: datetime | None = None) -> dict:
@@ -251,8 +266,7 @@ def _page(shape: tuple, descending: bool) -> Select | None:
             .order_by(*order(merged.c.due_at, merged.c.id))
             .offset(bindparam("offset", type_=Integer()))
             .limit(bindparam("limit", type_=Integer())).subquery())
-    return (select(*INBOX_ROW).join(page, HumanTask.id == page.c.id)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    return (_with_reference(select(*INBOX_ROW).join(page, HumanTask.id == page.c.id))
             .order_by(*order(page.c.due_at, page.c.id)))
 
 

@@ -213,9 +213,7 @@ def render():
     app.secret_key = "test"
     app.jinja_env.globals["csrf_token"] = lambda: "TOKEN"
     from web import templating
-    from web.forms import choices
-    app.add_template_filter(choices, "choices")      # as create_app registers them
-    templating.init_app(app)
+    templating.init_app(app)                          # the helpers, as create_app registers them
 
     def _render(source: str, url: str = "/", **context) -> str:
         with app.test_request_context(url):

@@ -25,8 +25,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     _register_blueprints(app)
-    from . import errors, forms, security, templating
-    app.add_template_filter(forms.choices, "choices")     # options of the form macros
+    from . import errors, security, templating
     templating.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -1,14 +1,18 @@
-"""Python helpers the templates call where a Jinja macro would run many times a page."""
+"""The helpers templates call: Python where a Jinja macro would run many times a page."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from flask import Flask
 
+from .forms import choices
+
 
 def init_app(app: Flask) -> None:
-    """Make the helpers template globals."""
+    """Give templates their helpers: ``query_string`` and the ``choices`` filter (the options
+    of the form macros, web/forms.py)."""
     app.add_template_global(query_string)
+    app.add_template_filter(choices, "choices")
 
 
 def query_string(args, **changes) -> str:

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import clock
-from models import Definition, HumanTask, ProcessInstance
-from models.queries import INBOX_ROW, inbox_counts, inbox_page, inbox_query
+from models import Definition, HumanTask
+from models.queries import inbox_counts, inbox_page, inbox_page_by, inbox_query
 
 from .db import get_engine, get_session
 from .auth import _safe_next
@@ -58,10 +58,9 @@ def query_filters(filters: Filters, now: datetime, soon: timedelta) -> dict:
             "overdue_at": now if filters.due == "overdue" else None}
 
 
-def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta, *columns):
+def filtered_query(actor, filters: Filters, now: datetime, soon: timedelta):
     """The worklist Select for ``actor`` with ``filters`` applied (unsorted, unpaged)."""
-    return inbox_query(actor.name, set(actor.groups), *columns,
-                       **query_filters(filters, now, soon))
+    return inbox_query(actor.name, set(actor.groups), **query_filters(filters, now, soon))
 
 
 _PATHWAYS = select(Definition.process_id).distinct().order_by(Definition.process_id)
@@ -85,12 +84,9 @@ def index():
                           descending=filters.direction == "desc",
                           **query_filters(filters, now, soon))
     else:
-        column = SORTS[filters.sort]
-        order = column.desc() if filters.direction == "desc" else column.asc()
-        rows = session.execute(filtered_query(actor, filters, now, soon, *INBOX_ROW)
-                               .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                               .order_by(column.is_(None), order, HumanTask.id)
-                               .offset(offset).limit(size)).all()
+        rows = inbox_page_by(session, actor.name, set(actor.groups), SORTS[filters.sort],
+                             offset=offset, limit=size, descending=filters.direction == "desc",
+                             **query_filters(filters, now, soon))
     pathways = session.scalars(_PATHWAYS).all()
     links = Links.build()
     return render_template(
@@ -137,7 +133,7 @@ class Row:
 
     @classmethod
     def of(cls, task, links: Links, me: str, now: datetime, soon: timedelta) -> Row:
-        """The row of ``task`` (an ``INBOX_ROW`` row)."""
+        """The row of ``task`` (a ``models.queries.INBOX_ROW`` row)."""
         task_id, due = quote(task.id, safe=""), task.due_at
         return cls(
             title=task.title, href=links.task.replace(_ID, task_id),
