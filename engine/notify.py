@@ -58,17 +58,21 @@ def on_audit(session: Session, events: list[dict]) -> None:
 
 
 def _recipient_users(session: Session, event: dict) -> list:
-    """The active users (name, email, notify_mode) ``recipients`` names, in one query."""
+    """The active users (name, email, notify_mode) an audit event should reach, in one query:
+    the names the event lists, managers and admins for an incident, the new assignee, else the
+    task's candidate users and the members of its groups."""
     detail = event["detail"] or {}
-    by_group = ("recipients" not in detail
-                and event["action"] not in ("incident", "task_reassigned")
-                and not detail.get("assignee"))
-    if by_group:       # candidate users and group members, without a separate members query
+    if "recipients" in detail:
+        names = list(detail["recipients"])
+    elif event["action"] == "incident":
+        names = names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value})
+    elif event["action"] == "task_reassigned" or detail.get("assignee"):
+        names = [detail["assignee"]] if detail.get("assignee") else []
+    else:
         users, slugs = list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
         if not users and not slugs:
             return []
         return session.connection().execute(_BY_GROUP, {"names": users, "slugs": slugs}).all()
-    names = recipients(session, event)
     if not names:
         return []
     return session.connection().execute(_BY_NAME, {"names": names}).all()
@@ -85,21 +89,6 @@ _BY_GROUP = _users_where(or_(
     User.name.in_(bindparam("names", expanding=True)),
     User.id.in_(select(Membership.user_id).join(Group, Group.id == Membership.group_id)
                 .where(Group.slug.in_(bindparam("slugs", expanding=True))))))
-
-
-def recipients(session: Session, event: dict) -> list[str]:
-    """User names an audit event should reach."""
-    detail = event["detail"] or {}
-    if "recipients" in detail:
-        return list(detail["recipients"])
-    if event["action"] == "incident":
-        return names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value})
-    if event["action"] == "task_reassigned":
-        return [detail["assignee"]] if detail.get("assignee") else []
-    if detail.get("assignee"):
-        return [detail["assignee"]]
-    return sorted(set(detail.get("candidate_users") or [])
-                  | set(group_members(session, detail.get("groups") or [])))
 
 
 def group_members(session: Session, slugs, leads_only: bool = False) -> list[str]:
