@@ -39,20 +39,46 @@ def raw_tasks_per_s(engine: ProcessEngine, runs: int) -> float:
     parsed = parse_definitions({"reference.bpmn": reference_bpmn()})["reference"]
     done, started = 0, time.perf_counter()
     for _ in range(runs):
-        run = ProcessRun.start(parsed.spec, parsed.subprocess_specs, engine.script_engine,
-                               engine.calendar)
-        run.advance()
-        while True:
-            ready = run.ready_tasks()
-            if not ready:
-                break
-            run.complete(ready[0].id, {"note": "ok", "score": 3})
+        for _run in raw_steps(parsed, engine):
             done += 1
     return done / (time.perf_counter() - started)
 
 
+def raw_steps(parsed, engine: ProcessEngine):
+    """Start one reference workflow in memory and complete its user tasks; yields the run
+    after each completion."""
+    run = ProcessRun.start(parsed.spec, parsed.subprocess_specs, engine.script_engine,
+                           engine.calendar)
+    run.advance()
+    while True:
+        ready = run.ready_tasks()
+        if not ready:
+            return
+        run.complete(ready[0].id, {"note": "ok", "score": 3})
+        yield run
+
+
 def persisted_tasks_per_s(url: str, engine: ProcessEngine, runs: int):
     """Complete the same user tasks through the facade, one transaction each."""
+    db, sessions, actor = prepare_database(url, engine)
+    done, sizes, started = 0, [], time.perf_counter()
+    for _ in range(runs):
+        for record in facade_steps(sessions, engine, actor):
+            done += 1
+            if done % 13 == 6:          # state size mid-flight, read outside the timing
+                paused = time.perf_counter()
+                with sessions() as s:
+                    sizes.append(len(s.scalar(text(
+                        f"select state_json from process_instance where id = {record.id}"))))
+                started += time.perf_counter() - paused
+    rate = done / (time.perf_counter() - started)
+    db.dispose()
+    return rate, int(statistics.median(sizes)) if sizes else 0
+
+
+def prepare_database(url: str, engine: ProcessEngine):
+    """A fresh schema at ``url`` with four groups, one user in all of them and the reference
+    process deployed: ``(db engine, session factory, the user's actor)``."""
     db = make_engine(url)
     models.Base.metadata.drop_all(db)
     models.Base.metadata.create_all(db)
@@ -64,25 +90,18 @@ def persisted_tasks_per_s(url: str, engine: ProcessEngine, runs: int):
         engine.deploy(s, {"reference.bpmn": reference_bpmn()}, "bench")
     with sessions() as s:
         actor = load_actor(s, "bench")
-    done, sizes, started = 0, [], time.perf_counter()
-    for _ in range(runs):
+    return db, sessions, actor
+
+
+def facade_steps(sessions, engine: ProcessEngine, actor):
+    """Start one reference instance and complete its user tasks, one transaction per command;
+    yields the instance record after each completion."""
+    with sessions.begin() as s:
+        record = engine.start(s, "reference", actor)
+    while record.tasks:
         with sessions.begin() as s:
-            record = engine.start(s, "reference", actor)
-        tasks = record.tasks
-        while tasks:
-            with sessions.begin() as s:
-                record = engine.complete(s, tasks[0].id, actor, {"note": "ok", "score": 3})
-            done += 1
-            tasks = record.tasks
-            if done % 13 == 6:          # state size mid-flight, read outside the timing
-                paused = time.perf_counter()
-                with sessions() as s:
-                    sizes.append(len(s.scalar(text(
-                        f"select state_json from process_instance where id = {record.id}"))))
-                started += time.perf_counter() - paused
-    rate = done / (time.perf_counter() - started)
-    db.dispose()
-    return rate, int(statistics.median(sizes)) if sizes else 0
+            record = engine.complete(s, record.tasks[0].id, actor, {"note": "ok", "score": 3})
+        yield record
 
 
 def worklist_p95_ms(instances: int, tasks_per_instance: int, samples: int) -> float:

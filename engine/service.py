@@ -232,8 +232,7 @@ class ProcessEngine:
         now = now or clock.now()
         if not _is_task_id(task_id):
             raise NotFound("task", task_id)
-        row = store.lock_instance_of(session, str(task_id))
-        open_rows = store.open_tasks(session, row.id, refresh=True)   # read under the lock
+        row, open_rows = store.lock_with_open_tasks(session, str(task_id))
         task = next((t for t in open_rows if t.id == str(task_id)), None)
         if task is None:       # closed by now: say so to those who may see it
             task = self._visible_task(session, task_id, actor)

@@ -50,12 +50,14 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     return row
 
 
-def lock_instance_of(session: Session, task_id: str) -> ProcessInstance:
-    """The instance a task belongs to, locked as ``lock_instance`` does, in one statement."""
-    row = session.execute(_LOCK_BY_TASK, {"task_id": task_id}).scalar_one_or_none()
-    if row is None:
+def lock_with_open_tasks(session: Session, task_id: str) -> tuple[ProcessInstance,
+                                                                    list[HumanTask]]:
+    """The instance a task belongs to, locked as ``lock_instance`` does, and its open task rows
+    by creation, fresh from the database: one statement (one round trip less per completion)."""
+    rows = session.execute(_LOCK_WITH_TASKS, {"task_id": task_id}).all()
+    if not rows:
         raise NotFound("task", task_id)
-    return row
+    return rows[0][0], [task for _, task in rows if task is not None]
 
 
 def _locking(where):
@@ -67,8 +69,14 @@ def _locking(where):
 
 # Built once (every command runs one of them): only the bound values change.
 _LOCK_BY_ID = _locking(ProcessInstance.id == bindparam("instance_id"))
-_LOCK_BY_TASK = _locking(ProcessInstance.id == select(HumanTask.instance_id).where(
-    HumanTask.id == bindparam("task_id")).scalar_subquery())
+_LOCK_WITH_TASKS = (
+    _locking(ProcessInstance.id == select(HumanTask.instance_id).where(
+        HumanTask.id == bindparam("task_id")).scalar_subquery())
+    .add_columns(HumanTask)
+    .outerjoin(HumanTask, (HumanTask.instance_id == ProcessInstance.id)
+               & (HumanTask.status == TaskStatus.OPEN))
+    .order_by(HumanTask.created_at)
+    .execution_options(populate_existing=True))      # rows the session holds are re-read
 
 
 def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
@@ -84,16 +92,14 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
     return run
 
 
-def open_tasks(session: Session, instance_id: int, refresh: bool = False) -> list[HumanTask]:
-    """The instance's open task rows by creation (``refresh``: re-read rows already loaded)."""
-    stmt = _OPEN_TASKS_REFRESHED if refresh else _OPEN_TASKS
-    return list(session.scalars(stmt, {"instance_id": instance_id}))
+def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    """The instance's open task rows by creation."""
+    return list(session.scalars(_OPEN_TASKS, {"instance_id": instance_id}))
 
 
 _OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
                                        HumanTask.status == TaskStatus.OPEN)
                .order_by(HumanTask.created_at))
-_OPEN_TASKS_REFRESHED = _OPEN_TASKS.execution_options(populate_existing=True)
 
 
 def take_projection(session: Session, instance_id: int):
@@ -113,8 +119,11 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
 
     ``open_rows``: the instance's open task rows, when the caller already read them under the
     instance lock. Timer and subscription rows are only compared with the run's when its
-    timers or message waits changed since it was loaded (the rows match the loaded state).
+    timers or message waits changed since it was loaded (the rows match the loaded state);
+    an instance saved for the first time has no rows of either kind, nor task rows.
     """
+    first = not row.state_json           # never saved: it has no task, timer or message rows
+    before = (frozenset(), frozenset()) if first else getattr(run, "projected", None)
     ready = run.ready_tasks()            # fixes due dates into task data before serializing
     timers = run.waiting_timers()
     status = row.status
@@ -126,16 +135,16 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
     values = dict(state_json=state_to_json(run.workflow), serializer_version=VERSION,
                   data=jsonable(run.data), updated_at=now, status=status, finished_at=finished_at,
                   next_timer_at=min((t.due_at for t in timers), default=None))
-    before, projected = getattr(run, "projected", None), _projected(run)
+    projected = _projected(run)
     with session.no_autoflush:       # one flush at the end instead of one per query
         if open_rows is None:
-            open_rows = open_tasks(session, row.id)
+            open_rows = [] if first else open_tasks(session, row.id)
         existing = {t.id: t for t in open_rows if t.status == TaskStatus.OPEN}
         created = _sync_tasks(session, row, ready, now, run.calendar, existing)
         if before is None or before[0] != projected[0]:
-            _sync_timers(session, row, timers)
+            _sync_timers(session, row, timers, stored=not first)
         if before is None or before[1] != projected[1]:
-            _sync_subscriptions(session, row, run)
+            _sync_subscriptions(session, row, run, stored=not first)
     run.projected = projected
     _write_instance(session, row, values)
     flush(session)                   # what else the ORM holds: closed tasks, timers, messages
@@ -334,11 +343,12 @@ _RELEASE = delete(TaskCandidate.__table__).where(
     TaskCandidate.__table__.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
-def _sync_timers(session: Session, row: ProcessInstance, timers) -> None:
-    """Make the instance's PendingTimer rows match its waiting timers (changing only the diff)."""
+def _sync_timers(session: Session, row: ProcessInstance, timers, stored: bool) -> None:
+    """Make the instance's PendingTimer rows match its waiting timers (changing only the diff;
+    ``stored=False``: it has none yet)."""
     wanted = {(t.task_id, t.due_at): t for t in timers}
     have = {(r.spiff_task_id, r.due_at): r for r in session.scalars(
-        select(PendingTimer).where(PendingTimer.instance_id == row.id))} if row.id else {}
+        select(PendingTimer).where(PendingTimer.instance_id == row.id))} if stored else {}
     for key in have.keys() - wanted.keys():
         session.delete(have[key])
     for key in wanted.keys() - have.keys():
@@ -348,11 +358,14 @@ def _sync_timers(session: Session, row: ProcessInstance, timers) -> None:
                                  due_at=timer.due_at))
 
 
-def _sync_subscriptions(session: Session, row: ProcessInstance, run: ProcessRun) -> None:
-    """Make the instance's message subscriptions match its waiting catches (diff only)."""
+def _sync_subscriptions(session: Session, row: ProcessInstance, run: ProcessRun,
+                        stored: bool) -> None:
+    """Make the instance's message subscriptions match its waiting catches (diff only;
+    ``stored=False``: it has none yet)."""
     wanted = {(w.name, canonical(w.correlation)) for w in run.message_waits()}
     have = {(r.message_name, r.correlation): r for r in session.scalars(
-        select(MessageSubscription).where(MessageSubscription.instance_id == row.id))}
+        select(MessageSubscription).where(MessageSubscription.instance_id == row.id))
+    } if stored else {}
     for key in have.keys() - wanted:
         session.delete(have[key])
     for name, correlation in wanted - have.keys():

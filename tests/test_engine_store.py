@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,34 @@ def test_instance_update_sets_indexed_columns_only_when_they_change(
         row = s.get(ProcessInstance, record.id)
         assert (row.status, row.finished_at is not None, row.reference) == (
             "completed", True, record.reference)
+
+
+def test_commands_read_no_more_than_they_need_and_a_first_save_writes_every_projection(
+        sessions, db, engine, deploy, people_factory):
+    """A start reads no task, timer or subscription rows (a new instance has none) yet writes
+    its timers; a completion reads the instance and its open tasks in one locking statement."""
+    deploy("engine/timers.bpmn")
+    sam = people_factory("sam", groups=["reviewers"])
+    reads = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT"):
+            reads.append(re.search(r"\bFROM\s+(\w+)", statement).group(1))
+
+    event.listen(db, "before_cursor_execute", seen)
+    try:
+        with sessions.begin() as s:
+            record = engine.start(s, "timers", sam)
+        starting = list(reads)
+        with sessions() as s:
+            timers = s.execute(text("select bpmn_id from pending_timer")).scalars().all()
+        reads.clear()
+        with sessions.begin() as s:
+            engine.complete(s, record.tasks[0].id, sam, {})
+        completing = list(reads)
+    finally:
+        event.remove(db, "before_cursor_execute", seen)
+    assert not {"human_task", "pending_timer", "message_subscription"} & set(starting)
+    assert sorted(timers) == ["escalate_timer", "remind_timer"]
+    assert [t for t in completing if t in ("process_instance", "human_task")] == [
+        "process_instance"]
