@@ -12,6 +12,9 @@ from models.status import Role
 from .errors import NotAllowed, NotFound
 
 SYSTEM = "system"
+# The board's oversight groups: they see every learning action and read the board's reports.
+OVERSIGHT_GROUPS = frozenset({"lisg", "business-unit", "lscb-chair", "board"})
+CDOP_GROUPS = OVERSIGHT_GROUPS | {"cdop"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,20 @@ class Actor:
     def is_manager(self) -> bool:
         """Managers and admins see every case and may reassign."""
         return bool(self.roles & {Role.MANAGER.value, Role.ADMIN.value})
+
+    @property
+    def oversees(self) -> bool:
+        """Managers and the board's oversight groups: every learning action, board reports."""
+        return self.is_manager or bool(self.groups & OVERSIGHT_GROUPS)
+
+    @property
+    def reads_cdop_reports(self) -> bool:
+        """Those who oversee, and the child death overview panel."""
+        return self.is_manager or bool(self.groups & CDOP_GROUPS)
+
+    def visible_action_owners(self) -> set[str] | None:
+        """The owners whose learning actions this actor may see (None: all of them)."""
+        return None if self.oversees else set(self.groups)
 
     def is_candidate(self, task: HumanTask) -> bool:
         """The task is offered to this actor (one of its groups or users)."""

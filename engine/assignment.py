@@ -81,3 +81,10 @@ def _fixed(task, key, text_of, calendar, now) -> datetime | None:
                           element_id=task.task_spec.bpmn_id) from exc
     task.internal_data[key] = due.isoformat()
     return due
+
+
+def lane_group(lane: str, mapped: str | None = None) -> str:
+    """The group a lane stands for: ``mapped`` (the admin's lane mapping) when there is one,
+    else the lane name as a slug (``LSCB Chair`` -> ``lscb-chair``). The one lane rule: the
+    store, migration, dry runs and lint all ask here."""
+    return mapped or "-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import ClosureDay
 
 from .errors import NotFound
-from .store import audit
+from .trail import audit_and_notify as audit
 
 
 def closure_days(session: Session) -> list[date]:

@@ -1,4 +1,4 @@
-"""The task deadline watcher (reminders, then the escalation ladder) and due-date changes.
+"""The task deadline watcher: reminders, then the escalation ladder.
 
 Open tasks carry ``next_deadline_at`` (indexed), the moment the next step of their deadline
 plan (``engine/deadline_plan.py``) is due. ``watch_deadlines`` finds due tasks by that index
@@ -24,10 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import HumanTask
 from models.status import Role, TaskStatus
 
-from . import clock, deadline_plan, store
-from .actors import Actor
-from .assignment import DUE_KEY
-from .errors import InputError, InvalidState, NotAllowed, NotFound
+from . import clock, deadline_plan, task_rows, trail
 from .notify import group_members, names_with_roles
 from .sweeps import drain
 
@@ -73,10 +70,12 @@ def step_task(session: Session, task_id: str, calendar, now: datetime) -> int:
         due.append(steps[index])
         index += 1
     escalations = [s for s in due if s.kind == "escalation"]
+    level = task.escalation_level or 0
     for step in escalations or due[-1:]:      # several reminders at once: only the last one
         _perform(session, task, step, now)
-    task.deadline_step = index
-    task.next_deadline_at = steps[index].at if index < len(steps) else None
+        level = max(level, step.level) if step.kind == "escalation" else level
+    task_rows.update_task(session, task, deadline_step=index, escalation_level=level,
+                          next_deadline_at=steps[index].at if index < len(steps) else None)
     return len(escalations or due[-1:])
 
 
@@ -84,15 +83,14 @@ def _perform(session: Session, task: HumanTask, step: deadline_plan.Step, now: d
     common = dict(instance_id=task.instance_id, task_id=task.id, bpmn_id=task.bpmn_id, now=now,
                   due_at=task.due_at, title=task.title)
     if step.kind == "reminder":
-        store.audit(session, "scheduler", "deadline_reminder", recipients=owners(session, task),
+        trail.audit_and_notify(session, "scheduler", "deadline_reminder", recipients=owners(session, task),
                     **common)
         return
     rung = deadline_plan.LADDER[step.level - 1]
-    task.escalation_level = max(task.escalation_level or 0, step.level)
     if rung == "challenge_log":
-        store.audit(session, "scheduler", "challenge_log_entry", level=step.level,
+        trail.audit_and_notify(session, "scheduler", "challenge_log_entry", level=step.level,
                     reason="task still overdue after the LISG chair was told", **common)
-    store.audit(session, "scheduler", "deadline_escalated", level=step.level, rung=rung,
+    trail.audit_and_notify(session, "scheduler", "deadline_escalated", level=step.level, rung=rung,
                 recipients=ladder_recipients(session, task, rung), **common)
 
 
@@ -116,36 +114,3 @@ def ladder_recipients(session: Session, task: HumanTask, rung: str) -> list[str]
         found = group_members(session, [os.environ.get("LSCB_BUSINESS_UNIT_GROUP",
                                                        "business-unit")])
     return found or names_with_roles(session, {Role.MANAGER.value})
-
-
-def change_due_date(session: Session, engine, task_id: str, actor: Actor, new_due: datetime,
-                    reason: str, now: datetime | None = None) -> HumanTask:
-    """A manager moves an open task's due time, with a reason (audited).
-
-    Updates the engine state (the task's fixed ``lscb_due``) and the HumanTask row, and re-arms
-    the deadline plan from the new due time (reminders and escalations start again).
-    """
-    if not actor.is_manager and Role.PROCESS_OWNER.value not in actor.roles:
-        raise NotAllowed("only managers can change a due date")
-    if not (reason or "").strip():
-        raise InputError("a reason is needed to change a due date")
-    new_due, now = clock.as_utc(new_due), now or clock.now()
-    task = session.get(HumanTask, str(task_id))
-    if task is None:
-        raise NotFound("task", task_id)
-    row = store.lock_instance(session, task.instance_id)
-    session.refresh(task)
-    if task.status != TaskStatus.OPEN:
-        raise InvalidState(f"task {task_id} is {task.status}")
-    run = store.load_run(row, engine.script_engine, engine.calendar, now)
-    run.task(task.id).internal_data[DUE_KEY] = new_due.isoformat()
-    store.save(session, row, run, now)
-    previous = task.due_at
-    task.due_at = new_due
-    task.escalation_level = 0
-    task.deadline_step, task.next_deadline_at = deadline_plan.arm(new_due, engine.calendar, now)
-    store.audit(session, actor.name, "due_date_changed", instance_id=task.instance_id,
-                task_id=task.id, bpmn_id=task.bpmn_id, now=now, previous=previous,
-                due_at=new_due, reason=reason.strip())
-    store.flush(session)
-    return task

@@ -13,7 +13,7 @@ from models import Definition, MessageStart
 from .definitions import ParsedProcess, parse_definitions
 from .records import DeployResult
 from .serialization import spec_to_json
-from .store import audit
+from .trail import audit_and_notify as audit
 
 
 def content_hash(parsed: ParsedProcess) -> str:

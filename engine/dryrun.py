@@ -15,14 +15,14 @@ from datetime import datetime
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
+from .assignment import lane_group
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
 from .errors import FormInvalid, NotFound, ScriptError
 from .forms import validate_form
-from .lint import lane_slug
 from .run import ProcessRun
 from .scripting import make_script_engine
-from .store import jsonable
+from .trail import jsonable
 
 MAX_STEPS = 200
 
@@ -100,7 +100,7 @@ def _steps(run: ProcessRun, result: DryRun, answers: Mapping, max_steps: int, la
         task = ready[0]
         values = {**default_answers(task.form.get("fields", []), run.now),
                   **dict(answers.get(task.bpmn_id) or {})}
-        groups = task.candidate_groups or ([lanes.get(task.lane) or lane_slug(task.lane)]
+        groups = task.candidate_groups or ([lane_group(task.lane, lanes.get(task.lane))]
                                            if task.lane else [])
         result.tasks.append(DryTask(step, task.bpmn_id, task.title, groups, task.due_at,
                                     task.follow_up_at, task.form.get("fields", []), values))

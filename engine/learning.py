@@ -21,7 +21,7 @@ from models.learning import (ACTION_DONE, DISSEMINATION_KINDS, EVALUATION_METHOD
 
 from . import clock
 from .errors import InputError, InvalidState, NotFound
-from .store import audit
+from .trail import audit_and_notify as audit
 
 L, A = LearningStatus, ActionStatus
 BOARD_TZ = ZoneInfo("Europe/London")

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .assignment import lane_group
 from .errors import Problem
 from .parser import NSMAP, assignment_from_node, camunda, task_properties
 from .validation import executable_processes
@@ -79,9 +80,6 @@ def call_graph(trees: Mapping) -> tuple[dict[str, frozenset[str]], frozenset[str
     return calls, frozenset(feeders)
 
 
-def lane_slug(lane: str) -> str:
-    """The group slug a lane name stands for when no mapping exists (``LSCB Chair`` -> ``lscb-chair``)."""
-    return "-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())
 
 
 # -- user tasks reach people -------------------------------------------------------------------
@@ -102,7 +100,7 @@ def _assignment(filename, process, context) -> list[Problem]:
             problems.append(_p(filename, task, "nobody would get this task: set candidate groups, "
                                "candidate users or an assignee, or put it in a lane"))
             continue
-        slug = context.lane_groups.get(lane) or lane_slug(lane)
+        slug = lane_group(lane, context.lane_groups.get(lane))
         if slug not in context.groups:
             problems.append(_p(filename, task, f"goes to lane {lane!r} (group {slug!r}), which is "
                                "not an existing group: set candidate groups, or map the lane to a "

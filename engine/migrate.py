@@ -12,7 +12,8 @@ We refuse whenever the case would lose its place or its history:
 
 Deadlines already running (task due dates, waiting timers) keep their due times unless the
 timer itself was changed. A preview runs the same migration in memory and writes nothing; a
-migration is one transaction per instance, under the instance lock, audited.
+migration (``ProcessEngine.migrate``) is one transaction per instance, under the instance
+lock, ending in the engine's one save: audited, open tasks refreshed, new tasks notified.
 """
 from __future__ import annotations
 
@@ -24,12 +25,11 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from models import Definition, HumanTask, LaneMapping, ProcessInstance, TaskCandidate
-from models.status import InstanceStatus, TaskStatus
+from models import Definition, ProcessInstance
+from models.status import InstanceStatus
 
-from . import clock, store
+from . import store
 from .errors import EngineError, InvalidState, NotFound
-from .lint import lane_slug
 from .serialization import SERIALIZER
 
 MOVABLE = (InstanceStatus.ACTIVE.value, InstanceStatus.SUSPENDED.value)
@@ -51,55 +51,35 @@ class MigrationPlan:
     notes: list[str] = field(default_factory=list)       # what happens to the case
 
 
-def preview(session: Session, engine, process_id: str, to_version: int,
-            instance_ids: list[int] | None = None, now: datetime | None = None) -> list[MigrationPlan]:
-    """A plan for each running instance (or each of ``instance_ids``) of the process; no writes."""
+def candidates(session: Session, process_id: str, to_version: int,
+               instance_ids: list[int] | None = None):
+    """``(row, target definition)`` for each running instance of the process (or each of
+    ``instance_ids``), for a preview."""
     target = _definition(session, process_id, to_version)
     stmt = (select(ProcessInstance).where(ProcessInstance.process_id == process_id,
                                           ProcessInstance.status.in_(MOVABLE))
             .order_by(ProcessInstance.id))
     if instance_ids is not None:
         stmt = stmt.where(ProcessInstance.id.in_(instance_ids))
-    plans = []
-    for row in session.scalars(stmt):
-        run = store.load_run(row, engine.script_engine, engine.calendar, now or clock.now())
-        plans.append(_attempt(row, run, target)[0])
-    return plans
+    return [(row, target) for row in session.scalars(stmt)]
 
 
-def migrate(session: Session, engine, instance_id: int, to_version: int, actor: str,
-            now: datetime | None = None) -> MigrationPlan:
-    """Move one instance to ``to_version`` (in the caller's transaction), or refuse.
-
-    Refusals are returned as plans with ``ok`` False (nothing written), so a bulk migration
-    can go on with the other instances.
-    """
-    now = now or clock.now()
-    row = store.lock_instance(session, instance_id)
-    target = _definition(session, row.process_id, to_version)
+def target(session: Session, row: ProcessInstance, to_version: int) -> Definition:
+    """The version an instance is to move to; InvalidState unless the instance is running."""
+    found = _definition(session, row.process_id, to_version)
     if row.status not in MOVABLE:
-        raise InvalidState(f"instance {instance_id} is {row.status}; only running cases move")
-    run = store.load_run(row, engine.script_engine, engine.calendar, now)
-    plan, migrated = _attempt(row, run, target)
-    if not plan.ok:
-        return plan
-    row.definition_id, row.definition = target.id, target
-    store.save(session, row, migrated, now)
-    _refresh_open_tasks(session, row, migrated)
-    store.audit(session, actor, "instance_migrated", instance_id=row.id, now=now,
-                process_id=row.process_id, from_version=plan.from_version,
-                to_version=plan.to_version, notes=plan.notes)
-    return plan
+        raise InvalidState(f"instance {row.id} is {row.status}; only running cases move")
+    return found
 
 
-def migrate_many(session_factory, engine, instance_ids: list[int], to_version: int, actor: str,
-                 now: datetime | None = None) -> list[MigrationPlan]:
+def migrate_many(session_factory, process_engine, instance_ids: list[int], to_version: int,
+                 actor, now: datetime | None = None) -> list[MigrationPlan]:
     """Migrate each instance in its own transaction; one refusal never stops the others."""
     plans = []
     for instance_id in instance_ids:
         try:
             with session_factory.begin() as session:
-                plans.append(migrate(session, engine, instance_id, to_version, actor, now))
+                plans.append(process_engine.migrate(session, instance_id, to_version, actor, now))
         except EngineError as exc:
             plans.append(MigrationPlan(instance_id, None, 0, to_version, False, [exc.message]))
     return plans
@@ -113,7 +93,7 @@ def _definition(session: Session, process_id: str, version: int) -> Definition:
     return found
 
 
-def _attempt(row: ProcessInstance, run, target: Definition):
+def attempt(row: ProcessInstance, run, target: Definition):
     """``(plan, migrated run or None)``: the migration done in memory on ``run``."""
     plan = dict(instance_id=row.id, reference=row.reference, from_version=row.definition.version,
                 to_version=target.version)
@@ -204,31 +184,6 @@ def _notes(top_diff, sub_diffs) -> list[str]:
                 notes.append(f"open step {_bpmn_id(task)!r} takes the new definition "
                              "(its due date is kept)")
     return list(dict.fromkeys(notes)) or ["the case continues where it is, on the new version"]
-
-
-def _refresh_open_tasks(session: Session, row: ProcessInstance, run) -> None:
-    """Open task rows of ready tasks take the new title, form and groups; claims are kept."""
-    ready = {t.id: t for t in run.ready_tasks()}
-    for task_row in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)):
-        task = ready.get(task_row.id)
-        if task is None:
-            continue
-        groups = task.candidate_groups or _lane_groups(session, task.lane)
-        task_row.title, task_row.documentation, task_row.lane = task.title, task.documentation, task.lane
-        task_row.form, task_row.priority = task.form, task.priority
-        task_row.candidate_users = task.candidate_users
-        if sorted(task_row.candidate_groups or []) != sorted(groups):
-            task_row.candidate_groups = groups
-            task_row.candidates = [TaskCandidate(group_slug=g) for g in groups]
-    store.flush(session)
-
-
-def _lane_groups(session: Session, lane: str | None) -> list[str]:
-    if not lane:
-        return []
-    mapped = session.get(LaneMapping, lane)
-    return [mapped.group_slug if mapped is not None else lane_slug(lane)]
 
 
 def _bpmn_id(task) -> str | None:

@@ -4,7 +4,7 @@ Notifications are written in the same transaction as the change they report (so 
 back change notifies nobody); emails are only *queued* here, as ``EmailOutbox`` rows that the
 scheduler sends later (``engine/mail.py``), never inside a business transaction.
 
-Everything is driven by audit events (``store.record`` calls ``on_audit``): a task created or
+Everything is driven by audit events (``trail.record_and_notify`` calls ``on_audit``): a task created or
 reassigned notifies its new owner(s); a deadline reminder or escalation notifies the people the
 deadline watcher named in the event; an incident notifies managers and admins. Subjects and
 bodies carry only the case reference and a link; personal data stays behind the sign-in.
@@ -20,7 +20,7 @@ from models import (EmailOutbox, Group, Membership, Notification, ProcessInstanc
                     User, UserRole, utcnow)
 from models.status import Role
 
-KINDS = {"task_created": "assigned", "task_reassigned": "assigned",
+KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
          "incident": "incident"}
 SUBJECTS = {"assigned": "New task on case {ref}", "reminder": "Reminder: task due on case {ref}",

@@ -46,7 +46,7 @@ from models.learning_reports import lisg_summary
 from . import clock
 from . import learning as lc
 from .errors import InvalidState, NotFound
-from .store import audit
+from .trail import audit_and_notify as audit
 
 ACTOR = "system"
 _BOUND: ContextVar[tuple | None] = ContextVar("lscb_operation_scope", default=None)

@@ -11,7 +11,7 @@ from models import Group, LaneMapping, Membership, User, UserRole
 from models.status import GroupKind, Role
 
 from .errors import InputError, NotFound
-from .store import audit
+from .trail import audit_and_notify as audit
 
 MIN_PASSWORD = 10
 NOTIFY_MODES = ("immediate", "digest")

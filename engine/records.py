@@ -43,14 +43,14 @@ class TaskRecord(Record):
 
 @dataclass(frozen=True)
 class TimerRecord(Record):
-    """A waiting timer of an instance."""
+    """A waiting timer (of an instance, once it has one)."""
 
-    instance_id: int
     task_id: str
     bpmn_id: str
     name: str
     kind: str
     due_at: datetime
+    instance_id: int | None = None
 
 
 @dataclass(frozen=True)

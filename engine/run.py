@@ -9,11 +9,12 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
 from .errors import EngineError, InvalidState, NotFound, ScriptError
+from .records import TimerRecord
 
 MAX_ROUNDS = 200
 
@@ -34,17 +35,6 @@ class ReadyTask:
     follow_up_at: datetime | None
     priority: int | None
     form: dict
-
-
-@dataclass(frozen=True)
-class WaitingTimer:
-    """A timer event waiting to fire."""
-
-    task_id: str
-    bpmn_id: str
-    name: str
-    kind: str
-    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -160,6 +150,10 @@ class ProcessRun:
         self.advance()
 
     # -- reading -------------------------------------------------------------------------------
+    def failed_task_ids(self) -> list[str]:
+        """Ids of the tasks whose step failed (an incident), in workflow order."""
+        return [str(t.id) for t in self._in_state(TaskState.ERROR)]
+
     def task(self, task_id: str):
         """The Spiff task with this id (also inside call activities), or NotFound."""
         try:
@@ -176,15 +170,15 @@ class ProcessRun:
         with clock.frozen(self.now):
             return [self._ready(t) for t in tasks]
 
-    def waiting_timers(self) -> list[WaitingTimer]:
+    def waiting_timers(self) -> list[TimerRecord]:
         """Every waiting timer with its due time (aware UTC)."""
         timers = []
         for task in self._in_state(TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             due = _due_value(task.internal_data.get("event_value"))
             if isinstance(definition, TimerEventDefinition) and due is not None:
-                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id,
-                                           definition.name or "", type(definition).__name__, due))
+                timers.append(TimerRecord(str(task.id), task.task_spec.bpmn_id,
+                                          definition.name or "", type(definition).__name__, due))
         return timers
 
     def message_waits(self) -> list[MessageWait]:
@@ -269,6 +263,3 @@ def _flatten(correlations: dict) -> dict:
     for props in (correlations or {}).values():
         flat.update(props)
     return dict(sorted(flat.items()))
-
-
-__all__ = ["ProcessRun", "ReadyTask", "WaitingTimer", "MessageWait", "WorkflowException"]

@@ -1,9 +1,14 @@
 """ProcessEngine: the engine's public API. Every method is one command inside the caller's
 transaction; the caller commits (web request, CLI command) or rolls back on any error.
+
+Every command that changes an instance (start, claim, unclaim, reassign, complete, comment,
+fire its timers, deliver a message, change a due date, migrate, retry, cancel, suspend, record
+an incident) ends in ``_save``: the instance row written under its version check, the
+projections rewritten (``store.save``), the command's audit events and those of the tasks it
+created recorded and notified (``trail.record_and_notify``), the messages it threw routed.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -13,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from models import (Definition, HumanTask, MessageStart, MessageSubscription, PendingTimer,
                     ProcessInstance)
-from models.status import InstanceStatus, TaskStatus
+from models.status import InstanceStatus, Role, TaskStatus
 
-from . import clock, deployment, operations, store
+from . import access, clock, deployment, migrate, operations, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete
+from .assignment import DUE_KEY
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
-from .errors import InputError, InvalidState, NotAllowed, NotFound, ScriptError
+from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
 from .forms import validate_form
 from .records import InstanceRecord, TaskRecord, TimerRecord
 from .run import ProcessRun
@@ -57,16 +63,15 @@ class ProcessEngine:
             raise NotFound("process", process_id)
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
-        row = self._start_row(session, definition, actor, dict(data or {}), reference, now)
-        return self._saved_record(session, row)
+        row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
+                                     now or clock.now())
+        return _instance_record(row, saved.open_tasks, saved.timers)
 
-    def _start_row(self, session, definition, actor, data, reference, now, parent_id=None,
-                   message=None) -> ProcessInstance:
-        now = now or clock.now()
+    def _start_row(self, session, definition, actor, data, reference, now, message=None):
         row = ProcessInstance(definition=definition, definition_id=definition.id,
                               process_id=definition.process_id, status=InstanceStatus.ACTIVE,
                               state_json="", serializer_version="", started_by=actor.name,
-                              started_at=now, parent_id=parent_id, data={})
+                              started_at=now, data={})
         session.add(row)
         session.flush()
         operations.bind(session, row.id, now)  # service tasks act in this transaction
@@ -80,32 +85,20 @@ class ProcessEngine:
             raise InvalidState(f"process {definition.process_id} did not accept message "
                                f"{message[0]!r}")
         row.title = str(run.data.get("case_title") or definition.name or definition.process_id)
-        started = store.event(actor.name, "instance_started", instance_id=row.id, now=now,
+        started = trail.event(actor.name, "instance_started", instance_id=row.id, now=now,
                               process_id=definition.process_id, version=definition.version,
                               reference=row.reference, data=data)
-        self._save(session, row, run, actor.name, now, events=[started])
-        return row
+        return row, self._save(session, row, run, actor.name, now, events=[started])
 
     def show(self, session: Session, instance_id: int) -> InstanceRecord:
         """An instance with its open tasks and waiting timers (no deserialization)."""
         row = session.get(ProcessInstance, instance_id)
         if row is None:
             raise NotFound("instance", instance_id)
-        tasks = store.open_tasks(session, row.id)
         timers = session.scalars(_TIMERS, {"instance_id": row.id}).all()
-        return _instance_record(row, tasks, [
-            TimerRecord(t.instance_id, t.spiff_task_id, t.bpmn_id, t.name, t.kind, t.due_at)
+        return _instance_record(row, store.open_tasks(session, row.id), [
+            TimerRecord(t.spiff_task_id, t.bpmn_id, t.name, t.kind, t.due_at, t.instance_id)
             for t in timers])
-
-    def _saved_record(self, session: Session, row: ProcessInstance) -> InstanceRecord:
-        """``show`` after a command that saved ``row``, built from the rows that save left in
-        the session (the same open tasks and timers) instead of reading them back."""
-        projection = store.take_projection(session, row.id)
-        if projection is None:
-            return self.show(session, row.id)
-        tasks, timers = projection
-        return _instance_record(row, tasks, [
-            TimerRecord(row.id, t.task_id, t.bpmn_id, t.name, t.kind, t.due_at) for t in timers])
 
     def element_states(self, session: Session, instance_id: int) -> dict[str, list[str]]:
         """BPMN element ids of an instance by state (completed, active, waiting, error,
@@ -115,58 +108,133 @@ class ProcessEngine:
             raise NotFound("instance", instance_id)
         return store.load_run(row, self.script_engine, self.calendar, clock.now()).element_states()
 
+    def may_see_case(self, session: Session, actor: Actor, instance_id: int) -> bool:
+        """Whether the actor may see a case (``access.may_see_case``)."""
+        return access.may_see_case(session, actor, instance_id)
+
+    def check_may_see_case(self, session: Session, actor: Actor, instance_id: int) -> None:
+        """NotFound unless the actor may see the case."""
+        access.check_may_see_case(session, actor, instance_id)
+
     def cancel(self, session: Session, instance_id: int, actor: Actor, reason: str,
                now: datetime | None = None) -> InstanceRecord:
         """Cancel an unfinished instance (managers), with a reason."""
-        self._require_manager(actor)
+        _require_manager(actor)
         now = now or clock.now()
-        row, run = self._load(session, instance_id, now)
+        row, run, loaded = self._load(session, instance_id, now)
         if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
             raise InvalidState(f"instance {instance_id} is already {row.status}")
         run.cancel()
         row.status = InstanceStatus.CANCELLED
         row.finished_at = now
-        self._save(session, row, run, actor.name, now)
-        store.audit(session, actor.name, "instance_cancelled", instance_id=row.id, now=now,
-                    reason=reason)
+        self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
+            actor.name, "instance_cancelled", instance_id=row.id, now=now, reason=reason)])
         return self.show(session, row.id)
 
     def set_suspended(self, session: Session, instance_id: int, actor: Actor, suspended: bool,
                       reason: str, now: datetime | None = None) -> InstanceRecord:
         """Suspend (no timers fire, no task completes) or resume an instance."""
-        self._require_manager(actor)
+        _require_manager(actor)
         now = now or clock.now()
         row = store.lock_instance(session, instance_id)
         wanted_from = InstanceStatus.ACTIVE if suspended else InstanceStatus.SUSPENDED
         if row.status != wanted_from:
             raise InvalidState(f"instance {instance_id} is {row.status}")
         row.status = InstanceStatus.SUSPENDED if suspended else InstanceStatus.ACTIVE
-        store.flush(session)
-        store.audit(session, actor.name, "instance_suspended" if suspended else "instance_resumed",
-                    instance_id=row.id, now=now, reason=reason)
+        action = "instance_suspended" if suspended else "instance_resumed"
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, action, instance_id=row.id, now=now, reason=reason)])
         return self.show(session, row.id)
 
     def retry(self, session: Session, instance_id: int, actor: Actor,
               now: datetime | None = None) -> InstanceRecord:
         """Run an instance's failed step again (after its cause was fixed)."""
         now = now or clock.now()
-        row, run = self._load(session, instance_id, now)
+        row, run, loaded = self._load(session, instance_id, now)
         if row.status != InstanceStatus.INCIDENT:
             raise InvalidState(f"instance {instance_id} has no incident to retry")
-        failed = [t for t in run.workflow.get_tasks() if t.state == 128]   # TaskState.ERROR
+        failed = run.failed_task_ids()
         row.error = None
         row.status = InstanceStatus.ACTIVE
         try:
             if failed:
-                run.reset(str(failed[0].id))
+                run.reset(failed[0])
             else:
                 run.advance()
         except ScriptError as exc:
             row.error = exc.to_dict()
-        self._save(session, row, run, actor.name, now)
-        store.audit(session, actor.name, "incident_retried", instance_id=row.id, now=now,
-                    ok=row.error is None)
+        self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
+            actor.name, "incident_retried", instance_id=row.id, now=now, ok=row.error is None)])
         return self.show(session, row.id)
+
+    def record_incident(self, session: Session, instance_id: int, error: dict, source: str,
+                        now: datetime | None = None) -> None:
+        """Mark an instance as an incident after a background step failed outside any command
+        (its state is left as it was saved); managers are told."""
+        now = now or clock.now()
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            return
+        row.status = InstanceStatus.INCIDENT
+        row.error = {**error, "at": now.isoformat(), "source": source}
+        self._save(session, row, None, source, now, events=[trail.event(
+            source, "incident", instance_id=row.id, now=now, error=row.error)])
+
+    # -- timers --------------------------------------------------------------------------------
+    def fire_instance(self, session: Session, instance_id: int, now: datetime | None = None,
+                      actor_name: str = "scheduler") -> int:
+        """Fire one instance's due timers; returns how many fired (0: another sweeper has it,
+        or nothing is due any more)."""
+        now = now or clock.now()
+        row = store.lock_due(session, instance_id, now)
+        if row is None:
+            return 0
+        operations.bind(session, row.id, now)      # service tasks act in this transaction
+        run = store.load_run(row, self.script_engine, self.calendar, now, session)
+        loaded = store.projection(run)
+        due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
+        run.advance()
+        self._save(session, row, run, actor_name, now, loaded=loaded, events=[trail.event(
+            actor_name, "timer_fired", instance_id=row.id, task_id=timer.task_id,
+            bpmn_id=timer.bpmn_id, now=now, name=timer.name, due_at=timer.due_at)
+            for timer in due])
+        return len(due)
+
+    # -- migration -----------------------------------------------------------------------------
+    def preview_migration(self, session: Session, process_id: str, to_version: int,
+                          instance_ids: list[int] | None = None,
+                          now: datetime | None = None) -> list[migrate.MigrationPlan]:
+        """What migrating each running instance of a process would do; writes nothing."""
+        now = now or clock.now()
+        return [migrate.attempt(row, self._run_of(row, now), target)[0]
+                for row, target in migrate.candidates(session, process_id, to_version,
+                                                      instance_ids)]
+
+    def migrate(self, session: Session, instance_id: int, to_version: int, actor: Actor,
+                now: datetime | None = None) -> migrate.MigrationPlan:
+        """Move one instance to another deployed version of its process, or refuse (a plan
+        with ``ok`` False, nothing written). Its open tasks take the new version's titles,
+        forms and groups; new tasks are created and notified like any other."""
+        _require_process_owner(actor)
+        now = now or clock.now()
+        row, run, loaded = self._load(session, instance_id, now)
+        target = migrate.target(session, row, to_version)
+        plan, migrated = migrate.attempt(row, run, target)
+        if not plan.ok:
+            return plan
+        row.definition_id, row.definition = target.id, target
+        refresh = {t.id for t in store.open_tasks(session, row.id)}
+        self._save(session, row, migrated, actor.name, now, loaded=loaded, refresh=refresh,
+                   events=[trail.event(actor.name, "instance_migrated", instance_id=row.id,
+                                       now=now, process_id=row.process_id,
+                                       from_version=plan.from_version,
+                                       to_version=plan.to_version, notes=plan.notes)])
+        return plan
+
+    def migrate_many(self, session_factory, instance_ids: list[int], to_version: int,
+                     actor: Actor, now: datetime | None = None) -> list[migrate.MigrationPlan]:
+        """Migrate each instance in its own transaction; one refusal never stops the others."""
+        return migrate.migrate_many(session_factory, self, instance_ids, to_version, actor, now)
 
     # -- tasks ---------------------------------------------------------------------------------
     def task(self, session: Session, task_id: str, actor: Actor) -> TaskRecord:
@@ -176,51 +244,83 @@ class ProcessEngine:
     def claim(self, session: Session, task_id: str, actor: Actor,
               now: datetime | None = None) -> TaskRecord:
         """Take an open task offered to one of the actor's groups."""
-        task = self._open_task(session, task_id, actor)
-        store.lock_instance(session, task.instance_id)
-        session.refresh(task)
+        task, row = self._locked_open_task(session, task_id, actor)
         check_can_claim(actor, task)
-        task.assignee = actor.name
-        store.audit(session, actor.name, "task_claimed", instance_id=task.instance_id,
-                    task_id=task.id, bpmn_id=task.bpmn_id, now=now)
-        self._touch(session, task.instance_id)
-        return task_record(task)
+        return self._assign(session, row, task, actor, actor.name, "task_claimed", now)
 
     def unclaim(self, session: Session, task_id: str, actor: Actor,
                 now: datetime | None = None) -> TaskRecord:
         """Give a claimed task back to its groups (its assignee or a manager)."""
-        task = self._open_task(session, task_id, actor)
-        store.lock_instance(session, task.instance_id)
-        session.refresh(task)
+        task, row = self._locked_open_task(session, task_id, actor)
         if task.assignee is None:
             raise InvalidState("task is not claimed")
         if task.assignee != actor.name and not actor.is_manager:
             raise NotAllowed(f"only {task.assignee} or a manager can release this task")
-        task.assignee = None
-        store.audit(session, actor.name, "task_unclaimed", instance_id=task.instance_id,
-                    task_id=task.id, bpmn_id=task.bpmn_id, now=now)
-        self._touch(session, task.instance_id)
-        return task_record(task)
+        return self._assign(session, row, task, actor, None, "task_unclaimed", now)
 
     def reassign(self, session: Session, task_id: str, actor: Actor, assignee: str | None,
                  reason: str, now: datetime | None = None) -> TaskRecord:
         """Managers give a task to someone else (or back to its groups), with a reason."""
-        self._require_manager(actor)
-        task = self._open_task(session, task_id, actor)
-        store.lock_instance(session, task.instance_id)
-        previous, task.assignee = task.assignee, assignee
-        store.audit(session, actor.name, "task_reassigned", instance_id=task.instance_id,
-                    task_id=task.id, bpmn_id=task.bpmn_id, now=now, previous=previous,
-                    assignee=assignee, reason=reason)
-        self._touch(session, task.instance_id)
+        _require_manager(actor)
+        task, row = self._locked_open_task(session, task_id, actor)
+        return self._assign(session, row, task, actor, assignee, "task_reassigned", now,
+                            previous=task.assignee, assignee=assignee, reason=reason)
+
+    def _assign(self, session, row, task, actor, to, action, now, **detail) -> TaskRecord:
+        now = now or clock.now()
+        task_rows.update_task(session, task, assignee=to)
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, action, instance_id=task.instance_id, task_id=task.id,
+            bpmn_id=task.bpmn_id, now=now, **detail)])
+        return task_record(task)
+
+    def change_due_date(self, session: Session, task_id: str, actor: Actor, due_at: datetime,
+                        reason: str, now: datetime | None = None) -> TaskRecord:
+        """Move an open task's due time (managers and process owners), with a reason: the
+        engine state keeps the new date, and reminders and escalations start again from it."""
+        if not actor.is_manager and Role.PROCESS_OWNER.value not in actor.roles:
+            raise NotAllowed("only managers can change a due date")
+        if not (reason or "").strip():
+            raise InputError("a reason is needed to change a due date")
+        due_at, now = clock.as_utc(due_at), now or clock.now()
+        task, row = self._locked_open_task(session, task_id, actor, check_visible=False)
+        operations.bind(session, row.id, now)
+        run = store.load_run(row, self.script_engine, self.calendar, now, session)
+        loaded = store.projection(run)
+        previous = task.due_at
+        run.task(task.id).internal_data[DUE_KEY] = due_at.isoformat()
+        self._save(session, row, run, actor.name, now, loaded=loaded, refresh={task.id},
+                   events=[trail.event(actor.name, "due_date_changed",
+                                       instance_id=task.instance_id, task_id=task.id,
+                                       bpmn_id=task.bpmn_id, now=now, previous=previous,
+                                       due_at=due_at, reason=reason.strip())])
         return task_record(task)
 
     def save_draft(self, session: Session, task_id: str, actor: Actor, data: dict) -> TaskRecord:
         """Keep a partly filled form on the task (checked, required fields not enforced)."""
         task = self._open_task(session, task_id, actor)
         check_can_complete(actor, task)
-        task.draft = validate_form(task.form.get("fields", []), data, partial=True)
+        task_rows.update_task(session, task, draft=validate_form(task.form.get("fields", []),
+                                                                 data, partial=True))
         return task_record(task)
+
+    def comment(self, session: Session, instance_id: int, actor: Actor, text: str,
+                task_id: str | None = None, now: datetime | None = None) -> None:
+        """Comment on a case the actor may see (optionally about one of its tasks)."""
+        text = (text or "").strip()
+        if not text:
+            raise FormInvalid({"comment": "Enter a comment"})
+        if len(text) > MAX_COMMENT:
+            raise FormInvalid({"comment": f"Comment must be {MAX_COMMENT} characters or fewer"})
+        access.check_may_see_case(session, actor, instance_id)
+        task = self._visible_task(session, task_id, actor) if task_id else None
+        if task is not None and task.instance_id != instance_id:
+            raise NotFound("task", task_id)
+        now = now or clock.now()
+        row = store.lock_instance(session, instance_id)
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, "comment", instance_id=instance_id, task_id=task_id,
+            bpmn_id=task.bpmn_id if task else None, now=now, text=text)])
 
     def complete(self, session: Session, task_id: str, actor: Actor, data: dict,
                  now: datetime | None = None) -> InstanceRecord:
@@ -237,22 +337,24 @@ class ProcessEngine:
         if task is None:       # closed by now: say so to those who may see it
             task = self._visible_task(session, task_id, actor)
             raise InvalidState(f"task {task_id} is {task.status}")
-        self._check_visible(session, task, actor)
+        access.check_may_see_task(session, actor, task)
         if row.status == InstanceStatus.SUSPENDED:
             raise InvalidState("this case is suspended")
         check_can_complete(actor, task)
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         run = store.load_run(row, self.script_engine, self.calendar, now, session)
+        loaded = store.projection(run)
         clean = validate_form(task.form.get("fields", []), data or {})
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:
             row.error = exc.to_dict()
-        store.close_tasks(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
-        done = store.event(actor.name, "task_completed", instance_id=row.id, task_id=task.id,
+        task_rows.close(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
+        done = trail.event(actor.name, "task_completed", instance_id=row.id, task_id=task.id,
                            bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
-        self._save(session, row, run, actor.name, now, open_rows=open_rows, events=[done])
-        return self._saved_record(session, row)
+        saved = self._save(session, row, run, actor.name, now, loaded=loaded,
+                           open_rows=open_rows, events=[done])
+        return _instance_record(row, saved.open_tasks, saved.timers)
 
     # -- messages ------------------------------------------------------------------------------
     def send_message(self, session: Session, name: str, payload: dict, actor: Actor,
@@ -274,7 +376,7 @@ class ProcessEngine:
                                .where(MessageSubscription.message_name == name)
                                .order_by(MessageSubscription.instance_id)).all()
         for instance_id in dict.fromkeys(s.instance_id for s in subs):
-            row, run = self._load(session, instance_id, now)
+            row, run, loaded = self._load(session, instance_id, now)
             if row.status != InstanceStatus.ACTIVE:
                 continue
             try:
@@ -282,9 +384,10 @@ class ProcessEngine:
             except ScriptError as exc:
                 caught, row.error = True, exc.to_dict()
             if caught:
-                self._save(session, row, run, actor.name, now, hops)
-                store.audit(session, actor.name, "message_received", instance_id=row.id,
-                            now=now, message=name, payload=payload)
+                self._save(session, row, run, actor.name, now, hops, loaded=loaded,
+                           events=[trail.event(actor.name, "message_received",
+                                               instance_id=row.id, now=now, message=name,
+                                               payload=payload)])
                 touched.append(row.id)
         if not touched:
             touched = self._start_by_message(session, name, payload, correlation, actor, now)
@@ -303,38 +406,61 @@ class ProcessEngine:
         for definition in latest.values():
             if name not in {m.message_name for m in definition.message_starts}:
                 continue
-            row = self._start_row(session, definition, actor, {}, payload.get("case_ref"), now,
-                                  message=(name, payload, correlation))
+            row, _ = self._start_row(session, definition, actor, {}, payload.get("case_ref"),
+                                     now, message=(name, payload, correlation))
             started.append(row.id)
         return started
 
-    # -- internals -----------------------------------------------------------------------------
-    def _load(self, session, instance_id, now):
-        row = store.lock_instance(session, instance_id)
-        operations.bind(session, row.id, now)  # service tasks act in this transaction
-        return row, store.load_run(row, self.script_engine, self.calendar, now, session)
-
-    def _save(self, session, row, run, actor_name, now, hops=0, open_rows=None,
-              events=()) -> None:
-        """Save the run, then record ``events`` (the command's own audit events, written with
-        those of the tasks it created), then route the messages it threw."""
-        outbox = run.outbox()          # drained before saving, so no message is ever sent twice
-        created = store.save(session, row, run, now, open_rows)
-        events = [*events, *(store.event(
+    # -- the one save --------------------------------------------------------------------------
+    def _save(self, session, row, run, actor_name, now, hops=0, *, loaded=None, open_rows=None,
+              refresh=frozenset(), events=()) -> store.Saved:
+        """End a command: save the run (None: the workflow did not change) and the instance
+        row under its version check, rewrite the projections, record and notify ``events``
+        with those of the tasks the save created (and the incident, if the command made
+        one), then route the messages the run threw."""
+        outbox = run.outbox() if run is not None else []   # drained first: never sent twice
+        saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
+                           refresh=refresh)
+        events = [*events, *(trail.event(
             actor_name, "task_created", instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,
             now=now, title=task.title, groups=task.candidate_groups, assignee=task.assignee,
-            due_at=task.due_at) for task in created)]
-        if row.error and row.status == InstanceStatus.INCIDENT:
-            events.append(store.event(actor_name, "incident", instance_id=row.id, now=now,
+            due_at=task.due_at) for task in saved.created)]
+        for task in saved.open_tasks or []:
+            if task.id in saved.offered:
+                events.append(trail.event(
+                    actor_name, "task_offered", instance_id=row.id, task_id=task.id,
+                    bpmn_id=task.bpmn_id, now=now, title=task.title,
+                    groups=saved.offered[task.id], assignee=task.assignee, due_at=task.due_at))
+        if run is not None and row.error and row.status == InstanceStatus.INCIDENT:
+            events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
-        store.record(session, events)
+        trail.record_and_notify(session, events)
         for name, payload, correlation in outbox:
-            self._route(session, name, payload, correlation, _system(actor_name), now, hops + 1)
+            self._route(session, name, payload, correlation, Actor(actor_name), now, hops + 1)
+        return saved
 
-    def _touch(self, session, instance_id) -> None:
-        row = session.get(ProcessInstance, instance_id)
-        row.updated_at = clock.now()
-        store.flush(session)
+    # -- internals -----------------------------------------------------------------------------
+    def _load(self, session, instance_id, now):
+        """``(row, run, projection)`` of an instance, locked for this command."""
+        row = store.lock_instance(session, instance_id)
+        operations.bind(session, row.id, now)  # service tasks act in this transaction
+        run = store.load_run(row, self.script_engine, self.calendar, now, session)
+        return row, run, store.projection(run)
+
+    def _run_of(self, row, now) -> ProcessRun:
+        """A run to read or try things on, not to save (the live cache is left alone)."""
+        return store.load_run(row, self.script_engine, self.calendar, now)
+
+    def _locked_open_task(self, session, task_id, actor,
+                          check_visible=True) -> tuple[HumanTask, ProcessInstance]:
+        """An open task the actor may see and its instance row, locked and read afresh."""
+        task = (self._open_task(session, task_id, actor) if check_visible
+                else _task_row(session, task_id))
+        row = store.lock_instance(session, task.instance_id)
+        session.refresh(task)
+        if task.status != TaskStatus.OPEN:
+            raise InvalidState(f"task {task_id} is {task.status}")
+        return task, row
 
     def _open_task(self, session, task_id, actor) -> HumanTask:
         task = self._visible_task(session, task_id, actor)
@@ -343,27 +469,33 @@ class ProcessEngine:
         return task
 
     def _visible_task(self, session, task_id, actor) -> HumanTask:
-        if not _is_task_id(task_id):
-            raise NotFound("task", task_id)
-        task = session.get(HumanTask, str(task_id))
-        if task is None:
-            raise NotFound("task", task_id)
-        self._check_visible(session, task, actor)
+        task = _task_row(session, task_id)
+        access.check_may_see_task(session, actor, task)
         return task
 
-    @staticmethod
-    def _check_visible(session, task, actor) -> None:
-        if not (actor.can_see(task) or _participant(session, actor, task)):
-            raise NotFound("task", task.id)
 
-    @staticmethod
-    def _require_manager(actor: Actor) -> None:
-        if not actor.is_manager:
-            raise NotAllowed("only managers can do this")
-
-
+MAX_COMMENT = 5000
 _TIMERS = (select(PendingTimer).where(PendingTimer.instance_id == bindparam("instance_id"))
            .order_by(PendingTimer.due_at))
+
+
+def _require_manager(actor: Actor) -> None:
+    if not actor.is_manager:
+        raise NotAllowed("only managers can do this")
+
+
+def _require_process_owner(actor: Actor) -> None:
+    if not (actor.is_manager or Role.PROCESS_OWNER.value in actor.roles):
+        raise NotAllowed("only process owners and managers can migrate cases")
+
+
+def _task_row(session: Session, task_id) -> HumanTask:
+    if not _is_task_id(task_id):
+        raise NotFound("task", task_id)
+    task = session.get(HumanTask, str(task_id))
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
 
 
 def _is_task_id(value) -> bool:
@@ -374,23 +506,14 @@ def _is_task_id(value) -> bool:
         return False
 
 
-def _participant(session, actor, task) -> bool:
-    """The actor completed a task of this instance (may look at its other tasks)."""
-    stmt = select(HumanTask.id).where(HumanTask.instance_id == task.instance_id,
-                                      HumanTask.completed_by == actor.name).limit(1)
-    return session.scalar(stmt) is not None
-
-
-def _system(name: str) -> Actor:
-    return Actor(name)
-
-
 def _instance_record(row: ProcessInstance, tasks, timers) -> InstanceRecord:
     return InstanceRecord(
         id=row.id, process_id=row.process_id, definition_version=row.definition.version,
         reference=row.reference, status=row.status, data=row.data or {},
         started_by=row.started_by, started_at=row.started_at, finished_at=row.finished_at,
-        error=row.error, tasks=[task_record(t) for t in tasks], timers=timers)
+        error=row.error, tasks=[task_record(t) for t in tasks],
+        timers=[TimerRecord(t.task_id, t.bpmn_id, t.name, t.kind, t.due_at, row.id)
+                for t in timers])
 
 
 def task_record(task: HumanTask) -> TaskRecord:
@@ -403,8 +526,3 @@ def task_record(task: HumanTask) -> TaskRecord:
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
         draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)
-
-
-def dumps(value) -> str:
-    """JSON for CLI output."""
-    return json.dumps(value, default=str, indent=2, sort_keys=True)

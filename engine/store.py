@@ -1,32 +1,33 @@
 """Map runs to rows: load an instance under a lock, save it and rewrite its projections.
 
 The only module that reads or writes ``state_json``. ``save`` rewrites, in the caller's
-transaction, the instance's human tasks, pending timers and message subscriptions, so the
-worklist, the scheduler and message routing are plain indexed queries.
+transaction, the instance's human tasks (``task_rows``), pending timers and message
+subscriptions, so the worklist, the scheduler and message routing are plain indexed queries.
 """
 from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session, attributes, joinedload, make_transient_to_detached, undefer
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, attributes, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import (AuditEvent, Definition, HumanTask, LaneMapping, MessageSubscription,
-                    PendingTimer, ProcessInstance, TaskCandidate, utcnow)
+from models import (Definition, HumanTask, MessageSubscription, PendingTimer, ProcessInstance)
 from models.status import InstanceStatus, TaskStatus
 
-from . import deadline_plan, live, notify
+from . import live, task_rows
 from .errors import Conflict, NotFound
+from .records import TimerRecord
 from .run import ProcessRun
 from .serialization import VERSION, spec_from_json, state_from_json, state_to_json
+from .trail import jsonable
 
 _SPECS: dict[tuple[str, str], tuple] = {}
 _SPECS_LOCK = threading.Lock()
-_PROJECTION = "lscb_projection"
 
 
 def specs_for(definition: Definition):
@@ -87,9 +88,22 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
     if workflow is None:
         spec, subprocess_specs = specs_for(row.definition)
         workflow = state_from_json(row.state_json, row.serializer_version, spec, subprocess_specs)
-    run = ProcessRun(workflow, script_engine, calendar, now)
-    run.projected = _projected(run)      # what the timer/subscription rows hold (see save)
-    return run
+    return ProcessRun(workflow, script_engine, calendar, now)
+
+
+def lock_due(session: Session, instance_id: int, now: datetime) -> ProcessInstance | None:
+    """The instance row locked for firing its timers, if a timer is still due at ``now`` and
+    no other sweeper holds it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    return session.execute(_LOCK_DUE, {"instance_id": instance_id, "now": now,
+                                       "active": InstanceStatus.ACTIVE.value}).scalar_one_or_none()
+
+
+_LOCK_DUE = (select(ProcessInstance)
+             .where(ProcessInstance.id == bindparam("instance_id"),
+                    ProcessInstance.next_timer_at < bindparam("now"),
+                    ProcessInstance.status == bindparam("active"))
+             .options(joinedload(ProcessInstance.definition), undefer(ProcessInstance.state_json))
+             .with_for_update(skip_locked=True, of=ProcessInstance))
 
 
 def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
@@ -102,57 +116,87 @@ _OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("insta
                .order_by(HumanTask.created_at))
 
 
-def take_projection(session: Session, instance_id: int):
-    """``(open task rows, waiting timers)`` as the last ``save`` of this instance in this
-    session left them, or None; taken once."""
-    return session.info.get(_PROJECTION, {}).pop(instance_id, None)
+@dataclass(frozen=True)
+class Projection:
+    """What an instance's timer and subscription rows hold: compared before rewriting them."""
+
+    timers: frozenset
+    waits: frozenset
 
 
-def _projected(run: ProcessRun):
-    return (frozenset(run.waiting_timers()),
-            frozenset((w.name, canonical(w.correlation)) for w in run.message_waits()))
+NOTHING = Projection(frozenset(), frozenset())     # an instance never saved has no rows
 
 
-def save(session: Session, row: ProcessInstance, run: ProcessRun, now: datetime,
-         open_rows: list[HumanTask] | None = None) -> list[HumanTask]:
-    """Write the run's state into ``row`` and rewrite its projections; returns new task rows.
+def projection(run: ProcessRun) -> Projection:
+    """The timer and subscription rows ``run`` needs (read when it is loaded, so ``save`` only
+    rewrites them when they changed)."""
+    return Projection(frozenset(run.waiting_timers()),
+                      frozenset((w.name, canonical(w.correlation)) for w in run.message_waits()))
 
-    ``open_rows``: the instance's open task rows, when the caller already read them under the
-    instance lock. Timer and subscription rows are only compared with the run's when its
-    timers or message waits changed since it was loaded (the rows match the loaded state);
-    an instance saved for the first time has no rows of either kind, nor task rows.
+
+@dataclass(frozen=True)
+class Saved:
+    """What ``save`` wrote: the task rows it created, the groups that refreshed task rows
+    gained (by task id), and the instance's open tasks and waiting timers as they now are
+    (None when only the instance row was written)."""
+
+    created: list[HumanTask] = field(default_factory=list)
+    offered: dict[str, list[str]] = field(default_factory=dict)
+    open_tasks: list[HumanTask] | None = None
+    timers: list[TimerRecord] | None = None
+
+
+def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: datetime, *,
+         loaded: Projection | None = None, open_rows: list[HumanTask] | None = None,
+         refresh=frozenset()) -> Saved:
+    """Write the run's state into ``row`` and rewrite its projections, in one transaction.
+
+    Every engine command ends here. ``run`` None: the command changed the instance row or its
+    task rows but not the workflow (a claim, a suspension, a comment); the row is written
+    under the version check all the same, so a concurrent change is a Conflict.
+    ``loaded``: the run's projection when it was loaded (timer and subscription rows are only
+    compared when it changed). ``open_rows``: the instance's open task rows, when the caller
+    read them under the instance lock. ``refresh``: ids of open task rows that take the run's
+    title, form, groups and due date again (after a migration or a due-date change).
     """
+    if run is None:
+        workflow = live.take(session, row.id, row.row_version, row.state_json)
+        _write_instance(session, row, dict(updated_at=now, status=row.status,
+                                           finished_at=row.finished_at))
+        flush(session)
+        if workflow is not None:     # unchanged: still good for the next command
+            live.offer(session, row.id, row.row_version, row.state_json, workflow)
+        return Saved()
     first = not row.state_json           # never saved: it has no task, timer or message rows
-    before = (frozenset(), frozenset()) if first else getattr(run, "projected", None)
+    before = NOTHING if first else loaded
     ready = run.ready_tasks()            # fixes due dates into task data before serializing
     timers = run.waiting_timers()
     status = row.status
     if status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
-        status = _status(run, row)
+        status = _status(run)
     finished_at = row.finished_at
     if status == InstanceStatus.COMPLETED and finished_at is None:
         finished_at = now
     values = dict(state_json=state_to_json(run.workflow), serializer_version=VERSION,
                   data=jsonable(run.data), updated_at=now, status=status, finished_at=finished_at,
                   next_timer_at=min((t.due_at for t in timers), default=None))
-    projected = _projected(run)
+    after = projection(run)
     with session.no_autoflush:       # one flush at the end instead of one per query
         if open_rows is None:
             open_rows = [] if first else open_tasks(session, row.id)
         existing = {t.id: t for t in open_rows if t.status == TaskStatus.OPEN}
-        created = _sync_tasks(session, row, ready, now, run.calendar, existing)
-        if before is None or before[0] != projected[0]:
+        created, offered = task_rows.sync(session, row, ready, now, run.calendar, existing,
+                                          refresh)
+        if before is None or before.timers != after.timers:
             _sync_timers(session, row, timers, stored=not first)
-        if before is None or before[1] != projected[1]:
+        if before is None or before.waits != after.waits:
             _sync_subscriptions(session, row, run, stored=not first)
-    run.projected = projected
     _write_instance(session, row, values)
-    flush(session)                   # what else the ORM holds: closed tasks, timers, messages
+    flush(session)                   # what else the ORM holds: timers and subscriptions
     still_open = [t for t in existing.values() if t.status == TaskStatus.OPEN] + created
-    session.info.setdefault(_PROJECTION, {})[row.id] = (
-        sorted(still_open, key=lambda t: t.created_at), sorted(timers, key=lambda t: t.due_at))
     live.offer(session, row.id, row.row_version, row.state_json, run.workflow)
-    return created
+    return Saved(created, offered, sorted(still_open, key=lambda t: t.created_at),
+                 sorted(timers, key=lambda t: t.due_at))
 
 
 _INSTANCES = ProcessInstance.__table__
@@ -206,141 +250,13 @@ CONFLICT = ("someone else changed this case at the same moment; nothing was save
             "please reload and try again")
 
 
-def audit(session: Session, actor: str | None, action: str, *, instance_id=None, task_id=None,
-          bpmn_id=None, now: datetime | None = None, **detail) -> None:
-    """Append one audit event (and the notifications it leads to) in the caller's transaction."""
-    record(session, [event(actor, action, instance_id=instance_id, task_id=task_id,
-                           bpmn_id=bpmn_id, now=now, **detail)])
-
-
-def event(actor: str | None, action: str, *, instance_id=None, task_id=None, bpmn_id=None,
-          now: datetime | None = None, **detail) -> dict:
-    """An audit event's row values, for ``record``."""
-    return dict(at=now or utcnow(), actor=actor, action=action, instance_id=instance_id,
-                task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
-
-
-def record(session: Session, events: list[dict]) -> None:
-    """Append audit events, in order, and the notifications they lead to.
-
-    Written with one plain INSERT on the session's connection: the trail is append-only, so the
-    ORM's unit of work (and the autoflush it would trigger) buys nothing here, and a command's
-    events (a task completed, the tasks it created) cost one round trip.
-    """
-    if events:
-        session.connection().execute(_AUDIT_INSERT, events)
-        notify.on_audit(session, events)
-
-
-_AUDIT_INSERT = insert(AuditEvent.__table__)
-
-
-def jsonable(value):
-    """``value`` as plain JSON types (dates become ISO strings)."""
-    return json.loads(json.dumps(value, default=_default))
-
-
-def _default(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    return str(value)
-
-
-def _status(run: ProcessRun, row: ProcessInstance) -> str:
+def _status(run: ProcessRun) -> str:
     status = run.status
     if status == "completed":
         return InstanceStatus.COMPLETED
     if status == "error":
         return InstanceStatus.INCIDENT
     return InstanceStatus.ACTIVE
-
-
-def _sync_tasks(session: Session, row: ProcessInstance, ready, now, calendar,
-                existing: dict | None = None) -> list[HumanTask]:
-    """Open rows for ready tasks; rows whose task is no longer ready become cancelled."""
-    if existing is None:
-        existing = {t.id: t for t in open_tasks(session, row.id)}
-    ready_ids = {t.id for t in ready}
-    close_tasks(session, [t for t in existing.values() if t.id not in ready_ids],
-                TaskStatus.CANCELLED, now)
-    rows, created = [], []
-    for task in ready:
-        if task.id in existing:
-            continue
-        groups = task.candidate_groups or _lane_groups(session, task.lane)
-        step, next_deadline = deadline_plan.arm(task.due_at, calendar, now)
-        rows.append(dict(
-            id=task.id, instance_id=row.id, process_id=row.process_id, bpmn_id=task.bpmn_id,
-            title=task.title, documentation=task.documentation, lane=task.lane,
-            candidate_groups=groups, candidate_users=task.candidate_users,
-            assignee=task.assignee, status=TaskStatus.OPEN, priority=task.priority,
-            due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, draft=None,
-            created_at=now, completed_at=None, completed_by=None, next_deadline_at=next_deadline,
-            deadline_step=step, escalation_level=0))
-    if rows:
-        _insert_tasks(session, rows)
-    for values in rows:          # the same rows as persistent objects, without an ORM flush
-        task_row = HumanTask(**values)
-        make_transient_to_detached(task_row)
-        session.add(task_row)
-        created.append(task_row)
-    return created
-
-
-def _insert_tasks(session: Session, rows: list[dict]) -> None:
-    """INSERT task rows and their worklist entries (one per candidate group)."""
-    connection = session.connection()
-    connection.execute(_TASK_INSERT, rows)
-    candidates = [dict(task_id=r["id"], group_slug=g, assignee=r["assignee"], due_at=r["due_at"],
-                       process_id=r["process_id"])
-                  for r in rows for g in dict.fromkeys(r["candidate_groups"])]
-    if candidates:
-        connection.execute(_CANDIDATE_INSERT, candidates)
-
-
-_TASK_INSERT = insert(HumanTask.__table__)
-_CANDIDATE_INSERT = insert(TaskCandidate.__table__)
-
-
-def _lane_groups(session: Session, lane: str | None) -> list[str]:
-    """The group for a lane: the admin's mapping, else the lane name as a slug."""
-    if not lane:
-        return []
-    mapped = session.get(LaneMapping, lane)
-    if mapped is not None:
-        return [mapped.group_slug]
-    return ["-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())]
-
-
-def close_tasks(session: Session, tasks: list[HumanTask], status: str, now: datetime,
-                by: str | None = None) -> None:
-    """Mark open task rows completed (``by`` a person) or cancelled, and take them off the
-    worklist: plain UPDATEs, the row objects marked as holding what the database holds."""
-    if not tasks:
-        return
-    values = {"status": status, "completed_at": now}
-    if by is not None:
-        values.update(assignee=by, completed_by=by, draft=None)
-    session.connection().execute(_CLOSE_TASK, [{**values, "_id": t.id} for t in tasks])
-    for task in tasks:
-        for name, value in values.items():
-            set_committed_value(task, name, value)
-    release_candidates(session, [t.id for t in tasks])
-
-
-_CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("_id"))
-
-
-def release_candidates(session: Session, task_ids: list[str]) -> None:
-    """Drop the worklist entries of tasks that are no longer open."""
-    if task_ids:       # on the connection: no autoflush, the caller's flush writes the rest
-        session.connection().execute(_RELEASE, {"ids": list(task_ids)})
-
-
-_RELEASE = delete(TaskCandidate.__table__).where(
-    TaskCandidate.__table__.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
 def _sync_timers(session: Session, row: ProcessInstance, timers, stored: bool) -> None:

@@ -13,7 +13,7 @@ from models import ApiToken, User
 from . import clock
 from .actors import Actor, actor_of
 from .errors import InputError, NotAllowed, NotFound
-from .store import audit
+from .trail import audit_and_notify as audit
 
 PREFIX = "lscb_"
 TOUCH_EVERY = timedelta(minutes=5)

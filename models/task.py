@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, inspect, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .status import TaskStatus
 
 
 class HumanTask(Base):
@@ -64,8 +63,9 @@ class TaskCandidate(Base):
     """One candidate group of an open task: the worklist's rows, indexed by group.
 
     Rows exist only while the task is open. ``assignee``, ``due_at`` and ``process_id`` are
-    copies of the task's (kept in step by the events below), so a group's queue is read, sorted,
-    paged and counted from ``ix_task_candidate_queue`` alone, without touching ``human_task``.
+    copies of the task's (kept in step by ``engine/task_rows.py``, the one writer of task rows),
+    so a group's queue is read, sorted, paged and counted from ``ix_task_candidate_queue``
+    alone, without touching ``human_task``.
     """
 
     __tablename__ = "task_candidate"
@@ -83,28 +83,3 @@ class TaskCandidate(Base):
     process_id: Mapped[str | None] = mapped_column(String(200))
 
     task: Mapped[HumanTask] = relationship(back_populates="candidates")
-
-
-COPIED = ("assignee", "due_at", "process_id")     # human_task columns copied to task_candidate
-
-
-@event.listens_for(TaskCandidate, "before_insert")
-def _copy_from_task(_mapper, _connection, candidate: TaskCandidate) -> None:
-    """A new candidate row takes its task's values as they are at flush time."""
-    task = candidate.__dict__.get("task")       # set when added through task.candidates
-    if task is not None:
-        for name in COPIED:
-            setattr(candidate, name, getattr(task, name))
-
-
-@event.listens_for(HumanTask, "after_update")
-def _sync_candidates(_mapper, connection, task: HumanTask) -> None:
-    """An open task's new assignee or due date reaches its candidate rows in the same flush."""
-    if task.status != TaskStatus.OPEN:        # rows of closed tasks are deleted (release_candidates)
-        return
-    state = inspect(task)
-    changed = {name: getattr(task, name) for name in COPIED
-               if state.attrs[name].history.has_changes()}
-    if changed:
-        connection.execute(update(TaskCandidate.__table__)
-                           .where(TaskCandidate.__table__.c.task_id == task.id).values(**changed))

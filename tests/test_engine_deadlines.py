@@ -10,9 +10,9 @@ from engine.assignment import DUE_KEY
 from engine.calendar import WorkingCalendar
 from engine.closures import add_closure, refresh_closures
 from engine.deadline_plan import arm, plan
-from engine.deadlines import change_due_date, watch_deadlines
+from engine.deadlines import watch_deadlines
 from engine.store import load_run
-from models import AuditEvent, HumanTask, Notification, ProcessInstance
+from models import AuditEvent, HumanTask, Notification, ProcessInstance, TaskCandidate
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)          # Monday 09:00 GMT
@@ -146,10 +146,10 @@ def test_manager_changes_a_due_date_with_a_reason(sessions, engine, deploy, ladd
     new_due = T0 + timedelta(days=21)
     with sessions.begin() as s:
         with pytest.raises(NotAllowed):
-            change_due_date(s, engine, task.id, load_actor(s, "pat"), new_due, "later")
+            engine.change_due_date(s, task.id, load_actor(s, "pat"), new_due, "later")
     with sessions.begin() as s:
-        change_due_date(s, engine, task.id, load_actor(s, "mia"), new_due, "agency asked",
-                        now=T0 + timedelta(days=1))
+        engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
+                               now=T0 + timedelta(days=1))
     with sessions() as s:
         row = s.get(HumanTask, task.id)
         instance = s.get(ProcessInstance, row.instance_id)
@@ -171,3 +171,22 @@ def test_closure_days_move_deadlines(sessions, engine):
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.action == "closure_day_saved")) == 1
+
+
+def test_a_due_date_change_moves_the_worklist_copy_and_restarts_the_ladder(
+        sessions, engine, deploy, ladder):
+    task = start_task(sessions, engine, deploy)
+    watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=9))     # escalated once
+    with sessions() as s:
+        assert s.get(HumanTask, task.id).escalation_level >= 1
+    new_due = T0 + timedelta(days=21)
+    with sessions.begin() as s:
+        engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
+                               now=T0 + timedelta(days=9))
+    with sessions() as s:
+        row = s.get(HumanTask, task.id)
+        copies = s.scalars(select(TaskCandidate.due_at).where(TaskCandidate.task_id == task.id)).all()
+        version = s.get(ProcessInstance, row.instance_id).row_version
+    assert copies and set(copies) == {new_due}
+    assert (row.escalation_level, row.deadline_step) == (0, 0)
+    assert version > 2                      # written under the version check like any command

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.lint import LintContext, call_graph, lane_slug, lint
+from engine.assignment import lane_group
+from engine.lint import LintContext, call_graph, lint
 from engine.xmlsafe import parse_xml
 
 DATA = Path(__file__).parent / "data"
@@ -45,7 +46,8 @@ def test_a_lane_task_needs_a_mapped_or_existing_group():
     [problem] = findings(TWO_LANE, groups=frozenset({"intake"}))
     assert problem.element_id == "decide" and "lane 'LSCB Chair'" in problem.message
     assert findings(TWO_LANE, groups=frozenset({"intake", "chair"}), lanes={"LSCB Chair": "chair"}) == []
-    assert lane_slug("T&PD Sub-Group") == "t-pd-sub-group"
+    assert lane_group("T&PD Sub-Group") == "t-pd-sub-group"
+    assert lane_group("T&PD Sub-Group", "tpd") == "tpd"
 
 
 def test_a_statutory_due_date_needs_a_boundary_timer_leading_to_an_escalation_task():

@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import migrate
+from engine import NotAllowed
 from engine.actors import load_actor
-from models import AuditEvent, HumanTask, ProcessInstance
+from models import AuditEvent, HumanTask, Notification, ProcessInstance, TaskCandidate
 from models.status import TaskStatus
 
 TWO_LANE = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text()
@@ -18,6 +18,7 @@ GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
 @pytest.fixture
 def case(sessions, engine, people_factory):
     people_factory("ann", groups=["intake", "police"])
+    people_factory("owner", roles=["process_owner"])
     with sessions.begin() as s:
         engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
     with sessions.begin() as s:
@@ -34,11 +35,11 @@ def test_an_instance_moves_to_a_version_with_a_new_field_and_group_keeping_its_d
     v2 = deploy_v(sessions, engine, TWO_LANE.replace('<camunda:formField id="children"', EXTRA)
                   .replace('candidateGroups="intake"', 'candidateGroups="police"'))
     with sessions() as s:
-        [plan] = migrate.preview(s, engine, "two_lane", v2)
+        [plan] = engine.preview_migration(s, "two_lane", v2)
         assert plan.ok and plan.from_version == 1 and plan.to_version == 2
         assert s.get(ProcessInstance, case.id).definition.version == 1      # preview wrote nothing
     with sessions.begin() as s:
-        assert migrate.migrate(s, engine, case.id, v2, "owner").ok
+        assert engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
     with sessions() as s:
         row = s.get(ProcessInstance, case.id)
         task = s.scalars(select(HumanTask).where(HumanTask.instance_id == row.id)).one()
@@ -56,7 +57,7 @@ def test_a_migration_is_refused_when_the_active_step_changed_type(sessions, engi
     v2 = deploy_v(sessions, engine, TWO_LANE.replace('<bpmn:userTask id="triage"', '<bpmn:manualTask id="triage"')
                   .replace("</bpmn:userTask>\n    <bpmn:exclusiveGateway", "</bpmn:manualTask>\n    <bpmn:exclusiveGateway"))
     with sessions.begin() as s:
-        plan = migrate.migrate(s, engine, case.id, v2, "owner")
+        plan = engine.migrate(s, case.id, v2, load_actor(s, "owner"))
     assert not plan.ok and "active step 'triage' changed type" in plan.reasons[0]
     with sessions() as s:
         assert s.get(ProcessInstance, case.id).definition.version == 1
@@ -74,7 +75,7 @@ def test_a_migration_is_refused_when_the_case_is_at_a_removed_step(sessions, eng
                       .replace("<bpmn:flowNodeRef>decide</bpmn:flowNodeRef>", ""))
     v2 = deploy_v(sessions, engine, without_decide)
     with sessions() as s:
-        [plan] = migrate.preview(s, engine, "two_lane", v2)
+        [plan] = engine.preview_migration(s, "two_lane", v2)
     assert not plan.ok
     assert any("'decide'" in r and "no longer has" in r for r in plan.reasons), plan.reasons
 
@@ -84,8 +85,35 @@ def test_bulk_migration_reports_each_instance(sessions, engine, case, people_fac
         second = engine.start(s, "two_lane", load_actor(s, "ann"), {})
         engine.complete(s, second.tasks[0].id, load_actor(s, "ann"), {**GOOD, "route": "close"})
     v2 = deploy_v(sessions, engine, TWO_LANE.replace("Triage the notification", "Triage"))
-    plans = migrate.migrate_many(sessions, engine, [case.id, second.id], v2, "owner")
+    with sessions() as s:
+        owner = load_actor(s, "owner")
+    plans = engine.migrate_many(sessions, [case.id, second.id], v2, owner)
     assert plans[0].ok and not plans[1].ok and "completed" in plans[1].reasons[0]
     with sessions() as s:
         task = s.get(HumanTask, case.tasks[0].id)
         assert task.title == "Triage" and task.status == TaskStatus.OPEN
+
+
+def test_a_migrated_task_offered_to_a_new_group_is_announced_to_that_group(
+        sessions, engine, case, people_factory):
+    people_factory("pia", groups=["police"])
+    v2 = deploy_v(sessions, engine, TWO_LANE.replace('candidateGroups="intake"',
+                                                     'candidateGroups="intake,police"'))
+    with sessions.begin() as s:
+        assert engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
+    with sessions() as s:
+        told = s.execute(select(Notification.user_name, Notification.task_id)
+                         .where(Notification.kind == "assigned")
+                         .order_by(Notification.id)).all()
+        offered = s.scalars(select(AuditEvent).where(AuditEvent.action == "task_offered")).one()
+        copies = s.scalars(select(TaskCandidate.group_slug)
+                           .where(TaskCandidate.task_id == case.tasks[0].id)).all()
+    assert ("pia", case.tasks[0].id) in told                     # police hears of it
+    assert offered.detail["groups"] == ["police"] and offered.actor == "owner"
+    assert sorted(copies) == ["intake", "police"]                 # and finds it in its queue
+
+
+def test_only_process_owners_and_managers_migrate(sessions, engine, case, people_factory):
+    v2 = deploy_v(sessions, engine, TWO_LANE.replace("Triage the notification", "Triage"))
+    with pytest.raises(NotAllowed), sessions.begin() as s:
+        engine.migrate(s, case.id, v2, load_actor(s, "ann"))

@@ -125,7 +125,9 @@ def test_parallel_multi_instance_over_agencies(sessions, engine, deploy, staff):
     groups = sorted(t.candidate_groups[0] for t in record.tasks)
     assert groups == ["health", "police"]
     by_group = {t.candidate_groups[0]: t for t in record.tasks}
-    with pytest.raises(NotFound), sessions.begin() as s:
+    with pytest.raises(NotFound), sessions.begin() as s:      # takes no part in the case
+        engine.complete(s, by_group["health"].id, staff["intake"], {"findings": "x"})
+    with pytest.raises(NotAllowed), sessions.begin() as s:    # sees the case, not its task
         engine.complete(s, by_group["health"].id, staff["police"], {"findings": "x"})
     with sessions.begin() as s:
         engine.complete(s, by_group["police"].id, staff["police"], {"findings": "Known to police"})

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from engine import live
+from engine import clock, live, store
 from engine.actors import load_actor
 from engine.serialization import StateVersionError
 from models import ProcessInstance
@@ -131,3 +131,20 @@ def test_commands_read_no_more_than_they_need_and_a_first_save_writes_every_proj
     assert sorted(timers) == ["escalate_timer", "remind_timer"]
     assert [t for t in completing if t in ("process_instance", "human_task")] == [
         "process_instance"]
+
+
+def test_save_returns_what_it_wrote_and_leaves_no_side_channel(
+        sessions, engine, deploy, people_factory):
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    with sessions.begin() as s:
+        record = engine.start(s, "two_lane", ivy)
+        row = store.lock_instance(s, record.id)
+        run = store.load_run(row, engine.script_engine, engine.calendar, clock.now(), s)
+        loaded = store.projection(run)
+        run.complete(record.tasks[0].id, {"route": "scr", "summary": "A summary", "children": "2"})
+        saved = store.save(s, row, run, clock.now(), loaded=loaded)
+        assert not hasattr(run, "projected")
+        assert not any("projection" in key for key in s.info)
+    assert [t.bpmn_id for t in saved.open_tasks] == ["decide"] and saved.created == saved.open_tasks
+    assert saved.offered == {} and saved.timers == []

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from engine import learning as lc
-from engine.store import audit
+from engine.trail import audit_and_notify as audit
 from models import Definition, ProcessInstance
 from models.learning import Review
 from models.learning_queries import add_months, loop_closure

@@ -45,14 +45,15 @@ class Seeder:
             extra = t[3] if len(t) > 3 else {}
             status_ = extra.get("status") or ("completed" if done else "open")
             groups = extra.get("groups", [])
+            due = at(extra["due"]) if "due" in extra else None
+            copies = dict(assignee=extra.get("assignee"), due_at=due, process_id=pid)
             self.session.add(HumanTask(
-                id=f"{row.id}-{i}", instance_id=row.id, process_id=pid, bpmn_id=bpmn_id,
+                id=f"{row.id}-{i}", instance_id=row.id, bpmn_id=bpmn_id,
                 title=extra.get("title", bpmn_id.replace("_", " ").capitalize()),
                 status=status_, created_at=created, completed_at=at(done) if done else None,
-                due_at=at(extra["due"]) if "due" in extra else None,
-                assignee=extra.get("assignee"), completed_by=extra.get("by"),
-                candidate_groups=groups,
-                candidates=[TaskCandidate(group_slug=g) for g in groups] if status_ == "open" else []))
+                completed_by=extra.get("by"), candidate_groups=groups, **copies,
+                candidates=[TaskCandidate(group_slug=g, **copies) for g in groups]
+                if status_ == "open" else []))
         self.session.flush()
         return row.id
 

@@ -222,7 +222,8 @@ def test_fast_figures_follow_every_kind_of_change(random_db):
                           bpmn_id="decide_scr", title="Decide", status="open", created_at=now,
                           candidate_groups=["police"],
                           due_at=now - timedelta(minutes=1),
-                          candidates=[TaskCandidate(group_slug="police")]))
+                          candidates=[TaskCandidate(group_slug="police", process_id=task.process_id,
+                                                    due_at=now - timedelta(minutes=1))]))
     # a case cancelled with its open tasks
     victim = session.scalars(select(ProcessInstance).where(ProcessInstance.status == "active")
                              .order_by(ProcessInstance.id)).first()
@@ -241,7 +242,8 @@ def test_fast_figures_follow_every_kind_of_change(random_db):
     session.add(HumanTask(id="new-2", instance_id=999, process_id="p1", bpmn_id="log_case",
                           title="Log", status="open", created_at=now, candidate_groups=["health"],
                           due_at=now + timedelta(days=5),
-                          candidates=[TaskCandidate(group_slug="health")]))
+                          candidates=[TaskCandidate(group_slug="health", process_id="p1",
+                                                    due_at=now + timedelta(days=5))]))
     session.commit()
     assert fast_compliance(session, WorkingCalendar(), now) != before
     assert_same_as_from_scratch(session, now)

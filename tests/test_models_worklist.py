@@ -1,14 +1,16 @@
 """The worklist's index-only queries (models/queries.py inbox_page, inbox_counts) give exactly
 what the reference ``inbox_query`` gives, and task_candidate's copies of the task's assignee,
-due date and process follow every change made through the ORM."""
+due date and process follow every change the engine makes (engine/task_rows.py)."""
 import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import case, func, select
 
+from engine import task_rows
 from models import Definition, HumanTask, ProcessInstance, TaskCandidate
 from models.queries import inbox_counts, inbox_page, inbox_query
+from models.status import TaskStatus
 
 UTC = timezone.utc
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
@@ -30,30 +32,33 @@ def _seed(session, rnd: random.Random, n: int = 160) -> None:
     for i in range(n):
         groups = rnd.sample(GROUPS, rnd.choice([0, 1, 1, 2, 3]))
         due = None if rnd.random() < 0.15 else NOW + timedelta(hours=rnd.randint(-48, 96))
+        process_id, assignee = rnd.choice(["px", "py"]), rnd.choice([None, None, None, "ann", "bob"])
         session.add(HumanTask(
-            id=f"t{i:03d}", instance_id=i // 8 + 1, process_id=rnd.choice(["px", "py"]),
+            id=f"t{i:03d}", instance_id=i // 8 + 1, process_id=process_id,
             bpmn_id="u", title=f"Task {rnd.randint(0, 9)}", status="open", created_at=NOW,
-            due_at=due, assignee=rnd.choice([None, None, None, "ann", "bob"]),
-            candidate_groups=groups, candidates=[TaskCandidate(group_slug=g) for g in groups]))
+            due_at=due, assignee=assignee, candidate_groups=groups,
+            candidates=[TaskCandidate(group_slug=g, assignee=assignee, due_at=due,
+                                      process_id=process_id) for g in groups]))
     session.flush()
 
 
 def _change_some(session, rnd: random.Random) -> None:
-    """Claims, releases, due date changes and completions through the ORM, as the engine does."""
+    """Claims, releases, due date changes and completions through the engine's one writer of
+    task rows (engine/task_rows.py), which keeps the worklist copies in step."""
     tasks = session.scalars(select(HumanTask).order_by(HumanTask.id)).all()
     for task in rnd.sample(tasks, 60):
-        what = rnd.choice(["claim", "unclaim", "due", "complete"])
+        what = rnd.choice(["claim", "unclaim", "due", "regroup", "complete"])
         if what == "claim":
-            task.assignee = rnd.choice(USERS)
+            task_rows.update_task(session, task, assignee=rnd.choice(USERS))
         elif what == "unclaim":
-            task.assignee = None
+            task_rows.update_task(session, task, assignee=None)
         elif what == "due":
-            task.due_at = None if rnd.random() < 0.2 else NOW + timedelta(hours=rnd.randint(-9, 9))
+            task_rows.update_task(session, task, due_at=None if rnd.random() < 0.2
+                                  else NOW + timedelta(hours=rnd.randint(-9, 9)))
+        elif what == "regroup":
+            task_rows.update_task(session, task, candidate_groups=rnd.sample(GROUPS, 2))
         else:
-            task.status, task.assignee = "completed", "ann"
-            session.flush()
-            session.execute(TaskCandidate.__table__.delete().where(
-                TaskCandidate.task_id == task.id))
+            task_rows.close(session, [task], TaskStatus.COMPLETED, NOW, by="ann")
     session.flush()
 
 

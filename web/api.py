@@ -9,7 +9,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from engine import clock
-from engine.cases import check_participant
 from engine.errors import InputError
 from engine.service import task_record
 from engine.tokens import verify_token
@@ -125,7 +124,7 @@ def start():
 def show_instance(instance_id: int):
     """A case I take part in."""
     session = get_session()
-    check_participant(session, g.actor, instance_id)
+    get_engine().check_may_see_case(session, g.actor, instance_id)
     return jsonify(get_engine().show(session, instance_id).to_dict())
 
 

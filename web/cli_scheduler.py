@@ -6,7 +6,6 @@ import logging
 import click
 
 from engine.actors import load_actor
-from engine.deadlines import change_due_date
 from engine.scheduler import start_scheduler, sweep
 from models import deadline_queries
 
@@ -71,7 +70,7 @@ def deadlines():
 def deadlines_change(ctx, task_id, due_text, reason, user):
     """Move a task's due date (managers), with a reason."""
     with ctx.sessions.begin() as session:
-        task = change_due_date(session, ctx.engine, task_id, load_actor(session, user),
-                               parse_now(due_text), reason)
+        task = ctx.engine.change_due_date(session, task_id, load_actor(session, user),
+                                          parse_now(due_text), reason)
         result = {"task": task.id, "due_at": task.due_at.isoformat()}
     return result, f"task {task_id} now due {result['due_at']}"

@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user
 
-from engine import DefinitionError, compare, drafts, library, migrate
+from engine import DefinitionError, compare, drafts, library
 from models import Draft
 from models import definition_queries as q
 from models.status import Role
@@ -207,14 +207,14 @@ def migrate_instances(process_id: str):
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("instance") if i.isdigit()]
         get_session().rollback()   # each case moves in its own transaction
-        plans = migrate.migrate_many(current_app.extensions["lscb.sessions"], get_engine(), ids,
-                                     to, current_user.name)
+        plans = get_engine().migrate_many(current_app.extensions["lscb.sessions"], ids, to,
+                                          current_user.actor)
         moved = sum(p.ok for p in plans)
         flash(f"{moved} of {len(plans)} case(s) moved to version {to}.",
               "success" if moved == len(plans) else "warning")
         return render_template("definitions/migrate.html", process_id=process_id, versions=versions,
                                to=to, plans=plans, done=True, page_title=f"Migrate {process_id}")
-    plans = [p for p in migrate.preview(get_session(), get_engine(), process_id, to)]
+    plans = get_engine().preview_migration(get_session(), process_id, to)
     return render_template("definitions/migrate.html", process_id=process_id, versions=versions,
                            to=to, plans=plans, done=False, page_title=f"Migrate {process_id}")
 

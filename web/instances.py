@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from engine.cases import check_participant
 from models.queries import history
 
 from .db import get_engine, get_session
@@ -18,7 +17,7 @@ bp = Blueprint("instances", __name__)
 def show(instance_id: int):
     """A case the user takes part in (managers: any case); 404 otherwise."""
     session = get_session()
-    check_participant(session, current_user.actor, instance_id)
+    get_engine().check_may_see_case(session, current_user.actor, instance_id)
     case = get_engine().show(session, instance_id)
     events = [describe(e) for e in reversed(history(session, instance_id))]
     return render_template("instances/show.html", case=case, events=events,

@@ -10,29 +10,16 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from engine import clock
-from engine.actors import Actor
-from engine.cases import is_participant
 from engine.learning import BOARD_TZ
 from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningItem,
                              LearningItemChild)
 from models.learning_queries import (action_tracker, learning_register, loop_closure,
                                      register_choices, review_refs, trace)
 
-from .db import get_session
+from .db import get_engine, get_session
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
-OVERSIGHT_GROUPS = frozenset({"lisg", "business-unit", "lscb-chair", "board"})
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
-
-
-def sees_all_actions(actor: Actor) -> bool:
-    """Managers and the board's oversight groups (LISG, Business Unit, Chair, Board)."""
-    return actor.is_manager or bool(actor.groups & OVERSIGHT_GROUPS)
-
-
-def visible_owners(actor: Actor) -> set[str] | None:
-    """The action owners whose actions ``actor`` may see (None: all of them)."""
-    return None if sees_all_actions(actor) else set(actor.groups)
 
 
 def board_today():
@@ -65,9 +52,9 @@ def show(item_id: int):
         abort(404)
     actor = current_user.actor
     participant = bool(item.source_instance_id) and \
-        is_participant(session, actor, item.source_instance_id)
+        get_engine().may_see_case(session, actor, item.source_instance_id)
     child = session.get(LearningItemChild, item.id) if participant else None
-    path = trace(session, item, visible_owners(actor))
+    path = trace(session, item, actor.visible_action_owners())
     return render_template("learning/trace.html", item=item, trace=path, child=child,
                            participant=participant, today=board_today(),
                            kinds=DISSEMINATION_KINDS, methods=EVALUATION_METHODS,
@@ -80,7 +67,7 @@ def actions():
     """The action tracker: per agency and per review, with RAG, overdue and evidence."""
     session = get_session()
     actor = current_user.actor
-    owners = visible_owners(actor)
+    owners = actor.visible_action_owners()
     state = request.args.get("state") if request.args.get("state") in STATES else None
     agency = request.args.get("agency") or None
     if owners is not None and agency and agency not in owners:

@@ -14,8 +14,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import InputError, InvalidState, clock
-from engine.deadlines import change_due_date
-from engine.cases import add_comment
 from models import ProcessInstance, User
 from models import reporting
 from models.reporting import InstanceFilter, Scope
@@ -155,7 +153,7 @@ def act(instance_id: int, action: str):
         if action == "cancel":
             engine.cancel(session, instance_id, actor, reason)
         elif action == "retry":
-            add_comment(session, actor, None, instance_id, f"Retrying the failed step: {reason}")
+            engine.comment(session, instance_id, actor, f"Retrying the failed step: {reason}")
             engine.retry(session, instance_id, actor)
         else:
             engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
@@ -200,7 +198,7 @@ def change_due(instance_id: int, task_id: str):
     try:
         reason = _reason()
         new_due = _due_from_form(engine.calendar.tz)
-        change_due_date(get_session(), engine, task.id, current_user.actor, new_due, reason)
+        engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason)
     except (InputError, InvalidState) as exc:
         return _refused(instance_id, exc)
     return _done(instance_id, f"{task.title}: due date changed")

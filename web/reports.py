@@ -20,11 +20,9 @@ from models.learning_reports import (annual_figures, cdop_figures, default_perio
 
 from .auth import role_required
 from .db import get_session
-from .learning import OVERSIGHT_GROUPS
 from .report_pdf import render_pdf
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-CDOP_GROUPS = OVERSIGHT_GROUPS | {"cdop"}
 
 
 @dataclass
@@ -37,9 +35,9 @@ class Section:
     note: str = ""
 
 
-def _check_access(groups=OVERSIGHT_GROUPS) -> None:
+def _check_access(cdop: bool = False) -> None:
     actor = current_user.actor
-    if not (actor.is_manager or actor.groups & groups):
+    if not (actor.reads_cdop_reports if cdop else actor.oversees):
         abort(403, "Reports are for the board's business unit, sub-groups and managers.")
 
 
@@ -155,7 +153,7 @@ def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpo
 @role_required("reviewer", "manager")
 def index():
     """The list of reports."""
-    _check_access(CDOP_GROUPS)
+    _check_access(cdop=True)
     return render_template("reports/index.html", page_title="Reports")
 
 
@@ -189,7 +187,7 @@ def annual(pdf: bool):
 @role_required("reviewer", "manager")
 def cdop(pdf: bool):
     """CDOP summary figures for a business year, without any child's identity."""
-    _check_access(CDOP_GROUPS)
+    _check_access(cdop=True)
     year = _year()
     start, end = year_period(year, BOARD_TZ)
     return _render("Child death review summary", f"Business year {year}-{year + 1}",

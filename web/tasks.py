@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine.cases import add_comment
 from engine.errors import FormInvalid
 from models.queries import case_header, history
 from models.status import TaskStatus
@@ -93,7 +92,7 @@ def comment(task_id: str):
     task = get_engine().task(session, task_id, actor)
     text = request.form.get("comment", "")
     try:
-        add_comment(session, actor, task, task.instance_id, text)
+        get_engine().comment(session, task.instance_id, actor, text, task_id=task.id)
     except FormInvalid as exc:
         session.rollback()
         return render_task(task, comment=text, comment_error=exc.errors["comment"], status=422)

@@ -16,6 +16,8 @@ TITLES = {
     "task_unclaimed": "Task returned to its group",
     "task_reassigned": "Task reassigned",
     "comment": "Comment",
+    "instance_migrated": "Case moved to a new version of its process",
+    "due_date_changed": "Due date changed",
 }
 MAX_VALUE = 300
 
@@ -25,8 +27,9 @@ def describe(event: AuditEvent) -> dict:
     detail = event.detail or {}
     title = TITLES.get(event.action) or event.action.replace("_", " ").capitalize()
     body, state = "", None
-    if event.action == "task_created":
-        title = f"New task: {detail.get('title') or event.bpmn_id}"
+    if event.action in ("task_created", "task_offered"):
+        verb = "New task" if event.action == "task_created" else "Task now also offered"
+        title = f"{verb}: {detail.get('title') or event.bpmn_id}"
         groups = ", ".join(detail.get("groups") or [])
         body = f"For {groups or detail.get('assignee') or 'the lane'}"
         if detail.get("due_at"):
