@@ -37,8 +37,10 @@ def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKin
 
 def add_user(session: Session, name: str, password: str | None, *, groups: Iterable[str] = (),
              roles: Iterable[str] = (), display_name: str = "", email: str | None = None,
-             lead_of: Iterable[str] = (), actor: str | None = None) -> User:
-    """Create or update a user with exactly these groups and roles."""
+             lead_of: Iterable[str] = (), active: bool | None = None,
+             actor: str | None = None) -> User:
+    """Create or update a user with exactly these groups and roles (``active`` False: they
+    can no longer sign in or be given work)."""
     name = name.strip()
     if not name or len(name) > 80:
         raise InputError("user name must be 1-80 characters")
@@ -54,6 +56,8 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
         set_password(user, password)
     user.display_name = display_name or user.display_name or name
     user.email = email or user.email
+    if active is not None:
+        user.active = active
     leads = set(lead_of)
     wanted = [group_by_slug(session, g) for g in sorted(set(groups) | leads)]
     with session.no_autoflush:
@@ -65,7 +69,8 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
         for membership in user.memberships:
             membership.is_lead = membership.group.slug in leads
     session.flush()
-    audit(session, actor, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups))
+    audit(session, actor, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups),
+          active=user.active)
     return user
 
 
@@ -88,6 +93,14 @@ def update_account(session: Session, user: User, *, notify_mode: str | None = No
     user.notify_mode = notify_mode or user.notify_mode
     audit(session, user.name, "account_updated", notify_mode=notify_mode,
           password_changed=password is not None)
+
+
+def user_by_name(session: Session, name: str) -> User:
+    """The user with this name, or NotFound."""
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound("user", name)
+    return user
 
 
 def group_by_slug(session: Session, slug: str) -> Group:

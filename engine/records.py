@@ -85,3 +85,15 @@ class DeployResult(Record):
     version: int
     definition_id: int
     created: bool
+
+
+def task_record(task) -> TaskRecord:
+    """A human task row (``models.HumanTask``) as a TaskRecord."""
+    return TaskRecord(
+        id=task.id, instance_id=task.instance_id, process_id=task.process_id,
+        bpmn_id=task.bpmn_id, title=task.title, lane=task.lane,
+        candidate_groups=list(task.candidate_groups or []),
+        candidate_users=list(task.candidate_users or []), assignee=task.assignee,
+        status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
+        priority=task.priority, documentation=task.documentation or "", form=task.form or {},
+        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)

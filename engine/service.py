@@ -22,20 +22,22 @@ from models.status import InstanceStatus, Role, TaskStatus
 
 from . import access, clock, deployment, migrate, operations, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete
+from .admin_commands import AdminCommands
 from .assignment import DUE_KEY
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
 from .forms import validate_form
-from .records import InstanceRecord, TaskRecord, TimerRecord
+from .records import InstanceRecord, TaskRecord, TimerRecord, task_record
 from .run import ProcessRun
 from .scripting import make_script_engine
 
 MAX_MESSAGE_HOPS = 20
 
 
-class ProcessEngine:
-    """Deploy definitions, start instances, and act on tasks, timers and messages."""
+class ProcessEngine(AdminCommands):
+    """Deploy definitions, start instances, act on tasks, timers and messages, and manage
+    the people who do (``AdminCommands``)."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None):
@@ -514,15 +516,3 @@ def _instance_record(row: ProcessInstance, tasks, timers) -> InstanceRecord:
         error=row.error, tasks=[task_record(t) for t in tasks],
         timers=[TimerRecord(t.task_id, t.bpmn_id, t.name, t.kind, t.due_at, row.id)
                 for t in timers])
-
-
-def task_record(task: HumanTask) -> TaskRecord:
-    """A HumanTask row as a TaskRecord."""
-    return TaskRecord(
-        id=task.id, instance_id=task.instance_id, process_id=task.process_id,
-        bpmn_id=task.bpmn_id, title=task.title, lane=task.lane,
-        candidate_groups=list(task.candidate_groups or []),
-        candidate_users=list(task.candidate_users or []), assignee=task.assignee,
-        status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
-        priority=task.priority, documentation=task.documentation or "", form=task.form or {},
-        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)

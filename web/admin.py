@@ -5,14 +5,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine import people
 from engine.errors import EngineError, NotFound
-from engine.tokens import create_token, revoke_token, user_tokens
 from models import Definition, Group, LaneMapping, User
 from models.status import GroupKind, Role
 
 from .auth import role_required
-from .db import get_session
+from .db import get_engine, get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN = Role.ADMIN.value
@@ -47,19 +45,19 @@ def edit_user(name: str | None):
     error, form = None, request.form
     if request.method == "POST":
         try:
-            saved = people.add_user(
-                session, name or form.get("name", ""), form.get("password") or None,
-                groups=form.getlist("groups"), roles=form.getlist("roles"),
-                display_name=form.get("display_name", ""), email=form.get("email") or None,
-                lead_of=form.getlist("leads"), actor=current_user.name)
-            saved.active = form.get("active", "true") == "true"
+            saved = get_engine().add_user(
+                session, current_user.actor, name or form.get("name", ""),
+                form.get("password") or None, groups=form.getlist("groups"),
+                roles=form.getlist("roles"), display_name=form.get("display_name", ""),
+                email=form.get("email") or None, lead_of=form.getlist("leads"),
+                active=form.get("active", "true") == "true")
             session.commit()
             flash(f"User {saved.name} saved.", "success")
             return redirect(url_for("admin.users"))
         except EngineError as exc:
             session.rollback()
             error = exc.message
-    tokens = user_tokens(session, user.name) if user else []
+    tokens = get_engine().user_tokens(session, user.name) if user else []
     return render_template("admin/user.html", user=user, groups=_groups(session), error=error,
                            roles=[r.value for r in Role], tokens=tokens, form=form,
                            page_title=f"User {user.name}" if user else "New user"), \
@@ -71,7 +69,8 @@ def edit_user(name: str | None):
 def new_token(name: str):
     """Create an API token for a user; the token is shown once."""
     session = get_session()
-    token, row = create_token(session, current_user.actor, name, request.form.get("label", ""))
+    token, row = get_engine().create_token(session, current_user.actor, name,
+                                           request.form.get("label", ""))
     session.commit()
     return render_template("admin/token.html", token=token, row=row, owner=name,
                            back=url_for("admin.edit_user", name=name), page_title="New API token")
@@ -82,7 +81,7 @@ def new_token(name: str):
 def revoke(token_id: int):
     """Revoke any token."""
     session = get_session()
-    revoke_token(session, current_user.actor, token_id)
+    get_engine().revoke_token(session, current_user.actor, token_id)
     session.commit()
     flash("Token revoked.", "success")
     return redirect(request.referrer or url_for("admin.users"))
@@ -95,9 +94,9 @@ def groups():
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            people.add_group(session, request.form.get("slug", ""), request.form.get("title", ""),
-                             request.form.get("kind", GroupKind.BOARD.value),
-                             actor=current_user.name)
+            get_engine().add_group(session, current_user.actor, request.form.get("slug", ""),
+                                   request.form.get("title", ""),
+                                   request.form.get("kind", GroupKind.BOARD.value))
             session.commit()
             flash("Group saved.", "success")
             return redirect(url_for("admin.groups"))
@@ -116,8 +115,8 @@ def lanes():
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            people.map_lane(session, request.form.get("lane", "").strip(),
-                            request.form.get("group", ""), actor=current_user.name)
+            get_engine().map_lane(session, current_user.actor, request.form.get("lane", "").strip(),
+                                  request.form.get("group", ""))
             session.commit()
             flash("Lane mapping saved.", "success")
             return redirect(url_for("admin.lanes"))

@@ -10,8 +10,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from engine import clock
 from engine.errors import InputError
-from engine.service import task_record
-from engine.tokens import verify_token
+from engine.records import task_record
 from models import HumanTask
 
 from .db import get_engine, get_session
@@ -28,7 +27,8 @@ def authenticate():
     if request.endpoint == "api.openapi":
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    actor = verify_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+    actor = get_engine().verify_token(get_session(), token.strip()) \
+        if scheme.lower() == "bearer" else None
     if actor is None:
         abort(401, "A valid API token is needed: send 'Authorization: Bearer <token>'.")
     get_session().commit()   # keeps the token's last-used time

@@ -10,7 +10,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from engine.actors import Actor
+from engine import Actor
 from models import User
 from models.queries import identity
 from models.status import Role

@@ -5,7 +5,7 @@ import click
 
 from engine import definitions, people, schema
 from engine.actors import load_actor
-from engine.service import task_record
+from engine.records import task_record
 from engine.timers import fire_due_timers
 from models import queries
 

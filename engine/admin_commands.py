@@ -1,0 +1,67 @@
+"""The facade's commands on people, groups, lanes and API tokens (``ProcessEngine`` mixes them
+in). Admins manage everyone; a person manages their own account and tokens. Each command
+is audited by the module that does the work (``people``, ``tokens``)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import ApiToken, Group, User
+from models.status import GroupKind, Role
+
+from . import people, tokens
+from .actors import Actor, load_actor
+from .errors import NotAllowed
+
+
+class AdminCommands:
+    """Users, groups, memberships, lane mappings and API tokens."""
+
+    MIN_PASSWORD = people.MIN_PASSWORD
+
+    def load_actor(self, session: Session, name: str) -> Actor:
+        """The Actor of an active user (NotFound otherwise)."""
+        return load_actor(session, name)
+
+    def add_group(self, session: Session, actor: Actor, slug: str, title: str = "",
+                  kind: str = GroupKind.BOARD.value) -> Group:
+        """Create a group, or change its title and kind (admins)."""
+        _require_admin(actor)
+        return people.add_group(session, slug, title, kind, actor=actor.name)
+
+    def add_user(self, session: Session, actor: Actor, name: str, password: str | None,
+                 **details) -> User:
+        """Create or update a user with exactly the given groups and roles (admins)."""
+        _require_admin(actor)
+        return people.add_user(session, name, password, actor=actor.name, **details)
+
+    def update_account(self, session: Session, actor: Actor, **changes) -> None:
+        """The actor's own notification mode and/or password (current password required)."""
+        people.update_account(session, people.user_by_name(session, actor.name), **changes)
+
+    def map_lane(self, session: Session, actor: Actor, lane: str, group_slug: str) -> None:
+        """Send a lane's tasks that name no candidates to a group (admins)."""
+        _require_admin(actor)
+        people.map_lane(session, lane, group_slug, actor=actor.name)
+
+    def create_token(self, session: Session, actor: Actor, user_name: str,
+                     name: str = "") -> tuple[str, ApiToken]:
+        """A new API token for ``user_name`` (themselves, or anyone for an admin): the token
+        text, shown once and never stored, and its row."""
+        return tokens.create_token(session, actor, user_name, name)
+
+    def revoke_token(self, session: Session, actor: Actor, token_id: int) -> None:
+        """Revoke a token (its owner or an admin)."""
+        tokens.revoke_token(session, actor, token_id)
+
+    def user_tokens(self, session: Session, user_name: str) -> list[ApiToken]:
+        """A user's tokens, newest first (hashes only)."""
+        return tokens.user_tokens(session, user_name)
+
+    def verify_token(self, session: Session, token: str | None) -> Actor | None:
+        """The Actor a valid, unrevoked token of an active user acts as, else None."""
+        return tokens.verify_token(session, token)
+
+
+def _require_admin(actor: Actor) -> None:
+    if Role.ADMIN.value not in actor.roles:
+        raise NotAllowed("only admins can manage people, groups and lanes")
