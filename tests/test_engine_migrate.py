@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import migrate
+from engine import migrate, people
 from engine.actors import load_actor
 from models import AuditEvent, HumanTask, ProcessInstance
 from models.status import TaskStatus
@@ -19,6 +19,7 @@ GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
 def case(sessions, engine, people_factory):
     people_factory("ann", groups=["intake", "police"])
     with sessions.begin() as s:
+        people.add_group(s, "lscb-chair")    # the lane of 'decide'
         engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
     with sessions.begin() as s:
         return engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "T"})
