@@ -1,9 +1,10 @@
 """The definitions layer's entry point: BPMN/DMN files in, parsed and checked processes out.
 
-``parse_definitions`` parses every file once with the hardened XML parser, runs the deploy-time
+``check_definitions`` parses every file once with the hardened XML parser, runs the deploy-time
 checks in ``validation``, hands the trees to ``LscbParser`` and builds each executable process's
-spec. It collects every problem across all files and raises one ``DefinitionError``, so a
-process owner sees the whole list at once.
+spec. It collects every problem across all files, so a process owner sees the whole list at
+once; ``parse_definitions`` raises them as one ``DefinitionError``. The board's lint rules run
+on the same trees in ``deployment``.
 """
 from __future__ import annotations
 
@@ -61,11 +62,18 @@ def read_paths(paths: Iterable[str | Path]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def parse_definitions(files: Mapping[str, bytes]) -> dict[str, ParsedProcess]:
-    """Parse and check a set of BPMN/DMN files; one ParsedProcess per executable process.
+@dataclass(frozen=True)
+class CheckedFiles:
+    """What parsing a set of files found: every problem, the BPMN trees (parsed once, for the
+    lint rules), and one ParsedProcess per executable process when there is no problem."""
 
-    Raises DefinitionError listing every problem in every file when anything is wrong.
-    """
+    processes: dict[str, ParsedProcess]
+    bpmn_trees: dict[str, Any]
+    problems: list[Problem]
+
+
+def check_definitions(files: Mapping[str, bytes]) -> CheckedFiles:
+    """Parse and check a set of BPMN/DMN files, collecting every problem in every file."""
     bpmn, dmn, problems = _load(files)
     problems += _check(bpmn, dmn)
     parser = LscbParser()
@@ -73,10 +81,21 @@ def parse_definitions(files: Mapping[str, bytes]) -> dict[str, ParsedProcess]:
     broken = {p.file for p in problems}
     specs = _parse_specs(parser, bpmn, broken, problems)
     if problems:
-        raise DefinitionError(_unique(problems))
+        return CheckedFiles({}, bpmn, _unique(problems))
     trees = {**bpmn, **dmn}
-    return {pid: _parsed(parser, pid, spec, subs, files, trees)
-            for pid, (spec, subs) in sorted(specs.items())}
+    return CheckedFiles({pid: _parsed(parser, pid, spec, subs, files, trees)
+                         for pid, (spec, subs) in sorted(specs.items())}, bpmn, [])
+
+
+def parse_definitions(files: Mapping[str, bytes]) -> dict[str, ParsedProcess]:
+    """Parse and check a set of BPMN/DMN files; one ParsedProcess per executable process.
+
+    Raises DefinitionError listing every problem in every file when anything is wrong.
+    """
+    checked = check_definitions(files)
+    if checked.problems:
+        raise DefinitionError(checked.problems)
+    return checked.processes
 
 
 def _load(files: Mapping[str, bytes]) -> tuple[dict, dict, list[Problem]]:

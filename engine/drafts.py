@@ -1,8 +1,8 @@
 """Drafts of BPMN and DMN files: save, list, discard, check and deploy.
 
-A draft is checked together with what it needs from the latest deployed versions (called
-processes, DMN files): first every deploy-time check (``parse_definitions``), then the board's
-lint rules (``lint``). Errors block deployment; warnings and notes do not.
+A draft is checked and deployed together with what it needs from the latest deployed versions
+(called processes, DMN files), through the one deploy path in ``deployment``: every deploy-time
+check, then the board's lint rules. Errors block deployment; warnings and notes do not.
 """
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Draft, Group, LaneMapping
-from models.status import GroupKind
+from models import Draft
 
 from . import clock, deployment, library
-from .definitions import parse_definitions
 from .errors import DefinitionError, NotAllowed, NotFound, Problem
-from .lint import LintContext, call_graph, lint
 from .records import DeployResult
 from .xmlsafe import parse_xml
 
@@ -125,16 +122,6 @@ def discard(session: Session, draft_id: int, user: str, may_discard_others: bool
     session.flush()
 
 
-def context(session: Session, trees: dict) -> LintContext:
-    """What the lint rules need from the database, with the call graph over ``trees``."""
-    groups = session.execute(select(Group.slug, Group.kind)).all()
-    lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
-    calls, feeders = call_graph(trees)
-    return LintContext(groups=frozenset(g for g, _ in groups),
-                       agency_groups=frozenset(g for g, k in groups if k == GroupKind.AGENCY.value),
-                       lane_groups=lanes, calls=calls, feeders=feeders)
-
-
 def bundle(session: Session, xml: str, user: str | None = None,
            lib: library.Library | None = None) -> tuple[DraftFile, dict, list]:
     """``(what the draft is, files to check or deploy, processes that get a new version)``."""
@@ -152,47 +139,35 @@ def bundle(session: Session, xml: str, user: str | None = None,
 
 
 def check(session: Session, xml: str, user: str | None = None) -> CheckResult:
-    """Deploy-time checks and lint rules for a draft, with what it needs from the library."""
+    """What deploying the draft would find: deploy-time checks and lint rules, on the draft
+    with what it needs from the library."""
     lib = library.load_library(session)
     try:
-        about, files, targets = bundle(session, xml, user, lib)
+        _, files, targets = bundle(session, xml, user, lib)
     except DefinitionError as exc:
         return CheckResult(list(exc.problems), [])
-    problems = []
-    try:
-        parse_definitions({k: v.encode() if isinstance(v, str) else v for k, v in files.items()})
-    except DefinitionError as exc:
-        problems += exc.problems
-    if about.kind == "bpmn":
-        draft_tree = {about.filename: parse_xml(xml, about.filename)}
-        graph_trees = {**lib.own_trees(), **{n: parse_xml(x, n) for n, x in files.items()
-                                             if n.endswith(".bpmn")}, **draft_tree}
-        problems += lint(draft_tree, context(session, graph_trees))
-    order = {"error": 0, "warning": 1, "info": 2}
-    problems = sorted(dict.fromkeys(problems), key=lambda p: (
-        order.get(p.severity, 0), p.file != about.filename, p.file, p.line or 0))
-    return CheckResult(problems, targets)
+    checked = deployment.check(session, _encoded(files), only=set(targets), lib=lib)
+    return CheckResult(checked.problems, targets)
 
 
 def deploy(session: Session, xml: str, user: str, note: str = "") -> list[DeployResult]:
-    """Check the draft and deploy it as new version(s); the user's draft of it is then removed.
-
-    Raises DefinitionError listing every error (nothing deployed) when the check fails.
-    """
-    result = check(session, xml, user)
-    if not result.ok:
-        raise DefinitionError([p for p in result.problems if p.severity == "error"])
-    about, files, targets = bundle(session, xml, user)
+    """Deploy the draft (through the one deploy path) as new version(s); the user's draft of
+    it is then removed. Raises DefinitionError listing every error (nothing deployed)."""
+    lib = library.load_library(session)
+    about, files, targets = bundle(session, xml, user, lib)
     if not targets:
         raise library.refuse(about.filename, f"no deployed process uses decision "
                              f"{about.decision_id!r}: deploy a process that uses it")
-    encoded = {k: v.encode() for k, v in files.items()}
-    results = deployment.deploy(session, encoded, user, note, only=set(targets))
+    results = deployment.deploy(session, _encoded(files), user, note, only=set(targets), lib=lib)
     draft = mine(session, user, about.filename)
     if draft is not None:
         session.delete(draft)
         session.flush()
     return results
+
+
+def _encoded(files: dict) -> dict[str, bytes]:
+    return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
 
 
 def _user_decisions(session: Session, user: str) -> dict[str, tuple[str, str]]:

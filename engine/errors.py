@@ -31,6 +31,15 @@ class Problem:
         return asdict(self)
 
 
+def describe(problems: list[Problem]) -> str:
+    """One problem as one line; several as a count followed by every problem, one per line."""
+    if len(problems) == 1:
+        return str(problems[0])
+    if not problems:
+        return "invalid definition"
+    return f"{len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems)
+
+
 class EngineError(Exception):
     """Base of every error the engine raises on purpose."""
 
@@ -52,9 +61,7 @@ class DefinitionError(EngineError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        head = str(self.problems[0]) if self.problems else "invalid definition"
-        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
-        super().__init__(head + more)
+        super().__init__(describe(self.problems))
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message,

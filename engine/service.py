@@ -25,7 +25,6 @@ from .actors import Actor, check_can_claim, check_can_complete
 from .admin_commands import AdminCommands
 from .assignment import DUE_KEY
 from .calendar import WorkingCalendar
-from .definitions import parse_definitions
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
 from .forms import validate_form
 from .records import InstanceRecord, TaskRecord, TimerRecord, task_record
@@ -47,14 +46,17 @@ class ProcessEngine(AdminCommands):
                                                 limits=limits)
 
     # -- definitions ---------------------------------------------------------------------------
-    def validate(self, files: Mapping[str, bytes]) -> list[str]:
-        """Check files as deploy would; returns their process ids or raises DefinitionError."""
-        return sorted(parse_definitions(files))
+    def validate(self, session: Session, files: Mapping[str, bytes]) -> list[str]:
+        """Check files exactly as deploy would (validation and lint, against the groups and lanes
+        in the database); returns their process ids or raises DefinitionError."""
+        return sorted(deployment.validate(session, files))
 
     def deploy(self, session: Session, files: Mapping[str, bytes], user: str | None,
-               note: str = ""):
-        """Deploy files; a process gets a new version only when its content changed."""
-        return deployment.deploy(session, files, user, note)
+               note: str = "", only: set[str] | None = None):
+        """Deploy files through the one deploy path (parse, validate, lint, store); a process
+        gets a new version only when its content changed. Raises DefinitionError listing every
+        error (nothing stored) when validation or lint refuses."""
+        return deployment.deploy(session, files, user, note, only)
 
     # -- instances -----------------------------------------------------------------------------
     def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,

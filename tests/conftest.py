@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 import models
 from engine import ProcessEngine, people
@@ -111,12 +111,36 @@ def people_factory(sessions):
 
 @pytest.fixture
 def deploy(sessions, engine):
-    """Deploy files from tests/data (names relative to it): ``deploy('a.bpmn', 'b.dmn')``."""
+    """Deploy files from tests/data (names relative to it): ``deploy('a.bpmn', 'b.dmn')``.
+
+    As an admin would before deploying, it first creates the groups the diagrams name (literal
+    candidate groups, unmapped lanes' slugs) that do not exist yet: deploying lints, and lint
+    refuses a task for a group that does not exist. Tests of that refusal call engine.deploy.
+    """
     def run(*names, note=""):
         files = {n: (DATA / n).read_bytes() for n in names}
         with sessions.begin() as session:
+            existing = set(session.scalars(select(models.Group.slug)))
+            for slug in sorted(groups_named(files.values()) - existing):
+                people.add_group(session, slug)
             return engine.deploy(session, files, "tester", note)
     return run
+
+
+def groups_named(documents) -> set[str]:
+    """Literal candidate groups and lane slugs in BPMN documents (bytes)."""
+    from lxml import etree
+
+    from engine.lint import lane_slug
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "camunda": "http://camunda.org/schema/1.0/bpmn"}
+    found = set()
+    for document in documents:
+        root = etree.fromstring(document)
+        for value in root.xpath("//bpmn:userTask/@camunda:candidateGroups", namespaces=ns):
+            found |= {g.strip() for g in value.split(",") if g.strip() and "${" not in g}
+        found |= {lane_slug(n) for n in root.xpath("//bpmn:lane/@name", namespaces=ns)}
+    return found
 
 
 @pytest.fixture

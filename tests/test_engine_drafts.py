@@ -14,7 +14,7 @@ PARENT = (DATA / "engine/call_parent.bpmn").read_text()
 @pytest.fixture
 def groups(sessions):
     with sessions.begin() as s:
-        for slug in ("intake", "lscb-chair", "police", "board"):
+        for slug in ("intake", "lscb-chair", "police", "board", "business-unit"):
             people.add_group(s, slug)
 
 

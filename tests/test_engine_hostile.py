@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import DefinitionError, ScriptError
+from engine import DefinitionError, ScriptError, people
 from models import Definition, ProcessInstance
 
 DATA = Path(__file__).parent / "data"
@@ -19,6 +19,9 @@ TWO_LANE = (DATA / "engine/two_lane.bpmn").read_text()
 ])
 def test_hostile_expressions_are_refused_at_deploy(sessions, engine, old, new, element, message):
     source = TWO_LANE.replace(old, new)
+    with sessions.begin() as s:
+        for slug in ("intake", "lscb-chair"):
+            people.add_group(s, slug)
     with pytest.raises(DefinitionError) as err, sessions.begin() as s:
         engine.deploy(s, {"two_lane.bpmn": source.encode()}, "mallory")
     problem = err.value.problems[0]

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import NotAllowed
+from engine import NotAllowed, people
 from engine.actors import load_actor
 from models import AuditEvent, HumanTask, Notification, ProcessInstance, TaskCandidate
 from models.status import TaskStatus
@@ -20,6 +20,7 @@ def case(sessions, engine, people_factory):
     people_factory("ann", groups=["intake", "police"])
     people_factory("owner", roles=["process_owner"])
     with sessions.begin() as s:
+        people.add_group(s, "lscb-chair")    # the lane of 'decide'
         engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
     with sessions.begin() as s:
         return engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "T"})

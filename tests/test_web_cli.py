@@ -53,6 +53,8 @@ def test_a_process_end_to_end_through_the_cli(lscb):
 
 
 def test_timers_fire_at_a_given_now(lscb):
+    lscb("groups", "add", "reviewers")
+    lscb("groups", "add", "leads")
     lscb("users", "add", "sys", "--password", "correct horse battery", "--role", "admin")
     lscb("workflows", "deploy", str(DATA / "engine/timers.bpmn"))
     started = as_json(lscb("instances", "start", "timers", "--user", "sys"))
@@ -67,6 +69,7 @@ def test_timers_fire_at_a_given_now(lscb):
 
 
 def test_messages_start_and_correlate_through_the_cli(lscb):
+    lscb("groups", "add", "lscb-chair")
     lscb("workflows", "deploy", str(DATA / "engine/receiver.bpmn"))
     first = as_json(lscb("messages", "send", "scr_referral", "--data",
                          '{"case_ref": "C-7", "reason": "death"}'))
@@ -85,6 +88,8 @@ def test_messages_start_and_correlate_through_the_cli(lscb):
     (["users", "add", "x", "--password", "short"], "at least 10 characters"),
 ])
 def test_failures_exit_non_zero_with_one_line_reason(lscb, args, reason):
+    lscb("groups", "add", "reviewers")
+    lscb("groups", "add", "leads")
     lscb("users", "add", "sys", "--password", "correct horse battery", "--role", "admin")
     lscb("workflows", "deploy", str(DATA / "engine/timers.bpmn"))
     result = lscb(*args, ok=False)
@@ -94,6 +99,8 @@ def test_failures_exit_non_zero_with_one_line_reason(lscb, args, reason):
 
 
 def test_invalid_diagram_is_not_deployed_and_names_file_line_element(lscb, tmp_path):
+    lscb("groups", "add", "intake")
+    lscb("groups", "add", "lscb-chair")
     bad = (DATA / "engine/two_lane.bpmn").read_text().replace(
         "route == 'scr'", "route == 'scr")
     path = tmp_path / "two_lane.bpmn"
@@ -105,3 +112,38 @@ def test_invalid_diagram_is_not_deployed_and_names_file_line_element(lscb, tmp_p
         next(l for l in bad.splitlines() if "route == 'scr<" in l)) + 1
     assert result.exit_code == 1
     assert lscb("instances", "start", "two_lane", "--user", "x", ok=False).exit_code == 1
+
+
+def test_deploy_refuses_what_lint_refuses_with_every_problem(lscb):
+    lscb("groups", "add", "intake")
+    result = lscb("workflows", "deploy", str(DATA / "definitions/lint_refused.bpmn"), ok=False)
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["error"]["problems"]
+    assert {(p["element_id"], p["line"]) for p in problems} == {("review", 6), ("stuck", 9)}
+    assert "ghost-panel" in result.stderr and "dead end" in result.stderr
+    assert lscb("instances", "start", "lint_refused", "--user", "x", ok=False).exit_code == 1
+
+
+def test_validate_prints_every_problem_with_file_line_and_element(lscb):
+    from engine.definitions import read_paths
+    from engine.errors import DefinitionError
+    from engine.definitions import parse_definitions
+    path = DATA / "defs/bad/expressions.bpmn"
+    with pytest.raises(DefinitionError) as expected:
+        parse_definitions(read_paths([path]))
+    result = CliRunner().invoke(main, ["workflows", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "more problems" not in result.stderr
+    for problem in expected.value.problems:
+        assert str(problem) in result.stderr
+    assert len(expected.value.problems) > 20
+
+
+def test_validate_reports_lint_errors_as_deploy_does(lscb):
+    lscb("groups", "add", "intake")
+    path = str(DATA / "definitions/lint_refused.bpmn")
+    validated = lscb("workflows", "validate", path, ok=False)
+    deployed = lscb("workflows", "deploy", path, ok=False)
+    assert json.loads(validated.stdout)["error"]["problems"] == \
+        json.loads(deployed.stdout)["error"]["problems"]
+    assert validated.stderr == deployed.stderr

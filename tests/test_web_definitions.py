@@ -1,14 +1,20 @@
+import html
 import io
+import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from click.testing import CliRunner
+
 from engine import people
+from engine.errors import Problem
 from models import Definition, Draft, ProcessInstance, User
 from web_support import PASSWORD, app, login  # noqa: F401  (fixtures)
 
 TWO_LANE = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text()
+REFUSED = Path(__file__).parent / "data/definitions/lint_refused.bpmn"
 XXE = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>')
 LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -196,3 +202,28 @@ def test_csrf_is_required_for_the_editor_endpoints(app_factory, people_db, sessi
     header = re.search(r'data-csrf="([^"]+)"', edit).group(1)
     ok = client.post("/definitions/drafts/validate", json={"xml": TWO_LANE}, headers={"X-CSRFToken": header})
     assert ok.status_code == 200
+
+
+def test_cli_api_and_browser_refuse_a_lint_error_with_the_same_messages(owner, sessions, db_url,
+                                                                       monkeypatch):
+    from web.cli import main
+    from web.context import dispose_all
+    monkeypatch.setenv("LSCB_DATABASE_URL", db_url)
+    cli = CliRunner().invoke(main, ["workflows", "deploy", str(REFUSED), "--json"])
+    dispose_all()
+    assert cli.exit_code == 1, cli.output
+    problems = json.loads(cli.stdout)["error"]["problems"]
+    assert {p["element_id"] for p in problems} == {"review", "stuck"}
+    xml = REFUSED.read_text()
+    api = owner.post("/definitions/drafts/deploy", json={"xml": xml, "note": "n"})
+    assert api.status_code == 422 and api.json["problems"] == problems
+    assert owner.post("/definitions/drafts/save", json={"xml": xml}).json["ok"]
+    with sessions() as s:
+        draft_id = s.scalars(select(Draft.id)).one()
+    page = owner.post(f"/definitions/drafts/{draft_id}/deploy", data={"note": "n"},
+                      follow_redirects=True)
+    shown = html.unescape(page.get_data(as_text=True))
+    assert "Not deployed" in shown
+    for problem in problems:
+        assert str(Problem(**problem)) in shown
+    assert count(sessions) == 1

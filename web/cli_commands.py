@@ -74,8 +74,11 @@ def workflows():
 @command(workflows, "validate")
 @click.argument("paths", nargs=-1, required=True)
 def workflows_validate(ctx, paths):
-    """Check files or folders as deploy would; nothing is stored."""
-    ids = ctx.engine.validate(definitions.read_paths(paths))
+    """Check files or folders exactly as deploy would (lint against this database's groups and
+    lanes); every problem is printed, nothing is stored."""
+    files = definitions.read_paths(paths)
+    with ctx.sessions() as session:
+        ids = ctx.engine.validate(session, files)
     return {"ok": True, "processes": ids}, f"ok: {len(ids)} processes valid"
 
 

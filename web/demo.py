@@ -18,6 +18,8 @@ from models import HumanTask, ProcessInstance
 from models.status import GroupKind, TaskStatus
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+FALLBACK_DIAGRAM = ROOT / "tests" / "data" / "engine" / "two_lane.bpmn"
 PASSWORD = "demo-password"   # printed on the console; a demo database only
 AGENCIES = {"police": "Police", "childrens-social-care": "Children's social care",
             "health": "Health", "education": "Education", "probation": "Probation",
@@ -60,15 +62,18 @@ def load_demo(session, engine: ProcessEngine, echo=print) -> dict:
 
 
 def _deploy(session, engine, echo):
+    """Deploy workflows/ through the one deploy path (lint included); when it is refused, the
+    test diagram two_lane with the group and lane mapping it needs."""
     try:
-        engine.deploy(session, definitions.read_paths([ROOT / "workflows"]), "demo",
-                      "deployed by lscb demo")
+        engine.deploy(session, definitions.read_paths([WORKFLOWS]), "demo", "deployed by lscb demo")
         return CASES, "workflows/"
     except (DefinitionError, OSError) as exc:
-        echo(f"workflows/ could not be deployed ({exc}); using the test diagrams instead")
-    data = ROOT / "tests" / "data" / "engine" / "two_lane.bpmn"
-    engine.deploy(session, {data.name: data.read_bytes()}, "demo", "demo fallback")
+        reason = exc.message if isinstance(exc, DefinitionError) else str(exc)
+        echo(f"workflows/ could not be deployed; using the test diagrams instead. {reason}")
+    people.add_group(session, "intake", "Intake (test diagram)", GroupKind.BOARD.value, actor="demo")
     people.map_lane(session, "LSCB Chair", "lscb-chair", actor="demo")
+    engine.deploy(session, {FALLBACK_DIAGRAM.name: FALLBACK_DIAGRAM.read_bytes()}, "demo",
+                  "demo fallback")
     return FALLBACK, "tests/data/engine"
 
 
