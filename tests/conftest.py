@@ -131,7 +131,7 @@ def groups_named(documents) -> set[str]:
     """Literal candidate groups and lane slugs in BPMN documents (bytes)."""
     from lxml import etree
 
-    from engine.lint import lane_slug
+    from engine.assignment import lane_group
     ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
           "camunda": "http://camunda.org/schema/1.0/bpmn"}
     found = set()
@@ -139,7 +139,7 @@ def groups_named(documents) -> set[str]:
         root = etree.fromstring(document)
         for value in root.xpath("//bpmn:userTask/@camunda:candidateGroups", namespaces=ns):
             found |= {g.strip() for g in value.split(",") if g.strip() and "${" not in g}
-        found |= {lane_slug(n) for n in root.xpath("//bpmn:lane/@name", namespaces=ns)}
+        found |= {lane_group(n) for n in root.xpath("//bpmn:lane/@name", namespaces=ns)}
     return found
 
 
