@@ -23,6 +23,7 @@ from models.status import InstanceStatus, Role, TaskStatus
 from . import access, clock, deployment, migrate, operations, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete
 from .admin_commands import AdminCommands
+from .definition_commands import DefinitionCommands
 from .assignment import DUE_KEY
 from .calendar import WorkingCalendar
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
@@ -34,9 +35,9 @@ from .scripting import make_script_engine
 MAX_MESSAGE_HOPS = 20
 
 
-class ProcessEngine(AdminCommands):
+class ProcessEngine(AdminCommands, DefinitionCommands):
     """Deploy definitions, start instances, act on tasks, timers and messages, and manage
-    the people who do (``AdminCommands``)."""
+    the people who do (``AdminCommands``) and the diagrams (``DefinitionCommands``)."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None):

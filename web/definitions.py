@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user
 
-from engine import DefinitionError, compare, drafts, library
+from engine import DefinitionError
 from models import Draft
 from models import definition_queries as q
 from models.status import Role
@@ -51,7 +51,7 @@ def index_page(status: int = 200, **extra):
     processes, running = q.versions_by_process(session), q.running_counts(session)
     totals = {pid: sum(running.get(v.id, 0) for v in versions) for pid, versions in processes.items()}
     return render_template("definitions/index.html", processes=processes, totals=totals,
-                           drafts=drafts.list_drafts(session), page_title="Definitions",
+                           drafts=get_engine().drafts(session), page_title="Definitions",
                            **extra), status
 
 
@@ -68,14 +68,14 @@ def show(process_id: str):
     versions = versions_or_404(process_id)
     return render_template("definitions/show.html", process_id=process_id, versions=versions,
                            running=q.running_counts(session, process_id),
-                           drafts=drafts.list_drafts(session, process_id),
+                           drafts=get_engine().drafts(session, process_id),
                            page_title=versions[0].name or process_id)
 
 
 @bp.route("/<process_id>/versions/<int:number>.bpmn")
 def download(process_id: str, number: int):
     """The XML of one version's own file, as a download."""
-    filename, xml = library.own_file(version_or_404(process_id, number))
+    filename, xml = get_engine().version_source(version_or_404(process_id, number))
     stem = filename.rsplit(".", 1)[0]
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{stem}-v{number}.bpmn"'})
@@ -102,7 +102,7 @@ def new():
 def edit(process_id: str):
     """The modeler on the user's draft of the process, else its latest version."""
     session = get_session()
-    draft = session.scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
+    draft = get_engine().my_draft(session, current_user.actor, process_id=process_id)
     if draft is None:
         versions_or_404(process_id)
     return render_template("definitions/edit.html", process_id=process_id, draft=draft,
@@ -113,7 +113,7 @@ def edit(process_id: str):
 @bp.route("/decisions/<filename>/edit")
 def edit_decision(filename: str):
     """The DMN editor on the user's draft of a decision file, else its latest deployed copy."""
-    draft = drafts.mine(get_session(), current_user.name, filename)
+    draft = get_engine().my_draft(get_session(), current_user.actor, filename=filename)
     return render_template("definitions/dmn.html", filename=filename, draft=draft,
                            page_title=f"Edit {filename}")
 
@@ -129,7 +129,8 @@ def upload():
     data = file.read()
     try:
         text = data.decode("utf-8")
-        draft = drafts.save(get_session(), current_user.name, text, "uploaded " + file.filename)
+        draft = get_engine().save_diagram_draft(get_session(), current_user.actor, text,
+                                                "uploaded " + file.filename)
     except UnicodeDecodeError:
         return _upload_refused([f"{file.filename}: the file is not UTF-8 text."])
     except DefinitionError as exc:
@@ -154,7 +155,7 @@ def _draft_editor(draft: Draft) -> str:
 def discard(draft_id: int):
     """Discard a draft (its author or an admin)."""
     session = get_session()
-    drafts.discard(session, draft_id, current_user.name, current_user.has_role(Role.ADMIN.value))
+    get_engine().discard_diagram_draft(session, current_user.actor, draft_id)
     session.commit()
     flash("The draft has been discarded.", "success")
     return redirect(request.form.get("next") or url_for("definitions.index"))
@@ -164,10 +165,10 @@ def discard(draft_id: int):
 def deploy_draft(draft_id: int):
     """Deploy a draft from a plain form (the DMN page and the drafts list)."""
     session = get_session()
-    draft = drafts.get(session, draft_id)
+    draft = get_engine().draft(session, draft_id)
     try:
-        results = drafts.deploy(session, draft.xml, current_user.name,
-                                request.form.get("note", "").strip() or draft.note)
+        results = get_engine().deploy_diagram(session, current_user.actor, draft.xml,
+                                              request.form.get("note", "").strip() or draft.note)
     except DefinitionError as exc:
         session.rollback()
         flash(f"Not deployed: {exc.message}", "error")
@@ -189,9 +190,9 @@ def compare_versions(process_id: str):
     versions = versions_or_404(process_id)
     a = request.args.get("a", type=int) or (versions[1].version if len(versions) > 1 else versions[0].version)
     b = request.args.get("b", type=int) or versions[0].version
-    name_a, xml_a = library.own_file(version_or_404(process_id, a))
-    _, xml_b = library.own_file(version_or_404(process_id, b))
-    result = compare.compare(xml_a, xml_b, name_a)
+    name_a, xml_a = get_engine().version_source(version_or_404(process_id, a))
+    _, xml_b = get_engine().version_source(version_or_404(process_id, b))
+    result = get_engine().compare_versions(xml_a, xml_b, name_a)
     side = "a" if request.args.get("side") == "a" else "b"
     return render_template("definitions/compare.html", process_id=process_id, versions=versions,
                            a=a, b=b, side=side, result=result,

@@ -7,11 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from engine import DefinitionError, NotFound, drafts
-from engine.dryrun import dry_run
-from models import LaneMapping
+from engine import DefinitionError
 
 from .db import get_engine, get_session
 from .definitions import bp, version_or_404, versions_or_404
@@ -43,17 +40,12 @@ def parse_inputs(form) -> tuple[dict, dict]:
     return values, errors
 
 
-def files_for(session, process_id: str, source: str) -> dict[str, bytes]:
-    """The files to run: the user's draft (with what it needs) or one deployed version."""
+def source_of(process_id: str, source: str):
+    """What to run: "draft" (the user's draft, with what it needs) or one deployed version."""
     if source == "draft":
-        draft = session.scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
-        if draft is None:
-            raise NotFound("draft of", process_id)
-        _, files, _ = drafts.bundle(session, draft.xml, current_user.name)
-    else:
-        number = int(source) if source.isdigit() else versions_or_404(process_id)[0].version
-        files = version_or_404(process_id, number).files
-    return {name: xml.encode() for name, xml in files.items()}
+        return source
+    number = int(source) if source.isdigit() else versions_or_404(process_id)[0].version
+    return version_or_404(process_id, number)
 
 
 @bp.route("/<process_id>/dryrun", methods=["GET", "POST"])
@@ -61,7 +53,7 @@ def dryrun(process_id: str):
     """The form, and on POST the path taken, tasks, groups, deadlines and timers."""
     session = get_session()
     versions = versions_or_404(process_id)
-    has_draft = session.scalars(drafts.select_mine(current_user.name, process_id=process_id)).first()
+    has_draft = get_engine().my_draft(session, current_user.actor, process_id=process_id)
     context = dict(process_id=process_id, versions=versions, has_draft=has_draft is not None,
                    form=request.form, result=None, errors={}, problems=[],
                    page_title=f"Dry run {process_id}")
@@ -71,13 +63,11 @@ def dryrun(process_id: str):
     if errors:
         context.update(errors=errors, page_title="Error: " + context["page_title"])
         return render_template("definitions/dryrun.html", **context), 422
-    lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
     try:
-        files = files_for(session, process_id, request.form.get("source", ""))
-        context["result"] = dry_run(files, process_id, start_data=values["start_data"],
-                                    answers=values["answers"], start_at=values["start_at"],
-                                    max_steps=values["steps"], calendar=get_engine().calendar,
-                                    lane_groups=lanes)
+        source = source_of(process_id, request.form.get("source", ""))
+        context["result"] = get_engine().dry_run(
+            session, current_user.actor, process_id, source, start_data=values["start_data"],
+            answers=values["answers"], start_at=values["start_at"], max_steps=values["steps"])
     except DefinitionError as exc:
         context["problems"] = exc.problems
         return render_template("definitions/dryrun.html", **context), 422

@@ -1,0 +1,97 @@
+"""The facade's commands for process owners (``ProcessEngine`` mixes them in): diagram drafts,
+checks, deploys from the browser, version sources, comparisons and dry runs. Deploying goes
+through the one deploy path (``deployment.deploy``) whoever calls it."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Definition, Draft, LaneMapping
+from models.status import Role
+
+from . import compare, drafts, library
+from .actors import Actor
+from .definitions import read_paths
+from .dryrun import DryRun, dry_run
+from .errors import NotFound
+from .records import DeployResult
+from .xmlsafe import MAX_XML_BYTES
+
+
+class DefinitionCommands:
+    """Drafts, checks, deploys, version sources, comparisons and dry runs."""
+
+    MAX_XML_BYTES = MAX_XML_BYTES
+
+    @staticmethod
+    def read_definition_files(paths: Iterable[str | Path]) -> dict[str, bytes]:
+        """The BPMN and DMN files at ``paths`` (files or folders), by name, for deploy."""
+        return read_paths(paths)
+
+    def drafts(self, session: Session, process_id: str | None = None) -> list[Draft]:
+        """Every draft (of one process), newest first."""
+        return drafts.list_drafts(session, process_id)
+
+    def draft(self, session: Session, draft_id: int) -> Draft:
+        """One draft, or NotFound."""
+        return drafts.get(session, draft_id)
+
+    def my_draft(self, session: Session, actor: Actor, process_id: str | None = None,
+                 filename: str | None = None) -> Draft | None:
+        """The actor's newest draft of a process or of a file, if any."""
+        return session.scalars(drafts.select_mine(actor.name, process_id=process_id,
+                                                  filename=filename)).first()
+
+    def save_diagram_draft(self, session: Session, actor: Actor, xml: str,
+                           note: str = "") -> Draft:
+        """Keep the actor's edited diagram as a draft (checked only when deployed)."""
+        return drafts.save(session, actor.name, xml, note)
+
+    def discard_diagram_draft(self, session: Session, actor: Actor, draft_id: int) -> None:
+        """Delete a draft (its author, or an admin)."""
+        drafts.discard(session, draft_id, actor.name, Role.ADMIN.value in actor.roles)
+
+    def check_diagram(self, session: Session, actor: Actor, xml: str):
+        """Every problem deploying ``xml`` would meet (validation and lint), none stored."""
+        return drafts.check(session, xml, actor.name)
+
+    def deploy_diagram(self, session: Session, actor: Actor, xml: str,
+                       note: str = "") -> list[DeployResult]:
+        """Deploy an edited diagram with what it needs from the library, by the one path."""
+        return drafts.deploy(session, xml, actor.name, note)
+
+    def version_source(self, definition: Definition) -> tuple[str, str]:
+        """``(file name, XML)`` of a deployed version's own diagram."""
+        return library.own_file(definition)
+
+    def decision_source(self, session: Session, filename: str) -> str | None:
+        """The newest deployed copy of a DMN file, or None."""
+        for name, xml in library.load_library(session).decisions.values():
+            if name == filename:
+                return xml
+        return None
+
+    def compare_versions(self, xml_a: str, xml_b: str, filename: str) -> compare.Comparison:
+        """What changed between two versions of a diagram, element by element."""
+        return compare.compare(xml_a, xml_b, filename)
+
+    def dry_run(self, session: Session, actor: Actor, process_id: str, source: str | Definition,
+                **inputs) -> DryRun:
+        """Run a process in memory from the actor's draft (``source`` "draft") or a deployed
+        version, with the board's lane mapping and calendar; writes nothing."""
+        files = self._dry_run_files(session, actor, process_id, source)
+        lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
+        return dry_run(files, process_id, calendar=self.calendar, lane_groups=lanes, **inputs)
+
+    def _dry_run_files(self, session, actor, process_id, source) -> Mapping[str, bytes]:
+        if isinstance(source, Definition):
+            files = source.files
+        else:
+            draft = self.my_draft(session, actor, process_id=process_id)
+            if draft is None:
+                raise NotFound("draft of", process_id)
+            _, files, _ = drafts.bundle(session, draft.xml, actor.name)
+        return {name: xml.encode() for name, xml in files.items()}
