@@ -37,6 +37,17 @@ def postgres_reason() -> str | None:
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
 
 
+CHEAP_HASH = "pbkdf2:sha256:1"   # test users' passwords: one iteration instead of scrypt
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash test passwords cheaply; production keeps the strong default (see test_web_auth)."""
+    strong, people.PASSWORD_HASH_METHOD = people.PASSWORD_HASH_METHOD, CHEAP_HASH
+    yield
+    people.PASSWORD_HASH_METHOD = strong
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url():
     reason = postgres_reason()
