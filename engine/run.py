@@ -9,8 +9,10 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+
+from models.status import RunStatus
 
 from . import clock
 from .errors import EngineError, InvalidState, NotFound, ScriptError
@@ -198,13 +200,13 @@ class ProcessRun:
         return waits
 
     @property
-    def status(self) -> str:
-        """'completed', 'error' or 'active'."""
+    def status(self) -> RunStatus:
+        """Completed, stopped on a failed step (error), or active."""
         if self.workflow.is_completed():
-            return "completed"
+            return RunStatus.COMPLETED
         if self._in_state(TaskState.ERROR):
-            return "error"
-        return "active"
+            return RunStatus.ERROR
+        return RunStatus.ACTIVE
 
     @property
     def data(self) -> dict:
@@ -271,4 +273,4 @@ def _flatten(correlations: dict) -> dict:
     return dict(sorted(flat.items()))
 
 
-__all__ = ["ProcessRun", "ReadyTask", "WaitingTimer", "MessageWait", "WorkflowException"]
+__all__ = ["ProcessRun", "ReadyTask", "WaitingTimer", "MessageWait"]
