@@ -28,7 +28,7 @@ from engine import ProcessEngine, people  # noqa: E402
 from engine.actors import load_actor  # noqa: E402
 from engine.definitions import parse_definitions  # noqa: E402
 from engine.run import ProcessRun  # noqa: E402
-from models.queries import worklist_query  # noqa: E402
+from models.queries import inbox_query  # noqa: E402
 from models.session import make_engine, make_session_factory  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -138,7 +138,7 @@ def worklist_p95_ms(instances: int, tasks_per_instance: int, samples: int) -> fl
     with sessions() as s:
         for n in range(samples):
             groups = {f"g{n % 40}", f"g{(n + 7) % 40}"}
-            stmt = worklist_query(f"user{n}", groups).order_by(
+            stmt = inbox_query(f"user{n}", groups).order_by(
                 models.HumanTask.due_at).limit(25)
             t0 = time.perf_counter()
             rows = s.scalars(stmt).all()

@@ -58,10 +58,7 @@ def seed(url: str, instances: int, tasks_per: int, now: datetime, state_kb: int 
             people.add_group(s, slug, slug.replace("-", " ").title(), kind="agency")
         for slug in BOARD:
             people.add_group(s, slug)
-        people.add_user(s, "manager", None, roles=["manager"])
-        from werkzeug.security import generate_password_hash
-        s.flush()
-        s.get(models.User, 1).password_hash = generate_password_hash(PASSWORD)
+        people.add_user(s, "manager", PASSWORD, roles=["manager"])
         definition = Definition(process_id="bench", version=1, content_hash="x", files={},
                                 spec_json="", lanes=[])
         s.add(definition)

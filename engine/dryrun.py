@@ -14,6 +14,8 @@ from datetime import datetime
 
 from SpiffWorkflow.util.task import TaskState
 
+from models.status import RunStatus
+
 from . import clock
 from .assignment import lane_group
 from .calendar import WorkingCalendar
@@ -134,7 +136,7 @@ def default_answers(fields: list[dict], now: datetime) -> dict:
 
 
 def _where(run: ProcessRun) -> str:
-    if run.status == "completed":
+    if run.status == RunStatus.COMPLETED:
         return "finished: the process reached its end"
     timers = run.waiting_timers()
     waits = run.message_waits()

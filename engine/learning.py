@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.learning import (ACTION_DONE, DISSEMINATION_KINDS, EVALUATION_METHODS, RAGS, TAG_KINDS,
+from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, RAGS, TAG_KINDS,
                              Action, ActionPlan, ActionStatus, Dissemination, Evaluation,
                              LearningItem, LearningItemChild, LearningOutcome, LearningStatus,
                              LearningTag)
@@ -211,12 +211,6 @@ def set_rag(action: Action, rag: str) -> None:
     if rag not in RAGS:
         raise InputError(f"RAG must be one of {', '.join(RAGS)}")
     action.rag = rag
-
-
-def open_actions_of(session: Session, item: LearningItem) -> list[Action]:
-    """The item's actions that are not done yet."""
-    return list(session.scalars(select(Action).where(
-        Action.learning_item_id == item.id, Action.status.not_in(ACTION_DONE))))
 
 
 def as_date(value) -> date:

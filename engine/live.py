@@ -5,6 +5,7 @@ its workflow object is exactly the state it wrote, so the next command on the sa
 this process can take it instead of rebuilding it, provided the row's version is still the one
 written. An entry is *taken* (removed) on use, so two threads can never share a workflow, and
 it is only published after the transaction commits: a rollback leaves nothing behind.
+``set_enabled(False)`` turns the cache off, so every load deserializes (the round-trip tests).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ CAPACITY = 256
 _LIVE: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
 _LOCK = threading.Lock()
 _PENDING = "lscb_live_pending"
+_enabled = True
 
 
 def _key(session: Session, instance_id: int) -> tuple:
@@ -27,6 +29,8 @@ def _key(session: Session, instance_id: int) -> tuple:
 
 def take(session: Session, instance_id: int, row_version: int, state_json: str):
     """The live workflow for this instance if the row still holds exactly what it wrote."""
+    if not _enabled:
+        return None
     with _LOCK:
         entry = _LIVE.pop(_key(session, instance_id), None)
     if entry is None or entry[0] != (row_version, zlib.crc32(state_json.encode())):
@@ -37,6 +41,8 @@ def take(session: Session, instance_id: int, row_version: int, state_json: str):
 def offer(session: Session, instance_id: int, row_version: int, state_json: str,
           workflow) -> None:
     """Publish ``workflow`` for reuse once this session's transaction commits."""
+    if not _enabled:
+        return
     stamp = (row_version, zlib.crc32(state_json.encode()))
     session.info.setdefault(_PENDING, {})[_key(session, instance_id)] = (stamp, workflow)
 
@@ -63,3 +69,13 @@ def clear() -> None:
     """Forget every live workflow (tests, and after a schema or code change)."""
     with _LOCK:
         _LIVE.clear()
+
+
+def set_enabled(enabled: bool) -> bool:
+    """Turn the cache on or off (off: forgotten, nothing taken or offered); returns the old flag."""
+    global _enabled
+    with _LOCK:
+        previous, _enabled = _enabled, enabled
+        if not enabled:
+            _LIVE.clear()
+    return previous

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ProcessInstance
-from models.learning import LearningStatus, Review
+from models.learning import ActionStatus, LearningStatus, Review
 from models.learning_reports import lisg_summary
 
 from . import clock
@@ -148,7 +148,7 @@ def open_action(session, instance_id, owner, description, due_date, item_id=None
 def update_action(session, instance_id, action_id, status=None, rag=None, evidence=""):
     """Progress an action (in_progress, or completed with evidence) and/or set its RAG."""
     action = lc.get_action(session, action_id)
-    if evidence and status == "in_progress":
+    if evidence and status == ActionStatus.IN_PROGRESS:
         action.evidence_of_completion = evidence          # progress so far, for LISG to judge
     if status and status != action.status:
         lc.move_action(session, action, ACTOR, status, evidence=evidence, rag=rag,
@@ -161,8 +161,9 @@ def update_action(session, instance_id, action_id, status=None, rag=None, eviden
 @operation
 def complete_action(session, instance_id, action_id, evidence):
     """The owner reports the action complete, with evidence of completion."""
-    action = lc.move_action(session, lc.get_action(session, action_id), ACTOR, "completed",
-                            evidence=evidence, instance_id=instance_id, now=_now())
+    action = lc.move_action(session, lc.get_action(session, action_id), ACTOR,
+                            ActionStatus.COMPLETED, evidence=evidence, instance_id=instance_id,
+                            now=_now())
     return {"id": action.id, "status": action.status}
 
 
@@ -171,13 +172,14 @@ def sign_off_action(session, instance_id, action_id, signed_off=True, comments="
     """LISG signs the action off (accepting the evidence presented as completion if the owner
     had not reported it complete), or sends it back to the owner (in progress)."""
     action = lc.get_action(session, action_id)
-    unfinished = action.status in ("open", "in_progress")
+    unfinished = action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
     if signed_off and unfinished:
-        lc.move_action(session, action, "LISG", "completed", instance_id=instance_id,
+        lc.move_action(session, action, "LISG", ActionStatus.COMPLETED, instance_id=instance_id,
                        evidence=action.evidence_of_completion or comments
                        or "Accepted by LISG at sign-off")
     if signed_off or not unfinished:
-        lc.move_action(session, action, "LISG", "signed_off" if signed_off else "in_progress",
+        lc.move_action(session, action, "LISG",
+                       ActionStatus.SIGNED_OFF if signed_off else ActionStatus.IN_PROGRESS,
                        instance_id=instance_id, now=_now())
     return {"id": action.id, "status": action.status, "comments": comments or ""}
 
@@ -186,7 +188,7 @@ def sign_off_action(session, instance_id, action_id, signed_off=True, comments="
 def close_action(session, instance_id, action_id, evidence_of_impact):
     """Close a signed-off action with the evidence of its impact on practice."""
     action = lc.move_action(session, lc.get_action(session, action_id), ACTOR,
-                            "impact_evaluated", evidence=evidence_of_impact,
+                            ActionStatus.IMPACT_EVALUATED, evidence=evidence_of_impact,
                             instance_id=instance_id, now=_now())
     return {"id": action.id, "status": action.status}
 

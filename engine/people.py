@@ -1,6 +1,8 @@
 """Users, groups, memberships and lane mappings: the only way anything writes them."""
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -14,6 +16,9 @@ from .errors import InputError, NotFound
 from .trail import audit_and_notify as audit
 
 MIN_PASSWORD = 10
+# The key derivation every stored password gets: werkzeug's strong default. The test suite
+# lowers it (tests/conftest.py), since hashing test users would otherwise dominate its time.
+PASSWORD_HASH_METHOD = "scrypt"
 NOTIFY_MODES = ("immediate", "digest")
 
 
@@ -75,10 +80,22 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
 
 
 def set_password(user: User, password: str) -> None:
-    """Hash and set a password (scrypt), refusing short ones."""
+    """Hash (``PASSWORD_HASH_METHOD``) and set a password, refusing short ones."""
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password must be at least {MIN_PASSWORD} characters")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` is the one hashed; with no hash (unknown user, none set), False
+    after checking against a dummy hash of the same method, so both paths take as long."""
+    matched = check_password_hash(password_hash or _dummy_hash(PASSWORD_HASH_METHOD), password)
+    return matched and bool(password_hash)
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def update_account(session: Session, user: User, *, notify_mode: str | None = None,
@@ -86,7 +103,7 @@ def update_account(session: Session, user: User, *, notify_mode: str | None = No
     """A person's own notification mode and/or password (current one required); audited."""
     if notify_mode not in (None, *NOTIFY_MODES):
         raise InputError(f"notifications must be one of {list(NOTIFY_MODES)}", field="notify_mode")
-    if password is not None and not check_password_hash(user.password_hash or "", current_password):
+    if password is not None and not password_matches(user.password_hash, current_password):
         raise InputError("your current password is not correct", field="current_password")
     if password is not None:
         set_password(user, password)

@@ -12,6 +12,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from models.status import RunStatus
+
 from . import clock
 from .errors import EngineError, InvalidState, NotFound, ScriptError
 from .records import TimerRecord
@@ -192,13 +194,13 @@ class ProcessRun:
         return waits
 
     @property
-    def status(self) -> str:
-        """'completed', 'error' or 'active'."""
+    def status(self) -> RunStatus:
+        """Completed, stopped on a failed step (error), or active."""
         if self.workflow.is_completed():
-            return "completed"
+            return RunStatus.COMPLETED
         if self._in_state(TaskState.ERROR):
-            return "error"
-        return "active"
+            return RunStatus.ERROR
+        return RunStatus.ACTIVE
 
     @property
     def data(self) -> dict:

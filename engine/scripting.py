@@ -46,8 +46,8 @@ from .errors import ScriptError
 from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
                       compile_code, restricted_builtins)
 
-__all__ = ["RestrictedEnvironment", "SandboxedScriptEngine", "ScriptLimits", "attach",
-           "check_expression", "check_script", "make_script_engine", "render_template"]
+__all__ = ["RestrictedEnvironment", "SandboxedScriptEngine", "ScriptLimits", "check_expression",
+           "check_script", "make_script_engine", "render_template"]
 
 _STATIC_GUARDS = {
     "_getitem_": lambda obj, key: obj[key], "_write_": full_write_guard, "_getiter_": iter,
@@ -235,12 +235,6 @@ def make_script_engine(calendar: WorkingCalendar | None = None, services: Mappin
                        limits: ScriptLimits | None = None) -> SandboxedScriptEngine:
     """The script engine every workflow must run with (attach it after every deserialize)."""
     return SandboxedScriptEngine(environment=RestrictedEnvironment(calendar, services, limits))
-
-
-def attach(workflow, engine: PythonScriptEngine):
-    """Set ``engine`` on a (freshly deserialized) workflow: Spiff does not serialize it."""
-    workflow.script_engine = engine
-    return workflow
 
 
 def render_template(text: str | None, data: Mapping, engine) -> str | None:

@@ -35,7 +35,12 @@ class _SharedSpecConverter(BpmnWorkflowConverter):
         workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
+        written = {_uuid(key): n for n, key in enumerate(dct["subprocesses"])}
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        # Spiff restores subprocesses in task order, not the order they were written (created);
+        # engine steps run sibling subprocesses in that order, so keep the written one.
+        workflow.subprocesses = dict(sorted(workflow.subprocesses.items(),
+                                            key=lambda item: written.get(item[0], len(written))))
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 

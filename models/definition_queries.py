@@ -42,11 +42,3 @@ def running_counts(session: Session, process_id: str | None = None) -> dict[int,
     if process_id is not None:
         stmt = stmt.where(ProcessInstance.process_id == process_id)
     return {definition_id: count for definition_id, count in session.execute(stmt)}
-
-
-def running_instances(session: Session, process_id: str, limit: int = 500) -> list[ProcessInstance]:
-    """Running instances of a process, oldest first."""
-    stmt = (select(ProcessInstance).where(ProcessInstance.process_id == process_id,
-                                          ProcessInstance.status.in_(RUNNING))
-            .order_by(ProcessInstance.id).limit(limit))
-    return list(session.scalars(stmt))

@@ -61,37 +61,6 @@ _CASE_HEADER = select(ProcessInstance.id, ProcessInstance.reference, ProcessInst
     ProcessInstance.id == bindparam("instance_id"))
 
 
-def worklist_query(user: str, groups: set[str], *, process_id: str | None = None,
-                   group: str | None = None, due_before: datetime | None = None,
-                   overdue_at: datetime | None = None) -> Select:
-    """Open tasks assigned to ``user`` or unclaimed and offered to one of ``groups``."""
-    offered = exists().where(TaskCandidate.task_id == HumanTask.id,
-                             TaskCandidate.group_slug.in_(sorted(groups or {""})))
-    mine = HumanTask.assignee == user
-    stmt = select(HumanTask).where(HumanTask.status == TaskStatus.OPEN,
-                                   or_(mine, (HumanTask.assignee.is_(None)) & offered))
-    if process_id:
-        stmt = stmt.where(HumanTask.process_id == process_id)
-    if group:
-        stmt = stmt.where(exists().where(TaskCandidate.task_id == HumanTask.id,
-                                         TaskCandidate.group_slug == group))
-    if due_before is not None:
-        stmt = stmt.where(HumanTask.due_at <= due_before)
-    if overdue_at is not None:
-        stmt = stmt.where(HumanTask.due_at < overdue_at)
-    return stmt
-
-
-def group_queue(session: Session, group: str, limit: int = 50) -> list[HumanTask]:
-    """Unclaimed open tasks offered to one group, soonest due first (the worklist hot path)."""
-    stmt = (select(HumanTask)
-            .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-            .where(TaskCandidate.group_slug == group, HumanTask.status == TaskStatus.OPEN,
-                   HumanTask.assignee.is_(None))
-            .order_by(HumanTask.due_at.is_(None), HumanTask.due_at).limit(limit))
-    return list(session.scalars(stmt))
-
-
 def history(session: Session, instance_id: int, *, action: str | None = None,
             task_id: str | None = None) -> list[AuditEvent]:
     """The audit trail of one instance, oldest first (optionally one action about one task)."""
@@ -107,7 +76,8 @@ def history(session: Session, instance_id: int, *, action: str | None = None,
 def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = None,
                 group: str | None = None, due_before: datetime | None = None,
                 overdue_at: datetime | None = None) -> Select:
-    """The worklist as ``worklist_query``, shaped to stay fast with 100,000 open tasks.
+    """Open tasks assigned to ``user`` or unclaimed and offered to one of ``groups`` (the
+    worklist), shaped to stay fast with 100,000 open tasks.
 
     The ids come first from two index-only lookups (my assigned tasks; the candidate index of my
     groups), de-duplicated by UNION, and the task rows are then fetched by primary key: the

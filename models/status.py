@@ -12,6 +12,15 @@ class InstanceStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
+class RunStatus(str, Enum):
+    """Where a running workflow stands (engine.run); the instance's status is derived from it,
+    an ERROR run making an INCIDENT instance."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
 class TaskStatus(str, Enum):
     """Where a human task stands (the projection of a READY user task and its fate)."""
 

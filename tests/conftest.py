@@ -7,15 +7,17 @@ the reason when it cannot be reached.
 """
 from __future__ import annotations
 
+import json
 import os
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 import models
-from engine import ProcessEngine, people
+from engine import ProcessEngine, live, people, store
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from models.session import make_engine, make_session_factory
@@ -33,6 +35,17 @@ def postgres_reason() -> str | None:
         return None
     except Exception as exc:   # any failure means: skip, saying why
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
+
+
+CHEAP_HASH = "pbkdf2:sha256:1"   # test users' passwords: one iteration instead of scrypt
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash test passwords cheaply; production keeps the strong default (see test_web_auth)."""
+    strong, people.PASSWORD_HASH_METHOD = people.PASSWORD_HASH_METHOD, CHEAP_HASH
+    yield
+    people.PASSWORD_HASH_METHOD = strong
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +171,57 @@ def app_factory(db, db_url):
     yield make
     for app in apps:
         web_db.dispose(app)
+
+
+LOADS = {"on": Counter(), "off": Counter()}    # per cache mode, summed over the session
+
+
+@pytest.fixture(params=["on", "off"])
+def live_cache(request, monkeypatch):
+    """Run the test with the live-workflow cache on, then off: off, every engine command
+    restores its workflow from the state JSON (serializer and sandbox re-attachment), so the
+    round trip is exercised between every two steps. Counts each load as served from the cache
+    or deserialized; fails an off run in which any load was not deserialized, a load without
+    the sandbox attached, or a restored workflow that does not serialize back to its JSON (key
+    order aside: Spiff rebuilds task data as the parent's keys, then the task's own)."""
+    mode, counts = request.param, Counter()
+    real_load, real_take, real_restore = store.load_run, live.take, store.state_from_json
+
+    def load_run(row, script_engine, *args, **kwargs):
+        counts["loads"] += 1
+        run = real_load(row, script_engine, *args, **kwargs)
+        assert run.workflow.script_engine is script_engine     # the sandbox, never Spiff's own
+        return run
+
+    def take(*args):
+        found = real_take(*args)
+        counts["hits"] += found is not None
+        return found
+
+    def state_from_json(text, *args):
+        counts["deserialized"] += 1
+        workflow = real_restore(text, *args)
+        again = json.loads(store.state_to_json(workflow))
+        written = json.loads(text)    # equal, and sibling subprocesses in the written order:
+        assert again == written and list(again["subprocesses"]) == list(written["subprocesses"])
+        return workflow
+
+    monkeypatch.setattr(store, "load_run", load_run)
+    monkeypatch.setattr(live, "take", take)
+    monkeypatch.setattr(store, "state_from_json", state_from_json)
+    previous = live.set_enabled(mode == "on")
+    yield mode
+    live.set_enabled(previous)
+    live.clear()
+    LOADS[mode].update(counts)
+    assert counts["loads"] == counts["hits"] + counts["deserialized"], counts
+    if mode == "off":
+        assert counts["hits"] == 0 and counts["deserialized"] == counts["loads"], counts
+
+
+def pytest_terminal_summary(terminalreporter):
+    for mode, counts in LOADS.items():
+        if counts["loads"]:
+            terminalreporter.write_line(
+                f"live cache {mode}: {counts['loads']} loads, {counts['hits']} from the cache, "
+                f"{counts['deserialized']} deserialized")

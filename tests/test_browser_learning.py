@@ -1,11 +1,12 @@
 """A learning item followed in a real browser from the review that produced it to its evaluation."""
 import pytest
+from sqlalchemy import select
 
 import browser_support
 from engine import learning as lc
 from engine import people
 from engine.actors import load_actor
-from models.learning import LearningItem
+from models.learning import Action, ActionStatus, LearningItem
 from web_support import PASSWORD, app  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,8 @@ def later_loop_steps(sessions, item_id):
         item = session.get(LearningItem, item_id)
         lc.record_dissemination(session, item, "tom", kind="training_course", reach=32,
                                 held_on="2026-10-01", title="Chronologies in practice")
-        action = lc.open_actions_of(session, item)[0]
+        action = session.scalars(select(Action).where(Action.learning_item_id == item.id,
+                                                      Action.status == ActionStatus.OPEN)).first()
         lc.move_action(session, action, "pat", "completed", evidence="Template on the intranet")
         lc.move_action(session, action, "lena", "signed_off")
         lc.move_item(session, item, "lena", "embedded")

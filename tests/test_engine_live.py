@@ -1,6 +1,7 @@
 import pytest
 
 from engine import live, store
+from models.status import InstanceStatus
 
 
 def test_a_committed_workflow_is_reused_and_a_rolled_back_one_never_is(
@@ -36,3 +37,21 @@ def test_a_row_changed_elsewhere_is_read_from_the_database(sessions, engine, dep
     with sessions.begin() as s:
         done = engine.complete(s, record.tasks[0].id, ivy, {"route": "close", "summary": "Fine!"})
     assert done.status == "completed"
+
+
+def test_with_the_cache_off_every_command_restores_from_the_row(sessions, engine, deploy,
+                                                                people_factory, monkeypatch):
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    loads = []
+    real = store.state_from_json
+    monkeypatch.setattr(store, "state_from_json", lambda *a: loads.append(1) or real(*a))
+    previous = live.set_enabled(False)
+    try:
+        with sessions.begin() as s:
+            record = engine.start(s, "two_lane", ivy)
+        with sessions.begin() as s:
+            done = engine.complete(s, record.tasks[0].id, ivy, {"route": "close", "summary": "Fine!"})
+    finally:
+        live.set_enabled(previous)
+    assert loads == [1] and done.status == InstanceStatus.COMPLETED

@@ -16,8 +16,9 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock
 from engine.calendar import WorkingCalendar
 from engine.errors import ScriptError
-from engine.scripting import (RestrictedEnvironment, ScriptLimits, attach, check_expression,
-                              check_script, make_script_engine, render_template)
+from engine.run import ProcessRun
+from engine.scripting import (RestrictedEnvironment, ScriptLimits, check_expression, check_script,
+                              make_script_engine, render_template)
 
 UTC = timezone.utc
 T0 = datetime(2027, 1, 8, 10, tzinfo=UTC)         # a Friday
@@ -487,7 +488,7 @@ def test_deserialized_workflow_must_be_reattached(tmp_path):
     assert path.exists()
     path.unlink()
 
-    loaded = attach(SERIALIZER.deserialize_json(saved), ENGINE)
+    loaded = ProcessRun(SERIALIZER.deserialize_json(saved), ENGINE, calendar=None).workflow
     assert loaded.script_engine is ENGINE
     loaded.get_tasks(state=TaskState.READY, manual=True)[0].run()
     with pytest.raises(WorkflowTaskException, match="name 'open' is not defined"):

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from web_support import PASSWORD, app, client, csrf_from, login, world  # noqa: F401
@@ -88,3 +92,12 @@ def test_spiff_loggers_never_log_task_data_or_state_chatter(app):
     for name in ("spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO)
         assert logging.getLogger(name).isEnabledFor(logging.WARNING)
+
+
+def test_outside_the_test_suite_passwords_are_hashed_with_scrypt():
+    code = ("from engine import people; from models import User; user = User(); "
+            "people.set_password(user, 'a long password'); print(user.password_hash)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent)
+    assert done.stdout.startswith("scrypt:32768:8:1$")
+

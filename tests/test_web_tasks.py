@@ -71,6 +71,12 @@ def test_complete_shows_where_the_case_went_and_next_group_gets_it(client, world
     assert "Decide on a serious case review" in client.get("/tasks").text
 
 
+def test_completing_the_last_task_says_the_case_is_finished(client, world):
+    login(client, "ann")
+    response = client.post(f"/tasks/{world['task_id']}", data={**GOOD, "route": "close"})
+    assert "This case is now finished." in client.get(response.location).text
+
+
 def test_completing_twice_is_refused(client, world):
     login(client, "ann")
     client.post(f"/tasks/{world['task_id']}", data=GOOD)

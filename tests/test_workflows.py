@@ -132,7 +132,7 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def lib(sessions, engine, db_url):
+def lib(sessions, engine, db_url, live_cache):
     if "library.sqlite3" not in db_url:     # PostgreSQL: deploy into the fresh database
         deploy_library(sessions, engine)
     with sessions() as s:

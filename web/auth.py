@@ -8,9 +8,8 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
-from engine import Actor
+from engine import Actor, people
 from models import User
 from models.queries import identity
 from models.status import Role
@@ -19,8 +18,6 @@ from .db import get_session
 from .extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
-# Compared against when the user name is unknown, so both paths take the same time.
-_DUMMY_HASH = ("scrypt:32768:8:1$lscbdummysalt000$" + "0" * 128)
 
 
 class SignedIn(UserMixin):
@@ -76,8 +73,8 @@ def login():
     errors, name = {}, request.form.get("username", "").strip()
     if request.method == "POST":
         user = get_session().scalars(select(User).where(User.name == name)).first()
-        good = check_password_hash(user.password_hash if user and user.password_hash
-                                   else _DUMMY_HASH, request.form.get("password", ""))
+        good = people.password_matches(user.password_hash if user else None,
+                                       request.form.get("password", ""))
         if user is not None and user.active and good:
             login_user(SignedIn.of(user))
             return redirect(_safe_next(request.args.get("next")))

@@ -13,8 +13,6 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from engine.errors import FormInvalid
-from engine.forms import validate_form
 
 _docs_env = SandboxedEnvironment(autoescape=True)
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
@@ -74,14 +72,6 @@ def submitted(form: dict | None, posted) -> dict:
         if spec["id"] in posted:
             raw[spec["id"]] = posted.get(spec["id"])
     return raw
-
-
-def check(form: dict | None, raw: dict, *, partial: bool = False) -> tuple[dict, dict]:
-    """``(clean values, {})`` or ``({}, {field id: message})``."""
-    try:
-        return validate_form(field_specs(form), raw, partial=partial), {}
-    except FormInvalid as exc:
-        return {}, exc.errors
 
 
 def ordered_errors(fields: list[FormField], errors: dict) -> list[tuple[str, str]]:

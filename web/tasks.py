@@ -18,14 +18,14 @@ bp = Blueprint("tasks", __name__)
 def render_task(task, *, values=None, errors=None, comment="", comment_error=None, status=200):
     """The task page, with typed values and errors kept when a submission was refused."""
     session, actor = get_session(), current_user.actor
-    case = case_header(session, task.instance_id)     # the task's own case: already visible
-    data = case.data or {}
+    header = case_header(session, task.instance_id)     # the task's own case: already visible
+    data = header.data or {}
     fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
                                 errors, data)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(
-        "tasks/show.html", task=task, case=case, fields=fields,
+        "tasks/show.html", task=task, header=header, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),
         instructions=forms.render_instructions(task.documentation, data),
         can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
@@ -79,8 +79,8 @@ def done(task_id: str):
     """After completing: where the case went next."""
     session = get_session()
     task = get_engine().task(session, task_id, current_user.actor)
-    case = get_engine().show(session, task.instance_id)
-    return render_template("tasks/done.html", task=task, case=case,
+    instance = get_engine().show(session, task.instance_id)
+    return render_template("tasks/done.html", task=task, instance=instance,
                            page_title="Task complete")
 
 

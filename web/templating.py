@@ -5,13 +5,17 @@ from urllib.parse import urlencode
 
 from flask import Flask
 
+from models.status import InstanceStatus, TaskStatus
+
 from .forms import choices
 
 
 def init_app(app: Flask) -> None:
-    """Give templates their helpers: ``query_string`` and the ``choices`` filter (the options
-    of the form macros, web/forms.py)."""
+    """Give templates their helpers: ``query_string``, the ``choices`` filter (the options
+    of the form macros, web/forms.py), and the status enums to compare with."""
     app.add_template_global(query_string)
+    app.add_template_global(InstanceStatus, "InstanceStatus")
+    app.add_template_global(TaskStatus, "TaskStatus")
     app.add_template_filter(choices, "choices")
 
 
