@@ -4,12 +4,13 @@ from .actors import Actor, load_actor
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
                      InvalidState, NotAllowed, NotFound, Problem, ScriptError)
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
+from .schema import upgrade_schema
 from .service import ProcessEngine
 
 clock.install()
 
 __all__ = [
-    "Actor", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
+    "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
-    "ProcessEngine", "ScriptError", "TaskRecord", "TimerRecord", "load_actor",
+    "ProcessEngine", "ScriptError", "TaskRecord", "TimerRecord", "load_actor", "upgrade_schema",
 ]

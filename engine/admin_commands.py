@@ -3,6 +3,7 @@ in). Admins manage everyone; a person manages their own account and tokens. Each
 is audited by the module that does the work (``people``, ``tokens``)."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApiToken, Group, User
@@ -17,6 +18,13 @@ class AdminCommands:
     """Users, groups, memberships, lane mappings and API tokens."""
 
     MIN_PASSWORD = people.MIN_PASSWORD
+
+    def authenticate(self, session: Session, name: str, password: str) -> User | None:
+        """The active user with this name and password, else None (the same work either way,
+        so the answer's timing does not tell whether the name exists)."""
+        user = session.scalars(select(User).where(User.name == name)).first()
+        good = people.password_matches(user.password_hash if user else None, password)
+        return user if user is not None and user.active and good else None
 
     def load_actor(self, session: Session, name: str) -> Actor:
         """The Actor of an active user (NotFound otherwise)."""

@@ -19,9 +19,9 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade_schema(db_engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent)."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with db_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

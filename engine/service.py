@@ -20,7 +20,7 @@ from models import (Definition, HumanTask, MessageStart, MessageSubscription, Pe
                     ProcessInstance)
 from models.status import InstanceStatus, Role, TaskStatus
 
-from . import access, clock, deployment, migrate, operations, store, task_rows, trail
+from . import access, clock, deployment, migrate, operations, store, task_rows, timers, trail
 from .actors import Actor, check_can_claim, check_can_complete
 from .admin_commands import AdminCommands
 from .definition_commands import DefinitionCommands
@@ -204,6 +204,10 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
             bpmn_id=timer.bpmn_id, now=now, name=timer.name, due_at=timer.due_at)
             for timer in due])
         return len(due)
+
+    def fire_due_timers(self, session_factory, now: datetime | None = None) -> int:
+        """Fire every timer due at ``now``, one transaction per instance (``timers``)."""
+        return timers.fire_due_timers(session_factory, self, now)
 
     # -- migration -----------------------------------------------------------------------------
     def preview_migration(self, session: Session, process_id: str, to_version: int,

@@ -8,8 +8,8 @@ from models.session import make_engine
 
 def test_migrations_build_exactly_the_models_schema(db_url):
     db = make_engine(db_url)
-    schema.upgrade(db)
-    schema.upgrade(db)                     # idempotent
+    schema.upgrade_schema(db)
+    schema.upgrade_schema(db)                     # idempotent
     with db.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, models.Base.metadata)

@@ -7,14 +7,13 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from engine import Actor, people
+from engine import Actor
 from models import User
 from models.queries import identity
 from models.status import Role
 
-from .db import get_session
+from .db import get_engine, get_session
 from .extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -72,10 +71,8 @@ def login():
     """Sign in with user name and password."""
     errors, name = {}, request.form.get("username", "").strip()
     if request.method == "POST":
-        user = get_session().scalars(select(User).where(User.name == name)).first()
-        good = people.password_matches(user.password_hash if user else None,
-                                       request.form.get("password", ""))
-        if user is not None and user.active and good:
+        user = get_engine().authenticate(get_session(), name, request.form.get("password", ""))
+        if user is not None:
             login_user(SignedIn.of(user))
             return redirect(_safe_next(request.args.get("next")))
         errors = {"username": "Enter a correct user name and password"}

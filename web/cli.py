@@ -12,10 +12,13 @@ from datetime import datetime, timezone
 
 import click
 
-from engine import clock
+from engine import Actor, clock
 from engine.errors import EngineError, InputError
 
 from .context import Context
+
+# Who the audit trail says acted for an operator at the console (people, groups).
+CLI_ACTOR = Actor("cli", roles=frozenset({"admin"}))
 
 
 def command(group, name=None, **kwargs):

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import click
 
-from engine import definitions, people, schema
-from engine.actors import load_actor
+from engine import load_actor, upgrade_schema
 from engine.records import task_record
-from engine.timers import fire_due_timers
 from models import queries
 
-from .cli import command, main, parse_json, parse_now
+from .cli import CLI_ACTOR, command, main, parse_json, parse_now
 
 
 @main.group()
@@ -20,7 +18,7 @@ def db():
 @command(db, "upgrade")
 def db_upgrade(ctx):
     """Create or upgrade the schema to the newest migration."""
-    schema.upgrade(ctx.db)
+    upgrade_schema(ctx.db)
     return {"ok": True, "database": ctx.db.url.render_as_string(hide_password=True)}, \
         "database is up to date"
 
@@ -41,9 +39,9 @@ def users():
 def users_add(ctx, name, password, groups, leads, roles, email, display_name):
     """Create or update a user with these groups and roles."""
     with ctx.sessions.begin() as session:
-        user = people.add_user(session, name, password, groups=groups, roles=roles or ["reviewer"],
-                               email=email, display_name=display_name, lead_of=leads,
-                               actor="cli")
+        user = ctx.engine.add_user(session, CLI_ACTOR, name, password, groups=groups,
+                                   roles=roles or ["reviewer"], email=email,
+                                   display_name=display_name, lead_of=leads)
         result = {"name": user.name, "groups": sorted(user.group_slugs),
                   "roles": sorted(user.role_names)}
     return result, f"user {name} saved"
@@ -61,7 +59,7 @@ def groups():
 def groups_add(ctx, name, title, kind):
     """Create or update a group."""
     with ctx.sessions.begin() as session:
-        group = people.add_group(session, name, title, kind, actor="cli")
+        group = ctx.engine.add_group(session, CLI_ACTOR, name, title, kind)
         result = {"slug": group.slug, "title": group.title, "kind": group.kind}
     return result, f"group {group.slug} saved"
 
@@ -76,7 +74,7 @@ def workflows():
 def workflows_validate(ctx, paths):
     """Check files or folders exactly as deploy would (lint against this database's groups and
     lanes); every problem is printed, nothing is stored."""
-    files = definitions.read_paths(paths)
+    files = ctx.engine.read_definition_files(paths)
     with ctx.sessions() as session:
         ids = ctx.engine.validate(session, files)
     return {"ok": True, "processes": ids}, f"ok: {len(ids)} processes valid"
@@ -89,7 +87,7 @@ def workflows_validate(ctx, paths):
 def workflows_deploy(ctx, paths, user, note):
     """Deploy files or folders; unchanged processes keep their version."""
     with ctx.sessions.begin() as session:
-        results = ctx.engine.deploy(session, definitions.read_paths(paths), user, note)
+        results = ctx.engine.deploy(session, ctx.engine.read_definition_files(paths), user, note)
     lines = [f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})"
              for r in results]
     return {"deployed": [r.to_dict() for r in results]}, "\n".join(lines)
@@ -185,7 +183,7 @@ def timers():
 @click.option("--now", "now_text", help="Fire as if the clock read this ISO-8601 time.")
 def timers_fire(ctx, now_text):
     """Fire every timer due now (or at --now)."""
-    fired = fire_due_timers(ctx.sessions, ctx.engine, parse_now(now_text))
+    fired = ctx.engine.fire_due_timers(ctx.sessions, parse_now(now_text))
     return {"fired": fired}, f"fired {fired} timers"
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine import EngineError, ProcessEngine, definitions, people
-from engine.actors import load_actor
+from engine import Actor, EngineError, ProcessEngine
 from engine.errors import DefinitionError
 from models import HumanTask, ProcessInstance
 from models.status import GroupKind, TaskStatus
@@ -21,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 FALLBACK_DIAGRAM = ROOT / "tests" / "data" / "engine" / "two_lane.bpmn"
 PASSWORD = "demo-password"   # printed on the console; a demo database only
+DEMO = Actor("demo", roles=frozenset({"admin"}))     # who the audit trail says set it up
 AGENCIES = {"police": "Police", "childrens-social-care": "Children's social care",
             "health": "Health", "education": "Education", "probation": "Probation",
             "partner-agencies": "Partner agencies (intake)", "schools": "Schools"}
@@ -46,11 +46,11 @@ FALLBACK = [("two_lane", {"case_title": "Demo triage"}, n) for n in (0, 1)]
 def load_demo(session, engine: ProcessEngine, echo=print) -> dict:
     """Create or refresh the demo data; returns what was done."""
     for slug, title in AGENCIES.items():
-        people.add_group(session, slug, title, GroupKind.AGENCY.value, actor="demo")
+        engine.add_group(session, DEMO, slug, title, GroupKind.AGENCY.value)
     for slug, title in BOARD.items():
-        people.add_group(session, slug, title, GroupKind.BOARD.value, actor="demo")
+        engine.add_group(session, DEMO, slug, title, GroupKind.BOARD.value)
     for name, roles, groups in USERS:
-        people.add_user(session, name, PASSWORD, roles=roles, groups=groups, actor="demo",
+        engine.add_user(session, DEMO, name, PASSWORD, roles=roles, groups=groups,
                         display_name=name.replace(".", " ").title())
     cases, source = _deploy(session, engine, echo)
     started = []
@@ -65,21 +65,22 @@ def _deploy(session, engine, echo):
     """Deploy workflows/ through the one deploy path (lint included); when it is refused, the
     test diagram two_lane with the group and lane mapping it needs."""
     try:
-        engine.deploy(session, definitions.read_paths([WORKFLOWS]), "demo", "deployed by lscb demo")
+        engine.deploy(session, engine.read_definition_files([WORKFLOWS]), DEMO.name,
+                      "deployed by lscb demo")
         return CASES, "workflows/"
     except (DefinitionError, OSError) as exc:
         reason = exc.message if isinstance(exc, DefinitionError) else str(exc)
         echo(f"workflows/ could not be deployed; using the test diagrams instead. {reason}")
-    people.add_group(session, "intake", "Intake (test diagram)", GroupKind.BOARD.value, actor="demo")
-    people.map_lane(session, "LSCB Chair", "lscb-chair", actor="demo")
-    engine.deploy(session, {FALLBACK_DIAGRAM.name: FALLBACK_DIAGRAM.read_bytes()}, "demo",
+    engine.add_group(session, DEMO, "intake", "Intake (test diagram)", GroupKind.BOARD.value)
+    engine.map_lane(session, DEMO, "LSCB Chair", "lscb-chair")
+    engine.deploy(session, {FALLBACK_DIAGRAM.name: FALLBACK_DIAGRAM.read_bytes()}, DEMO.name,
                   "demo fallback")
     return FALLBACK, "tests/data/engine"
 
 
 def _start_cases(session, engine, cases, echo) -> list[int]:
     started = []
-    admin = load_actor(session, "admin")
+    admin = engine.load_actor(session, "admin")
     for n, (process_id, data, steps) in enumerate(cases, 1):
         try:
             with session.begin_nested():
@@ -102,7 +103,7 @@ def _complete_one(session, engine, instance_id: int) -> None:
         return
     group = (task.candidate_groups or ["admin"])[0]
     name = f"{group}.reviewer" if group in {**AGENCIES, **BOARD} else "admin"
-    engine.complete(session, task.id, load_actor(session, name), sample_values(task.form))
+    engine.complete(session, task.id, engine.load_actor(session, name), sample_values(task.form))
 
 
 def sample_values(form: dict) -> dict:
