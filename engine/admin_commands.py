@@ -34,13 +34,13 @@ class AdminCommands:
                   kind: str = GroupKind.BOARD.value) -> Group:
         """Create a group, or change its title and kind (admins)."""
         _require_admin(actor)
-        return people.add_group(session, slug, title, kind, actor=actor.name)
+        return people.add_group(session, slug, title, kind, actor_name=actor.name)
 
     def add_user(self, session: Session, actor: Actor, name: str, password: str | None,
                  **details) -> User:
         """Create or update a user with exactly the given groups and roles (admins)."""
         _require_admin(actor)
-        return people.add_user(session, name, password, actor=actor.name, **details)
+        return people.add_user(session, name, password, actor_name=actor.name, **details)
 
     def update_account(self, session: Session, actor: Actor, **changes) -> None:
         """The actor's own notification mode and/or password (current password required)."""
@@ -49,7 +49,7 @@ class AdminCommands:
     def map_lane(self, session: Session, actor: Actor, lane: str, group_slug: str) -> None:
         """Send a lane's tasks that name no candidates to a group (admins)."""
         _require_admin(actor)
-        people.map_lane(session, lane, group_slug, actor=actor.name)
+        people.map_lane(session, lane, group_slug, actor_name=actor.name)
 
     def create_token(self, session: Session, actor: Actor, user_name: str,
                      name: str = "") -> tuple[str, ApiToken]:

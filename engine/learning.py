@@ -32,7 +32,7 @@ ACTION_STEPS = {A.IN_PROGRESS: {A.OPEN, A.COMPLETED}, A.COMPLETED: {A.OPEN, A.IN
                 A.SIGNED_OFF: {A.COMPLETED}, A.IMPACT_EVALUATED: {A.SIGNED_OFF}}
 
 
-def record_item(session: Session, actor: str, statement: str, *, themes: Iterable[str] = (),
+def record_item(session: Session, actor_name: str, statement: str, *, themes: Iterable[str] = (),
                 audiences: Iterable[str] = (), agencies: Iterable[str] = (),
                 source_pathway: str = "", source_ref: str | None = None,
                 source_instance_id: int | None = None, evidence: str = "",
@@ -45,14 +45,14 @@ def record_item(session: Session, actor: str, statement: str, *, themes: Iterabl
     item = LearningItem(statement=statement.strip(), evidence=evidence or "",
                         source_pathway=source_pathway or "", source_ref=source_ref,
                         source_instance_id=source_instance_id, identified_at=now,
-                        status=L.PROPOSED.value, created_by=actor)
+                        status=L.PROPOSED.value, created_by=actor_name)
     _set_tags(item, theme=themes, audience=audiences, agency=agencies)
     session.add(item)
     session.flush()
     if child_reference or case_details:
         session.add(LearningItemChild(item_id=item.id, child_reference=child_reference or "",
                                       case_details=case_details or ""))
-    audit(session, actor, "learning_item_recorded", instance_id=source_instance_id, now=now,
+    audit(session, actor_name, "learning_item_recorded", instance_id=source_instance_id, now=now,
           item_id=item.id, source_pathway=item.source_pathway, themes=item.themes)
     return item
 
@@ -65,7 +65,7 @@ def get_item(session: Session, item_id) -> LearningItem:
     return item
 
 
-def move_item(session: Session, item: LearningItem, actor: str, to: LearningStatus | str,
+def move_item(session: Session, item: LearningItem, actor_name: str, to: LearningStatus | str,
               note: str = "", now: datetime | None = None, instance_id: int | None = None):
     """Move an item one step along its lifecycle; InvalidState if not allowed from here."""
     now, to = now or clock.now(), L(to)
@@ -76,38 +76,38 @@ def move_item(session: Session, item: LearningItem, actor: str, to: LearningStat
     stamp = {L.VALIDATED: "validated_at", L.EMBEDDED: "embedded_at", L.EVALUATED: "evaluated_at"}
     if to in stamp:
         setattr(item, stamp[to], now)
-    audit(session, actor, "learning_item_status", instance_id=instance_id, now=now,
+    audit(session, actor_name, "learning_item_status", instance_id=instance_id, now=now,
           item_id=item.id, before=before, after=to.value, note=note)
     return item
 
 
-def validate_item(session, item, actor, *, valid=True, themes=None, note="", now=None,
+def validate_item(session, item, actor_name, *, valid=True, themes=None, note="", now=None,
                   instance_id=None) -> LearningItem:
     """LISG's identification step: validated (optionally re-themed) or rejected."""
     if valid and themes:
         _set_tags(item, theme=themes)
-    return move_item(session, item, actor, L.VALIDATED if valid else L.REJECTED, note, now,
+    return move_item(session, item, actor_name, L.VALIDATED if valid else L.REJECTED, note, now,
                      instance_id)
 
 
-def record_dissemination(session, item, actor, *, kind: str, held_on, reach=0, title="",
+def record_dissemination(session, item, actor_name, *, kind: str, held_on, reach=0, title="",
                          agency=None, now=None, instance_id=None) -> Dissemination:
     """Record how the learning was spread; a validated item becomes disseminating."""
     if kind not in DISSEMINATION_KINDS:
         raise InputError(f"unknown dissemination kind {kind!r} (known: "
                          f"{', '.join(DISSEMINATION_KINDS)})")
     if item.status != L.DISSEMINATING.value:
-        move_item(session, item, actor, L.DISSEMINATING, now=now, instance_id=instance_id)
+        move_item(session, item, actor_name, L.DISSEMINATING, now=now, instance_id=instance_id)
     row = Dissemination(learning_item_id=item.id, kind=kind, title=title or "", agency=agency,
-                        held_on=as_date(held_on), reach=_count(reach), recorded_by=actor)
+                        held_on=as_date(held_on), reach=_count(reach), recorded_by=actor_name)
     session.add(row)
     session.flush()
-    audit(session, actor, "dissemination_recorded", instance_id=instance_id, now=now,
+    audit(session, actor_name, "dissemination_recorded", instance_id=instance_id, now=now,
           item_id=item.id, dissemination_id=row.id, kind=kind, reach=row.reach)
     return row
 
 
-def record_evaluation(session, item, actor, *, method: str, findings: str, embedded: bool,
+def record_evaluation(session, item, actor_name, *, method: str, findings: str, embedded: bool,
                       evaluated_on=None, final=True, now=None, instance_id=None) -> Evaluation:
     """Record an evaluation; a final one closes the item as learnt or not learnt."""
     now = now or clock.now()
@@ -115,34 +115,34 @@ def record_evaluation(session, item, actor, *, method: str, findings: str, embed
         raise InputError(f"unknown evaluation method {method!r} (known: "
                          f"{', '.join(EVALUATION_METHODS)})")
     if final:
-        move_item(session, item, actor, L.EVALUATED, now=now, instance_id=instance_id)
+        move_item(session, item, actor_name, L.EVALUATED, now=now, instance_id=instance_id)
         item.outcome = (LearningOutcome.LEARNT if embedded else LearningOutcome.NOT_LEARNT).value
     elif item.status not in (L.DISSEMINATING.value, L.EMBEDDED.value):
         raise InvalidState(f"learning item {item.id} is {item.status}; interim evaluations "
                            "are recorded while it is disseminating or embedded")
     row = Evaluation(learning_item_id=item.id, method=method, findings=findings or "",
-                     embedded=bool(embedded), final=bool(final), recorded_by=actor,
+                     embedded=bool(embedded), final=bool(final), recorded_by=actor_name,
                      evaluated_on=as_date(evaluated_on) if evaluated_on else _local_day(now))
     session.add(row)
     session.flush()
-    audit(session, actor, "evaluation_recorded", instance_id=instance_id, now=now,
+    audit(session, actor_name, "evaluation_recorded", instance_id=instance_id, now=now,
           item_id=item.id, evaluation_id=row.id, method=method, embedded=row.embedded,
           final=row.final)
     return row
 
 
-def request_review(session, item, actor, reason: str, now=None, instance_id=None):
+def request_review(session, item, actor_name, reason: str, now=None, instance_id=None):
     """Note that learning found not embedded asked for a new review (the loop's last step)."""
     now = now or clock.now()
     if item.outcome != LearningOutcome.NOT_LEARNT.value:
         raise InvalidState(f"learning item {item.id} is not evaluated as not embedded")
     item.review_requested_at = now
-    audit(session, actor, "learning_review_requested", instance_id=instance_id, now=now,
+    audit(session, actor_name, "learning_review_requested", instance_id=instance_id, now=now,
           item_id=item.id, reason=reason)
     return item
 
 
-def open_action(session, actor, *, owner: str, description: str, due_date, item=None,
+def open_action(session, actor_name, *, owner: str, description: str, due_date, item=None,
                 scope="multi_agency", source="review", source_instance_id=None,
                 source_ref=None, instance_id=None, rag="green", now=None) -> Action:
     """A new open action in the action plan of its source (created on first use)."""
@@ -168,7 +168,7 @@ def open_action(session, actor, *, owner: str, description: str, due_date, item=
                     instance_id=instance_id, status=A.OPEN.value, created_at=now)
     session.add(action)
     session.flush()
-    audit(session, actor, "action_opened", instance_id=instance_id, now=now,
+    audit(session, actor_name, "action_opened", instance_id=instance_id, now=now,
           action_id=action.id, owner=owner, due_date=due,
           item_id=item.id if item else None)
     return action
@@ -182,7 +182,7 @@ def get_action(session: Session, action_id) -> Action:
     return action
 
 
-def move_action(session, action: Action, actor, to, *, evidence="", rag=None, now=None,
+def move_action(session, action: Action, actor_name, to, *, evidence="", rag=None, now=None,
                 instance_id=None) -> Action:
     """Move an action along its lifecycle; completion needs evidence of completion, impact
     evaluation evidence of impact; sign-off records who signed it off."""
@@ -197,11 +197,11 @@ def move_action(session, action: Action, actor, to, *, evidence="", rag=None, no
     elif to == A.IMPACT_EVALUATED:
         action.evidence_of_impact = evidence
     elif to == A.SIGNED_OFF:
-        action.signed_off_by, action.signed_off_at = actor, now
+        action.signed_off_by, action.signed_off_at = actor_name, now
     if rag is not None:
         set_rag(action, rag)
     before, action.status = action.status, to.value
-    audit(session, actor, "action_status", instance_id=instance_id, now=now,
+    audit(session, actor_name, "action_status", instance_id=instance_id, now=now,
           action_id=action.id, before=before, after=to.value, evidence=evidence or None)
     return action
 

@@ -23,7 +23,7 @@ NOTIFY_MODES = ("immediate", "digest")
 
 
 def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKind.BOARD,
-              actor: str | None = None) -> Group:
+              actor_name: str | None = None) -> Group:
     """Create a group (idempotent on slug: updates title/kind)."""
     slug = slug.strip().lower()
     if not slug or not all(c.isalnum() or c in "-_" for c in slug):
@@ -36,14 +36,14 @@ def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKin
         session.add(group)
     group.title, group.kind = title or group.title or slug, kind
     session.flush()
-    audit(session, actor, "group_saved", slug=slug, title=group.title, kind=kind)
+    audit(session, actor_name, "group_saved", slug=slug, title=group.title, kind=kind)
     return group
 
 
 def add_user(session: Session, name: str, password: str | None, *, groups: Iterable[str] = (),
              roles: Iterable[str] = (), display_name: str = "", email: str | None = None,
              lead_of: Iterable[str] = (), active: bool | None = None,
-             actor: str | None = None) -> User:
+             actor_name: str | None = None) -> User:
     """Create or update a user with exactly these groups and roles (``active`` False: they
     can no longer sign in or be given work)."""
     name = name.strip()
@@ -74,7 +74,7 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
         for membership in user.memberships:
             membership.is_lead = membership.group.slug in leads
     session.flush()
-    audit(session, actor, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups),
+    audit(session, actor_name, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups),
           active=user.active)
     return user
 
@@ -128,10 +128,10 @@ def group_by_slug(session: Session, slug: str) -> Group:
     return group
 
 
-def map_lane(session: Session, lane: str, group_slug: str, actor: str | None = None) -> None:
+def map_lane(session: Session, lane: str, group_slug: str, actor_name: str | None = None) -> None:
     """Send a lane's unassigned user tasks to a group."""
     group_by_slug(session, group_slug)
     row = session.get(LaneMapping, lane) or LaneMapping(lane=lane)
     row.group_slug = group_slug
     session.add(row)
-    audit(session, actor, "lane_mapped", lane=lane, group=group_slug)
+    audit(session, actor_name, "lane_mapped", lane=lane, group=group_slug)

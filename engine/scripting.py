@@ -2,8 +2,9 @@
 
 Diagram code is hostile input. ``make_script_engine`` builds SpiffWorkflow's script engine around
 ``RestrictedEnvironment``, which compiles with RestrictedPython under ``sandbox.SandboxPolicy``
-and runs within ``ScriptLimits``. The engine is not serialized with a workflow: call
-``attach(workflow, engine)`` after every deserialize, or the library's unrestricted default runs.
+and runs within ``ScriptLimits``. The script engine is not serialized with a workflow:
+``ProcessRun`` sets it on every workflow it wraps, so a deserialized one never runs the
+library's unrestricted default.
 
 Names available to authors, besides plain Python expressions, comprehensions, f-strings and
 ``def``/``lambda``:
@@ -233,11 +234,11 @@ class SandboxedScriptEngine(PythonScriptEngine):
 
 def make_script_engine(calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                        limits: ScriptLimits | None = None) -> SandboxedScriptEngine:
-    """The script engine every workflow must run with (attach it after every deserialize)."""
+    """The script engine every workflow must run with (``ProcessRun`` sets it on each)."""
     return SandboxedScriptEngine(environment=RestrictedEnvironment(calendar, services, limits))
 
 
-def render_template(text: str | None, data: Mapping, engine) -> str | None:
+def render_template(text: str | None, data: Mapping, script_engine) -> str | None:
     """``text`` with each ``${expression}`` replaced by its sandboxed value over ``data``.
 
     ``"agency-${agency}"`` -> ``"agency-police"``; text without ``${`` is returned as is. A
@@ -248,7 +249,7 @@ def render_template(text: str | None, data: Mapping, engine) -> str | None:
     """
     if text is None or "${" not in text:
         return text
-    environment = getattr(engine, "environment", engine)
+    environment = getattr(script_engine, "environment", script_engine)
     parts, position = [], 0
     for start, end in _placeholders(text):
         expression = text[start + 2:end].strip()

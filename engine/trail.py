@@ -18,10 +18,10 @@ from models import AuditEvent, utcnow
 from . import notify
 
 
-def event(actor: str | None, action: str, *, instance_id=None, task_id=None, bpmn_id=None,
-          now: datetime | None = None, **detail) -> dict:
-    """An audit event's row values, for ``record_and_notify``."""
-    return dict(at=now or utcnow(), actor=actor, action=action, instance_id=instance_id,
+def event(actor_name: str | None, action: str, *, instance_id=None, task_id=None,
+          bpmn_id=None, now: datetime | None = None, **detail) -> dict:
+    """An audit event's row values, for ``record_and_notify``: ``actor_name`` did ``action``."""
+    return dict(at=now or utcnow(), actor=actor_name, action=action, instance_id=instance_id,
                 task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
 
 
@@ -37,10 +37,11 @@ def record_and_notify(session: Session, events: list[dict]) -> None:
         notify.on_audit(session, events)
 
 
-def audit_and_notify(session: Session, actor: str | None, action: str, *, instance_id=None,
-                     task_id=None, bpmn_id=None, now: datetime | None = None, **detail) -> None:
+def audit_and_notify(session: Session, actor_name: str | None, action: str, *,
+                     instance_id=None, task_id=None, bpmn_id=None, now: datetime | None = None,
+                     **detail) -> None:
     """Append one audit event and write the notifications it leads to."""
-    record_and_notify(session, [event(actor, action, instance_id=instance_id, task_id=task_id,
+    record_and_notify(session, [event(actor_name, action, instance_id=instance_id, task_id=task_id,
                                       bpmn_id=bpmn_id, now=now, **detail)])
 
 
