@@ -15,7 +15,7 @@ from models import (Definition, HumanTask, MessageStart, MessageSubscription, Pe
                     ProcessInstance)
 from models.status import InstanceStatus, TaskStatus
 
-from . import clock, deployment, operations, store
+from . import closures, clock, deployment, operations, store
 from .actors import Actor, check_can_claim, check_can_complete
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
@@ -24,6 +24,7 @@ from .forms import validate_form
 from .records import InstanceRecord, TaskRecord, TimerRecord
 from .run import ProcessRun
 from .scripting import make_script_engine
+from .settings import DEFAULTS, Settings
 
 MAX_MESSAGE_HOPS = 20
 
@@ -32,11 +33,17 @@ class ProcessEngine:
     """Deploy definitions, start instances, and act on tasks, timers and messages."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
-                 limits=None):
-        self.calendar = calendar or WorkingCalendar()
+                 limits=None, settings: Settings | None = None):
+        self.settings = settings or DEFAULTS
+        self.calendar = calendar or self.settings.calendar()
         services = {**operations.OPERATIONS, **(services or {})}   # learning loop operations
         self.script_engine = make_script_engine(calendar=self.calendar, services=services,
                                                 limits=limits)
+
+    def refresh_calendar(self, session: Session) -> bool:
+        """Bring the calendar's closure days up to date with the database before a command
+        computes dates; one read per transaction at most. True when they changed."""
+        return closures.sync_calendar(session, self.calendar)
 
     # -- definitions ---------------------------------------------------------------------------
     def validate(self, files: Mapping[str, bytes]) -> list[str]:

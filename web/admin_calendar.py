@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from engine import clock
-from engine.closures import add_closure, refresh_closures, remove_closure
+from engine.closures import add_closure, remove_closure
 from engine.errors import NotFound
 from models import ClosureDay
 from models.status import Role
@@ -35,8 +35,9 @@ def _read_form(form) -> tuple[date | None, str, dict[str, str]]:
 
 
 def _saved(message: str):
-    """After a change: this process's working-day calendar follows at once; back to the list."""
-    refresh_closures(current_app.extensions["lscb.sessions"], get_engine().calendar)
+    """After a change: this process's working-day calendar follows at once (``get_engine``
+    re-reads the closure days in a new transaction); back to the list."""
+    get_engine()
     flash(message, "success")
     return redirect(url_for(".closures"))
 

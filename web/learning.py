@@ -12,13 +12,12 @@ from flask_login import current_user, login_required
 from engine import clock
 from engine.actors import Actor
 from engine.cases import is_participant
-from engine.learning import BOARD_TZ
 from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningItem,
                              LearningItemChild)
 from models.learning_queries import (action_tracker, learning_register, loop_closure,
                                      register_choices, review_refs, trace)
 
-from .db import get_session
+from .db import board_tz, get_session
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 OVERSIGHT_GROUPS = frozenset({"lisg", "business-unit", "lscb-chair", "board"})
@@ -37,7 +36,7 @@ def visible_owners(actor: Actor) -> set[str] | None:
 
 def board_today():
     """Today in the board's time zone (overdue and RAG are judged by day)."""
-    return clock.now().astimezone(BOARD_TZ).date()
+    return clock.now().astimezone(board_tz()).date()
 
 
 @bp.route("/")
