@@ -35,9 +35,8 @@ def _read_form(form) -> tuple[date | None, str, dict[str, str]]:
 
 
 def _saved(message: str):
-    """After a change: this process's working-day calendar follows at once (``get_engine``
-    re-reads the closure days in a new transaction); back to the list."""
-    get_engine()
+    """After a change: this process's working-day calendar follows at once; back to the list."""
+    get_engine().refresh_calendar(get_session())
     flash(message, "success")
     return redirect(url_for(".closures"))
 

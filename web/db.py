@@ -45,10 +45,17 @@ def get_session() -> Session:
 
 
 def get_engine() -> ProcessEngine:
-    """The app's process engine, its board closure days checked against the database in this
-    request's transaction (once), so a day declared by another process is honoured here."""
+    """The app's process engine, its board closure days checked against the database once per
+    request, so a day declared by another process is honoured here.
+
+    The check reads in a short session of its own (a plain read, no SQLite write lock), not the
+    request's session: a view may manage its own transactions (migrate runs one per case).
+    """
     engine = current_app.extensions["lscb.engine"]
-    engine.refresh_calendar(get_session())
+    if not g.get("calendar_checked"):
+        with current_app.extensions["lscb.readers"]() as session:
+            engine.refresh_calendar(session)
+        g.calendar_checked = True
     return engine
 
 
