@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from models.dates import DEFAULT_TIMEZONE, add_months
+
 CLOSE_OF_BUSINESS = time(17, 0)
 MAX_WORKING_DAYS = 10_000          # about 40 years: a bigger count is a mistake, not a deadline
 MAX_SPAN_DAYS = 366 * 100
@@ -39,14 +41,25 @@ SYNTAX_HELP = ("expected an ISO 8601 duration (P14D, PT48H, P1M), working days (
                "(2027-01-05)")
 
 
+DEFAULT_REMINDERS = ("P2WD", "P1D")
+DEFAULT_ESCALATIONS = ("P0D", "P2WD", "P5WD", "P10WD")
+
+
 class WorkingCalendar:
-    """Working days of one board: weekdays minus the region's bank holidays and board closures."""
+    """Working days of one board: weekdays minus the region's bank holidays and board closures.
+
+    It also carries the board's deadline-plan offsets (``engine/deadline_plan.py``), because
+    everything that arms or walks a task's deadline is handed the calendar.
+    """
 
     def __init__(self, region: str = "ENG", closures: Iterable[date] = (),
-                 tz: str = "Europe/London"):
+                 tz: str = DEFAULT_TIMEZONE, reminder_offsets: Iterable[str] = DEFAULT_REMINDERS,
+                 escalation_offsets: Iterable[str] = DEFAULT_ESCALATIONS):
         self.region = region
         self.closures = frozenset(closures)
         self.tz = ZoneInfo(tz)
+        self.reminder_offsets = tuple(reminder_offsets)
+        self.escalation_offsets = tuple(escalation_offsets)
         self._bank_holidays: dict[int, frozenset[date]] = {}
 
     def bank_holidays(self, year: int) -> frozenset[date]:
@@ -130,7 +143,7 @@ class WorkingCalendar:
         part = {k: float(v) if k == "seconds" else int(v)
                 for k, v in match.groupdict().items() if v}
         months = part.get("years", 0) * 12 + part.get("months", 0)
-        day = _add_months(local.date(), months)
+        day = add_months(local.date(), months)
         day += timedelta(days=part.get("weeks", 0) * 7 + part.get("days", 0))
         moved = self._at(day, local.time())
         return moved + timedelta(hours=part.get("hours", 0), minutes=part.get("minutes", 0),
@@ -155,13 +168,3 @@ class WorkingCalendar:
         """``wall`` on local ``day`` as aware UTC (the offset is that day's, so DST is right)."""
         return datetime.combine(day, wall, tzinfo=self.tz).astimezone(timezone.utc)
 
-
-def _add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb)."""
-    if not months:
-        return day
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - timedelta(days=1)).day))

@@ -11,18 +11,38 @@ from models import ClosureDay
 from .errors import NotFound
 from .trail import audit_and_notify as audit
 
+_CHECKED = "lscb.closures_checked"    # Session.info: the transaction that last read them
+
 
 def closure_days(session: Session) -> list[date]:
     """Every declared closure day, oldest first."""
     return list(session.scalars(select(ClosureDay.day).order_by(ClosureDay.day)))
 
 
-def refresh_closures(factory: sessionmaker, calendar) -> None:
-    """Make ``calendar`` (shared by the engine and its scripts) use the stored closure days."""
+def sync_calendar(session: Session, calendar) -> bool:
+    """Make ``calendar`` use the closure days stored, read in ``session``'s transaction, at
+    most once per transaction; True when they changed.
+
+    Every process (web workers with or without the scheduler, the CLI, standalone schedulers)
+    calls this before computing dates, so a day declared by any of them is honoured by all.
+    It reads the day column of the small ``closure_day`` table (primary-key order): no counter
+    row that every writer would have to remember to bump.
+    """
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_CHECKED) is transaction:
+        return False
+    days = frozenset(closure_days(session))
+    session.info[_CHECKED] = session.get_transaction()
+    if days == calendar.closures:
+        return False
+    calendar.closures = days          # one attribute swap: threads sharing it see old or new
+    return True
+
+
+def refresh_closures(factory: sessionmaker, calendar) -> bool:
+    """``sync_calendar`` in a short session of its own (the scheduler's sweep, start-up)."""
     with factory() as session:
-        days = frozenset(closure_days(session))
-    if days != calendar.closures:
-        calendar.closures = days
+        return sync_calendar(session, calendar)
 
 
 def add_closure(session: Session, day: date, reason: str, actor: str | None) -> ClosureDay:

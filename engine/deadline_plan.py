@@ -3,24 +3,22 @@
 Pure functions (no database), so ``store`` can arm a new task row and ``deadlines`` can walk
 the plan without importing each other. The plan is a list of steps in time order:
 
-- one ``reminder`` per offset in ``LSCB_REMINDER_OFFSETS`` (default ``P2WD,P1D``), that long
-  *before* the due time, to the owner;
-- one ``escalation`` per rung of the ladder (domain/pathways.md section 4.3), at the offsets
-  in ``LSCB_ESCALATION_OFFSETS`` *after* the due time (default ``P0D,P2WD,P5WD,P10WD``):
-  1 the owner (overdue), 2 the group's lead, 3 the LISG chair, 4 the Board challenge log.
+- one ``reminder`` per offset in the calendar's ``reminder_offsets`` (``LSCB_REMINDER_OFFSETS``,
+  default ``P2WD,P1D``), that long *before* the due time, to the owner;
+- one ``escalation`` per rung of the ladder (domain/pathways.md section 4.3), at the calendar's
+  ``escalation_offsets`` *after* the due time (``LSCB_ESCALATION_OFFSETS``, default
+  ``P0D,P2WD,P5WD,P10WD``): 1 the owner (overdue), 2 the group's lead, 3 the LISG chair,
+  4 the Board challenge log.
 
 Offsets use the calendar's deadline syntax (working days ``P2WD``, or ISO durations). A task's
 row keeps ``deadline_step`` (steps done) and ``next_deadline_at`` (when the next step is due).
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-DEFAULT_REMINDERS = "P2WD,P1D"
-DEFAULT_ESCALATIONS = "P0D,P2WD,P5WD,P10WD"
 LADDER = ("owner", "lead", "lisg_chair", "challenge_log")
 _WD = re.compile(r"P?(\d+)\s*WD", re.IGNORECASE)
 
@@ -34,11 +32,6 @@ class Step:
     at: datetime
 
 
-def offsets(name: str, default: str) -> list[str]:
-    """A comma-separated offset list from the environment."""
-    return [p.strip() for p in os.environ.get(name, default).split(",") if p.strip()]
-
-
 def shift(calendar, moment: datetime, offset: str, sign: int) -> datetime:
     """``moment`` moved by ``offset`` forwards (sign 1) or backwards (sign -1)."""
     if match := _WD.fullmatch(offset.strip()):
@@ -50,8 +43,8 @@ def shift(calendar, moment: datetime, offset: str, sign: int) -> datetime:
 def plan(due_at: datetime, calendar) -> list[Step]:
     """Every step of the deadline plan for a task due at ``due_at``, in time order."""
     reminders = [Step("reminder", 0, shift(calendar, due_at, o, -1))
-                 for o in offsets("LSCB_REMINDER_OFFSETS", DEFAULT_REMINDERS)]
-    ladder = offsets("LSCB_ESCALATION_OFFSETS", DEFAULT_ESCALATIONS)[:len(LADDER)]
+                 for o in calendar.reminder_offsets]
+    ladder = calendar.escalation_offsets[:len(LADDER)]
     escalations = [Step("escalation", i + 1, shift(calendar, due_at, o, 1))
                    for i, o in enumerate(ladder)]
     reminders = [s for s in sorted(reminders, key=lambda s: s.at) if s.at < due_at]

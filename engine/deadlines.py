@@ -15,7 +15,6 @@ members), 2 the group's lead (``Membership.is_lead``), 3 the LISG chair group
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import HumanTask
 from models.status import Role, TaskStatus
 
-from . import clock, deadline_plan, task_rows, trail
+from . import clock, deadline_plan, settings, task_rows, trail
 from .notify import group_members, names_with_roles
 from .sweeps import drain
 
@@ -109,8 +108,7 @@ def ladder_recipients(session: Session, task: HumanTask, rung: str) -> list[str]
     elif rung == "lead":
         found = group_members(session, task.candidate_groups or [], leads_only=True)
     elif rung == "lisg_chair":
-        found = group_members(session, [os.environ.get("LSCB_LISG_CHAIR_GROUP", "lisg-chair")])
+        found = group_members(session, [settings.of(session).lisg_chair_group])
     else:
-        found = group_members(session, [os.environ.get("LSCB_BUSINESS_UNIT_GROUP",
-                                                       "business-unit")])
+        found = group_members(session, [settings.of(session).business_unit_group])
     return found or names_with_roles(session, {Role.MANAGER.value})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +18,11 @@ from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, RAGS, TAG_
                              LearningItem, LearningItemChild, LearningOutcome, LearningStatus,
                              LearningTag)
 
-from . import clock
+from . import clock, settings
 from .errors import InputError, InvalidState, NotFound
 from .trail import audit_and_notify as audit
 
 L, A = LearningStatus, ActionStatus
-BOARD_TZ = ZoneInfo("Europe/London")
 ITEM_STEPS = {L.VALIDATED: {L.PROPOSED}, L.REJECTED: {L.PROPOSED},
               L.DISSEMINATING: {L.VALIDATED, L.DISSEMINATING},
               L.EMBEDDED: {L.DISSEMINATING}, L.EVALUATED: {L.EMBEDDED}}
@@ -122,7 +120,8 @@ def record_evaluation(session, item, actor_name, *, method: str, findings: str, 
                            "are recorded while it is disseminating or embedded")
     row = Evaluation(learning_item_id=item.id, method=method, findings=findings or "",
                      embedded=bool(embedded), final=bool(final), recorded_by=actor_name,
-                     evaluated_on=as_date(evaluated_on) if evaluated_on else _local_day(now))
+                     evaluated_on=as_date(evaluated_on) if evaluated_on
+                     else _local_day(now, settings.of(session).tz))
     session.add(row)
     session.flush()
     audit(session, actor_name, "evaluation_recorded", instance_id=instance_id, now=now,
@@ -258,5 +257,5 @@ def _int(value, kind: str) -> int:
         raise NotFound(kind, value) from None
 
 
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(BOARD_TZ).date()
+def _local_day(moment: datetime, tz) -> date:
+    return moment.astimezone(tz).date()

@@ -1,6 +1,6 @@
 """Send the email outbox over SMTP with retries, and queue daily digests.
 
-Settings come from the environment: ``LSCB_SMTP_HOST`` (unset: development, emails are *held*
+Settings (``engine/settings.py``): ``LSCB_SMTP_HOST`` (unset: development, emails are *held*
 and shown on the outbox page instead of sent), ``LSCB_SMTP_PORT`` (default 25, or 465 with
 ``ssl``), ``LSCB_SMTP_TLS`` (``none``, ``starttls`` or ``ssl``), ``LSCB_SMTP_USER``,
 ``LSCB_SMTP_PASSWORD``, ``LSCB_MAIL_FROM`` and ``LSCB_DIGEST_HOUR`` (board local time, default 7).
@@ -12,43 +12,23 @@ exponential backoff until ``MAX_ATTEMPTS``, then the row is marked ``failed``.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import EmailOutbox, Notification, User
 
-from .notify import email_body
+from .notify import base_url, email_body
+from .settings import DEFAULTS, Settings, SmtpSettings
+
+__all__ = ["SmtpSettings", "backoff", "digest_moment", "drain_outbox", "queue_digests", "send"]
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BATCH = 50
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how to send; ``host`` None means development (hold, do not send)."""
-
-    host: str | None
-    port: int
-    tls: str
-    user: str | None
-    password: str | None
-    sender: str
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> SmtpSettings:
-        """Settings from ``LSCB_SMTP_*`` variables."""
-        tls = env.get("LSCB_SMTP_TLS", "none").lower()
-        port = int(env.get("LSCB_SMTP_PORT") or (465 if tls == "ssl" else 25))
-        return cls(env.get("LSCB_SMTP_HOST") or None, port, tls, env.get("LSCB_SMTP_USER"),
-                   env.get("LSCB_SMTP_PASSWORD"), env.get("LSCB_MAIL_FROM", "lscb@localhost"))
 
 
 def send(settings: SmtpSettings, to: str, subject: str, body: str) -> None:
@@ -70,9 +50,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def drain_outbox(factory: sessionmaker, now: datetime, settings: SmtpSettings | None = None) -> int:
+def drain_outbox(factory: sessionmaker, now: datetime, settings: SmtpSettings) -> int:
     """Send (or, without an SMTP host, hold) due outbox rows; returns how many were sent."""
-    settings = settings or SmtpSettings.from_env()
     with factory() as session:
         ids = list(session.scalars(
             select(EmailOutbox.id).where(EmailOutbox.status == "pending",
@@ -109,17 +88,16 @@ def _send_one(session: Session, outbox_id: int, now: datetime, settings: SmtpSet
     return 1
 
 
-def digest_moment(now: datetime, tz: str = "Europe/London") -> datetime:
-    """Today's digest time (``LSCB_DIGEST_HOUR`` board local time) as aware UTC."""
-    zone = ZoneInfo(tz)
-    hour = int(os.environ.get("LSCB_DIGEST_HOUR", "7"))
-    local = now.astimezone(zone)
-    return local.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+def digest_moment(now: datetime, settings: Settings = DEFAULTS) -> datetime:
+    """Today's digest time (``digest_hour``, board local time) as aware UTC."""
+    local = now.astimezone(settings.tz)
+    return local.replace(hour=settings.digest_hour, minute=0, second=0,
+                         microsecond=0).astimezone(now.tzinfo)
 
 
-def queue_digests(factory: sessionmaker, now: datetime) -> int:
+def queue_digests(factory: sessionmaker, now: datetime, settings: Settings = DEFAULTS) -> int:
     """Queue one digest email per person waiting for one, once a day; returns how many."""
-    moment = digest_moment(now)
+    moment = digest_moment(now, settings)
     if now < moment:
         return 0
     with factory() as session:
@@ -146,5 +124,5 @@ def _queue_digest(session: Session, name: str, moment: datetime, now: datetime) 
         note.email = "queued"
     session.add(EmailOutbox(user_name=name, to_address=user.email, kind="digest",
                             subject=f"[LSCB] Daily digest: {len(notes)} notification(s)",
-                            body=email_body(notes), next_attempt_at=now, created_at=now))
+                            body=email_body(notes, base_url(session)), next_attempt_at=now, created_at=now))
     return 1

@@ -11,14 +11,14 @@ bodies carry only the case reference and a link; personal data stays behind the 
 """
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import (EmailOutbox, Group, Membership, Notification, ProcessInstance,
                     User, UserRole, utcnow)
 from models.status import Role
+
+from . import settings
 
 KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
@@ -28,9 +28,10 @@ SUBJECTS = {"assigned": "New task on case {ref}", "reminder": "Reminder: task du
             "incident": "Incident on case {ref}"}
 
 
-def base_url() -> str:
-    """The web app's public address for links in emails (``LSCB_BASE_URL``)."""
-    return os.environ.get("LSCB_BASE_URL", "http://localhost:5000").rstrip("/")
+def base_url(session: Session) -> str:
+    """The web app's public address for links in emails (``LSCB_BASE_URL``, in the settings
+    the session's factory carries)."""
+    return settings.of(session).base_url
 
 
 def on_audit(session: Session, events: list[dict]) -> None:
@@ -49,7 +50,7 @@ def on_audit(session: Session, events: list[dict]) -> None:
         path = f"/tasks/{task_id}" if task_id else f"/instances/{instance_id}"
         subject = SUBJECTS[kind].format(ref=reference)
         for user in users:
-            note, email = _notification(user, kind, subject, reference, path,
+            note, email = _notification(user, kind, subject, reference, path, base_url(session),
                                         instance_id=instance_id, task_id=task_id, at=event["at"])
             notes.append(note)
             if email is not None:
@@ -110,7 +111,7 @@ def names_with_roles(session: Session, roles: set[str]) -> list[str]:
     return sorted(set(session.scalars(stmt)))
 
 
-def _notification(user, kind, subject, reference, path, *, instance_id, task_id, at):
+def _notification(user, kind, subject, reference, path, base, *, instance_id, task_id, at):
     """``(notification row, email outbox row or None)`` for one user, as plain values."""
     at = at or utcnow()
     email, outbox = "none", None
@@ -120,7 +121,7 @@ def _notification(user, kind, subject, reference, path, *, instance_id, task_id,
         email = "queued"
         outbox = dict(user_name=user.name, to_address=user.email, kind="immediate",
                       subject=f"[LSCB] {subject}",
-                      body=email_body([Notification(subject=subject, link=path)]),
+                      body=email_body([Notification(subject=subject, link=path)], base),
                       next_attempt_at=at, created_at=at)
     note = dict(user_name=user.name, kind=kind, subject=subject, reference=reference, link=path,
                 instance_id=instance_id, task_id=task_id, created_at=at, email=email)
@@ -139,9 +140,10 @@ _EMAIL_INSERT = insert(EmailOutbox.__table__)
 _NOTIFICATION_INSERT = insert(Notification.__table__)
 
 
-def email_body(notes: list[Notification]) -> str:
-    """The plain-text body for one or more notifications: references and links only."""
-    lines = [f"- {n.subject}\n  {base_url()}{n.link}" for n in notes]
+def email_body(notes: list[Notification], base: str) -> str:
+    """The plain-text body for one or more notifications: references and links (under
+    ``base``, the public address) only."""
+    lines = [f"- {n.subject}\n  {base}{n.link}" for n in notes]
     return ("\n".join(lines) + "\n\nSign in to see the details. You can choose immediate emails "
             "or a daily digest on your profile page.\n")
 

@@ -43,7 +43,7 @@ from models import ProcessInstance
 from models.learning import ActionStatus, LearningStatus, Review
 from models.learning_reports import lisg_summary
 
-from . import clock
+from . import clock, settings
 from . import learning as lc
 from .errors import InvalidState, NotFound
 from .trail import audit_and_notify as audit
@@ -126,7 +126,7 @@ def record_dissemination(session, instance_id, item_id, kind, held_on=None, reac
     """A course, workshop, briefing... that spread the item's learning."""
     row = lc.record_dissemination(session, _item(session, instance_id, item_id), ACTOR,
                                   kind=kind, reach=reach,
-                                  held_on=held_on or _now().astimezone(lc.BOARD_TZ).date(),
+                                  held_on=held_on or _now().astimezone(settings.of(session).tz).date(),
                                   title=title or "", agency=agency, instance_id=instance_id, now=_now())
     return {"id": row.id}
 

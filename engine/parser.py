@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import re
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -31,8 +30,9 @@ from SpiffWorkflow.spiff.parser import event_parsers as spiff_events
 from SpiffWorkflow.spiff.parser import task_spec as spiff_tasks
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from models.dates import BOARD_TZ
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-LONDON = ZoneInfo("Europe/London")
 FIELD_TYPES = frozenset({"string", "text", "long", "number", "boolean", "date", "enum"})
 CONSTRAINTS = frozenset({"required", "readonly", "minlength", "maxlength", "min", "max", "pattern"})
 NSMAP = {
@@ -69,7 +69,7 @@ def _aware_iso(text: str) -> str | None:
         moment = datetime.fromisoformat(text.upper().replace(",", "."))
     except ValueError:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=BOARD_TZ)
     return aware.astimezone(timezone.utc).isoformat()
 
 
@@ -84,8 +84,8 @@ def _duration_iso(text: str) -> str | None:
 def iso_literal(text: str) -> tuple[str, str] | None:
     """``(timer kind, normalised text)`` when ``text`` is ISO 8601, else None.
 
-    Date-times come back in UTC; those written without an offset are Europe/London local time
-    (SpiffWorkflow itself would use the server's fixed UTC offset of import time, ignoring DST).
+    Date-times come back in UTC; those written without an offset are board local time
+    (``BOARD_TZ``; SpiffWorkflow itself would use the server's fixed UTC offset of import time, ignoring DST).
     """
     text = text.strip()
     if _DURATION.fullmatch(text):

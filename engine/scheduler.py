@@ -7,13 +7,13 @@ server's in-process scheduler and any number of standalone ``lscb scheduler`` pr
 side by side on PostgreSQL without doing anything twice. A failing part is logged and the
 others still run.
 
-``LSCB_SCHEDULER_INTERVAL`` (seconds, default 1) sets the sweep period; a timer fires at most
-about one period plus one sweep after it falls due.
+The engine's ``settings.scheduler_interval`` (``LSCB_SCHEDULER_INTERVAL``, seconds, default 1)
+sets the sweep period; a timer fires at most about one period plus one sweep after it falls due.
+Each sweep first re-reads the board's closure days, so the calendar follows other processes.
 """
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import datetime, timezone
 
@@ -30,20 +30,19 @@ log = logging.getLogger(__name__)
 JOB_ID = "lscb-sweep"
 
 
-def interval_seconds() -> float:
-    """The sweep period from ``LSCB_SCHEDULER_INTERVAL`` (default 1 second)."""
-    return float(os.environ.get("LSCB_SCHEDULER_INTERVAL", "1"))
+def sweep(factory, engine, now: datetime | None = None, smtp=None) -> dict:
+    """One pass: timers, deadlines, digests, outbox; returns counts and the time taken.
 
-
-def sweep(factory, engine, now: datetime | None = None, settings=None) -> dict:
-    """One pass: timers, deadlines, digests, outbox; returns counts and the time taken."""
+    Settings are the engine's (``engine.settings``); ``smtp`` overrides its SMTP part.
+    """
     now = now or clock.now()
+    settings = engine.settings
     started = time.perf_counter()
     parts = (("closures", lambda: refresh_closures(factory, engine.calendar)),
              ("fired", lambda: fire_due_timers(factory, engine, now)),
              ("deadline_steps", lambda: watch_deadlines(factory, engine.calendar, now)),
-             ("digests", lambda: queue_digests(factory, now)),
-             ("emails_sent", lambda: drain_outbox(factory, now, settings)))
+             ("digests", lambda: queue_digests(factory, now, settings)),
+             ("emails_sent", lambda: drain_outbox(factory, now, smtp or settings.smtp)))
     result = {}
     for name, part in parts:
         try:
@@ -63,7 +62,8 @@ def start_scheduler(context, interval: float | None = None, blocking: bool = Fal
     """
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=timezone.utc)
     scheduler.add_job(_job, "interval", args=(context,), id=JOB_ID,
-                      seconds=interval or interval_seconds(), max_instances=1, coalesce=True,
+                      seconds=interval or context.engine.settings.scheduler_interval,
+                      max_instances=1, coalesce=True,
                       misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     return scheduler

@@ -20,7 +20,8 @@ from models import (Definition, HumanTask, MessageStart, MessageSubscription, Pe
                     ProcessInstance)
 from models.status import InstanceStatus, Role, TaskStatus
 
-from . import access, clock, deployment, migrate, operations, store, task_rows, timers, trail
+from . import (access, clock, closures, deployment, migrate, operations, store, task_rows,
+               timers, trail)
 from .actors import Actor, check_can_claim, check_can_complete
 from .admin_commands import AdminCommands
 from .definition_commands import DefinitionCommands
@@ -31,6 +32,7 @@ from .forms import validate_form
 from .records import InstanceRecord, TaskRecord, TimerRecord, task_record
 from .run import ProcessRun
 from .scripting import make_script_engine
+from .settings import DEFAULTS, Settings
 
 MAX_MESSAGE_HOPS = 20
 
@@ -40,11 +42,17 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
     the people who do (``AdminCommands``) and the diagrams (``DefinitionCommands``)."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
-                 limits=None):
-        self.calendar = calendar or WorkingCalendar()
+                 limits=None, settings: Settings | None = None):
+        self.settings = settings or DEFAULTS
+        self.calendar = calendar or self.settings.calendar()
         services = {**operations.OPERATIONS, **(services or {})}   # learning loop operations
         self.script_engine = make_script_engine(calendar=self.calendar, services=services,
                                                 limits=limits)
+
+    def refresh_calendar(self, session: Session) -> bool:
+        """Bring the calendar's closure days up to date with the database before a command
+        computes dates; one read per transaction at most. True when they changed."""
+        return closures.sync_calendar(session, self.calendar)
 
     # -- definitions ---------------------------------------------------------------------------
     def validate(self, session: Session, files: Mapping[str, bytes]) -> list[str]:
@@ -79,6 +87,7 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
                               started_at=now, data={})
         session.add(row)
         session.flush()
+        self.refresh_calendar(session)         # due dates skip the board's closure days
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
@@ -194,9 +203,7 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
         row = store.lock_due(session, instance_id, now)
         if row is None:
             return 0
-        operations.bind(session, row.id, now)      # service tasks act in this transaction
-        run = store.load_run(row, self.script_engine, self.calendar, now, session)
-        loaded = store.projection(run)
+        run, loaded = self._run(session, row, now)
         due = [t for t in run.waiting_timers() if t.due_at < now]   # Spiff fires strictly after
         run.advance()
         self._save(session, row, run, actor_name, now, loaded=loaded, events=[trail.event(
@@ -293,9 +300,7 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
             raise InputError("a reason is needed to change a due date")
         due_at, now = clock.as_utc(due_at), now or clock.now()
         task, row = self._locked_open_task(session, task_id, actor, check_visible=False)
-        operations.bind(session, row.id, now)
-        run = store.load_run(row, self.script_engine, self.calendar, now, session)
-        loaded = store.projection(run)
+        run, loaded = self._run(session, row, now)
         previous = task.due_at
         run.task(task.id).internal_data[DUE_KEY] = due_at.isoformat()
         self._save(session, row, run, actor.name, now, loaded=loaded, refresh={task.id},
@@ -350,9 +355,7 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
         if row.status == InstanceStatus.SUSPENDED:
             raise InvalidState("this case is suspended")
         check_can_complete(actor, task)
-        operations.bind(session, row.id, now)  # service tasks act in this transaction
-        run = store.load_run(row, self.script_engine, self.calendar, now, session)
-        loaded = store.projection(run)
+        run, loaded = self._run(session, row, now)
         clean = validate_form(task.form.get("fields", []), data or {})
         try:
             run.complete(task.id, clean)
@@ -452,9 +455,16 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
     def _load(self, session, instance_id, now):
         """``(row, run, projection)`` of an instance, locked for this command."""
         row = store.lock_instance(session, instance_id)
-        operations.bind(session, row.id, now)  # service tasks act in this transaction
+        return (row, *self._run(session, row, now))
+
+    def _run(self, session, row, now) -> tuple[ProcessRun, store.Projection]:
+        """The run of a locked instance row and the projection it was loaded with, ready for a
+        command: the calendar has the board's closure days and service tasks act in this
+        transaction."""
+        self.refresh_calendar(session)
+        operations.bind(session, row.id, now)
         run = store.load_run(row, self.script_engine, self.calendar, now, session)
-        return row, run, store.projection(run)
+        return run, store.projection(run)
 
     def _run_of(self, row, now) -> ProcessRun:
         """A run to read or try things on, not to save (the live cache is left alone)."""

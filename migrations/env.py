@@ -1,8 +1,11 @@
 """Alembic environment: runs against the connection handed in by engine.schema (or a URL)."""
+import os
+
 from alembic import context
 
 import models
-from models.session import make_engine, database_url
+from engine.settings import Settings
+from models.session import make_engine
 
 config = context.config
 target_metadata = models.Base.metadata
@@ -13,7 +16,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or database_url())
+    url = config.get_main_option("sqlalchemy.url") or Settings.from_env(os.environ).database_url
+    engine = make_engine(url)
     with engine.connect() as connection:
         _run(connection)
         connection.commit()

@@ -29,18 +29,15 @@ The caller passes the calendar (this package imports nothing of the engine).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import String, case, func, select
 from sqlalchemy.orm import Session
 
+from .dates import BOARD_TZ, add_months
 from .process import ProcessInstance
 from .status import InstanceStatus, TaskStatus
 from .task import HumanTask
-
-BOARD_TZ = ZoneInfo("Europe/London")
-
 
 @dataclass(frozen=True)
 class Measure:
@@ -102,13 +99,6 @@ class Figure:
         return self.on_time / self.due if self.due else None
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    following = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
-
-
 def within(measure: Measure, start: datetime, end: datetime, calendar) -> bool:
     """True when ``end``'s local day is on or before the measure's last allowed day."""
     tz = getattr(calendar, "tz", BOARD_TZ)
@@ -123,7 +113,7 @@ def last_day(measure: Measure, start: datetime, calendar) -> date:
 
 def _last_day_of(measure: Measure, day: date, calendar, tz) -> date:
     if measure.months is not None:
-        return _add_months(day, measure.months)
+        return add_months(day, measure.months)
     key = (getattr(calendar, "region", None), getattr(calendar, "closures", None), str(tz), day,
            measure.working_days)
     found = _LAST_DAYS.get(key)

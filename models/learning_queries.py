@@ -12,21 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from .dates import add_months
 from .learning import (ACTION_DONE, Action, ActionPlan, Dissemination, Evaluation,
                        LearningItem, LearningOutcome, LearningStatus, LearningTag, Review)
 from .process import ProcessInstance
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` plus whole calendar months (the 31st becomes the month's last day)."""
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    for day in range(moment.day, 27, -1):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
 def _tagged(kind: str, value: str):

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from .audit import AuditEvent
 from .learning import (ACTION_DONE, Action, Dissemination, Evaluation, LearningItem,
                        LearningStatus, Review)
-from .learning_queries import add_months, loop_closure
+from .dates import add_months
+from .learning_queries import loop_closure
 from .process import ProcessInstance
 
 CDOP_PROCESS = "p05_child_death_review"

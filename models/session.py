@@ -7,21 +7,13 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///instance/lscb.sqlite3"
-
-
-def database_url() -> str:
-    """The configured database URL (``LSCB_DATABASE_URL``), default a SQLite file in instance/."""
-    return os.environ.get("LSCB_DATABASE_URL", DEFAULT_URL)
-
-
-def make_engine(url: str | None = None, immediate: bool = True, **kwargs) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
+    """An engine for ``url`` (the caller's setting); SQLite gets WAL, foreign keys and a busy
+    timeout.
 
     ``immediate=False`` (SQLite only) begins transactions as plain deferred reads: for
     read-only work (web GET pages) that must not queue behind writers; WAL lets it run beside them.
     """
-    url = url or database_url()
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
@@ -34,9 +26,10 @@ def make_engine(url: str | None = None, immediate: bool = True, **kwargs) -> Eng
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """A session factory; objects stay readable after commit; every session starts with a copy
+    of ``info`` in ``Session.info`` (the engine keeps its settings there)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

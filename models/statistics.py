@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from .audit import AuditEvent
+from .dates import BOARD_TZ
 from .process import ProcessInstance
 from .status import GroupKind, InstanceStatus, TaskStatus
 from .task import HumanTask, TaskCandidate
 from .user import Group
 
 UNFINISHED = (InstanceStatus.ACTIVE, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT)
-BOARD_TZ = ZoneInfo("Europe/London")
 
 
 class seconds_between(FunctionElement):   # noqa: N801 (SQL function style)

@@ -10,9 +10,11 @@ from engine.assignment import DUE_KEY
 from engine.calendar import WorkingCalendar
 from engine.closures import add_closure, refresh_closures
 from engine.deadline_plan import arm, plan
-from engine.deadlines import watch_deadlines
+from engine.deadlines import ladder_recipients, watch_deadlines
+from engine.settings import Settings, session_info
 from engine.store import load_run
 from models import AuditEvent, HumanTask, Notification, ProcessInstance, TaskCandidate
+from models.session import make_session_factory
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)          # Monday 09:00 GMT
@@ -69,10 +71,10 @@ def test_plan_keeps_local_wall_time_across_the_spring_dst_change():
     assert steps[3].at == london(2027, 4, 2, 9, 0)         # 2 WD after, 09:00 BST
 
 
-def test_offsets_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("LSCB_REMINDER_OFFSETS", "PT4H")
-    monkeypatch.setenv("LSCB_ESCALATION_OFFSETS", "P0D,P1D")
-    steps = plan(T0, WorkingCalendar())
+def test_offsets_come_from_the_settings():
+    settings = Settings.from_env({"LSCB_REMINDER_OFFSETS": "PT4H",
+                                  "LSCB_ESCALATION_OFFSETS": "P0D, P1D"})
+    steps = plan(T0, settings.calendar())
     assert [(s.kind, s.level, s.at) for s in steps] == [
         ("reminder", 0, T0 - timedelta(hours=4)), ("escalation", 1, T0),
         ("escalation", 2, T0 + timedelta(days=1))]
@@ -190,3 +192,19 @@ def test_a_due_date_change_moves_the_worklist_copy_and_restarts_the_ladder(
     assert copies and set(copies) == {new_due}
     assert (row.escalation_level, row.deadline_step) == (0, 0)
     assert version > 2                      # written under the version check like any command
+
+
+def test_ladder_groups_come_from_the_settings_the_session_carries(db, sessions, people_factory):
+    people_factory("lou", groups=["lisg-chair"])
+    people_factory("cy", groups=["chairs"])
+    people_factory("bu", groups=["board-office"])
+    people_factory("max", roles=["manager"])
+    configured = make_session_factory(db, session_info(Settings.from_env({
+        "LSCB_LISG_CHAIR_GROUP": "Chairs", "LSCB_BUSINESS_UNIT_GROUP": "board-office"})))
+    task = HumanTask(candidate_groups=[])
+    with configured() as session:
+        assert ladder_recipients(session, task, "lisg_chair") == ["cy"]
+        assert ladder_recipients(session, task, "challenge_log") == ["bu"]
+    with sessions() as session:                      # defaults; nobody in business-unit
+        assert ladder_recipients(session, task, "lisg_chair") == ["lou"]
+        assert ladder_recipients(session, task, "challenge_log") == ["max"]

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from engine import people
 from engine.actors import load_actor
 from engine.mail import SmtpSettings, drain_outbox, queue_digests
+from engine.settings import Settings, session_info
 from engine.timers import fire_due_timers
 from models import EmailOutbox, Notification, User
+from models.session import make_session_factory
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)          # Monday 09:00 GMT
 
@@ -73,8 +75,9 @@ def test_assignment_notifies_in_app_and_queues_email_only_for_immediate_users(
 
 
 def test_email_is_sent_over_smtp_with_only_a_reference_and_a_link(
-        sessions, engine, deploy, team, smtp, monkeypatch):
-    monkeypatch.setenv("LSCB_BASE_URL", "https://lscb.example")
+        db, engine, deploy, team, smtp):
+    sessions = make_session_factory(db, session_info(Settings.from_env(
+        {"LSCB_BASE_URL": "https://lscb.example/"})))
     inbox, settings = smtp
     record = start(sessions, engine, deploy)[0]
     assert drain_outbox(sessions, T0, settings) == 1
@@ -102,7 +105,7 @@ def test_failed_sending_is_retried_with_backoff(sessions, engine, deploy, team, 
 
 def test_without_an_smtp_host_emails_are_held_for_the_outbox_page(sessions, engine, deploy, team):
     start(sessions, engine, deploy)
-    assert drain_outbox(sessions, T0, SmtpSettings.from_env({})) == 0
+    assert drain_outbox(sessions, T0, SmtpSettings()) == 0
     assert outbox(sessions)[0].status == "held"
 
 

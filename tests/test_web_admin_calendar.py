@@ -1,5 +1,6 @@
 """/admin/closures: list, add and remove board closure days; bank holidays for reference."""
-from datetime import date
+import json
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.calendar import WorkingCalendar
 from models import AuditEvent, ClosureDay
-from web_support import app, client, login, web_engine, world  # noqa: F401
+from web_support import app, client, login, token_for, web_engine, world  # noqa: F401
 
 DAY = date(2031, 12, 29)     # a Monday, not a bank holiday
 
@@ -97,3 +98,52 @@ def test_removing_an_undeclared_or_malformed_day_is_not_found(client, world, ses
     assert client.post(f"/admin/closures/{DAY}/remove").status_code == 404
     assert client.post("/admin/closures/not-a-date/remove").status_code == 404
     assert audits(sessions) == []
+
+
+MONDAY = datetime(2031, 3, 3, 10, 0, tzinfo=timezone.utc)   # GMT: London 10:00
+CLOSED = date(2031, 3, 5)                                   # the Wednesday after
+
+
+def _due_through_api(app, token) -> str:
+    response = app.test_client().post("/api/v1/instances", headers={
+        "Authorization": f"Bearer {token}"}, json={"process_id": "two_lane", "data": {}})
+    assert response.status_code == 201, response.text
+    return response.get_json()["tasks"][0]["due_at"]
+
+
+def _due_through_cli(db_url, monkeypatch) -> str:
+    from click.testing import CliRunner
+
+    from web.cli import main
+    from web.context import dispose_all
+    monkeypatch.setenv("LSCB_DATABASE_URL", db_url)
+    runner = CliRunner()
+    try:
+        started = runner.invoke(main, ["instances", "start", "two_lane", "--user", "ann",
+                                       "--json"], catch_exceptions=False)
+        shown = runner.invoke(main, ["instances", "show", str(json.loads(started.stdout)["id"]),
+                                     "--json"], catch_exceptions=False)
+    finally:
+        dispose_all()
+    return json.loads(shown.stdout)["tasks"][0]["due_at"]
+
+
+def test_a_closure_day_added_by_one_app_reaches_another_app_and_the_cli(
+        app_factory, world, sessions, db_url, monkeypatch, time_machine):
+    time_machine.move_to(MONDAY, tick=False)
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+              "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test"}
+    admin_app, worker = app_factory(**config), app_factory(**config)   # no scheduler in either
+    token = token_for(sessions, "ann")
+    assert _due_through_api(worker, token).startswith("2031-03-10T10:00")    # P5WD: next Monday
+
+    admin = admin_app.test_client()
+    login(admin, "ada")
+    assert admin.post("/admin/closures", data={"day": CLOSED.isoformat(),
+                                               "reason": "Office move"}).status_code == 302
+    assert _due_through_api(worker, token).startswith("2031-03-11T10:00")    # skips Wednesday
+    assert _due_through_cli(db_url, monkeypatch).startswith("2031-03-11T10:00")
+
+    assert admin.post(f"/admin/closures/{CLOSED}/remove").status_code == 302
+    assert _due_through_api(worker, token).startswith("2031-03-10T10:00")    # and back again
+    assert _due_through_cli(db_url, monkeypatch).startswith("2031-03-10T10:00")

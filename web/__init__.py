@@ -14,9 +14,10 @@ SPIFF_LOGGERS = ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.d
 
 
 def create_app(config: Mapping | None = None) -> Flask:
-    """Build the app; ``config`` overrides settings read from the environment."""
+    """Build the app; ``config`` overrides settings read from the environment (a ``SETTINGS``
+    entry, an ``engine.settings.Settings``, replaces the environment altogether)."""
     app = Flask(__name__)
-    app.config.update(Config().as_dict())
+    app.config.update(Config((config or {}).get("SETTINGS")).as_dict())
     if config:
         app.config.update(config)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from engine import clock
-from engine.closures import add_closure, refresh_closures, remove_closure
+from engine.closures import add_closure, remove_closure
 from engine.errors import NotFound
 from models import ClosureDay
 from models.status import Role
@@ -36,7 +36,7 @@ def _read_form(form) -> tuple[date | None, str, dict[str, str]]:
 
 def _saved(message: str):
     """After a change: this process's working-day calendar follows at once; back to the list."""
-    refresh_closures(current_app.extensions["lscb.sessions"], get_engine().calendar)
+    get_engine().refresh_calendar(get_session())
     flash(message, "success")
     return redirect(url_for(".closures"))
 

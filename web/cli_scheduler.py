@@ -1,27 +1,27 @@
 """``lscb scheduler``, ``lscb incidents`` and ``lscb deadlines``: the background side."""
 from __future__ import annotations
 
-import logging
-
 import click
 
 from engine.actors import load_actor
 from engine.scheduler import start_scheduler, sweep
 from models import deadline_queries
 
+from . import configure_logging
 from .cli import command, main, parse_now
 
 
 @command(main, "scheduler")
 @click.option("--once", is_flag=True, help="Run one sweep and exit.")
 @click.option("--now", "now_text", help="With --once: sweep as if the clock read this time.")
-@click.option("--interval", type=float, help="Seconds between sweeps (LSCB_SCHEDULER_INTERVAL).")
+@click.option("--interval", type=click.FloatRange(min=0.01),
+              help="Seconds between sweeps (default LSCB_SCHEDULER_INTERVAL).")
 def scheduler(ctx, once, now_text, interval):
     """Fire timers, deadline reminders/escalations and emails (standalone, until stopped)."""
     if once:
         result = sweep(ctx.sessions, ctx.engine, parse_now(now_text))
         return result, " ".join(f"{k}={v}" for k, v in result.items())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(ctx.settings.log_level)      # Spiff's loggers pinned as in the server
     click.echo("scheduler running; Ctrl+C stops it", err=True)
     try:
         start_scheduler(ctx, interval, blocking=True)

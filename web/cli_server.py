@@ -1,12 +1,14 @@
 """``lscb serve`` (waitress, with the timer scheduler in-process) and ``lscb demo``."""
 from __future__ import annotations
 
+import dataclasses
 import logging
-import os
 
 import click
 
 from .cli import command, main
+from .config import Config
+from .context import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,12 @@ def serve(host, port, threads, no_scheduler):
     """Run the web app with waitress (and, by default, the timer scheduler)."""
     from waitress import serve as waitress_serve
     from . import create_app
-    if os.environ.get("LSCB_SECURE_COOKIES") is None and host in ("127.0.0.1", "localhost"):
-        os.environ["LSCB_SECURE_COOKIES"] = "false"   # plain http on loopback for local use
-    app = create_app()
+    settings = load_settings()
+    if settings.secure_cookies is None and host in ("127.0.0.1", "localhost"):
+        # plain http on loopback for local use (in this app's settings; the environment is
+        # left as it was)
+        settings = dataclasses.replace(settings, secure_cookies=False)
+    app = create_app(Config(settings).as_dict())
     scheduler = None if no_scheduler else _start_scheduler(app)
     click.echo(f"serving on http://{host}:{port}/")
     try:

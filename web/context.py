@@ -1,22 +1,36 @@
-"""What a CLI command or a server process needs: configuration, sessions and one engine."""
+"""What a CLI command or a server process needs: settings, sessions and one engine."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 
-from engine import ProcessEngine
-from engine.calendar import WorkingCalendar
-from models.session import database_url, make_engine, make_session_factory
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from engine import ProcessEngine
+from engine.closures import refresh_closures
+from engine.settings import Settings, SettingsError, session_info
+from models.session import make_engine, make_session_factory
 
 _DATABASES: dict[str, tuple] = {}
 
 
-def _database(url: str):
+def load_settings() -> Settings:
+    """The process's settings from the environment; a bad value stops the command with one
+    line naming the variable (click prints it and exits 1), never a traceback."""
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def _database(settings: Settings):
     """One engine and session factory per database URL in this process."""
+    url = settings.database_url
     if url not in _DATABASES:
         engine = make_engine(url)
-        _DATABASES[url] = (engine, make_session_factory(engine))
+        _DATABASES[url] = (engine, make_session_factory(engine, session_info(settings)))
     return _DATABASES[url]
 
 
@@ -29,23 +43,31 @@ def dispose_all() -> None:
 class Context:
     """Lazily built database engine, session factory and process engine for one process."""
 
-    def __init__(self, url: str | None = None, engine: ProcessEngine | None = None):
-        self.url = url or database_url()
+    def __init__(self, url: str | None = None, engine: ProcessEngine | None = None,
+                 settings: Settings | None = None):
+        settings = settings or (engine.settings if engine is not None else load_settings())
+        self.settings = settings if url is None else dataclasses.replace(settings,
+                                                                         database_url=url)
+        self.url = self.settings.database_url
         if engine is not None:        # share one engine (and its calendar) with a web app
             self.__dict__["engine"] = engine
 
     @property
     def db(self):
         """The SQLAlchemy engine."""
-        return _database(self.url)[0]
+        return _database(self.settings)[0]
 
     @property
     def sessions(self):
         """The session factory."""
-        return _database(self.url)[1]
+        return _database(self.settings)[1]
 
     @functools.cached_property
     def engine(self) -> ProcessEngine:
-        """The process engine, with the configured working-day calendar."""
-        region = os.environ.get("LSCB_HOLIDAY_REGION", "ENG")
-        return ProcessEngine(calendar=WorkingCalendar(region=region))
+        """The process engine, its calendar loaded with the board's closure days."""
+        engine = ProcessEngine(settings=self.settings)
+        try:
+            refresh_closures(self.sessions, engine.calendar)
+        except (OperationalError, ProgrammingError):
+            pass     # no schema yet (before ``lscb db upgrade``): no closure days to load
+        return engine

@@ -1,27 +1,32 @@
 """One database session per request: opened lazily, committed by the view, closed on teardown."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from engine import ProcessEngine
-from engine.calendar import WorkingCalendar
+from engine.settings import session_info
 from models.session import make_engine, make_session_factory
+
+from .config import engine_settings
 
 
 def init_app(app: Flask) -> None:
-    """Build the database engine, session factory and process engine for ``app``."""
-    db = make_engine(app.config["DATABASE_URL"])
+    """Build the database engine, session factories and process engine for ``app``."""
+    settings = app.config["SETTINGS"] = engine_settings(app.config)
+    info = session_info(settings)     # engine code reads the settings from its session
+    db = make_engine(settings.database_url)
     app.extensions["lscb.db"] = db
-    app.extensions["lscb.sessions"] = make_session_factory(db)
+    app.extensions["lscb.sessions"] = make_session_factory(db, info)
     # Pages that only read (GET outside the API) use plain deferred transactions on SQLite, so
     # they never queue behind the write lock; elsewhere this is the same database.
-    reader = make_engine(app.config["DATABASE_URL"], immediate=False) \
+    reader = make_engine(settings.database_url, immediate=False) \
         if db.dialect.name == "sqlite" else db
-    app.extensions["lscb.readers"] = make_session_factory(reader)
+    app.extensions["lscb.readers"] = make_session_factory(reader, info)
     app.extensions["lscb.reader_db"] = reader
-    app.extensions["lscb.engine"] = ProcessEngine(
-        calendar=WorkingCalendar(region=app.config.get("HOLIDAY_REGION", "ENG")))
+    app.extensions["lscb.engine"] = ProcessEngine(settings=settings)
     app.teardown_appcontext(close_session)
 
 
@@ -40,8 +45,23 @@ def get_session() -> Session:
 
 
 def get_engine() -> ProcessEngine:
-    """The app's process engine."""
-    return current_app.extensions["lscb.engine"]
+    """The app's process engine, its board closure days checked against the database once per
+    request, so a day declared by another process is honoured here.
+
+    The check reads in a short session of its own (a plain read, no SQLite write lock), not the
+    request's session: a view may manage its own transactions (migrate runs one per case).
+    """
+    engine = current_app.extensions["lscb.engine"]
+    if not g.get("calendar_checked"):
+        with current_app.extensions["lscb.readers"]() as session:
+            engine.refresh_calendar(session)
+        g.calendar_checked = True
+    return engine
+
+
+def board_tz() -> ZoneInfo:
+    """The board's local time zone (``LSCB_TIMEZONE``)."""
+    return current_app.extensions["lscb.engine"].calendar.tz
 
 
 def close_session(exc: BaseException | None = None) -> None:

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_login import current_user
 
 from engine import DefinitionError
 
-from .db import get_engine, get_session
+from .db import board_tz, get_engine, get_session
 from .definitions import bp, version_or_404, versions_or_404
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def parse_inputs(form) -> tuple[dict, dict]:
@@ -30,7 +27,7 @@ def parse_inputs(form) -> tuple[dict, dict]:
             errors[name] = "Enter a JSON object in curly brackets"
     try:
         start = form.get("start_at") or ""
-        values["start_at"] = datetime.fromisoformat(start).replace(tzinfo=LONDON) if start else None
+        values["start_at"] = datetime.fromisoformat(start).replace(tzinfo=board_tz()) if start else None
     except ValueError:
         errors["start_at"] = "Enter a date and time"
     steps = form.get("steps", "25")

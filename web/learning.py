@@ -10,13 +10,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from engine import clock
-from engine.learning import BOARD_TZ
 from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningItem,
                              LearningItemChild)
 from models.learning_queries import (action_tracker, learning_register, loop_closure,
                                      register_choices, review_refs, trace)
 
-from .db import get_engine, get_session
+from .db import board_tz, get_engine, get_session
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
@@ -24,7 +23,7 @@ STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
 
 def board_today():
     """Today in the board's time zone (overdue and RAG are judged by day)."""
-    return clock.now().astimezone(BOARD_TZ).date()
+    return clock.now().astimezone(board_tz()).date()
 
 
 @bp.route("/")

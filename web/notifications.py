@@ -1,17 +1,14 @@
 """The bell (unread count on every page), the notification list, mark read, the dev outbox."""
 from __future__ import annotations
 
-import os
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
 from models import EmailOutbox, Notification
 
 from .auth import role_required
-from .db import get_session
+from .db import board_tz, get_session
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -47,8 +44,8 @@ def index():
 
 
 def local(moment) -> str:
-    """An aware UTC moment as board local time (Europe/London)."""
-    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%d %b %Y %H:%M") if moment else ""
+    """An aware UTC moment as board local time (the ``LSCB_TIMEZONE`` setting)."""
+    return moment.astimezone(board_tz()).strftime("%d %b %Y %H:%M") if moment else ""
 
 
 @bp.get("/count")
@@ -86,7 +83,7 @@ def mark_all_read():
 @role_required("admin")
 def outbox():
     """Development: emails that were held (no SMTP host) or are waiting, newest first."""
-    if os.environ.get("LSCB_SMTP_HOST"):
+    if current_app.config["SETTINGS"].smtp.host:
         abort(404)
     rows = get_session().scalars(select(EmailOutbox).order_by(EmailOutbox.id.desc())
                                  .limit(200)).all()

@@ -13,13 +13,12 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from engine import clock
-from engine.learning import BOARD_TZ
 from models.learning import DISSEMINATION_KINDS
 from models.learning_reports import (annual_figures, cdop_figures, default_period, lisg_figures,
                                      year_period)
 
 from .auth import role_required
-from .db import get_session
+from .db import board_tz, get_session
 from .report_pdf import render_pdf
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -121,11 +120,11 @@ def _day(name: str, default: date) -> date:
 
 
 def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BOARD_TZ)
+    return datetime.combine(day, time(0), tzinfo=board_tz())
 
 
 def _period() -> tuple[datetime, datetime]:
-    start, end = default_period(clock.now().astimezone(BOARD_TZ))
+    start, end = default_period(clock.now().astimezone(board_tz()))
     start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
     if end <= start:
         abort(400, "The end of the period must be after its start.")
@@ -133,7 +132,7 @@ def _period() -> tuple[datetime, datetime]:
 
 
 def _year() -> int:
-    now = clock.now().astimezone(BOARD_TZ)
+    now = clock.now().astimezone(board_tz())
     default = now.year - 1 if now.month < 4 else now.year
     value = request.args.get("year", "")
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
@@ -176,7 +175,7 @@ def annual(pdf: bool):
     """The annual report's learning and review section for a business year (``year``)."""
     _check_access()
     year = _year()
-    start, end = year_period(year, BOARD_TZ)
+    start, end = year_period(year, board_tz())
     figures = annual_figures(get_session(), start, end)
     return _render("Annual report: learning and reviews", f"Business year {year}-{year + 1}",
                    learning_sections(figures, annual=True), pdf, "annual-learning")
@@ -189,6 +188,6 @@ def cdop(pdf: bool):
     """CDOP summary figures for a business year, without any child's identity."""
     _check_access(cdop=True)
     year = _year()
-    start, end = year_period(year, BOARD_TZ)
+    start, end = year_period(year, board_tz())
     return _render("Child death review summary", f"Business year {year}-{year + 1}",
                    cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")
