@@ -1,4 +1,5 @@
-"""The engine: the only package that imports SpiffWorkflow. Public API below."""
+"""The engine: the only package that imports SpiffWorkflow. Its public API is below; web/ uses
+nothing else of it (tests/test_layering.py). Every command goes through ``ProcessEngine``."""
 from . import clock
 from .actors import Actor, load_actor
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
@@ -6,11 +7,13 @@ from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputE
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
 from .schema import upgrade_schema
 from .service import ProcessEngine
+from .settings import Settings, SettingsError, session_info
 
 clock.install()
 
 __all__ = [
     "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
-    "ProcessEngine", "ScriptError", "TaskRecord", "TimerRecord", "load_actor", "upgrade_schema",
+    "ProcessEngine", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
+    "load_actor", "session_info", "upgrade_schema",
 ]

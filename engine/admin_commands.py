@@ -3,13 +3,15 @@ in). Admins manage everyone; a person manages their own account and tokens. Each
 is audited by the module that does the work (``people``, ``tokens``)."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApiToken, Group, User
 from models.status import GroupKind, Role
 
-from . import people, tokens
+from . import closures, people, tokens
 from .actors import Actor, load_actor
 from .errors import NotAllowed
 
@@ -68,6 +70,18 @@ class AdminCommands:
     def verify_token(self, session: Session, token: str | None) -> Actor | None:
         """The Actor a valid, unrevoked token of an active user acts as, else None."""
         return tokens.verify_token(session, token)
+
+
+    def add_closure_day(self, session: Session, actor: Actor, day: date, reason: str) -> None:
+        """Declare (or re-describe) a day the board is closed (admins): every process's next
+        command skips it in working-day deadlines (``refresh_calendar``)."""
+        _require_admin(actor)
+        closures.add_closure(session, day, reason, actor.name)
+
+    def remove_closure_day(self, session: Session, actor: Actor, day: date) -> None:
+        """Withdraw a closure day (admins); NotFound when it was not declared."""
+        _require_admin(actor)
+        closures.remove_closure(session, day, actor.name)
 
 
 def _require_admin(actor: Actor) -> None:

@@ -30,17 +30,17 @@ log = logging.getLogger(__name__)
 JOB_ID = "lscb-sweep"
 
 
-def sweep(factory, engine, now: datetime | None = None, smtp=None) -> dict:
+def sweep(factory, process_engine, now: datetime | None = None, smtp=None) -> dict:
     """One pass: timers, deadlines, digests, outbox; returns counts and the time taken.
 
-    Settings are the engine's (``engine.settings``); ``smtp`` overrides its SMTP part.
+    Settings are the process engine's; ``smtp`` overrides their SMTP part.
     """
     now = now or clock.now()
-    settings = engine.settings
+    settings, calendar = process_engine.settings, process_engine.calendar
     started = time.perf_counter()
-    parts = (("closures", lambda: refresh_closures(factory, engine.calendar)),
-             ("fired", lambda: fire_due_timers(factory, engine, now)),
-             ("deadline_steps", lambda: watch_deadlines(factory, engine.calendar, now)),
+    parts = (("closures", lambda: refresh_closures(factory, calendar)),
+             ("fired", lambda: fire_due_timers(factory, process_engine, now)),
+             ("deadline_steps", lambda: watch_deadlines(factory, calendar, now)),
              ("digests", lambda: queue_digests(factory, now, settings)),
              ("emails_sent", lambda: drain_outbox(factory, now, smtp or settings.smtp)))
     result = {}
@@ -54,22 +54,23 @@ def sweep(factory, engine, now: datetime | None = None, smtp=None) -> dict:
     return result
 
 
-def start_scheduler(context, interval: float | None = None, blocking: bool = False):
-    """Start the sweep job on ``context.sessions`` / ``context.engine``; returns the scheduler.
+def start_scheduler(factory, process_engine, interval: float | None = None,
+                    blocking: bool = False):
+    """Start the sweep job on the session ``factory``; returns the scheduler.
 
     ``blocking=True`` (standalone ``lscb scheduler``) runs in the calling thread until stopped;
     otherwise a daemon thread runs it beside the web server.
     """
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=timezone.utc)
-    scheduler.add_job(_job, "interval", args=(context,), id=JOB_ID,
-                      seconds=interval or context.engine.settings.scheduler_interval,
+    scheduler.add_job(_job, "interval", args=(factory, process_engine), id=JOB_ID,
+                      seconds=interval or process_engine.settings.scheduler_interval,
                       max_instances=1, coalesce=True,
                       misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     return scheduler
 
 
-def _job(context) -> None:
-    result = sweep(context.sessions, context.engine)
+def _job(factory, process_engine) -> None:
+    result = sweep(factory, process_engine)
     if any(result.get(k) for k in ("fired", "deadline_steps", "digests", "emails_sent")):
         log.info("scheduler sweep: %s", result)

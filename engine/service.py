@@ -20,8 +20,8 @@ from models import (Definition, HumanTask, MessageStart, MessageSubscription, Pe
                     ProcessInstance)
 from models.status import InstanceStatus, Role, TaskStatus
 
-from . import (access, clock, closures, deployment, migrate, operations, store, task_rows,
-               timers, trail)
+from . import (access, clock, closures, deployment, migrate, operations, scheduler, store,
+               task_rows, timers, trail)
 from .actors import Actor, check_can_claim, check_can_complete
 from .admin_commands import AdminCommands
 from .definition_commands import DefinitionCommands
@@ -215,6 +215,17 @@ class ProcessEngine(AdminCommands, DefinitionCommands):
     def fire_due_timers(self, session_factory, now: datetime | None = None) -> int:
         """Fire every timer due at ``now``, one transaction per instance (``timers``)."""
         return timers.fire_due_timers(session_factory, self, now)
+
+    def sweep(self, session_factory, now: datetime | None = None, smtp=None) -> dict:
+        """One pass of the background work: closure days, timers, deadline steps, digests,
+        the email outbox (``scheduler.sweep``); returns the counts."""
+        return scheduler.sweep(session_factory, self, now, smtp)
+
+    def start_scheduler(self, session_factory, interval: float | None = None,
+                        blocking: bool = False):
+        """Run ``sweep`` every ``interval`` seconds (default: the settings'), in a daemon
+        thread or, ``blocking``, in this one until stopped; returns the scheduler."""
+        return scheduler.start_scheduler(session_factory, self, interval, blocking)
 
     # -- migration -----------------------------------------------------------------------------
     def preview_migration(self, session: Session, process_id: str, to_version: int,

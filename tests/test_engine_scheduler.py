@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from engine import ProcessEngine, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
-from engine.scheduler import start_scheduler, sweep
+from engine.scheduler import sweep
 from models import AuditEvent, HumanTask, Notification, ProcessInstance
 from models.status import InstanceStatus
 
@@ -75,15 +75,11 @@ def test_reminder_and_escalation_fire_at_the_right_moments_for_a_task_left_alone
 
 
 def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, engine, deploy, team):
-    class Ctx:
-        pass
-    ctx = Ctx()
-    ctx.sessions, ctx.engine = sessions, engine
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
         engine.start(s, "timers", load_actor(s, "sys"),
                      now=datetime.now(timezone.utc) - timedelta(days=2, seconds=-1))
-    scheduler = start_scheduler(ctx, interval=0.2)
+    scheduler = engine.start_scheduler(sessions, interval=0.2)
     try:
         deadline = time.monotonic() + 10
         while not fired_per_timer(sessions) and time.monotonic() < deadline:

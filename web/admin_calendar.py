@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine import clock
-from engine.closures import add_closure, remove_closure
 from engine.errors import NotFound
 from models import ClosureDay
 from models.status import Role
@@ -49,7 +48,7 @@ def closures():
     if request.method == "POST":
         day, reason, errors = _read_form(request.form)
         if not errors:
-            add_closure(session, day, reason, current_user.name)
+            get_engine().add_closure_day(session, current_user.actor, day, reason)
             session.commit()
             return _saved(f"{day:%-d %B %Y} is a closure day.")
     calendar = get_engine().calendar
@@ -70,6 +69,6 @@ def remove(day: str):
     except ValueError:
         raise NotFound("closure day", day) from None
     session = get_session()
-    remove_closure(session, when, current_user.name)
+    get_engine().remove_closure_day(session, current_user.actor, when)
     session.commit()
     return _saved(f"{when:%-d %B %Y} is no longer a closure day.")

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import click
 
-from engine.actors import load_actor
-from engine.scheduler import start_scheduler, sweep
+from engine import load_actor
 from models import deadline_queries
 
 from . import configure_logging
@@ -19,12 +18,12 @@ from .cli import command, main, parse_now
 def scheduler(ctx, once, now_text, interval):
     """Fire timers, deadline reminders/escalations and emails (standalone, until stopped)."""
     if once:
-        result = sweep(ctx.sessions, ctx.engine, parse_now(now_text))
+        result = ctx.engine.sweep(ctx.sessions, parse_now(now_text))
         return result, " ".join(f"{k}={v}" for k, v in result.items())
     configure_logging(ctx.settings.log_level)      # Spiff's loggers pinned as in the server
     click.echo("scheduler running; Ctrl+C stops it", err=True)
     try:
-        start_scheduler(ctx, interval, blocking=True)
+        ctx.engine.start_scheduler(ctx.sessions, interval, blocking=True)
     except (KeyboardInterrupt, SystemExit):
         pass
     return {"stopped": True}, "scheduler stopped"

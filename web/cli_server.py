@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 @command(main, "demo")
 def demo(ctx):
     """Load demo groups, users (passwords printed) and live cases; safe to run again."""
-    from engine import schema
+    from engine import upgrade_schema
+
     from .demo import load_demo
-    schema.upgrade(ctx.db)
+    upgrade_schema(ctx.db)
     with ctx.sessions.begin() as session:
         result = load_demo(session, ctx.engine, echo=lambda m: click.echo(m, err=True))
     lines = [f"demo data loaded (cases from {result['source']})",
@@ -54,7 +55,4 @@ def serve(host, port, threads, no_scheduler):
 
 def _start_scheduler(app):
     """The timer sweep in a background thread, on the app's database."""
-    from engine.scheduler import start_scheduler
-
-    from .context import Context
-    return start_scheduler(Context(app.config["DATABASE_URL"], app.extensions["lscb.engine"]))
+    return app.extensions["lscb.engine"].start_scheduler(app.extensions["lscb.sessions"])

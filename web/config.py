@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 
-from engine.settings import Settings
+from engine import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "

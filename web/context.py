@@ -8,9 +8,7 @@ import os
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import ProcessEngine
-from engine.closures import refresh_closures
-from engine.settings import Settings, SettingsError, session_info
+from engine import ProcessEngine, Settings, SettingsError, session_info
 from models.session import make_engine, make_session_factory
 
 _DATABASES: dict[str, tuple] = {}
@@ -67,7 +65,8 @@ class Context:
         """The process engine, its calendar loaded with the board's closure days."""
         engine = ProcessEngine(settings=self.settings)
         try:
-            refresh_closures(self.sessions, engine.calendar)
+            with self.sessions() as session:
+                engine.refresh_calendar(session)
         except (OperationalError, ProgrammingError):
             pass     # no schema yet (before ``lscb db upgrade``): no closure days to load
         return engine

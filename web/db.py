@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
-from engine import ProcessEngine
-from engine.settings import session_info
+from engine import ProcessEngine, session_info
 from models.session import make_engine, make_session_factory
 
 from .config import engine_settings
