@@ -85,3 +85,15 @@ def check_can_complete(actor: Actor, task: HumanTask) -> None:
             raise NotAllowed(f"only {task.assignee}, who has this task, can complete it")
         return
     check_can_claim(actor, task)
+
+
+def require_manager(actor: Actor) -> None:
+    """Raise NotAllowed unless the actor is a manager (or an admin)."""
+    if not actor.is_manager:
+        raise NotAllowed("only managers can do this")
+
+
+def require_process_owner(actor: Actor) -> None:
+    """Raise NotAllowed unless the actor owns processes or manages (migrations)."""
+    if not (actor.is_manager or Role.PROCESS_OWNER.value in actor.roles):
+        raise NotAllowed("only process owners and managers can migrate cases")

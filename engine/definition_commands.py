@@ -1,9 +1,11 @@
 """The facade's commands for process owners (``ProcessEngine`` mixes them in): diagram drafts,
-checks, deploys from the browser, version sources, comparisons and dry runs. Deploying goes
-through the one deploy path (``deployment.deploy``) whoever calls it."""
+checks, deploys from the browser, version sources, comparisons, dry runs, and moving running
+cases to another version. Deploying goes through the one deploy path (``deployment.deploy``)
+whoever calls it; a migration ends in the engine's one save."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,8 +14,8 @@ from sqlalchemy.orm import Session
 from models import Definition, Draft, LaneMapping
 from models.status import Role
 
-from . import compare, drafts, library
-from .actors import Actor
+from . import clock, compare, deployment, drafts, library, migrate, store, trail
+from .actors import Actor, require_process_owner
 from .definitions import read_paths
 from .dryrun import DryRun, dry_run
 from .errors import NotFound
@@ -22,9 +24,21 @@ from .xmlsafe import MAX_XML_BYTES
 
 
 class DefinitionCommands:
-    """Drafts, checks, deploys, version sources, comparisons and dry runs."""
+    """Drafts, checks, deploys, version sources, comparisons, dry runs and migrations."""
 
     MAX_XML_BYTES = MAX_XML_BYTES
+
+    def validate(self, session: Session, files: Mapping[str, bytes]) -> list[str]:
+        """Check files exactly as deploy would (validation and lint, against the groups and lanes
+        in the database); returns their process ids or raises DefinitionError."""
+        return sorted(deployment.validate(session, files))
+
+    def deploy(self, session: Session, files: Mapping[str, bytes], user: str | None,
+               note: str = "", only: set[str] | None = None):
+        """Deploy files through the one deploy path (parse, validate, lint, store); a process
+        gets a new version only when its content changed. Raises DefinitionError listing every
+        error (nothing stored) when validation or lint refuses."""
+        return deployment.deploy(session, files, user, note, only)
 
     @staticmethod
     def read_definition_files(paths: Iterable[str | Path]) -> dict[str, bytes]:
@@ -95,3 +109,38 @@ class DefinitionCommands:
                 raise NotFound("draft of", process_id)
             _, files, _ = drafts.bundle(session, draft.xml, actor.name)
         return {name: xml.encode() for name, xml in files.items()}
+
+    def preview_migration(self, session: Session, process_id: str, to_version: int,
+                          instance_ids: list[int] | None = None,
+                          now: datetime | None = None) -> list[migrate.MigrationPlan]:
+        """What migrating each running instance of a process would do; writes nothing."""
+        now = now or clock.now()
+        return [migrate.attempt(row, self._run_of(row, now), target)[0]
+                for row, target in migrate.candidates(session, process_id, to_version,
+                                                      instance_ids)]
+
+    def migrate(self, session: Session, instance_id: int, to_version: int, actor: Actor,
+                now: datetime | None = None) -> migrate.MigrationPlan:
+        """Move one instance to another deployed version of its process, or refuse (a plan
+        with ``ok`` False, nothing written). Its open tasks take the new version's titles,
+        forms and groups; new tasks are created and notified like any other."""
+        require_process_owner(actor)
+        now = now or clock.now()
+        row, run, loaded = self._load(session, instance_id, now)
+        target = migrate.target(session, row, to_version)
+        plan, migrated = migrate.attempt(row, run, target)
+        if not plan.ok:
+            return plan
+        row.definition_id, row.definition = target.id, target
+        refresh = {t.id for t in store.open_tasks(session, row.id)}
+        self._save(session, row, migrated, actor.name, now, loaded=loaded, refresh=refresh,
+                   events=[trail.event(actor.name, "instance_migrated", instance_id=row.id,
+                                       now=now, process_id=row.process_id,
+                                       from_version=plan.from_version,
+                                       to_version=plan.to_version, notes=plan.notes)])
+        return plan
+
+    def migrate_many(self, session_factory, instance_ids: list[int], to_version: int,
+                     actor: Actor, now: datetime | None = None) -> list[migrate.MigrationPlan]:
+        """Migrate each instance in its own transaction; one refusal never stops the others."""
+        return migrate.migrate_many(session_factory, self, instance_ids, to_version, actor, now)

@@ -97,3 +97,15 @@ def task_record(task) -> TaskRecord:
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
         draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)
+
+
+def instance_record(row, tasks, timers) -> InstanceRecord:
+    """An instance row (``models.ProcessInstance``) with its open task rows and waiting timers
+    as an InstanceRecord."""
+    return InstanceRecord(
+        id=row.id, process_id=row.process_id, definition_version=row.definition.version,
+        reference=row.reference, status=row.status, data=row.data or {},
+        started_by=row.started_by, started_at=row.started_at, finished_at=row.finished_at,
+        error=row.error, tasks=[task_record(t) for t in tasks],
+        timers=[TimerRecord(t.task_id, t.bpmn_id, t.name, t.kind, t.due_at, row.id)
+                for t in timers])

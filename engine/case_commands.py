@@ -1,0 +1,153 @@
+"""The facade's commands on whole cases (``ProcessEngine`` mixes them in): start one, show
+it, cancel, suspend or resume it, retry its failed step, record an incident. Each ends in the
+engine's one save (``ProcessEngine._save``)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from models import PendingTimer, ProcessInstance
+from models.status import InstanceStatus
+
+from . import access, clock, deployment, operations, store, trail
+from .actors import Actor, require_manager
+from .errors import InputError, InvalidState, NotFound, ScriptError
+from .records import InstanceRecord, TimerRecord, instance_record
+from .run import ProcessRun
+
+
+class CaseCommands:
+    """Start, show, cancel, suspend, resume and retry cases."""
+
+    def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,
+              reference: str | None = None, now: datetime | None = None) -> InstanceRecord:
+        """Start the latest version of a process with ``data``; a failing start writes nothing."""
+        definition = deployment.latest_definition(session, process_id)
+        if definition is None:
+            raise NotFound("process", process_id)
+        if data is not None and not isinstance(data, dict):
+            raise InputError("start data must be a JSON object")
+        row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
+                                     now or clock.now())
+        return instance_record(row, saved.open_tasks, saved.timers)
+
+    def _start_row(self, session, definition, actor, data, reference, now, message=None):
+        row = ProcessInstance(definition=definition, definition_id=definition.id,
+                              process_id=definition.process_id, status=InstanceStatus.ACTIVE,
+                              state_json="", serializer_version="", started_by=actor.name,
+                              started_at=now, data={})
+        session.add(row)
+        session.flush()
+        self.refresh_calendar(session)         # due dates skip the board's closure days
+        operations.bind(session, row.id, now)  # service tasks act in this transaction
+        row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
+        data.setdefault("case_ref", row.reference)
+        spec, subprocess_specs = store.specs_for(definition)
+        run = ProcessRun.start(spec, subprocess_specs, self.script_engine, self.calendar,
+                               data, now)
+        run.advance()
+        if message is not None and not run.deliver(*message):
+            raise InvalidState(f"process {definition.process_id} did not accept message "
+                               f"{message[0]!r}")
+        row.title = str(run.data.get("case_title") or definition.name or definition.process_id)
+        started = trail.event(actor.name, "instance_started", instance_id=row.id, now=now,
+                              process_id=definition.process_id, version=definition.version,
+                              reference=row.reference, data=data)
+        return row, self._save(session, row, run, actor.name, now, events=[started])
+
+    def show(self, session: Session, instance_id: int) -> InstanceRecord:
+        """An instance with its open tasks and waiting timers (no deserialization)."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound("instance", instance_id)
+        timers = session.scalars(_TIMERS, {"instance_id": row.id}).all()
+        return instance_record(row, store.open_tasks(session, row.id), [
+            TimerRecord(t.spiff_task_id, t.bpmn_id, t.name, t.kind, t.due_at, t.instance_id)
+            for t in timers])
+
+    def element_states(self, session: Session, instance_id: int) -> dict[str, list[str]]:
+        """BPMN element ids of an instance by state (completed, active, waiting, error,
+        cancelled), for marking its diagram. Reads only: no lock, the live cache untouched."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound("instance", instance_id)
+        return store.load_run(row, self.script_engine, self.calendar, clock.now()).element_states()
+
+    def may_see_case(self, session: Session, actor: Actor, instance_id: int) -> bool:
+        """Whether the actor may see a case (``access.may_see_case``)."""
+        return access.may_see_case(session, actor, instance_id)
+
+    def check_may_see_case(self, session: Session, actor: Actor, instance_id: int) -> None:
+        """NotFound unless the actor may see the case."""
+        access.check_may_see_case(session, actor, instance_id)
+
+    def cancel(self, session: Session, instance_id: int, actor: Actor, reason: str,
+               now: datetime | None = None) -> InstanceRecord:
+        """Cancel an unfinished instance (managers), with a reason."""
+        require_manager(actor)
+        now = now or clock.now()
+        row, run, loaded = self._load(session, instance_id, now)
+        if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+            raise InvalidState(f"instance {instance_id} is already {row.status}")
+        run.cancel()
+        row.status = InstanceStatus.CANCELLED
+        row.finished_at = now
+        self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
+            actor.name, "instance_cancelled", instance_id=row.id, now=now, reason=reason)])
+        return self.show(session, row.id)
+
+    def set_suspended(self, session: Session, instance_id: int, actor: Actor, suspended: bool,
+                      reason: str, now: datetime | None = None) -> InstanceRecord:
+        """Suspend (no timers fire, no task completes) or resume an instance."""
+        require_manager(actor)
+        now = now or clock.now()
+        row = store.lock_instance(session, instance_id)
+        wanted_from = InstanceStatus.ACTIVE if suspended else InstanceStatus.SUSPENDED
+        if row.status != wanted_from:
+            raise InvalidState(f"instance {instance_id} is {row.status}")
+        row.status = InstanceStatus.SUSPENDED if suspended else InstanceStatus.ACTIVE
+        action = "instance_suspended" if suspended else "instance_resumed"
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, action, instance_id=row.id, now=now, reason=reason)])
+        return self.show(session, row.id)
+
+    def retry(self, session: Session, instance_id: int, actor: Actor,
+              now: datetime | None = None) -> InstanceRecord:
+        """Run an instance's failed step again (after its cause was fixed)."""
+        now = now or clock.now()
+        row, run, loaded = self._load(session, instance_id, now)
+        if row.status != InstanceStatus.INCIDENT:
+            raise InvalidState(f"instance {instance_id} has no incident to retry")
+        failed = run.failed_task_ids()
+        row.error = None
+        row.status = InstanceStatus.ACTIVE
+        try:
+            if failed:
+                run.reset(failed[0])
+            else:
+                run.advance()
+        except ScriptError as exc:
+            row.error = exc.to_dict()
+        self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
+            actor.name, "incident_retried", instance_id=row.id, now=now, ok=row.error is None)])
+        return self.show(session, row.id)
+
+    def record_incident(self, session: Session, instance_id: int, error: dict, source: str,
+                        now: datetime | None = None) -> None:
+        """Mark an instance as an incident after a background step failed outside any command
+        (its state is left as it was saved); managers are told."""
+        now = now or clock.now()
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            return
+        row.status = InstanceStatus.INCIDENT
+        row.error = {**error, "at": now.isoformat(), "source": source}
+        self._save(session, row, None, source, now, events=[trail.event(
+            source, "incident", instance_id=row.id, now=now, error=row.error)])
+
+
+
+_TIMERS = (select(PendingTimer).where(PendingTimer.instance_id == bindparam("instance_id"))
+           .order_by(PendingTimer.due_at))

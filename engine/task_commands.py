@@ -1,0 +1,180 @@
+"""The facade's commands on human tasks (``ProcessEngine`` mixes them in): look, claim,
+release, reassign, move a due date, keep a draft, comment, complete. A task the actor may not
+see answers "not found"; one they may see but not act on, "not allowed"."""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from models import HumanTask, ProcessInstance
+from models.status import InstanceStatus, Role, TaskStatus
+
+from . import access, clock, store, task_rows, trail
+from .actors import Actor, check_can_claim, check_can_complete, require_manager
+from .assignment import DUE_KEY
+from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
+from .forms import validate_form
+from .records import InstanceRecord, TaskRecord, instance_record, task_record
+
+MAX_COMMENT = 5000
+
+
+class TaskCommands:
+    """Claim, release, reassign, re-date, draft, comment on and complete tasks."""
+
+    def task(self, session: Session, task_id: str, actor: Actor) -> TaskRecord:
+        """A task the actor may see."""
+        return task_record(self._visible_task(session, task_id, actor))
+
+    def claim(self, session: Session, task_id: str, actor: Actor,
+              now: datetime | None = None) -> TaskRecord:
+        """Take an open task offered to one of the actor's groups."""
+        task, row = self._locked_open_task(session, task_id, actor)
+        check_can_claim(actor, task)
+        return self._assign(session, row, task, actor, actor.name, "task_claimed", now)
+
+    def unclaim(self, session: Session, task_id: str, actor: Actor,
+                now: datetime | None = None) -> TaskRecord:
+        """Give a claimed task back to its groups (its assignee or a manager)."""
+        task, row = self._locked_open_task(session, task_id, actor)
+        if task.assignee is None:
+            raise InvalidState("task is not claimed")
+        if task.assignee != actor.name and not actor.is_manager:
+            raise NotAllowed(f"only {task.assignee} or a manager can release this task")
+        return self._assign(session, row, task, actor, None, "task_unclaimed", now)
+
+    def reassign(self, session: Session, task_id: str, actor: Actor, assignee: str | None,
+                 reason: str, now: datetime | None = None) -> TaskRecord:
+        """Managers give a task to someone else (or back to its groups), with a reason."""
+        require_manager(actor)
+        task, row = self._locked_open_task(session, task_id, actor)
+        return self._assign(session, row, task, actor, assignee, "task_reassigned", now,
+                            previous=task.assignee, assignee=assignee, reason=reason)
+
+    def _assign(self, session, row, task, actor, to, action, now, **detail) -> TaskRecord:
+        now = now or clock.now()
+        task_rows.update_task(session, task, assignee=to)
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, action, instance_id=task.instance_id, task_id=task.id,
+            bpmn_id=task.bpmn_id, now=now, **detail)])
+        return task_record(task)
+
+    def change_due_date(self, session: Session, task_id: str, actor: Actor, due_at: datetime,
+                        reason: str, now: datetime | None = None) -> TaskRecord:
+        """Move an open task's due time (managers and process owners), with a reason: the
+        engine state keeps the new date, and reminders and escalations start again from it."""
+        if not actor.is_manager and Role.PROCESS_OWNER.value not in actor.roles:
+            raise NotAllowed("only managers can change a due date")
+        if not (reason or "").strip():
+            raise InputError("a reason is needed to change a due date")
+        due_at, now = clock.as_utc(due_at), now or clock.now()
+        task, row = self._locked_open_task(session, task_id, actor, check_visible=False)
+        run, loaded = self._run(session, row, now)
+        previous = task.due_at
+        run.task(task.id).internal_data[DUE_KEY] = due_at.isoformat()
+        self._save(session, row, run, actor.name, now, loaded=loaded, refresh={task.id},
+                   events=[trail.event(actor.name, "due_date_changed",
+                                       instance_id=task.instance_id, task_id=task.id,
+                                       bpmn_id=task.bpmn_id, now=now, previous=previous,
+                                       due_at=due_at, reason=reason.strip())])
+        return task_record(task)
+
+    def save_draft(self, session: Session, task_id: str, actor: Actor, data: dict) -> TaskRecord:
+        """Keep a partly filled form on the task (checked, required fields not enforced)."""
+        task = self._open_task(session, task_id, actor)
+        check_can_complete(actor, task)
+        task_rows.update_task(session, task, draft=validate_form(task.form.get("fields", []),
+                                                                 data, partial=True))
+        return task_record(task)
+
+    def comment(self, session: Session, instance_id: int, actor: Actor, text: str,
+                task_id: str | None = None, now: datetime | None = None) -> None:
+        """Comment on a case the actor may see (optionally about one of its tasks)."""
+        text = (text or "").strip()
+        if not text:
+            raise FormInvalid({"comment": "Enter a comment"})
+        if len(text) > MAX_COMMENT:
+            raise FormInvalid({"comment": f"Comment must be {MAX_COMMENT} characters or fewer"})
+        access.check_may_see_case(session, actor, instance_id)
+        task = self._visible_task(session, task_id, actor) if task_id else None
+        if task is not None and task.instance_id != instance_id:
+            raise NotFound("task", task_id)
+        now = now or clock.now()
+        row = store.lock_instance(session, instance_id)
+        self._save(session, row, None, actor.name, now, events=[trail.event(
+            actor.name, "comment", instance_id=instance_id, task_id=task_id,
+            bpmn_id=task.bpmn_id if task else None, now=now, text=text)])
+
+    def complete(self, session: Session, task_id: str, actor: Actor, data: dict,
+                 now: datetime | None = None) -> InstanceRecord:
+        """Complete a task with form data (validated against its form); claims it if unclaimed.
+
+        A step after the task that fails turns the instance into an incident; the person's
+        submitted work is kept.
+        """
+        now = now or clock.now()
+        if not _is_task_id(task_id):
+            raise NotFound("task", task_id)
+        row, open_rows = store.lock_with_open_tasks(session, str(task_id))
+        task = next((t for t in open_rows if t.id == str(task_id)), None)
+        if task is None:       # closed by now: say so to those who may see it
+            task = self._visible_task(session, task_id, actor)
+            raise InvalidState(f"task {task_id} is {task.status}")
+        access.check_may_see_task(session, actor, task)
+        if row.status == InstanceStatus.SUSPENDED:
+            raise InvalidState("this case is suspended")
+        check_can_complete(actor, task)
+        run, loaded = self._run(session, row, now)
+        clean = validate_form(task.form.get("fields", []), data or {})
+        try:
+            run.complete(task.id, clean)
+        except ScriptError as exc:
+            row.error = exc.to_dict()
+        task_rows.close(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
+        done = trail.event(actor.name, "task_completed", instance_id=row.id, task_id=task.id,
+                           bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
+        saved = self._save(session, row, run, actor.name, now, loaded=loaded,
+                           open_rows=open_rows, events=[done])
+        return instance_record(row, saved.open_tasks, saved.timers)
+
+
+    def _locked_open_task(self, session, task_id, actor,
+                          check_visible=True) -> tuple[HumanTask, ProcessInstance]:
+        """An open task the actor may see and its instance row, locked and read afresh."""
+        task = (self._open_task(session, task_id, actor) if check_visible
+                else _task_row(session, task_id))
+        row = store.lock_instance(session, task.instance_id)
+        session.refresh(task)
+        if task.status != TaskStatus.OPEN:
+            raise InvalidState(f"task {task_id} is {task.status}")
+        return task, row
+
+    def _open_task(self, session, task_id, actor) -> HumanTask:
+        task = self._visible_task(session, task_id, actor)
+        if task.status != TaskStatus.OPEN:
+            raise InvalidState(f"task {task_id} is {task.status}")
+        return task
+
+    def _visible_task(self, session, task_id, actor) -> HumanTask:
+        task = _task_row(session, task_id)
+        access.check_may_see_task(session, actor, task)
+        return task
+
+
+def _task_row(session: Session, task_id) -> HumanTask:
+    if not _is_task_id(task_id):
+        raise NotFound("task", task_id)
+    task = session.get(HumanTask, str(task_id))
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
+
+
+def _is_task_id(value) -> bool:
+    """Task ids are the engine's UUIDs; anything else names no task (and is never queried)."""
+    try:
+        return str(UUID(str(value))) == str(value).lower()
+    except ValueError:
+        return False
