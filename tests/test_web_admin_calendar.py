@@ -115,7 +115,7 @@ def _due_through_cli(db_url, monkeypatch) -> str:
     from click.testing import CliRunner
 
     from web.cli import main
-    from web.context import dispose_all
+    from web.cli.context import dispose_all
     monkeypatch.setenv("LSCB_DATABASE_URL", db_url)
     runner = CliRunner()
     try:

@@ -22,7 +22,7 @@ def lscb(db_url, monkeypatch):
 
     run("db", "upgrade")
     yield run
-    from web.context import dispose_all
+    from web.cli.context import dispose_all
     dispose_all()
 
 

@@ -207,7 +207,7 @@ def test_csrf_is_required_for_the_editor_endpoints(app_factory, people_db, sessi
 def test_cli_api_and_browser_refuse_a_lint_error_with_the_same_messages(owner, sessions, db_url,
                                                                        monkeypatch):
     from web.cli import main
-    from web.context import dispose_all
+    from web.cli.context import dispose_all
     monkeypatch.setenv("LSCB_DATABASE_URL", db_url)
     cli = CliRunner().invoke(main, ["workflows", "deploy", str(REFUSED), "--json"])
     dispose_all()

@@ -6,8 +6,8 @@ import logging
 
 import click
 
-from .cli import command, main
-from .config import Config
+from ..config import Config
+from . import command, main
 from .context import load_settings
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ def demo(ctx):
     """Load demo groups, users (passwords printed) and live cases; safe to run again."""
     from engine import upgrade_schema
 
-    from .demo import load_demo
+    from ..demo import load_demo
     upgrade_schema(ctx.db)
     with ctx.sessions.begin() as session:
         result = load_demo(session, ctx.engine, echo=lambda m: click.echo(m, err=True))
@@ -37,7 +37,7 @@ def demo(ctx):
 def serve(host, port, threads, no_scheduler):
     """Run the web app with waitress (and, by default, the timer scheduler)."""
     from waitress import serve as waitress_serve
-    from . import create_app
+    from .. import create_app
     settings = load_settings()
     if settings.secure_cookies is None and host in ("127.0.0.1", "localhost"):
         # plain http on loopback for local use (in this app's settings; the environment is

@@ -77,6 +77,6 @@ def main():
     """LSCB Workflow: run a safeguarding board's review pathways."""
 
 
-from . import cli_commands  # noqa: E402,F401  (registers the sub-commands)
-from . import cli_scheduler  # noqa: E402,F401  (scheduler, incidents, deadlines)
-from . import cli_server  # noqa: E402,F401  (serve, demo)
+from . import commands  # noqa: E402,F401  (registers the sub-commands)
+from . import scheduler  # noqa: E402,F401  (scheduler, incidents, deadlines)
+from . import server  # noqa: E402,F401  (serve, demo)

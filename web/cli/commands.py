@@ -7,7 +7,7 @@ from engine import load_actor, upgrade_schema
 from engine.records import task_record
 from models import queries
 
-from .cli import CLI_ACTOR, command, main, parse_json, parse_now
+from . import CLI_ACTOR, command, main, parse_json, parse_now
 
 
 @main.group()

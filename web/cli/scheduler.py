@@ -6,8 +6,8 @@ import click
 from engine import load_actor
 from models import deadline_queries
 
-from . import configure_logging
-from .cli import command, main, parse_now
+from .. import configure_logging
+from . import command, main, parse_now
 
 
 @command(main, "scheduler")
