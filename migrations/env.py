@@ -17,8 +17,8 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or Settings.from_env(os.environ).database_url
-    engine = make_engine(url)
-    with engine.connect() as connection:
+    db_engine = make_engine(url)
+    with db_engine.connect() as connection:
         _run(connection)
         connection.commit()
 

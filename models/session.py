@@ -19,17 +19,17 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
-    engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
-    return engine
+    db_engine = create_engine(url, **kwargs)
+    if db_engine.dialect.name == "sqlite":
+        event.listen(db_engine, "connect", _sqlite_pragmas)
+        event.listen(db_engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
+    return db_engine
 
 
-def make_session_factory(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+def make_session_factory(db_engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
     """A session factory; objects stay readable after commit; every session starts with a copy
     of ``info`` in ``Session.info`` (the engine keeps its settings there)."""
-    return sessionmaker(engine, expire_on_commit=False, info=info)
+    return sessionmaker(db_engine, expire_on_commit=False, info=info)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

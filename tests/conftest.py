@@ -91,10 +91,10 @@ def db_url(tmp_path, request):
 @pytest.fixture
 def db(db_url):
     """A SQLAlchemy engine on a fresh database with the schema created."""
-    engine = make_engine(db_url)
-    models.Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    db_engine = make_engine(db_url)
+    models.Base.metadata.create_all(db_engine)
+    yield db_engine
+    db_engine.dispose()
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ def live(db_url):
     reason = browser_skip_reason()
     if reason:
         pytest.skip(reason)
-    engine = make_engine(db_url)
-    models.Base.metadata.create_all(engine)
-    engine.dispose()
+    db_engine = make_engine(db_url)
+    models.Base.metadata.create_all(db_engine)
+    db_engine.dispose()
     app = create_app({"DATABASE_URL": db_url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "browser",
                       "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING"})
     with app.extensions["lscb.sessions"].begin() as s:
@@ -35,7 +35,7 @@ def live(db_url):
             people.add_group(s, slug)
         people.add_user(s, "olive", PASSWORD, roles=["process_owner"])
         people.add_user(s, "bob", PASSWORD, groups=["police"], roles=["reviewer"])
-        app.extensions["lscb.engine"].deploy(s, {"approval.bpmn": APPROVAL.read_bytes()}, "setup", "first")
+        app.extensions["lscb.process_engine"].deploy(s, {"approval.bpmn": APPROVAL.read_bytes()}, "setup", "first")
     with LiveServer(app) as server:
         server.app = app
         yield server
@@ -98,7 +98,7 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             assert "Police review the request" in page.content()
             assert errors == []
 
-            sessions, engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.engine"]
+            sessions, engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.process_engine"]
             with sessions.begin() as s:
                 assert latest_definition(s, "approval").version == 2
                 case = engine.start(s, "approval", load_actor(s, "olive"), {"case_title": "Browser"})

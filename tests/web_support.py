@@ -26,7 +26,7 @@ def app(db, db_url):
 
 @pytest.fixture
 def web_engine(app):
-    return app.extensions["lscb.engine"]
+    return app.extensions["lscb.process_engine"]
 
 
 @pytest.fixture

@@ -16,23 +16,23 @@ def init_app(app: Flask) -> None:
     """Build the database engine, session factories and process engine for ``app``."""
     settings = app.config["SETTINGS"] = engine_settings(app.config)
     info = session_info(settings)     # engine code reads the settings from its session
-    db = make_engine(settings.database_url)
-    app.extensions["lscb.db"] = db
-    app.extensions["lscb.sessions"] = make_session_factory(db, info)
+    db_engine = make_engine(settings.database_url)
+    app.extensions["lscb.db_engine"] = db_engine
+    app.extensions["lscb.sessions"] = make_session_factory(db_engine, info)
     # Pages that only read (GET outside the API) use plain deferred transactions on SQLite, so
     # they never queue behind the write lock; elsewhere this is the same database.
     reader = make_engine(settings.database_url, immediate=False) \
-        if db.dialect.name == "sqlite" else db
+        if db_engine.dialect.name == "sqlite" else db_engine
     app.extensions["lscb.readers"] = make_session_factory(reader, info)
-    app.extensions["lscb.reader_db"] = reader
-    app.extensions["lscb.engine"] = ProcessEngine(settings=settings)
+    app.extensions["lscb.reader_db_engine"] = reader
+    app.extensions["lscb.process_engine"] = ProcessEngine(settings=settings)
     app.teardown_appcontext(close_session)
 
 
 def dispose(app: Flask) -> None:
     """Close every pooled connection of ``app`` (tests, and before a worker forks)."""
-    app.extensions["lscb.db"].dispose()
-    app.extensions["lscb.reader_db"].dispose()
+    app.extensions["lscb.db_engine"].dispose()
+    app.extensions["lscb.reader_db_engine"].dispose()
 
 
 def get_session() -> Session:
@@ -50,7 +50,7 @@ def get_engine() -> ProcessEngine:
     The check reads in a short session of its own (a plain read, no SQLite write lock), not the
     request's session: a view may manage its own transactions (migrate runs one per case).
     """
-    engine = current_app.extensions["lscb.engine"]
+    engine = current_app.extensions["lscb.process_engine"]
     if not g.get("calendar_checked"):
         with current_app.extensions["lscb.readers"]() as session:
             engine.refresh_calendar(session)
@@ -60,7 +60,7 @@ def get_engine() -> ProcessEngine:
 
 def board_tz() -> ZoneInfo:
     """The board's local time zone (``LSCB_TIMEZONE``)."""
-    return current_app.extensions["lscb.engine"].calendar.tz
+    return current_app.extensions["lscb.process_engine"].calendar.tz
 
 
 def close_session(exc: BaseException | None = None) -> None:

@@ -18,8 +18,8 @@ def db():
 @command(db, "upgrade")
 def db_upgrade(ctx):
     """Create or upgrade the schema to the newest migration."""
-    upgrade_schema(ctx.db)
-    return {"ok": True, "database": ctx.db.url.render_as_string(hide_password=True)}, \
+    upgrade_schema(ctx.db_engine)
+    return {"ok": True, "database": ctx.db_engine.url.render_as_string(hide_password=True)}, \
         "database is up to date"
 
 

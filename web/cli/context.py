@@ -27,8 +27,8 @@ def _database(settings: Settings):
     """One engine and session factory per database URL in this process."""
     url = settings.database_url
     if url not in _DATABASES:
-        engine = make_engine(url)
-        _DATABASES[url] = (engine, make_session_factory(engine, session_info(settings)))
+        db_engine = make_engine(url)
+        _DATABASES[url] = (db_engine, make_session_factory(db_engine, session_info(settings)))
     return _DATABASES[url]
 
 
@@ -48,10 +48,10 @@ class Context:
                                                                          database_url=url)
         self.url = self.settings.database_url
         if engine is not None:        # share one engine (and its calendar) with a web app
-            self.__dict__["engine"] = engine
+            self.__dict__["process_engine"] = engine
 
     @property
-    def db(self):
+    def db_engine(self):
         """The SQLAlchemy engine."""
         return _database(self.settings)[0]
 

@@ -19,7 +19,7 @@ def demo(ctx):
     from engine import upgrade_schema
 
     from ..demo import load_demo
-    upgrade_schema(ctx.db)
+    upgrade_schema(ctx.db_engine)
     with ctx.sessions.begin() as session:
         result = load_demo(session, ctx.engine, echo=lambda m: click.echo(m, err=True))
     lines = [f"demo data loaded (cases from {result['source']})",
@@ -55,4 +55,4 @@ def serve(host, port, threads, no_scheduler):
 
 def _start_scheduler(app):
     """The timer sweep in a background thread, on the app's database."""
-    return app.extensions["lscb.engine"].start_scheduler(app.extensions["lscb.sessions"])
+    return app.extensions["lscb.process_engine"].start_scheduler(app.extensions["lscb.sessions"])
