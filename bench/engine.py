@@ -34,21 +34,21 @@ from models.session import make_engine, make_session_factory  # noqa: E402
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def raw_tasks_per_s(engine: ProcessEngine, runs: int) -> float:
+def raw_tasks_per_s(process_engine: ProcessEngine, runs: int) -> float:
     """Complete every user task of the reference process in memory (no persistence)."""
     parsed = parse_definitions({"reference.bpmn": reference_bpmn()})["reference"]
     done, started = 0, time.perf_counter()
     for _ in range(runs):
-        for _run in raw_steps(parsed, engine):
+        for _run in raw_steps(parsed, process_engine):
             done += 1
     return done / (time.perf_counter() - started)
 
 
-def raw_steps(parsed, engine: ProcessEngine):
+def raw_steps(parsed, process_engine: ProcessEngine):
     """Start one reference workflow in memory and complete its user tasks; yields the run
     after each completion."""
-    run = ProcessRun.start(parsed.spec, parsed.subprocess_specs, engine.script_engine,
-                           engine.calendar)
+    run = ProcessRun.start(parsed.spec, parsed.subprocess_specs, process_engine.script_engine,
+                           process_engine.calendar)
     run.advance()
     while True:
         ready = run.ready_tasks()
@@ -58,12 +58,12 @@ def raw_steps(parsed, engine: ProcessEngine):
         yield run
 
 
-def persisted_tasks_per_s(url: str, engine: ProcessEngine, runs: int):
+def persisted_tasks_per_s(url: str, process_engine: ProcessEngine, runs: int):
     """Complete the same user tasks through the facade, one transaction each."""
-    db, sessions, actor = prepare_database(url, engine)
+    db, sessions, actor = prepare_database(url, process_engine)
     done, sizes, started = 0, [], time.perf_counter()
     for _ in range(runs):
-        for record in facade_steps(sessions, engine, actor):
+        for record in facade_steps(sessions, process_engine, actor):
             done += 1
             if done % 13 == 6:          # state size mid-flight, read outside the timing
                 paused = time.perf_counter()
@@ -76,7 +76,7 @@ def persisted_tasks_per_s(url: str, engine: ProcessEngine, runs: int):
     return rate, int(statistics.median(sizes)) if sizes else 0
 
 
-def prepare_database(url: str, engine: ProcessEngine):
+def prepare_database(url: str, process_engine: ProcessEngine):
     """A fresh schema at ``url`` with four groups, one user in all of them and the reference
     process deployed: ``(db engine, session factory, the user's actor)``."""
     db = make_engine(url)
@@ -87,20 +87,20 @@ def prepare_database(url: str, engine: ProcessEngine):
         for g in range(4):
             people.add_group(s, f"group{g}")
         people.add_user(s, "bench", None, groups=[f"group{g}" for g in range(4)])
-        engine.deploy(s, {"reference.bpmn": reference_bpmn()}, "bench")
+        process_engine.deploy(s, {"reference.bpmn": reference_bpmn()}, "bench")
     with sessions() as s:
         actor = load_actor(s, "bench")
     return db, sessions, actor
 
 
-def facade_steps(sessions, engine: ProcessEngine, actor):
+def facade_steps(sessions, process_engine: ProcessEngine, actor):
     """Start one reference instance and complete its user tasks, one transaction per command;
     yields the instance record after each completion."""
     with sessions.begin() as s:
-        record = engine.start(s, "reference", actor)
+        record = process_engine.start(s, "reference", actor)
     while record.tasks:
         with sessions.begin() as s:
-            record = engine.complete(s, record.tasks[0].id, actor, {"note": "ok", "score": 3})
+            record = process_engine.complete(s, record.tasks[0].id, actor, {"note": "ok", "score": 3})
         yield record
 
 
@@ -156,17 +156,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("LSCB_BENCH_POSTGRES_URL", PG_DEFAULT))
     args = parser.parse_args()
-    engine = ProcessEngine()
+    process_engine = ProcessEngine()
     runs = 10 if args.quick else 40
     # Raw and SQLite alternate, three rounds, and each figure is the median of its rounds: a
     # 2-core machine drifts by 10-15 % within a minute, and the ratio compares like with like.
     raws, sqlites = [], []
-    raw_tasks_per_s(engine, 2)       # warm-up: the sandbox compiles each expression once
+    raw_tasks_per_s(process_engine, 2)       # warm-up: the sandbox compiles each expression once
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(ROUNDS):
-            raws.append(raw_tasks_per_s(engine, runs))
+            raws.append(raw_tasks_per_s(process_engine, runs))
             rate, state_bytes = persisted_tasks_per_s(f"sqlite:///{tmp}/bench{round_}.sqlite3",
-                                                      engine, runs)
+                                                      process_engine, runs)
             sqlites.append(rate)
     raw, sqlite = statistics.median(raws), statistics.median(sqlites)
     print(f"raw SpiffWorkflow (in memory):   {raw:8.0f} user tasks/s  (rounds: "
@@ -174,7 +174,7 @@ def main() -> None:
     print(f"service facade on SQLite:        {sqlite:8.0f} user tasks/s  (rounds: "
           f"{', '.join(f'{r:.0f}' for r in sqlites)}; state {state_bytes} bytes mid-flight)")
     try:
-        pg, _ = persisted_tasks_per_s(args.postgres, engine, runs)
+        pg, _ = persisted_tasks_per_s(args.postgres, process_engine, runs)
         print(f"service facade on PostgreSQL:    {pg:8.0f} user tasks/s")
     except Exception as exc:   # report, don't fail: the figure is simply unavailable
         pg = None

@@ -39,12 +39,12 @@ from engine.serialization import state_to_json  # noqa: E402
 COMMIT = object()
 
 
-def spiff_and_serialize_ms(engine: ProcessEngine, runs: int) -> tuple[float, float]:
+def spiff_and_serialize_ms(process_engine: ProcessEngine, runs: int) -> tuple[float, float]:
     """Per task: SpiffWorkflow in memory, and serializing the state after each command."""
     parsed = parse_definitions({"reference.bpmn": reference_bpmn()})["reference"]
     done, serializing, started = 0, 0.0, time.perf_counter()
     for _ in range(runs):
-        for run in raw_steps(parsed, engine):
+        for run in raw_steps(parsed, process_engine):
             done += 1
             t0 = time.perf_counter()
             state_to_json(run.workflow)
@@ -53,22 +53,22 @@ def spiff_and_serialize_ms(engine: ProcessEngine, runs: int) -> tuple[float, flo
     return (total - serializing) / done * 1000, serializing / done * 1000
 
 
-def facade_ms(path: Path, engine: ProcessEngine, runs: int) -> float:
+def facade_ms(path: Path, process_engine: ProcessEngine, runs: int) -> float:
     """Per task through the facade on a fresh SQLite file."""
-    db, sessions, actor = prepare_database(f"sqlite:///{path}", engine)
+    db, sessions, actor = prepare_database(f"sqlite:///{path}", process_engine)
     done, started = 0, time.perf_counter()
     for _ in range(runs):
-        for _record in facade_steps(sessions, engine, actor):
+        for _record in facade_steps(sessions, process_engine, actor):
             done += 1
     elapsed = time.perf_counter() - started
     db.dispose()
     return elapsed / done * 1000
 
 
-def recorded(path: Path, engine: ProcessEngine, runs: int) -> tuple[list, Path]:
+def recorded(path: Path, process_engine: ProcessEngine, runs: int) -> tuple[list, Path]:
     """The same work as ``facade_ms`` (not timed: recording slows it), with every statement
     it sent and a copy of the database as it was before the first of them."""
-    db, sessions, actor = prepare_database(f"sqlite:///{path}", engine)
+    db, sessions, actor = prepare_database(f"sqlite:///{path}", process_engine)
     before = path.with_suffix(".before")
     with sqlite3.connect(path) as source, sqlite3.connect(before) as copy:
         source.backup(copy)
@@ -77,7 +77,7 @@ def recorded(path: Path, engine: ProcessEngine, runs: int) -> tuple[list, Path]:
                  lambda _c, _cur, sql, params, _ctx, many: sent.append((sql, params, many)))
     event.listen(db, "commit", lambda _conn: sent.append((COMMIT, None, False)))
     for _ in range(runs):
-        for _record in facade_steps(sessions, engine, actor):
+        for _record in facade_steps(sessions, process_engine, actor):
             pass
     db.dispose()
     return sent, before
@@ -110,16 +110,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="instances per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    engine = ProcessEngine()
-    spiff_and_serialize_ms(engine, 2)           # warm-up: the sandbox compiles expressions once
+    process_engine = ProcessEngine()
+    spiff_and_serialize_ms(process_engine, 2)           # warm-up: the sandbox compiles expressions once
     tasks_per_run = sum(1 for _ in raw_steps(
-        parse_definitions({"reference.bpmn": reference_bpmn()})["reference"], engine))
+        parse_definitions({"reference.bpmn": reference_bpmn()})["reference"], process_engine))
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
-            spiff, serialize = spiff_and_serialize_ms(engine, args.runs)
-            facade = facade_ms(Path(tmp) / f"timed{round_}.sqlite3", engine, args.runs)
-            sent, before = recorded(Path(tmp) / f"recorded{round_}.sqlite3", engine, args.runs)
+            spiff, serialize = spiff_and_serialize_ms(process_engine, args.runs)
+            facade = facade_ms(Path(tmp) / f"timed{round_}.sqlite3", process_engine, args.runs)
+            sent, before = recorded(Path(tmp) / f"recorded{round_}.sqlite3", process_engine, args.runs)
             driver = replay_ms(before, sent, args.runs * tasks_per_run)
             rounds.append(dict(spiff_ms=spiff, serialize_ms=serialize, driver_sql_ms=driver,
                                facade_ms=facade, statements_per_task=len(sent) / (

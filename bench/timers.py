@@ -55,12 +55,12 @@ def database(url: str | None):
         return f"sqlite:////tmp/lscb_bench_{uuid.uuid4().hex[:8]}.sqlite3", None, None
 
 
-def seed(factory, engine, total: int, due: int, start: datetime) -> list[int]:
+def seed(factory, process_engine, total: int, due: int, start: datetime) -> list[int]:
     """One started instance cloned ``total - 1`` times; ``due`` remind timers in the window."""
     with factory.begin() as s:
-        engine.deploy(s, {"timers.bpmn": (ROOT / "tests/data/engine/timers.bpmn").read_bytes()},
+        process_engine.deploy(s, {"timers.bpmn": (ROOT / "tests/data/engine/timers.bpmn").read_bytes()},
                       "bench")
-        template = engine.start(s, "timers", Actor("bench"), now=start - timedelta(days=2)).id
+        template = process_engine.start(s, "timers", Actor("bench"), now=start - timedelta(days=2)).id
     week = timedelta(days=7)
     shifts = [week] * (total - due) + [timedelta(seconds=DUE_WINDOW * i / due)
                                        for i in range(1, due)]
@@ -70,7 +70,7 @@ def seed(factory, engine, total: int, due: int, start: datetime) -> list[int]:
     return [template]
 
 
-def measure(factory, engine, due: int, interval: float = 1.0) -> list[tuple[int, datetime]]:
+def measure(factory, process_engine, due: int, interval: float = 1.0) -> list[tuple[int, datetime]]:
     """Run the sweep loop in real time until ``due`` instances fired: (id, commit time)."""
     fire, done = timers.fire_instance, []
 
@@ -83,7 +83,7 @@ def measure(factory, engine, due: int, interval: float = 1.0) -> list[tuple[int,
     try:
         while len(done) < due:
             started = time.monotonic()
-            sweep(factory, engine)
+            sweep(factory, process_engine)
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     finally:
         timers.fire_instance = fire
@@ -99,10 +99,10 @@ def main() -> None:
     url, admin, name = database(args.db)
     db = make_engine(url)
     models.Base.metadata.create_all(db)
-    factory, engine = make_session_factory(db), ProcessEngine()
+    factory, process_engine = make_session_factory(db), ProcessEngine()
     t = time.perf_counter()
     start = datetime.now(timezone.utc) + timedelta(seconds=20 + total * 0.0015)
-    seed(factory, engine, total, due, start)
+    seed(factory, process_engine, total, due, start)
     seed_s = time.perf_counter() - t
     if db.dialect.name == "postgresql":           # fresh bulk-loaded tables: plan with stats
         with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -114,10 +114,10 @@ def main() -> None:
     no_due = []
     for _ in range(20):
         t = time.perf_counter()
-        sweep(factory, engine)
+        sweep(factory, process_engine)
         no_due.append((time.perf_counter() - t) * 1000)
     time.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
-    done = measure(factory, engine, len(expected))
+    done = measure(factory, process_engine, len(expected))
     lateness = sorted((at - _aware(expected[i])).total_seconds() for i, at in done)
     result = {"database": db.dialect.name, "waiting_timers": total, "fired": len(done),
               "seed_s": round(seed_s, 1), "sweep_ms_no_due": round(statistics.median(no_due), 2),

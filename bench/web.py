@@ -59,15 +59,15 @@ def seed(url: str, total: int, real: int, clients: int) -> list[list[str]]:
     """Fill the database; returns each client's own completable task ids."""
     db = make_engine(url)
     models.Base.metadata.create_all(db)
-    factory, engine = make_session_factory(db), ProcessEngine()
+    factory, process_engine = make_session_factory(db), ProcessEngine()
     with factory.begin() as session:
         for slug in GROUPS + ["intake", "lscb-chair"]:
             people.add_group(session, slug)
         for n in range(clients):
             people.add_user(session, f"user{n}", PASSWORD, groups=[GROUPS[n % 16], "intake"])
-        engine.deploy(session, {"two_lane.bpmn": (ROOT / "tests/data/engine/two_lane.bpmn")
+        process_engine.deploy(session, {"two_lane.bpmn": (ROOT / "tests/data/engine/two_lane.bpmn")
                                 .read_bytes()}, "bench")
-        template = engine.start(session, "two_lane", load_actor(session, "user0"), {}).id
+        template = process_engine.start(session, "two_lane", load_actor(session, "user0"), {}).id
     clone_instance(factory, template, [timedelta(0)] * (real - 1))
     _bulk_tasks(factory, total - real)
     with factory() as session:

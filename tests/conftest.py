@@ -89,7 +89,7 @@ def db_url(tmp_path, request):
 
 
 @pytest.fixture
-def db(db_url):
+def db_engine(db_url):
     """A SQLAlchemy engine on a fresh database with the schema created."""
     db_engine = make_engine(db_url)
     models.Base.metadata.create_all(db_engine)
@@ -98,13 +98,13 @@ def db(db_url):
 
 
 @pytest.fixture
-def sessions(db):
+def sessions(db_engine):
     """A session factory on the fresh database."""
-    return make_session_factory(db)
+    return make_session_factory(db_engine)
 
 
 @pytest.fixture
-def engine():
+def process_engine():
     """The process engine with the default England and Wales calendar."""
     return ProcessEngine(calendar=WorkingCalendar())
 
@@ -123,7 +123,7 @@ def people_factory(sessions):
 
 
 @pytest.fixture
-def deploy(sessions, engine):
+def deploy(sessions, process_engine):
     """Deploy files from tests/data (names relative to it): ``deploy('a.bpmn', 'b.dmn')``.
 
     As an admin would before deploying, it first creates the groups the diagrams name (literal
@@ -136,7 +136,7 @@ def deploy(sessions, engine):
             existing = set(session.scalars(select(models.Group.slug)))
             for slug in sorted(groups_named(files.values()) - existing):
                 people.add_group(session, slug)
-            return engine.deploy(session, files, "tester", note)
+            return process_engine.deploy(session, files, "tester", note)
     return run
 
 
@@ -157,7 +157,7 @@ def groups_named(documents) -> set[str]:
 
 
 @pytest.fixture
-def app_factory(db, db_url):
+def app_factory(db_engine, db_url):
     """Build apps on this test's database (``app_factory(**config)``); their pools are closed
     after the test, so no connection is left for the garbage collector."""
     from web import create_app

@@ -19,7 +19,7 @@ USERS = {"lena": (["lisg"], ["reviewer"]), "pat": (["police"], ["reviewer"]),
 
 
 @pytest.fixture
-def loop(sessions, engine, deploy, db):
+def loop(sessions, process_engine, deploy, db_engine):
     """Users, the source case, and the item's trace; returns ids and names."""
     with sessions.begin() as session:
         for name, (groups, roles) in USERS.items():
@@ -28,7 +28,7 @@ def loop(sessions, engine, deploy, db):
             people.add_user(session, name, PASSWORD, groups=groups, roles=roles)
     deploy("learning/learning_steps.bpmn")
     with sessions.begin() as session:
-        case = engine.start(session, "learning_steps", load_actor(session, "pat"),
+        case = process_engine.start(session, "learning_steps", load_actor(session, "pat"),
                             {"statement": "Invite fathers to child protection conferences",
                              "theme": "voice_of_child", "fail_early": False})
     with sessions.begin() as session:

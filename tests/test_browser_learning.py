@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def review(sessions, engine, deploy):
+def review(sessions, process_engine, deploy):
     """A review case (started by pat of the police) whose service task recorded a learning item."""
     with sessions.begin() as session:
         for name, groups in (("lena", ["lisg"]), ("pat", ["police"])):
@@ -22,7 +22,7 @@ def review(sessions, engine, deploy):
             people.add_user(session, name, PASSWORD, groups=groups, roles=["reviewer"])
     deploy("learning/learning_steps.bpmn")
     with sessions.begin() as session:
-        case = engine.start(session, "learning_steps", load_actor(session, "pat"),
+        case = process_engine.start(session, "learning_steps", load_actor(session, "pat"),
                             {"statement": "Share chronologies before strategy meetings",
                              "theme": "information_sharing", "fail_early": False})
     return case

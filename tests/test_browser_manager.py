@@ -20,11 +20,11 @@ def page(server):
 
 
 @pytest.fixture
-def drawn_case(world, deploy, sessions, engine):
+def drawn_case(world, deploy, sessions, process_engine):
     """A case of a diagram that has a drawing (bpmndi), waiting at 'screen'."""
     deploy("manager/drawn_review.bpmn")
     with sessions.begin() as session:
-        return engine.start(session, "drawn_review", load_actor(session, "ann"),
+        return process_engine.start(session, "drawn_review", load_actor(session, "ann"),
                             {"case_title": "Drawn case"}, reference="DRAWN-1").id
 
 

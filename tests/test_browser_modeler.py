@@ -98,10 +98,10 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             assert "Police review the request" in page.content()
             assert errors == []
 
-            sessions, engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.process_engine"]
+            sessions, process_engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.process_engine"]
             with sessions.begin() as s:
                 assert latest_definition(s, "approval").version == 2
-                case = engine.start(s, "approval", load_actor(s, "olive"), {"case_title": "Browser"})
+                case = process_engine.start(s, "approval", load_actor(s, "olive"), {"case_title": "Browser"})
             [task] = case.tasks
             assert task.candidate_groups == ["police"]
             field = next(f for f in task.form["fields"] if f["id"] == "risk_level")

@@ -12,27 +12,27 @@ from models.session import make_engine, make_session_factory
 
 
 @pytest.mark.parametrize("rounds", [5])
-def test_concurrent_completion_has_exactly_one_winner(db, sessions, engine, deploy,
+def test_concurrent_completion_has_exactly_one_winner(db_engine, sessions, process_engine, deploy,
                                                       people_factory, rounds):
     deploy("engine/two_lane.bpmn")
     ivy = people_factory("ivy", groups=["intake"])
     ian = people_factory("ian", groups=["intake"])
     data = {"route": "scr", "summary": "Both saw it"}
     # a second, independent connection pool, as a second server process would have
-    other_db = make_engine(db.url.render_as_string(hide_password=False))
+    other_db = make_engine(db_engine.url.render_as_string(hide_password=False))
     other = make_session_factory(other_db)
     try:
-        _rounds(sessions, other, engine, ivy, ian, data, rounds)
+        _rounds(sessions, other, process_engine, ivy, ian, data, rounds)
     finally:
         other_db.dispose()
 
 
-def _rounds(sessions, other, engine, ivy, ian, data, rounds):
+def _rounds(sessions, other, process_engine, ivy, ian, data, rounds):
     for _ in range(rounds):
         with sessions.begin() as s:
-            record = engine.start(s, "two_lane", ivy)
+            record = process_engine.start(s, "two_lane", ivy)
         task_id = record.tasks[0].id
-        outcomes = race_two(sessions, other, engine, task_id, (ivy, ian), data)
+        outcomes = race_two(sessions, other, process_engine, task_id, (ivy, ian), data)
         assert sorted(outcomes) in (["InvalidState", "ok"], ["Conflict", "ok"]), outcomes
         with sessions() as s:
             assert s.get(HumanTask, task_id).status == "completed"
@@ -45,7 +45,7 @@ def _rounds(sessions, other, engine, ivy, ian, data, rounds):
             assert s.get(ProcessInstance, record.id).status == "active"
 
 
-def race_two(first, second, engine, task_id, actors, data):
+def race_two(first, second, process_engine, task_id, actors, data):
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -53,7 +53,7 @@ def race_two(first, second, engine, task_id, actors, data):
         barrier.wait()
         try:
             with factory.begin() as session:
-                engine.complete(session, task_id, actor, data)
+                process_engine.complete(session, task_id, actor, data)
             outcomes.append("ok")
         except (Conflict, InvalidState) as exc:
             outcomes.append(type(exc).__name__)
@@ -68,6 +68,6 @@ def race_two(first, second, engine, task_id, actors, data):
 
 
 @pytest.mark.postgres
-def test_concurrent_completion_on_postgres(db, sessions, engine, deploy, people_factory):
-    test_concurrent_completion_has_exactly_one_winner(db, sessions, engine, deploy,
+def test_concurrent_completion_on_postgres(db_engine, sessions, process_engine, deploy, people_factory):
+    test_concurrent_completion_has_exactly_one_winner(db_engine, sessions, process_engine, deploy,
                                                       people_factory, 5)

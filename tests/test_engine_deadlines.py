@@ -37,10 +37,10 @@ def ladder(sessions):
         people.add_user(s, "mia", None, roles=["manager"])
 
 
-def start_task(sessions, engine, deploy, now=T0):
+def start_task(sessions, process_engine, deploy, now=T0):
     deploy("deadlines/deadline_task.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "deadline_task", load_actor(s, "mia"), now=now)
+        record = process_engine.start(s, "deadline_task", load_actor(s, "mia"), now=now)
     return record.tasks[0]
 
 
@@ -89,8 +89,8 @@ def test_arm_skips_reminders_already_past_but_never_escalations():
     assert arm(None, cal, T0) == (0, None)
 
 
-def test_new_task_is_armed_from_its_bpmn_due_date(sessions, engine, deploy, ladder):
-    task = start_task(sessions, engine, deploy)
+def test_new_task_is_armed_from_its_bpmn_due_date(sessions, process_engine, deploy, ladder):
+    task = start_task(sessions, process_engine, deploy)
     with sessions() as s:
         row = s.get(HumanTask, task.id)
     assert row.due_at == T0 + timedelta(days=7)            # P5WD from Monday = next Monday
@@ -98,8 +98,8 @@ def test_new_task_is_armed_from_its_bpmn_due_date(sessions, engine, deploy, ladd
     assert row.deadline_step == 0
 
 
-def test_a_task_left_alone_climbs_the_ladder_once_per_rung(sessions, engine, deploy, ladder):
-    task = start_task(sessions, engine, deploy)
+def test_a_task_left_alone_climbs_the_ladder_once_per_rung(sessions, process_engine, deploy, ladder):
+    task = start_task(sessions, process_engine, deploy)
     due = T0 + timedelta(days=7)
     owners = ["lena", "pat", "pia"]                    # the lead is a member of the group too
     assert inbox(sessions) == [(n, "assigned") for n in owners]
@@ -108,8 +108,8 @@ def test_a_task_left_alone_climbs_the_ladder_once_per_rung(sessions, engine, dep
                due + timedelta(days=7), due + timedelta(days=14)]
     counts = []
     for moment in moments:
-        counts.append(watch_deadlines(sessions, engine.calendar, moment))
-        assert watch_deadlines(sessions, engine.calendar, moment) == 0     # exactly once
+        counts.append(watch_deadlines(sessions, process_engine.calendar, moment))
+        assert watch_deadlines(sessions, process_engine.calendar, moment) == 0     # exactly once
     assert counts == [0, 1, 1, 1, 1, 1, 1]
     sent = [n for n in inbox(sessions) if n[1] != "assigned"]
     assert sent == [(n, "reminder") for n in owners] * 2 + [(n, "escalation") for n in owners] \
@@ -122,68 +122,68 @@ def test_a_task_left_alone_climbs_the_ladder_once_per_rung(sessions, engine, dep
     assert len(challenge) == 1 and challenge[0].task_id == task.id
 
 
-def test_scheduler_down_for_weeks_escalates_through_every_rung_at_once(sessions, engine,
+def test_scheduler_down_for_weeks_escalates_through_every_rung_at_once(sessions, process_engine,
                                                                        deploy, ladder):
-    start_task(sessions, engine, deploy)
-    assert watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=60)) == 4
+    start_task(sessions, process_engine, deploy)
+    assert watch_deadlines(sessions, process_engine.calendar, T0 + timedelta(days=60)) == 4
     assert ("pat", "reminder") not in inbox(sessions)
 
 
 def test_assigned_task_reminds_only_the_assignee_and_completed_tasks_stop(
-        sessions, engine, deploy, ladder):
-    task = start_task(sessions, engine, deploy)
+        sessions, process_engine, deploy, ladder):
+    task = start_task(sessions, process_engine, deploy)
     with sessions.begin() as s:
-        engine.claim(s, task.id, load_actor(s, "pat"), now=T0)
-    watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=3, minutes=1))
+        process_engine.claim(s, task.id, load_actor(s, "pat"), now=T0)
+    watch_deadlines(sessions, process_engine.calendar, T0 + timedelta(days=3, minutes=1))
     assert inbox(sessions)[-1] == ("pat", "reminder") and ("pia", "reminder") not in inbox(sessions)
     with sessions.begin() as s:
-        engine.complete(s, task.id, load_actor(s, "pat"), {}, now=T0 + timedelta(days=6))
-    assert watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=30)) == 0
+        process_engine.complete(s, task.id, load_actor(s, "pat"), {}, now=T0 + timedelta(days=6))
+    assert watch_deadlines(sessions, process_engine.calendar, T0 + timedelta(days=30)) == 0
     with sessions() as s:
         assert s.get(HumanTask, task.id).next_deadline_at is None
 
 
-def test_manager_changes_a_due_date_with_a_reason(sessions, engine, deploy, ladder):
-    task = start_task(sessions, engine, deploy)
+def test_manager_changes_a_due_date_with_a_reason(sessions, process_engine, deploy, ladder):
+    task = start_task(sessions, process_engine, deploy)
     new_due = T0 + timedelta(days=21)
     with sessions.begin() as s:
         with pytest.raises(NotAllowed):
-            engine.change_due_date(s, task.id, load_actor(s, "pat"), new_due, "later")
+            process_engine.change_due_date(s, task.id, load_actor(s, "pat"), new_due, "later")
     with sessions.begin() as s:
-        engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
+        process_engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
                                now=T0 + timedelta(days=1))
     with sessions() as s:
         row = s.get(HumanTask, task.id)
         instance = s.get(ProcessInstance, row.instance_id)
-        run = load_run(instance, engine.script_engine, engine.calendar, T0)
+        run = load_run(instance, process_engine.script_engine, process_engine.calendar, T0)
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "due_date_changed")).one()
     assert row.due_at == new_due and run.task(task.id).internal_data[DUE_KEY] == new_due.isoformat()
     assert run.ready_tasks()[0].due_at == new_due
     assert row.next_deadline_at == new_due - timedelta(days=4)   # Thursday before
     assert event.actor == "mia" and event.detail["reason"] == "agency asked"
     assert event.detail["previous"] == (T0 + timedelta(days=7)).isoformat()
-    assert watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=8)) == 0
+    assert watch_deadlines(sessions, process_engine.calendar, T0 + timedelta(days=8)) == 0
 
 
-def test_closure_days_move_deadlines(sessions, engine):
+def test_closure_days_move_deadlines(sessions, process_engine):
     with sessions.begin() as s:
         add_closure(s, date(2027, 3, 2), "staff training day", "mia")
-    refresh_closures(sessions, engine.calendar)
-    assert engine.calendar.add_working_days(T0, 1) == T0 + timedelta(days=2)
+    refresh_closures(sessions, process_engine.calendar)
+    assert process_engine.calendar.add_working_days(T0, 1) == T0 + timedelta(days=2)
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.action == "closure_day_saved")) == 1
 
 
 def test_a_due_date_change_moves_the_worklist_copy_and_restarts_the_ladder(
-        sessions, engine, deploy, ladder):
-    task = start_task(sessions, engine, deploy)
-    watch_deadlines(sessions, engine.calendar, T0 + timedelta(days=9))     # escalated once
+        sessions, process_engine, deploy, ladder):
+    task = start_task(sessions, process_engine, deploy)
+    watch_deadlines(sessions, process_engine.calendar, T0 + timedelta(days=9))     # escalated once
     with sessions() as s:
         assert s.get(HumanTask, task.id).escalation_level >= 1
     new_due = T0 + timedelta(days=21)
     with sessions.begin() as s:
-        engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
+        process_engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
                                now=T0 + timedelta(days=9))
     with sessions() as s:
         row = s.get(HumanTask, task.id)
@@ -194,12 +194,12 @@ def test_a_due_date_change_moves_the_worklist_copy_and_restarts_the_ladder(
     assert version > 2                      # written under the version check like any command
 
 
-def test_ladder_groups_come_from_the_settings_the_session_carries(db, sessions, people_factory):
+def test_ladder_groups_come_from_the_settings_the_session_carries(db_engine, sessions, people_factory):
     people_factory("lou", groups=["lisg-chair"])
     people_factory("cy", groups=["chairs"])
     people_factory("bu", groups=["board-office"])
     people_factory("max", roles=["manager"])
-    configured = make_session_factory(db, session_info(Settings.from_env({
+    configured = make_session_factory(db_engine, session_info(Settings.from_env({
         "LSCB_LISG_CHAIR_GROUP": "Chairs", "LSCB_BUSINESS_UNIT_GROUP": "board-office"})))
     task = HumanTask(candidate_groups=[])
     with configured() as session:

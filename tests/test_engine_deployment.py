@@ -18,10 +18,10 @@ def intake(sessions):
         people.add_group(s, "intake")
 
 
-def test_engine_deploy_refuses_what_lint_refuses_naming_file_line_and_element(sessions, engine,
+def test_engine_deploy_refuses_what_lint_refuses_naming_file_line_and_element(sessions, process_engine,
                                                                                intake):
     with sessions.begin() as s, pytest.raises(DefinitionError) as refused:
-        engine.deploy(s, read_paths([REFUSED]), "tester", "lint says no")
+        process_engine.deploy(s, read_paths([REFUSED]), "tester", "lint says no")
     found = {(p.file, p.line, p.element_id, p.severity) for p in refused.value.problems}
     assert found == {("lint_refused.bpmn", 6, "review", "error"),
                      ("lint_refused.bpmn", 9, "stuck", "error")}
@@ -30,42 +30,42 @@ def test_engine_deploy_refuses_what_lint_refuses_naming_file_line_and_element(se
         assert s.scalar(select(func.count()).select_from(Definition)) == 0
 
 
-def test_engine_validate_reports_lint_errors_as_deploy_does(sessions, engine, intake):
+def test_engine_validate_reports_lint_errors_as_deploy_does(sessions, process_engine, intake):
     with sessions() as s, pytest.raises(DefinitionError) as refused:
-        engine.validate(s, read_paths([REFUSED]))
+        process_engine.validate(s, read_paths([REFUSED]))
     assert {p.element_id for p in refused.value.problems} == {"review", "stuck"}
 
 
-def test_lint_warnings_do_not_block_a_deploy(sessions, engine):
+def test_lint_warnings_do_not_block_a_deploy(sessions, process_engine):
     files = read_paths([DATA / "definitions/approval.bpmn"])
     with sessions.begin() as s:
         people.add_group(s, "intake")
-        [result] = engine.deploy(s, files, "tester", "")
+        [result] = process_engine.deploy(s, files, "tester", "")
     assert result.created and result.version == 1
 
 
-def test_a_deploy_refused_for_a_group_passes_once_the_group_exists(sessions, engine):
+def test_a_deploy_refused_for_a_group_passes_once_the_group_exists(sessions, process_engine):
     files = read_paths([DATA / "definitions/approval.bpmn"])
     with sessions.begin() as s, pytest.raises(DefinitionError) as refused:
-        engine.deploy(s, files, "tester", "")
+        process_engine.deploy(s, files, "tester", "")
     assert [p.element_id for p in refused.value.problems] == ["review"]
     with sessions.begin() as s:
         people.add_group(s, "intake")
-        assert engine.deploy(s, files, "tester", "")[0].version == 1
+        assert process_engine.deploy(s, files, "tester", "")[0].version == 1
 
 
-def test_the_shipped_library_deploys_once_the_demo_groups_exist(sessions, engine):
+def test_the_shipped_library_deploys_once_the_demo_groups_exist(sessions, process_engine):
     from web.demo import AGENCIES, BOARD
     with sessions.begin() as s:
         for slug in {**AGENCIES, **BOARD}:
             people.add_group(s, slug)
-        results = engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
+        results = process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
     assert results and all(r.created for r in results)
 
 
-def test_a_definition_error_message_names_every_problem(sessions, engine):
+def test_a_definition_error_message_names_every_problem(sessions, process_engine):
     with pytest.raises(DefinitionError) as refused, sessions() as s:
-        engine.validate(s, read_paths([DATA / "defs/bad/expressions.bpmn"]))
+        process_engine.validate(s, read_paths([DATA / "defs/bad/expressions.bpmn"]))
     problems = refused.value.problems
     assert len(problems) > 2
     assert all(str(p) in refused.value.message for p in problems)

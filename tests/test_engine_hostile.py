@@ -17,13 +17,13 @@ TWO_LANE = (DATA / "engine/two_lane.bpmn").read_text()
     ("route == 'scr'", "route.__class__.__subclasses__()", "f_scr", "__subclasses__"),
     ("route == 'scr'", "route == 'scr", "f_scr", "unterminated"),
 ])
-def test_hostile_expressions_are_refused_at_deploy(sessions, engine, old, new, element, message):
+def test_hostile_expressions_are_refused_at_deploy(sessions, process_engine, old, new, element, message):
     source = TWO_LANE.replace(old, new)
     with sessions.begin() as s:
         for slug in ("intake", "lscb-chair"):
             people.add_group(s, slug)
     with pytest.raises(DefinitionError) as err, sessions.begin() as s:
-        engine.deploy(s, {"two_lane.bpmn": source.encode()}, "mallory")
+        process_engine.deploy(s, {"two_lane.bpmn": source.encode()}, "mallory")
     problem = err.value.problems[0]
     assert problem.element_id == element and message in problem.message
     assert problem.line == next(i for i, l in enumerate(source.splitlines(), 1) if new in l)
@@ -48,13 +48,13 @@ while True:
     "x = open('/tmp/lscb-pwned', 'w')",
 ])
 def test_a_hostile_or_runaway_script_is_stopped_and_nothing_is_written(
-        sessions, engine, people_factory, script):
+        sessions, process_engine, people_factory, script):
     with sessions.begin() as s:
-        engine.deploy(s, {"runaway.bpmn": RUNAWAY.replace(SPIN, script).encode()}, "mallory")
+        process_engine.deploy(s, {"runaway.bpmn": RUNAWAY.replace(SPIN, script).encode()}, "mallory")
     actor = people_factory("sys", roles=["admin"])
     started = time.monotonic()
     with pytest.raises(ScriptError) as err, sessions.begin() as s:
-        engine.start(s, "runaway", actor)
+        process_engine.start(s, "runaway", actor)
     assert time.monotonic() - started < 3
     assert err.value.context.get("element_id") == "spin"
     with sessions() as s:

@@ -16,31 +16,31 @@ GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
 
 
 @pytest.fixture
-def case(sessions, engine, people_factory):
+def case(sessions, process_engine, people_factory):
     people_factory("ann", groups=["intake", "police"])
     people_factory("owner", roles=["process_owner"])
     with sessions.begin() as s:
         people.add_group(s, "lscb-chair")    # the lane of 'decide'
-        engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
+        process_engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
     with sessions.begin() as s:
-        return engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "T"})
+        return process_engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "T"})
 
 
-def deploy_v(sessions, engine, xml):
+def deploy_v(sessions, process_engine, xml):
     with sessions.begin() as s:
-        return engine.deploy(s, {"two_lane.bpmn": xml.encode()}, "owner", "next")[0].version
+        return process_engine.deploy(s, {"two_lane.bpmn": xml.encode()}, "owner", "next")[0].version
 
 
 def test_an_instance_moves_to_a_version_with_a_new_field_and_group_keeping_its_due_date(
-        sessions, engine, case):
-    v2 = deploy_v(sessions, engine, TWO_LANE.replace('<camunda:formField id="children"', EXTRA)
+        sessions, process_engine, case):
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace('<camunda:formField id="children"', EXTRA)
                   .replace('candidateGroups="intake"', 'candidateGroups="police"'))
     with sessions() as s:
-        [plan] = engine.preview_migration(s, "two_lane", v2)
+        [plan] = process_engine.preview_migration(s, "two_lane", v2)
         assert plan.ok and plan.from_version == 1 and plan.to_version == 2
         assert s.get(ProcessInstance, case.id).definition.version == 1      # preview wrote nothing
     with sessions.begin() as s:
-        assert engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
+        assert process_engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
     with sessions() as s:
         row = s.get(ProcessInstance, case.id)
         task = s.scalars(select(HumanTask).where(HumanTask.instance_id == row.id)).one()
@@ -50,45 +50,45 @@ def test_an_instance_moves_to_a_version_with_a_new_field_and_group_keeping_its_d
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).one()
         assert (event.actor, event.detail["from_version"], event.detail["to_version"]) == ("owner", 1, 2)
     with sessions.begin() as s:
-        done = engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), {**GOOD, "extra": "x"})
+        done = process_engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), {**GOOD, "extra": "x"})
     assert done.tasks[0].bpmn_id == "decide"
 
 
-def test_a_migration_is_refused_when_the_active_step_changed_type(sessions, engine, case):
-    v2 = deploy_v(sessions, engine, TWO_LANE.replace('<bpmn:userTask id="triage"', '<bpmn:manualTask id="triage"')
+def test_a_migration_is_refused_when_the_active_step_changed_type(sessions, process_engine, case):
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace('<bpmn:userTask id="triage"', '<bpmn:manualTask id="triage"')
                   .replace("</bpmn:userTask>\n    <bpmn:exclusiveGateway", "</bpmn:manualTask>\n    <bpmn:exclusiveGateway"))
     with sessions.begin() as s:
-        plan = engine.migrate(s, case.id, v2, load_actor(s, "owner"))
+        plan = process_engine.migrate(s, case.id, v2, load_actor(s, "owner"))
     assert not plan.ok and "active step 'triage' changed type" in plan.reasons[0]
     with sessions() as s:
         assert s.get(ProcessInstance, case.id).definition.version == 1
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).all() == []
 
 
-def test_a_migration_is_refused_when_the_case_is_at_a_removed_step(sessions, engine, case):
+def test_a_migration_is_refused_when_the_case_is_at_a_removed_step(sessions, process_engine, case):
     with sessions.begin() as s:
-        engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), GOOD)     # now at 'decide'
+        process_engine.complete(s, case.tasks[0].id, load_actor(s, "ann"), GOOD)     # now at 'decide'
     without_decide = (TWO_LANE.split('<bpmn:userTask id="decide"')[0]
                       + TWO_LANE.split("</bpmn:userTask>")[-1].split("\n", 1)[1])
     without_decide = (without_decide.replace('targetRef="decide"', 'targetRef="done"')
                       .replace('<bpmn:sequenceFlow id="f3" sourceRef="decide" targetRef="done" />', "")
                       .replace("<bpmn:incoming>f3</bpmn:incoming>", "<bpmn:incoming>f_scr</bpmn:incoming>")
                       .replace("<bpmn:flowNodeRef>decide</bpmn:flowNodeRef>", ""))
-    v2 = deploy_v(sessions, engine, without_decide)
+    v2 = deploy_v(sessions, process_engine, without_decide)
     with sessions() as s:
-        [plan] = engine.preview_migration(s, "two_lane", v2)
+        [plan] = process_engine.preview_migration(s, "two_lane", v2)
     assert not plan.ok
     assert any("'decide'" in r and "no longer has" in r for r in plan.reasons), plan.reasons
 
 
-def test_bulk_migration_reports_each_instance(sessions, engine, case, people_factory):
+def test_bulk_migration_reports_each_instance(sessions, process_engine, case, people_factory):
     with sessions.begin() as s:
-        second = engine.start(s, "two_lane", load_actor(s, "ann"), {})
-        engine.complete(s, second.tasks[0].id, load_actor(s, "ann"), {**GOOD, "route": "close"})
-    v2 = deploy_v(sessions, engine, TWO_LANE.replace("Triage the notification", "Triage"))
+        second = process_engine.start(s, "two_lane", load_actor(s, "ann"), {})
+        process_engine.complete(s, second.tasks[0].id, load_actor(s, "ann"), {**GOOD, "route": "close"})
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace("Triage the notification", "Triage"))
     with sessions() as s:
         owner = load_actor(s, "owner")
-    plans = engine.migrate_many(sessions, [case.id, second.id], v2, owner)
+    plans = process_engine.migrate_many(sessions, [case.id, second.id], v2, owner)
     assert plans[0].ok and not plans[1].ok and "completed" in plans[1].reasons[0]
     with sessions() as s:
         task = s.get(HumanTask, case.tasks[0].id)
@@ -96,12 +96,12 @@ def test_bulk_migration_reports_each_instance(sessions, engine, case, people_fac
 
 
 def test_a_migrated_task_offered_to_a_new_group_is_announced_to_that_group(
-        sessions, engine, case, people_factory):
+        sessions, process_engine, case, people_factory):
     people_factory("pia", groups=["police"])
-    v2 = deploy_v(sessions, engine, TWO_LANE.replace('candidateGroups="intake"',
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace('candidateGroups="intake"',
                                                      'candidateGroups="intake,police"'))
     with sessions.begin() as s:
-        assert engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
+        assert process_engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
     with sessions() as s:
         told = s.execute(select(Notification.user_name, Notification.task_id)
                          .where(Notification.kind == "assigned")
@@ -114,7 +114,7 @@ def test_a_migrated_task_offered_to_a_new_group_is_announced_to_that_group(
     assert sorted(copies) == ["intake", "police"]                 # and finds it in its queue
 
 
-def test_only_process_owners_and_managers_migrate(sessions, engine, case, people_factory):
-    v2 = deploy_v(sessions, engine, TWO_LANE.replace("Triage the notification", "Triage"))
+def test_only_process_owners_and_managers_migrate(sessions, process_engine, case, people_factory):
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace("Triage the notification", "Triage"))
     with pytest.raises(NotAllowed), sessions.begin() as s:
-        engine.migrate(s, case.id, v2, load_actor(s, "ann"))
+        process_engine.migrate(s, case.id, v2, load_actor(s, "ann"))

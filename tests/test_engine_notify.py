@@ -52,10 +52,10 @@ def team(sessions):
         s.scalars(select(User).where(User.name == "dora")).one().notify_mode = "digest"
 
 
-def start(sessions, engine, deploy, n=1, now=T0):
+def start(sessions, process_engine, deploy, n=1, now=T0):
     deploy("deadlines/deadline_task.bpmn")
     with sessions.begin() as s:
-        return [engine.start(s, "deadline_task", load_actor(s, "mia"),
+        return [process_engine.start(s, "deadline_task", load_actor(s, "mia"),
                              {"case_title": "Child Q, 7, known to police"}, now=now)
                 for _ in range(n)]
 
@@ -66,8 +66,8 @@ def outbox(sessions):
 
 
 def test_assignment_notifies_in_app_and_queues_email_only_for_immediate_users(
-        sessions, engine, deploy, team):
-    start(sessions, engine, deploy)
+        sessions, process_engine, deploy, team):
+    start(sessions, process_engine, deploy)
     with sessions() as s:
         notes = {n.user_name: n.email for n in s.scalars(select(Notification))}
     assert notes == {"pat": "queued", "dora": "digest", "nomail": "none"}
@@ -75,11 +75,11 @@ def test_assignment_notifies_in_app_and_queues_email_only_for_immediate_users(
 
 
 def test_email_is_sent_over_smtp_with_only_a_reference_and_a_link(
-        db, engine, deploy, team, smtp):
-    sessions = make_session_factory(db, session_info(Settings.from_env(
+        db_engine, process_engine, deploy, team, smtp):
+    sessions = make_session_factory(db_engine, session_info(Settings.from_env(
         {"LSCB_BASE_URL": "https://lscb.example/"})))
     inbox, settings = smtp
-    record = start(sessions, engine, deploy)[0]
+    record = start(sessions, process_engine, deploy)[0]
     assert drain_outbox(sessions, T0, settings) == 1
     assert drain_outbox(sessions, T0, settings) == 0
     [(to, content)] = inbox.messages
@@ -90,9 +90,9 @@ def test_email_is_sent_over_smtp_with_only_a_reference_and_a_link(
     assert outbox(sessions)[0].status == "sent"
 
 
-def test_failed_sending_is_retried_with_backoff(sessions, engine, deploy, team, smtp):
+def test_failed_sending_is_retried_with_backoff(sessions, process_engine, deploy, team, smtp):
     inbox, settings = smtp
-    start(sessions, engine, deploy)
+    start(sessions, process_engine, deploy)
     dead = SmtpSettings("127.0.0.1", free_port(), "none", None, None, "lscb@test")
     assert drain_outbox(sessions, T0, dead) == 0
     row = outbox(sessions)[0]
@@ -103,18 +103,18 @@ def test_failed_sending_is_retried_with_backoff(sessions, engine, deploy, team, 
     assert len(inbox.messages) == 1
 
 
-def test_without_an_smtp_host_emails_are_held_for_the_outbox_page(sessions, engine, deploy, team):
-    start(sessions, engine, deploy)
+def test_without_an_smtp_host_emails_are_held_for_the_outbox_page(sessions, process_engine, deploy, team):
+    start(sessions, process_engine, deploy)
     assert drain_outbox(sessions, T0, SmtpSettings()) == 0
     assert outbox(sessions)[0].status == "held"
 
 
-def test_digest_users_get_one_email_a_day(sessions, engine, deploy, team, smtp):
+def test_digest_users_get_one_email_a_day(sessions, process_engine, deploy, team, smtp):
     inbox, settings = smtp
-    start(sessions, engine, deploy, n=2, now=T0 - timedelta(hours=3))    # 06:00, before 07:00
+    start(sessions, process_engine, deploy, n=2, now=T0 - timedelta(hours=3))    # 06:00, before 07:00
     assert queue_digests(sessions, T0 - timedelta(hours=2, minutes=30)) == 0
     assert queue_digests(sessions, T0) == 1
-    start(sessions, engine, deploy, n=1, now=T0 + timedelta(hours=1))
+    start(sessions, process_engine, deploy, n=1, now=T0 + timedelta(hours=1))
     assert queue_digests(sessions, T0 + timedelta(hours=2)) == 0          # one a day
     drain_outbox(sessions, T0 + timedelta(hours=2), settings)
     digest = [c for to, c in inbox.messages if to == ["dora@police.test"]]
@@ -122,11 +122,11 @@ def test_digest_users_get_one_email_a_day(sessions, engine, deploy, team, smtp):
     assert queue_digests(sessions, T0 + timedelta(days=1)) == 1            # the next morning
 
 
-def test_incident_notifies_managers_and_admins(sessions, engine, deploy, team):
+def test_incident_notifies_managers_and_admins(sessions, process_engine, deploy, team):
     deploy("deadlines/failing_timer.bpmn")
     with sessions.begin() as s:
-        engine.start(s, "failing_timer", load_actor(s, "mia"), {"start_day": "nonsense"}, now=T0)
-    fire_due_timers(sessions, engine, T0 + timedelta(hours=2))
+        process_engine.start(s, "failing_timer", load_actor(s, "mia"), {"start_day": "nonsense"}, now=T0)
+    fire_due_timers(sessions, process_engine, T0 + timedelta(hours=2))
     with sessions() as s:
         notes = s.execute(select(Notification.user_name, Notification.kind)).all()
     assert sorted(tuple(n) for n in notes if n[1] == "incident") == [("mia", "incident"),

@@ -25,14 +25,14 @@ def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def start(sessions, engine, data):
+def start(sessions, process_engine, data):
     with sessions.begin() as session:
-        return engine.start(session, "learning_steps", load_actor(session, "lena"), data)
+        return process_engine.start(session, "learning_steps", load_actor(session, "lena"), data)
 
 
-def complete(sessions, engine, case, values):
+def complete(sessions, process_engine, case, values):
     with sessions.begin() as session:
-        return engine.complete(session, case.tasks[0].id, load_actor(session, "lena"), values)
+        return process_engine.complete(session, case.tasks[0].id, load_actor(session, "lena"), values)
 
 
 def test_the_engine_offers_the_learning_operations_by_default():
@@ -42,8 +42,8 @@ def test_the_engine_offers_the_learning_operations_by_default():
             "review.close"} <= names
 
 
-def test_a_service_task_records_the_learning_item_in_the_step_transaction(sessions, engine, lisg):
-    case = start(sessions, engine, START)
+def test_a_service_task_records_the_learning_item_in_the_step_transaction(sessions, process_engine, lisg):
+    case = start(sessions, process_engine, START)
     with sessions() as session:
         item = session.scalars(select(LearningItem)).one()
         assert (item.status, item.source_pathway, item.source_instance_id) == \
@@ -55,17 +55,17 @@ def test_a_service_task_records_the_learning_item_in_the_step_transaction(sessio
             AuditEvent.action == "learning_item_recorded", AuditEvent.instance_id == case.id)) == 1
 
 
-def test_a_failing_step_after_the_service_task_leaves_no_orphan_record(sessions, engine, lisg):
+def test_a_failing_step_after_the_service_task_leaves_no_orphan_record(sessions, process_engine, lisg):
     with pytest.raises(ScriptError):
-        start(sessions, engine, {**START, "fail_early": True})
+        start(sessions, process_engine, {**START, "fail_early": True})
     with sessions() as session:
         assert count(session, LearningItem) == 0
         assert count(session, ProcessInstance) == 0
 
 
-def test_completing_a_task_runs_the_following_operations(sessions, engine, lisg):
-    case = start(sessions, engine, START)
-    done = complete(sessions, engine, case, {"item_valid": True, "owner": "police",
+def test_completing_a_task_runs_the_following_operations(sessions, process_engine, lisg):
+    case = start(sessions, process_engine, START)
+    done = complete(sessions, process_engine, case, {"item_valid": True, "owner": "police",
                                              "due": "2027-03-31"})
     assert done.status == InstanceStatus.COMPLETED
     with sessions() as session:
@@ -77,10 +77,10 @@ def test_completing_a_task_runs_the_following_operations(sessions, engine, lisg)
         assert action.plan.source_instance_id == case.id
 
 
-def test_a_failing_operation_writes_nothing_and_the_case_becomes_an_incident(sessions, engine,
+def test_a_failing_operation_writes_nothing_and_the_case_becomes_an_incident(sessions, process_engine,
                                                                               lisg):
-    case = start(sessions, engine, START)
-    done = complete(sessions, engine, case, {"item_valid": True, "owner": "police",
+    case = start(sessions, process_engine, START)
+    done = complete(sessions, process_engine, case, {"item_valid": True, "owner": "police",
                                              "due": "not a date"})
     assert done.status == InstanceStatus.INCIDENT
     assert "not a date" in done.error["message"]
@@ -90,11 +90,11 @@ def test_a_failing_operation_writes_nothing_and_the_case_becomes_an_incident(ses
         assert session.scalars(select(LearningItem)).one().status == "validated"
 
 
-def test_an_illegal_transition_from_a_diagram_is_refused(sessions, engine, lisg):
-    case = start(sessions, engine, START)
+def test_an_illegal_transition_from_a_diagram_is_refused(sessions, process_engine, lisg):
+    case = start(sessions, process_engine, START)
     with sessions.begin() as session:
         session.get(LearningItem, case.data["learning_record"]["id"]).status = "evaluated"
-    done = complete(sessions, engine, case, {"item_valid": True, "owner": "police",
+    done = complete(sessions, process_engine, case, {"item_valid": True, "owner": "police",
                                              "due": "2027-03-31"})
     assert done.status == InstanceStatus.INCIDENT
     assert "cannot become validated" in done.error["message"]
@@ -112,8 +112,8 @@ def test_operations_outside_an_engine_command_are_refused(sessions):
         assert ctx.run(current) == (session, 7)
 
 
-def test_every_operation_moves_the_loop_on_from_inside_a_bound_command(sessions, engine, lisg):
-    case = start(sessions, engine, START)
+def test_every_operation_moves_the_loop_on_from_inside_a_bound_command(sessions, process_engine, lisg):
+    case = start(sessions, process_engine, START)
     op = OPERATIONS
     with sessions.begin() as session:
         bind(session, case.id)

@@ -49,22 +49,22 @@ def fired_per_timer(sessions):
 
 
 def test_reminder_and_escalation_fire_at_the_right_moments_for_a_task_left_alone(
-        sessions, engine, deploy, team, time_machine):
+        sessions, process_engine, deploy, team, time_machine):
     time_machine.move_to(T0, tick=False)
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "timers", load_actor(s, "sys"))
+        record = process_engine.start(s, "timers", load_actor(s, "sys"))
     time_machine.move_to(T0 + timedelta(days=2) - timedelta(seconds=1), tick=False)
-    assert sweep(sessions, engine)["fired"] == 0
+    assert sweep(sessions, process_engine)["fired"] == 0
     time_machine.move_to(T0 + timedelta(days=2, seconds=1), tick=False)
-    assert sweep(sessions, engine)["fired"] == 1                   # non-interrupting reminder
+    assert sweep(sessions, process_engine)["fired"] == 1                   # non-interrupting reminder
     with sessions() as s:
-        shown = engine.show(s, record.id)
+        shown = process_engine.show(s, record.id)
     assert [t.bpmn_id for t in shown.tasks] == ["review"] and shown.data["reminded"] is True
     time_machine.move_to(T0 + timedelta(days=5, seconds=1), tick=False)
-    assert sweep(sessions, engine)["fired"] == 1                   # interrupting escalation
+    assert sweep(sessions, process_engine)["fired"] == 1                   # interrupting escalation
     with sessions() as s:
-        shown = engine.show(s, record.id)
+        shown = process_engine.show(s, record.id)
         review = s.scalars(select(HumanTask).where(HumanTask.bpmn_id == "review")).one()
         notes = s.scalars(select(Notification.user_name)).all()
     assert review.status == "cancelled" and [t.bpmn_id for t in shown.tasks] == ["escalation"]
@@ -74,12 +74,12 @@ def test_reminder_and_escalation_fire_at_the_right_moments_for_a_task_left_alone
                                          (record.id, "escalate_timer"): 1}
 
 
-def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, engine, deploy, team):
+def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, process_engine, deploy, team):
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
-        engine.start(s, "timers", load_actor(s, "sys"),
+        process_engine.start(s, "timers", load_actor(s, "sys"),
                      now=datetime.now(timezone.utc) - timedelta(days=2, seconds=-1))
-    scheduler = engine.start_scheduler(sessions, interval=0.2)
+    scheduler = process_engine.start_scheduler(sessions, interval=0.2)
     try:
         deadline = time.monotonic() + 10
         while not fired_per_timer(sessions) and time.monotonic() < deadline:
@@ -91,35 +91,35 @@ def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, engine,
 
 def test_failing_timer_becomes_an_incident_others_keep_firing_and_retry_works(
         sessions, deploy, team):
-    engine = ProcessEngine(calendar=FlakyCalendar())
+    process_engine = ProcessEngine(calendar=FlakyCalendar())
     files = {"failing_timer.bpmn": (Path(__file__).parent / "data/deadlines/failing_timer.bpmn")
              .read_bytes()}
     with sessions.begin() as s:
-        engine.deploy(s, files, "tester")
+        process_engine.deploy(s, files, "tester")
         days = ["2027-03-01"] * 3 + ["2027-01-01"] + ["2027-03-02"] * 3
-        ids = [engine.start(s, "failing_timer", load_actor(s, "sys"), {"start_day": d},
+        ids = [process_engine.start(s, "failing_timer", load_actor(s, "sys"), {"start_day": d},
                             now=T0).id for d in days]
-    result = sweep(sessions, engine, T0 + timedelta(hours=1, seconds=1))
+    result = sweep(sessions, process_engine, T0 + timedelta(hours=1, seconds=1))
     assert result["fired"] == 6
     with sessions() as s:
         status = {i: s.get(ProcessInstance, i).status for i in ids}
         bad = s.get(ProcessInstance, ids[3])
     assert [status[i] for i in ids] == ["completed"] * 3 + ["incident"] + ["completed"] * 3
     assert "calendar service unavailable" in bad.error["message"]
-    assert sweep(sessions, engine, T0 + timedelta(hours=2))["fired"] == 0   # not retried alone
+    assert sweep(sessions, process_engine, T0 + timedelta(hours=2))["fired"] == 0   # not retried alone
     FlakyCalendar.broken = False
     try:
         with sessions.begin() as s:
-            record = engine.retry(s, ids[3], load_actor(s, "sys"), now=T0 + timedelta(hours=3))
+            record = process_engine.retry(s, ids[3], load_actor(s, "sys"), now=T0 + timedelta(hours=3))
     finally:
         FlakyCalendar.broken = True
     assert record.status == "completed" and record.data["gap"] == 47
 
 
-def seed_due_timers(sessions, engine, deploy, n):
+def seed_due_timers(sessions, process_engine, deploy, n):
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
-        template = engine.start(s, "timers", load_actor(s, "sys"),
+        template = process_engine.start(s, "timers", load_actor(s, "sys"),
                                 now=datetime.now(timezone.utc) - timedelta(days=2, minutes=1))
     ids = clone_instance(sessions, template.id, [timedelta(0)] * (n - 1))
     return [template.id] + ids
@@ -134,8 +134,8 @@ def run_lscb(db_url, *args):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_three_scheduler_processes_fire_1000_timers_exactly_once(
-        sessions, engine, deploy, team, db_url):
-    ids = seed_due_timers(sessions, engine, deploy, 1000)
+        sessions, process_engine, deploy, team, db_url):
+    ids = seed_due_timers(sessions, process_engine, deploy, 1000)
     procs = [run_lscb(db_url, "scheduler", "--once", "--json") for _ in range(3)]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
@@ -149,8 +149,8 @@ def test_three_scheduler_processes_fire_1000_timers_exactly_once(
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_scheduler_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(
-        sessions, engine, deploy, team, db_url):
-    ids = seed_due_timers(sessions, engine, deploy, 600)
+        sessions, process_engine, deploy, team, db_url):
+    ids = seed_due_timers(sessions, process_engine, deploy, 600)
     victim = run_lscb(db_url, "scheduler", "--interval", "0.2")
     deadline = time.monotonic() + 60
     while len(fired_per_timer(sessions)) < 100 and time.monotonic() < deadline:

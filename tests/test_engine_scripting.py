@@ -344,13 +344,13 @@ def script_node(ident: str, script: str):
     return ("scriptTask", ident, "", f"<bpmn:script>{escape(script)}</bpmn:script>")
 
 
-def workflow(bpmn: str, process_id: str, engine, dmn: str | None = None, data=None):
+def workflow(bpmn: str, process_id: str, process_engine, dmn: str | None = None, data=None):
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_xml(etree.fromstring(bpmn.encode()), filename=f"{process_id}.bpmn")
     if dmn:
         parser.add_dmn_xml(etree.fromstring(dmn.encode()), filename="decision.dmn")
     wf = BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id),
-                      script_engine=engine)
+                      script_engine=process_engine)
     wf.get_tasks(state=TaskState.READY)[0].data.update(data or {})
     return wf
 
@@ -456,8 +456,8 @@ def service_node(operation: str):
 
 
 def test_service_task_calls_a_registered_service():
-    engine = make_script_engine(services={"notify": lambda to: {"sent_to": to}})
-    wf = workflow(linear_bpmn(service_node("notify")), "linear", engine, data={"agency": "police"})
+    process_engine = make_script_engine(services={"notify": lambda to: {"sent_to": to}})
+    wf = workflow(linear_bpmn(service_node("notify")), "linear", process_engine, data={"agency": "police"})
     wf.do_engine_steps()
     assert wf.is_completed() and wf.data["notify_result"] == {"sent_to": "POLICE"}
 

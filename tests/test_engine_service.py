@@ -36,10 +36,10 @@ def only_task(session, instance_id):
     return tasks[0]
 
 
-def test_lanes_groups_gateway_and_deadlines(sessions, engine, deploy, staff):
+def test_lanes_groups_gateway_and_deadlines(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", staff["intake"], {"case_title": "Child A"}, now=T0)
+        record = process_engine.start(s, "two_lane", staff["intake"], {"case_title": "Child A"}, now=T0)
     assert record.status == "active" and record.reference.startswith("LSCB-2027-")
     task = record.tasks[0]
     assert task.bpmn_id == "triage" and task.candidate_groups == ["intake"]
@@ -48,33 +48,33 @@ def test_lanes_groups_gateway_and_deadlines(sessions, engine, deploy, staff):
     assert task.due_at == datetime(2027, 3, 8, 9, 0, tzinfo=timezone.utc)
     assert [f["id"] for f in task.form["fields"]] == ["route", "summary", "children"]
     with sessions.begin() as s:
-        after = engine.complete(s, task.id, staff["intake"],
+        after = process_engine.complete(s, task.id, staff["intake"],
                                 {"route": "scr", "summary": "Serious injury", "children": "2"},
                                 now=T0 + timedelta(hours=1))
     decide = after.tasks[0]
     assert decide.bpmn_id == "decide" and decide.candidate_groups == ["lscb-chair"]
     assert after.data["route"] == "scr" and after.data["children"] == 2
     with sessions.begin() as s:
-        done = engine.complete(s, decide.id, staff["chair"], {"scr_agreed": "yes"})
+        done = process_engine.complete(s, decide.id, staff["chair"], {"scr_agreed": "yes"})
     assert done.status == "completed" and done.tasks == []
 
 
-def test_default_flow_closes_the_case(sessions, engine, deploy, staff):
+def test_default_flow_closes_the_case(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", staff["intake"])
-        done = engine.complete(s, record.tasks[0].id, staff["intake"],
+        record = process_engine.start(s, "two_lane", staff["intake"])
+        done = process_engine.complete(s, record.tasks[0].id, staff["intake"],
                                {"route": "close", "summary": "No concerns"})
     assert done.status == "completed"
 
 
-def test_lane_mapping_decides_the_group_of_a_lane_task(sessions, engine, deploy, staff):
+def test_lane_mapping_decides_the_group_of_a_lane_task(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
         people.add_group(s, "chairs-office")
         people.map_lane(s, "LSCB Chair", "chairs-office")
-        record = engine.start(s, "two_lane", staff["intake"])
-        after = engine.complete(s, record.tasks[0].id, staff["intake"],
+        record = process_engine.start(s, "two_lane", staff["intake"])
+        after = process_engine.complete(s, record.tasks[0].id, staff["intake"],
                                 {"route": "scr", "summary": "Serious injury"})
     assert after.tasks[0].candidate_groups == ["chairs-office"]
 
@@ -87,177 +87,177 @@ def test_lane_mapping_decides_the_group_of_a_lane_task(sessions, engine, deploy,
     ({"route": "scr", "summary": "Serious", "children": 21}, "children"),
     ({"route": "scr", "summary": "Serious", "injected": "x"}, "injected"),
 ])
-def test_bad_form_values_are_refused_and_nothing_is_written(sessions, engine, deploy, staff,
+def test_bad_form_values_are_refused_and_nothing_is_written(sessions, process_engine, deploy, staff,
                                                             data, field):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", staff["intake"])
+        record = process_engine.start(s, "two_lane", staff["intake"])
         version = s.get(ProcessInstance, record.id).row_version
     with pytest.raises(FormInvalid) as err, sessions.begin() as s:
-        engine.complete(s, record.tasks[0].id, staff["intake"], data)
+        process_engine.complete(s, record.tasks[0].id, staff["intake"], data)
     assert field in err.value.errors
     with sessions() as s:
         assert s.get(ProcessInstance, record.id).row_version == version
         assert only_task(s, record.id).status == "open"
 
 
-def test_only_candidates_claim_and_only_the_assignee_completes(sessions, engine, deploy, staff):
+def test_only_candidates_claim_and_only_the_assignee_completes(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        task = engine.start(s, "two_lane", staff["intake"]).tasks[0]
+        task = process_engine.start(s, "two_lane", staff["intake"]).tasks[0]
     with pytest.raises(NotFound), sessions.begin() as s:
-        engine.claim(s, task.id, staff["police"])        # not offered: invisible
+        process_engine.claim(s, task.id, staff["police"])        # not offered: invisible
     with sessions.begin() as s:
         people.add_user(s, "ian", "correct horse battery", groups=["intake"])
     with sessions.begin() as s:
-        assert engine.claim(s, task.id, staff["intake"]).assignee == "ivy"
+        assert process_engine.claim(s, task.id, staff["intake"]).assignee == "ivy"
     with pytest.raises(NotAllowed), sessions.begin() as s:
         from engine.actors import load_actor
-        engine.complete(s, task.id, load_actor(s, "ian"), {"route": "close", "summary": "None!"})
+        process_engine.complete(s, task.id, load_actor(s, "ian"), {"route": "close", "summary": "None!"})
     with sessions.begin() as s:
-        assert engine.unclaim(s, task.id, staff["intake"]).assignee is None
+        assert process_engine.unclaim(s, task.id, staff["intake"]).assignee is None
 
 
-def test_parallel_multi_instance_over_agencies(sessions, engine, deploy, staff):
+def test_parallel_multi_instance_over_agencies(sessions, process_engine, deploy, staff):
     deploy("engine/mi_agencies.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "mi_agencies", staff["system"], {"agencies": ["police", "health"]})
+        record = process_engine.start(s, "mi_agencies", staff["system"], {"agencies": ["police", "health"]})
     groups = sorted(t.candidate_groups[0] for t in record.tasks)
     assert groups == ["health", "police"]
     by_group = {t.candidate_groups[0]: t for t in record.tasks}
     with pytest.raises(NotFound), sessions.begin() as s:      # takes no part in the case
-        engine.complete(s, by_group["health"].id, staff["intake"], {"findings": "x"})
+        process_engine.complete(s, by_group["health"].id, staff["intake"], {"findings": "x"})
     with pytest.raises(NotAllowed), sessions.begin() as s:    # sees the case, not its task
-        engine.complete(s, by_group["health"].id, staff["police"], {"findings": "x"})
+        process_engine.complete(s, by_group["health"].id, staff["police"], {"findings": "x"})
     with sessions.begin() as s:
-        engine.complete(s, by_group["police"].id, staff["police"], {"findings": "Known to police"})
+        process_engine.complete(s, by_group["police"].id, staff["police"], {"findings": "Known to police"})
     with sessions.begin() as s:
-        done = engine.complete(s, by_group["health"].id, staff["health"], {"findings": "GP saw"})
+        done = process_engine.complete(s, by_group["health"].id, staff["health"], {"findings": "GP saw"})
     assert done.status == "completed" and done.data["reported"] == 2
 
 
-def test_call_activity_and_dmn_decision(sessions, engine, deploy, staff):
+def test_call_activity_and_dmn_decision(sessions, process_engine, deploy, staff):
     deploy("engine/call_parent.bpmn", "engine/call_child.bpmn", "engine/route_decision.dmn")
     with sessions.begin() as s:
-        record = engine.start(s, "call_parent", staff["bu"])
+        record = process_engine.start(s, "call_parent", staff["bu"])
         task = record.tasks[0]
         assert task.bpmn_id == "summarise" and task.candidate_groups == ["business-unit"]
-        after = engine.complete(s, task.id, staff["bu"], {"child_died": True, "concerns": True})
+        after = process_engine.complete(s, task.id, staff["bu"], {"child_died": True, "concerns": True})
     assert after.data["route"] == "scr"
     assert [t.bpmn_id for t in after.tasks] == ["final"]
 
 
-def test_boundary_timers_and_intermediate_timer_with_controlled_time(sessions, engine, deploy,
+def test_boundary_timers_and_intermediate_timer_with_controlled_time(sessions, process_engine, deploy,
                                                                     staff):
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "timers", staff["system"], now=T0)
+        record = process_engine.start(s, "timers", staff["system"], now=T0)
     due = {t.bpmn_id: t.due_at for t in record.timers}
     assert due == {"remind_timer": T0 + timedelta(days=2), "escalate_timer": T0 + timedelta(days=5)}
-    assert fire_due_timers(sessions, engine, T0 + timedelta(days=1)) == 0
-    assert fire_due_timers(sessions, engine, T0 + timedelta(days=2, seconds=1)) == 1
+    assert fire_due_timers(sessions, process_engine, T0 + timedelta(days=1)) == 0
+    assert fire_due_timers(sessions, process_engine, T0 + timedelta(days=2, seconds=1)) == 1
     with sessions() as s:
-        shown = engine.show(s, record.id)
+        shown = process_engine.show(s, record.id)
     assert [t.bpmn_id for t in shown.tasks] == ["review"]       # non-interrupting: still open
     assert shown.data.get("reminded") is True
-    assert fire_due_timers(sessions, engine, T0 + timedelta(days=5, seconds=1)) == 1
+    assert fire_due_timers(sessions, process_engine, T0 + timedelta(days=5, seconds=1)) == 1
     with sessions() as s:
-        shown = engine.show(s, record.id)
+        shown = process_engine.show(s, record.id)
         review = s.get(HumanTask, record.tasks[0].id)
         assert review.status == "cancelled"
     assert [t.bpmn_id for t in shown.tasks] == ["escalation"]
     assert shown.tasks[0].candidate_groups == ["leads"]
     with sessions.begin() as s:
-        waiting = engine.complete(s, shown.tasks[0].id, staff["lead"], {},
+        waiting = process_engine.complete(s, shown.tasks[0].id, staff["lead"], {},
                                   now=T0 + timedelta(days=6))
     assert [t.bpmn_id for t in waiting.timers] == ["cool_off"]
-    assert fire_due_timers(sessions, engine, T0 + timedelta(days=7, seconds=1)) == 1
+    assert fire_due_timers(sessions, process_engine, T0 + timedelta(days=7, seconds=1)) == 1
     with sessions() as s:
-        assert engine.show(s, record.id).status == "completed"
+        assert process_engine.show(s, record.id).status == "completed"
         fired = s.scalar(select(func.count()).select_from(AuditEvent)
                          .where(AuditEvent.action == "timer_fired"))
     assert fired == 3
 
 
-def test_timer_inside_a_call_activity_fires(sessions, engine, deploy, staff):
+def test_timer_inside_a_call_activity_fires(sessions, process_engine, deploy, staff):
     deploy("engine/call_parent.bpmn", "engine/call_child.bpmn", "engine/route_decision.dmn")
     with sessions.begin() as s:
-        record = engine.start(s, "call_parent", staff["bu"], now=T0)
+        record = process_engine.start(s, "call_parent", staff["bu"], now=T0)
     assert [t.bpmn_id for t in record.timers] == ["c_late"]
-    assert fire_due_timers(sessions, engine, T0 + timedelta(days=3, seconds=1)) == 1
+    assert fire_due_timers(sessions, process_engine, T0 + timedelta(days=3, seconds=1)) == 1
     with sessions() as s:
-        shown = engine.show(s, record.id)
+        shown = process_engine.show(s, record.id)
     assert [t.bpmn_id for t in shown.tasks] == ["summarise"] and shown.timers == []
 
 
-def test_wall_clock_timers_with_time_machine(sessions, engine, deploy, staff, time_machine):
+def test_wall_clock_timers_with_time_machine(sessions, process_engine, deploy, staff, time_machine):
     time_machine.move_to(T0, tick=False)
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "timers", staff["system"])
+        record = process_engine.start(s, "timers", staff["system"])
     assert record.timers[0].due_at in (T0 + timedelta(days=2), T0 + timedelta(days=5))
     time_machine.move_to(T0 + timedelta(days=2, minutes=1), tick=False)
-    assert fire_due_timers(sessions, engine) == 1
+    assert fire_due_timers(sessions, process_engine) == 1
 
 
-def test_thrown_message_starts_another_process_and_correlates_updates(sessions, engine, deploy,
+def test_thrown_message_starts_another_process_and_correlates_updates(sessions, process_engine, deploy,
                                                                      staff):
     deploy("engine/thrower.bpmn", "engine/receiver.bpmn")
     with sessions.begin() as s:
         for ref in ("C-1", "C-2"):
-            engine.start(s, "thrower", staff["system"], {"case_ref": ref, "reason": "death"})
+            process_engine.start(s, "thrower", staff["system"], {"case_ref": ref, "reason": "death"})
     with sessions() as s:
         receivers = s.scalars(select(ProcessInstance).where(
             ProcessInstance.process_id == "receiver").order_by(ProcessInstance.id)).all()
         assert [r.data["referral"]["case_ref"] for r in receivers] == ["C-1", "C-2"]
         assert [r.reference for r in receivers] == ["C-1", "C-2"]
     with pytest.raises(NotFound), sessions.begin() as s:
-        engine.send_message(s, "scr_update", {"case_ref": "C-9"}, staff["system"])
+        process_engine.send_message(s, "scr_update", {"case_ref": "C-9"}, staff["system"])
     with sessions.begin() as s:
-        hit = engine.send_message(s, "scr_update", {"case_ref": "C-2", "text": "inquest"},
+        hit = process_engine.send_message(s, "scr_update", {"case_ref": "C-2", "text": "inquest"},
                                   staff["system"])
     assert hit == [receivers[1].id]
     with sessions() as s:
-        assert [t.bpmn_id for t in engine.show(s, receivers[1].id).tasks] == ["consider"]
-        assert engine.show(s, receivers[0].id).tasks == []
+        assert [t.bpmn_id for t in process_engine.show(s, receivers[1].id).tasks] == ["consider"]
+        assert process_engine.show(s, receivers[0].id).tasks == []
 
 
-def test_deploy_versions_only_on_change_and_instances_keep_their_version(sessions, engine,
+def test_deploy_versions_only_on_change_and_instances_keep_their_version(sessions, process_engine,
                                                                          deploy, staff, tmp_path):
     first = deploy("engine/two_lane.bpmn")[0]
     assert (first.version, first.created) == (1, True)
     again = deploy("engine/two_lane.bpmn")[0]
     assert (again.version, again.created) == (1, False)
     with sessions.begin() as s:
-        old = engine.start(s, "two_lane", staff["intake"])
+        old = process_engine.start(s, "two_lane", staff["intake"])
     changed = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text().replace(
         'name="Triage the notification"', 'name="Triage the incident"')
     with sessions.begin() as s:
-        second = engine.deploy(s, {"two_lane.bpmn": changed.encode()}, "po", "rename")[0]
-        new = engine.start(s, "two_lane", staff["intake"])
+        second = process_engine.deploy(s, {"two_lane.bpmn": changed.encode()}, "po", "rename")[0]
+        new = process_engine.start(s, "two_lane", staff["intake"])
     assert (second.version, second.created) == (2, True)
     assert (old.definition_version, new.definition_version) == (1, 2)
     assert (old.tasks[0].title, new.tasks[0].title) == ("Triage the notification",
                                                         "Triage the incident")
     with sessions.begin() as s:
-        done = engine.complete(s, old.tasks[0].id, staff["intake"],
+        done = process_engine.complete(s, old.tasks[0].id, staff["intake"],
                                {"route": "close", "summary": "Old version"})
     assert done.status == "completed" and done.definition_version == 1
 
 
-def test_cancel_suspend_and_audit_trail(sessions, engine, deploy, staff):
+def test_cancel_suspend_and_audit_trail(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", staff["intake"])
+        record = process_engine.start(s, "two_lane", staff["intake"])
     with pytest.raises(NotAllowed), sessions.begin() as s:
-        engine.cancel(s, record.id, staff["intake"], "no")
+        process_engine.cancel(s, record.id, staff["intake"], "no")
     with sessions.begin() as s:
-        engine.set_suspended(s, record.id, staff["manager"], True, "waiting for police")
+        process_engine.set_suspended(s, record.id, staff["manager"], True, "waiting for police")
     with pytest.raises(InvalidState), sessions.begin() as s:
-        engine.complete(s, record.tasks[0].id, staff["intake"], {"route": "close", "summary": "x" * 6})
+        process_engine.complete(s, record.tasks[0].id, staff["intake"], {"route": "close", "summary": "x" * 6})
     with sessions.begin() as s:
-        engine.set_suspended(s, record.id, staff["manager"], False, "police replied")
-        cancelled = engine.cancel(s, record.id, staff["manager"], "duplicate referral")
+        process_engine.set_suspended(s, record.id, staff["manager"], False, "police replied")
+        cancelled = process_engine.cancel(s, record.id, staff["manager"], "duplicate referral")
     assert cancelled.status == "cancelled" and cancelled.tasks == []
     with sessions() as s:
         actions = [e.action for e in s.scalars(select(AuditEvent).where(
@@ -266,19 +266,19 @@ def test_cancel_suspend_and_audit_trail(sessions, engine, deploy, staff):
                        "instance_resumed", "instance_cancelled"]
 
 
-def test_a_completed_task_cannot_be_completed_twice(sessions, engine, deploy, staff):
+def test_a_completed_task_cannot_be_completed_twice(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        task = engine.start(s, "two_lane", staff["intake"]).tasks[0]
-        engine.complete(s, task.id, staff["intake"], {"route": "close", "summary": "Closed now"})
+        task = process_engine.start(s, "two_lane", staff["intake"]).tasks[0]
+        process_engine.complete(s, task.id, staff["intake"], {"route": "close", "summary": "Closed now"})
     with pytest.raises(InvalidState), sessions.begin() as s:
-        engine.complete(s, task.id, staff["intake"], {"route": "close", "summary": "Closed now"})
+        process_engine.complete(s, task.id, staff["intake"], {"route": "close", "summary": "Closed now"})
 
 
-def test_stale_write_is_a_conflict(sessions, engine, deploy, staff):
+def test_stale_write_is_a_conflict(sessions, process_engine, deploy, staff):
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", staff["intake"])
+        record = process_engine.start(s, "two_lane", staff["intake"])
     with sessions() as first, sessions() as second:
         stale = second.get(ProcessInstance, record.id)
         second.commit()                      # the row stays loaded, as on an open form
@@ -289,14 +289,14 @@ def test_stale_write_is_a_conflict(sessions, engine, deploy, staff):
             flush(second)
 
 
-def test_a_thrown_message_is_sent_once_even_when_the_thrower_acts_again(sessions, engine, deploy,
+def test_a_thrown_message_is_sent_once_even_when_the_thrower_acts_again(sessions, process_engine, deploy,
                                                                         people_factory):
     deploy("engine/thrower_wait.bpmn", "engine/receiver.bpmn")
     cdop = people_factory("cara", groups=["cdop"])
     with sessions.begin() as s:
-        record = engine.start(s, "thrower_wait", cdop, {"case_ref": "C-1", "reason": "death"})
+        record = process_engine.start(s, "thrower_wait", cdop, {"case_ref": "C-1", "reason": "death"})
     with sessions.begin() as s:
-        engine.complete(s, record.tasks[0].id, cdop, {})
+        process_engine.complete(s, record.tasks[0].id, cdop, {})
     with sessions() as s:
         receivers = s.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.process_id == "receiver"))

@@ -12,11 +12,11 @@ from models import ProcessInstance
 
 
 def test_state_from_another_serializer_version_is_refused_before_the_library_sees_it(
-        sessions, engine, deploy, people_factory, tmp_path):
+        sessions, process_engine, deploy, people_factory, tmp_path):
     deploy("engine/two_lane.bpmn")
     ivy = people_factory("ivy", groups=["intake"])
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", ivy)
+        record = process_engine.start(s, "two_lane", ivy)
     marker = tmp_path / "pwned"
     with sessions.begin() as s:
         row = s.get(ProcessInstance, record.id)
@@ -26,15 +26,15 @@ def test_state_from_another_serializer_version_is_refused_before_the_library_see
         row.state_json, row.serializer_version = json.dumps(state), "1.1"
     live.clear()
     with pytest.raises(StateVersionError), sessions.begin() as s:
-        engine.complete(s, record.tasks[0].id, ivy, {"route": "close", "summary": "Closed"})
+        process_engine.complete(s, record.tasks[0].id, ivy, {"route": "close", "summary": "Closed"})
     assert not marker.exists()
 
 
-def test_instance_state_holds_no_spec_and_stays_small(sessions, engine, deploy, people_factory):
+def test_instance_state_holds_no_spec_and_stays_small(sessions, process_engine, deploy, people_factory):
     deploy("engine/two_lane.bpmn")
     ivy = people_factory("ivy", groups=["intake"])
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", ivy)
+        record = process_engine.start(s, "two_lane", ivy)
     with sessions() as s:
         state = json.loads(s.get(ProcessInstance, record.id).state_json)
     assert "spec" not in state and "subprocess_specs" not in state
@@ -42,18 +42,18 @@ def test_instance_state_holds_no_spec_and_stays_small(sessions, engine, deploy, 
 
 
 def test_plain_statement_writes_keep_row_objects_and_sql_nulls_right(
-        sessions, engine, deploy, people_factory):
+        sessions, process_engine, deploy, people_factory):
     """Commands write instance and task rows with plain statements (engine/store.py): the row
     objects in the session then hold what the database holds, version included, and an
     absent error or draft is SQL NULL (not the JSON text 'null')."""
     deploy("engine/two_lane.bpmn")
     ivy = people_factory("ivy", groups=["intake"])
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", ivy)
+        record = process_engine.start(s, "two_lane", ivy)
         task_id = record.tasks[0].id
-        engine.save_draft(s, task_id, ivy, {"summary": "half way"})
+        process_engine.save_draft(s, task_id, ivy, {"summary": "half way"})
     with sessions.begin() as s:
-        engine.complete(s, task_id, ivy, {"route": "close", "summary": "Closed"})
+        process_engine.complete(s, task_id, ivy, {"route": "close", "summary": "Closed"})
         row = s.get(ProcessInstance, record.id)
         assert not s.dirty and row not in s.dirty
         held = (row.row_version, row.status, row.state_json)
@@ -68,7 +68,7 @@ def test_plain_statement_writes_keep_row_objects_and_sql_nulls_right(
 
 
 def test_instance_update_sets_indexed_columns_only_when_they_change(
-        sessions, db, engine, deploy, people_factory):
+        sessions, db_engine, process_engine, deploy, people_factory):
     """SQLite rewrites the index entries of every column an UPDATE names, even to the same
     value: a command that leaves status, reference and timers alone must not name them, and
     one that changes them must still write them."""
@@ -82,16 +82,16 @@ def test_instance_update_sets_indexed_columns_only_when_they_change(
             updates.append(statement.split(" WHERE ")[0])
 
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", ivy)
-    event.listen(db, "before_cursor_execute", seen)
+        record = process_engine.start(s, "two_lane", ivy)
+    event.listen(db_engine, "before_cursor_execute", seen)
     try:
         with sessions.begin() as s:      # triage -> decide: the case stays active
-            record = engine.complete(s, record.tasks[0].id, ivy,
+            record = process_engine.complete(s, record.tasks[0].id, ivy,
                                      {"route": "scr", "summary": "Refer"})
         with sessions.begin() as s:      # decide -> done: the case completes
-            engine.complete(s, record.tasks[0].id, load_actor(s, "cara"), {"scr_agreed": True})
+            process_engine.complete(s, record.tasks[0].id, load_actor(s, "cara"), {"scr_agreed": True})
     finally:
-        event.remove(db, "before_cursor_execute", seen)
+        event.remove(db_engine, "before_cursor_execute", seen)
     still_active, completing = updates
     assert "state_json" in still_active
     assert not any(f"{name}=" in still_active for name in ("status", "reference", "finished_at"))
@@ -103,7 +103,7 @@ def test_instance_update_sets_indexed_columns_only_when_they_change(
 
 
 def test_commands_read_no_more_than_they_need_and_a_first_save_writes_every_projection(
-        sessions, db, engine, deploy, people_factory):
+        sessions, db_engine, process_engine, deploy, people_factory):
     """A start reads no task, timer or subscription rows (a new instance has none) yet writes
     its timers; a completion reads the instance and its open tasks in one locking statement."""
     deploy("engine/timers.bpmn")
@@ -114,19 +114,19 @@ def test_commands_read_no_more_than_they_need_and_a_first_save_writes_every_proj
         if statement.startswith("SELECT"):
             reads.append(re.search(r"\bFROM\s+(\w+)", statement).group(1))
 
-    event.listen(db, "before_cursor_execute", seen)
+    event.listen(db_engine, "before_cursor_execute", seen)
     try:
         with sessions.begin() as s:
-            record = engine.start(s, "timers", sam)
+            record = process_engine.start(s, "timers", sam)
         starting = list(reads)
         with sessions() as s:
             timers = s.execute(text("select bpmn_id from pending_timer")).scalars().all()
         reads.clear()
         with sessions.begin() as s:
-            engine.complete(s, record.tasks[0].id, sam, {})
+            process_engine.complete(s, record.tasks[0].id, sam, {})
         completing = list(reads)
     finally:
-        event.remove(db, "before_cursor_execute", seen)
+        event.remove(db_engine, "before_cursor_execute", seen)
     assert not {"human_task", "pending_timer", "message_subscription"} & set(starting)
     assert sorted(timers) == ["escalate_timer", "remind_timer"]
     assert [t for t in completing if t in ("process_instance", "human_task")] == [
@@ -134,13 +134,13 @@ def test_commands_read_no_more_than_they_need_and_a_first_save_writes_every_proj
 
 
 def test_save_returns_what_it_wrote_and_leaves_no_side_channel(
-        sessions, engine, deploy, people_factory):
+        sessions, process_engine, deploy, people_factory):
     deploy("engine/two_lane.bpmn")
     ivy = people_factory("ivy", groups=["intake"])
     with sessions.begin() as s:
-        record = engine.start(s, "two_lane", ivy)
+        record = process_engine.start(s, "two_lane", ivy)
         row = store.lock_instance(s, record.id)
-        run = store.load_run(row, engine.script_engine, engine.calendar, clock.now(), s)
+        run = store.load_run(row, process_engine.script_engine, process_engine.calendar, clock.now(), s)
         loaded = store.projection(run)
         run.complete(record.tasks[0].id, {"route": "scr", "summary": "A summary", "children": "2"})
         saved = store.save(s, row, run, clock.now(), loaded=loaded)

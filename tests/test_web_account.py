@@ -162,7 +162,7 @@ def test_a_too_long_token_name_is_a_field_error(client, world, sessions):
 
 
 @pytest.fixture
-def csrf_client(db_url, db):
+def csrf_client(db_url, db_engine):
     """A client of an app with CSRF protection on (disposed afterwards)."""
     csrf_app = create_app({"DATABASE_URL": db_url, "RATELIMIT_ENABLED": False,
                            "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test"})

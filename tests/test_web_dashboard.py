@@ -78,9 +78,9 @@ def test_board_report_is_printable_without_script(client, progressed):
     assert "15 working days" in page
 
 
-def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sessions, engine):
+def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sessions, process_engine):
     with sessions.begin() as session:
-        engine.start(session, "two_lane", load_actor(session, "ann"), {})
+        process_engine.start(session, "two_lane", load_actor(session, "ann"), {})
     state = client.get("/dashboard/heatmap/two_lane.json").get_json()
     assert state["counts"] == {"triage": 2, "decide": 1}
     assert state["active"] == ["decide", "triage"] and "triage" in state["durations"]
@@ -96,7 +96,7 @@ def test_the_dashboard_shows_the_loop_closure_indicator(client, progressed):
 
 # -- freshness: the memo never serves a figure older than the last change (or minute) ----------
 @pytest.fixture
-def statutory(app, sessions, engine, people_factory, deploy):
+def statutory(app, sessions, process_engine, people_factory, deploy):
     """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr."""
     people_factory("bob", groups=["police"])
     people_factory("mia", roles=["manager"])
@@ -122,24 +122,24 @@ def figures(app, now):
     return (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time), steps, police
 
 
-def test_each_change_shows_at_once_and_equals_a_fresh_computation(app, engine, statutory):
+def test_each_change_shows_at_once_and_equals_a_fresh_computation(app, process_engine, statutory):
     t0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)                  # a Monday
     seen = t0 + timedelta(hours=6, seconds=5)      # every look in the same minute: only the
-    a = statutory(engine.start, "statutory", {}, at=t0)           # changes tell them apart
-    b = statutory(engine.start, "statutory", {}, at=t0)
+    a = statutory(process_engine.start, "statutory", {}, at=t0)           # changes tell them apart
+    b = statutory(process_engine.start, "statutory", {}, at=t0)
     assert figures(app, seen) == ((0, 0, 0, 2), {}, [(2, 0)])
-    after = statutory(engine.complete, a.tasks[0].id, {}, at=t0 + timedelta(hours=2))
+    after = statutory(process_engine.complete, a.tasks[0].id, {}, at=t0 + timedelta(hours=2))
     assert figures(app, seen) == ((0, 0, 0, 2), {"log_case": 1}, [(2, 0)])
-    statutory(engine.complete, after.tasks[0].id, {}, at=t0 + timedelta(hours=3))
+    statutory(process_engine.complete, after.tasks[0].id, {}, at=t0 + timedelta(hours=3))
     assert figures(app, seen) == ((1, 0, 0, 1), {"log_case": 1, "decide_scr": 1}, [(1, 0)])
-    statutory(engine.cancel, b.id, "duplicate", actor="mia", at=t0 + timedelta(hours=4))
+    statutory(process_engine.cancel, b.id, "duplicate", actor="mia", at=t0 + timedelta(hours=4))
     assert figures(app, seen) == ((1, 0, 0, 0), {}, [])
-    statutory(engine.start, "statutory", {}, at=t0 + timedelta(hours=5))
+    statutory(process_engine.start, "statutory", {}, at=t0 + timedelta(hours=5))
     assert figures(app, seen) == ((1, 0, 0, 1), {"log_case": 1, "decide_scr": 1}, [(1, 0)])
 
 
-def test_time_dependent_figures_move_with_the_minute(app, engine, statutory):
-    statutory(engine.start, "statutory", {}, at=datetime(2025, 3, 3, 15, 0, tzinfo=UTC))
+def test_time_dependent_figures_move_with_the_minute(app, process_engine, statutory):
+    statutory(process_engine.start, "statutory", {}, at=datetime(2025, 3, 3, 15, 0, tzinfo=UTC))
     # log_case is due 5 working days later, Monday 10 March 15:00 (GMT = UTC)
     assert figures(app, datetime(2025, 3, 10, 14, 59, 30, tzinfo=UTC))[2] == [(1, 0)]
     assert figures(app, datetime(2025, 3, 10, 15, 1, 10, tzinfo=UTC))[2] == [(1, 1)]

@@ -84,10 +84,10 @@ def test_anonymous_people_are_sent_to_sign_in(app, people_db):  # noqa: F811
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_versions_page_lists_who_when_note_and_running_cases(owner, sessions, engine):
+def test_versions_page_lists_who_when_note_and_running_cases(owner, sessions, process_engine):
     from engine.actors import load_actor
     with sessions.begin() as s:
-        engine.start(s, "two_lane", load_actor(s, "rex"), {})
+        process_engine.start(s, "two_lane", load_actor(s, "rex"), {})
     page = owner.get("/definitions/two_lane").get_data(as_text=True)
     assert "tester" in page and 'id="versions"' in page
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in page
@@ -163,11 +163,11 @@ def test_oversized_and_wrong_uploads_never_500(owner):
     assert owner.post("/definitions/drafts/save", data="not json").status_code == 400
 
 
-def test_migrate_page_previews_and_moves_cases(owner, sessions, engine):
+def test_migrate_page_previews_and_moves_cases(owner, sessions, process_engine):
     from engine.actors import load_actor
     with sessions.begin() as s:
-        case = engine.start(s, "two_lane", load_actor(s, "rex"), {})
-        engine.deploy(s, {"two_lane.bpmn": TWO_LANE.replace("Triage the notification", "Triage").encode()}, "olive")
+        case = process_engine.start(s, "two_lane", load_actor(s, "rex"), {})
+        process_engine.deploy(s, {"two_lane.bpmn": TWO_LANE.replace("Triage the notification", "Triage").encode()}, "olive")
     preview = owner.get("/definitions/two_lane/migrate?to=2").get_data(as_text=True)
     assert "Can move" in preview
     moved = owner.post("/definitions/two_lane/migrate", data={"to": "2", "instance": [str(case.id)]})

@@ -4,12 +4,12 @@ from models import ProcessInstance, User
 from web.demo import USERS, load_demo
 
 
-def test_demo_is_idempotent_and_has_live_cases(sessions, engine):
+def test_demo_is_idempotent_and_has_live_cases(sessions, process_engine):
     messages = []
     with sessions.begin() as session:
-        first = load_demo(session, engine, echo=messages.append)
+        first = load_demo(session, process_engine, echo=messages.append)
     with sessions.begin() as session:
-        second = load_demo(session, engine, echo=messages.append)
+        second = load_demo(session, process_engine, echo=messages.append)
     assert first["source"] == "workflows/", messages
     assert len(first["cases"]) >= 3 and second["cases"] == []
     with sessions() as session:
@@ -19,7 +19,7 @@ def test_demo_is_idempotent_and_has_live_cases(sessions, engine):
     assert roles == {"admin", "manager", "process_owner", "reviewer"}
 
 
-def test_demo_falls_back_to_the_test_diagram_when_lint_refuses_the_library(sessions, engine,
+def test_demo_falls_back_to_the_test_diagram_when_lint_refuses_the_library(sessions, process_engine,
                                                                           monkeypatch):
     from pathlib import Path
 
@@ -28,6 +28,6 @@ def test_demo_falls_back_to_the_test_diagram_when_lint_refuses_the_library(sessi
     monkeypatch.setattr(demo, "WORKFLOWS", refused)
     messages = []
     with sessions.begin() as session:
-        loaded = load_demo(session, engine, echo=messages.append)
+        loaded = load_demo(session, process_engine, echo=messages.append)
     assert loaded["source"] == "tests/data/engine" and len(loaded["cases"]) == 2
     assert any("ghost-panel" in m and "dead end" in m for m in messages), messages

@@ -15,9 +15,9 @@ def _events(sessions, instance_id, action):
                                                                action=action)]
 
 
-def test_list_is_for_everyone_but_scoped_to_their_cases(client, world, sessions, engine):
+def test_list_is_for_everyone_but_scoped_to_their_cases(client, world, sessions, process_engine):
     with sessions.begin() as session:
-        other = engine.start(session, "two_lane", load_actor(session, "mia"),
+        other = process_engine.start(session, "two_lane", load_actor(session, "mia"),
                              {"case_title": "Other case"}, reference="REF-OTHER")
     login(client, "mia")
     page = client.get("/instances").text
@@ -32,10 +32,10 @@ def test_list_is_for_everyone_but_scoped_to_their_cases(client, world, sessions,
     assert client.get(f"/instances/{other.id}/state.json").status_code == 403
 
 
-def test_filters_sort_and_pagination_in_the_page(client, world, sessions, engine):
+def test_filters_sort_and_pagination_in_the_page(client, world, sessions, process_engine):
     with sessions.begin() as session:
         for n in range(3):
-            engine.start(session, "two_lane", load_actor(session, "mia"), {}, reference=f"R-{n}")
+            process_engine.start(session, "two_lane", load_actor(session, "mia"), {}, reference=f"R-{n}")
     login(client, "mia")
     page = client.get("/instances?q=r-1").text
     assert "R-1" in page and "R-2" not in page and "1 case." in page

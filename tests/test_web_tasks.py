@@ -12,9 +12,9 @@ def test_task_page_shows_title_instructions_summary_and_form(client, world):
     assert 'for="summary"' in page                # labels
 
 
-def test_instructions_are_escaped(client, world, sessions, engine):
+def test_instructions_are_escaped(client, world, sessions, process_engine):
     with sessions.begin() as session:
-        record = engine.start(session, "two_lane", load_actor(session, "ann"),
+        record = process_engine.start(session, "two_lane", load_actor(session, "ann"),
                               {"case_ref": "<script>alert(1)</script>"})
     login(client, "ann")
     page = client.get(f"/tasks/{record.tasks[0].id}").text
@@ -22,9 +22,9 @@ def test_instructions_are_escaped(client, world, sessions, engine):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_instructions_of_one_diagram_show_each_case_its_own_values(client, world, sessions, engine):
+def test_instructions_of_one_diagram_show_each_case_its_own_values(client, world, sessions, process_engine):
     with sessions.begin() as session:
-        other = engine.start(session, "two_lane", load_actor(session, "ann"),
+        other = process_engine.start(session, "two_lane", load_actor(session, "ann"),
                              {"case_ref": "REF-OTHER"})
     login(client, "ann")
     assert "Triage case REF-OTHER" in client.get(f"/tasks/{other.tasks[0].id}").text
@@ -90,10 +90,10 @@ def test_other_agency_cannot_see_or_complete(client, world):
     assert client.post(f"/tasks/{world['task_id']}/comments", data={"comment": "x"}).status_code == 404
 
 
-def test_only_the_assignee_completes_a_claimed_task(client, world, sessions, engine, people_factory):
+def test_only_the_assignee_completes_a_claimed_task(client, world, sessions, process_engine, people_factory):
     people_factory("ann2", groups=["intake"])
     with sessions.begin() as session:
-        engine.claim(session, world["task_id"], load_actor(session, "ann2"))
+        process_engine.claim(session, world["task_id"], load_actor(session, "ann2"))
     login(client, "ann")
     page = client.get(f"/tasks/{world['task_id']}").text
     assert "Only they can complete it" in page and "Complete task" not in page

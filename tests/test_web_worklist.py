@@ -32,10 +32,10 @@ def test_other_agency_cannot_claim_or_unclaim(client, world):
     assert client.post(f"/tasks/{world['task_id']}/unclaim").status_code == 404
 
 
-def test_claiming_a_task_someone_else_has_is_a_conflict(client, world, sessions, engine, people_factory):
+def test_claiming_a_task_someone_else_has_is_a_conflict(client, world, sessions, process_engine, people_factory):
     people_factory("ann2", groups=["intake"])
     with sessions.begin() as session:
-        engine.claim(session, world["task_id"], load_actor(session, "ann2"))
+        process_engine.claim(session, world["task_id"], load_actor(session, "ann2"))
     login(client, "ann")
     response = client.post(f"/tasks/{world['task_id']}/claim")
     assert response.status_code == 403 and "already assigned" in response.text
@@ -72,10 +72,10 @@ def test_due_soon_badge(client, world, sessions):
     assert "Due soon" in client.get("/tasks?due=soon").text
 
 
-def test_pagination(client, world, sessions, engine):
+def test_pagination(client, world, sessions, process_engine):
     with sessions.begin() as session:
         for _ in range(26):
-            engine.start(session, "two_lane", load_actor(session, "ann"), {})
+            process_engine.start(session, "two_lane", load_actor(session, "ann"), {})
     login(client, "ann")
     first = client.get("/tasks").text
     assert "<strong>27</strong> tasks" in first and 'rel="next"' in first

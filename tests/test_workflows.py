@@ -36,17 +36,17 @@ LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP
 class Library:
     """Drives deployed library processes as the board's groups would."""
 
-    def __init__(self, sessions, engine, staff):
-        self.sessions, self.engine, self.staff = sessions, engine, staff
+    def __init__(self, sessions, process_engine, staff):
+        self.sessions, self.process_engine, self.staff = sessions, process_engine, staff
         self.now = T0
 
     def start(self, process_id, group, data=None):
         with self.sessions.begin() as s:
-            return self.engine.start(s, process_id, self.staff[group], data or {}, now=self.now)
+            return self.process_engine.start(s, process_id, self.staff[group], data or {}, now=self.now)
 
     def show(self, instance_id):
         with self.sessions.begin() as s:
-            return self.engine.show(s, instance_id)
+            return self.process_engine.show(s, instance_id)
 
     def tasks(self, instance_id, bpmn_id=None):
         return [t for t in self.show(instance_id).tasks if bpmn_id in (None, t.bpmn_id)]
@@ -66,7 +66,7 @@ class Library:
         fields = {f["id"] for f in task.form.get("fields", [])}
         assert set(data) <= fields, (task.bpmn_id, set(data) - fields)
         with self.sessions.begin() as s:
-            record = self.engine.complete(s, task.id, self.staff[group], data, now=self.now)
+            record = self.process_engine.complete(s, task.id, self.staff[group], data, now=self.now)
         assert record.error is None, record.error
         return record
 
@@ -90,26 +90,26 @@ class Library:
 
     def fire(self, at):
         self.now = at
-        return fire_due_timers(self.sessions, self.engine, at)
+        return fire_due_timers(self.sessions, self.process_engine, at)
 
 
-def deploy_library(factory, engine):
+def deploy_library(factory, process_engine):
     """Deploy every file in workflows/ and create one user per group."""
     with factory.begin() as s:
         for group in GROUPS:     # first: lint refuses tasks for groups that do not exist
             people.add_group(s, group)
             people.add_user(s, f"user-{group}", "correct horse battery", groups=[group])
-        engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
+        process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
 
 
 @pytest.fixture(scope="module")
 def library_template(tmp_path_factory):
     """A SQLite file with the schema, the deployed library and the staff, built once per module."""
     path = tmp_path_factory.mktemp("library") / "library.sqlite3"
-    db = make_engine(f"sqlite:///{path}")
-    models.Base.metadata.create_all(db)
-    deploy_library(make_session_factory(db), ProcessEngine(calendar=WorkingCalendar()))
-    db.dispose()
+    db_engine = make_engine(f"sqlite:///{path}")
+    models.Base.metadata.create_all(db_engine)
+    deploy_library(make_session_factory(db_engine), ProcessEngine(calendar=WorkingCalendar()))
+    db_engine.dispose()
     return path
 
 
@@ -132,12 +132,12 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def lib(sessions, engine, db_url, live_cache):
+def lib(sessions, process_engine, db_url, live_cache):
     if "library.sqlite3" not in db_url:     # PostgreSQL: deploy into the fresh database
-        deploy_library(sessions, engine)
+        deploy_library(sessions, process_engine)
     with sessions() as s:
         staff = {g: load_actor(s, f"user-{g}") for g in GROUPS}
-    return Library(sessions, engine, staff)
+    return Library(sessions, process_engine, staff)
 
 
 CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, seriously_harmed=False,
@@ -306,15 +306,15 @@ DMN_CASES = [  # criteria overrides, regime -> (statutory_route, recommended_rou
 
 
 @pytest.mark.parametrize("criteria, regime, expected", DMN_CASES)
-def test_dmn_scr_criteria_and_triage_route(sessions, engine, people_factory, criteria, regime, expected):
+def test_dmn_scr_criteria_and_triage_route(sessions, process_engine, people_factory, criteria, regime, expected):
     files = {"probe.bpmn": DMN_PROBE, **{n: (WORKFLOWS / n).read_bytes()
                                          for n in ("scr_criteria.dmn", "triage_route.dmn")}}
     with sessions.begin() as s:
-        engine.deploy(s, files, "tester")
+        process_engine.deploy(s, files, "tester")
     actor = people_factory("dmn-tester", groups=["lisg"])
     data = {**CRITERIA_NONE, **criteria, "regime": regime}
     with sessions.begin() as s:
-        done = engine.start(s, "dmn_probe", actor, data, now=T0)
+        done = process_engine.start(s, "dmn_probe", actor, data, now=T0)
     assert done.status == "completed"
     assert (done.data["statutory_route"], done.data["recommended_route"]) == expected
     assert done.data["criteria_basis"]
@@ -330,7 +330,7 @@ FLOW_NODES = ("userTask", "scriptTask", "serviceTask", "businessRuleTask", "call
               "parallelGateway", "inclusiveGateway")
 
 
-def test_the_whole_library_deploys_without_problems_or_warnings(sessions, engine):
+def test_the_whole_library_deploys_without_problems_or_warnings(sessions, process_engine):
     import warnings
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -338,7 +338,7 @@ def test_the_whole_library_deploys_without_problems_or_warnings(sessions, engine
         with sessions.begin() as s:
             for group in GROUPS:
                 people.add_group(s, group)
-            results = engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
+            results = process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
     assert [str(w.message) for w in caught] == []
     assert sorted(parsed) == sorted(f.stem for f in BPMN_FILES)
     assert sorted(r.process_id for r in results) == sorted(parsed) and all(r.created for r in results)
@@ -848,7 +848,7 @@ ITEM = {"source_pathway": "P3", "statement": "Escalate disagreements earlier", "
 
 def start_loop(lib, case_ref="MACR-7"):
     with lib.sessions.begin() as s:
-        [lid] = lib.engine.send_message(s, "learning_item_identified", {"case_ref": case_ref, **ITEM},
+        [lid] = lib.process_engine.send_message(s, "learning_item_identified", {"case_ref": case_ref, **ITEM},
                                         lib.staff["lisg"], now=lib.now)
     return lid
 

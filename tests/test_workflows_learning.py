@@ -112,7 +112,7 @@ def complete_then_roll_back(lib, instance_id, bpmn_id, group, data):
     task = lib.task(instance_id, bpmn_id)
     session = lib.sessions()
     try:
-        lib.engine.complete(session, task.id, lib.staff[group], data, now=lib.now)
+        lib.process_engine.complete(session, task.id, lib.staff[group], data, now=lib.now)
         return [(r.kind, r.started_at, r.completed_at)
                 for r in session.scalars(select(Review).order_by(Review.id))]
     finally:

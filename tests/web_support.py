@@ -13,7 +13,7 @@ PASSWORD = "correct-horse-1"
 
 
 @pytest.fixture
-def app(db, db_url):
+def app(db_engine, db_url):
     """The app on the test's fresh database; CSRF and rate limiting off unless a test turns
     them on; plain-http cookies for the test client."""
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
@@ -30,7 +30,7 @@ def web_engine(app):
 
 
 @pytest.fixture
-def world(sessions, people_factory, deploy, engine):
+def world(sessions, people_factory, deploy, process_engine):
     """Two agencies and the chair; one case of two_lane waiting at triage for 'intake'."""
     from engine import people
     people_factory("ann", groups=["intake"])           # agency A (intake)
@@ -45,7 +45,7 @@ def world(sessions, people_factory, deploy, engine):
         people.map_lane(session, "LSCB Chair", "lscb-chair")
     deploy("engine/two_lane.bpmn")
     with sessions.begin() as session:
-        record = engine.start(session, "two_lane", load_actor(session, "ann"),
+        record = process_engine.start(session, "two_lane", load_actor(session, "ann"),
                               {"case_title": "Test case"})
     return {"instance_id": record.id, "task_id": record.tasks[0].id}
 

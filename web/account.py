@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine.errors import InputError, NotFound
 from models import User
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 NOTIFY_CHOICES = [("immediate", "Immediately", "An email for each notification."),
@@ -22,9 +22,9 @@ def _me(session) -> User:
 def _page(session, errors: dict | None = None):
     """The account page; with ``errors`` ({field id: message}) it is a 400 re-display."""
     user = _me(session)
-    return render_template("account/index.html", user=user, tokens=get_engine().user_tokens(session, user.name),
+    return render_template("account/index.html", user=user, tokens=get_process_engine().user_tokens(session, user.name),
                            errors=errors or {}, choices=NOTIFY_CHOICES,
-                           min_password=get_engine().MIN_PASSWORD, page_title="Your account"), \
+                           min_password=get_process_engine().MIN_PASSWORD, page_title="Your account"), \
         400 if errors else 200
 
 
@@ -43,7 +43,7 @@ def _update(done: str, field: str, **changes):
     """Save my settings through the engine (audited); field errors re-show the page."""
     session = get_session()
     try:
-        get_engine().update_account(session, current_user.actor, **changes)
+        get_process_engine().update_account(session, current_user.actor, **changes)
         session.commit()
     except InputError as exc:
         session.rollback()
@@ -75,7 +75,7 @@ def new_token():
     """Create an API token for myself; the token is shown once and only its hash is kept."""
     session = get_session()
     try:
-        token, row = get_engine().create_token(session, current_user.actor, current_user.name,
+        token, row = get_process_engine().create_token(session, current_user.actor, current_user.name,
                                   request.form.get("label", ""))
         session.commit()
     except InputError as exc:
@@ -90,11 +90,11 @@ def new_token():
 def revoke(token_id: int):
     """Revoke one of my own tokens (admins revoke other people's on the admin pages)."""
     session = get_session()
-    mine = {t.id: t for t in get_engine().user_tokens(session, current_user.name)}
+    mine = {t.id: t for t in get_process_engine().user_tokens(session, current_user.name)}
     if token_id not in mine:
         raise NotFound("token", token_id)
     if mine[token_id].revoked_at is None:
-        get_engine().revoke_token(session, current_user.actor, token_id)
+        get_process_engine().revoke_token(session, current_user.actor, token_id)
         session.commit()
     flash("Token revoked.", "success")
     return redirect(url_for(".index"))

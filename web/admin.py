@@ -10,7 +10,7 @@ from models import Definition, Group, LaneMapping, User
 from models.status import GroupKind, Role
 
 from .auth import role_required
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN = Role.ADMIN.value
@@ -45,7 +45,7 @@ def edit_user(name: str | None):
     error, form = None, request.form
     if request.method == "POST":
         try:
-            saved = get_engine().add_user(
+            saved = get_process_engine().add_user(
                 session, current_user.actor, name or form.get("name", ""),
                 form.get("password") or None, groups=form.getlist("groups"),
                 roles=form.getlist("roles"), display_name=form.get("display_name", ""),
@@ -57,7 +57,7 @@ def edit_user(name: str | None):
         except EngineError as exc:
             session.rollback()
             error = exc.message
-    tokens = get_engine().user_tokens(session, user.name) if user else []
+    tokens = get_process_engine().user_tokens(session, user.name) if user else []
     return render_template("admin/user.html", user=user, groups=_groups(session), error=error,
                            roles=[r.value for r in Role], tokens=tokens, form=form,
                            page_title=f"User {user.name}" if user else "New user"), \
@@ -69,7 +69,7 @@ def edit_user(name: str | None):
 def new_token(name: str):
     """Create an API token for a user; the token is shown once."""
     session = get_session()
-    token, row = get_engine().create_token(session, current_user.actor, name,
+    token, row = get_process_engine().create_token(session, current_user.actor, name,
                                            request.form.get("label", ""))
     session.commit()
     return render_template("admin/token.html", token=token, row=row, owner=name,
@@ -81,7 +81,7 @@ def new_token(name: str):
 def revoke(token_id: int):
     """Revoke any token."""
     session = get_session()
-    get_engine().revoke_token(session, current_user.actor, token_id)
+    get_process_engine().revoke_token(session, current_user.actor, token_id)
     session.commit()
     flash("Token revoked.", "success")
     return redirect(request.referrer or url_for("admin.users"))
@@ -94,7 +94,7 @@ def groups():
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            get_engine().add_group(session, current_user.actor, request.form.get("slug", ""),
+            get_process_engine().add_group(session, current_user.actor, request.form.get("slug", ""),
                                    request.form.get("title", ""),
                                    request.form.get("kind", GroupKind.BOARD.value))
             session.commit()
@@ -115,7 +115,7 @@ def lanes():
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            get_engine().map_lane(session, current_user.actor, request.form.get("lane", "").strip(),
+            get_process_engine().map_lane(session, current_user.actor, request.form.get("lane", "").strip(),
                                   request.form.get("group", ""))
             session.commit()
             flash("Lane mapping saved.", "success")

@@ -13,7 +13,7 @@ from models import ClosureDay
 from models.status import Role
 
 from .auth import role_required
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
 MAX_REASON = ClosureDay.__table__.c.reason.type.length
@@ -35,7 +35,7 @@ def _read_form(form) -> tuple[date | None, str, dict[str, str]]:
 
 def _saved(message: str):
     """After a change: this process's working-day calendar follows at once; back to the list."""
-    get_engine().refresh_calendar(get_session())
+    get_process_engine().refresh_calendar(get_session())
     flash(message, "success")
     return redirect(url_for(".closures"))
 
@@ -48,10 +48,10 @@ def closures():
     if request.method == "POST":
         day, reason, errors = _read_form(request.form)
         if not errors:
-            get_engine().add_closure_day(session, current_user.actor, day, reason)
+            get_process_engine().add_closure_day(session, current_user.actor, day, reason)
             session.commit()
             return _saved(f"{day:%-d %B %Y} is a closure day.")
-    calendar = get_engine().calendar
+    calendar = get_process_engine().calendar
     year = clock.now().astimezone(calendar.tz).year
     holidays = {y: sorted(calendar.bank_holidays(y)) for y in (year, year + 1)}
     rows = session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
@@ -69,6 +69,6 @@ def remove(day: str):
     except ValueError:
         raise NotFound("closure day", day) from None
     session = get_session()
-    get_engine().remove_closure_day(session, current_user.actor, when)
+    get_process_engine().remove_closure_day(session, current_user.actor, when)
     session.commit()
     return _saved(f"{when:%-d %B %Y} is no longer a closure day.")

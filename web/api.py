@@ -13,7 +13,7 @@ from engine.errors import InputError
 from engine.records import task_record
 from models import HumanTask
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .openapi import document
 from .worklist import Filters, filtered_query
 
@@ -27,7 +27,7 @@ def authenticate():
     if request.endpoint == "api.openapi":
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    actor = get_engine().verify_token(get_session(), token.strip()) \
+    actor = get_process_engine().verify_token(get_session(), token.strip()) \
         if scheme.lower() == "bearer" else None
     if actor is None:
         abort(401, "A valid API token is needed: send 'Authorization: Bearer <token>'.")
@@ -76,14 +76,14 @@ def list_tasks():
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
     """One task I may see."""
-    return jsonify(_task(get_engine().task(get_session(), task_id, g.actor)))
+    return jsonify(_task(get_process_engine().task(get_session(), task_id, g.actor)))
 
 
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str):
     """Claim a task."""
     session = get_session()
-    record = get_engine().claim(session, task_id, g.actor)
+    record = get_process_engine().claim(session, task_id, g.actor)
     session.commit()
     return jsonify(_task(record))
 
@@ -92,7 +92,7 @@ def claim(task_id: str):
 def unclaim(task_id: str):
     """Give a task back to its groups."""
     session = get_session()
-    record = get_engine().unclaim(session, task_id, g.actor)
+    record = get_process_engine().unclaim(session, task_id, g.actor)
     session.commit()
     return jsonify(_task(record))
 
@@ -101,7 +101,7 @@ def unclaim(task_id: str):
 def complete(task_id: str):
     """Complete a task with ``{"data": {field: value}}``; returns the case as it now stands."""
     session = get_session()
-    record = get_engine().complete(session, task_id, g.actor, _object(body(), "data"))
+    record = get_process_engine().complete(session, task_id, g.actor, _object(body(), "data"))
     session.commit()
     return jsonify(record.to_dict())
 
@@ -115,7 +115,7 @@ def start():
         raise InputError("process_id must be a non-empty string")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 100):
         raise InputError("reference must be a string of at most 100 characters")
-    record = get_engine().start(session, process_id, g.actor, _object(data, "data"), reference)
+    record = get_process_engine().start(session, process_id, g.actor, _object(data, "data"), reference)
     session.commit()
     return jsonify(record.to_dict()), 201
 
@@ -124,8 +124,8 @@ def start():
 def show_instance(instance_id: int):
     """A case I take part in."""
     session = get_session()
-    get_engine().check_may_see_case(session, g.actor, instance_id)
-    return jsonify(get_engine().show(session, instance_id).to_dict())
+    get_process_engine().check_may_see_case(session, g.actor, instance_id)
+    return jsonify(get_process_engine().show(session, instance_id).to_dict())
 
 
 @bp.post("/messages")
@@ -135,7 +135,7 @@ def send_message():
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise InputError("name must be a non-empty string")
-    ids = get_engine().send_message(session, name, _object(data, "payload"), g.actor,
+    ids = get_process_engine().send_message(session, name, _object(data, "payload"), g.actor,
                                     _object(data, "correlation"))
     session.commit()
     return jsonify({"instances": ids})

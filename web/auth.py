@@ -13,7 +13,7 @@ from models import User
 from models.queries import identity
 from models.status import Role
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -71,7 +71,7 @@ def login():
     """Sign in with user name and password."""
     errors, name = {}, request.form.get("username", "").strip()
     if request.method == "POST":
-        user = get_engine().authenticate(get_session(), name, request.form.get("password", ""))
+        user = get_process_engine().authenticate(get_session(), name, request.form.get("password", ""))
         if user is not None:
             login_user(SignedIn.of(user))
             return redirect(_safe_next(request.args.get("next")))

@@ -43,19 +43,19 @@ def get_session() -> Session:
     return g.db_session
 
 
-def get_engine() -> ProcessEngine:
+def get_process_engine() -> ProcessEngine:
     """The app's process engine, its board closure days checked against the database once per
     request, so a day declared by another process is honoured here.
 
     The check reads in a short session of its own (a plain read, no SQLite write lock), not the
     request's session: a view may manage its own transactions (migrate runs one per case).
     """
-    engine = current_app.extensions["lscb.process_engine"]
+    process_engine = current_app.extensions["lscb.process_engine"]
     if not g.get("calendar_checked"):
         with current_app.extensions["lscb.readers"]() as session:
-            engine.refresh_calendar(session)
+            process_engine.refresh_calendar(session)
         g.calendar_checked = True
-    return engine
+    return process_engine
 
 
 def board_tz() -> ZoneInfo:

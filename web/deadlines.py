@@ -13,7 +13,7 @@ from engine import EngineError, clock
 from models import CalendarToken, User, deadline_queries
 
 from .auth import role_required
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .notifications import local
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
@@ -44,7 +44,7 @@ def retry(instance_id: int):
     """Run an incident's failed step again."""
     session = get_session()
     try:
-        record = get_engine().retry(session, instance_id, current_user.actor)
+        record = get_process_engine().retry(session, instance_id, current_user.actor)
         session.commit()
         flash(f"Instance {record.reference} is now {record.status}.", "success")
     except EngineError as exc:

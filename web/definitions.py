@@ -13,7 +13,7 @@ from models import Draft
 from models import definition_queries as q
 from models.status import Role
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 
 bp = Blueprint("definitions", __name__, url_prefix="/definitions")
 UPLOAD_SUFFIXES = (".bpmn", ".dmn", ".xml")
@@ -51,7 +51,7 @@ def index_page(status: int = 200, **extra):
     processes, running = q.versions_by_process(session), q.running_counts(session)
     totals = {pid: sum(running.get(v.id, 0) for v in versions) for pid, versions in processes.items()}
     return render_template("definitions/index.html", processes=processes, totals=totals,
-                           drafts=get_engine().drafts(session), page_title="Definitions",
+                           drafts=get_process_engine().drafts(session), page_title="Definitions",
                            **extra), status
 
 
@@ -68,14 +68,14 @@ def show(process_id: str):
     versions = versions_or_404(process_id)
     return render_template("definitions/show.html", process_id=process_id, versions=versions,
                            running=q.running_counts(session, process_id),
-                           drafts=get_engine().drafts(session, process_id),
+                           drafts=get_process_engine().drafts(session, process_id),
                            page_title=versions[0].name or process_id)
 
 
 @bp.route("/<process_id>/versions/<int:number>.bpmn")
 def download(process_id: str, number: int):
     """The XML of one version's own file, as a download."""
-    filename, xml = get_engine().version_source(version_or_404(process_id, number))
+    filename, xml = get_process_engine().version_source(version_or_404(process_id, number))
     stem = filename.rsplit(".", 1)[0]
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{stem}-v{number}.bpmn"'})
@@ -102,7 +102,7 @@ def new():
 def edit(process_id: str):
     """The modeler on the user's draft of the process, else its latest version."""
     session = get_session()
-    draft = get_engine().my_draft(session, current_user.actor, process_id=process_id)
+    draft = get_process_engine().my_draft(session, current_user.actor, process_id=process_id)
     if draft is None:
         versions_or_404(process_id)
     return render_template("definitions/edit.html", process_id=process_id, draft=draft,
@@ -113,7 +113,7 @@ def edit(process_id: str):
 @bp.route("/decisions/<filename>/edit")
 def edit_decision(filename: str):
     """The DMN editor on the user's draft of a decision file, else its latest deployed copy."""
-    draft = get_engine().my_draft(get_session(), current_user.actor, filename=filename)
+    draft = get_process_engine().my_draft(get_session(), current_user.actor, filename=filename)
     return render_template("definitions/dmn.html", filename=filename, draft=draft,
                            page_title=f"Edit {filename}")
 
@@ -129,7 +129,7 @@ def upload():
     data = file.read()
     try:
         text = data.decode("utf-8")
-        draft = get_engine().save_diagram_draft(get_session(), current_user.actor, text,
+        draft = get_process_engine().save_diagram_draft(get_session(), current_user.actor, text,
                                                 "uploaded " + file.filename)
     except UnicodeDecodeError:
         return _upload_refused([f"{file.filename}: the file is not UTF-8 text."])
@@ -155,7 +155,7 @@ def _draft_editor(draft: Draft) -> str:
 def discard(draft_id: int):
     """Discard a draft (its author or an admin)."""
     session = get_session()
-    get_engine().discard_diagram_draft(session, current_user.actor, draft_id)
+    get_process_engine().discard_diagram_draft(session, current_user.actor, draft_id)
     session.commit()
     flash("The draft has been discarded.", "success")
     return redirect(request.form.get("next") or url_for("definitions.index"))
@@ -165,9 +165,9 @@ def discard(draft_id: int):
 def deploy_draft(draft_id: int):
     """Deploy a draft from a plain form (the DMN page and the drafts list)."""
     session = get_session()
-    draft = get_engine().draft(session, draft_id)
+    draft = get_process_engine().draft(session, draft_id)
     try:
-        results = get_engine().deploy_diagram(session, current_user.actor, draft.xml,
+        results = get_process_engine().deploy_diagram(session, current_user.actor, draft.xml,
                                               request.form.get("note", "").strip() or draft.note)
     except DefinitionError as exc:
         session.rollback()
@@ -190,9 +190,9 @@ def compare_versions(process_id: str):
     versions = versions_or_404(process_id)
     a = request.args.get("a", type=int) or (versions[1].version if len(versions) > 1 else versions[0].version)
     b = request.args.get("b", type=int) or versions[0].version
-    name_a, xml_a = get_engine().version_source(version_or_404(process_id, a))
-    _, xml_b = get_engine().version_source(version_or_404(process_id, b))
-    result = get_engine().compare_versions(xml_a, xml_b, name_a)
+    name_a, xml_a = get_process_engine().version_source(version_or_404(process_id, a))
+    _, xml_b = get_process_engine().version_source(version_or_404(process_id, b))
+    result = get_process_engine().compare_versions(xml_a, xml_b, name_a)
     side = "a" if request.args.get("side") == "a" else "b"
     return render_template("definitions/compare.html", process_id=process_id, versions=versions,
                            a=a, b=b, side=side, result=result,
@@ -208,14 +208,14 @@ def migrate_instances(process_id: str):
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("instance") if i.isdigit()]
         get_session().rollback()   # each case moves in its own transaction
-        plans = get_engine().migrate_many(current_app.extensions["lscb.sessions"], ids, to,
+        plans = get_process_engine().migrate_many(current_app.extensions["lscb.sessions"], ids, to,
                                           current_user.actor)
         moved = sum(p.ok for p in plans)
         flash(f"{moved} of {len(plans)} case(s) moved to version {to}.",
               "success" if moved == len(plans) else "warning")
         return render_template("definitions/migrate.html", process_id=process_id, versions=versions,
                                to=to, plans=plans, done=True, page_title=f"Migrate {process_id}")
-    plans = get_engine().preview_migration(get_session(), process_id, to)
+    plans = get_process_engine().preview_migration(get_session(), process_id, to)
     return render_template("definitions/migrate.html", process_id=process_id, versions=versions,
                            to=to, plans=plans, done=False, page_title=f"Migrate {process_id}")
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from engine import DefinitionError, EngineError
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .definitions import bp, deployed_message, version_or_404, versions_or_404
 
 
@@ -33,7 +33,7 @@ def submitted() -> tuple[str, str]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("xml"), str) or not body["xml"].strip():
         abort(make_response(answer(False, 400, message='Send JSON {"xml": "...", "note": "..."}.')))
-    limit = get_engine().MAX_XML_BYTES
+    limit = get_process_engine().MAX_XML_BYTES
     if len(body["xml"].encode("utf-8")) > limit:
         abort(make_response(answer(False, 413, message=f"The diagram is larger than {limit} bytes.")))
     note = body.get("note") if isinstance(body.get("note"), str) else ""
@@ -43,26 +43,26 @@ def submitted() -> tuple[str, str]:
 @bp.route("/<process_id>/source.xml")
 def source(process_id: str):
     """The user's draft of the process, else its latest deployed own file."""
-    draft = get_engine().my_draft(get_session(), current_user.actor, process_id=process_id)
+    draft = get_process_engine().my_draft(get_session(), current_user.actor, process_id=process_id)
     if draft is not None:
         return xml_response(draft.xml)
-    return xml_response(get_engine().version_source(versions_or_404(process_id)[0])[1])
+    return xml_response(get_process_engine().version_source(versions_or_404(process_id)[0])[1])
 
 
 @bp.route("/<process_id>/versions/<int:number>.xml")
 def version_xml(process_id: str, number: int):
     """One version's own file, inline (the viewer's source)."""
-    return xml_response(get_engine().version_source(version_or_404(process_id, number))[1])
+    return xml_response(get_process_engine().version_source(version_or_404(process_id, number))[1])
 
 
 @bp.route("/decisions/<filename>/source.xml")
 def decision_source(filename: str):
     """The user's draft of a DMN file, else the newest deployed copy of it."""
     session = get_session()
-    draft = get_engine().my_draft(session, current_user.actor, filename=filename)
+    draft = get_process_engine().my_draft(session, current_user.actor, filename=filename)
     if draft is not None:
         return xml_response(draft.xml)
-    xml = get_engine().decision_source(session, filename)
+    xml = get_process_engine().decision_source(session, filename)
     if xml is not None:
         return xml_response(xml)
     abort(404, f"No deployed decision file {filename}.")
@@ -71,7 +71,7 @@ def decision_source(filename: str):
 @bp.route("/drafts/<int:draft_id>.xml")
 def draft_xml(draft_id: int):
     """A draft's XML."""
-    return xml_response(get_engine().draft(get_session(), draft_id).xml)
+    return xml_response(get_process_engine().draft(get_session(), draft_id).xml)
 
 
 @bp.route("/drafts/save", methods=["POST"])
@@ -80,7 +80,7 @@ def save():
     xml, note = submitted()
     session = get_session()
     try:
-        draft = get_engine().save_diagram_draft(session, current_user.actor, xml, note)
+        draft = get_process_engine().save_diagram_draft(session, current_user.actor, xml, note)
     except DefinitionError as exc:
         session.rollback()
         return answer(False, 422, message=exc.message, problems=problems_json(exc.problems))
@@ -92,7 +92,7 @@ def save():
 def validate():
     """Deploy-time checks plus lint rules; problems come back for the list and the markers."""
     xml, _ = submitted()
-    result = get_engine().check_diagram(get_session(), current_user.actor, xml)
+    result = get_process_engine().check_diagram(get_session(), current_user.actor, xml)
     get_session().rollback()
     errors = sum(p.severity == "error" for p in result.problems)
     message = (f"{errors} error(s) must be fixed before deploying." if errors
@@ -109,7 +109,7 @@ def deploy():
     if not note:
         return answer(False, 422, message="Write a change note saying what changed and why.")
     try:
-        results = get_engine().deploy_diagram(session, current_user.actor, xml, note)
+        results = get_process_engine().deploy_diagram(session, current_user.actor, xml, note)
     except DefinitionError as exc:
         session.rollback()
         return answer(False, 422, message=f"Not deployed: {exc.message}",
@@ -131,9 +131,9 @@ def compare_state(process_id: str):
     b = request.args.get("b", type=int)
     if a is None or b is None:
         return answer(False, 400, message="Give versions a and b.")
-    name, xml_a = get_engine().version_source(version_or_404(process_id, a))
-    _, xml_b = get_engine().version_source(version_or_404(process_id, b))
-    markers = get_engine().compare_versions(xml_a, xml_b, name).markers()
+    name, xml_a = get_process_engine().version_source(version_or_404(process_id, a))
+    _, xml_b = get_process_engine().version_source(version_or_404(process_id, b))
+    markers = get_process_engine().compare_versions(xml_a, xml_b, name).markers()
     if request.args.get("side") == "a":
         return jsonify({"removed": markers["removed"], "changed": markers["changed"]})
     return jsonify({"added": markers["added"], "changed": markers["changed"]})

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from engine import DefinitionError
 
-from .db import board_tz, get_engine, get_session
+from .db import board_tz, get_process_engine, get_session
 from .definitions import bp, version_or_404, versions_or_404
 
 
@@ -50,7 +50,7 @@ def dryrun(process_id: str):
     """The form, and on POST the path taken, tasks, groups, deadlines and timers."""
     session = get_session()
     versions = versions_or_404(process_id)
-    has_draft = get_engine().my_draft(session, current_user.actor, process_id=process_id)
+    has_draft = get_process_engine().my_draft(session, current_user.actor, process_id=process_id)
     context = dict(process_id=process_id, versions=versions, has_draft=has_draft is not None,
                    form=request.form, result=None, errors={}, problems=[],
                    page_title=f"Dry run {process_id}")
@@ -62,7 +62,7 @@ def dryrun(process_id: str):
         return render_template("definitions/dryrun.html", **context), 422
     try:
         source = source_of(process_id, request.form.get("source", ""))
-        context["result"] = get_engine().dry_run(
+        context["result"] = get_process_engine().dry_run(
             session, current_user.actor, process_id, source, start_data=values["start_data"],
             answers=values["answers"], start_at=values["start_at"], max_steps=values["steps"])
     except DefinitionError as exc:

@@ -43,58 +43,58 @@ CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant 
 FALLBACK = [("two_lane", {"case_title": "Demo triage"}, n) for n in (0, 1)]
 
 
-def load_demo(session, engine: ProcessEngine, echo=print) -> dict:
+def load_demo(session, process_engine: ProcessEngine, echo=print) -> dict:
     """Create or refresh the demo data; returns what was done."""
     for slug, title in AGENCIES.items():
-        engine.add_group(session, DEMO, slug, title, GroupKind.AGENCY.value)
+        process_engine.add_group(session, DEMO, slug, title, GroupKind.AGENCY.value)
     for slug, title in BOARD.items():
-        engine.add_group(session, DEMO, slug, title, GroupKind.BOARD.value)
+        process_engine.add_group(session, DEMO, slug, title, GroupKind.BOARD.value)
     for name, roles, groups in USERS:
-        engine.add_user(session, DEMO, name, PASSWORD, roles=roles, groups=groups,
+        process_engine.add_user(session, DEMO, name, PASSWORD, roles=roles, groups=groups,
                         display_name=name.replace(".", " ").title())
-    cases, source = _deploy(session, engine, echo)
+    cases, source = _deploy(session, process_engine, echo)
     started = []
     if session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.reference.like("DEMO-%")).limit(1)) is None:
-        started = _start_cases(session, engine, cases, echo)
+        started = _start_cases(session, process_engine, cases, echo)
     return {"users": [u[0] for u in USERS], "password": PASSWORD, "cases": started,
             "source": source}
 
 
-def _deploy(session, engine, echo):
+def _deploy(session, process_engine, echo):
     """Deploy workflows/ through the one deploy path (lint included); when it is refused, the
     test diagram two_lane with the group and lane mapping it needs."""
     try:
-        engine.deploy(session, engine.read_definition_files([WORKFLOWS]), DEMO.name,
+        process_engine.deploy(session, process_engine.read_definition_files([WORKFLOWS]), DEMO.name,
                       "deployed by lscb demo")
         return CASES, "workflows/"
     except (DefinitionError, OSError) as exc:
         reason = exc.message if isinstance(exc, DefinitionError) else str(exc)
         echo(f"workflows/ could not be deployed; using the test diagrams instead. {reason}")
-    engine.add_group(session, DEMO, "intake", "Intake (test diagram)", GroupKind.BOARD.value)
-    engine.map_lane(session, DEMO, "LSCB Chair", "lscb-chair")
-    engine.deploy(session, {FALLBACK_DIAGRAM.name: FALLBACK_DIAGRAM.read_bytes()}, DEMO.name,
+    process_engine.add_group(session, DEMO, "intake", "Intake (test diagram)", GroupKind.BOARD.value)
+    process_engine.map_lane(session, DEMO, "LSCB Chair", "lscb-chair")
+    process_engine.deploy(session, {FALLBACK_DIAGRAM.name: FALLBACK_DIAGRAM.read_bytes()}, DEMO.name,
                   "demo fallback")
     return FALLBACK, "tests/data/engine"
 
 
-def _start_cases(session, engine, cases, echo) -> list[int]:
+def _start_cases(session, process_engine, cases, echo) -> list[int]:
     started = []
-    admin = engine.load_actor(session, "admin")
+    admin = process_engine.load_actor(session, "admin")
     for n, (process_id, data, steps) in enumerate(cases, 1):
         try:
             with session.begin_nested():
-                record = engine.start(session, process_id, admin, dict(data),
+                record = process_engine.start(session, process_id, admin, dict(data),
                                       reference=f"DEMO-{n:03d}")
                 for _ in range(steps):
-                    _complete_one(session, engine, record.id)
+                    _complete_one(session, process_engine, record.id)
             started.append(record.id)
         except EngineError as exc:
             echo(f"demo case {process_id} skipped: {exc.message}")
     return started
 
 
-def _complete_one(session, engine, instance_id: int) -> None:
+def _complete_one(session, process_engine, instance_id: int) -> None:
     """Complete the first open task of a case with plausible values, as a member of its group."""
     task = session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
@@ -103,7 +103,7 @@ def _complete_one(session, engine, instance_id: int) -> None:
         return
     group = (task.candidate_groups or ["admin"])[0]
     name = f"{group}.reviewer" if group in {**AGENCIES, **BOARD} else "admin"
-    engine.complete(session, task.id, engine.load_actor(session, name), sample_values(task.form))
+    process_engine.complete(session, task.id, process_engine.load_actor(session, name), sample_values(task.form))
 
 
 def sample_values(form: dict) -> dict:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from models.queries import history
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .timeline import describe
 
 bp = Blueprint("instances", __name__)
@@ -17,8 +17,8 @@ bp = Blueprint("instances", __name__)
 def show(instance_id: int):
     """A case the user takes part in (managers: any case); 404 otherwise."""
     session = get_session()
-    get_engine().check_may_see_case(session, current_user.actor, instance_id)
-    case = get_engine().show(session, instance_id)
+    get_process_engine().check_may_see_case(session, current_user.actor, instance_id)
+    case = get_process_engine().show(session, instance_id)
     events = [describe(e) for e in reversed(history(session, instance_id))]
     return render_template("instances/show.html", case=case, events=events,
                            manager_view=current_user.is_manager,   # panel: web/manager.py

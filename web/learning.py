@@ -15,7 +15,7 @@ from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningIt
 from models.learning_queries import (action_tracker, learning_register, loop_closure,
                                      register_choices, review_refs, trace)
 
-from .db import board_tz, get_engine, get_session
+from .db import board_tz, get_process_engine, get_session
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
@@ -51,7 +51,7 @@ def show(item_id: int):
         abort(404)
     actor = current_user.actor
     participant = bool(item.source_instance_id) and \
-        get_engine().may_see_case(session, actor, item.source_instance_id)
+        get_process_engine().may_see_case(session, actor, item.source_instance_id)
     child = session.get(LearningItemChild, item.id) if participant else None
     path = trace(session, item, actor.visible_action_owners())
     return render_template("learning/trace.html", item=item, trace=path, child=child,

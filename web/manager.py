@@ -20,7 +20,7 @@ from models.reporting import InstanceFilter, Scope
 
 from . import charts
 from .auth import role_required
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .exports import table_response
 
 bp = Blueprint("manager", __name__)
@@ -104,7 +104,7 @@ def state_json(instance_id: int):
     """Element states for the viewer, with how often each step ran and the time spent in it."""
     session = get_session()
     _instance_or_404(instance_id)
-    state = get_engine().element_states(session, instance_id)
+    state = get_process_engine().element_states(session, instance_id)
     counts, seconds = reporting.step_history(session, instance_id)
     state["counts"] = counts
     state["durations"] = {k: charts.human_duration(v) for k, v in seconds.items()}
@@ -147,16 +147,16 @@ def _refused(instance_id: int, exc: Exception):
 @role_required(MANAGER)
 def act(instance_id: int, action: str):
     """Suspend, resume, cancel or retry a case, with a reason."""
-    session, engine, actor = get_session(), get_engine(), current_user.actor
+    session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
     try:
         reason = _reason()
         if action == "cancel":
-            engine.cancel(session, instance_id, actor, reason)
+            process_engine.cancel(session, instance_id, actor, reason)
         elif action == "retry":
-            engine.comment(session, instance_id, actor, f"Retrying the failed step: {reason}")
-            engine.retry(session, instance_id, actor)
+            process_engine.comment(session, instance_id, actor, f"Retrying the failed step: {reason}")
+            process_engine.retry(session, instance_id, actor)
         else:
-            engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
+            process_engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
     except (InputError, InvalidState) as exc:
         return _refused(instance_id, exc)
     done = {"suspend": "Case paused", "resume": "Case resumed", "cancel": "Case cancelled",
@@ -165,7 +165,7 @@ def act(instance_id: int, action: str):
 
 
 def _task_of(instance_id: int, task_id: str):
-    task = get_engine().task(get_session(), task_id, current_user.actor)
+    task = get_process_engine().task(get_session(), task_id, current_user.actor)
     if task.instance_id != instance_id:
         abort(404)
     return task
@@ -183,7 +183,7 @@ def reassign(instance_id: int, task_id: str):
         if assignee and session.scalar(select(User.id).where(
                 User.name == assignee, User.active.is_(True))) is None:
             raise InputError(f"There is no active user called {assignee!r}")
-        get_engine().reassign(session, task.id, current_user.actor, assignee, reason)
+        get_process_engine().reassign(session, task.id, current_user.actor, assignee, reason)
     except (InputError, InvalidState) as exc:
         return _refused(instance_id, exc)
     return _done(instance_id, f"{task.title}: now with {assignee or 'its group'}")
@@ -193,12 +193,12 @@ def reassign(instance_id: int, task_id: str):
 @role_required(MANAGER)
 def change_due(instance_id: int, task_id: str):
     """Move a task's due date (5 pm board time unless a time is given), with a reason."""
-    engine = get_engine()
+    process_engine = get_process_engine()
     task = _task_of(instance_id, task_id)
     try:
         reason = _reason()
-        new_due = _due_from_form(engine.calendar.tz)
-        engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason)
+        new_due = _due_from_form(process_engine.calendar.tz)
+        process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason)
     except (InputError, InvalidState) as exc:
         return _refused(instance_id, exc)
     return _done(instance_id, f"{task.title}: due date changed")

@@ -9,7 +9,7 @@ from models.queries import case_header, history
 from models.status import TaskStatus
 
 from . import forms
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .timeline import describe
 
 bp = Blueprint("tasks", __name__)
@@ -48,21 +48,21 @@ def task_draft(task) -> dict:
 @login_required
 def show(task_id: str):
     """A task the user may see (404 otherwise)."""
-    return render_task(get_engine().task(get_session(), task_id, current_user.actor))
+    return render_task(get_process_engine().task(get_session(), task_id, current_user.actor))
 
 
 @bp.route("/tasks/<task_id>", methods=["POST"])
 @login_required
 def submit(task_id: str):
     """Complete the task, or save a draft (``action=draft``); refused values come back."""
-    session, engine, actor = get_session(), get_engine(), current_user.actor
-    task = engine.task(session, task_id, actor)
+    session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
+    task = process_engine.task(session, task_id, actor)
     raw = forms.submitted(task.form, request.form)
     try:
         if request.form.get("action") == "draft":
-            engine.save_draft(session, task_id, actor, raw)
+            process_engine.save_draft(session, task_id, actor, raw)
         else:
-            engine.complete(session, task_id, actor, raw)
+            process_engine.complete(session, task_id, actor, raw)
     except FormInvalid as exc:
         session.rollback()
         return render_task(task, values=raw, errors=exc.errors, status=422)
@@ -78,8 +78,8 @@ def submit(task_id: str):
 def done(task_id: str):
     """After completing: where the case went next."""
     session = get_session()
-    task = get_engine().task(session, task_id, current_user.actor)
-    instance = get_engine().show(session, task.instance_id)
+    task = get_process_engine().task(session, task_id, current_user.actor)
+    instance = get_process_engine().show(session, task.instance_id)
     return render_template("tasks/done.html", task=task, instance=instance,
                            page_title="Task complete")
 
@@ -89,10 +89,10 @@ def done(task_id: str):
 def comment(task_id: str):
     """Add a comment to the case about this task."""
     session, actor = get_session(), current_user.actor
-    task = get_engine().task(session, task_id, actor)
+    task = get_process_engine().task(session, task_id, actor)
     text = request.form.get("comment", "")
     try:
-        get_engine().comment(session, task.instance_id, actor, text, task_id=task.id)
+        get_process_engine().comment(session, task.instance_id, actor, text, task_id=task.id)
     except FormInvalid as exc:
         session.rollback()
         return render_task(task, comment=text, comment_error=exc.errors["comment"], status=422)

@@ -13,7 +13,7 @@ from engine import clock
 from models import Definition, HumanTask
 from models.queries import inbox_counts, inbox_page, inbox_page_by, inbox_query
 
-from .db import get_engine, get_session
+from .db import get_process_engine, get_session
 from .auth import _safe_next
 
 bp = Blueprint("worklist", __name__)
@@ -153,7 +153,7 @@ class Row:
 def claim(task_id: str):
     """Take a task from a group queue."""
     session = get_session()
-    task = get_engine().claim(session, task_id, current_user.actor)
+    task = get_process_engine().claim(session, task_id, current_user.actor)
     session.commit()
     flash(f"You have claimed “{task.title}”.", "success")
     return redirect(_safe_next(request.form.get("next")))
@@ -164,7 +164,7 @@ def claim(task_id: str):
 def unclaim(task_id: str):
     """Give a task back to its groups."""
     session = get_session()
-    task = get_engine().unclaim(session, task_id, current_user.actor)
+    task = get_process_engine().unclaim(session, task_id, current_user.actor)
     session.commit()
     flash(f"“{task.title}” is back in its group queue.", "success")
     return redirect(_safe_next(request.form.get("next")))

@@ -39,7 +39,7 @@ def users():
 def users_add(ctx, name, password, groups, leads, roles, email, display_name):
     """Create or update a user with these groups and roles."""
     with ctx.sessions.begin() as session:
-        user = ctx.engine.add_user(session, CLI_ACTOR, name, password, groups=groups,
+        user = ctx.process_engine.add_user(session, CLI_ACTOR, name, password, groups=groups,
                                    roles=roles or ["reviewer"], email=email,
                                    display_name=display_name, lead_of=leads)
         result = {"name": user.name, "groups": sorted(user.group_slugs),
@@ -59,7 +59,7 @@ def groups():
 def groups_add(ctx, name, title, kind):
     """Create or update a group."""
     with ctx.sessions.begin() as session:
-        group = ctx.engine.add_group(session, CLI_ACTOR, name, title, kind)
+        group = ctx.process_engine.add_group(session, CLI_ACTOR, name, title, kind)
         result = {"slug": group.slug, "title": group.title, "kind": group.kind}
     return result, f"group {group.slug} saved"
 
@@ -74,9 +74,9 @@ def workflows():
 def workflows_validate(ctx, paths):
     """Check files or folders exactly as deploy would (lint against this database's groups and
     lanes); every problem is printed, nothing is stored."""
-    files = ctx.engine.read_definition_files(paths)
+    files = ctx.process_engine.read_definition_files(paths)
     with ctx.sessions() as session:
-        ids = ctx.engine.validate(session, files)
+        ids = ctx.process_engine.validate(session, files)
     return {"ok": True, "processes": ids}, f"ok: {len(ids)} processes valid"
 
 
@@ -87,7 +87,7 @@ def workflows_validate(ctx, paths):
 def workflows_deploy(ctx, paths, user, note):
     """Deploy files or folders; unchanged processes keep their version."""
     with ctx.sessions.begin() as session:
-        results = ctx.engine.deploy(session, ctx.engine.read_definition_files(paths), user, note)
+        results = ctx.process_engine.deploy(session, ctx.process_engine.read_definition_files(paths), user, note)
     lines = [f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})"
              for r in results]
     return {"deployed": [r.to_dict() for r in results]}, "\n".join(lines)
@@ -106,7 +106,7 @@ def instances():
 def instances_start(ctx, process_id, data, reference, user):
     """Start a process."""
     with ctx.sessions.begin() as session:
-        record = ctx.engine.start(session, process_id, load_actor(session, user),
+        record = ctx.process_engine.start(session, process_id, load_actor(session, user),
                                   parse_json(data, "--data"), reference)
     return {"id": record.id, "status": record.status, "reference": record.reference}, \
         f"instance {record.id} ({record.reference}) {record.status}"
@@ -117,7 +117,7 @@ def instances_start(ctx, process_id, data, reference, user):
 def instances_show(ctx, instance_id):
     """Status, data, ready tasks and waiting timers of an instance."""
     with ctx.sessions() as session:
-        record = ctx.engine.show(session, instance_id)
+        record = ctx.process_engine.show(session, instance_id)
     lines = [f"instance {record.id} {record.reference} {record.process_id} v"
              f"{record.definition_version}: {record.status}"]
     lines += [f"  task {t.id} {t.title} [{', '.join(t.candidate_groups)}] due {t.due_at}"
@@ -158,7 +158,7 @@ def _task_json(row) -> dict:
 def tasks_claim(ctx, task_id, user):
     """Take a task."""
     with ctx.sessions.begin() as session:
-        record = ctx.engine.claim(session, task_id, load_actor(session, user))
+        record = ctx.process_engine.claim(session, task_id, load_actor(session, user))
     return record.to_dict(), f"task {task_id} claimed by {user}"
 
 
@@ -169,7 +169,7 @@ def tasks_claim(ctx, task_id, user):
 def tasks_complete(ctx, task_id, user, data):
     """Complete a task with form values."""
     with ctx.sessions.begin() as session:
-        record = ctx.engine.complete(session, task_id, load_actor(session, user),
+        record = ctx.process_engine.complete(session, task_id, load_actor(session, user),
                                      parse_json(data, "--data"))
     return record.to_dict(), f"task {task_id} completed; instance {record.id} {record.status}"
 
@@ -183,7 +183,7 @@ def timers():
 @click.option("--now", "now_text", help="Fire as if the clock read this ISO-8601 time.")
 def timers_fire(ctx, now_text):
     """Fire every timer due now (or at --now)."""
-    fired = ctx.engine.fire_due_timers(ctx.sessions, parse_now(now_text))
+    fired = ctx.process_engine.fire_due_timers(ctx.sessions, parse_now(now_text))
     return {"fired": fired}, f"fired {fired} timers"
 
 
@@ -200,7 +200,7 @@ def messages():
 def messages_send(ctx, name, data, correlation, user):
     """Deliver a message to the matching waiting instances, or start one."""
     with ctx.sessions.begin() as session:
-        ids = ctx.engine.send_message(session, name, parse_json(data, "--data"),
+        ids = ctx.process_engine.send_message(session, name, parse_json(data, "--data"),
                                       load_actor(session, user),
                                       parse_json(correlation, "--correlation"))
     return {"instances": ids}, f"message {name} delivered to instances {ids}"

@@ -41,14 +41,14 @@ def dispose_all() -> None:
 class Context:
     """Lazily built database engine, session factory and process engine for one process."""
 
-    def __init__(self, url: str | None = None, engine: ProcessEngine | None = None,
+    def __init__(self, url: str | None = None, process_engine: ProcessEngine | None = None,
                  settings: Settings | None = None):
-        settings = settings or (engine.settings if engine is not None else load_settings())
+        settings = settings or (process_engine.settings if process_engine is not None else load_settings())
         self.settings = settings if url is None else dataclasses.replace(settings,
                                                                          database_url=url)
         self.url = self.settings.database_url
-        if engine is not None:        # share one engine (and its calendar) with a web app
-            self.__dict__["process_engine"] = engine
+        if process_engine is not None:        # share one engine (and its calendar) with a web app
+            self.__dict__["process_engine"] = process_engine
 
     @property
     def db_engine(self):
@@ -61,12 +61,12 @@ class Context:
         return _database(self.settings)[1]
 
     @functools.cached_property
-    def engine(self) -> ProcessEngine:
+    def process_engine(self) -> ProcessEngine:
         """The process engine, its calendar loaded with the board's closure days."""
-        engine = ProcessEngine(settings=self.settings)
+        process_engine = ProcessEngine(settings=self.settings)
         try:
             with self.sessions() as session:
-                engine.refresh_calendar(session)
+                process_engine.refresh_calendar(session)
         except (OperationalError, ProgrammingError):
             pass     # no schema yet (before ``lscb db upgrade``): no closure days to load
-        return engine
+        return process_engine

@@ -18,12 +18,12 @@ from . import command, main, parse_now
 def scheduler(ctx, once, now_text, interval):
     """Fire timers, deadline reminders/escalations and emails (standalone, until stopped)."""
     if once:
-        result = ctx.engine.sweep(ctx.sessions, parse_now(now_text))
+        result = ctx.process_engine.sweep(ctx.sessions, parse_now(now_text))
         return result, " ".join(f"{k}={v}" for k, v in result.items())
     configure_logging(ctx.settings.log_level)      # Spiff's loggers pinned as in the server
     click.echo("scheduler running; Ctrl+C stops it", err=True)
     try:
-        ctx.engine.start_scheduler(ctx.sessions, interval, blocking=True)
+        ctx.process_engine.start_scheduler(ctx.sessions, interval, blocking=True)
     except (KeyboardInterrupt, SystemExit):
         pass
     return {"stopped": True}, "scheduler stopped"
@@ -52,7 +52,7 @@ def incidents_list(ctx):
 def incidents_retry(ctx, instance_id, user):
     """Run an incident's failed step again."""
     with ctx.sessions.begin() as session:
-        record = ctx.engine.retry(session, instance_id, load_actor(session, user))
+        record = ctx.process_engine.retry(session, instance_id, load_actor(session, user))
     return record.to_dict(), f"instance {record.id} is {record.status}"
 
 
@@ -69,7 +69,7 @@ def deadlines():
 def deadlines_change(ctx, task_id, due_text, reason, user):
     """Move a task's due date (managers), with a reason."""
     with ctx.sessions.begin() as session:
-        task = ctx.engine.change_due_date(session, task_id, load_actor(session, user),
+        task = ctx.process_engine.change_due_date(session, task_id, load_actor(session, user),
                                           parse_now(due_text), reason)
         result = {"task": task.id, "due_at": task.due_at.isoformat()}
     return result, f"task {task_id} now due {result['due_at']}"

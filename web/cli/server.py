@@ -21,7 +21,7 @@ def demo(ctx):
     from ..demo import load_demo
     upgrade_schema(ctx.db_engine)
     with ctx.sessions.begin() as session:
-        result = load_demo(session, ctx.engine, echo=lambda m: click.echo(m, err=True))
+        result = load_demo(session, ctx.process_engine, echo=lambda m: click.echo(m, err=True))
     lines = [f"demo data loaded (cases from {result['source']})",
              f"cases started now: {result['cases'] or 'none (already there)'}",
              f"every demo user's password: {result['password']}", "users:"]
