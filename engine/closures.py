@@ -45,19 +45,19 @@ def refresh_closures(factory: sessionmaker, calendar) -> bool:
         return sync_calendar(session, calendar)
 
 
-def add_closure(session: Session, day: date, reason: str, actor: str | None) -> ClosureDay:
+def add_closure(session: Session, day: date, reason: str, actor_name: str | None) -> ClosureDay:
     """Declare (or re-describe) a closure day; audited."""
     row = session.get(ClosureDay, day) or ClosureDay(day=day)
     row.reason = reason
     session.add(row)
-    audit(session, actor, "closure_day_saved", day=day, reason=reason)
+    audit(session, actor_name, "closure_day_saved", day=day, reason=reason)
     return row
 
 
-def remove_closure(session: Session, day: date, actor: str | None) -> None:
+def remove_closure(session: Session, day: date, actor_name: str | None) -> None:
     """Withdraw a declared closure day; audited. NotFound when the day was not declared."""
     row = session.get(ClosureDay, day)
     if row is None:
         raise NotFound("closure day", day.isoformat())
     session.delete(row)
-    audit(session, actor, "closure_day_removed", day=day, reason=row.reason)
+    audit(session, actor_name, "closure_day_removed", day=day, reason=row.reason)

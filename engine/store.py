@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (Definition, HumanTask, MessageSubscription, PendingTimer, ProcessInstance)
-from models.status import InstanceStatus, TaskStatus
+from models.status import InstanceStatus, RunStatus, TaskStatus
 
 from . import live, task_rows
 from .errors import Conflict, NotFound
@@ -251,12 +251,11 @@ CONFLICT = ("someone else changed this case at the same moment; nothing was save
 
 
 def _status(run: ProcessRun) -> str:
-    status = run.status
-    if status == "completed":
-        return InstanceStatus.COMPLETED
-    if status == "error":
-        return InstanceStatus.INCIDENT
-    return InstanceStatus.ACTIVE
+    return _INSTANCE_STATUS.get(run.status, InstanceStatus.ACTIVE)
+
+
+_INSTANCE_STATUS = {RunStatus.COMPLETED: InstanceStatus.COMPLETED,
+                    RunStatus.ERROR: InstanceStatus.INCIDENT}
 
 
 def _sync_timers(session: Session, row: ProcessInstance, timers, stored: bool) -> None:

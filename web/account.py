@@ -22,7 +22,8 @@ def _me(session) -> User:
 def _page(session, errors: dict | None = None):
     """The account page; with ``errors`` ({field id: message}) it is a 400 re-display."""
     user = _me(session)
-    return render_template("account/index.html", user=user, tokens=get_process_engine().user_tokens(session, user.name),
+    tokens = get_process_engine().user_tokens(session, user.name)
+    return render_template("account/index.html", user=user, tokens=tokens,
                            errors=errors or {}, choices=NOTIFY_CHOICES,
                            min_password=get_process_engine().MIN_PASSWORD, page_title="Your account"), \
         400 if errors else 200

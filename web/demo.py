@@ -103,7 +103,8 @@ def _complete_one(session, process_engine, instance_id: int) -> None:
         return
     group = (task.candidate_groups or ["admin"])[0]
     name = f"{group}.reviewer" if group in {**AGENCIES, **BOARD} else "admin"
-    process_engine.complete(session, task.id, process_engine.load_actor(session, name), sample_values(task.form))
+    actor = process_engine.load_actor(session, name)
+    process_engine.complete(session, task.id, actor, sample_values(task.form))
 
 
 def sample_values(form: dict) -> dict:

@@ -87,7 +87,8 @@ def workflows_validate(ctx, paths):
 def workflows_deploy(ctx, paths, user, note):
     """Deploy files or folders; unchanged processes keep their version."""
     with ctx.sessions.begin() as session:
-        results = ctx.process_engine.deploy(session, ctx.process_engine.read_definition_files(paths), user, note)
+        files = ctx.process_engine.read_definition_files(paths)
+        results = ctx.process_engine.deploy(session, files, user, note)
     lines = [f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})"
              for r in results]
     return {"deployed": [r.to_dict() for r in results]}, "\n".join(lines)
