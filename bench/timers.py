@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 import models  # noqa: E402
-from engine import ProcessEngine, timers  # noqa: E402
+from engine import ProcessEngine, people, timers  # noqa: E402
 from engine.actors import Actor  # noqa: E402
 from engine.scheduler import sweep  # noqa: E402
 from models.session import make_engine, make_session_factory  # noqa: E402
@@ -58,8 +58,10 @@ def database(url: str | None):
 def seed(factory, process_engine, total: int, due: int, start: datetime) -> list[int]:
     """One started instance cloned ``total - 1`` times; ``due`` remind timers in the window."""
     with factory.begin() as s:
-        process_engine.deploy(s, {"timers.bpmn": (ROOT / "tests/data/engine/timers.bpmn").read_bytes()},
-                      "bench")
+        for slug in ("reviewers", "leads"):          # deploying lints: the groups must exist
+            people.add_group(s, slug)
+        diagram = (ROOT / "tests/data/engine/timers.bpmn").read_bytes()
+        process_engine.deploy(s, {"timers.bpmn": diagram}, "bench")
         template = process_engine.start(s, "timers", Actor("bench"), now=start - timedelta(days=2)).id
     week = timedelta(days=7)
     shifts = [week] * (total - due) + [timedelta(seconds=DUE_WINDOW * i / due)
