@@ -16,7 +16,11 @@ _CHECKED = "lscb.closures_checked"    # Session.info: the transaction that last 
 
 def closure_days(session: Session) -> list[date]:
     """Every declared closure day, oldest first."""
-    return list(session.scalars(select(ClosureDay.day).order_by(ClosureDay.day)))
+    return list(session.connection().execute(_DAYS).scalars())
+
+
+# Built once and run on the connection: every command reads it (``sync_calendar``).
+_DAYS = select(ClosureDay.day).order_by(ClosureDay.day)
 
 
 def sync_calendar(session: Session, calendar) -> bool:
