@@ -97,6 +97,7 @@ class DefinitionCommands:
         """Run a process in memory from the actor's draft (``source`` "draft") or a deployed
         version, with the board's lane mapping and calendar; writes nothing."""
         files = self._dry_run_files(session, actor, process_id, source)
+        self.refresh_calendar(session)
         lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
         return dry_run(files, process_id, calendar=self.calendar, lane_groups=lanes, **inputs)
 
@@ -115,6 +116,7 @@ class DefinitionCommands:
                           now: datetime | None = None) -> list[migrate.MigrationPlan]:
         """What migrating each running instance of a process would do; writes nothing."""
         now = now or clock.now()
+        self.refresh_calendar(session)
         return [migrate.attempt(row, self._run_of(row, now), target)[0]
                 for row, target in migrate.candidates(session, process_id, to_version,
                                                       instance_ids)]

@@ -13,7 +13,7 @@ from models import ClosureDay
 from models.status import Role
 
 from .auth import role_required
-from .db import get_process_engine, get_session
+from .db import board_calendar, get_process_engine, get_session
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
 MAX_REASON = ClosureDay.__table__.c.reason.type.length
@@ -51,7 +51,7 @@ def closures():
             get_process_engine().add_closure_day(session, current_user.actor, day, reason)
             session.commit()
             return _saved(f"{day:%-d %B %Y} is a closure day.")
-    calendar = get_process_engine().calendar
+    calendar = board_calendar()
     year = clock.now().astimezone(calendar.tz).year
     holidays = {y: sorted(calendar.bank_holidays(y)) for y in (year, year + 1)}
     rows = session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()

@@ -15,7 +15,7 @@ from models.learning_queries import loop_closure
 
 from . import charts
 from .auth import role_required
-from .db import get_process_engine, get_session
+from .db import board_calendar, get_session
 from .exports import table_response
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -48,7 +48,7 @@ def overview(now, pathway: str | None = None) -> dict:
 
 
 def _overview(now, pathway: str | None) -> dict:
-    session, calendar = get_session(), get_process_engine().calendar
+    session, calendar = get_session(), board_calendar()
     by_pathway, pathways = statistics.open_by_pathway(session), reporting.pathways(session)
     pathway = pathway if pathway in by_pathway or pathway in pathways \
         else next(iter(by_pathway), None)
@@ -86,7 +86,7 @@ def board_report():
 def _rows(what: str, now):
     session = get_session()
     if what == "compliance":
-        figures = compliance.compliance(session, get_process_engine().calendar, now, since=_since(now))
+        figures = compliance.compliance(session, board_calendar(), now, since=_since(now))
         return (["Measure", "Limit", "On time", "Late", "Open past the limit", "Open in time",
                  "Share on time"],
                 [[f.measure.title, f.measure.limit_text, f.on_time, f.late, f.open_overdue,

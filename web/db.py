@@ -44,18 +44,25 @@ def get_session() -> Session:
 
 
 def get_process_engine() -> ProcessEngine:
-    """The app's process engine, its board closure days checked against the database once per
-    request, so a day declared by another process is honoured here.
+    """The app's process engine. Its commands bring the board's closure days up to date
+    themselves, in their own transaction, before they compute a date."""
+    return current_app.extensions["lscb.process_engine"]
+
+
+def board_calendar():
+    """The working-day calendar for a page that computes with it (dashboard figures), its
+    closure days checked against the database once per request, so a day declared by another
+    process is honoured here.
 
     The check reads in a short session of its own (a plain read, no SQLite write lock), not the
     request's session: a view may manage its own transactions (migrate runs one per case).
     """
-    process_engine = current_app.extensions["lscb.process_engine"]
+    process_engine = get_process_engine()
     if not g.get("calendar_checked"):
         with current_app.extensions["lscb.readers"]() as session:
             process_engine.refresh_calendar(session)
         g.calendar_checked = True
-    return process_engine
+    return process_engine.calendar
 
 
 def board_tz() -> ZoneInfo:
