@@ -58,16 +58,11 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
                            refresh=refresh)
-        events = [*events, *(trail.event(
-            actor_name, "task_created", instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,
-            now=now, title=task.title, groups=task.candidate_groups, assignee=task.assignee,
-            due_at=task.due_at) for task in saved.created)]
-        for task in saved.open_tasks or []:
-            if task.id in saved.offered:
-                events.append(trail.event(
-                    actor_name, "task_offered", instance_id=row.id, task_id=task.id,
-                    bpmn_id=task.bpmn_id, now=now, title=task.title,
-                    groups=saved.offered[task.id], assignee=task.assignee, due_at=task.due_at))
+        events = [*events,
+                  *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
+                    for task in saved.created),
+                  *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
+                    for task in saved.open_tasks or [] if task.id in saved.offered)]
         if run is not None and row.error and row.status == InstanceStatus.INCIDENT:
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
@@ -94,3 +89,11 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
     def _run_of(self, row, now) -> ProcessRun:
         """A run to read or try things on, not to save (the live cache is left alone)."""
         return store.load_run(row, self.script_engine, self.calendar, now)
+
+
+def _offered(actor_name, action, task, groups, now) -> dict:
+    """The audit event of a task offered to ``groups`` (a new task, or more groups for one),
+    which tells their members (``notify``)."""
+    return trail.event(actor_name, action, instance_id=task.instance_id, task_id=task.id,
+                       bpmn_id=task.bpmn_id, now=now, title=task.title, groups=groups,
+                       assignee=task.assignee, due_at=task.due_at)
