@@ -151,6 +151,18 @@ def test_an_upload_becomes_a_draft_and_can_be_discarded(owner, sessions):
     assert count(sessions, Draft) == 0
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
+                                    "/\\evil.example", "javascript:alert(1)"])
+def test_discarding_a_draft_never_redirects_off_site(owner, sessions, target):
+    owner.post("/definitions/upload", content_type="multipart/form-data",
+               data={"file": (io.BytesIO(TWO_LANE.encode()), "two_lane.bpmn")})
+    with sessions() as s:
+        draft_id = s.scalars(select(Draft.id)).one()
+    answer = owner.post(f"/definitions/drafts/{draft_id}/discard", data={"next": target})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] in ("/definitions/", "http://localhost/definitions/")
+
+
 def test_oversized_and_wrong_uploads_never_500(owner):
     big = owner.post("/definitions/drafts/save", json={"xml": "<a>" + "x" * (6 * 1024 * 1024) + "</a>"})
     assert big.status_code == 413

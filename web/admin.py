@@ -1,6 +1,8 @@
 """Admin pages: users, groups, memberships (on the user page), lane -> group mapping, tokens."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from engine.errors import EngineError, NotFound
 from models import Definition, Group, LaneMapping, User
 from models.status import GroupKind, Role
 
-from .auth import role_required
+from .auth import role_required, same_site
 from .db import get_process_engine, get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -84,7 +86,7 @@ def revoke(token_id: int):
     get_process_engine().revoke_token(session, current_user.actor, token_id)
     session.commit()
     flash("Token revoked.", "success")
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(same_site(urlsplit(request.referrer or "").path or None, "admin.users"))
 
 
 @bp.route("/groups", methods=["GET", "POST"])

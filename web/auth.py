@@ -74,7 +74,7 @@ def login():
         user = get_process_engine().authenticate(get_session(), name, request.form.get("password", ""))
         if user is not None:
             login_user(SignedIn.of(user))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(same_site(request.args.get("next")))
         errors = {"username": "Enter a correct user name and password"}
     return render_template("auth/login.html", errors=errors, username=name,
                            page_title="Sign in"), 401 if errors else 200
@@ -115,9 +115,10 @@ def navigation() -> dict:
             "organisation_name": current_app.config.get("ORGANISATION_NAME")}
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect."""
+def same_site(target: str | None, fallback: str = "worklist.index") -> str:
+    """``target`` when it is a same-site relative path, else the page of endpoint ``fallback``:
+    every redirect a request names goes through here, so none leaves the site."""
     if target and target.startswith("/") and not target.startswith("//") \
             and not urlsplit(target).netloc and "\\" not in target:
         return target
-    return url_for("worklist.index")
+    return url_for(fallback)

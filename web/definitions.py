@@ -13,6 +13,7 @@ from models import Draft
 from models import definition_queries as q
 from models.status import Role
 
+from .auth import same_site
 from .db import get_process_engine, get_session
 
 bp = Blueprint("definitions", __name__, url_prefix="/definitions")
@@ -158,7 +159,7 @@ def discard(draft_id: int):
     get_process_engine().discard_diagram_draft(session, current_user.actor, draft_id)
     session.commit()
     flash("The draft has been discarded.", "success")
-    return redirect(request.form.get("next") or url_for("definitions.index"))
+    return redirect(same_site(request.form.get("next"), "definitions.index"))
 
 
 @bp.route("/drafts/<int:draft_id>/deploy", methods=["POST"])

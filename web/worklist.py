@@ -14,7 +14,7 @@ from models import Definition, HumanTask
 from models.queries import inbox_counts, inbox_page, inbox_page_by, inbox_query
 
 from .db import get_process_engine, get_session
-from .auth import _safe_next
+from .auth import same_site
 
 bp = Blueprint("worklist", __name__)
 SORTS = {"due": HumanTask.due_at, "title": HumanTask.title, "created": HumanTask.created_at}
@@ -156,7 +156,7 @@ def claim(task_id: str):
     task = get_process_engine().claim(session, task_id, current_user.actor)
     session.commit()
     flash(f"You have claimed “{task.title}”.", "success")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(same_site(request.form.get("next")))
 
 
 @bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
@@ -167,4 +167,4 @@ def unclaim(task_id: str):
     task = get_process_engine().unclaim(session, task_id, current_user.actor)
     session.commit()
     flash(f"“{task.title}” is back in its group queue.", "success")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(same_site(request.form.get("next")))
