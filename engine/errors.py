@@ -6,7 +6,9 @@ builds its message in ``__init__`` and carries the context a person needs to act
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,15 @@ class InputError(EngineError):
     """A command's input (JSON, name, option) is malformed."""
 
     code = "bad_input"
+
+
+def log_text(exc: BaseException) -> str:
+    """What failed and where, for the logs: the error's class, code and element, and the code
+    locations it came through, never its message or values (a message can quote case data
+    about a child, such as a value a script could not convert)."""
+    if isinstance(exc, EngineError):
+        context = {k: v for k, v in exc.context.items() if k in ("element_id", "line", "kind")}
+        return f"{type(exc).__name__}({exc.code}) {context}".rstrip()
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-6:]))
+    return f"{type(exc).__module__}.{type(exc).__name__} at {where or 'unknown'}"

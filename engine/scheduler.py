@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from . import clock
+from .errors import log_text
 from .closures import refresh_closures
 from .deadlines import watch_deadlines
 from .mail import drain_outbox, queue_digests
@@ -47,8 +48,8 @@ def sweep(factory, process_engine, now: datetime | None = None, smtp=None) -> di
     for name, part in parts:
         try:
             result[name] = part()
-        except Exception:        # a broken part must not stop the others or the loop
-            log.exception("scheduler: %s failed", name)
+        except Exception as exc:        # a broken part must not stop the others or the loop
+            log.error("scheduler: %s failed: %s", name, log_text(exc))
             result[name] = None
     result["ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result

@@ -17,7 +17,7 @@ from models import ProcessInstance
 from models.status import InstanceStatus
 
 from . import clock
-from .errors import EngineError
+from .errors import EngineError, log_text
 from .sweeps import drain
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ def fire_instance(factory: sessionmaker, process_engine, instance_id: int,
         with factory.begin() as session:
             return process_engine.fire_instance(session, instance_id, now)
     except EngineError as exc:
-        log.warning("timer of instance %s failed: %s", instance_id, exc.message)
+        log.warning("timer of instance %s failed: %s", instance_id, log_text(exc))
         error = exc
     except Exception as exc:   # a bug must not stop every later sweep at the same instance
-        log.exception("timer of instance %s failed unexpectedly", instance_id)
+        log.error("timer of instance %s failed unexpectedly: %s", instance_id, log_text(exc))
         error = EngineError(f"unexpected error: {exc!r}")
     with factory.begin() as session:
         process_engine.record_incident(session, instance_id, error.to_dict(), "timer", now)

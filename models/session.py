@@ -19,7 +19,8 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
-    db_engine = create_engine(url, **kwargs)
+    # Statement parameters are case data about children: never in exception texts or logs.
+    db_engine = create_engine(url, hide_parameters=True, **kwargs)
     if db_engine.dialect.name == "sqlite":
         event.listen(db_engine, "connect", _sqlite_pragmas)
         event.listen(db_engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)

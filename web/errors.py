@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import EngineError
+from engine.errors import EngineError, log_text
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def handle_http_error(exc: HTTPException):
 
 def handle_unexpected(exc: Exception):
     """Anything else: roll back, log it, and show a plain page (never a stack trace)."""
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s: %s", request.method, request.path, log_text(exc))
     return error_response(500, {"code": "internal_error",
                                 "message": "Something went wrong. Nothing was saved."},
                           "Sorry, there is a problem with the service")
