@@ -79,3 +79,18 @@ def test_reports_are_for_oversight_groups_and_managers(client, loop):
     assert client.get("/reports/annual.pdf?year=2025").data.startswith(b"%PDF-")
     assert client.get("/reports/cdop?year=2025").status_code == 200
     assert client.get("/reports/lisg?start=2026-07-01&end=2026-01-01").status_code == 400
+
+
+def test_the_trace_names_the_source_review_only_to_those_who_may_open_its_case(
+        client, loop, sessions):
+    from models import LearningItem, Review
+    with sessions.begin() as s:
+        source = s.get(LearningItem, loop["item_id"]).source_instance_id
+        s.add(Review(kind="p3", title="MACR Child J (JB 04/05/2016)", instance_id=source,
+                     case_ref=loop["case_ref"]))
+    for name, sees in (("pat", True), ("hana", False)):
+        login(client, name)
+        page = client.get(f"/learning/{loop['item_id']}").text
+        assert "P3" in page                                  # the review is still listed
+        assert ("JB 04/05/2016" in page) is sees, name
+        client.post("/logout")
