@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import ApiToken, Group, User
 from models.status import GroupKind, Role
 
-from . import closures, people, tokens
+from . import closures, people, tokens, trail
 from .actors import Actor, load_actor
 from .errors import NotAllowed
 
@@ -23,10 +23,18 @@ class AdminCommands:
 
     def authenticate(self, session: Session, name: str, password: str) -> User | None:
         """The active user with this name and password, else None (the same work either way,
-        so the answer's timing does not tell whether the name exists)."""
+        so the answer's timing does not tell whether the name exists). Both are audited."""
         user = session.scalars(select(User).where(User.name == name)).first()
         good = people.password_matches(user.password_hash if user else None, password)
-        return user if user is not None and user.active and good else None
+        if user is None or not user.active or not good:
+            trail.audit_and_notify(session, None, "sign_in_failed", name=name[:80])
+            return None
+        trail.audit_and_notify(session, user.name, "signed_in")
+        return user
+
+    def sign_out(self, session: Session, actor: Actor) -> None:
+        """Record that the actor signed out."""
+        trail.audit_and_notify(session, actor.name, "signed_out")
 
     def load_actor(self, session: Session, name: str) -> Actor:
         """The Actor of an active user (NotFound otherwise)."""

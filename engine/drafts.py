@@ -17,6 +17,7 @@ from models import Draft
 from . import clock, deployment, library
 from .errors import DefinitionError, NotAllowed, NotFound, Problem
 from .records import DeployResult
+from .trail import audit_and_notify as audit
 from .xmlsafe import parse_xml
 
 
@@ -118,6 +119,8 @@ def discard(session: Session, draft_id: int, user: str, may_discard_others: bool
     draft = get(session, draft_id)
     if draft.created_by != user and not may_discard_others:
         raise NotAllowed(f"only {draft.created_by} or an admin can discard this draft")
+    audit(session, user, "definition_draft_discarded", draft_id=draft.id,
+          filename=draft.filename, author=draft.created_by)
     session.delete(draft)
     session.flush()
 

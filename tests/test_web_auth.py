@@ -101,3 +101,19 @@ def test_outside_the_test_suite_passwords_are_hashed_with_scrypt():
                           check=True, cwd=Path(__file__).parent.parent)
     assert done.stdout.startswith("scrypt:32768:8:1$")
 
+
+
+def test_sign_ins_failed_sign_ins_and_sign_outs_are_audited(client, world, sessions):
+    from sqlalchemy import select
+
+    from models import AuditEvent
+    login(client, "ann", "wrong-password")
+    login(client, "nobody", "whatever-123")
+    login(client, "ann")
+    client.post("/logout")
+    with sessions() as s:
+        trail = s.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+                          .order_by(AuditEvent.id)).all()
+    signing = [(a, action, d.get("name")) for a, action, d in trail if action.startswith("sign")]
+    assert signing == [(None, "sign_in_failed", "ann"), (None, "sign_in_failed", "nobody"),
+                       ("ann", "signed_in", None), ("ann", "signed_out", None)]

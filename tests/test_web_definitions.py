@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from engine import people
 from engine.errors import Problem
-from models import Definition, Draft, ProcessInstance, User
+from models import AuditEvent, Definition, Draft, ProcessInstance, User
 from web_support import PASSWORD, app, login  # noqa: F401  (fixtures)
 
 TWO_LANE = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text()
@@ -149,6 +149,10 @@ def test_an_upload_becomes_a_draft_and_can_be_discarded(owner, sessions):
         draft_id = s.scalars(select(Draft.id)).one()
     assert owner.post(f"/definitions/drafts/{draft_id}/discard").status_code == 302
     assert count(sessions, Draft) == 0
+    with sessions() as s:
+        discarded = s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "definition_draft_discarded")).one()
+    assert discarded.detail["filename"] == "two_lane.bpmn" and discarded.actor == "olive"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",

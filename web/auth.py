@@ -71,7 +71,9 @@ def login():
     """Sign in with user name and password."""
     errors, name = {}, request.form.get("username", "").strip()
     if request.method == "POST":
-        user = get_process_engine().authenticate(get_session(), name, request.form.get("password", ""))
+        session = get_session()
+        user = get_process_engine().authenticate(session, name, request.form.get("password", ""))
+        session.commit()                                  # the attempt is audited either way
         if user is not None:
             login_user(SignedIn.of(user))
             return redirect(same_site(request.args.get("next")))
@@ -83,6 +85,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out."""
+    if current_user.is_authenticated:
+        session = get_session()
+        get_process_engine().sign_out(session, current_user.actor)
+        session.commit()
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
