@@ -152,7 +152,7 @@ def test_an_upload_becomes_a_draft_and_can_be_discarded(owner, sessions):
     with sessions() as s:
         discarded = s.scalars(select(AuditEvent).where(
             AuditEvent.action == "definition_draft_discarded")).one()
-    assert discarded.detail["filename"] == "two_lane.bpmn" and discarded.actor == "olive"
+    assert discarded.detail["filename"].endswith("two_lane.bpmn") and discarded.actor == "olive"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
