@@ -93,7 +93,9 @@ def require_manager(actor: Actor) -> None:
         raise NotAllowed("only managers can do this")
 
 
-def require_process_owner(actor: Actor) -> None:
-    """Raise NotAllowed unless the actor owns processes or manages (migrations)."""
-    if not (actor.is_manager or Role.PROCESS_OWNER.value in actor.roles):
-        raise NotAllowed("only process owners and managers can migrate cases")
+def require_manager_to_migrate(actor: Actor) -> None:
+    """Raise NotAllowed unless the actor manages: moving running cases to another version can
+    change who may act on them, so a process owner alone may not (they could deploy a version
+    that offers a case's task to themselves)."""
+    if not actor.is_manager:
+        raise NotAllowed("only managers can move running cases to another version")

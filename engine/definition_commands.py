@@ -15,7 +15,7 @@ from models import Definition, Draft, LaneMapping
 from models.status import Role
 
 from . import clock, compare, deployment, drafts, library, migrate, store, trail
-from .actors import Actor, require_process_owner
+from .actors import Actor, require_manager_to_migrate
 from .definitions import read_paths
 from .dryrun import DryRun, dry_run
 from .errors import NotFound
@@ -126,7 +126,7 @@ class DefinitionCommands:
         """Move one instance to another deployed version of its process, or refuse (a plan
         with ``ok`` False, nothing written). Its open tasks take the new version's titles,
         forms and groups; new tasks are created and notified like any other."""
-        require_process_owner(actor)
+        require_manager_to_migrate(actor)
         now = now or clock.now()
         row, run, loaded = self._load(session, instance_id, now)
         target = migrate.target(session, row, to_version)

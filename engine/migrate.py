@@ -106,6 +106,7 @@ def attempt(row: ProcessInstance, run, target: Definition):
     if reasons:
         return MigrationPlan(**plan, ok=False, reasons=reasons), None
     kept = _deadlines_to_keep(workflow, top_diff, sub_diffs)
+    who_before = {task.id: _who(task.task_spec) for task in workflow.get_tasks(state=RESET)}
     migrate_workflow(top_diff, workflow, new_spec)
     for sub_id, diff in sub_diffs.items():
         sub = workflow.subprocesses[sub_id]
@@ -117,7 +118,8 @@ def attempt(row: ProcessInstance, run, target: Definition):
     reasons = _shape_refusals(workflow, new_spec, new_subs)
     if reasons:
         return MigrationPlan(**plan, ok=False, reasons=reasons), None
-    return MigrationPlan(**plan, ok=True, notes=_notes(top_diff, sub_diffs)), run
+    notes = _notes(top_diff, sub_diffs) + _access_notes(workflow, who_before)
+    return MigrationPlan(**plan, ok=True, notes=notes), run
 
 
 def _refusals(workflow, top_diff, sub_diffs, version: int) -> list[str]:
@@ -184,6 +186,25 @@ def _notes(top_diff, sub_diffs) -> list[str]:
                 notes.append(f"open step {_bpmn_id(task)!r} takes the new definition "
                              "(its due date is kept)")
     return list(dict.fromkeys(notes)) or ["the case continues where it is, on the new version"]
+
+
+def _who(task_spec) -> dict:
+    """Who a user step is offered to, as written in its spec (groups, users, assignee, lane)."""
+    assignment = (getattr(task_spec, "extensions", None) or {}).get("assignment") or {}
+    who = {k: assignment.get(k) for k in ("candidate_groups", "candidate_users", "assignee")}
+    return {**who, "lane": getattr(task_spec, "lane", None)}
+
+
+def _access_notes(workflow, who_before: dict) -> list[str]:
+    """A note for each open step that the new version offers to other people."""
+    notes = []
+    for task in workflow.get_tasks(state=RESET):
+        before, after = who_before.get(task.id), _who(task.task_spec)
+        if before is not None and before != after and task.task_spec.manual:
+            changed = ", ".join(f"{k} {before[k] or '-'} -> {after[k] or '-'}"
+                                for k in after if before[k] != after[k])
+            notes.append(f"who may act on step {_bpmn_id(task)!r} changes: {changed}")
+    return notes
 
 
 def _bpmn_id(task) -> str | None:

@@ -18,7 +18,7 @@ GOOD = {"route": "scr", "summary": "A fine summary", "children": "2"}
 @pytest.fixture
 def case(sessions, process_engine, people_factory):
     people_factory("ann", groups=["intake", "police"])
-    people_factory("owner", roles=["process_owner"])
+    people_factory("owner", roles=["process_owner", "manager"])
     with sessions.begin() as s:
         people.add_group(s, "lscb-chair")    # the lane of 'decide'
         process_engine.deploy(s, {"two_lane.bpmn": TWO_LANE.encode()}, "tester")
@@ -114,7 +114,19 @@ def test_a_migrated_task_offered_to_a_new_group_is_announced_to_that_group(
     assert sorted(copies) == ["intake", "police"]                 # and finds it in its queue
 
 
-def test_only_process_owners_and_managers_migrate(sessions, process_engine, case, people_factory):
-    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace("Triage the notification", "Triage"))
-    with pytest.raises(NotAllowed), sessions.begin() as s:
-        process_engine.migrate(s, case.id, v2, load_actor(s, "ann"))
+def test_migrating_cases_is_for_managers_not_process_owners_alone(
+        sessions, process_engine, case, people_factory):
+    people_factory("olga", roles=["process_owner"])
+    v2 = deploy_v(sessions, process_engine, TWO_LANE.replace('candidateGroups="intake"',
+                                                             'candidateUsers="olga"'))
+    for name in ("ann", "olga"):        # a reviewer; a process owner granting themselves the task
+        with pytest.raises(NotAllowed), sessions.begin() as s:
+            process_engine.migrate(s, case.id, v2, load_actor(s, name))
+    with sessions() as s:
+        [plan] = process_engine.preview_migration(s, "two_lane", v2)
+    assert any("who may act on step 'triage' changes" in n and "olga" in n for n in plan.notes)
+    with sessions.begin() as s:
+        assert process_engine.migrate(s, case.id, v2, load_actor(s, "owner")).ok
+    with sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).one()
+    assert any("who may act on step 'triage' changes" in n for n in event.detail["notes"])

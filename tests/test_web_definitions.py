@@ -186,7 +186,12 @@ def test_migrate_page_previews_and_moves_cases(owner, sessions, process_engine):
         process_engine.deploy(s, {"two_lane.bpmn": TWO_LANE.replace("Triage the notification", "Triage").encode()}, "olive")
     preview = owner.get("/definitions/two_lane/migrate?to=2").get_data(as_text=True)
     assert "Can move" in preview
-    moved = owner.post("/definitions/two_lane/migrate", data={"to": "2", "instance": [str(case.id)]})
+    refused = owner.post("/definitions/two_lane/migrate", data={"to": "2", "instance": [str(case.id)]})
+    assert "only managers can move running cases" in refused.get_data(as_text=True)
+    with sessions() as s:                                  # a process owner alone moves nothing
+        assert s.get(ProcessInstance, case.id).definition.version == 1
+    admin = signed_in(owner.application, sessions, "ada")
+    moved = admin.post("/definitions/two_lane/migrate", data={"to": "2", "instance": [str(case.id)]})
     assert moved.status_code == 200 and "Moved" in moved.get_data(as_text=True)
     with sessions() as s:
         assert s.get(ProcessInstance, case.id).definition.version == 2
