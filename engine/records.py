@@ -87,8 +87,10 @@ class DeployResult(Record):
     created: bool
 
 
-def task_record(task) -> TaskRecord:
-    """A human task row (``models.HumanTask``) as a TaskRecord."""
+def task_record(task, viewer: str | None = None) -> TaskRecord:
+    """A human task row (``models.HumanTask``) as a TaskRecord, as ``viewer`` (a user name) may
+    see it: a saved draft is its author's alone (unsubmitted work of one agency is never shown
+    to another agency taking part in the case)."""
     return TaskRecord(
         id=task.id, instance_id=task.instance_id, process_id=task.process_id,
         bpmn_id=task.bpmn_id, title=task.title, lane=task.lane,
@@ -96,7 +98,16 @@ def task_record(task) -> TaskRecord:
         candidate_users=list(task.candidate_users or []), assignee=task.assignee,
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
-        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)
+        draft=draft_of(task.draft, viewer), completed_by=task.completed_by,
+        completed_at=task.completed_at)
+
+
+def draft_of(stored: dict | None, viewer: str | None) -> dict | None:
+    """The values of a stored draft (``{"by": author, "values": {...}}``) when ``viewer`` wrote
+    it, else None."""
+    if not stored or viewer is None or stored.get("by") != viewer:
+        return None
+    return stored.get("values")
 
 
 def instance_record(row, tasks, timers) -> InstanceRecord:

@@ -26,7 +26,7 @@ class TaskCommands:
 
     def task(self, session: Session, task_id: str, actor: Actor) -> TaskRecord:
         """A task the actor may see."""
-        return task_record(self._visible_task(session, task_id, actor))
+        return task_record(self._visible_task(session, task_id, actor), actor.name)
 
     def claim(self, session: Session, task_id: str, actor: Actor,
               now: datetime | None = None) -> TaskRecord:
@@ -59,7 +59,7 @@ class TaskCommands:
         self._save(session, row, None, actor.name, now, events=[trail.event(
             actor.name, action, instance_id=task.instance_id, task_id=task.id,
             bpmn_id=task.bpmn_id, now=now, **detail)])
-        return task_record(task)
+        return task_record(task, actor.name)
 
     def change_due_date(self, session: Session, task_id: str, actor: Actor, due_at: datetime,
                         reason: str, now: datetime | None = None) -> TaskRecord:
@@ -79,15 +79,15 @@ class TaskCommands:
                                        instance_id=task.instance_id, task_id=task.id,
                                        bpmn_id=task.bpmn_id, now=now, previous=previous,
                                        due_at=due_at, reason=reason.strip())])
-        return task_record(task)
+        return task_record(task, actor.name)
 
     def save_draft(self, session: Session, task_id: str, actor: Actor, data: dict) -> TaskRecord:
         """Keep a partly filled form on the task (checked, required fields not enforced)."""
         task = self._open_task(session, task_id, actor)
         check_can_complete(actor, task)
-        task_rows.update_task(session, task, draft=validate_form(task.form.get("fields", []),
-                                                                 data, partial=True))
-        return task_record(task)
+        values = validate_form(task.form.get("fields", []), data, partial=True)
+        task_rows.update_task(session, task, draft={"by": actor.name, "values": values})
+        return task_record(task, actor.name)
 
     def comment(self, session: Session, instance_id: int, actor: Actor, text: str,
                 task_id: str | None = None, now: datetime | None = None) -> None:

@@ -301,3 +301,18 @@ def test_a_thrown_message_is_sent_once_even_when_the_thrower_acts_again(sessions
         receivers = s.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.process_id == "receiver"))
     assert receivers == 1
+
+
+def test_a_draft_is_seen_by_its_author_only(sessions, process_engine, deploy, staff):
+    deploy("engine/mi_agencies.bpmn")
+    with sessions.begin() as s:
+        record = process_engine.start(s, "mi_agencies", staff["system"],
+                                      {"agencies": ["police", "health"]})
+    by_group = {t.candidate_groups[0]: t for t in record.tasks}
+    health_task = by_group["health"].id
+    with sessions.begin() as s:
+        process_engine.save_draft(s, health_task, staff["health"], {"findings": "GP saw JB"})
+    with sessions() as s:
+        assert process_engine.task(s, health_task, staff["health"]).draft == {"findings": "GP saw JB"}
+        assert process_engine.task(s, health_task, staff["police"]).draft is None   # takes part
+        assert all(t.draft is None for t in process_engine.show(s, record.id).tasks)
