@@ -927,7 +927,7 @@ def test_action_plan_reminder_before_the_due_date_and_escalation_after_it(lib):
 
 
 def test_c02_six_monthly_lisg_report_every_six_months(lib):
-    from web.forms import render_instructions
+    from web.instructions import render_instructions
     cid = lib.start("c02_lisg_six_monthly_report", "business-unit").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers

@@ -1,20 +1,12 @@
-"""Task forms from Camunda ``formData`` fields: render, read back, validate; and instructions.
+"""Task forms from Camunda ``formData`` fields: render, read back, validate.
 
 Validation is the engine's (``engine.forms.validate_form``) so the web, the API and the CLI
 refuse exactly the same values. What the person typed is always shown again with the errors.
 """
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
-
-
-_docs_env = SandboxedEnvironment(autoescape=True)
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
 
 
@@ -97,29 +89,3 @@ def choices(options) -> list[tuple]:
     return found
 
 
-def render_instructions(text: str | None, data: dict | None) -> Markup:
-    """Task documentation with ``{{ case variables }}`` filled in, safely.
-
-    A sandboxed, autoescaping Jinja environment: a diagram cannot reach Python objects or
-    inject HTML. A broken template shows as plain text. Blank lines separate paragraphs.
-    """
-    if not text:
-        return Markup("")
-    try:
-        rendered = _instructions_template(text).render(**_plain(data or {}))
-    except TemplateError:
-        rendered = escape(text)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", str(rendered)) if p.strip()]
-    return Markup("".join(f'<p class="govuk-body">{Markup(p)}</p>' for p in paragraphs))
-
-
-@functools.lru_cache(maxsize=256)
-def _instructions_template(text: str):
-    """The compiled template of a task's documentation, once per distinct text: compiling
-    costs about 30 times as much as rendering, and every task page shows one."""
-    return _docs_env.from_string(text)
-
-
-def _plain(data: dict) -> dict:
-    """Only identifier keys (a template cannot name others anyway)."""
-    return {k: v for k, v in data.items() if isinstance(k, str) and k.isidentifier()}

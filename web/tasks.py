@@ -10,6 +10,7 @@ from models.status import TaskStatus
 
 from . import forms
 from .db import get_process_engine, get_session
+from .instructions import render_instructions
 from .timeline import describe
 
 bp = Blueprint("tasks", __name__)
@@ -27,7 +28,7 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     return render_template(
         "tasks/show.html", task=task, header=header, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),
-        instructions=forms.render_instructions(task.documentation, data),
+        instructions=render_instructions(task.documentation, data),
         can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
         summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
