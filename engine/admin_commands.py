@@ -33,8 +33,15 @@ class AdminCommands:
         return user
 
     def sign_out(self, session: Session, actor: Actor) -> None:
-        """Record that the actor signed out."""
+        """End the actor's sessions (every device: a session copied elsewhere ends too)."""
+        people.end_sessions(people.user_by_name(session, actor.name))
         trail.audit_and_notify(session, actor.name, "signed_out")
+
+    def sign_out_everywhere(self, session: Session, actor: Actor, user_name: str) -> None:
+        """End every session of a user (admins), e.g. for a lost laptop."""
+        _require_admin(actor)
+        people.end_sessions(people.user_by_name(session, user_name))
+        trail.audit_and_notify(session, actor.name, "sessions_ended", user=user_name)
 
     def load_actor(self, session: Session, name: str) -> Actor:
         """The Actor of an active user (NotFound otherwise)."""

@@ -61,8 +61,9 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
         set_password(user, password)
     user.display_name = display_name or user.display_name or name
     user.email = email or user.email
-    if active is not None:
+    if active is not None and active != user.active:
         user.active = active
+        end_sessions(user)
     leads = set(lead_of)
     wanted = [group_by_slug(session, g) for g in sorted(set(groups) | leads)]
     with session.no_autoflush:
@@ -84,6 +85,12 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password must be at least {MIN_PASSWORD} characters")
     user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user (a copied cookie included): they sign in again."""
+    user.session_generation = (user.session_generation or 1) + 1
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:

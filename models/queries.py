@@ -31,22 +31,25 @@ def open_tasks(session: Session, *, instance_id: int | None = None, group: str |
     return list(session.scalars(stmt.limit(limit)))
 
 
-def identity(session: Session, user_id: int) -> tuple | None:
-    """``(id, name, display_name, group slugs, role names)`` of an active user, or None: what a
-    signed-in request needs, in one plain query (every page asks)."""
-    rows = session.execute(_IDENTITY, {"user_id": user_id}).all()
+def identity(session: Session, user_id: int, generation: int) -> tuple | None:
+    """``(id, name, display_name, group slugs, role names, session generation)`` of an active
+    user whose sessions of ``generation`` still stand, or None: what a signed-in request needs,
+    in one plain query (every page asks)."""
+    rows = session.execute(_IDENTITY, {"user_id": user_id, "generation": generation}).all()
     if not rows:
         return None
     first = rows[0]
     return (first.id, first.name, first.display_name, {r.slug for r in rows if r.slug},
-            {r.role for r in rows if r.role})
+            {r.role for r in rows if r.role}, first.session_generation)
 
 
-_IDENTITY = (select(User.id, User.name, User.display_name, UserRole.role, Group.slug)
+_IDENTITY = (select(User.id, User.name, User.display_name, User.session_generation,
+                    UserRole.role, Group.slug)
              .outerjoin(UserRole, UserRole.user_id == User.id)
              .outerjoin(Membership, Membership.user_id == User.id)
              .outerjoin(Group, Group.id == Membership.group_id)
-             .where(User.id == bindparam("user_id"), User.active.is_(True)))
+             .where(User.id == bindparam("user_id"), User.active.is_(True),
+                    User.session_generation == bindparam("generation")))
 
 
 def case_header(session: Session, instance_id: int):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import people
 from web_support import PASSWORD, app, client, csrf_from, login, world  # noqa: F401
 
 
@@ -117,3 +118,44 @@ def test_sign_ins_failed_sign_ins_and_sign_outs_are_audited(client, world, sessi
     signing = [(a, action, d.get("name")) for a, action, d in trail if action.startswith("sign")]
     assert signing == [(None, "sign_in_failed", "ann"), (None, "sign_in_failed", "nobody"),
                        ("ann", "signed_in", None), ("ann", "signed_out", None)]
+
+
+def _copied_session(app, client):
+    """A second client holding a copy of ``client``'s session cookie (a stolen cookie)."""
+    thief = app.test_client()
+    cookie = client.get_cookie("session")
+    thief.set_cookie("session", cookie.value)
+    return thief
+
+
+def _password_change(client, name):
+    client.post("/account/password", data={"current_password": PASSWORD,
+                                           "new_password": "a-new-long-password"})
+
+
+def _deactivation(client, name):
+    client.post("/logout")
+    login(client, "ada")
+    client.post(f"/admin/users/{name}", data={"active": "false", "roles": ["reviewer"],
+                                              "groups": ["intake"]})
+
+
+def _sign_out_everywhere(client, name):
+    client.post("/logout")
+    login(client, "ada")
+    client.post(f"/admin/users/{name}/sign-out")
+
+
+@pytest.mark.parametrize("ending", [
+    lambda client, name: client.post("/logout"), _password_change, _deactivation,
+    _sign_out_everywhere], ids=["logout", "password change", "deactivation", "admin"])
+def test_a_copied_session_cookie_stops_working_when_the_session_ends(
+        app, client, world, people_factory, ending):
+    people_factory("ada", roles=["admin"])
+    with app.extensions["lscb.sessions"].begin() as session:
+        people.set_password(people.user_by_name(session, "ada"), PASSWORD)
+    login(client, "ann")
+    thief = _copied_session(app, client)
+    assert thief.get("/tasks").status_code == 200            # the copy works while signed in
+    ending(client, "ann")
+    assert thief.get("/tasks").status_code == 302            # and not after the session ends

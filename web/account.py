@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from engine.errors import InputError, NotFound
 from models import User
 
+from .auth import SignedIn
 from .db import get_process_engine, get_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -49,6 +50,8 @@ def _update(done: str, field: str, **changes):
     except InputError as exc:
         session.rollback()
         return _page(session, {exc.context.get("field", field): _sentence(exc.message)})
+    if changes.get("password") is not None:    # every other session ended; this one goes on
+        login_user(SignedIn.of(_me(session)))
     flash(done, "success")
     return redirect(url_for(".index"))
 

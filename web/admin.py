@@ -78,6 +78,17 @@ def new_token(name: str):
                            back=url_for("admin.edit_user", name=name), page_title="New API token")
 
 
+@bp.route("/users/<name>/sign-out", methods=["POST"])
+@role_required(ADMIN)
+def sign_out_everywhere(name: str):
+    """End every session of a user (they sign in again on every device)."""
+    session = get_session()
+    get_process_engine().sign_out_everywhere(session, current_user.actor, name)
+    session.commit()
+    flash(f"{name} is signed out everywhere.", "success")
+    return redirect(url_for("admin.edit_user", name=name))
+
+
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @role_required(ADMIN)
 def revoke(token_id: int):

@@ -22,8 +22,9 @@ bp = Blueprint("auth", __name__)
 class SignedIn(UserMixin):
     """The signed-in person: their user row's names, groups and roles, as an engine Actor."""
 
-    def __init__(self, user_id: int, name: str, display_name: str, groups, roles):
-        self.id = str(user_id)
+    def __init__(self, user_id: int, name: str, display_name: str, groups, roles,
+                 generation: int):
+        self.id = f"{user_id}.{generation}"     # the session's id: ends with the generation
         self.name = name
         self.display_name = display_name or name
         self.actor = Actor(name, frozenset(groups), frozenset(roles))
@@ -31,7 +32,8 @@ class SignedIn(UserMixin):
     @classmethod
     def of(cls, user: User) -> SignedIn:
         """The signed-in person for a User row."""
-        return cls(user.id, user.name, user.display_name, user.group_slugs, user.role_names)
+        return cls(user.id, user.name, user.display_name, user.group_slugs, user.role_names,
+                   user.session_generation)
 
     def has_role(self, *roles: str) -> bool:
         """Holds any of ``roles`` (admins hold every role)."""
@@ -45,10 +47,12 @@ class SignedIn(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SignedIn | None:
-    """The signed-in person for a session, or None when the user is gone or deactivated."""
-    if not user_id.isdigit():
+    """The signed-in person for a session, or None when the user is gone or deactivated, or the
+    session was ended (sign-out, password change, an admin's "sign out everywhere")."""
+    user, _, generation = user_id.partition(".")
+    if not (user.isdigit() and generation.isdigit()):
         return None
-    found = identity(get_session(), int(user_id))
+    found = identity(get_session(), int(user), int(generation))
     return SignedIn(*found) if found is not None else None
 
 
