@@ -61,7 +61,9 @@ class Settings:
     session_seconds: int = 8 * 3600
     ratelimit: bool = True
     ratelimit_storage: str = "memory://"
-    login_rate_limit: str = "10 per minute"
+    login_rate_limit: str = "10 per minute"          # per account tried
+    login_address_rate_limit: str = "60 per minute"  # per client address (an office shares one)
+    proxy_hops: int = 0                              # trusted reverse proxies in front
     max_upload_bytes: int = 4 * 1024 * 1024
     organisation: str = ""
     log_level: str = "INFO"
@@ -97,6 +99,9 @@ class Settings:
             ratelimit=read.flag("LSCB_RATELIMIT", d.ratelimit),
             ratelimit_storage=read.text("LSCB_RATELIMIT_STORAGE", d.ratelimit_storage),
             login_rate_limit=read.rate("LSCB_LOGIN_RATE_LIMIT", d.login_rate_limit),
+            login_address_rate_limit=read.rate("LSCB_LOGIN_ADDRESS_RATE_LIMIT",
+                                               d.login_address_rate_limit),
+            proxy_hops=read.number("LSCB_PROXY_HOPS", d.proxy_hops, int, 0, 5),
             max_upload_bytes=read.number("LSCB_MAX_UPLOAD_BYTES", d.max_upload_bytes, int, 1024),
             organisation=read.text("LSCB_ORGANISATION", d.organisation, empty=True),
             log_level=read.log_level("LSCB_LOG_LEVEL", d.log_level),

@@ -159,3 +159,30 @@ def test_a_copied_session_cookie_stops_working_when_the_session_ends(
     assert thief.get("/tasks").status_code == 200            # the copy works while signed in
     ending(client, "ann")
     assert thief.get("/tasks").status_code == 302            # and not after the session ends
+
+
+def test_sign_in_throttling_is_per_account_so_one_attacker_cannot_lock_out_the_board(
+        app_factory, world, people_factory):
+    people_factory("bob", groups=["intake"])
+    app = app_factory(WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False,
+                      LOGIN_RATE_LIMIT="3 per minute", LOGIN_ADDRESS_RATE_LIMIT="20 per minute")
+    with app.extensions["lscb.sessions"].begin() as session:
+        people.set_password(people.user_by_name(session, "bob"), PASSWORD)
+    client = app.test_client()            # everyone behind one office address
+    codes = [login(client, "ann", "wrong-password").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]                      # ann's account is throttled
+    assert login(client, "bob").status_code == 302            # bob, same address, signs in
+    assert login(client, "ANN", "wrong-password").status_code == 429    # same account
+
+
+def test_the_address_limit_counts_the_forwarded_address_behind_a_trusted_proxy(
+        app_factory, world):
+    app = app_factory(WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False, PROXY_HOPS=1,
+                      LOGIN_RATE_LIMIT="50 per minute", LOGIN_ADDRESS_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+
+    def attempt(address):
+        return client.post("/login", data={"username": f"u{address}", "password": "x"},
+                           headers={"X-Forwarded-For": address}).status_code
+    assert [attempt("192.0.2.1") for _ in range(3)] == [401, 401, 429]
+    assert attempt("192.0.2.2") == 401                        # another person is not blocked

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import Config
@@ -21,6 +22,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.update(config)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    if app.config.get("PROXY_HOPS"):      # behind a trusted reverse proxy: the real client
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

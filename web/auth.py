@@ -70,7 +70,9 @@ def role_required(*roles: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               key_func=lambda: "account:" + request.form.get("username", "").strip().lower())
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], methods=["POST"])
 def login():
     """Sign in with user name and password."""
     errors, name = {}, request.form.get("username", "").strip()

@@ -34,6 +34,8 @@ class Config:
         self.RATELIMIT_ENABLED = settings.ratelimit
         self.RATELIMIT_STORAGE_URI = settings.ratelimit_storage
         self.LOGIN_RATE_LIMIT = settings.login_rate_limit
+        self.LOGIN_ADDRESS_RATE_LIMIT = settings.login_address_rate_limit
+        self.PROXY_HOPS = settings.proxy_hops
         self.MAX_CONTENT_LENGTH = settings.max_upload_bytes
         self.CONTENT_SECURITY_POLICY = CSP
         self.HOLIDAY_REGION = settings.holiday_region
