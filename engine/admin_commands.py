@@ -82,6 +82,22 @@ class AdminCommands:
         """A user's tokens, newest first (hashes only)."""
         return tokens.user_tokens(session, user_name)
 
+    def create_calendar_feed(self, session: Session, actor: Actor) -> str:
+        """A new secret for the actor's deadline calendar feed (shown once, stored hashed)."""
+        return tokens.create_calendar_feed(session, actor)
+
+    def revoke_calendar_feed(self, session: Session, actor: Actor) -> None:
+        """Revoke the actor's calendar feed address."""
+        tokens.revoke_calendar_feed(session, actor)
+
+    def calendar_feed_user(self, session: Session, secret: str) -> User | None:
+        """The active user a calendar feed secret belongs to, else None."""
+        return tokens.calendar_feed_user(session, secret)
+
+    def calendar_feed_since(self, session: Session, actor: Actor):
+        """When the actor's calendar feed address was made, or None."""
+        return tokens.has_calendar_feed(session, actor)
+
     def verify_token(self, session: Session, token: str | None) -> Actor | None:
         """The Actor a valid, unrevoked token of an active user acts as, else None."""
         return tokens.verify_token(session, token)

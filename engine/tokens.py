@@ -1,14 +1,15 @@
-"""API tokens: create (shown once), verify by hash, revoke."""
+"""Secrets that stand in for a sign-in: API tokens and calendar feed addresses. Each is shown
+once, kept only as its hash, checked by hash, revocable, and audited."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models import ApiToken, User
+from models import ApiToken, CalendarToken, User
 
 from . import clock
 from .actors import Actor, actor_of
@@ -76,3 +77,34 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
         raise NotFound("token", token_id)
     row.revoked_at = clock.now()
     audit(session, actor.name, "token_revoked", token_id=token_id)
+
+
+def create_calendar_feed(session: Session, actor: Actor) -> str:
+    """A new secret for the actor's deadline calendar feed, replacing any old one; returned
+    once, kept only as its hash."""
+    session.execute(delete(CalendarToken).where(CalendarToken.user_name == actor.name))
+    secret = secrets.token_urlsafe(32)
+    session.add(CalendarToken(token=hash_token(secret), user_name=actor.name))
+    audit(session, actor.name, "calendar_feed_created")
+    return secret
+
+
+def revoke_calendar_feed(session: Session, actor: Actor) -> None:
+    """Revoke the actor's calendar feed secret (if any)."""
+    session.execute(delete(CalendarToken).where(CalendarToken.user_name == actor.name))
+    audit(session, actor.name, "calendar_feed_revoked")
+
+
+def calendar_feed_user(session: Session, secret: str) -> User | None:
+    """The active user whose calendar feed ``secret`` is, else None."""
+    if not secret or len(secret) > 100:
+        return None
+    row = session.get(CalendarToken, hash_token(secret))
+    user = session.scalars(select(User).where(User.name == row.user_name)).first() if row else None
+    return user if user is not None and user.active else None
+
+
+def has_calendar_feed(session: Session, actor: Actor):
+    """When the actor's calendar feed was made, or None."""
+    return session.scalar(select(CalendarToken.created_at)
+                          .where(CalendarToken.user_name == actor.name))

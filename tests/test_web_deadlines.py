@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from models import Notification
+from models import AuditEvent, CalendarToken, Notification
 from web_support import app, login, world  # noqa: F401
 
 
@@ -29,13 +29,18 @@ def test_deadlines_page_shows_overdue_and_incidents_for_managers_only(app, world
     assert "Overdue, by agency and pathway" in page and "Incidents" in page
 
 
-def test_calendar_feed_is_secret_and_revocable(app, world):
+def test_calendar_feed_is_secret_and_revocable(app, world, sessions):
     client = app.test_client()
     login(client, "ann")
-    client.post("/deadlines/calendar/token")
-    page = client.get("/deadlines/calendar").get_data(as_text=True)
+    page = client.post("/deadlines/calendar/token").get_data(as_text=True)   # shown once
     url = page.split('id="feed-url">')[1].split("<")[0]
     path = url.split("localhost", 1)[1]
+    secret = path.rsplit("/", 1)[1].removesuffix(".ics")
+    assert secret not in client.get("/deadlines/calendar").get_data(as_text=True)
+    with sessions() as s:                          # kept hashed, like API tokens; audited
+        assert secret not in {t for (t,) in s.execute(select(CalendarToken.token))}
+        assert s.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("calendar_feed%"))).all() == ["calendar_feed_created"]
     anonymous = app.test_client()
     feed = anonymous.get(path)
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
@@ -43,3 +48,5 @@ def test_calendar_feed_is_secret_and_revocable(app, world):
     assert "Test case" not in feed.get_data(as_text=True)
     client.post("/deadlines/calendar/revoke")
     assert anonymous.get(path).status_code == 404
+    with sessions() as s:
+        assert "calendar_feed_revoked" in s.scalars(select(AuditEvent.action)).all()

@@ -1,16 +1,14 @@
 """Managers' deadlines page, incident retry, and each person's iCalendar feed of deadlines."""
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import delete, select
 
 from engine import EngineError, clock
-from models import CalendarToken, User, deadline_queries
+from models import deadline_queries
 
 from .auth import role_required
 from .db import get_process_engine, get_session
@@ -56,20 +54,20 @@ def retry(instance_id: int):
 @bp.post("/calendar/token")
 @login_required
 def new_token():
-    """Create (replacing any old one) the secret URL of my deadline calendar feed."""
+    """Create (replacing any old one) the secret address of my deadline calendar feed; it is
+    shown on this page only, once (only its hash is kept)."""
     session = get_session()
-    session.execute(delete(CalendarToken).where(CalendarToken.user_name == current_user.name))
-    session.add(CalendarToken(token=secrets.token_urlsafe(32), user_name=current_user.name))
+    secret = get_process_engine().create_calendar_feed(session, current_user.actor)
     session.commit()
-    return redirect(url_for(".calendar_page"))
+    return _calendar_page(url_for(".feed", token=secret, _external=True))
 
 
 @bp.post("/calendar/revoke")
 @login_required
 def revoke_token():
-    """Revoke my calendar feed URL."""
+    """Revoke my calendar feed address."""
     session = get_session()
-    session.execute(delete(CalendarToken).where(CalendarToken.user_name == current_user.name))
+    get_process_engine().revoke_calendar_feed(session, current_user.actor)
     session.commit()
     return redirect(url_for(".calendar_page"))
 
@@ -77,20 +75,22 @@ def revoke_token():
 @bp.get("/calendar")
 @login_required
 def calendar_page():
-    """My calendar feed URL (or a button to make one)."""
-    token = get_session().scalar(select(CalendarToken.token)
-                                 .where(CalendarToken.user_name == current_user.name))
-    url = url_for(".feed", token=token, _external=True) if token else None
-    return render_template("deadlines/calendar.html", feed_url=url, page_title="Calendar feed")
+    """Whether I have a calendar feed address (or a button to make one)."""
+    return _calendar_page(None)
+
+
+def _calendar_page(feed_url: str | None):
+    since = get_process_engine().calendar_feed_since(get_session(), current_user.actor)
+    return render_template("deadlines/calendar.html", feed_url=feed_url, since=since,
+                           page_title="Calendar feed")
 
 
 @bp.get("/calendar/<token>.ics")
 def feed(token: str):
     """The iCalendar feed of a person's task deadlines (no sign-in: the token is the secret)."""
     session = get_session()
-    row = session.get(CalendarToken, token)
-    user = session.scalars(select(User).where(User.name == row.user_name)).first() if row else None
-    if user is None or not user.active:
+    user = get_process_engine().calendar_feed_user(session, token)
+    if user is None:
         abort(404)
     rows = deadline_queries.tasks_of_user(session, user.name, user.group_slugs)
     return Response(ical(rows, url_for("auth.home", _external=True).rstrip("/")),
