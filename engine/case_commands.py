@@ -115,8 +115,9 @@ class CaseCommands:
         return self.show(session, row.id)
 
     def retry(self, session: Session, instance_id: int, actor: Actor,
-              now: datetime | None = None) -> InstanceRecord:
-        """Run an instance's failed step again (after its cause was fixed)."""
+              now: datetime | None = None, reason: str | None = None) -> InstanceRecord:
+        """Run an instance's failed step again (after its cause was fixed). A step that fails
+        again keeps the instance an incident, with the new error and time."""
         now = now or clock.now()
         row, run, loaded = self._load(session, instance_id, now)
         if row.status != InstanceStatus.INCIDENT:
@@ -133,8 +134,31 @@ class CaseCommands:
             row.error = {**exc.to_dict(), "at": now.isoformat(), "source": "retry"}
         self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
             actor.name, "incident_retried", instance_id=row.id, now=now, ok=row.error is None,
-            error=row.error)])
+            error=row.error, reason=reason)])
         return self.show(session, row.id)
+
+    def resolve_incidents(self, session: Session, instance_ids, actor: Actor, action: str,
+                          reason: str, now: datetime | None = None) -> list[InstanceRecord]:
+        """Retry or cancel several incidents at once (managers), with one reason; every one
+        must be an incident, else none is touched. Retried ones that fail again stay
+        incidents (see each record's status)."""
+        require_manager(actor)
+        if action not in ("retry", "cancel"):
+            raise InputError(f"unknown action {action!r}: retry or cancel")
+        if not (reason or "").strip():
+            raise InputError("a reason is needed: it is kept in each case's audit trail")
+        ids = sorted({int(i) for i in instance_ids})
+        if not ids:
+            raise InputError("select at least one incident")
+        for instance_id in ids:
+            row = store.lock_instance(session, instance_id)
+            if row.status != InstanceStatus.INCIDENT:
+                raise InvalidState(f"instance {instance_id} is {row.status}, not an incident; "
+                                   f"nothing was done")
+        now, reason = now or clock.now(), reason.strip()
+        if action == "cancel":
+            return [self.cancel(session, i, actor, reason, now) for i in ids]
+        return [self.retry(session, i, actor, now, reason) for i in ids]
 
     def set_data(self, session: Session, instance_id: int, actor: Actor, changes: dict,
                  reason: str, now: datetime | None = None) -> InstanceRecord:
