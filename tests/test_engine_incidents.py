@@ -3,9 +3,10 @@ stuck cases (issue 15 §3)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.actors import load_actor
+from engine.scheduler import sweep
 from engine.errors import FormInvalid, InputError, NotAllowed
 from models import AuditEvent, HumanTask, ProcessInstance
 
@@ -123,3 +124,23 @@ def test_case_data_corrections_are_for_managers_need_a_reason_and_are_audited(
     assert changed.detail["before"] == {"divisor": 0, "note": None}
     assert changed.detail["after"] == {"divisor": 5, "note": "ok"}
     assert changed.detail["reason"] == "the divisor was entered as 0 by mistake"
+
+
+def test_a_stuck_case_is_reported_by_the_sweep_as_an_incident_and_a_retry_brings_its_task_back(
+        sessions, process_engine, divide):
+    with sessions.begin() as s:
+        stuck = process_engine.start(s, "divide", load_actor(s, "ann"), now=T0).id
+        fine = process_engine.start(s, "divide", load_actor(s, "ann"), now=T0).id
+        s.execute(delete(HumanTask).where(HumanTask.instance_id == stuck))   # a lost task row
+    result = sweep(sessions, process_engine, T0 + timedelta(minutes=1))
+    assert result["stuck"] == 1
+    with sessions() as s:
+        row = s.get(ProcessInstance, stuck)
+        assert row.status == "incident" and row.error["code"] == "stuck"
+        assert row.error["source"] == "consistency check"
+        assert s.get(ProcessInstance, fine).status == "active"
+    assert [e.actor for e in events(sessions, stuck, "incident")] == ["consistency check"]
+    with sessions.begin() as s:
+        record = process_engine.retry(s, stuck, load_actor(s, "mia"))
+    assert record.status == "active" and [t.bpmn_id for t in record.tasks] == ["enter"]
+    assert sweep(sessions, process_engine, T0 + timedelta(minutes=3))["stuck"] == 0
