@@ -228,6 +228,11 @@ def _write_instance(session: Session, row: ProcessInstance, values: dict) -> Non
         set_committed_value(row, name, value)   # the save undid is never flushed after it
 
 
+def error_changed(row: ProcessInstance) -> bool:
+    """Whether the command set the instance's error to a new value (before ``save``)."""
+    return attributes.get_history(row, "error").has_changes()
+
+
 def _stored(row: ProcessInstance, name: str):
     """The value of column ``name`` as loaded from the database (before this command set it)."""
     history = attributes.get_history(row, name, passive=attributes.PASSIVE_NO_INITIALIZE)

@@ -118,6 +118,8 @@ def test_case_data_corrections_are_for_managers_need_a_reason_and_are_audited(
     with sessions.begin() as s:
         process_engine.set_data(s, iid, load_actor(s, "mia"), {"divisor": 5, "note": "ok"},
                                 "the divisor was entered as 0 by mistake")
+    assert len(events(sessions, iid, "incident")) == 1      # managers are not told again
+    with sessions.begin() as s:
         assert process_engine.retry(s, iid, load_actor(s, "mia")).data["share"] == 20
     [changed] = events(sessions, iid, "instance_data_changed")
     assert changed.actor == "mia"
