@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import access, clock, deployment, operations, store, trail
+from . import access, clock, deployment, operations, storable, store, trail
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
 from .records import InstanceRecord, TimerRecord, instance_record
@@ -29,6 +29,7 @@ class CaseCommands:
             raise NotFound("process", process_id)
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
+        storable.check_input(data or {}, "start data")
         row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
                                      now or clock.now())
         return instance_record(row, saved.open_tasks, saved.timers)
@@ -114,8 +115,9 @@ class CaseCommands:
         return self.show(session, row.id)
 
     def retry(self, session: Session, instance_id: int, actor: Actor,
-              now: datetime | None = None) -> InstanceRecord:
-        """Run an instance's failed step again (after its cause was fixed)."""
+              now: datetime | None = None, reason: str | None = None) -> InstanceRecord:
+        """Run an instance's failed step again (after its cause was fixed). A step that fails
+        again keeps the instance an incident, with the new error and time."""
         now = now or clock.now()
         row, run, loaded = self._load(session, instance_id, now)
         if row.status != InstanceStatus.INCIDENT:
@@ -128,10 +130,54 @@ class CaseCommands:
                 run.reset(failed[0])
             else:
                 run.advance()
-        except ScriptError as exc:
-            row.error = exc.to_dict()
+        except ScriptError as exc:      # failed again: the incident stays, with this error
+            row.error = {**exc.to_dict(), "at": now.isoformat(), "source": "retry"}
         self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
-            actor.name, "incident_retried", instance_id=row.id, now=now, ok=row.error is None)])
+            actor.name, "incident_retried", instance_id=row.id, now=now, ok=row.error is None,
+            error=row.error, reason=reason)])
+        return self.show(session, row.id)
+
+    def resolve_incidents(self, session: Session, instance_ids, actor: Actor, action: str,
+                          reason: str, now: datetime | None = None) -> list[InstanceRecord]:
+        """Retry or cancel several incidents at once (managers), with one reason; every one
+        must be an incident, else none is touched. Retried ones that fail again stay
+        incidents (see each record's status)."""
+        require_manager(actor)
+        if action not in ("retry", "cancel"):
+            raise InputError(f"unknown action {action!r}: retry or cancel")
+        if not (reason or "").strip():
+            raise InputError("a reason is needed: it is kept in each case's audit trail")
+        ids = sorted({int(i) for i in instance_ids})
+        if not ids:
+            raise InputError("select at least one incident")
+        for instance_id in ids:
+            row = store.lock_instance(session, instance_id)
+            if row.status != InstanceStatus.INCIDENT:
+                raise InvalidState(f"instance {instance_id} is {row.status}, not an incident; "
+                                   f"nothing was done")
+        now, reason = now or clock.now(), reason.strip()
+        if action == "cancel":
+            return [self.cancel(session, i, actor, reason, now) for i in ids]
+        return [self.retry(session, i, actor, now, reason) for i in ids]
+
+    def set_data(self, session: Session, instance_id: int, actor: Actor, changes: dict,
+                 reason: str, now: datetime | None = None) -> InstanceRecord:
+        """Managers correct a case's data (say, the value that made a step fail, before a
+        retry), with a reason; the audit trail keeps the values before and after."""
+        require_manager(actor)
+        if not isinstance(changes, dict) or not changes:
+            raise InputError("give the case data to change as a JSON object of values")
+        if not (reason or "").strip():
+            raise InputError("a reason is needed to change case data")
+        storable.check_input(changes, "case data")
+        now = now or clock.now()
+        row, run, loaded = self._load(session, instance_id, now)
+        if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+            raise InvalidState(f"instance {instance_id} is {row.status}")
+        before = run.set_data(changes)
+        self._save(session, row, run, actor.name, now, loaded=loaded, events=[trail.event(
+            actor.name, "instance_data_changed", instance_id=row.id, now=now, before=before,
+            after=changes, reason=reason.strip())])
         return self.show(session, row.id)
 
     def record_incident(self, session: Session, instance_id: int, error: dict, source: str,

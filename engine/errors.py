@@ -76,11 +76,11 @@ class ScriptError(EngineError):
     code = "script_error"
 
     def __init__(self, message: str, *, element_id: str | None = None, line: int | None = None,
-                 expression: str | None = None):
+                 expression: str | None = None, variable: str | None = None):
         where = f" in element '{element_id}'" if element_id else ""
         at = f" (line {line})" if line else ""
         super().__init__(f"{message}{where}{at}", element_id=element_id, line=line,
-                         expression=expression)
+                         expression=expression, variable=variable)
 
 
 class NotFound(EngineError):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Definition, MessageStart, MessageSubscription
 from models.status import InstanceStatus
 
-from . import clock, deployment, scheduler, store, timers, trail
+from . import clock, deployment, scheduler, storable, store, timers, trail
 from .actors import Actor
 from .errors import InputError, InvalidState, NotFound, ScriptError
 
@@ -58,6 +58,8 @@ class EventCommands:
         """Deliver a message to every waiting instance it correlates with, else start one."""
         if not isinstance(payload, dict) or not isinstance(correlation or {}, dict):
             raise InputError("message data and correlation must be JSON objects")
+        storable.check_input(payload, "message data")
+        storable.check_input(correlation or {}, "message correlation")
         now = now or clock.now()
         touched = self._route(session, name, payload, correlation or {}, actor, now, hops=0)
         if not touched:

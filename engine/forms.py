@@ -89,7 +89,7 @@ def _coerce(field: dict, value):
 def _coerce_int(value, label: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{label} must be a whole number")
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < 10 ** 15:     # as many digits as typed ones
         return value
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}\s*", value):
         return int(value)

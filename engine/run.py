@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -14,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from models.status import RunStatus
 
-from . import clock
+from . import clock, storable
 from .errors import EngineError, InvalidState, NotFound, ScriptError
 from .records import TimerRecord
 
@@ -64,6 +65,10 @@ def translate(exc: SpiffWorkflowException) -> EngineError:
     spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     line = getattr(exc, "line_number", None) or None
+    cause = exc.__context__          # what the script engine wrapped
+    if isinstance(cause, ScriptError) and cause.context.get("variable"):   # unstorable value
+        return ScriptError(cause.message, element_id=element, variable=cause.context["variable"],
+                           line=line if isinstance(line, int) else None)
     message = str(getattr(exc, "error_type", "") or "") or "Error"
     detail = exc.args[0] if exc.args else str(exc)
     return ScriptError(f"{message}: {detail}" if message != "Error" else str(detail),
@@ -96,13 +101,16 @@ class ProcessRun:
     # -- acting --------------------------------------------------------------------------------
     def advance(self) -> None:
         """Fire due timers and run engine tasks until only people, timers or messages remain."""
-        with clock.frozen(self.now), spiff_errors():
-            for _ in range(MAX_ROUNDS):
-                self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
-                ready = self._in_state(TaskState.READY)
-                if not any(not t.task_spec.manual for t in ready):
-                    break
+        try:
+            with clock.frozen(self.now), spiff_errors():
+                for _ in range(MAX_ROUNDS):
+                    self.workflow.refresh_timers()
+                    self.workflow.do_engine_steps(did_complete_task=_check_output)
+                    ready = self._in_state(TaskState.READY)
+                    if not any(not t.task_spec.manual for t in ready):
+                        break
+        except _Unstorable as bad:
+            raise self._fail(bad.task, bad.variable, bad.reason) from None
         for task in self._in_state(TaskState.ERROR):
             raise ScriptError("a step failed and is waiting for a retry",
                               element_id=task.task_spec.bpmn_id)
@@ -146,10 +154,32 @@ class ProcessRun:
             self.workflow.cancel()
 
     def reset(self, task_id: str) -> None:
-        """Put an errored task back to ready to run again (after a fix), then advance."""
+        """Put an errored task back to ready to run again with its data (corrected by
+        ``set_data``, if it was), then advance."""
+        task = self.task(task_id)
         with clock.frozen(self.now), spiff_errors():
-            self.workflow.reset_from_task_id(self.task(task_id).id)
+            self.workflow.reset_from_task_id(task.id, data=copy.deepcopy(task.data))
         self.advance()
+
+    def set_data(self, changes: dict) -> dict:
+        """Correct case data: set ``changes`` on every task the case goes on from (ready,
+        waiting, failed) and on the last completed one; returns the values they replace."""
+        before = self.data
+        tasks = self._in_state(TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+        if self.workflow.last_task is not None:
+            tasks.append(self.workflow.last_task)
+        for task in tasks:
+            task.data.update(copy.deepcopy(changes))
+        return {key: before.get(key) for key in changes}
+
+    def _fail(self, task, variable: str, reason: str) -> ScriptError:
+        """Make a step whose output cannot be stored a failed step (an incident): what it led
+        to is undone and it waits, with the data it started from, for a correction and retry."""
+        with clock.frozen(self.now):
+            self.workflow.reset_from_task_id(task.id)
+        task._set_state(TaskState.ERROR)
+        return ScriptError(f"variable '{variable}' {reason}", element_id=task.task_spec.bpmn_id,
+                           variable=variable.split(".")[0].split("[")[0])
 
     # -- reading -------------------------------------------------------------------------------
     def failed_task_ids(self) -> list[str]:
@@ -247,6 +277,22 @@ class ProcessRun:
     def _ready(self, task) -> ReadyTask:
         from .assignment import resolve
         return resolve(task, self.workflow.script_engine, self.calendar, self.now)
+
+
+class _Unstorable(Exception):
+    """A step left a value in its data that cannot be stored (``storable``)."""
+
+    def __init__(self, task, variable: str, reason: str):
+        super().__init__(f"{variable} {reason}")
+        self.task, self.variable, self.reason = task, variable, reason
+
+
+def _check_output(task) -> None:
+    """After an engine step: its data must be storable (scripts check their own variables;
+    this catches decisions, multi-instance outputs, payloads and values changed in place)."""
+    found = storable.problem(task.data)
+    if found is not None:
+        raise _Unstorable(task, *found)
 
 
 def _due_value(value) -> datetime | None:

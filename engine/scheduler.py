@@ -1,7 +1,8 @@
 """The background scheduler: one sweep every second or so fires timers, deadlines and emails.
 
 ``sweep`` is a plain function (tests call it with an explicit ``now``): fire due BPMN timers,
-perform due deadline steps, queue daily digests, then send the email outbox. Every part finds
+perform due deadline steps, queue daily digests, send the email outbox, then report any stuck
+case (active, waiting for nothing) as an incident (``consistency``). Every part finds
 its work by index and takes each item in its own transaction with ``SKIP LOCKED``, so the web
 server's in-process scheduler and any number of standalone ``lscb scheduler`` processes can run
 side by side on PostgreSQL without doing anything twice. A failing part is logged and the
@@ -23,6 +24,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from . import clock
 from .errors import log_text
 from .closures import refresh_closures
+from .consistency import report_stuck
 from .deadlines import watch_deadlines
 from .mail import drain_outbox, queue_digests
 from .timers import fire_due_timers
@@ -32,7 +34,8 @@ JOB_ID = "lscb-sweep"
 
 
 def sweep(factory, process_engine, now: datetime | None = None, smtp=None) -> dict:
-    """One pass: timers, deadlines, digests, outbox; returns counts and the time taken.
+    """One pass: timers, deadlines, digests, outbox, stuck cases; returns counts and the time
+    taken.
 
     Settings are the process engine's; ``smtp`` overrides their SMTP part.
     """
@@ -43,7 +46,8 @@ def sweep(factory, process_engine, now: datetime | None = None, smtp=None) -> di
              ("fired", lambda: fire_due_timers(factory, process_engine, now)),
              ("deadline_steps", lambda: watch_deadlines(factory, calendar, now)),
              ("digests", lambda: queue_digests(factory, now, settings)),
-             ("emails_sent", lambda: drain_outbox(factory, now, smtp or settings.smtp)))
+             ("emails_sent", lambda: drain_outbox(factory, now, smtp or settings.smtp)),
+             ("stuck", lambda: report_stuck(factory, process_engine, now)))
     result = {}
     for name, part in parts:
         try:

@@ -41,7 +41,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import clock
+from . import clock, storable
 from .calendar import WorkingCalendar
 from .errors import ScriptError
 from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
@@ -97,6 +97,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         budget = Budget(self.limits, self._clock_methods)
         namespace = {**context, **external_context, **self._static, **budget.guards()}
         self._run(budget, exec, code, namespace)
+        _check_storable(namespace, context, external_context)
         for key in [k for k in context if k not in namespace]:
             del context[key]                      # the script said `del key`
         for key, value in namespace.items():
@@ -172,6 +173,25 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return {(datetime, "now"): local_now, (datetime, "today"): local_now,
                 (datetime, "utcnow"): lambda: clock.now().replace(tzinfo=None),
                 (date, "today"): self._today}
+
+
+def _check_storable(namespace: dict, context: dict, external_context: dict) -> None:
+    """ScriptError naming the first variable the script set to a value that cannot be stored
+    (the task keeps its data: the step fails as an incident instead of the save)."""
+    for key, value in namespace.items():
+        if key.startswith("_") or key in external_context or callable(value) \
+                or context.get(key, _UNSET) is value:
+            continue
+        found = storable.problem(value)
+        if found is not None:
+            raise ScriptError(f"variable '{key}{_path(found[0])}' {found[1]}", variable=key)
+
+
+_UNSET = object()
+
+
+def _path(path: str) -> str:
+    return f".{path}" if path and not path.startswith("[") else path
 
 
 # C code such as ``datetime.strftime`` imports ``time`` through the running frame's builtins.

@@ -56,6 +56,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         with those of the tasks the save created (and the incident, if the command made
         one), then route the messages the run threw."""
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
+        failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
                            refresh=refresh)
         events = [*events,
@@ -63,7 +64,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
                     for task in saved.created),
                   *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
                     for task in saved.open_tasks or [] if task.id in saved.offered)]
-        if run is not None and row.error and row.status == InstanceStatus.INCIDENT:
+        if failed_now and row.error and row.status == InstanceStatus.INCIDENT:
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
         trail.record_and_notify(session, events)

@@ -218,14 +218,19 @@ def _write_instance(session: Session, row: ProcessInstance, values: dict) -> Non
     """
     values = {**values, "error": row.error, "title": row.title, "reference": row.reference,
               "row_version": row.row_version + 1}
-    values = {name: value for name, value in values.items()
-              if name not in _INDEXED or value != _stored(row, name)}
+    changed = {name: value for name, value in values.items()
+               if name not in _INDEXED or value != _stored(row, name)}
     result = session.connection().execute(
-        _UPDATE_INSTANCE, {**values, "_id": row.id, "_version": row.row_version})
+        _UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version})
     if result.rowcount != 1:
         raise Conflict(CONFLICT)
-    for name, value in values.items():
-        set_committed_value(row, name, value)
+    for name, value in values.items():    # unchanged ones too: a value the command set and
+        set_committed_value(row, name, value)   # the save undid is never flushed after it
+
+
+def error_changed(row: ProcessInstance) -> bool:
+    """Whether the command set the instance's error to a new value (before ``save``)."""
+    return attributes.get_history(row, "error").has_changes()
 
 
 def _stored(row: ProcessInstance, name: str):

@@ -25,7 +25,8 @@ def test_openapi_document_is_public_and_lists_every_endpoint(client):
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {"/tasks", "/tasks/{task_id}", "/tasks/{task_id}/claim",
                                  "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete",
-                                 "/instances", "/instances/{instance_id}", "/messages"}
+                                 "/instances", "/instances/{instance_id}",
+                                 "/instances/{instance_id}/data", "/messages"}
 
 
 def test_whole_process_through_the_api(client, world, sessions):

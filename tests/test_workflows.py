@@ -17,6 +17,7 @@ from conftest import _drop_postgres, _fresh_postgres
 from engine import ProcessEngine, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
+from engine.consistency import stuck_instance_ids
 from engine.definitions import parse_definitions, read_paths
 from engine.timers import fire_due_timers
 from models import ProcessInstance
@@ -132,12 +133,27 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def lib(sessions, process_engine, db_url, live_cache):
+def lib(sessions, process_engine, db_url, live_cache, monkeypatch):
     if "library.sqlite3" not in db_url:     # PostgreSQL: deploy into the fresh database
         deploy_library(sessions, process_engine)
+    never_stuck(process_engine, monkeypatch)
     with sessions() as s:
         staff = {g: load_actor(s, f"user-{g}") for g in GROUPS}
     return Library(sessions, process_engine, staff)
+
+
+def never_stuck(process_engine, monkeypatch):
+    """Fail any save of any pathway that leaves its case stuck: active, with no open task,
+    no waiting timer and no message to wait for (the scheduler would report it)."""
+    save = process_engine._save
+
+    def checked(session, row, *args, **kwargs):
+        saved = save(session, row, *args, **kwargs)
+        session.flush()
+        assert stuck_instance_ids(session, [row.id]) == [], \
+            f"{row.process_id} instance {row.id} is stuck: {process_engine.element_states(session, row.id)}"
+        return saved
+    monkeypatch.setattr(process_engine, "_save", checked)
 
 
 CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, seriously_harmed=False,

@@ -37,7 +37,10 @@ def authenticate():
 
 def body() -> dict:
     """The request's JSON object, or InputError."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:        # nested past what the JSON reader follows
+        raise InputError("the JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError("send a JSON object with Content-Type: application/json")
     return data
@@ -126,6 +129,19 @@ def show_instance(instance_id: int):
     session = get_session()
     get_process_engine().check_may_see_case(session, g.actor, instance_id)
     return jsonify(get_process_engine().show(session, instance_id).to_dict())
+
+
+@bp.post("/instances/<int:instance_id>/data")
+def set_data(instance_id: int):
+    """Correct a case's data (managers): ``{"data": {...}, "reason": ...}``, audited."""
+    data, session = body(), get_session()
+    reason = data.get("reason")
+    if not isinstance(reason, str):
+        raise InputError("reason must be a string")
+    record = get_process_engine().set_data(session, instance_id, g.actor,
+                                           _object(data, "data"), reason)
+    session.commit()
+    return jsonify(record.to_dict())
 
 
 @bp.post("/messages")

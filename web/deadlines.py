@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user, login_required
 
 from engine import EngineError, clock
 from models import deadline_queries
+from models.status import InstanceStatus
 
 from .auth import role_required
 from .db import get_process_engine, get_session
@@ -44,11 +46,39 @@ def retry(instance_id: int):
     try:
         record = get_process_engine().retry(session, instance_id, current_user.actor)
         session.commit()
-        flash(f"Instance {record.reference} is now {record.status}.", "success")
+        _flash_outcome([record])
     except EngineError as exc:
         session.rollback()
-        flash(exc.message)
+        flash(exc.message, "error")
     return redirect(url_for(".index"))
+
+
+@bp.post("/incidents/batch")
+@role_required("manager")
+def batch():
+    """Retry or cancel the selected incidents at once, with one reason."""
+    session, form = get_session(), request.form
+    try:
+        ids = [int(i) for i in form.getlist("instance_id") if i.isdigit()]
+        records = get_process_engine().resolve_incidents(
+            session, ids, current_user.actor, form.get("action", ""), form.get("reason", ""))
+        session.commit()
+        _flash_outcome(records)
+    except EngineError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for(".index"))
+
+
+def _flash_outcome(records) -> None:
+    """Say which cases went on and which failed again (still incidents, with the error)."""
+    failed = [r for r in records if r.status == InstanceStatus.INCIDENT]
+    done = [r for r in records if r.status != InstanceStatus.INCIDENT]
+    if done:
+        flash("; ".join(f"{r.reference} is now {r.status}" for r in done) + ".", "success")
+    for r in failed:
+        flash(f"{r.reference}: the step failed again and is still an incident: "
+              f"{(r.error or {}).get('message', '')}", "error")
 
 
 @bp.post("/calendar/token")

@@ -6,6 +6,7 @@ which audits it; the case page (``web/instances.py``) shows the panel for manage
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timezone
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from engine import InputError, InvalidState, clock
 from models import ProcessInstance, User
+from models.status import InstanceStatus
 from models import reporting
 from models.reporting import InstanceFilter, Scope
 
@@ -154,7 +156,9 @@ def act(instance_id: int, action: str):
             process_engine.cancel(session, instance_id, actor, reason)
         elif action == "retry":
             process_engine.comment(session, instance_id, actor, f"Retrying the failed step: {reason}")
-            process_engine.retry(session, instance_id, actor)
+            record = process_engine.retry(session, instance_id, actor, reason=reason)
+            if record.status == InstanceStatus.INCIDENT:    # kept, with the new error
+                return _failed_again(instance_id, record)
         else:
             process_engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
     except (InputError, InvalidState) as exc:
@@ -162,6 +166,39 @@ def act(instance_id: int, action: str):
     done = {"suspend": "Case paused", "resume": "Case resumed", "cancel": "Case cancelled",
             "retry": "The failed step was run again"}
     return _done(instance_id, done[action])
+
+
+def _failed_again(instance_id: int, record):
+    get_session().commit()
+    flash(f"The step failed again; the case is still an incident: "
+          f"{(record.error or {}).get('message', '')}", "error")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.route("/instances/<int:instance_id>/data", methods=["POST"])
+@role_required(MANAGER)
+def set_data(instance_id: int):
+    """Correct the case data (a JSON object of the values to set), with a reason: say, the
+    value that made a step fail, before running it again."""
+    try:
+        reason = _reason()
+        changes = _json_object(request.form.get("data"))
+        get_process_engine().set_data(get_session(), instance_id, current_user.actor, changes,
+                                      reason)
+    except (InputError, InvalidState) as exc:
+        return _refused(instance_id, exc)
+    return _done(instance_id, "Case data corrected")
+
+
+def _json_object(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "")
+    except (ValueError, RecursionError):
+        raise InputError('Enter the values to set as a JSON object, for example '
+                         '{"divisor": 2}') from None
+    if not isinstance(value, dict) or not value:
+        raise InputError('Enter the values to set as a JSON object, for example {"divisor": 2}')
+    return value
 
 
 def _task_of(instance_id: int, task_id: str):

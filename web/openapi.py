@@ -63,6 +63,8 @@ def document() -> dict:
     message_body = {"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string"}, "payload": {"type": "object"},
         "correlation": {"type": "object"}}}
+    correction_body = {"type": "object", "required": ["data", "reason"], "properties": {
+        "data": {"type": "object"}, "reason": {"type": "string"}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "LSCB Workflow API", "version": "1.0.0",
@@ -88,6 +90,11 @@ def document() -> dict:
             "/instances/{instance_id}": {"get": _op("A case", _ref("Instance"), params=[{
                 "name": "instance_id", "in": "path", "required": True,
                 "schema": {"type": "integer"}}], errors=("404",))},
+            "/instances/{instance_id}/data": {"post": _op(
+                "Correct a case's data (managers), with a reason", _ref("Instance"),
+                params=[{"name": "instance_id", "in": "path", "required": True,
+                         "schema": {"type": "integer"}}], body=correction_body,
+                errors=("400", "403", "404", "409"))},
             "/messages": {"post": _op("Send a message", {"type": "object", "properties": {
                 "instances": {"type": "array", "items": {"type": "integer"}}}},
                 body=message_body, errors=("400", "404", "409", "422"))},

@@ -18,6 +18,7 @@ TITLES = {
     "comment": "Comment",
     "instance_migrated": "Case moved to a new version of its process",
     "due_date_changed": "Due date changed",
+    "instance_data_changed": "Case data corrected",
 }
 MAX_VALUE = 300
 
@@ -51,6 +52,12 @@ def describe(event: AuditEvent) -> dict:
         body = str(detail.get("message", ""))
     elif event.action == "incident":
         body, state = str((detail.get("error") or {}).get("message", "")), "error"
+    elif event.action == "incident_retried" and detail.get("ok") is False:
+        title, state = "The failed step was run again and failed again", "error"
+        body = str((detail.get("error") or {}).get("message", ""))
+    elif event.action == "instance_data_changed":
+        body = f"{values_text(detail.get('before') or {})} → " \
+               f"{values_text(detail.get('after') or {})}: {detail.get('reason', '')}"
     return {"title": title, "when": event.at, "who": event.actor, "body": body, "state": state}
 
 

@@ -56,6 +56,8 @@ def parse_json(text: str | None, what: str) -> dict:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{what} is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(f"{what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise InputError(f"{what} must be a JSON object")
     return value

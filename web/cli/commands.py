@@ -113,6 +113,19 @@ def instances_start(ctx, process_id, data, reference, user):
         f"instance {record.id} ({record.reference}) {record.status}"
 
 
+@command(instances, "set-data")
+@click.argument("instance_id", type=int)
+@click.option("--data", required=True, help="The values to set, as a JSON object.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--user", required=True)
+def instances_set_data(ctx, instance_id, data, reason, user):
+    """Correct a case's data (managers), e.g. before retrying its failed step."""
+    with ctx.sessions.begin() as session:
+        record = ctx.process_engine.set_data(session, instance_id, load_actor(session, user),
+                                             parse_json(data, "--data"), reason)
+    return record.to_dict(), f"instance {record.id} data corrected ({record.status})"
+
+
 @command(instances, "show")
 @click.argument("instance_id", type=int)
 def instances_show(ctx, instance_id):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import click
 
-from engine import load_actor
+from engine import InvalidState, load_actor
 from models import deadline_queries
+from models.status import InstanceStatus
 
 from .. import configure_logging
 from . import command, main, parse_now
@@ -47,13 +48,38 @@ def incidents_list(ctx):
 
 
 @command(incidents, "retry")
-@click.argument("instance_id", type=int)
+@click.argument("instance_ids", type=int, nargs=-1, required=True)
 @click.option("--user", default="system")
-def incidents_retry(ctx, instance_id, user):
-    """Run an incident's failed step again."""
+@click.option("--reason", help="Why (kept in each case's audit trail; needed for several).")
+def incidents_retry(ctx, instance_ids, user, reason):
+    """Run incidents' failed steps again; exits non-zero when one fails again (it stays an
+    incident, with the new error)."""
     with ctx.sessions.begin() as session:
-        record = ctx.process_engine.retry(session, instance_id, load_actor(session, user))
-    return record.to_dict(), f"instance {record.id} is {record.status}"
+        actor = load_actor(session, user)
+        if len(instance_ids) == 1 and not reason:
+            records = [ctx.process_engine.retry(session, instance_ids[0], actor)]
+        else:
+            records = ctx.process_engine.resolve_incidents(session, instance_ids, actor,
+                                                           "retry", reason)
+    failed = [r for r in records if r.status == InstanceStatus.INCIDENT]
+    if failed:       # committed: the incidents keep their new errors
+        raise InvalidState("; ".join(f"instance {r.id} failed again and is still an incident: "
+                                     f"{(r.error or {}).get('message', '')}" for r in failed))
+    return [r.to_dict() for r in records] if len(records) > 1 else records[0].to_dict(), \
+        "\n".join(f"instance {r.id} is {r.status}" for r in records)
+
+
+@command(incidents, "cancel")
+@click.argument("instance_ids", type=int, nargs=-1, required=True)
+@click.option("--user", required=True)
+@click.option("--reason", required=True, help="Why (kept in each case's audit trail).")
+def incidents_cancel(ctx, instance_ids, user, reason):
+    """Cancel incidents (managers), with one reason."""
+    with ctx.sessions.begin() as session:
+        records = ctx.process_engine.resolve_incidents(
+            session, instance_ids, load_actor(session, user), "cancel", reason)
+    return [r.to_dict() for r in records], \
+        "\n".join(f"instance {r.id} is {r.status}" for r in records)
 
 
 @main.group()
