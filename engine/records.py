@@ -39,6 +39,7 @@ class TaskRecord(Record):
     draft: dict | None = None
     completed_by: str | None = None
     completed_at: datetime | None = None
+    unassignable_since: datetime | None = None      # no active person can act on it
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def task_record(task) -> TaskRecord:
         candidate_users=list(task.candidate_users or []), assignee=task.assignee,
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
-        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at)
+        draft=task.draft, completed_by=task.completed_by, completed_at=task.completed_at,
+        unassignable_since=task.unassignable_since)
 
 
 def instance_record(row, tasks, timers) -> InstanceRecord:

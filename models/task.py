@@ -47,6 +47,9 @@ class HumanTask(Base):
     next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Since when no active person can act on the open task (engine/unassignable.py): its
+    # assignee, candidate users and groups' members are all missing or deactivated.
+    unassignable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Wide values last: on SQLite, columns stored after a long value are read through its
     # overflow pages, so every narrow column comes first.
     candidate_groups: Mapped[list] = mapped_column(JSON, default=list)

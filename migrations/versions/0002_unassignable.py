@@ -1,0 +1,25 @@
+"""human_task.unassignable_since: open tasks no active person can act on
+
+Revision ID: 0002_unassignable
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+import models
+
+
+revision = '0002_unassignable'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unassignable_since', models.base.UTCDateTime(timezone=True),
+                                      nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_column('unassignable_since')
