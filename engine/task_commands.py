@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from models import HumanTask, ProcessInstance
+from models import HumanTask, ProcessInstance, queries
 from models.status import InstanceStatus, Role, TaskStatus
 
 from . import access, clock, people, store, task_rows, trail
@@ -27,6 +27,11 @@ class TaskCommands:
     def task(self, session: Session, task_id: str, actor: Actor) -> TaskRecord:
         """A task the actor may see."""
         return task_record(self._visible_task(session, task_id, actor))
+
+    def unassignable_tasks(self, session: Session, actor: Actor) -> list[TaskRecord]:
+        """Open tasks no active person can act on, soonest due first (managers)."""
+        require_manager(actor)
+        return [task_record(t) for t in queries.open_tasks(session, unassignable=True)]
 
     def claim(self, session: Session, task_id: str, actor: Actor,
               now: datetime | None = None) -> TaskRecord:

@@ -18,6 +18,7 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
         Index("ix_human_task_instance_status", "instance_id", "status"),
         Index("ix_human_task_next_deadline", "next_deadline_at"),
+        Index("ix_human_task_unassignable", "unassignable_since"),   # nearly all NULL: small
         # Covering indexes of the managers' dashboard (models/statistics.py, compliance.py): each
         # query reads an index alone instead of visiting 100,000 task rows.
         Index("ix_human_task_pathway_step", "process_id", "bpmn_id", "status", "title",
