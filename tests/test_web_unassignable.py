@@ -73,6 +73,10 @@ def test_a_manager_reassigns_it_to_a_group_from_the_case_page(client, stuck, ses
     done = client.post(url, data={"group": "police", "reason": "Police hold this case"},
                        follow_redirects=True)
     assert "now with police" in done.get_data(as_text=True)
+    timeline = done.get_data(as_text=True).split('class="app-timeline"', 1)[1]
+    assert "Nobody can act on a task: Agency report (nowhere)" in timeline
+    assert "Asked for nowhere" in timeline
+    assert "From the group nowhere to the group police: Police hold this case" in timeline
     with sessions() as s:
         task = s.get(HumanTask, stuck["task_id"])
         assert task.candidate_groups == ["police"] and task.unassignable_since is None
