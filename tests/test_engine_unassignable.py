@@ -49,7 +49,7 @@ def test_a_task_for_a_group_with_no_active_member_is_unassignable_and_the_busine
     with sessions() as s:
         events = history(s, case.id, action="task_unassignable")
         notes = s.scalars(select(Notification).where(Notification.kind == "unassignable")).all()
-        mails = s.scalars(select(EmailOutbox).where(EmailOutbox.subject.contains("nobody"))).all()
+        mails = s.scalars(select(EmailOutbox).where(EmailOutbox.subject.contains("Nobody can act"))).all()
     assert sorted(e.detail["groups"] for e in events) == [["health"], ["nowhere"]]
     assert {e.task_id for e in events} == {rows["health"].id, rows["nowhere"].id}
     # the business unit's manager, in-app and by email, naming the case and the group asked for
