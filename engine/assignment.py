@@ -16,6 +16,7 @@ from .scripting import render_template
 
 DUE_KEY = "lscb_due"
 FOLLOW_UP_KEY = "lscb_follow_up"
+GROUPS_KEY = "lscb_groups"        # groups a manager gave the task to, instead of the diagram's
 
 
 def resolve(task, script_engine, calendar, now: datetime):
@@ -35,7 +36,8 @@ def resolve(task, script_engine, calendar, now: datetime):
         title=_title(spec, task),
         documentation=spec.documentation or "",
         lane=spec.lane,
-        candidate_groups=_split(render("candidate_groups")),
+        candidate_groups=list(task.internal_data.get(GROUPS_KEY) or ())
+        or _split(render("candidate_groups")),
         candidate_users=_split(render("candidate_users")),
         assignee=(render("assignee") or "").strip() or None,
         due_at=_fixed(task, DUE_KEY, lambda: render("due_date"), calendar, now),

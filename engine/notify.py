@@ -6,7 +6,8 @@ scheduler sends later (``engine/mail.py``), never inside a business transaction.
 
 Everything is driven by audit events (``trail.record_and_notify`` calls ``on_audit``): a task created or
 reassigned notifies its new owner(s); a deadline reminder or escalation notifies the people the
-deadline watcher named in the event; an incident notifies managers and admins. Subjects and
+deadline watcher named in the event; an incident notifies managers and admins; a task nobody
+can act on (``unassignable``) notifies the business unit's managers it names. Subjects and
 bodies carry only the case reference and a link; personal data stays behind the sign-in.
 """
 from __future__ import annotations
@@ -22,10 +23,11 @@ from . import settings
 
 KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
-         "incident": "incident"}
+         "incident": "incident", "task_unassignable": "unassignable"}
 SUBJECTS = {"assigned": "New task on case {ref}", "reminder": "Reminder: task due on case {ref}",
             "escalation": "Overdue task escalated on case {ref}",
-            "incident": "Incident on case {ref}"}
+            "incident": "Incident on case {ref}",
+            "unassignable": "Nobody can act on a task of case {ref} (asked for: {asked})"}
 
 
 def base_url(session: Session) -> str:
@@ -47,8 +49,10 @@ def on_audit(session: Session, events: list[dict]) -> None:
             continue
         instance_id, task_id = event["instance_id"], event["task_id"]
         reference = _reference(session, instance_id)
-        path = f"/tasks/{task_id}" if task_id else f"/instances/{instance_id}"
-        subject = SUBJECTS[kind].format(ref=reference)
+        on_case = kind == "unassignable" or not task_id      # reassigned from the case page
+        path = f"/instances/{instance_id}" if on_case else f"/tasks/{task_id}"
+        asked = (", ".join((event["detail"] or {}).get("asked_for") or []) or "nobody")[:150]
+        subject = SUBJECTS[kind].format(ref=reference, asked=asked)
         for user in users:
             note, email = _notification(user, kind, subject, reference, path, base_url(session),
                                         instance_id=instance_id, task_id=task_id, at=event["at"])

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import Group, LaneMapping, Membership, User, UserRole
 from models.status import GroupKind, Role
 
+from . import clock, unassignable
 from .errors import InputError, NotFound
 from .trail import audit_and_notify as audit
 
@@ -57,6 +58,7 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
     if user is None:
         user = User(name=name)
         session.add(user)
+    was_active, had_groups = user.active is not False, set(user.group_slugs)
     if password is not None:
         set_password(user, password)
     user.display_name = display_name or user.display_name or name
@@ -77,6 +79,9 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
     session.flush()
     audit(session, actor_name, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups),
           active=user.active)
+    moved = had_groups | user.group_slugs if was_active != user.active \
+        else had_groups ^ user.group_slugs           # the groups whose people changed
+    unassignable.recheck_person(session, name, moved, actor_name, clock.now())
     return user
 
 

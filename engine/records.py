@@ -39,6 +39,7 @@ class TaskRecord(Record):
     draft: dict | None = None
     completed_by: str | None = None
     completed_at: datetime | None = None
+    unassignable_since: datetime | None = None      # no active person can act on it
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def task_record(task, viewer: str | None = None) -> TaskRecord:
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
         draft=draft_of(task.draft, viewer), completed_by=task.completed_by,
-        completed_at=task.completed_at)
+        completed_at=task.completed_at, unassignable_since=task.unassignable_since)
 
 
 def draft_of(stored: dict | None, viewer: str | None) -> dict | None:

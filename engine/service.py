@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.status import InstanceStatus
 
-from . import closures, operations, store, trail
+from . import closures, operations, store, trail, unassignable
 from .actors import Actor
 from .admin_commands import AdminCommands
 from .calendar import WorkingCalendar
@@ -50,11 +50,15 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
 
     # -- the one save --------------------------------------------------------------------------
     def _save(self, session, row, run, actor_name, now, hops=0, *, loaded=None, open_rows=None,
-              refresh=frozenset(), events=()) -> store.Saved:
+              refresh=frozenset(), events=(), check=()) -> store.Saved:
         """End a command: save the run (None: the workflow did not change) and the instance
         row under its version check, rewrite the projections, record and notify ``events``
         with those of the tasks the save created (and the incident, if the command made
-        one), then route the messages the run threw."""
+        one), then route the messages the run threw.
+
+        The task rows the save created or refreshed, and those in ``check`` (the command
+        changed who has them), are checked for someone active to act on them: one with
+        nobody is reported at once (``unassignable``)."""
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
         failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
@@ -67,6 +71,9 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         if failed_now and row.error and row.status == InstanceStatus.INCIDENT:
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
+        refreshed = [task for task in saved.open_tasks or [] if task.id in refresh]
+        events += unassignable.check(session, [*saved.created, *refreshed, *check], actor_name,
+                                     now)
         trail.record_and_notify(session, events)
         for name, payload, correlation in outbox:
             self._route(session, name, payload, correlation, Actor(actor_name), now, hops + 1)

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from models import HumanTask, ProcessInstance
+from models import HumanTask, ProcessInstance, queries
 from models.status import InstanceStatus, Role, TaskStatus
 
-from . import access, clock, store, task_rows, trail
+from . import access, clock, people, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete, require_manager
-from .assignment import DUE_KEY
+from .assignment import DUE_KEY, GROUPS_KEY
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
 from .forms import validate_form
 from .records import InstanceRecord, TaskRecord, instance_record, task_record
@@ -27,6 +27,11 @@ class TaskCommands:
     def task(self, session: Session, task_id: str, actor: Actor) -> TaskRecord:
         """A task the actor may see."""
         return task_record(self._visible_task(session, task_id, actor), actor.name)
+
+    def unassignable_tasks(self, session: Session, actor: Actor) -> list[TaskRecord]:
+        """Open tasks no active person can act on, soonest due first (managers)."""
+        require_manager(actor)
+        return [task_record(t) for t in queries.open_tasks(session, unassignable=True)]
 
     def claim(self, session: Session, task_id: str, actor: Actor,
               now: datetime | None = None) -> TaskRecord:
@@ -46,17 +51,42 @@ class TaskCommands:
         return self._assign(session, row, task, actor, None, "task_unclaimed", now)
 
     def reassign(self, session: Session, task_id: str, actor: Actor, assignee: str | None,
-                 reason: str, now: datetime | None = None) -> TaskRecord:
-        """Managers give a task to someone else (or back to its groups), with a reason."""
+                 reason: str, now: datetime | None = None,
+                 groups: list[str] | None = None) -> TaskRecord:
+        """Managers give a task to someone else (or back to its groups), with a reason.
+
+        ``groups``: offer it to these groups instead of those it had (e.g. a task nobody can
+        act on); the case keeps them, so refreshing the task later does not undo it, and
+        their members are told."""
         require_manager(actor)
+        if groups is not None:
+            return self._regroup(session, task_id, actor, assignee, groups, reason, now)
         task, row = self._locked_open_task(session, task_id, actor)
         return self._assign(session, row, task, actor, assignee, "task_reassigned", now,
                             previous=task.assignee, assignee=assignee, reason=reason)
 
+    def _regroup(self, session, task_id, actor, assignee, groups, reason, now) -> TaskRecord:
+        groups = list(dict.fromkeys(_group_slug(session, g) for g in groups))
+        if not groups:
+            raise InputError("choose a group to give the task to")
+        now = now or clock.now()
+        task, row = self._locked_open_task(session, task_id, actor)
+        run, loaded = self._run(session, row, now)
+        run.task(task.id).internal_data[GROUPS_KEY] = groups
+        reassigned = trail.event(actor.name, "task_reassigned", instance_id=task.instance_id,
+                                 task_id=task.id, bpmn_id=task.bpmn_id, now=now,
+                                 previous=task.assignee, assignee=assignee, groups=groups,
+                                 previous_groups=list(task.candidate_groups or []),
+                                 reason=reason)
+        task_rows.update_task(session, task, assignee=assignee)
+        self._save(session, row, run, actor.name, now, loaded=loaded, refresh={task.id},
+                   check=[task], events=[reassigned])
+        return task_record(task)
+
     def _assign(self, session, row, task, actor, to, action, now, **detail) -> TaskRecord:
         now = now or clock.now()
         task_rows.update_task(session, task, assignee=to)
-        self._save(session, row, None, actor.name, now, events=[trail.event(
+        self._save(session, row, None, actor.name, now, check=[task], events=[trail.event(
             actor.name, action, instance_id=task.instance_id, task_id=task.id,
             bpmn_id=task.bpmn_id, now=now, **detail)])
         return task_record(task, actor.name)
@@ -170,6 +200,14 @@ def _task_row(session: Session, task_id) -> HumanTask:
     if task is None:
         raise NotFound("task", task_id)
     return task
+
+
+def _group_slug(session: Session, slug: str) -> str:
+    """The slug of an existing group, else InputError (a person chose it)."""
+    try:
+        return people.group_by_slug(session, (slug or "").strip()).slug
+    except NotFound:
+        raise InputError(f"there is no group {slug!r}") from None
 
 
 def _is_task_id(value) -> bool:

@@ -55,7 +55,7 @@ def sync(session: Session, instance, ready, now: datetime, calendar, existing: d
             assignee=task.assignee, status=TaskStatus.OPEN, priority=task.priority,
             due_at=task.due_at, follow_up_at=task.follow_up_at, form=task.form, draft=None,
             created_at=now, completed_at=None, completed_by=None, next_deadline_at=next_deadline,
-            deadline_step=step, escalation_level=0))
+            deadline_step=step, escalation_level=0, unassignable_since=None))
     if rows:
         session.connection().execute(_TASK_INSERT, rows)
         _add_candidates(session, rows)

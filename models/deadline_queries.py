@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .process import ProcessInstance
@@ -39,6 +39,22 @@ def tasks_due(session: Session, start: datetime | None, end: datetime,
     if start is not None:
         stmt = stmt.where(HumanTask.due_at >= start)
     return [tuple(r) for r in session.execute(stmt.order_by(HumanTask.due_at).limit(limit))]
+
+
+def unassignable(session: Session, limit: int = 500) -> list[tuple[HumanTask, ProcessInstance]]:
+    """Open tasks no active person can act on, longest waiting first."""
+    stmt = (select(HumanTask, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.unassignable_since.is_not(None),
+                   HumanTask.status == TaskStatus.OPEN)
+            .order_by(HumanTask.unassignable_since, HumanTask.id).limit(limit))
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def unassignable_count(session: Session) -> int:
+    """How many open tasks no active person can act on."""
+    return session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.unassignable_since.is_not(None), HumanTask.status == TaskStatus.OPEN))
 
 
 def tasks_of_user(session: Session, name: str, groups: set[str],

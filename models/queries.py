@@ -17,9 +17,13 @@ from .user import Group, Membership, User, UserRole
 
 
 def open_tasks(session: Session, *, instance_id: int | None = None, group: str | None = None,
-               user: str | None = None, limit: int = 500) -> list[HumanTask]:
-    """Open tasks, optionally of one instance, offered to one group, or assigned to one user."""
+               user: str | None = None, unassignable: bool = False,
+               limit: int = 500) -> list[HumanTask]:
+    """Open tasks, optionally of one instance, offered to one group, assigned to one user, or
+    only those no active person can act on (``unassignable``)."""
     stmt = select(HumanTask).where(HumanTask.status == TaskStatus.OPEN)
+    if unassignable:
+        stmt = stmt.where(HumanTask.unassignable_since.is_not(None))
     if instance_id is not None:
         stmt = stmt.where(HumanTask.instance_id == instance_id)
     if group is not None:

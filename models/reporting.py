@@ -211,7 +211,14 @@ def diagram_xml(files: dict[str, str], process_id: str) -> str | None:
 
 def agencies(session: Session) -> list[tuple[str, str]]:
     """``(slug, title)`` of every agency group, for the agency filter."""
-    stmt = select(Group.slug, Group.title).where(Group.kind == GroupKind.AGENCY).order_by(Group.slug)
+    return groups(session, GroupKind.AGENCY)
+
+
+def groups(session: Session, kind: str | None = None) -> list[tuple[str, str]]:
+    """``(slug, title)`` of every group (of one ``kind``), for a form that asks for a group."""
+    stmt = select(Group.slug, Group.title).order_by(Group.slug)
+    if kind is not None:
+        stmt = stmt.where(Group.kind == kind)
     return [(slug, title or slug) for slug, title in session.execute(stmt)]
 
 

@@ -18,6 +18,7 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
         Index("ix_human_task_instance_status", "instance_id", "status"),
         Index("ix_human_task_next_deadline", "next_deadline_at"),
+        Index("ix_human_task_unassignable", "unassignable_since"),   # nearly all NULL: small
         # Covering indexes of the managers' dashboard (models/statistics.py, compliance.py): each
         # query reads an index alone instead of visiting 100,000 task rows.
         Index("ix_human_task_pathway_step", "process_id", "bpmn_id", "status", "title",
@@ -47,6 +48,9 @@ class HumanTask(Base):
     next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Since when no active person can act on the open task (engine/unassignable.py): its
+    # assignee, candidate users and groups' members are all missing or deactivated.
+    unassignable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Wide values last: on SQLite, columns stored after a long value are read through its
     # overflow pages, so every narrow column comes first.
     candidate_groups: Mapped[list] = mapped_column(JSON, default=list)

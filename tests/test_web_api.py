@@ -23,7 +23,8 @@ def test_api_without_a_valid_token_is_refused(client, world, headers):
 def test_openapi_document_is_public_and_lists_every_endpoint(client):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/tasks", "/tasks/{task_id}", "/tasks/{task_id}/claim",
+    assert set(doc["paths"]) == {"/tasks", "/tasks/unassignable", "/tasks/{task_id}",
+                                 "/tasks/{task_id}/claim",
                                  "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete",
                                  "/instances", "/instances/{instance_id}",
                                  "/instances/{instance_id}/data", "/messages"}

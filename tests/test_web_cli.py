@@ -43,7 +43,7 @@ def test_a_process_end_to_end_through_the_cli(lscb):
     tasks = as_json(lscb("tasks", "list", "--group", "intake"))
     assert [t["bpmn_id"] for t in tasks] == ["triage"]
     assert set(tasks[0]) == {"id", "bpmn_id", "title", "lane", "candidate_groups", "assignee",
-                             "due_at", "status", "instance_id"}
+                             "due_at", "status", "instance_id", "unassignable_since"}
     lscb("tasks", "claim", tasks[0]["id"], "--user", "ivy")
     lscb("tasks", "complete", tasks[0]["id"], "--user", "ivy",
          "--data", '{"route": "scr", "summary": "Serious injury"}')

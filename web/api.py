@@ -76,6 +76,13 @@ def list_tasks():
                     "per_page": per_page})
 
 
+@bp.get("/tasks/unassignable")
+def unassignable_tasks():
+    """Open tasks no active person can act on (managers), for reassigning."""
+    records = get_process_engine().unassignable_tasks(get_session(), g.actor)
+    return jsonify({"tasks": [_task(r) for r in records]})
+
+
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
     """One task I may see."""

@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from engine import clock
-from models import compliance, reporting, statistics
+from models import compliance, deadline_queries, reporting, statistics
 from models.learning_queries import loop_closure
 
 from . import charts
@@ -60,6 +60,7 @@ def _overview(now, pathway: str | None) -> dict:
         "steps": statistics.step_times(session, pathway) if pathway else [],
         "throughput": statistics.throughput(session, now),
         "closure": loop_closure(session, now),
+        "unassignable": deadline_queries.unassignable_count(session),
         "pathways": pathways,
     }
 

@@ -24,7 +24,8 @@ AT_RISK = timedelta(days=3)
 @bp.get("/")
 @role_required("manager")
 def index():
-    """Upcoming timers and due dates, overdue tasks by agency and pathway, incidents."""
+    """Upcoming timers and due dates, overdue tasks by agency and pathway, incidents, and tasks
+    nobody can act on."""
     session, now = get_session(), clock.now()
     overdue = defaultdict(list)
     for task, instance in deadline_queries.tasks_due(session, None, now):
@@ -35,7 +36,8 @@ def index():
         timers=deadline_queries.upcoming_timers(session, now, now + HORIZON),
         due=deadline_queries.tasks_due(session, now, now + HORIZON),
         at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK),
-        overdue=sorted(overdue.items()), incidents=deadline_queries.incidents(session))
+        overdue=sorted(overdue.items()), incidents=deadline_queries.incidents(session),
+        unassignable=deadline_queries.unassignable(session))
 
 
 @bp.post("/incidents/<int:instance_id>/retry")

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from models.queries import history
+from models.reporting import groups
 
 from .db import get_process_engine, get_session
 from .timeline import describe
@@ -20,6 +21,8 @@ def show(instance_id: int):
     get_process_engine().check_may_see_case(session, current_user.actor, instance_id)
     case = get_process_engine().show(session, instance_id)
     events = [describe(e) for e in reversed(history(session, instance_id))]
+    manager_view = current_user.is_manager          # the panel's actions: web/manager.py
     return render_template("instances/show.html", case=case, events=events,
-                           manager_view=current_user.is_manager,   # panel: web/manager.py
+                           manager_view=manager_view,
+                           groups=groups(session) if manager_view else [],
                            page_title=case.reference or f"Case {case.id}")

@@ -211,19 +211,22 @@ def _task_of(instance_id: int, task_id: str):
 @bp.route("/instances/<int:instance_id>/tasks/<task_id>/reassign", methods=["POST"])
 @role_required(MANAGER)
 def reassign(instance_id: int, task_id: str):
-    """Give a task to a named person, or back to its groups (empty name), with a reason."""
+    """Give a task to a named person, or back to its groups (empty name), or to another group
+    (a task nobody can act on), with a reason."""
     session = get_session()
     task = _task_of(instance_id, task_id)
     assignee = (request.form.get("assignee") or "").strip() or None
+    group = (request.form.get("group") or "").strip() or None
     try:
         reason = _reason()
         if assignee and session.scalar(select(User.id).where(
                 User.name == assignee, User.active.is_(True))) is None:
             raise InputError(f"There is no active user called {assignee!r}")
-        get_process_engine().reassign(session, task.id, current_user.actor, assignee, reason)
+        get_process_engine().reassign(session, task.id, current_user.actor, assignee, reason,
+                                      groups=[group] if group else None)
     except (InputError, InvalidState) as exc:
         return _refused(instance_id, exc)
-    return _done(instance_id, f"{task.title}: now with {assignee or 'its group'}")
+    return _done(instance_id, f"{task.title}: now with {assignee or group or 'its group'}")
 
 
 @bp.route("/instances/<int:instance_id>/tasks/<task_id>/due", methods=["POST"])

@@ -28,6 +28,8 @@ SCHEMAS = {
         "candidate_users": {"type": "array", "items": {"type": "string"}},
         "assignee": {"type": "string", "nullable": True}, "status": {"type": "string"},
         "due_at": {"type": "string", "format": "date-time", "nullable": True},
+        "unassignable_since": {"type": "string", "format": "date-time", "nullable": True,
+                               "description": "since when no active person can act on it"},
         "priority": {"type": "integer", "nullable": True},
         "documentation": {"type": "string"}, "form": {"type": "object"}}},
     "Instance": {"type": "object", "required": ["id", "process_id", "status"], "properties": {
@@ -75,6 +77,11 @@ def document() -> dict:
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/tasks": {"get": _op("My worklist", task_list, params=query, errors=("400",))},
+            "/tasks/unassignable": {"get": _op(
+                "Open tasks no active person can act on (managers)", {
+                    "type": "object", "properties": {
+                        "tasks": {"type": "array", "items": _ref("Task")}}},
+                errors=("403",))},
             "/tasks/{task_id}": {"get": _op("A task", _ref("Task"), params=[TASK_ID],
                                             errors=("404",))},
             "/tasks/{task_id}/claim": {"post": _op("Claim a task", _ref("Task"), params=[TASK_ID],

@@ -45,9 +45,17 @@ def describe(event: AuditEvent) -> dict:
         body = detail.get("text", "")
     elif event.action in ("instance_cancelled", "instance_suspended", "instance_resumed"):
         body = detail.get("reason", "")
+    elif event.action == "task_reassigned" and detail.get("groups"):
+        body = f"From the group {', '.join(detail.get('previous_groups') or []) or '-'} to " \
+               f"the group {', '.join(detail['groups'])}: {detail.get('reason', '')}"
     elif event.action == "task_reassigned":
         body = f"From {detail.get('previous') or 'the group'} to " \
                f"{detail.get('assignee') or 'the group'}: {detail.get('reason', '')}"
+    elif event.action == "task_unassignable":
+        title = f"Nobody can act on a task: {detail.get('title') or event.bpmn_id}"
+        body = f"Asked for {', '.join(detail.get('asked_for') or []) or 'nobody'}; told " \
+               f"{', '.join(detail.get('recipients') or []) or 'nobody'}"
+        state = "error"
     elif event.action == "message_received":
         body = str(detail.get("message", ""))
     elif event.action == "incident":

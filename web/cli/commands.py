@@ -149,20 +149,25 @@ def tasks():
 @click.option("--instance", "instance_id", type=int)
 @click.option("--group")
 @click.option("--user")
-def tasks_list(ctx, instance_id, group, user):
-    """Open tasks, filtered by instance, group or assignee."""
+@click.option("--unassignable", is_flag=True,
+              help="Only tasks no active person can act on (managers reassign them).")
+def tasks_list(ctx, instance_id, group, user, unassignable):
+    """Open tasks, filtered by instance, group or assignee, or those nobody can act on."""
     with ctx.sessions() as session:
-        rows = queries.open_tasks(session, instance_id=instance_id, group=group, user=user)
+        rows = queries.open_tasks(session, instance_id=instance_id, group=group, user=user,
+                                  unassignable=unassignable)
         result = [_task_json(r) for r in rows]
     text = "\n".join(f"{t['id']} {t['title']} [{', '.join(t['candidate_groups'])}] "
-                     f"{t['assignee'] or '-'} due {t['due_at']}" for t in result)
-    return result, text or "no open tasks"
+                     f"{t['assignee'] or '-'} due {t['due_at']}"
+                     + (f" NOBODY CAN ACT since {t['unassignable_since']}"
+                        if t["unassignable_since"] else "") for t in result)
+    return result, text or ("no unassignable tasks" if unassignable else "no open tasks")
 
 
 def _task_json(row) -> dict:
     record = task_record(row).to_dict()
     keys = ("id", "bpmn_id", "title", "lane", "candidate_groups", "assignee", "due_at",
-            "status", "instance_id")
+            "status", "instance_id", "unassignable_since")
     return {k: record[k] for k in keys}
 
 
