@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import HumanTask, ProcessInstance
 from models.status import InstanceStatus, Role, TaskStatus
 
-from . import access, clock, store, task_rows, trail
+from . import access, clock, people, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete, require_manager
 from .assignment import DUE_KEY
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
@@ -85,8 +85,9 @@ class TaskCommands:
         """Keep a partly filled form on the task (checked, required fields not enforced)."""
         task = self._open_task(session, task_id, actor)
         check_can_complete(actor, task)
-        task_rows.update_task(session, task, draft=validate_form(task.form.get("fields", []),
-                                                                 data, partial=True))
+        fields = task.form.get("fields", [])
+        task_rows.update_task(session, task, draft=validate_form(
+            fields, data, partial=True, groups=people.group_kinds(session, fields)))
         return task_record(task)
 
     def comment(self, session: Session, instance_id: int, actor: Actor, text: str,
@@ -127,7 +128,8 @@ class TaskCommands:
             raise InvalidState("this case is suspended")
         check_can_complete(actor, task)
         run, loaded = self._run(session, row, now)
-        clean = validate_form(task.form.get("fields", []), data or {})
+        fields = task.form.get("fields", [])
+        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields))
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:
