@@ -2,6 +2,8 @@
 
 Validation is the engine's (``engine.forms.validate_form``) so the web, the API and the CLI
 refuse exactly the same values. What the person typed is always shown again with the errors.
+A ``group`` field is a select of the real groups (of its ``kind`` property), a ``groups`` field
+checkboxes: both plain HTML controls, so forms work without JavaScript.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from markupsafe import Markup, escape
 
 _docs_env = SandboxedEnvironment(autoescape=True)
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
+GROUP_TYPES = ("group", "groups")
 
 
 @dataclass
@@ -35,11 +38,13 @@ class FormField:
 
     @property
     def widget(self) -> str:
-        """Which control draws it: input, textarea, number, decimal, boolean, date, radios, select."""
+        """Which control draws it: input, textarea, number, decimal, boolean, date, radios,
+        select, checkboxes."""
         if self.type == "enum":
             return "radios" if len(self.options) <= RADIO_LIMIT else "select"
         return {"string": "input", "text": "textarea", "long": "number", "number": "decimal",
-                "boolean": "boolean", "date": "date"}.get(self.type, "input")
+                "boolean": "boolean", "date": "date", "group": "select",
+                "groups": "checkboxes"}.get(self.type, "input")
 
 
 def field_specs(form: dict | None) -> list[dict]:
@@ -47,9 +52,15 @@ def field_specs(form: dict | None) -> list[dict]:
     return list((form or {}).get("fields", []))
 
 
+def has_group_fields(form: dict | None) -> bool:
+    """Whether the form asks for a group (its page then needs the list of groups)."""
+    return any(spec.get("type") in GROUP_TYPES for spec in field_specs(form))
+
+
 def build_fields(form: dict | None, values: dict | None, errors: dict | None,
-                 case_data: dict | None = None) -> list[FormField]:
-    """Fields with their current value (typed, draft or default) and error message."""
+                 case_data: dict | None = None, groups=()) -> list[FormField]:
+    """Fields with their current value (typed, draft or default) and error message;
+    ``groups`` (``(slug, title, kind)``) are the options of group fields."""
     values, errors, case_data = values or {}, errors or {}, case_data or {}
     out = []
     for spec in field_specs(form):
@@ -59,17 +70,29 @@ def build_fields(form: dict | None, values: dict | None, errors: dict | None,
         out.append(FormField(
             id=fid, label=spec.get("label") or fid, type=spec.get("type") or "string",
             required=bool(spec.get("required")), readonly=readonly,
-            options=[(o["id"], o.get("name") or o["id"]) for o in spec.get("options") or []],
+            options=_options(spec, groups),
             value=value, error=errors.get(fid), hint=(spec.get("properties") or {}).get("hint"),
             validation=rules))
     return out
 
 
+def _options(spec: dict, groups) -> list[tuple]:
+    """``(value, text)`` of an enum's values, or of the groups a group field offers."""
+    if spec.get("type") in GROUP_TYPES:
+        kind = (spec.get("properties") or {}).get("kind")
+        return [(slug, title or slug) for slug, title, of_kind in groups
+                if not kind or of_kind == kind]
+    return [(o["id"], o.get("name") or o["id"]) for o in spec.get("options") or []]
+
+
 def submitted(form: dict | None, posted) -> dict:
-    """The posted strings of the form's own editable fields (others, like csrf_token, dropped)."""
+    """The posted strings of the form's own editable fields (others, like csrf_token, dropped);
+    a ``groups`` field's ticked boxes as a list (none ticked: an empty list)."""
     raw = {}
     for spec in field_specs(form):
-        if spec["id"] in posted:
+        if spec.get("type") == "groups":
+            raw[spec["id"]] = posted.getlist(spec["id"])
+        elif spec["id"] in posted:
             raw[spec["id"]] = posted.get(spec["id"])
     return raw
 
