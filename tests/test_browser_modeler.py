@@ -114,3 +114,40 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             assert reviewer.locator("#risk_level").get_attribute("required") is not None
         finally:
             browser.close()
+
+
+def test_the_properties_panel_offers_group_field_types(live):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            sign_in(page, live.url, "olive")
+            page.goto(live.url + "/definitions/approval/edit")
+            page.wait_for_selector("#modeler.is-ready", timeout=20000)
+            page.click(".djs-element[data-element-id='review']")
+            open_group(page, "FormData")
+            page.click(PANEL.format("FormData") + " .bio-properties-panel-group-header .bio-properties-panel-add-entry")
+            prefix = "#bio-properties-panel-review-formField-1-"
+            page.fill(prefix + "formFieldID", "agencies_told")
+            page.fill(prefix + "formFieldLabel", "Agencies told")
+            options = page.locator(prefix + "formFieldType option").all_inner_texts()
+            assert {"group", "groups", "text", "number"} <= set(options)
+            page.select_option(prefix + "formFieldType", "groups")
+            assert page.locator(prefix + "formFieldCustomType").count() == 0
+            page.click("#validate")
+            wait_status(page, "No errors")
+            page.fill("#change-note", "Which agencies were told")
+            page.click("#deploy")
+            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+            assert errors == []
+            sessions = live.app.extensions["lscb.sessions"]
+            with sessions() as s:
+                definition = latest_definition(s, "approval")
+                assert definition.version == 2
+                xml = next(iter(definition.files.values()))
+            assert 'id="agencies_told" label="Agencies told" type="groups"' in xml
+        finally:
+            browser.close()
