@@ -1,14 +1,8 @@
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
-from engine import people
 from engine.actors import load_actor
 from models import AuditEvent
-from web_support import GOOD, app, client, login, world  # noqa: F401
-
-DATA = Path(__file__).parent / "data"
+from web_support import GOOD, app, client, group_task, login, world  # noqa: F401
 
 
 def test_task_page_shows_title_instructions_summary_and_form(client, world):
@@ -123,26 +117,6 @@ def test_comments(client, world):
 def test_unknown_task_is_404(client, world):
     login(client, "ann")
     assert client.get("/tasks/does-not-exist").status_code == 404
-
-
-GROUP_FIELDS = b'''<camunda:formField id="agency" label="Your agency" type="group">
-            <camunda:properties><camunda:property id="kind" value="agency" /></camunda:properties>
-          </camunda:formField>
-          <camunda:formField id="involved" label="Agencies involved" type="groups">
-            <camunda:properties><camunda:property id="kind" value="agency" /></camunda:properties>
-          </camunda:formField>
-        </camunda:formData>'''
-
-
-@pytest.fixture
-def group_task(world, sessions, process_engine):
-    xml = (DATA / "engine/two_lane.bpmn").read_bytes().replace(b"</camunda:formData>", GROUP_FIELDS, 1)
-    with sessions.begin() as session:
-        people.add_group(session, "police", "Thames Valley Police", "agency")
-        people.add_group(session, "health", "Health", "agency")
-        process_engine.deploy(session, {"two_lane.bpmn": xml}, "tester", "group fields")
-        record = process_engine.start(session, "two_lane", load_actor(session, "ann"), {})
-    return record.tasks[0].id
 
 
 def test_group_fields_offer_the_groups_of_their_kind(client, group_task):

@@ -15,6 +15,8 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from models.queries import group_options
+
 
 _docs_env = SandboxedEnvironment(autoescape=True)
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
@@ -52,15 +54,10 @@ def field_specs(form: dict | None) -> list[dict]:
     return list((form or {}).get("fields", []))
 
 
-def has_group_fields(form: dict | None) -> bool:
-    """Whether the form asks for a group (its page then needs the list of groups)."""
-    return any(spec.get("type") in GROUP_TYPES for spec in field_specs(form))
-
-
 def build_fields(form: dict | None, values: dict | None, errors: dict | None,
-                 case_data: dict | None = None, groups=()) -> list[FormField]:
-    """Fields with their current value (typed, draft or default) and error message;
-    ``groups`` (``(slug, title, kind)``) are the options of group fields."""
+                 case_data: dict | None = None) -> list[FormField]:
+    """Fields with their current value (typed, draft or default) and error message (group
+    fields' options from ``with_group_options``)."""
     values, errors, case_data = values or {}, errors or {}, case_data or {}
     out = []
     for spec in field_specs(form):
@@ -70,19 +67,28 @@ def build_fields(form: dict | None, values: dict | None, errors: dict | None,
         out.append(FormField(
             id=fid, label=spec.get("label") or fid, type=spec.get("type") or "string",
             required=bool(spec.get("required")), readonly=readonly,
-            options=_options(spec, groups),
+            options=[(o["id"], o.get("name") or o["id"]) for o in spec.get("options") or []],
             value=value, error=errors.get(fid), hint=(spec.get("properties") or {}).get("hint"),
             validation=rules))
     return out
 
 
-def _options(spec: dict, groups) -> list[tuple]:
-    """``(value, text)`` of an enum's values, or of the groups a group field offers."""
-    if spec.get("type") in GROUP_TYPES:
-        kind = (spec.get("properties") or {}).get("kind")
-        return [(slug, title or slug) for slug, title, of_kind in groups
-                if not kind or of_kind == kind]
-    return [(o["id"], o.get("name") or o["id"]) for o in spec.get("options") or []]
+def with_group_options(session, form: dict | None) -> dict | None:
+    """The form with the groups each ``group``/``groups`` field offers (those of its property
+    ``kind``, else all) as its options, given as an enum's values are (id = slug, name = title).
+    The groups are read only when the form has such a field."""
+    if not any(spec.get("type") in GROUP_TYPES for spec in field_specs(form)):
+        return form
+    groups = group_options(session)
+    fields = []
+    for spec in field_specs(form):
+        if spec.get("type") in GROUP_TYPES:
+            kind = (spec.get("properties") or {}).get("kind")
+            spec = {**spec, "options": [{"id": slug, "name": title or slug}
+                                        for slug, title, of_kind in groups
+                                        if not kind or of_kind == kind]}
+        fields.append(spec)
+    return {**form, "fields": fields}
 
 
 def submitted(form: dict | None, posted) -> dict:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine.errors import FormInvalid
-from models.queries import case_header, group_options, history
+from models.queries import case_header, history
 from models.status import TaskStatus
 
 from . import forms
@@ -20,9 +20,8 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     session, actor = get_session(), current_user.actor
     header = case_header(session, task.instance_id)     # the task's own case: already visible
     data = header.data or {}
-    fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
-                                errors, data, group_options(session)
-                                if forms.has_group_fields(task.form) else ())
+    fields = forms.build_fields(forms.with_group_options(session, task.form),
+                                values if values is not None else task_draft(task), errors, data)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(
