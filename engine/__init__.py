@@ -2,6 +2,7 @@
 nothing else of it (tests/test_layering.py). Every command goes through ``ProcessEngine``."""
 from . import clock
 from .actors import Actor, load_actor
+from .assignment import group_slug
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
                      InvalidState, NotAllowed, NotFound, Problem, ScriptError)
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
@@ -15,5 +16,5 @@ __all__ = [
     "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
     "ProcessEngine", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
-    "load_actor", "session_info", "upgrade_schema",
+    "group_slug", "load_actor", "session_info", "upgrade_schema",
 ]

@@ -53,6 +53,16 @@ class AdminCommands:
         _require_admin(actor)
         return people.add_group(session, slug, title, kind, actor_name=actor.name)
 
+    def list_groups(self, session: Session, actor: Actor, kind: str | None = None) -> list[Group]:
+        """Every group, or those of one kind, by slug (admins)."""
+        _require_admin(actor)
+        return people.list_groups(session, kind)
+
+    def rename_group(self, session: Session, actor: Actor, slug: str, title: str) -> Group:
+        """Change a group's title; its slug stays (admins)."""
+        _require_admin(actor)
+        return people.rename_group(session, slug, title, actor_name=actor.name)
+
     def add_user(self, session: Session, actor: Actor, name: str, password: str | None,
                  **details) -> User:
         """Create or update a user with exactly the given groups and roles (admins)."""

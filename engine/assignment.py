@@ -37,7 +37,7 @@ def resolve(task, script_engine, calendar, now: datetime):
         documentation=spec.documentation or "",
         lane=spec.lane,
         candidate_groups=list(task.internal_data.get(GROUPS_KEY) or ())
-        or _split(render("candidate_groups")),
+        or list(dict.fromkeys(map(group_slug, _split(render("candidate_groups"))))),
         candidate_users=_split(render("candidate_users")),
         assignee=(render("assignee") or "").strip() or None,
         due_at=_fixed(task, DUE_KEY, lambda: render("due_date"), calendar, now),
@@ -85,8 +85,14 @@ def _fixed(task, key, text_of, calendar, now) -> datetime | None:
     return due
 
 
+def group_slug(name: str) -> str:
+    """A group's identifier as stored: group slugs are case-insensitive (``Police`` is
+    ``police``), wherever they are written (diagrams, case data, lane mappings, CLI, API)."""
+    return (name or "").strip().lower()
+
+
 def lane_group(lane: str, mapped: str | None = None) -> str:
     """The group a lane stands for: ``mapped`` (the admin's lane mapping) when there is one,
     else the lane name as a slug (``LSCB Chair`` -> ``lscb-chair``). The one lane rule: the
     store, migration, dry runs and lint all ask here."""
-    return mapped or "-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())
+    return group_slug(mapped) if mapped else "-".join("".join(c if c.isalnum() else " " for c in lane.lower()).split())

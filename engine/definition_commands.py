@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import Definition, Draft, LaneMapping
 from models.status import Role
 
-from . import clock, compare, deployment, drafts, library, migrate, store, trail
+from . import clock, compare, deployment, drafts, library, migrate, people, store, trail
 from .actors import Actor, require_manager_to_migrate
 from .definitions import read_paths
 from .dryrun import DryRun, dry_run
@@ -99,7 +99,8 @@ class DefinitionCommands:
         files = self._dry_run_files(session, actor, process_id, source)
         self.refresh_calendar(session)
         lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
-        return dry_run(files, process_id, calendar=self.calendar, lane_groups=lanes, **inputs)
+        return dry_run(files, process_id, calendar=self.calendar, lane_groups=lanes,
+                       groups=people.group_kinds(session), **inputs)
 
     def _dry_run_files(self, session, actor, process_id, source) -> Mapping[str, bytes]:
         if isinstance(source, Definition):

@@ -21,7 +21,7 @@ from .assignment import lane_group
 from .calendar import WorkingCalendar
 from .definitions import parse_definitions
 from .errors import FormInvalid, NotFound, ScriptError
-from .forms import validate_form
+from .forms import GROUP_TYPES, group_choices, validate_form
 from .run import ProcessRun
 from .scripting import make_script_engine
 from .trail import jsonable
@@ -68,8 +68,10 @@ class DryRun:
 def dry_run(files: Mapping[str, bytes], process_id: str, *, start_data: dict | None = None,
             answers: Mapping[str, dict] | None = None, start_at: datetime | None = None,
             max_steps: int = 25, calendar: WorkingCalendar | None = None,
-            lane_groups: Mapping[str, str] | None = None) -> DryRun:
-    """Run ``process_id`` from ``files`` in memory; ``answers`` maps task bpmn id -> form values.
+            lane_groups: Mapping[str, str] | None = None,
+            groups: Mapping[str, str] | None = None) -> DryRun:
+    """Run ``process_id`` from ``files`` in memory; ``answers`` maps task bpmn id -> form values;
+    ``groups`` (slug -> kind) are the groups that group fields accept.
 
     Raises DefinitionError when the files do not parse, NotFound for an unknown process id.
     """
@@ -86,28 +88,29 @@ def dry_run(files: Mapping[str, bytes], process_id: str, *, start_data: dict | N
         try:
             run.advance()
             result.outcome = _steps(run, result, answers or {}, min(max_steps, MAX_STEPS),
-                                    lane_groups or {})
+                                    lane_groups or {}, groups or {})
         except (ScriptError, FormInvalid) as exc:
             result.outcome = f"stopped: {exc.message}"
         _collect(run, result)
     return result
 
 
-def _steps(run: ProcessRun, result: DryRun, answers: Mapping, max_steps: int, lanes) -> str:
+def _steps(run: ProcessRun, result: DryRun, answers: Mapping, max_steps: int, lanes,
+           groups: Mapping[str, str]) -> str:
     for step in range(1, max_steps + 1):
         _note_timers(run, result)
         ready = run.ready_tasks()
         if not ready:
             return _where(run)
         task = ready[0]
-        values = {**default_answers(task.form.get("fields", []), run.now),
+        values = {**default_answers(task.form.get("fields", []), run.now, groups),
                   **dict(answers.get(task.bpmn_id) or {})}
         groups = task.candidate_groups or ([lane_group(task.lane, lanes.get(task.lane))]
                                            if task.lane else [])
         result.tasks.append(DryTask(step, task.bpmn_id, task.title, groups, task.due_at,
                                     task.follow_up_at, task.form.get("fields", []), values))
         try:
-            clean = validate_form(task.form.get("fields", []), values)
+            clean = validate_form(task.form.get("fields", []), values, groups=groups)
         except FormInvalid as exc:
             raise FormInvalid({f"{task.bpmn_id}.{k}": v for k, v in exc.errors.items()}) from None
         run.complete(task.id, clean)
@@ -115,13 +118,18 @@ def _steps(run: ProcessRun, result: DryRun, answers: Mapping, max_steps: int, la
     return f"stopped after {max_steps} task(s); more steps remain"
 
 
-def default_answers(fields: list[dict], now: datetime) -> dict:
-    """Harmless values that pass each field's checks (defaults, first option, minimums)."""
+def default_answers(fields: list[dict], now: datetime,
+                    groups: Mapping[str, str] | None = None) -> dict:
+    """Harmless values that pass each field's checks (defaults, first option, minimums, the
+    first group offered)."""
     values = {}
     for f in fields:
         rules = f.get("validation") or {}
+        offered = group_choices(f, groups or {})[:1] if f["type"] in GROUP_TYPES else []
         if f.get("default") not in (None, ""):
             values[f["id"]] = f["default"]
+        elif f["type"] in GROUP_TYPES:
+            values[f["id"]] = offered if f["type"] == "groups" else "".join(offered)
         elif f["type"] == "enum" and f.get("options"):
             values[f["id"]] = f["options"][0]["id"]
         elif f["type"] == "boolean":

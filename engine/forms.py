@@ -2,26 +2,36 @@
 
 One function for both doors: the web form posts strings, the API and CLI post JSON values.
 Unknown fields are refused: a form is the whole of what a person may write into a case.
+
+A ``group`` field holds one group's slug, a ``groups`` field a list of them (the web posts one
+value per ticked box; the API and CLI may also send a comma-separated string). Either may be
+limited to groups of one kind by the field property ``kind`` (``agency`` or ``board``). Group
+names are case-insensitive; the clean value is the stored slug.
 """
 from __future__ import annotations
 
 import re
 from datetime import date
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from .assignment import group_slug
 from .errors import FormInvalid
 
-FIELD_TYPES = ("string", "text", "long", "number", "boolean", "date", "enum")
+FIELD_TYPES = ("string", "text", "long", "number", "boolean", "date", "enum", "group", "groups")
+GROUP_TYPES = ("group", "groups")
 MAX_TEXT = 20_000
 
 
-def validate_form(fields: list[dict], raw: dict, *, partial: bool = False) -> dict:
+def validate_form(fields: list[dict], raw: dict, *, partial: bool = False,
+                  groups: Mapping[str, str] | None = None) -> dict:
     """Coerce and check ``raw`` against ``fields``; returns clean values or raises FormInvalid.
 
     Args:
         fields: the task's form fields (id, label, type, required, validation, options).
         raw: submitted values; strings (web) or JSON values (API).
         partial: a draft: required fields may be missing, values present are still checked.
+        groups: the groups that exist, slug -> kind (what ``group``/``groups`` fields accept).
     """
     if not isinstance(raw, dict):
         raise FormInvalid({"_form": "submitted data must be an object of field values"})
@@ -32,7 +42,7 @@ def validate_form(fields: list[dict], raw: dict, *, partial: bool = False) -> di
         if _readonly(field):
             continue
         try:
-            value = _coerce(field, raw.get(field_id))
+            value = _coerce(field, raw.get(field_id), groups or {})
         except ValueError as exc:
             errors[field_id] = str(exc)
             continue
@@ -58,9 +68,9 @@ def _readonly(field: dict) -> bool:
     return str(field.get("validation", {}).get("readonly", "false")).lower() in ("", "true")
 
 
-def _coerce(field: dict, value):
+def _coerce(field: dict, value, groups: Mapping[str, str]):
     """The value as the field's type, None when empty; ValueError names the problem."""
-    if value is None or (isinstance(value, str) and value.strip() == ""):
+    if value is None or (isinstance(value, str) and value.strip() == "") or value == []:
         return None
     kind = field.get("type", "string")
     label = _label(field)
@@ -83,7 +93,31 @@ def _coerce(field: dict, value):
         if not isinstance(value, str) or value not in options:
             raise ValueError(f"Select one of the options for {label.lower()}")
         return value
+    if kind in GROUP_TYPES:
+        return _coerce_groups(field, value, groups, label)
     raise ValueError(f"{label} has an unknown type {kind!r}")
+
+
+def group_choices(field: dict, groups: Mapping[str, str]) -> list[str]:
+    """The slugs a ``group``/``groups`` field offers: every group, or those of its ``kind``."""
+    kind = (field.get("properties") or {}).get("kind")
+    return sorted(slug for slug, of_kind in groups.items() if not kind or of_kind == kind)
+
+
+def _coerce_groups(field: dict, value, groups: Mapping[str, str], label: str):
+    """One slug (``group``) or a list of distinct slugs (``groups``), each an offered group."""
+    many = field.get("type") == "groups"
+    if many and isinstance(value, str):
+        value = value.split(",")
+    names = value if many else [value]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"Select {'groups' if many else 'a group'} for {label.lower()}")
+    slugs = list(dict.fromkeys(group_slug(n) for n in names if n.strip()))
+    offered = set(group_choices(field, groups))
+    unknown = [s for s in slugs if s not in offered]
+    if unknown:
+        raise ValueError(f"{label}: {', '.join(unknown)} is not one of the groups offered")
+    return slugs if many else (slugs[0] if slugs else None)
 
 
 def _coerce_int(value, label: str) -> int:

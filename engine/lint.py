@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .assignment import lane_group
+from .assignment import group_slug, lane_group
 from .errors import Problem
 from .parser import NSMAP, assignment_from_node, camunda, task_properties
 from .validation import executable_processes
@@ -111,7 +111,7 @@ def _assignment(filename, process, context) -> list[Problem]:
 def _group_problem(filename, task, group, context) -> list[Problem]:
     found = _EL.fullmatch(group)
     if found is None and "${" not in group:
-        if group in context.groups:
+        if group_slug(group) in context.groups:
             return []
         return [_p(filename, task, f"candidate group {group!r} does not exist (create it in "
                    "Admin > Groups, or use an existing group's slug)")]

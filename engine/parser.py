@@ -31,9 +31,12 @@ from SpiffWorkflow.spiff.parser import task_spec as spiff_tasks
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from models.dates import BOARD_TZ
+from models.status import GroupKind
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-FIELD_TYPES = frozenset({"string", "text", "long", "number", "boolean", "date", "enum"})
+FIELD_TYPES = frozenset({"string", "text", "long", "number", "boolean", "date", "enum", "group",
+                         "groups"})
+GROUP_KINDS = tuple(k.value for k in GroupKind)       # a group field's property ``kind``
 CONSTRAINTS = frozenset({"required", "readonly", "minlength", "maxlength", "min", "max", "pattern"})
 NSMAP = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -198,6 +201,9 @@ def _field_problems(field: dict) -> list[str]:
         problems.append(f"unsupported type {field['type']!r} (supported: {', '.join(sorted(FIELD_TYPES))})")
     if field["type"] == "enum" and not field["options"]:
         problems.append("an enum field needs at least one value")
+    kind = field["properties"].get("kind")
+    if field["type"] in ("group", "groups") and kind not in (None, *GROUP_KINDS):
+        problems.append(f"property kind must be one of {', '.join(GROUP_KINDS)}, not {kind!r}")
     return problems + _constraint_problems(field)
 
 

@@ -13,7 +13,9 @@ from models import Group, LaneMapping, Membership, User, UserRole
 from models.status import GroupKind, Role
 
 from . import clock, unassignable
+from .assignment import group_slug
 from .errors import InputError, NotFound
+from .forms import GROUP_TYPES
 from .trail import audit_and_notify as audit
 
 MIN_PASSWORD = 10
@@ -26,7 +28,7 @@ NOTIFY_MODES = ("immediate", "digest")
 def add_group(session: Session, slug: str, title: str = "", kind: str = GroupKind.BOARD,
               actor_name: str | None = None) -> Group:
     """Create a group (idempotent on slug: updates title/kind)."""
-    slug = slug.strip().lower()
+    slug = group_slug(slug)
     if not slug or not all(c.isalnum() or c in "-_" for c in slug):
         raise InputError(f"group name {slug!r} must be letters, digits, '-' or '_'")
     if kind not in {k.value for k in GroupKind}:
@@ -66,8 +68,8 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
     if active is not None and active != user.active:
         user.active = active
         end_sessions(user)
-    leads = set(lead_of)
-    wanted = [group_by_slug(session, g) for g in sorted(set(groups) | leads)]
+    groups, leads = {group_slug(g) for g in groups}, {group_slug(g) for g in lead_of}
+    wanted = [group_by_slug(session, g) for g in sorted(groups | leads)]
     with session.no_autoflush:
         # Keep rows that stay (replacing them would insert before deleting: unique clash).
         had_roles = {r.role: r for r in user.roles}
@@ -133,17 +135,45 @@ def user_by_name(session: Session, name: str) -> User:
 
 
 def group_by_slug(session: Session, slug: str) -> Group:
-    """The group with this slug, or NotFound."""
-    group = session.scalars(select(Group).where(Group.slug == slug)).first()
+    """The group with this slug, whatever its case, or NotFound."""
+    group = session.scalars(select(Group).where(Group.slug == group_slug(slug))).first()
     if group is None:
         raise NotFound("group", slug)
     return group
 
 
-def map_lane(session: Session, lane: str, group_slug: str, actor_name: str | None = None) -> None:
+def group_kinds(session: Session, fields: list[dict] | None = None) -> dict[str, str]:
+    """``{slug: kind}`` of every group: what a form's group fields accept (read only when
+    ``fields``, if given, has a ``group`` or ``groups`` field)."""
+    if fields is not None and not any(f.get("type") in GROUP_TYPES for f in fields):
+        return {}
+    return {slug: kind for slug, kind in session.execute(select(Group.slug, Group.kind))}
+
+
+def list_groups(session: Session, kind: str | None = None) -> list[Group]:
+    """Every group (or those of one kind), by slug."""
+    stmt = select(Group).order_by(Group.slug)
+    if kind is not None:
+        stmt = stmt.where(Group.kind == kind)
+    return list(session.scalars(stmt))
+
+
+def rename_group(session: Session, slug: str, title: str, actor_name: str | None = None) -> Group:
+    """Change a group's title (its slug, which diagrams and case data name, stays)."""
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise InputError("a group's title must be 1-200 characters", field="title")
+    group = group_by_slug(session, slug)
+    group.title = title
+    session.flush()
+    audit(session, actor_name, "group_renamed", slug=group.slug, title=title)
+    return group
+
+
+def map_lane(session: Session, lane: str, slug: str, actor_name: str | None = None) -> None:
     """Send a lane's unassigned user tasks to a group."""
-    group_by_slug(session, group_slug)
+    slug = group_by_slug(session, slug).slug
     row = session.get(LaneMapping, lane) or LaneMapping(lane=lane)
-    row.group_slug = group_slug
+    row.group_slug = slug
     session.add(row)
-    audit(session, actor_name, "lane_mapped", lane=lane, group=group_slug)
+    audit(session, actor_name, "lane_mapped", lane=lane, group=slug)

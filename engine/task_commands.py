@@ -115,7 +115,9 @@ class TaskCommands:
         """Keep a partly filled form on the task (checked, required fields not enforced)."""
         task = self._open_task(session, task_id, actor)
         check_can_complete(actor, task)
-        values = validate_form(task.form.get("fields", []), data, partial=True)
+        fields = task.form.get("fields", [])
+        values = validate_form(fields, data, partial=True,
+                               groups=people.group_kinds(session, fields))
         task_rows.update_task(session, task, draft={"by": actor.name, "values": values})
         return task_record(task, actor.name)
 
@@ -157,7 +159,8 @@ class TaskCommands:
             raise InvalidState("this case is suspended")
         check_can_complete(actor, task)
         run, loaded = self._run(session, row, now)
-        clean = validate_form(task.form.get("fields", []), data or {})
+        fields = task.form.get("fields", [])
+        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields))
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:

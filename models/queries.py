@@ -35,6 +35,12 @@ def open_tasks(session: Session, *, instance_id: int | None = None, group: str |
     return list(session.scalars(stmt.limit(limit)))
 
 
+def group_options(session: Session) -> list[tuple[str, str, str]]:
+    """``(slug, title, kind)`` of every group, by title: what a form's group fields offer."""
+    return [tuple(row) for row in session.execute(
+        select(Group.slug, Group.title, Group.kind).order_by(Group.title, Group.slug))]
+
+
 def identity(session: Session, user_id: int, generation: int) -> tuple | None:
     """``(id, name, display_name, group slugs, role names, session generation)`` of an active
     user whose sessions of ``generation`` still stand, or None: what a signed-in request needs,

@@ -56,6 +56,25 @@ def open_group(page, group):
         header.locator(".bio-properties-panel-group-header-title").click()
 
 
+def open_review_task(browser, live):
+    """The approval diagram in the modeler as its owner, its review task selected; and the
+    list that collects the page's script errors."""
+    page, errors = browser.new_page(), []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live.url, "olive")
+    page.goto(live.url + "/definitions/approval/edit")
+    page.wait_for_selector("#modeler.is-ready", timeout=20000)
+    page.click(".djs-element[data-element-id='review']")
+    return page, errors
+
+
+def add_form_field(page) -> str:
+    """Add a form field to the selected task; the id prefix of its entries."""
+    open_group(page, "FormData")
+    page.click(PANEL.format("FormData") + " .bio-properties-panel-group-header .bio-properties-panel-add-entry")
+    return "#bio-properties-panel-review-formField-1-"
+
+
 def wait_status(page, text):
     page.wait_for_function("t => (document.getElementById('modeler-status') || {}).textContent"
                            " && document.getElementById('modeler-status').textContent.includes(t)",
@@ -67,19 +86,10 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            sign_in(page, live.url, "olive")
-            page.goto(live.url + "/definitions/approval/edit")
-            page.wait_for_selector("#modeler.is-ready", timeout=20000)
-            page.click(".djs-element[data-element-id='review']")
-
+            page, errors = open_review_task(browser, live)
             open_group(page, "UserAssignment")
             page.fill("#bio-properties-panel-candidateGroups", "police")
-            open_group(page, "FormData")
-            page.click(PANEL.format("FormData") + " .bio-properties-panel-group-header .bio-properties-panel-add-entry")
-            prefix = "#bio-properties-panel-review-formField-1-"
+            prefix = add_form_field(page)
             page.fill(prefix + "formFieldID", "risk_level")
             page.fill(prefix + "formFieldLabel", "Risk level")
             page.select_option(prefix + "formFieldType", "string")
@@ -112,5 +122,34 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             reviewer.goto(f"{live.url}/tasks/{task.id}")
             assert reviewer.locator("label[for='risk_level']").inner_text().startswith("Risk level")
             assert reviewer.locator("#risk_level").get_attribute("required") is not None
+        finally:
+            browser.close()
+
+
+def test_the_properties_panel_offers_group_field_types(live):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page, errors = open_review_task(browser, live)
+            prefix = add_form_field(page)
+            page.fill(prefix + "formFieldID", "agencies_told")
+            page.fill(prefix + "formFieldLabel", "Agencies told")
+            options = page.locator(prefix + "formFieldType option").all_inner_texts()
+            assert {"group", "groups", "text", "number"} <= set(options)
+            page.select_option(prefix + "formFieldType", "groups")
+            assert page.locator(prefix + "formFieldCustomType").count() == 0
+            page.click("#validate")
+            wait_status(page, "No errors")
+            page.fill("#change-note", "Which agencies were told")
+            page.click("#deploy")
+            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+            assert errors == []
+            sessions = live.app.extensions["lscb.sessions"]
+            with sessions() as s:
+                definition = latest_definition(s, "approval")
+                assert definition.version == 2
+                xml = next(iter(definition.files.values()))
+            assert 'id="agencies_told" label="Agencies told" type="groups"' in xml
         finally:
             browser.close()

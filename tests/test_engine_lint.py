@@ -50,6 +50,13 @@ def test_a_lane_task_needs_a_mapped_or_existing_group():
     assert lane_group("T&PD Sub-Group", "tpd") == "tpd"
 
 
+def test_literal_groups_and_lane_mappings_match_whatever_their_case():
+    assert findings(TWO_LANE.replace('candidateGroups="intake"', 'candidateGroups="Intake"')) == []
+    assert findings(TWO_LANE, groups=frozenset({"intake", "chair"}), lanes={"LSCB Chair": "Chair"}) == []
+    [problem] = findings(TWO_LANE.replace('candidateGroups="intake"', 'candidateGroups="Intaker"'))
+    assert "'Intaker' does not exist" in problem.message
+
+
 def test_a_statutory_due_date_needs_a_boundary_timer_leading_to_an_escalation_task():
     xml = TWO_LANE.replace("Triage case {{ case_ref }}.", "Statutory: triage case {{ case_ref }}.")
     [problem] = findings(xml)

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from models import ApiToken, LaneMapping, User
+from models import ApiToken, Group, LaneMapping, User
 from web_support import app, client, login, world  # noqa: F401
 
 
@@ -41,6 +41,22 @@ def test_admin_groups_and_lanes(client, world, sessions):
     with sessions() as session:
         assert session.get(LaneMapping, "Intake").group_slug == "health"
     assert "LSCB Chair" in client.get("/admin/lanes").text
+
+
+def test_admin_renames_a_group_keeping_its_slug_and_kind(client, world, sessions):
+    login(client, "ada")
+    client.post("/admin/groups", data={"slug": "health", "title": "Health", "kind": "agency"})
+    page = client.get("/admin/groups").text
+    assert 'action="/admin/groups/health/rename"' in page
+    assert client.post("/admin/groups/Health/rename",
+                       data={"title": "Berkshire Healthcare"}).status_code == 302
+    with sessions() as session:
+        group = session.scalars(select(Group).where(Group.slug == "health")).one()
+        assert (group.title, group.kind) == ("Berkshire Healthcare", "agency")
+    refused = client.post("/admin/groups/health/rename", data={"title": " "})
+    assert refused.status_code == 400 and "title must be 1-200 characters" in refused.text
+    login(client, "ann")
+    assert client.post("/admin/groups/health/rename", data={"title": "Mine"}).status_code == 403
 
 
 def test_admin_creates_and_revokes_a_token_stored_only_as_a_hash(client, world, sessions):

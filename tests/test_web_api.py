@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from web_support import app, client, login, token_for, world  # noqa: F401
+from web_support import app, client, group_task, login, token_for, world  # noqa: F401
 
 
 def bearer(token):
@@ -129,3 +129,16 @@ def test_a_task_id_that_is_not_an_engine_id_is_simply_not_found(app, world, sess
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token_for(sessions, 'ann')}"}
     assert client.post("/api/v1/tasks/not-a-task/claim", headers=headers).status_code == 404
+
+
+def test_a_task_lists_the_groups_its_group_fields_accept(client, group_task, sessions):
+    ann = token_for(sessions, "ann")
+    task = client.get(f"/api/v1/tasks/{group_task}", headers={"Authorization": f"Bearer {ann}"}).json
+    fields = {f["id"]: f for f in task["form"]["fields"]}
+    assert fields["agency"]["options"] == [{"id": "health", "name": "Health"},
+                                           {"id": "police", "name": "Thames Valley Police"}]
+    assert fields["involved"]["options"] == fields["agency"]["options"]
+    refused = client.post(f"/api/v1/tasks/{group_task}/complete", headers={"Authorization": f"Bearer {ann}"},
+                          json={"data": {"route": "close", "summary": "Nothing to add",
+                                         "agency": "Police", "involved": ["intake"]}})
+    assert refused.status_code == 422 and set(refused.json["error"]["errors"]) == {"involved"}

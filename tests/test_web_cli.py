@@ -147,3 +147,33 @@ def test_validate_reports_lint_errors_as_deploy_does(lscb):
     assert json.loads(validated.stdout)["error"]["problems"] == \
         json.loads(deployed.stdout)["error"]["problems"]
     assert validated.stderr == deployed.stderr
+
+
+def test_group_names_are_case_insensitive_in_every_command(lscb):
+    assert as_json(lscb("groups", "add", "Police", "--kind", "agency"))["slug"] == "police"
+    lscb("groups", "add", "lscb-chair")
+    user = as_json(lscb("users", "add", "pat", "--password", "correct horse battery",
+                        "--group", "Police", "--lead", "POLICE"))
+    assert user["groups"] == ["police"]
+    deployed = lscb("workflows", "deploy", str(DATA / "engine/two_lane.bpmn"), ok=False)
+    assert deployed.exit_code != 0 and "'intake' does not exist" in deployed.stderr
+    lscb("groups", "add", "Intake")
+    lscb("users", "add", "ivy", "--password", "correct horse battery", "--group", "INTAKE")
+    lscb("workflows", "deploy", str(DATA / "engine/two_lane.bpmn"))
+    lscb("instances", "start", "two_lane", "--user", "ivy")
+    assert len(as_json(lscb("tasks", "list", "--group", "Intake"))) == 1
+
+
+def test_groups_are_listed_and_renamed(lscb):
+    lscb("groups", "add", "police", "--title", "Police", "--kind", "agency")
+    lscb("groups", "add", "lisg", "--title", "LISG")
+    listed = as_json(lscb("groups", "list"))
+    assert listed == [{"slug": "lisg", "title": "LISG", "kind": "board"},
+                      {"slug": "police", "title": "Police", "kind": "agency"}]
+    assert [g["slug"] for g in as_json(lscb("groups", "list", "--kind", "agency"))] == ["police"]
+    renamed = as_json(lscb("groups", "rename", "POLICE", "Thames Valley Police"))
+    assert renamed == {"slug": "police", "title": "Thames Valley Police", "kind": "agency"}
+    text = CliRunner().invoke(main, ["groups", "list"]).stdout
+    assert "police  agency  Thames Valley Police" in text
+    missing = lscb("groups", "rename", "nobody", "Nobody", ok=False)
+    assert missing.exit_code != 0 and "nobody" in missing.stderr

@@ -1,5 +1,8 @@
+from sqlalchemy import select
+
 from engine.actors import load_actor
-from web_support import GOOD, app, client, login, world  # noqa: F401
+from models import AuditEvent
+from web_support import GOOD, app, client, group_task, login, world  # noqa: F401
 
 
 def test_task_page_shows_title_instructions_summary_and_form(client, world):
@@ -114,3 +117,31 @@ def test_comments(client, world):
 def test_unknown_task_is_404(client, world):
     login(client, "ann")
     assert client.get("/tasks/does-not-exist").status_code == 404
+
+
+def test_group_fields_offer_the_groups_of_their_kind(client, group_task):
+    login(client, "ann")
+    page = client.get(f"/tasks/{group_task}").text
+    select = page[page.index('<select class="govuk-select" id="agency"'):]
+    select = select[:select.index("</select>")]
+    assert '<option value="police">Thames Valley Police</option>' in select
+    assert 'value="health"' in select and 'value="intake"' not in select
+    assert 'type="checkbox" value="police"' in page and 'type="checkbox" value="intake"' not in page
+
+
+def test_group_fields_are_posted_without_javascript_and_checked(client, group_task, sessions):
+    login(client, "ann")
+    base = {"route": "close", "summary": "Nothing to add"}
+    refused = client.post(f"/tasks/{group_task}",
+                          data={**base, "agency": "intake", "involved": ["police", "nobody"]})
+    assert refused.status_code == 422
+    assert "intake is not one of the groups offered" in refused.text
+    assert 'type="checkbox" value="police" checked' in refused.text
+    done = client.post(f"/tasks/{group_task}",
+                       data={**base, "agency": "police", "involved": ["police", "health"]})
+    assert done.status_code == 302
+    with sessions() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "task_completed")
+                                .order_by(AuditEvent.id.desc())).first()
+    assert event.detail["values"]["involved"] == ["police", "health"]
+    assert event.detail["values"]["agency"] == "police"

@@ -50,6 +50,11 @@ def test_filters_and_sorting(client, world):
     assert client.get("/tasks?sort=title&dir=desc&page=x&due=bogus").status_code == 200
 
 
+def test_the_group_filter_takes_a_group_in_any_case(client, world):
+    login(client, "ann")
+    assert "Triage the notification" in client.get("/tasks?group=Intake").text
+
+
 def test_rows_link_the_task_and_its_case_by_reference_in_every_order(client, world, sessions):
     from models import ProcessInstance
     with sessions() as session:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import models
 from conftest import _drop_postgres, _fresh_postgres
-from engine import ProcessEngine, people
+from engine import FormInvalid, ProcessEngine, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from engine.consistency import stuck_instance_ids
@@ -29,6 +29,7 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)   # a Monday
 GROUPS = ["partner-agencies", "police", "health", "education", "childrens-social-care",
           "business-unit", "lisg", "lscb-chair", "board", "independent-reviewer", "cdop", "tpd",
           "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b"]
+AGENCIES = {"partner-agencies", "police", "health", "education", "childrens-social-care"}
 LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP",
          "LSCB Business Unit", "T&PD Sub-Group", "Comms & Comm Eng Sub-Group",
          "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board"}
@@ -98,7 +99,7 @@ def deploy_library(factory, process_engine):
     """Deploy every file in workflows/ and create one user per group."""
     with factory.begin() as s:
         for group in GROUPS:     # first: lint refuses tasks for groups that do not exist
-            people.add_group(s, group)
+            people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
             people.add_user(s, f"user-{group}", "correct horse battery", groups=[group])
         process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
 
@@ -353,7 +354,7 @@ def test_the_whole_library_deploys_without_problems_or_warnings(sessions, proces
         parsed = parse_definitions(read_paths([WORKFLOWS]))
         with sessions.begin() as s:
             for group in GROUPS:
-                people.add_group(s, group)
+                people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
             results = process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
     assert [str(w.message) for w in caught] == []
     assert sorted(parsed) == sorted(f.stem for f in BPMN_FILES)
@@ -1100,3 +1101,26 @@ def test_the_layout_tool_is_deterministic_and_keeps_the_semantics(tmp_path):
         process = [etree.tostring(etree.parse(str(f)).getroot().find("bpmn:process", NS))
                    for f in (path, copy)]
         assert process[0] == process[1], path.name
+
+
+def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib):
+    rec = lib.start("p01_incident_notification", "partner-agencies")
+    [field] = [f for f in lib.task(rec.id, "take_immediate_action").form["fields"]
+               if f["id"] == "notifying_agency"]
+    assert (field["label"], field["type"], field["properties"]) == ("Your agency", "group", {"kind": "agency"})
+    task = lib.task(rec.id, "take_immediate_action")
+    with pytest.raises(FormInvalid) as refused, lib.sessions.begin() as s:
+        lib.process_engine.complete(s, task.id, lib.staff["partner-agencies"], {
+            "notifying_agency": "lisg", "immediate_action": "Referred to the MASH",
+            "siblings_considered": True, "referral_to_csc_made": True})
+    assert set(refused.value.errors) == {"notifying_agency"}
+    lib.do(rec.id, "take_immediate_action", "partner-agencies", notifying_agency="Police",
+           immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
+           referral_to_csc_made=True)
+    form = lib.task(rec.id, "notification_form")
+    [involved] = [f for f in form.form["fields"] if f["id"] == "agencies_involved"]
+    assert (involved["type"], involved["properties"]) == ("groups", {"kind": "agency"})
+    lib.do(rec.id, "notification_form", "police", CRITERIA_NONE, child_reference="AB 01/02/2015",
+           incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
+           la_aware_on="2027-03-01", agencies_involved=["police", "Health"])
+    assert lib.show(rec.id).data["agencies_involved"] == ["police", "health"]

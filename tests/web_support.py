@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from engine import people
 from engine.actors import load_actor
 from engine.tokens import create_token
 from web import create_app
@@ -48,6 +50,29 @@ def world(sessions, people_factory, deploy, process_engine):
         record = process_engine.start(session, "two_lane", load_actor(session, "ann"),
                               {"case_title": "Test case"})
     return {"instance_id": record.id, "task_id": record.tasks[0].id}
+
+
+DATA = Path(__file__).parent / "data"
+GROUP_FIELDS = b'''<camunda:formField id="agency" label="Your agency" type="group">
+            <camunda:properties><camunda:property id="kind" value="agency" /></camunda:properties>
+          </camunda:formField>
+          <camunda:formField id="involved" label="Agencies involved" type="groups">
+            <camunda:properties><camunda:property id="kind" value="agency" /></camunda:properties>
+          </camunda:formField>
+        </camunda:formData>'''
+
+
+@pytest.fixture
+def group_task(world, sessions, process_engine):
+    """two_lane redeployed with a group and a groups field of kind agency, two agencies, and
+    a case waiting at its triage task: the task's id."""
+    xml = (DATA / "engine/two_lane.bpmn").read_bytes().replace(b"</camunda:formData>", GROUP_FIELDS, 1)
+    with sessions.begin() as session:
+        people.add_group(session, "police", "Thames Valley Police", "agency")
+        people.add_group(session, "health", "Health", "agency")
+        process_engine.deploy(session, {"two_lane.bpmn": xml}, "tester", "group fields")
+        record = process_engine.start(session, "two_lane", load_actor(session, "ann"), {})
+    return record.tasks[0].id
 
 
 def login(client, name, password=PASSWORD):

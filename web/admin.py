@@ -116,9 +116,29 @@ def groups():
         except EngineError as exc:
             session.rollback()
             error = exc.message
+    return _groups_page(session, error)
+
+
+@bp.route("/groups/<slug>/rename", methods=["POST"])
+@role_required(ADMIN)
+def rename_group(slug: str):
+    """A group's new title; its slug and kind stay."""
+    session = get_session()
+    try:
+        group = get_process_engine().rename_group(session, current_user.actor, slug,
+                                                  request.form.get("title", ""))
+        session.commit()
+    except EngineError as exc:
+        session.rollback()
+        return _groups_page(session, exc.message, f"#title-{slug}")
+    flash(f"Group {group.slug} is now called {group.title}.", "success")
+    return redirect(url_for("admin.groups"))
+
+
+def _groups_page(session, error: str | None, error_href: str = "#slug"):
     return render_template("admin/groups.html", groups=_groups(session), error=error,
-                           kinds=[k.value for k in GroupKind], page_title="Groups"), \
-        400 if error else 200
+                           error_href=error_href, kinds=[k.value for k in GroupKind],
+                           page_title="Groups"), 400 if error else 200
 
 
 @bp.route("/lanes", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from engine.errors import InputError
 from engine.records import task_record
 from models import HumanTask
 
+from . import forms
 from .db import get_process_engine, get_session
 from .openapi import document
 from .worklist import Filters, filtered_query
@@ -85,8 +86,10 @@ def unassignable_tasks():
 
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
-    """One task I may see."""
-    return jsonify(_task(get_process_engine().task(get_session(), task_id, g.actor)))
+    """One task I may see; its group fields list the groups they accept as options."""
+    session = get_session()
+    out = _task(get_process_engine().task(session, task_id, g.actor))
+    return jsonify({**out, "form": forms.with_group_options(session, out.get("form"))})
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -114,9 +114,9 @@ def sample_values(form: dict) -> dict:
         rules, kind, fid = field.get("validation") or {}, field.get("type"), field["id"]
         if str(rules.get("readonly", "false")).lower() in ("", "true"):
             continue
-        if fid == "agencies_involved":
-            values[fid] = "police, childrens-social-care, health"
-        elif kind in ("string", None) and (fid.endswith("agency") or fid == "item_owner"):
+        if kind == "groups":
+            values[fid] = ["police", "childrens-social-care", "health"]
+        elif kind == "group":
             values[fid] = "police"   # an agency named in the case: becomes a candidate group
         elif kind == "enum":
             values[fid] = field["options"][0]["id"]

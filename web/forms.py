@@ -2,12 +2,16 @@
 
 Validation is the engine's (``engine.forms.validate_form``) so the web, the API and the CLI
 refuse exactly the same values. What the person typed is always shown again with the errors.
+A ``group`` field is a select of the real groups (of its ``kind`` property), a ``groups`` field
+checkboxes: both plain HTML controls, so forms work without JavaScript.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.queries import group_options
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
+GROUP_TYPES = ("group", "groups")
 
 
 @dataclass
@@ -27,11 +31,13 @@ class FormField:
 
     @property
     def widget(self) -> str:
-        """Which control draws it: input, textarea, number, decimal, boolean, date, radios, select."""
+        """Which control draws it: input, textarea, number, decimal, boolean, date, radios,
+        select, checkboxes."""
         if self.type == "enum":
             return "radios" if len(self.options) <= RADIO_LIMIT else "select"
         return {"string": "input", "text": "textarea", "long": "number", "number": "decimal",
-                "boolean": "boolean", "date": "date"}.get(self.type, "input")
+                "boolean": "boolean", "date": "date", "group": "select",
+                "groups": "checkboxes"}.get(self.type, "input")
 
 
 def field_specs(form: dict | None) -> list[dict]:
@@ -41,7 +47,8 @@ def field_specs(form: dict | None) -> list[dict]:
 
 def build_fields(form: dict | None, values: dict | None, errors: dict | None,
                  case_data: dict | None = None) -> list[FormField]:
-    """Fields with their current value (typed, draft or default) and error message."""
+    """Fields with their current value (typed, draft or default) and error message (group
+    fields' options from ``with_group_options``)."""
     values, errors, case_data = values or {}, errors or {}, case_data or {}
     out = []
     for spec in field_specs(form):
@@ -57,11 +64,32 @@ def build_fields(form: dict | None, values: dict | None, errors: dict | None,
     return out
 
 
+def with_group_options(session, form: dict | None) -> dict | None:
+    """The form with the groups each ``group``/``groups`` field offers (those of its property
+    ``kind``, else all) as its options, given as an enum's values are (id = slug, name = title).
+    The groups are read only when the form has such a field."""
+    if not any(spec.get("type") in GROUP_TYPES for spec in field_specs(form)):
+        return form
+    groups = group_options(session)
+    fields = []
+    for spec in field_specs(form):
+        if spec.get("type") in GROUP_TYPES:
+            kind = (spec.get("properties") or {}).get("kind")
+            spec = {**spec, "options": [{"id": slug, "name": title or slug}
+                                        for slug, title, of_kind in groups
+                                        if not kind or of_kind == kind]}
+        fields.append(spec)
+    return {**form, "fields": fields}
+
+
 def submitted(form: dict | None, posted) -> dict:
-    """The posted strings of the form's own editable fields (others, like csrf_token, dropped)."""
+    """The posted strings of the form's own editable fields (others, like csrf_token, dropped);
+    a ``groups`` field's ticked boxes as a list (none ticked: an empty list)."""
     raw = {}
     for spec in field_specs(form):
-        if spec["id"] in posted:
+        if spec.get("type") == "groups":
+            raw[spec["id"]] = posted.getlist(spec["id"])
+        elif spec["id"] in posted:
             raw[spec["id"]] = posted.get(spec["id"])
     return raw
 

@@ -21,8 +21,8 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     session, actor = get_session(), current_user.actor
     header = case_header(session, task.instance_id)     # the task's own case: already visible
     data = header.data or {}
-    fields = forms.build_fields(task.form, values if values is not None else task_draft(task),
-                                errors, data)
+    fields = forms.build_fields(forms.with_group_options(session, task.form),
+                                values if values is not None else task_draft(task), errors, data)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import clock
+from engine import clock, group_slug
 from models import Definition, HumanTask
 from models.queries import inbox_counts, inbox_page, inbox_page_by, inbox_query
 
@@ -35,7 +35,7 @@ class Filters:
     def parse(cls, args) -> Filters:
         """Read filters from ``request.args``; unknown values fall back to defaults."""
         page = args.get("page", "1")
-        return cls(pathway=args.get("pathway") or None, group=args.get("group") or None,
+        return cls(pathway=args.get("pathway") or None, group=group_slug(args.get("group", "")) or None,
                    due=args.get("due") if args.get("due") in ("soon", "overdue") else None,
                    sort=args.get("sort") if args.get("sort") in SORTS else "due",
                    direction="desc" if args.get("dir") == "desc" else "asc",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from engine import load_actor, upgrade_schema
+from engine import group_slug, load_actor, upgrade_schema
 from engine.records import task_record
 from models import queries
 
@@ -62,6 +62,29 @@ def groups_add(ctx, name, title, kind):
         group = ctx.process_engine.add_group(session, CLI_ACTOR, name, title, kind)
         result = {"slug": group.slug, "title": group.title, "kind": group.kind}
     return result, f"group {group.slug} saved"
+
+
+@command(groups, "list")
+@click.option("--kind", type=click.Choice(["agency", "board"]))
+def groups_list(ctx, kind):
+    """Every group (or those of one kind): slug, kind and title."""
+    with ctx.sessions() as session:
+        found = ctx.process_engine.list_groups(session, CLI_ACTOR, kind)
+        result = [{"slug": g.slug, "title": g.title, "kind": g.kind} for g in found]
+    width = max((len(g["slug"]) for g in result), default=0)
+    return result, "\n".join(f"{g['slug']:<{width}}  {g['kind']:<6}  {g['title']}"
+                             for g in result) or "no groups"
+
+
+@command(groups, "rename")
+@click.argument("name")
+@click.argument("title")
+def groups_rename(ctx, name, title):
+    """Change a group's title (its slug stays)."""
+    with ctx.sessions.begin() as session:
+        group = ctx.process_engine.rename_group(session, CLI_ACTOR, name, title)
+        result = {"slug": group.slug, "title": group.title, "kind": group.kind}
+    return result, f"group {group.slug} is now {group.title!r}"
 
 
 @main.group()
@@ -154,7 +177,8 @@ def tasks():
 def tasks_list(ctx, instance_id, group, user, unassignable):
     """Open tasks, filtered by instance, group or assignee, or those nobody can act on."""
     with ctx.sessions() as session:
-        rows = queries.open_tasks(session, instance_id=instance_id, group=group, user=user,
+        rows = queries.open_tasks(session, instance_id=instance_id,
+                                  group=group_slug(group) if group else None, user=user,
                                   unassignable=unassignable)
         result = [_task_json(r) for r in rows]
     text = "\n".join(f"{t['id']} {t['title']} [{', '.join(t['candidate_groups'])}] "

@@ -60,6 +60,7 @@ class Field:
     values: list[tuple[str, str]] = field(default_factory=list)
     default: str | None = None
     constraints: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 def F(id, label, type="string", required=True, values=None, default=None, **constraints):
@@ -70,6 +71,13 @@ def F(id, label, type="string", required=True, values=None, default=None, **cons
 
 def YESNO(id, label, required=True):
     return F(id, label, "boolean", required)
+
+
+def GROUP(id, label, kind=None, required=True, many=False):
+    """A choice of the real groups (of one ``kind``, agency or board): one, or several."""
+    fd = F(id, label, "groups" if many else "group", required)
+    fd.properties = {"kind": kind} if kind else {}
+    return fd
 
 
 @dataclass
@@ -309,6 +317,10 @@ class Process:
         el = etree.SubElement(form, q("camunda", "formField"), id=fd.id, label=fd.label, type=fd.type)
         if fd.default is not None:
             el.set("defaultValue", fd.default)
+        if fd.properties:
+            props = etree.SubElement(el, q("camunda", "properties"))
+            for name, value in fd.properties.items():
+                etree.SubElement(props, q("camunda", "property"), id=name, value=value)
         if fd.required or fd.constraints:
             val = etree.SubElement(el, q("camunda", "validation"))
             if fd.required:

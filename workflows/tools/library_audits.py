@@ -2,7 +2,7 @@
 P11 s175/157 school audits, P12 research digest."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
                             agencies_field, agency_ladder, capture_learning, close_review, ladder,
                             learning_field, open_record, open_review)
@@ -208,7 +208,7 @@ def single_agency_audit() -> Process:
     open_record(p, "open_saa", PA, "SAA")
     p.user("register_audit", "Register the single-agency audit", PA, "partner-agencies",
            "Register your agency's audit so the LSCB can receive its summary.",
-           [F("auditing_agency", "Your agency (group slug)", "string"),
+           [GROUP("auditing_agency", "Your agency", "agency"),
             F("audit_title", "Audit title", "string")], due="P5WD", priority=40)
     p.user("submit_summary", "Submit the audit summary", PA, "${auditing_agency}",
            "Submit the summary of '{{ audit_title }}': scope, sample, findings and actions.",

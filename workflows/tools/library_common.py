@@ -1,7 +1,7 @@
 """Pieces every pathway shares: lanes, common fields, the escalation ladder, entering the loop."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import GROUP, F, YESNO, Process
 
 PA, SCH, BU, CDOP, LISG, IR = ("Partner agencies", "Schools", "LSCB Business Unit", "CDOP", "LISG",
                                "Independent Reviewer")
@@ -20,15 +20,14 @@ ROUTES = [("scr", "Serious case review (P2, 2015 regime)"),
           ("macr", "Multi-agency case review (P3)"), ("imr", "Individual management review (P4)"),
           ("roundtable", "Roundtable discussion (P8)"), ("close", "Close, recording any learning")]
 
-AGENCY_LIST_HINT = ("comma-separated agency group slugs, e.g. police, childrens-social-care, "
-                    "health, education, probation")
-
-# Turns the comma-separated field into the list the per-agency (multi-instance) tasks iterate over.
-AGENCY_LIST_SCRIPT = "agencies = [a.strip() for a in str(agencies_involved).split(',') if a.strip()]"
+# The list the per-agency (multi-instance) tasks iterate over: the agencies ticked in the form (a
+# list of group slugs), or a comma-separated string where case data came from elsewhere.
+AGENCY_LIST_SCRIPT = ("agencies = list(agencies_involved) if isinstance(agencies_involved, list) "
+                      "else [a.strip().lower() for a in str(agencies_involved).split(',') if a.strip()]")
 
 
 def agencies_field(label="Agencies involved"):
-    return F("agencies_involved", f"{label} ({AGENCY_LIST_HINT})", "string", minlength=2)
+    return GROUP("agencies_involved", label, "agency", many=True)
 
 
 def learning_field():

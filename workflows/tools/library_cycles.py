@@ -8,7 +8,8 @@ start each calendar on the day its cycle should be anchored to.
 from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
-from library_common import (BOARD, BU, CHAIR, COMMS, LISG, PA, TPD, agencies_field)
+from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, TPD,
+                            agencies_field)
 
 RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 
@@ -210,7 +211,7 @@ def framework_review() -> Process:
                       ("wt2023", "Working Together 2023"), ("other_change", "Other")]),
             agencies_field("Partners to consult")], due="P2M", priority=30)
     p.script("prepare_consultation", "Prepare the consultation list", LISG,
-             "agencies = [a.strip() for a in str(agencies_involved).split(',') if a.strip()]")
+             AGENCY_LIST_SCRIPT)
     p.user("consult_partner", "Comment on the revised framework", PA, "${agency}",
            "LISG proposes these changes to the framework: {{ framework_changes }}. Comment for your "
            "agency.",

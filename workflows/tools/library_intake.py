@@ -1,7 +1,7 @@
 """P1: incident notification (CPIR), triage and the SCR decision; referrals into triage."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, CONCERNS, LEARNING_POTENTIAL, LISG,
                             PA, REGIMES, ROUTES, agencies_field, agency_ladder, capture_learning,
                             close_review, ladder, learning_field, open_review)
@@ -39,7 +39,7 @@ def incident_notification() -> Process:
            "Make sure the child, siblings and other children are safe now: refer to children's "
            "social care or the MASH if you have not already. Then record what you did and which "
            "agency you are notifying for.",
-           [F("notifying_agency", "Your agency (group slug, e.g. police, health, education)", "string"),
+           [GROUP("notifying_agency", "Your agency", "agency"),
             F("immediate_action", "Immediate safeguarding action taken", "text", minlength=10),
             YESNO("siblings_considered", "Have siblings and other children in the household been "
                   "considered?"),
@@ -157,8 +157,8 @@ chair_decision_reminder = working_days(-5, start=chair_decision_due)
            "decision. For an IMR, name the agency that will carry it out.",
            [F("lisg_route", "Recommended route", "enum", values=ROUTES),
             F("lisg_rationale", "Rationale", "text", minlength=20),
-            F("imr_agency", "Agency to carry out an IMR (group slug; only for the IMR route)", "string",
-              required=False),
+            GROUP("imr_agency", "Agency to carry out an IMR (only for the IMR route)", "agency",
+                  required=False),
             learning_field()],
            due="${lisg_recommendation_due}", follow_up="${lisg_recommendation_reminder}", priority=80)
     ladder(p, "lisg_screening", kind="date", reminder="lisg_recommendation_reminder",

@@ -1,7 +1,7 @@
 """The learning loop (pathways.md section 4) and the capture step every pathway calls."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import BU, COMMS, LISG, PA, TPD, agency_ladder
 
 THEMES = [("multi_agency_working", "Multi-agency working"), ("information_sharing", "Information sharing"),
@@ -43,7 +43,7 @@ def learning_capture() -> Process:
            minlength=10),
          F("learning_theme", "Theme", "enum", values=THEMES),
          F("learning_audience", "Audience", "enum", values=AUDIENCES),
-         F("action_owner", "Agency or sub-group that owns the action (group slug)", "string"),
+         GROUP("action_owner", "Agency or sub-group that owns the action"),
          F("action_description", "Action to improve practice", "text"),
          F("action_due_date", "Action due date", "date"),
          YESNO("more_learning", "Record another learning item after this one?")],
@@ -114,7 +114,7 @@ signoff_comments = ''
             YESNO("disseminate_briefing", "Disseminate through an LSCB briefing and social media (Comms)?"),
             YESNO("disseminate_single_agency", "Ask the owning agency for single-agency briefing "
                   "and training?"),
-            F("item_owner", "Agency or sub-group that owns the action (group slug)", "string"),
+            GROUP("item_owner", "Agency or sub-group that owns the action"),
             F("item_action", "Action to improve practice", "text"),
             F("item_due_date", "Action due date", "date")],
            due="P1M")

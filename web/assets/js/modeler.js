@@ -34,6 +34,7 @@ import '../css/modeler.css';
 import { csrfToken, getXML, postJSON } from './lib/http.js';
 import { statusLine, download } from './lib/status.js';
 import { createProblemsView } from './lib/problems.js';
+import FormFieldTypesModule from './lib/form-field-types.js';
 
 const root = document.getElementById('modeler');
 
@@ -58,6 +59,7 @@ async function start(root) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      FormFieldTypesModule,
       CamundaBehaviorsModule
     ],
     moddleExtensions: {
