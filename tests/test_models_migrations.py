@@ -28,7 +28,7 @@ def test_upgrading_turns_group_names_written_in_capitals_into_slugs(db_url):
     config = schema.alembic_config()
     with db_engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        command.upgrade(config, "0003_unassignable")   # the revision before 0004_groups
     with Session(db_engine) as session, session.begin():
         session.add(Definition(id=1, process_id="p", version=1, content_hash="x", files={},
                                spec_json="{}"))
