@@ -8,8 +8,9 @@ field named, rather than cleaned later.
 from __future__ import annotations
 
 import unicodedata
+import zlib
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from models import ProcessInstance
@@ -45,7 +46,11 @@ def check_start(session: Session, reference, data: dict) -> None:
         check_text(data["case_title"], "data.case_title", MAX_TITLE)
     chosen, field = (reference, "reference") if reference is not None else (
         data.get("case_ref"), "data.case_ref")
-    if chosen is not None and session.scalar(_TAKEN, {"reference": chosen}) is not None:
+    if chosen is None:
+        return
+    if session.get_bind().dialect.name == "postgresql":    # SQLite's writers queue already
+        session.execute(_CLAIM, {"key": zlib.crc32(chosen.encode()) - 2 ** 31})
+    if session.scalar(_TAKEN, {"reference": chosen}) is not None:
         raise InputError(f"{field} {chosen!r} is already the reference of another case")
 
 
@@ -57,5 +62,9 @@ def check_message_reference(payload: dict) -> None:
         check_text(payload["case_ref"], "message payload case_ref", MAX_REFERENCE)
 
 
+# Two starts naming one reference queue on a transaction advisory lock of that reference (a
+# unique index cannot say it: cases a message starts share their sender's reference).
+_REFERENCE_LOCKS = 0x4C534352     # "LSCR": the class of these advisory locks
+_CLAIM = text(f"SELECT pg_advisory_xact_lock({_REFERENCE_LOCKS}, :key)")
 _TAKEN = (select(ProcessInstance.id)
           .where(ProcessInstance.reference == bindparam("reference")).limit(1))

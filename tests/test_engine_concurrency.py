@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import Conflict, InvalidState
+from engine import Conflict, InputError, InvalidState
 from models import AuditEvent, HumanTask, ProcessInstance
 from models.session import make_engine, make_session_factory
 
@@ -64,7 +64,7 @@ def together(command, runs):
             with factory.begin() as session:
                 command(session, *args)
             outcomes.append("ok")
-        except (Conflict, InvalidState) as exc:
+        except (Conflict, InvalidState, InputError) as exc:
             outcomes.append(type(exc).__name__)
 
     threads = [threading.Thread(target=attempt, args=run) for run in runs]
@@ -146,3 +146,29 @@ def test_manager_commands_act_on_what_they_read_under_the_lock(db_url, sessions,
         else:
             process_engine.change_due_date(mine, record.tasks[0].id, mona,
                                            record.tasks[0].due_at, "agreed")
+
+
+@pytest.mark.parametrize("rounds", [4])
+def test_concurrent_starts_with_one_reference_make_one_case(db_engine, sessions, process_engine,
+                                                            deploy, people_factory, rounds):
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    other_db = make_engine(db_engine.url.render_as_string(hide_password=False))
+    try:
+        for n in range(rounds):
+            def start(session, reference):
+                process_engine.start(session, "two_lane", ivy, {}, reference)
+            outcomes = together(start, [(sessions, f"LSCB-R-{n}"),
+                                        (make_session_factory(other_db), f"LSCB-R-{n}")])
+            assert sorted(outcomes) == ["InputError", "ok"], outcomes
+        with sessions() as s:
+            assert s.scalar(select(func.count()).select_from(ProcessInstance)) == rounds
+    finally:
+        other_db.dispose()
+
+
+@pytest.mark.postgres
+def test_concurrent_starts_with_one_reference_on_postgres(db_engine, sessions, process_engine,
+                                                          deploy, people_factory):
+    test_concurrent_starts_with_one_reference_make_one_case(db_engine, sessions, process_engine,
+                                                            deploy, people_factory, 4)
