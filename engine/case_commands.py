@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import access, clock, deployment, operations, storable, store, trail
+from . import access, clock, deployment, operations, references, storable, store, trail
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
 from .records import InstanceRecord, TimerRecord, instance_record
@@ -30,6 +30,7 @@ class CaseCommands:
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
         storable.check_input(data or {}, "start data")
+        references.check_start(session, reference, data or {})
         row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
                                      now or clock.now())
         return instance_record(row, saved.open_tasks, saved.timers)

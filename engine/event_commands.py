@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Definition, MessageStart, MessageSubscription
 from models.status import InstanceStatus
 
-from . import clock, deployment, scheduler, storable, store, timers, trail
+from . import clock, deployment, references, scheduler, storable, store, timers, trail
 from .actors import Actor
 from .errors import InputError, InvalidState, NotFound, ScriptError
 
@@ -92,6 +92,7 @@ class EventCommands:
         return touched
 
     def _start_by_message(self, session, name, payload, correlation, actor, now) -> list[int]:
+        references.check_message_reference(payload)
         stmt = (select(Definition).join(MessageStart)
                 .where(MessageStart.message_name == name)
                 .order_by(Definition.process_id, Definition.version.desc()))

@@ -6,8 +6,10 @@ and shown on the outbox page instead of sent), ``LSCB_SMTP_PORT`` (default 25, o
 ``LSCB_SMTP_PASSWORD``, ``LSCB_MAIL_FROM`` and ``LSCB_DIGEST_HOUR`` (board local time, default 7).
 
 Each outbox row is sent in its own transaction that holds the row (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), so two schedulers never send the same email; a failure is retried with
-exponential backoff until ``MAX_ATTEMPTS``, then the row is marked ``failed``.
+on PostgreSQL), so two schedulers never send the same email. A row that fails for any reason
+(the server, or a value no email header may carry) is marked ``failed`` with its error and
+retried with exponential backoff; after ``MAX_ATTEMPTS`` it is ``parked`` (``lscb mail list
+--failed``, the outbox page). It never stops the rows behind it.
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import EmailOutbox, Notification, User
+from models.status import OutboxStatus
 
 from .notify import base_url, email_body
 from .settings import DEFAULTS, Settings, SmtpSettings
@@ -53,39 +56,54 @@ def backoff(attempts: int) -> timedelta:
 def drain_outbox(factory: sessionmaker, now: datetime, settings: SmtpSettings) -> int:
     """Send (or, without an SMTP host, hold) due outbox rows; returns how many were sent."""
     with factory() as session:
-        ids = list(session.scalars(
-            select(EmailOutbox.id).where(EmailOutbox.status == "pending",
-                                         EmailOutbox.next_attempt_at <= now)
-            .order_by(EmailOutbox.next_attempt_at).limit(BATCH)))
+        ids = list(session.scalars(_DUE, {"now": now}))
     sent = 0
     for outbox_id in ids:
-        with factory.begin() as session:
-            sent += _send_one(session, outbox_id, now, settings)
+        try:
+            with factory.begin() as session:
+                sent += _send_one(session, outbox_id, now, settings)
+        except Exception as exc:       # its own transaction failed: mark it apart, go on
+            log.exception("email %s could not be sent", outbox_id)
+            with factory.begin() as session:
+                row = session.get(EmailOutbox, outbox_id)
+                if row is not None and row.status in _SENDABLE:
+                    _failed(row, now, exc)
     return sent
+
+
+_SENDABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+_DUE = (select(EmailOutbox.id).where(EmailOutbox.status.in_(_SENDABLE),
+                                     EmailOutbox.next_attempt_at <= bindparam("now"))
+        .order_by(EmailOutbox.next_attempt_at).limit(BATCH))
 
 
 def _send_one(session: Session, outbox_id: int, now: datetime, settings: SmtpSettings) -> int:
     row = session.execute(
-        select(EmailOutbox).where(EmailOutbox.id == outbox_id, EmailOutbox.status == "pending",
+        select(EmailOutbox).where(EmailOutbox.id == outbox_id, EmailOutbox.status.in_(_SENDABLE),
                                   EmailOutbox.next_attempt_at <= now)
         .with_for_update(skip_locked=True)).scalar_one_or_none()
     if row is None:
         return 0
     if settings.host is None:
-        row.status = "held"
+        row.status = OutboxStatus.HELD
         return 0
     try:
         send(settings, row.to_address, row.subject, row.body)
-    except (smtplib.SMTPException, OSError) as exc:
-        row.attempts += 1
-        row.last_error = f"{exc.__class__.__name__}: {exc}"[:1000]
-        row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
-        row.next_attempt_at = now + backoff(row.attempts)
-        log.warning("email %s to %s failed (attempt %s): %s", row.id, row.user_name,
-                    row.attempts, exc)
+    except Exception as exc:           # any reason: this row waits, the others go on
+        _failed(row, now, exc)
         return 0
-    row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+    row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
     return 1
+
+
+def _failed(row: EmailOutbox, now: datetime, exc: Exception) -> None:
+    """Count a failed attempt: retry after ``backoff``, or park the row after the last one."""
+    row.attempts += 1
+    row.last_error = f"{exc.__class__.__name__}: {exc}"[:1000]
+    row.status = OutboxStatus.PARKED if row.attempts >= MAX_ATTEMPTS else OutboxStatus.FAILED
+    row.next_attempt_at = now + backoff(row.attempts)
+    log.warning("email %s to %s failed (attempt %s, %s): %s", row.id, row.user_name,
+                row.attempts, row.status.value, exc)
 
 
 def digest_moment(now: datetime, settings: Settings = DEFAULTS) -> datetime:

@@ -44,7 +44,8 @@ def specs_for(definition: Definition):
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
-    """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL)."""
+    """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL) and read afresh
+    under the lock (a copy this session read earlier is overwritten, never trusted)."""
     row = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).scalar_one_or_none()
     if row is None:
         raise NotFound("instance", instance_id)
@@ -65,7 +66,8 @@ def _locking(where):
     return (select(ProcessInstance).where(where)
             .options(joinedload(ProcessInstance.definition),    # its version: no second query
                      undefer(ProcessInstance.state_json))
-            .with_for_update(of=ProcessInstance))
+            .with_for_update(of=ProcessInstance)
+            .execution_options(populate_existing=True))   # read under the lock, not remembered
 
 
 # Built once (every command runs one of them): only the bound values change.

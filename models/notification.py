@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .status import OutboxStatus
 
 
 class Notification(Base):
@@ -38,9 +39,10 @@ class Notification(Base):
 class EmailOutbox(Base):
     """One email waiting to be sent (or sent): written in the business transaction, sent later.
 
-    ``status``: ``pending`` -> ``sent``, or ``held`` (no SMTP host configured: shown on the
-    development outbox page), or ``failed`` after the last retry. Bodies carry only a case
-    reference and a link, never case details.
+    ``status`` (``OutboxStatus``): ``pending`` -> ``sent``, or ``held`` (no SMTP host
+    configured: shown on the outbox page); a failed attempt makes it ``failed`` (retried at
+    ``next_attempt_at``, ``last_error`` says why), the last one ``parked``. Bodies carry only a
+    case reference and a link, never case details.
     """
 
     __tablename__ = "email_outbox"
@@ -53,7 +55,7 @@ class EmailOutbox(Base):
     kind: Mapped[str] = mapped_column(String(30))        # immediate or digest
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

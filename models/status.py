@@ -29,6 +29,18 @@ class TaskStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
+class OutboxStatus(str, Enum):
+    """Where an email in the outbox stands: ``pending`` -> ``sent``; a failed attempt makes it
+    ``failed`` (retried with backoff), the last one ``parked`` (left for a person to look at);
+    without an SMTP host it is ``held`` for the development outbox page."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    PARKED = "parked"
+    HELD = "held"
+
+
 class Role(str, Enum):
     """What a user may do across the system (group membership decides which cases)."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine import people
 from engine.actors import load_actor
-from engine.mail import SmtpSettings, drain_outbox, queue_digests
+from engine.mail import MAX_ATTEMPTS, SmtpSettings, backoff, drain_outbox, queue_digests
 from engine.settings import Settings, session_info
 from engine.timers import fire_due_timers
 from models import EmailOutbox, Notification, User
@@ -96,7 +96,7 @@ def test_failed_sending_is_retried_with_backoff(sessions, process_engine, deploy
     dead = SmtpSettings("127.0.0.1", free_port(), "none", None, None, "lscb@test")
     assert drain_outbox(sessions, T0, dead) == 0
     row = outbox(sessions)[0]
-    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, T0 + timedelta(seconds=30))
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 1, T0 + timedelta(seconds=30))
     assert "ConnectionRefused" in row.last_error
     assert drain_outbox(sessions, T0 + timedelta(seconds=10), settings) == 0
     assert drain_outbox(sessions, T0 + timedelta(seconds=30), settings) == 1
@@ -131,3 +131,26 @@ def test_incident_notifies_managers_and_admins(sessions, process_engine, deploy,
         notes = s.execute(select(Notification.user_name, Notification.kind)).all()
     assert sorted(tuple(n) for n in notes if n[1] == "incident") == [("mia", "incident"),
                                                                      ("sys", "incident")]
+
+
+def test_a_row_that_cannot_be_sent_is_retried_then_parked_and_never_blocks_the_rest(
+        sessions, process_engine, deploy, team, smtp):
+    inbox, settings = smtp
+    with sessions.begin() as s:          # written before references were checked where they enter
+        s.add(EmailOutbox(user_name="pat", to_address="pat@police.test", kind="immediate",
+                          subject="[LSCB] Task for LSCB-1\r\nBcc: x@evil.test", body="-",
+                          next_attempt_at=T0 - timedelta(minutes=1), created_at=T0))
+    start(sessions, process_engine, deploy)
+    assert drain_outbox(sessions, T0, settings) == 1
+    bad, good = outbox(sessions)
+    assert good.status == "sent" and len(inbox.messages) == 1
+    assert (bad.status, bad.attempts, bad.next_attempt_at) == ("failed", 1, T0 + timedelta(seconds=30))
+    assert "ValueError" in bad.last_error
+    moment = T0
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        moment += backoff(attempt - 1)
+        assert drain_outbox(sessions, moment, settings) == 0
+        assert outbox(sessions)[0].attempts == attempt
+    assert outbox(sessions)[0].status == "parked"
+    assert drain_outbox(sessions, moment + timedelta(days=1), settings) == 0
+    assert outbox(sessions)[0].attempts == MAX_ATTEMPTS and len(inbox.messages) == 1

@@ -49,3 +49,23 @@ def test_upgrading_turns_group_names_written_in_capitals_into_slugs(db_url):
             ("t1", "health"), ("t1", "police"), ("t2", "police")]
         assert session.get(LaneMapping, "Agency").group_slug == "police"
     db_engine.dispose()
+
+
+def test_outbox_rows_that_had_given_up_are_parked_not_retried(db_url):
+    from alembic import command
+    from sqlalchemy import text
+    db_engine = make_engine(db_url)
+    config = schema.alembic_config()
+    with db_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004_groups")          # the revision before 0005_outbox
+        conn.execute(text(
+            "INSERT INTO email_outbox (user_name, to_address, kind, subject, body, status, "
+            "attempts, next_attempt_at, created_at) VALUES ('pat', 'p@x.test', 'immediate', 's', "
+            "'b', :status, 8, '2027-01-01 00:00:00', '2027-01-01 00:00:00')"),
+            [{"status": "failed"}, {"status": "pending"}])
+    schema.upgrade_schema(db_engine)
+    with db_engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status FROM email_outbox ORDER BY id")).scalars().all()
+    db_engine.dispose()
+    assert statuses == ["parked", "pending"]

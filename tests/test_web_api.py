@@ -142,3 +142,18 @@ def test_a_task_lists_the_groups_its_group_fields_accept(client, group_task, ses
                           json={"data": {"route": "close", "summary": "Nothing to add",
                                          "agency": "Police", "involved": ["intake"]}})
     assert refused.status_code == 422 and set(refused.json["error"]["errors"]) == {"involved"}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"reference": "API-1\r\nBcc: x@evil.test"}, "reference"),
+    ({"reference": "R" * 101}, "reference"),
+    ({"data": {"case_ref": "API\n2"}}, "data.case_ref"),
+    ({"reference": "API-1"}, "already")])
+def test_a_bad_or_taken_reference_is_refused_naming_the_field(client, world, sessions, body, field):
+    ann = token_for(sessions, "ann")
+    assert client.post("/api/v1/instances", headers=bearer(ann),
+                       json={"process_id": "two_lane", "reference": "API-1"}).status_code == 201
+    refused = client.post("/api/v1/instances", headers=bearer(ann),
+                          json={"process_id": "two_lane", **body})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "bad_input"
+    assert field in refused.json["error"]["message"]

@@ -1,8 +1,10 @@
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from models import AuditEvent, CalendarToken, Notification
+from web.deadlines import ical
 from web_support import app, login, world  # noqa: F401
 
 
@@ -50,3 +52,17 @@ def test_calendar_feed_is_secret_and_revocable(app, world, sessions):
     assert anonymous.get(path).status_code == 404
     with sessions() as s:
         assert "calendar_feed_revoked" in s.scalars(select(AuditEvent.action)).all()
+
+
+def test_calendar_text_is_escaped_and_folded_as_rfc_5545_asks():
+    task = SimpleNamespace(id="0f8e2c1a-1111-2222-3333-444455556666",
+                           due_at=datetime(2027, 3, 1, 9, tzinfo=timezone.utc))
+    instance = SimpleNamespace(reference="SCR;2027,7\\b\r\nX-INJECTED:1 " + "é" * 40)
+    text = ical([(task, instance)], "https://lscb.example/" + "a" * 80)
+    lines = text.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert not any(line.startswith("X-INJECTED") for line in lines)
+    unfolded = text.replace("\r\n ", "").split("\r\n")
+    summary = next(line for line in unfolded if line.startswith("SUMMARY:"))
+    assert summary == ("SUMMARY:Task due on case SCR\\;2027\\,7\\\\b\\nX-INJECTED:1 " + "é" * 40)
+    assert f"URL:https://lscb.example/{'a' * 80}/tasks/{task.id}" in unfolded

@@ -126,8 +126,6 @@ def start():
     process_id, reference = data.get("process_id"), data.get("reference")
     if not isinstance(process_id, str) or not process_id:
         raise InputError("process_id must be a non-empty string")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 100):
-        raise InputError("reference must be a string of at most 100 characters")
     record = get_process_engine().start(session, process_id, g.actor, _object(data, "data"), reference)
     session.commit()
     return jsonify(record.to_dict()), 201

@@ -130,12 +130,34 @@ def feed(token: str):
 
 
 def ical(rows, base: str) -> str:
-    """VCALENDAR text with one event per task due time (case reference only, no details)."""
+    """VCALENDAR text with one event per task due time (case reference only, no details),
+    text values escaped and lines folded at 75 octets as RFC 5545 asks."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//LSCB Workflow//Deadlines//EN"]
     for task, instance in rows:
         due = task.due_at.strftime("%Y%m%dT%H%M%SZ")
         lines += ["BEGIN:VEVENT", f"UID:{task.id}@lscb", f"DTSTAMP:{stamp}", f"DTSTART:{due}",
-                  f"DTEND:{due}", f"SUMMARY:Task due on case {instance.reference}",
+                  f"DTEND:{due}", f"SUMMARY:{ical_text(f'Task due on case {instance.reference}')}",
                   f"URL:{base}/tasks/{task.id}", "END:VEVENT"]
-    return "\r\n".join(lines + ["END:VCALENDAR", ""])
+    return "\r\n".join([fold(line) for line in lines] + ["END:VCALENDAR", ""])
+
+
+def ical_text(value: str) -> str:
+    """An iCalendar TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped, a
+    line break written ``\\n``, other control characters dropped."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return "".join(c for c in value if (c >= " " and c != "\x7f") or c == "\t")
+
+
+def fold(line: str, limit: int = 75) -> str:
+    """A content line folded (RFC 5545 3.1): at most ``limit`` octets per physical line,
+    continuations starting with a space, never inside a UTF-8 character."""
+    parts, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current, size = current + char, size + width
+    return "\r\n".join(parts + [current])

@@ -1,11 +1,12 @@
-"""The bell (unread count on every page), the notification list, mark read, the dev outbox."""
+"""The bell (unread count on every page), the notification list, mark read, the email outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
-from models import EmailOutbox, Notification
+from models import Notification, mail_queries
 
 from .auth import role_required
 from .db import board_tz, get_session
@@ -82,9 +83,10 @@ def mark_all_read():
 @bp.get("/outbox")
 @role_required("admin")
 def outbox():
-    """Development: emails that were held (no SMTP host) or are waiting, newest first."""
-    if current_app.config["SETTINGS"].smtp.host:
-        abort(404)
-    rows = get_session().scalars(select(EmailOutbox).order_by(EmailOutbox.id.desc())
-                                 .limit(200)).all()
-    return render_template("notifications/outbox.html", rows=rows, page_title="Email outbox")
+    """Emails newest first: held (no SMTP host), waiting, sent, and those whose last attempt
+    failed, with the error (``?failed=1``: only those, as ``lscb mail list --failed``)."""
+    failed = request.args.get("failed") == "1"
+    rows = mail_queries.outbox(get_session(), failed)
+    return render_template("notifications/outbox.html", rows=rows, failed=failed, local=local,
+                           held=not current_app.config["SETTINGS"].smtp.host,
+                           page_title="Email outbox")

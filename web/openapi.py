@@ -61,7 +61,8 @@ def document() -> dict:
     data_body = {"type": "object", "properties": {"data": {"type": "object"}}}
     start_body = {"type": "object", "required": ["process_id"], "properties": {
         "process_id": {"type": "string"}, "data": {"type": "object"},
-        "reference": {"type": "string", "maxLength": 100}}}
+        "reference": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^\\x00-\\x1f\\x7f]+$",
+                      "description": "new on the board; no control characters or line breaks"}}}
     message_body = {"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string"}, "payload": {"type": "object"},
         "correlation": {"type": "object"}}}

@@ -82,3 +82,4 @@ def main():
 from . import commands  # noqa: E402,F401  (registers the sub-commands)
 from . import scheduler  # noqa: E402,F401  (scheduler, incidents, deadlines)
 from . import server  # noqa: E402,F401  (serve, demo)
+from . import mail  # noqa: E402,F401  (mail list)
