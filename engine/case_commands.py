@@ -53,7 +53,8 @@ class CaseCommands:
         if message is not None and not run.deliver(*message):
             raise InvalidState(f"process {definition.process_id} did not accept message "
                                f"{message[0]!r}")
-        row.title = str(run.data.get("case_title") or definition.name or definition.process_id)
+        row.title = references.clean_title(run.data.get("case_title") or definition.name
+                                           or definition.process_id)
         started = trail.event(actor.name, "instance_started", instance_id=row.id, now=now,
                               process_id=definition.process_id, version=definition.version,
                               reference=row.reference, data=data)

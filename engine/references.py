@@ -35,6 +35,14 @@ def check_text(value, field: str, limit: int) -> str:
     return value
 
 
+def clean_title(value) -> str:
+    """A title a diagram computed (``case_title`` after the first steps), as one line: control
+    characters dropped, whitespace and line breaks collapsed, at most ``MAX_TITLE``."""
+    text = "".join(c for c in str(value) if unicodedata.category(c) not in ("Cc", "Zl", "Zp")
+                   or c.isspace())
+    return " ".join(text.split())[:MAX_TITLE]
+
+
 def check_start(session: Session, reference, data: dict) -> None:
     """Check a start's reference and title; the reference the case will carry must be new on
     the board (the default ``LSCB-yyyy-nnnnn`` is new by construction)."""

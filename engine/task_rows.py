@@ -114,7 +114,7 @@ def close(session: Session, tasks: list[HumanTask], status: str, now: datetime,
     worklist."""
     if not tasks:
         return
-    values = {"status": status, "completed_at": now}
+    values = {"status": status, "completed_at": now, "unassignable_since": None}
     if by is not None:
         values.update(assignee=by, completed_by=by, draft=None)
     session.connection().execute(_UPDATE_TASK, [{**values, "_id": t.id} for t in tasks])

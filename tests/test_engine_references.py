@@ -47,3 +47,9 @@ def test_a_message_payload_case_ref_is_checked_before_it_starts_a_case(
         process_engine.send_message(s, "scr_referral", {"case_ref": "C-1\r\nSubject: x"}, admin)
     with sessions() as s:
         assert s.query(ProcessInstance).count() == 0
+
+
+def test_a_title_a_script_computed_is_kept_on_one_line():
+    from engine.references import MAX_TITLE, clean_title
+    assert clean_title("Child J\r\nBcc: x@evil.test\x07 ") == "Child J Bcc: x@evil.test"
+    assert len(clean_title("x" * 1000)) == MAX_TITLE

@@ -166,3 +166,11 @@ def test_reassigning_to_an_empty_group_is_reported_and_to_no_group_refused(
     with pytest.raises(NotAllowed), sessions.begin() as s:
         process_engine.reassign(s, task_id, load_actor(s, "pat"), None, "mine",
                                 groups=["police"])
+
+
+def test_a_closed_task_no_longer_counts_as_unassignable(sessions, process_engine, deploy, board):
+    case = start_agencies(sessions, process_engine, deploy, ["police", "nowhere"])
+    with sessions.begin() as s:
+        process_engine.cancel(s, case.id, load_actor(s, "mia"), "opened by mistake")
+    rows = task_rows(sessions, case.id)
+    assert rows["nowhere"].status == "cancelled" and rows["nowhere"].unassignable_since is None
