@@ -80,7 +80,7 @@ def add_user(session: Session, name: str, password: str | None, *, groups: Itera
             membership.is_lead = membership.group.slug in leads
     session.flush()
     audit(session, actor_name, "user_saved", name=name, roles=sorted(roles), groups=sorted(groups),
-          active=user.active)
+          active=user.active, password_set=password is not None)
     moved = had_groups | user.group_slugs if was_active != user.active \
         else had_groups ^ user.group_slugs           # the groups whose people changed
     unassignable.recheck_person(session, name, moved, actor_name, clock.now())

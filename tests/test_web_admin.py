@@ -75,3 +75,19 @@ def test_admin_creates_and_revokes_a_token_stored_only_as_a_hash(client, world, 
 def test_manager_is_not_admin(client, world):
     login(client, "mia")
     assert client.get("/admin/users").status_code == 403
+
+
+def test_an_admins_password_reset_and_a_deactivation_are_in_the_audit_trail(
+        client, world, sessions):
+    from models import AuditEvent
+    login(client, "ada")
+    admin = client
+    admin.post("/admin/users/new", data={"name": "zoe", "password": "a-long-password-1",
+                                         "roles": ["reviewer"], "active": "true"})
+    admin.post("/admin/users/zoe", data={"password": "another-password-2", "roles": ["reviewer"],
+                                         "active": "false"})
+    with sessions() as s:
+        saved = [e.detail for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "user_saved", AuditEvent.detail["name"].as_string() == "zoe")
+            .order_by(AuditEvent.id))]
+    assert [(d["password_set"], d["active"]) for d in saved] == [(True, True), (True, False)]
