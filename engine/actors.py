@@ -24,6 +24,12 @@ class Actor:
     name: str
     groups: frozenset[str] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    # Messages this actor may deliver to any case (a partner system's scoped API token).
+    messages: frozenset[str] = field(default_factory=frozenset)
+
+    def may_message_any_case(self, name: str) -> bool:
+        """Managers, and a partner trusted with message ``name``, reach cases they cannot see."""
+        return self.is_manager or name in self.messages
 
     @property
     def is_manager(self) -> bool:

@@ -78,11 +78,12 @@ class AdminCommands:
         _require_admin(actor)
         people.map_lane(session, lane, group_slug, actor_name=actor.name)
 
-    def create_token(self, session: Session, actor: Actor, user_name: str,
-                     name: str = "") -> tuple[str, ApiToken]:
-        """A new API token for ``user_name`` (themselves, or anyone for an admin): the token
-        text, shown once and never stored, and its row."""
-        return tokens.create_token(session, actor, user_name, name)
+    def create_token(self, session: Session, actor: Actor, user_name: str, name: str = "",
+                     messages=()) -> tuple[str, ApiToken]:
+        """A new API token for ``user_name`` (themselves, or anyone for an admin), trusted by an
+        admin with ``messages`` for a partner system: the token text, shown once and never
+        stored, and its row."""
+        return tokens.create_token(session, actor, user_name, name, messages)
 
     def revoke_token(self, session: Session, actor: Actor, token_id: int) -> None:
         """Revoke a token (its owner or an admin)."""

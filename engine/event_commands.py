@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from models import Definition, MessageStart, MessageSubscription
 from models.status import InstanceStatus
 
-from . import clock, deployment, references, scheduler, storable, store, timers, trail
+from . import (access, clock, deployment, references, scheduler, storable, store, timers,
+               trail)
 from .actors import Actor
 from .errors import InputError, InvalidState, NotFound, ScriptError
 
@@ -55,18 +56,32 @@ class EventCommands:
 
     def send_message(self, session: Session, name: str, payload: dict, actor: Actor,
                      correlation: dict | None = None, now: datetime | None = None) -> list[int]:
-        """Deliver a message to every waiting instance it correlates with, else start one."""
+        """Deliver a message from outside (a person, a partner system) to every waiting case it
+        correlates with that the sender may reach, else start one if the sender may.
+
+        A manager, or a partner whose token is trusted with this message, reaches any case
+        and may start one by it; anyone else reaches only the cases they may see, and starts
+        none. Cases out of reach behave as if they did not exist (the same "nothing waiting"
+        answer), so references cannot be probed. Messages thrown inside the engine are routed
+        without these checks (``_route`` from ``_save``)."""
         if not isinstance(payload, dict) or not isinstance(correlation or {}, dict):
             raise InputError("message data and correlation must be JSON objects")
         storable.check_input(payload, "message data")
         storable.check_input(correlation or {}, "message correlation")
         now = now or clock.now()
-        touched = self._route(session, name, payload, correlation or {}, actor, now, hops=0)
+        trusted = actor.may_message_any_case(name)
+        reach = None if trusted else (lambda instance_id: access.may_see_case(
+            session, actor, instance_id))
+        touched = self._route(session, name, payload, correlation or {}, actor, now, hops=0,
+                              reach=reach)
         if not touched:
             raise NotFound("waiting receiver or start event for message", name)
         return touched
 
-    def _route(self, session, name, payload, correlation, actor, now, hops) -> list[int]:
+    def _route(self, session, name, payload, correlation, actor, now, hops,
+               reach=None) -> list[int]:
+        """Deliver to the waiting cases (those ``reach`` accepts, when given), else start
+        cases by the message (only when no ``reach`` limits the sender)."""
         if hops > MAX_MESSAGE_HOPS:
             raise InvalidState(f"message {name!r} bounced more than {MAX_MESSAGE_HOPS} times")
         touched = []
@@ -74,6 +89,8 @@ class EventCommands:
                                .where(MessageSubscription.message_name == name)
                                .order_by(MessageSubscription.instance_id)).all()
         for instance_id in dict.fromkeys(s.instance_id for s in subs):
+            if reach is not None and not reach(instance_id):
+                continue
             row, run, loaded = self._load(session, instance_id, now)
             if row.status != InstanceStatus.ACTIVE:
                 continue
@@ -87,7 +104,7 @@ class EventCommands:
                                                instance_id=row.id, now=now, message=name,
                                                payload=payload)])
                 touched.append(row.id)
-        if not touched:
+        if not touched and reach is None:
             touched = self._start_by_message(session, name, payload, correlation, actor, now)
         return touched
 

@@ -2,6 +2,7 @@
 once, kept only as its hash, checked by hash, revocable, and audited."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import ApiToken, CalendarToken, User
+from models.status import Role
 
 from . import clock
 from .actors import Actor, actor_of
@@ -25,13 +27,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, actor: Actor, user_name: str, name: str = "") -> tuple[str, ApiToken]:
+def create_token(session: Session, actor: Actor, user_name: str, name: str = "",
+                 messages=()) -> tuple[str, ApiToken]:
     """A new token for ``user_name`` (themselves, or anyone when ``actor`` is an admin).
 
-    Returns the token text, which is never stored and cannot be shown again, and its row.
+    ``messages``: message names a partner system may deliver to any case with it (admins
+    only). Returns the token text, which is never stored and cannot be shown again, and its row.
     """
-    if user_name != actor.name and "admin" not in actor.roles:
+    admin = Role.ADMIN.value in actor.roles
+    if user_name != actor.name and not admin:
         raise NotAllowed("only admins can create tokens for other people")
+    messages = sorted({m.strip() for m in messages if m and m.strip()})
+    if messages and not admin:
+        raise NotAllowed("only admins can trust a token with messages")
     user = session.scalars(select(User).where(User.name == user_name)).first()
     if user is None:
         raise NotFound("user", user_name)
@@ -39,10 +47,11 @@ def create_token(session: Session, actor: Actor, user_name: str, name: str = "")
         raise InputError("token name must be 100 characters or fewer")
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name.strip(), token_hash=hash_token(token),
-                   prefix=token[:12], created_by=actor.name)
+                   prefix=token[:12], created_by=actor.name, messages=messages or None)
     session.add(row)
     session.flush()
-    audit(session, actor.name, "token_created", user=user_name, token_id=row.id, name=row.name)
+    audit(session, actor.name, "token_created", user=user_name, token_id=row.id, name=row.name,
+          messages=messages)
     return token, row
 
 
@@ -59,7 +68,7 @@ def verify_token(session: Session, token: str | None, now: datetime | None = Non
     now = now or clock.now()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now   # not on every call: a read stays a read
-    return actor_of(user)
+    return dataclasses.replace(actor_of(user), messages=frozenset(row.messages or ()))
 
 
 def user_tokens(session: Session, user_name: str) -> list[ApiToken]:
@@ -73,7 +82,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
     """Revoke a token (its owner or an admin)."""
     row = session.get(ApiToken, token_id)
     owner = session.get(User, row.user_id) if row else None
-    if row is None or (owner.name != actor.name and "admin" not in actor.roles):
+    if row is None or (owner.name != actor.name and Role.ADMIN.value not in actor.roles):
         raise NotFound("token", token_id)
     row.revoked_at = clock.now()
     audit(session, actor.name, "token_revoked", token_id=token_id)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import Conflict, FormInvalid, InvalidState, NotAllowed, NotFound
+from engine import Actor, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound
 from engine import people
 from engine.store import flush
 from engine.timers import fire_due_timers
@@ -316,3 +316,25 @@ def test_a_draft_is_seen_by_its_author_only(sessions, process_engine, deploy, st
         assert process_engine.task(s, health_task, staff["health"]).draft == {"findings": "GP saw JB"}
         assert process_engine.task(s, health_task, staff["police"]).draft is None   # takes part
         assert all(t.draft is None for t in process_engine.show(s, record.id).tasks)
+
+
+def test_a_message_reaches_only_cases_the_sender_may_see_or_is_trusted_to_message(
+        sessions, process_engine, deploy, staff):
+    deploy("engine/thrower.bpmn", "engine/receiver.bpmn")
+    with sessions.begin() as s:
+        process_engine.start(s, "thrower", staff["system"], {"case_ref": "C-1", "reason": "death"})
+    outsider = staff["police"]                       # takes no part in the receiving case
+    with pytest.raises(NotFound), sessions.begin() as s:       # same answer as nothing waiting
+        process_engine.send_message(s, "scr_update", {"case_ref": "C-1", "text": "forged"},
+                                    outsider)
+    with pytest.raises(NotFound), sessions.begin() as s:       # nor may it start a case
+        process_engine.send_message(s, "scr_referral", {"case_ref": "C-7"}, outsider)
+    partner = Actor("partner-system", roles=frozenset({"integration"}),
+                    messages=frozenset({"scr_update"}))
+    with sessions.begin() as s:                      # a partner trusted with this message
+        [hit] = process_engine.send_message(s, "scr_update", {"case_ref": "C-1", "text": "ok"},
+                                            partner)
+    with sessions() as s:
+        assert [t.bpmn_id for t in process_engine.show(s, hit).tasks] == ["consider"]
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)
+                        .where(ProcessInstance.reference == "C-7")) == 0

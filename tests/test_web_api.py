@@ -157,3 +157,22 @@ def test_a_bad_or_taken_reference_is_refused_naming_the_field(client, world, ses
                           json={"process_id": "two_lane", **body})
     assert refused.status_code == 400 and refused.json["error"]["code"] == "bad_input"
     assert field in refused.json["error"]["message"]
+
+
+def test_only_a_token_trusted_with_a_message_delivers_it_to_a_case_its_user_cannot_see(
+        client, world, sessions, deploy, process_engine):
+    from engine import Actor
+    from engine.tokens import create_token
+    deploy("engine/thrower.bpmn", "engine/receiver.bpmn")
+    admin = Actor("ada", roles=frozenset({"admin"}))
+    with sessions.begin() as s:
+        process_engine.start(s, "thrower", admin, {"case_ref": "CDR-1", "reason": "death"})
+        partner, row = create_token(s, admin, "bob", "partner", messages=["scr_update"])
+        assert row.messages == ["scr_update"]
+    plain = token_for(sessions, "bob")                # bob takes no part in case CDR-1
+    update = {"name": "scr_update", "payload": {"case_ref": "CDR-1", "text": "decision"}}
+    assert client.post("/api/v1/messages", headers=bearer(plain), json=update).status_code == 404
+    assert client.post("/api/v1/messages", headers=bearer(plain),
+                       json={"name": "scr_referral", "payload": {"case_ref": "X-1"}}).status_code == 404
+    delivered = client.post("/api/v1/messages", headers=bearer(partner), json=update)
+    assert delivered.status_code == 200 and len(delivered.json["instances"]) == 1

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import models
 from conftest import _drop_postgres, _fresh_postgres
-from engine import FormInvalid, ProcessEngine, people
+from engine import Actor, FormInvalid, ProcessEngine, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from engine.consistency import stuck_instance_ids
@@ -865,8 +865,10 @@ ITEM = {"source_pathway": "P3", "statement": "Escalate disagreements earlier", "
 
 def start_loop(lib, case_ref="MACR-7"):
     with lib.sessions.begin() as s:
-        [lid] = lib.process_engine.send_message(s, "learning_item_identified", {"case_ref": case_ref, **ITEM},
-                                        lib.staff["lisg"], now=lib.now)
+        lisg = lib.staff["lisg"]                # through a token trusted with this message
+        sender = Actor(lisg.name, lisg.groups, lisg.roles, frozenset({"learning_item_identified"}))
+        [lid] = lib.process_engine.send_message(s, "learning_item_identified",
+                                                {"case_ref": case_ref, **ITEM}, sender, now=lib.now)
     return lid
 
 

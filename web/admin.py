@@ -71,8 +71,9 @@ def edit_user(name: str | None):
 def new_token(name: str):
     """Create an API token for a user; the token is shown once."""
     session = get_session()
+    messages = request.form.get("messages", "").replace(",", " ").split()
     token, row = get_process_engine().create_token(session, current_user.actor, name,
-                                           request.form.get("label", ""))
+                                                   request.form.get("label", ""), messages)
     session.commit()
     return render_template("admin/token.html", token=token, row=row, owner=name,
                            back=url_for("admin.edit_user", name=name), page_title="New API token")

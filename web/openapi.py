@@ -103,7 +103,9 @@ def document() -> dict:
                 params=[{"name": "instance_id", "in": "path", "required": True,
                          "schema": {"type": "integer"}}], body=correction_body,
                 errors=("400", "403", "404", "409"))},
-            "/messages": {"post": _op("Send a message", {"type": "object", "properties": {
+            "/messages": {"post": _op("Send a message (to the waiting cases the caller may see, "
+                                      "or any case for a token trusted with the message)",
+                                      {"type": "object", "properties": {
                 "instances": {"type": "array", "items": {"type": "integer"}}}},
                 body=message_body, errors=("400", "404", "409", "422"))},
         },
