@@ -73,6 +73,10 @@ class AdminCommands:
         """The actor's own notification mode and/or password (current password required)."""
         people.update_account(session, people.user_by_name(session, actor.name), **changes)
 
+    def lane_mappings(self, session: Session) -> dict[str, str]:
+        """Every mapped lane with the group its tasks go to."""
+        return people.lane_mappings(session)
+
     def map_lane(self, session: Session, actor: Actor, lane: str, group_slug: str) -> None:
         """Send a lane's tasks that name no candidates to a group (admins)."""
         _require_admin(actor)

@@ -46,10 +46,10 @@ def report_stuck(factory: sessionmaker, process_engine, now: datetime | None = N
     """Make every stuck case an incident (each in its own transaction); returns how many. Runs
     at most once per ``CHECK_EVERY`` of the clock (the sweep calls it every time)."""
     now = now or clock.now()
-    last = getattr(process_engine, "_stuck_checked_at", None)
+    last = process_engine.stuck_checked_at
     if last is not None and last <= now < last + CHECK_EVERY:
         return 0
-    process_engine._stuck_checked_at = now
+    process_engine.stuck_checked_at = now
     with factory() as session:
         ids = stuck_instance_ids(session)
     reported = 0

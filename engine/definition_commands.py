@@ -8,10 +8,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Definition, Draft, LaneMapping
+from models import Definition, Draft
 from models.status import Role
 
 from . import clock, compare, deployment, drafts, library, migrate, people, store, trail
@@ -98,8 +97,8 @@ class DefinitionCommands:
         version, with the board's lane mapping and calendar; writes nothing."""
         files = self._dry_run_files(session, actor, process_id, source)
         self.refresh_calendar(session)
-        lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
-        return dry_run(files, process_id, calendar=self.calendar, lane_groups=lanes,
+        return dry_run(files, process_id, calendar=self.calendar,
+                       lane_groups=people.lane_mappings(session),
                        groups=people.group_kinds(session), **inputs)
 
     def _dry_run_files(self, session, actor, process_id, source) -> Mapping[str, bytes]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Definition, Group, LaneMapping, MessageStart
+from models import Definition, Group, MessageStart
 from models.status import GroupKind
 
-from . import library
+from . import library, people
 from .definitions import ParsedProcess, check_definitions
 from .errors import DefinitionError, Problem
 from .lint import LintContext, call_graph, lint
@@ -109,7 +109,7 @@ def deploy(session: Session, files: Mapping[str, bytes], user: str | None,
 def context(session: Session, trees: dict) -> LintContext:
     """What the lint rules need from the database, with the call graph over ``trees``."""
     groups = session.execute(select(Group.slug, Group.kind)).all()
-    lanes = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
+    lanes = people.lane_mappings(session)
     calls, feeders = call_graph(trees)
     return LintContext(groups=frozenset(g for g, _ in groups),
                        agency_groups=frozenset(g for g, k in groups if k == GroupKind.AGENCY.value),

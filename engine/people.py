@@ -170,6 +170,11 @@ def rename_group(session: Session, slug: str, title: str, actor_name: str | None
     return group
 
 
+def lane_mappings(session: Session) -> dict[str, str]:
+    """Every lane an admin mapped, with the group slug its tasks go to."""
+    return dict(session.execute(select(LaneMapping.lane, LaneMapping.group_slug)).all())
+
+
 def map_lane(session: Session, lane: str, slug: str, actor_name: str | None = None) -> None:
     """Send a lane's unassigned user tasks to a group."""
     slug = group_by_slug(session, slug).slug

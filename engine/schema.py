@@ -19,9 +19,9 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade_schema(db_engine: Engine) -> None:
-    """Bring the database to the newest schema (idempotent)."""
+def upgrade_schema(db_engine: Engine, revision: str = "head") -> None:
+    """Bring the database to the newest schema, or to ``revision`` (idempotent)."""
     config = alembic_config()
     with db_engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

@@ -42,6 +42,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         services = {**operations.OPERATIONS, **(services or {})}   # learning loop operations
         self.script_engine = make_script_engine(calendar=self.calendar, services=services,
                                                 limits=limits)
+        self.stuck_checked_at = None     # the sweep's last consistency check (consistency.py)
 
     def refresh_calendar(self, session: Session) -> bool:
         """Bring the calendar's closure days up to date with the database before a command

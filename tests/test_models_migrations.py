@@ -19,16 +19,12 @@ def test_migrations_build_exactly_the_models_schema(db_url):
 
 
 def test_upgrading_turns_group_names_written_in_capitals_into_slugs(db_url):
-    from alembic import command
     from sqlalchemy.orm import Session
 
     from models import Definition, HumanTask, LaneMapping, ProcessInstance, TaskCandidate
 
     db_engine = make_engine(db_url)
-    config = schema.alembic_config()
-    with db_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003_unassignable")   # the revision before 0004_groups
+    schema.upgrade_schema(db_engine, "0003_unassignable")   # the revision before 0004_groups
     with Session(db_engine) as session, session.begin():
         session.add(Definition(id=1, process_id="p", version=1, content_hash="x", files={},
                                spec_json="{}"))
@@ -52,13 +48,10 @@ def test_upgrading_turns_group_names_written_in_capitals_into_slugs(db_url):
 
 
 def test_outbox_rows_that_had_given_up_are_parked_not_retried(db_url):
-    from alembic import command
     from sqlalchemy import text
     db_engine = make_engine(db_url)
-    config = schema.alembic_config()
+    schema.upgrade_schema(db_engine, "0004_groups")          # the revision before 0005_outbox
     with db_engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0004_groups")          # the revision before 0005_outbox
         conn.execute(text(
             "INSERT INTO email_outbox (user_name, to_address, kind, subject, body, status, "
             "attempts, next_attempt_at, created_at) VALUES ('pat', 'p@x.test', 'immediate', 's', "

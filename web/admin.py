@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine.errors import EngineError, NotFound
-from models import Definition, Group, LaneMapping, User
+from models import Definition, Group, User
 from models.status import GroupKind, Role
 
 from .auth import role_required, same_site
@@ -149,15 +149,16 @@ def lanes():
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            get_process_engine().map_lane(session, current_user.actor, request.form.get("lane", "").strip(),
-                                  request.form.get("group", ""))
+            get_process_engine().map_lane(session, current_user.actor,
+                                          request.form.get("lane", "").strip(),
+                                          request.form.get("group", ""))
             session.commit()
             flash("Lane mapping saved.", "success")
             return redirect(url_for("admin.lanes"))
         except EngineError as exc:
             session.rollback()
             error = exc.message
-    mapped = {m.lane: m.group_slug for m in session.scalars(select(LaneMapping))}
+    mapped = get_process_engine().lane_mappings(session)
     known = {lane for lanes in session.scalars(select(Definition.lanes)) for lane in lanes or []}
     return render_template("admin/lanes.html", lanes=sorted(known | set(mapped)), mapped=mapped,
                            groups=_groups(session), error=error, page_title="Lanes"), \
