@@ -77,10 +77,20 @@ class AdminCommands:
         """Every mapped lane with the group its tasks go to."""
         return people.lane_mappings(session)
 
+    def lanes(self, session: Session) -> list[people.LaneRow]:
+        """Every lane of the diagrams and every mapping, with the group each lane's tasks go to."""
+        return people.lanes(session)
+
     def map_lane(self, session: Session, actor: Actor, lane: str, group_slug: str) -> None:
-        """Send a lane's tasks that name no candidates to a group (admins)."""
+        """Send a lane's tasks that name no candidates to a group (admins); the lane must be
+        one a deployed, drafted or shipped diagram has."""
         _require_admin(actor)
         people.map_lane(session, lane, group_slug, actor_name=actor.name)
+
+    def unmap_lane(self, session: Session, actor: Actor, lane: str) -> None:
+        """Remove a lane's mapping (admins)."""
+        _require_admin(actor)
+        people.unmap_lane(session, lane, actor_name=actor.name)
 
     def create_token(self, session: Session, actor: Actor, user_name: str, name: str = "",
                      messages=()) -> tuple[str, ApiToken]:
