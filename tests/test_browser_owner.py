@@ -1,0 +1,50 @@
+"""In a real browser, as a process owner: the lane mapping picked from lists, and a dry run
+stepped through each task's own form, across a service step that is simulated."""
+import pytest
+
+import browser_support
+from engine import people
+from test_browser_manager import page, server  # noqa: F401
+from web_support import PASSWORD, app, world  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def owner_world(world, sessions, deploy):  # noqa: F811
+    with sessions.begin() as s:
+        people.add_group(s, "business-unit", "Business Unit", "board")
+        people.add_user(s, "olive", PASSWORD, roles=["process_owner"])
+    deploy("engine/service_step.bpmn")
+
+
+def test_a_dry_run_steps_through_a_pathway_with_a_service_step(server, page, owner_world):  # noqa: F811
+    browser_support.sign_in(page, server, "olive", PASSWORD)
+    page.goto(f"{server}/definitions/service_step/dryrun")
+    page.fill("#start_at", "2025-01-06T09:00")
+    page.click("#step-through")
+    assert "Step 1: Register the audit" in page.locator("#asking h2").inner_text()
+    page.fill("#answer-audit_title", "")
+    page.click("#answer-step")
+    assert page.locator(".govuk-error-summary a[href='#answer-audit_title']").is_visible()
+    page.fill("#answer-audit_title", "Neglect audit")
+    page.check("input[name='answer-audit_kind'][value='case']")
+    page.click("#answer-step")
+    assert "Step 2: Summarise the audit" in page.locator("#asking h2").inner_text()
+    page.fill("#answer-summary", "Practice was good overall.")
+    page.click("#answer-step")
+    assert page.locator("#outcome-text").inner_text().startswith("finished")
+    calls = page.locator("#dry-calls").inner_text()
+    assert "review.open" in calls and "Neglect audit" in calls and "review.close" in calls
+
+
+def test_an_admin_maps_a_lane_from_lists_and_removes_it(server, page, world):  # noqa: F811
+    browser_support.sign_in(page, server, "ada", PASSWORD)
+    page.goto(f"{server}/admin/lanes")
+    page.select_option("#lane", "LISG")
+    page.select_option("#group", "police")
+    page.click("button:has-text('Save mapping')")
+    row = page.locator("#lanes tr", has_text="LISG")
+    assert "police (mapped)" in row.inner_text()
+    row.locator("button:has-text('Remove mapping')").click()
+    assert "not mapped" in page.locator("#lanes tr", has_text="LISG").inner_text()
