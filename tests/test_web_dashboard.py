@@ -54,8 +54,9 @@ def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
 
 
 def test_exports_parse_back(client, progressed):
-    rows = list(csv.reader(io.StringIO(
-        client.get("/dashboard/export/tasks.csv").data.decode("utf-8-sig"))))
+    tasks = client.get("/dashboard/export/tasks.csv")
+    assert tasks.headers["Content-Type"] == "text/csv; charset=utf-8"       # one charset
+    rows = list(csv.reader(io.StringIO(tasks.data.decode("utf-8-sig"))))
     assert rows[0][3] == "Step" and rows[1][3] == "Decide on a serious case review"
     assert rows[1][4] == "lscb-chair"
     book = load_workbook(io.BytesIO(client.get("/dashboard/export/compliance.xlsx").data))
