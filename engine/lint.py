@@ -35,6 +35,7 @@ GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBas
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
 ESCALATION_TASKS = {"userTask", "manualTask", "callActivity"}
 _EL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
+_LITERAL_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*['\"]([^'\"]*)['\"]\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,12 @@ def _assignment(filename, process, context) -> list[Problem]:
     lanes = {ref.text.strip(): lane.get("name") or lane.get("id")
              for lane in _x(process, ".//bpmn:lane") for ref in _x(lane, "./bpmn:flowNodeRef")
              if ref.text}
+    set_in = _group_variables(process)
     for task in _x(process, ".//bpmn:userTask"):
         assignment = assignment_from_node(task, task_properties(task))
         groups = [g.strip() for g in (assignment["candidate_groups"] or "").split(",") if g.strip()]
         for group in groups:
-            problems += _group_problem(filename, task, group, context)
+            problems += _group_problem(filename, task, group, context, set_in)
         if groups or assignment["candidate_users"] or assignment["assignee"]:
             continue
         lane = lanes.get(task.get("id"))
@@ -108,7 +110,20 @@ def _assignment(filename, process, context) -> list[Problem]:
     return problems
 
 
-def _group_problem(filename, task, group, context) -> list[Problem]:
+def _group_variables(process) -> dict[str, list[str] | None]:
+    """Variables the process sets to a group: ``None`` for a ``group``/``groups`` form field
+    (the form accepts only existing groups), else the literals scripts assign (``x = 'lisg'``)."""
+    found: dict[str, list[str] | None] = {}
+    for field_ in _x(process, ".//camunda:formField[@type='group' or @type='groups']"):
+        found[field_.get("id")] = None
+    for script in _x(process, ".//bpmn:script"):
+        for name, literal in _LITERAL_ASSIGNMENT.findall(script.text or ""):
+            if name not in found or found[name] is not None:
+                found.setdefault(name, []).append(literal)
+    return found
+
+
+def _group_problem(filename, task, group, context, set_in) -> list[Problem]:
     found = _EL.fullmatch(group)
     if found is None and "${" not in group:
         if group_slug(group) in context.groups:
@@ -120,8 +135,16 @@ def _group_problem(filename, task, group, context) -> list[Problem]:
     if found is not None and found.group(1) == element_variable and context.agency_groups:
         return [_p(filename, task, f"candidate group {group} is each agency in turn; it must be one "
                    f"of the agency groups ({', '.join(sorted(context.agency_groups))})", "info")]
-    return [_p(filename, task, f"candidate group {group} is only known when the task starts: make "
-               "sure the case data always names an existing group", "warning")]
+    variable = found.group(1) if found is not None else None
+    if variable in set_in and set_in[variable] is None:
+        return []                         # a group field: only existing groups are accepted
+    unknown = sorted({v for v in set_in.get(variable) or () if group_slug(v) not in context.groups})
+    if unknown:
+        return [_p(filename, task, f"candidate group {group} may be {', '.join(map(repr, unknown))}, "
+                   "which is not an existing group (create it in Admin > Groups)", "warning")]
+    return [_p(filename, task, f"candidate group {group} is only known when the task starts; if "
+               "the case data names no existing group, the task is reported to managers as one "
+               "nobody can act on", "info")]
 
 
 # -- deadlines escalate ------------------------------------------------------------------------
@@ -146,11 +169,12 @@ def _deadlines(filename, process) -> list[Problem]:
 
 
 def _statutory(host) -> bool:
-    """A due date is statutory when the task says so (property ``statutory``, or the word in
-    its name or documentation); other due dates are escalated by the system ladder alone."""
+    """A due date is statutory when the task says so (property ``statutory``, or the word in its
+    name); other due dates are escalated by the system ladder alone. Documentation that merely
+    mentions a statutory clock (an escalation task explaining the deadline it chases) does not
+    make the task's own due date statutory."""
     flag = (task_properties(host).get("statutory") or "").strip().lower()
-    words = " ".join([host.get("name") or "", *(d.text or "" for d in _x(host, "./bpmn:documentation"))])
-    return flag in ("true", "yes", "1") or "statutory" in words.lower()
+    return flag in ("true", "yes", "1") or "statutory" in (host.get("name") or "").lower()
 
 
 def _reaches_escalation(boundary) -> bool:

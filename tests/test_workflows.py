@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import models
 from conftest import _drop_postgres, _fresh_postgres
-from engine import Actor, FormInvalid, ProcessEngine, people
+from engine import Actor, FormInvalid, ProcessEngine, deployment, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from engine.consistency import stuck_instance_ids
@@ -1126,3 +1126,11 @@ def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib)
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved=["police", "Health"])
     assert lib.show(rec.id).data["agencies_involved"] == ["police", "health"]
+
+
+def test_the_whole_library_passes_every_lint_rule_without_a_warning(sessions):
+    with sessions.begin() as s:
+        for group in GROUPS:
+            people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
+        checked = deployment.check(s, read_paths([WORKFLOWS]))
+    assert [str(p) for p in checked.problems if p.severity != "info"] == []
