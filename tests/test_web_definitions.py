@@ -104,8 +104,11 @@ def test_save_validate_deploy_through_the_editor_contract(owner, sessions):
     refused = owner.post("/definitions/drafts/deploy", json={"xml": changed, "note": ""})
     assert refused.status_code == 422 and "change note" in refused.json["message"]
     deployed = owner.post("/definitions/drafts/deploy", json={"xml": changed, "note": "shorter"})
-    assert deployed.json == {"ok": True, "message": "Deployed two_lane version 2.",
+    assert deployed.json == {"ok": True, "message": "Deployed two_lane version 2: 1 changed "
+                             "(Triage it). Running cases stay on version 1 until they are migrated.",
                              "redirect": "/definitions/two_lane"}
+    banner = owner.get("/definitions/two_lane").get_data(as_text=True)
+    assert "Deployed two_lane version 2: 1 changed (Triage it)" in banner
     assert count(sessions) == 2 and count(sessions, Draft) == 0
     compared = owner.get("/definitions/two_lane/compare?a=1&b=2").get_data(as_text=True)
     assert "Triage it" in compared
