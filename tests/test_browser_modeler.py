@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 APPROVAL = Path(__file__).parent / "data/definitions/approval.bpmn"
 PASSWORD = "correct-horse-1"
 PANEL = "[data-group-id='group-CamundaPlatform__{}']"
+GROUP = "[data-group-id='group-{}']"
 
 
 @pytest.fixture
@@ -50,8 +51,8 @@ def sign_in(page, base, name):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def open_group(page, group):
-    header = page.locator(PANEL.format(group) + " .bio-properties-panel-group-header")
+def open_group(page, group, panel=PANEL):
+    header = page.locator(panel.format(group) + " .bio-properties-panel-group-header")
     if "open" not in (header.get_attribute("class") or ""):
         header.locator(".bio-properties-panel-group-header-title").click()
 
@@ -151,5 +152,39 @@ def test_the_properties_panel_offers_group_field_types(live):
                 assert definition.version == 2
                 xml = next(iter(definition.files.values()))
             assert 'id="agencies_told" label="Agencies told" type="groups"' in xml
+        finally:
+            browser.close()
+
+
+def test_the_properties_panel_describes_this_engines_syntax(live):
+    """Due dates, assignments and timers are described as the engine reads them (working days,
+    UK time, Python in ${...}), not as Camunda EL and ISO-only examples."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page, errors = open_review_task(browser, live)
+            open_group(page, "UserAssignment")
+            group = page.locator(PANEL.format("UserAssignment")).inner_text()
+            assert "P15WD" in group and "Python expression" in group and "${someDate}" not in group
+            assert "Group slugs, comma-separated" in group
+            page.evaluate("""() => {
+                const m = window.lscbModeler, registry = m.get('elementRegistry');
+                const task = registry.get('review');
+                const shape = m.get('elementFactory').createShape({type: 'bpmn:BoundaryEvent',
+                    eventDefinitionType: 'bpmn:TimerEventDefinition'});
+                const made = m.get('modeling').createShape(shape,
+                    {x: task.x + 20, y: task.y + task.height}, task, {attach: true});
+                m.get('selection').select(made);
+            }""")
+            open_group(page, "timer", GROUP)
+            page.select_option("#bio-properties-panel-timerEventDefinitionType", "timeDuration")
+            timer = page.locator(GROUP.format("timer")).inner_text()
+            assert "working days (P15WD)" in timer and "R5/PT10S" not in timer
+            page.fill("#bio-properties-panel-timerEventDefinitionValue", "P5WD")
+            page.locator("#bio-properties-panel-timerEventDefinitionValue").press("Tab")
+            xml = page.evaluate("async () => (await window.lscbModeler.saveXML()).xml")
+            assert ">P5WD</bpmn:timeDuration>" in xml
+            assert errors == []
         finally:
             browser.close()
