@@ -48,3 +48,20 @@ def test_an_admin_maps_a_lane_from_lists_and_removes_it(server, page, world):  #
     assert "police (mapped)" in row.inner_text()
     row.locator("button:has-text('Remove mapping')").click()
     assert "not mapped" in page.locator("#lanes tr", has_text="LISG").inner_text()
+
+
+def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(server, page, world):  # noqa: F811
+    browser_support.sign_in(page, server, "mia", PASSWORD)
+    page.goto(f"{server}/instances/{world['instance_id']}")
+    page.click("text=Reassign or change the due date")
+    page.fill("#due-date-1", "2020-01-06")
+    page.fill("#due-reason-1", "Agreed at the LISG meeting")
+    page.click("button:has-text('Change due date')")
+    summary = page.locator(".govuk-error-summary")
+    assert "in the past" in summary.inner_text()
+    assert page.locator("#due-reason-1").input_value() == "Agreed at the LISG meeting"
+    summary.locator("a").click()                                   # the link reaches the box
+    page.check("#confirm-1")
+    page.click("button:has-text('Change due date')")
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert "to 6 Jan 2020 17:00: Agreed at the LISG meeting" in page.locator(".app-timeline").inner_text()

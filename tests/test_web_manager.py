@@ -104,7 +104,8 @@ def test_due_date_change_is_audited(client, world, sessions):
     url = f"/instances/{iid}/tasks/{tid}/due"
     assert "Enter the new due date" in client.post(
         url, data={"due_date": "soon", "reason": "r"}, follow_redirects=True).text
-    client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement"})
+    client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement",
+                           "confirm": "yes"})
     with sessions() as session:
         task = session.get(HumanTask, tid)
         assert task.due_at.isoformat() == "2031-03-14T17:00:00+00:00"   # GMT in March
@@ -115,7 +116,8 @@ def test_due_date_change_is_audited(client, world, sessions):
 def test_suspend_resume_cancel_with_reasons(client, world, sessions):
     iid = world["instance_id"]
     login(client, "mia")
-    assert client.post(f"/instances/{iid}/suspend", data={"reason": ""}).status_code == 302
+    refused = client.post(f"/instances/{iid}/suspend", data={"reason": ""})
+    assert refused.status_code == 422 and 'href="#suspend-reason"' in refused.text
     assert not _events(sessions, iid, "instance_suspended")
     client.post(f"/instances/{iid}/suspend", data={"reason": "Awaiting police"})
     page = client.post(f"/instances/{iid}/suspend", data={"reason": "again"},
@@ -128,8 +130,8 @@ def test_suspend_resume_cancel_with_reasons(client, world, sessions):
     reasons = [_events(sessions, iid, a)[0].detail["reason"]
                for a in ("instance_suspended", "instance_resumed", "instance_cancelled")]
     assert reasons == ["Awaiting police", "Police done", "Duplicate referral"]
-    assert client.post(f"/instances/{iid}/retry", data={"reason": "x"},
-                       follow_redirects=True).status_code == 200
+    retry = client.post(f"/instances/{iid}/retry", data={"reason": "x"})
+    assert retry.status_code == 422 and "Error: " in retry.text      # nothing failed to retry
 
 
 def test_actions_are_for_managers_only(client, world):
@@ -139,3 +141,41 @@ def test_actions_are_for_managers_only(client, world):
                 f"/instances/{iid}/tasks/{tid}/due", f"/instances/{iid}/retry"):
         assert client.post(url, data={"reason": "r"}).status_code == 403
     assert client.get(f"/instances/{iid}/diagram.xml").status_code == 403
+
+
+def test_a_past_due_date_or_one_after_the_process_date_needs_confirming_and_keeps_the_typing(
+        client, world, sessions):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/due"
+    with sessions() as session:
+        before = session.get(HumanTask, tid).due_at
+    past = client.post(url, data={"due_date": "2020-01-06", "reason": "Agreed at LISG"})
+    page = past.text
+    assert past.status_code == 422 and "in the past" in page
+    assert 'href="#confirm-1"' in page and 'id="confirm-1"' in page          # summary + box
+    assert "Agreed at LISG</textarea>" in page and 'value="2020-01-06"' in page
+    assert '<details class="govuk-details" id="manage-task-1" open' in page
+    later = client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement"})
+    assert later.status_code == 422 and "after the date the process set" in later.text
+    assert before.strftime("%-d %B %Y") in later.text
+    with sessions() as session:
+        assert session.get(HumanTask, tid).due_at == before                  # nothing changed
+    missing = client.post(url, data={"due_date": "2031-03-14", "reason": ""})
+    assert missing.status_code == 422 and 'href="#due-reason-1"' in missing.text
+    assert 'value="2031-03-14"' in missing.text
+    done = client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement",
+                                  "confirm": "yes"})
+    assert done.status_code == 302
+    timeline = client.get(f"/instances/{iid}").text
+    assert f"From {before.strftime('%-d %b %Y %H:%M')} to 14 Mar 2031 17:00: Family bereavement" \
+        in timeline
+
+
+def test_a_refused_reassign_keeps_the_reason_and_names_the_field(client, world):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    refused = client.post(f"/instances/{iid}/tasks/{tid}/reassign",
+                          data={"assignee": "nobody", "reason": "Police lead now"})
+    assert refused.status_code == 422 and 'href="#assignee-1"' in refused.text
+    assert "Police lead now</textarea>" in refused.text and 'value="nobody"' in refused.text

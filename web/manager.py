@@ -24,6 +24,7 @@ from . import charts
 from .auth import role_required
 from .db import get_process_engine, get_session
 from .exports import table_response
+from .instances import Refused, case_page
 
 bp = Blueprint("manager", __name__)
 charts.register(bp)
@@ -128,7 +129,7 @@ def called_diagram(instance_id: int, process_id: str):
 def _reason() -> str:
     reason = (request.form.get("reason") or "").strip()
     if not reason:
-        raise InputError("Enter a reason: it is kept in the case's audit trail")
+        raise InputError("Enter a reason: it is kept in the case's audit trail", field="reason")
     return reason[:2000]
 
 
@@ -138,10 +139,23 @@ def _done(instance_id: int, message: str):
     return redirect(url_for("instances.show", instance_id=instance_id))
 
 
-def _refused(instance_id: int, exc: Exception):
+def _refused(instance_id: int, exc: InputError | InvalidState, form: str, ids: dict[str, str]):
+    """The case page again with the error on its field, the panel open and what was typed kept
+    (``ids``: the engine's field name -> the id of the control; "" for any other error)."""
     get_session().rollback()
-    flash(str(exc), "error")
-    return redirect(url_for("instances.show", instance_id=instance_id))
+    field_id = ids.get(exc.context.get("field", ""), ids[""])
+    return case_page(instance_id, 422, Refused(form, field_id, exc.message, request.form))
+
+
+def _task_form_ids(instance_id: int, task_id: str, kind: str) -> tuple[str, dict[str, str]]:
+    """The form and control ids of a task's reassign or due-date form on the case page."""
+    tasks = get_process_engine().show(get_session(), instance_id).tasks
+    n = next((i for i, t in enumerate(tasks, 1) if t.id == task_id), 0)
+    if kind == "reassign":
+        return f"reassign-{n}", {"reason": f"reassign-reason-{n}", "group": f"group-{n}",
+                                 "assignee": f"assignee-{n}", "": f"assignee-{n}"}
+    return f"due-{n}", {"reason": f"due-reason-{n}", "confirm": f"confirm-{n}",
+                        "due_date": f"due-date-{n}", "": f"due-date-{n}"}
 
 
 @bp.route("/instances/<int:instance_id>/<any(suspend, resume, cancel, retry):action>",
@@ -162,7 +176,7 @@ def act(instance_id: int, action: str):
         else:
             process_engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, action, {"": f"{action}-reason"})
     done = {"suspend": "Case paused", "resume": "Case resumed", "cancel": "Case cancelled",
             "retry": "The failed step was run again"}
     return _done(instance_id, done[action])
@@ -186,7 +200,8 @@ def set_data(instance_id: int):
         get_process_engine().set_data(get_session(), instance_id, current_user.actor, changes,
                                       reason)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, "correct-data", {"reason": "data-reason",
+                                                           "": "data-values"})
     return _done(instance_id, "Case data corrected")
 
 
@@ -221,11 +236,11 @@ def reassign(instance_id: int, task_id: str):
         reason = _reason()
         if assignee and session.scalar(select(User.id).where(
                 User.name == assignee, User.active.is_(True))) is None:
-            raise InputError(f"There is no active user called {assignee!r}")
+            raise InputError(f"There is no active user called {assignee!r}", field="assignee")
         get_process_engine().reassign(session, task.id, current_user.actor, assignee, reason,
                                       groups=[group] if group else None)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, *_task_form_ids(instance_id, task.id, "reassign"))
     return _done(instance_id, f"{task.title}: now with {assignee or group or 'its group'}")
 
 
@@ -238,9 +253,10 @@ def change_due(instance_id: int, task_id: str):
     try:
         reason = _reason()
         new_due = _due_from_form(process_engine.calendar.tz)
-        process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason)
+        process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason,
+                                       confirmed=request.form.get("confirm") == "yes")
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, *_task_form_ids(instance_id, task.id, "due"))
     return _done(instance_id, f"{task.title}: due date changed")
 
 
@@ -249,5 +265,6 @@ def _due_from_form(tz) -> datetime:
         day = date.fromisoformat((request.form.get("due_date") or "").strip())
         at = time.fromisoformat((request.form.get("due_time") or "17:00").strip())
     except ValueError:
-        raise InputError("Enter the new due date as a date, for example 2027-01-31") from None
+        raise InputError("Enter the new due date as a date, for example 2027-01-31",
+                         field="due_date") from None
     return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
