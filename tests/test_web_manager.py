@@ -1,5 +1,6 @@
 """Managers' instance list, case panel, diagram state and audited actions (web/manager.py)."""
 import csv
+import re
 import io
 
 from openpyxl import load_workbook
@@ -179,3 +180,23 @@ def test_a_refused_reassign_keeps_the_reason_and_names_the_field(client, world):
                           data={"assignee": "nobody", "reason": "Police lead now"})
     assert refused.status_code == 422 and 'href="#assignee-1"' in refused.text
     assert "Police lead now</textarea>" in refused.text and 'value="nobody"' in refused.text
+
+
+def test_the_variables_panel_lists_each_variable_with_its_type_and_the_step_that_set_it(
+        client, world, sessions, process_engine):
+    iid = world["instance_id"]
+    with sessions.begin() as s:
+        process_engine.complete(s, world["task_id"], load_actor(s, "ann"),
+                                {"route": "scr", "summary": "A fine summary", "children": "2"})
+        process_engine.set_data(s, iid, load_actor(s, "mia"), {"children": 3}, "miscounted")
+    login(client, "mia")
+    page = client.get(f"/instances/{iid}").text
+    panel = page[page.index('id="variables"'):]
+    panel = panel[:panel.index("</details>")]
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in re.sub(r"<[^>]+>", "|", row).split("|") if c.strip()]
+        for row in re.findall(r"<tr.*?</tr>", panel, re.S)[1:])}
+    assert rows["route"][:2] == ["Text", "scr"] and rows["route"][2].startswith("Triage the notification (ann,")
+    assert rows["children"][:2] == ["Number", "3"] and rows["children"][2].startswith("Corrected by mia")
+    login(client, "ann")
+    assert 'id="variables"' not in client.get(f"/instances/{iid}").text       # managers only

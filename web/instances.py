@@ -11,6 +11,7 @@ from models.reporting import groups
 
 from .db import get_process_engine, get_session
 from .timeline import describe
+from .variables import case_variables
 
 bp = Blueprint("instances", __name__)
 
@@ -38,10 +39,12 @@ def case_page(instance_id: int, status: int = 200, refused: Refused | None = Non
     session = get_session()
     get_process_engine().check_may_see_case(session, current_user.actor, instance_id)
     case = get_process_engine().show(session, instance_id)
-    events = [describe(e) for e in reversed(history(session, instance_id))]
+    trail = history(session, instance_id)
+    events = [describe(e) for e in reversed(trail)]
     manager_view = current_user.is_manager          # the panel's actions: web/manager.py
     title = case.reference or f"Case {case.id}"
     return render_template("instances/show.html", case=case, events=events,
                            manager_view=manager_view, refused=refused,
+                           variables=case_variables(case.data or {}, trail) if manager_view else [],
                            groups=groups(session) if manager_view else [],
                            page_title=("Error: " if refused else "") + title), status
