@@ -65,3 +65,17 @@ def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(serve
     page.click("button:has-text('Change due date')")
     page.wait_for_selector(".govuk-notification-banner--success")
     assert "to 6 Jan 2020 17:00: Agreed at the LISG meeting" in page.locator(".app-timeline").inner_text()
+
+
+def test_reassign_finds_a_person_by_name_or_group_with_their_groups_shown(server, page, world):  # noqa: F811
+    browser_support.sign_in(page, server, "mia", PASSWORD)
+    page.goto(f"{server}/instances/{world['instance_id']}")
+    page.click("text=Reassign or change the due date")
+    page.fill("#assignee-1", "polic")                  # a group's name finds its people
+    option = page.locator("#assignee-1__listbox li").first
+    assert option.inner_text() == "bob (bob), police"
+    option.click()
+    page.fill("#reassign-reason-1", "Police lead")
+    page.click("button:has-text('Reassign task')")
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert "now with bob" in page.locator(".govuk-notification-banner--success").inner_text()

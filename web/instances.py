@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from models.queries import history
-from models.reporting import groups
+from models.reporting import groups, people
 
 from .db import get_process_engine, get_session
 from .timeline import describe
@@ -47,4 +47,5 @@ def case_page(instance_id: int, status: int = 200, refused: Refused | None = Non
                            manager_view=manager_view, refused=refused,
                            variables=case_variables(case.data or {}, trail) if manager_view else [],
                            groups=groups(session) if manager_view else [],
+                           people=people(session) if manager_view else [],
                            page_title=("Error: " if refused else "") + title), status
