@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 import time_machine
 
 from learning_support import NOW, loop  # noqa: F401
@@ -94,3 +96,17 @@ def test_the_trace_names_the_source_review_only_to_those_who_may_open_its_case(
         assert "P3" in page                                  # the review is still listed
         assert ("JB 04/05/2016" in page) is sees, name
         client.post("/logout")
+
+
+def test_report_periods_are_chosen_with_a_form_offering_business_years_and_halves(client, loop):
+    with time_machine.travel(datetime(2026, 12, 4, 12, tzinfo=timezone.utc), tick=False):
+        login(client, "lena")
+        page = client.get("/reports/").text
+        assert '<option value="2026-04-01/2026-10-01">1 April 2026 to 30 September 2026</option>' in page
+        assert '<option value="2025-10-01/2026-04-01">1 October 2025 to 31 March 2026</option>' in page
+        assert '<option value="2026">1 April 2026 to 31 March 2027</option>' in page
+        chosen = client.get("/reports/lisg?period=2026-04-01/2026-10-01")
+        assert chosen.status_code == 200 and "1 April 2026 to 30 September 2026" in chosen.text
+        own = client.get("/reports/lisg?start=2026-01-01&end=2026-07-01")
+        assert "1 January 2026 to 30 June 2026" in own.text
+        assert client.get("/reports/lisg?period=nonsense").status_code == 400

@@ -7,7 +7,7 @@ that both the page and the PDF render, so the two never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -124,11 +124,43 @@ def _moment(day: date) -> datetime:
 
 
 def _period() -> tuple[datetime, datetime]:
-    start, end = default_period(clock.now().astimezone(board_tz()))
-    start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
+    """The report's period: ``period`` (``start/end``, as the form's choices give it) or
+    ``start`` and ``end`` (ISO dates; the end is the day after the last day reported)."""
+    if request.args.get("period"):
+        try:
+            start, end = (_moment(date.fromisoformat(d))
+                          for d in request.args["period"].split("/", 1))
+        except ValueError:
+            abort(400, "Choose a period from the list, or give its first and last days.")
+    else:
+        start, end = default_period(clock.now().astimezone(board_tz()))
+        start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
     if end <= start:
         abort(400, "The end of the period must be after its start.")
     return start, end
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """"1 April 2026 to 30 September 2026": the first and last days of a period."""
+    return f"{start:%-d %B %Y} to {end - timedelta(days=1):%-d %B %Y}"
+
+
+def business_years(now: datetime, count: int = 4) -> list[int]:
+    """The current business year (from 1 April) and the ones before it, newest first."""
+    current = now.year - 1 if now.month < 4 else now.year
+    return [current - n for n in range(count)]
+
+
+def half_years(now: datetime, count: int = 6) -> list[tuple[str, str]]:
+    """``(start/end, "1 April 2026 to 30 September 2026")`` of the business half-years,
+    newest first (the current one included)."""
+    out = []
+    for year in business_years(now, count // 2 + 1):
+        for start, end in ((date(year, 10, 1), date(year + 1, 4, 1)),
+                           (date(year, 4, 1), date(year, 10, 1))):
+            if start <= now.date():
+                out.append((f"{start}/{end}", _span(_moment(start), _moment(end))))
+    return out[:count]
 
 
 def _year() -> int:
@@ -153,7 +185,10 @@ def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpo
 def index():
     """The list of reports."""
     _check_access(cdop=True)
-    return render_template("reports/index.html", page_title="Reports")
+    now = clock.now().astimezone(board_tz())
+    years = [(str(y), _span(*year_period(y, board_tz()))) for y in business_years(now)]
+    return render_template("reports/index.html", halves=half_years(now), years=years,
+                           page_title="Reports")
 
 
 @bp.route("/lisg", defaults={"pdf": False})
@@ -164,7 +199,7 @@ def lisg(pdf: bool):
     _check_access()
     start, end = _period()
     figures = lisg_figures(get_session(), start, end)
-    return _render("LISG report to the Board", f"{start:%d %B %Y} to {end:%d %B %Y}",
+    return _render("LISG report to the Board", _span(start, end),
                    learning_sections(figures), pdf, "lisg-report")
 
 
