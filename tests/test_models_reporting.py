@@ -137,8 +137,9 @@ def test_open_reviews_by_pathway_and_stage_and_overdue_by_agency(listed):
     assert statistics.open_by_pathway(session) == {"p1": 2, "p2": 1}
     stages = [(s.process_id, s.bpmn_id, s.cases) for s in statistics.open_by_stage(session)]
     assert stages == [("p1", "screen", 2), ("p2", "write", 1)]
-    loads = [(a.slug, a.open, a.overdue) for a in statistics.overdue_by_agency(session, NOW)]
-    assert loads == [("police", 1, 1), ("health", 1, 0)]          # lisg is not an agency
+    loads = [(g.slug, g.kind, g.open, g.overdue) for g in statistics.overdue_by_group(session, NOW)]
+    assert loads == [("police", "agency", 1, 1), ("health", "agency", 1, 0),
+                     ("lisg", "board", 1, 0)]                       # agencies first
     assert [t.id for t, _ in statistics.overdue_tasks(session, NOW)] == [f"{i['a']}-0"]
     assert len(statistics.open_task_rows(session)) == 3
 

@@ -53,7 +53,7 @@ def seed_random(session, seed: int, cases: int = 160) -> None:
             task_status = rnd.choice(["completed", "completed", "cancelled", "open"])
             done = (_moment(rnd, created, min(NOW, created + timedelta(days=rnd.choice(
                 [1, 10, 40, 200])))) if task_status != "open" else None)
-            groups = rnd.sample(AGENCIES + ["lisg"], rnd.randint(0, 2))
+            groups = rnd.sample(AGENCIES + ["lisg", "nowhere"], rnd.randint(0, 2))   # nowhere: no group
             due = created + timedelta(days=rnd.uniform(1, 60)) if rnd.random() < 0.8 else None
             task_id = f"{i}-{k}"
             tasks.append(dict(id=task_id, instance_id=i, process_id=pid,
@@ -137,15 +137,15 @@ def reference_board(session, now):
     unfinished = Counter(i.process_id for i in instances.values()
                          if i.status in ("active", "suspended", "incident"))
     stages = defaultdict(set)
-    agency = defaultdict(lambda: [0, 0])
+    load = defaultdict(lambda: [0, 0])
     for t in tasks:
         if t.status != "open":
             continue
         stages[(t.process_id, t.bpmn_id)].add(t.instance_id)
-        for group in t.candidate_groups:
-            if group in AGENCIES:
-                agency[group][0] += 1
-                agency[group][1] += t.due_at is not None and t.due_at < now
+        for group in t.candidate_groups or [""]:
+            load[group][0] += 1
+            load[group][1] += t.due_at is not None and t.due_at < now
+    overdue = sum(t.status == "open" and t.due_at is not None and t.due_at < now for t in tasks)
     bounds = statistics.month_starts(now, 12)
     months = [(bounds[k].astimezone(statistics.BOARD_TZ).date(),
                sum(bounds[k] <= i.started_at < bounds[k + 1] for i in instances.values()),
@@ -154,7 +154,7 @@ def reference_board(session, now):
               for k in range(12)]
     return (sorted(unfinished.items(), key=lambda kv: (-kv[1], kv[0])),
             {key: len(ids) for key, ids in stages.items()},
-            sorted((slug, *counts) for slug, counts in agency.items()), months)
+            sorted((slug, *counts) for slug, counts in load.items()), overdue, months)
 
 
 # -- what the fast paths answer ----------------------------------------------------------------
@@ -171,8 +171,8 @@ def fast_step_times(session, process_id=None):
 def fast_board(session, now):
     return (list(statistics.open_by_pathway(session).items()),
             {(s.process_id, s.bpmn_id): s.cases for s in statistics.open_by_stage(session)},
-            sorted((a.slug, a.open, a.overdue) for a in statistics.overdue_by_agency(session, now)),
-            statistics.throughput(session, now))
+            sorted((g.slug, g.open, g.overdue) for g in statistics.overdue_by_group(session, now)),
+            statistics.overdue_count(session, now), statistics.throughput(session, now))
 
 
 def assert_same_as_from_scratch(session, now):

@@ -43,7 +43,7 @@ def progressed(world, client):
 
 def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
     page = client.get("/dashboard?pathway=two_lane").text
-    for chart in ("open-by-pathway", "overdue-by-agency", "compliance", "open-by-stage",
+    for chart in ("open-by-pathway", "overdue-by-group", "compliance", "open-by-stage",
                   "step-times", "throughput"):
         assert f'id="{chart}"' in page
     assert 'role="img"' in page and "<script>" not in page
@@ -119,7 +119,7 @@ def figures(app, now):
                                             shown["pathway"])
     scr = next(f for f in shown["figures"] if f.measure.key == "scr_decision_1m")
     steps = {s.bpmn_id: s.count for s in shown["steps"]}
-    police = [(a.open, a.overdue) for a in shown["agencies"] if a.slug == "police"]
+    police = [(g.open, g.overdue) for g in shown["loads"] if g.slug == "police"]
     return (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time), steps, police
 
 

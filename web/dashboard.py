@@ -55,7 +55,8 @@ def _overview(now, pathway: str | None) -> dict:
     return {
         "now": now, "pathway": pathway, "period": request.args.get("period", "12m"),
         "open_by_pathway": by_pathway, "stages": statistics.open_by_stage(session),
-        "agencies": statistics.overdue_by_agency(session, now),
+        "loads": statistics.overdue_by_group(session, now),
+        "overdue_total": statistics.overdue_count(session, now),
         "figures": compliance.compliance(session, calendar, now, since=_since(now)),
         "steps": statistics.step_times(session, pathway) if pathway else [],
         "throughput": statistics.throughput(session, now),
