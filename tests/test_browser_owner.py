@@ -50,10 +50,15 @@ def test_an_admin_maps_a_lane_from_lists_and_removes_it(server, page, world):  #
     assert "not mapped" in page.locator("#lanes tr", has_text="LISG").inner_text()
 
 
-def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(server, page, world):  # noqa: F811
+def open_task_panel(server, page, world):  # noqa: F811
+    """As the manager, the case of ``world`` with its task's reassign and due date panel open."""
     browser_support.sign_in(page, server, "mia", PASSWORD)
     page.goto(f"{server}/instances/{world['instance_id']}")
     page.click("text=Reassign or change the due date")
+
+
+def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(server, page, world):  # noqa: F811
+    open_task_panel(server, page, world)
     page.fill("#due-date-1", "2020-01-06")
     page.fill("#due-reason-1", "Agreed at the LISG meeting")
     page.click("button:has-text('Change due date')")
@@ -68,9 +73,7 @@ def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(serve
 
 
 def test_reassign_finds_a_person_by_name_or_group_with_their_groups_shown(server, page, world):  # noqa: F811
-    browser_support.sign_in(page, server, "mia", PASSWORD)
-    page.goto(f"{server}/instances/{world['instance_id']}")
-    page.click("text=Reassign or change the due date")
+    open_task_panel(server, page, world)
     page.fill("#assignee-1", "polic")                  # a group's name finds its people
     option = page.locator("#assignee-1__listbox li").first
     assert option.inner_text() == "bob (bob), police"
@@ -79,3 +82,19 @@ def test_reassign_finds_a_person_by_name_or_group_with_their_groups_shown(server
     page.click("button:has-text('Reassign task')")
     page.wait_for_selector(".govuk-notification-banner--success")
     assert "now with bob" in page.locator(".govuk-notification-banner--success").inner_text()
+
+
+def test_a_manager_reassigns_a_selection_of_cases_after_a_preview(server, page, world):  # noqa: F811
+    browser_support.sign_in(page, server, "mia", PASSWORD)
+    page.goto(f"{server}/instances")
+    page.check(f"#select-{world['instance_id']}")
+    page.check("input[name='action'][value='reassign']")
+    page.select_option("#batch-group", "police")
+    page.fill("#batch-reason", "Police lead for these cases")
+    page.click("#batch-preview")
+    rows = page.locator("#batch-items tbody tr")
+    assert rows.count() == 1 and "intake → police" in rows.first.inner_text()
+    assert "Will change" in rows.first.inner_text()
+    page.click("#batch-apply")
+    assert "1 of 1 case changed" in page.locator("#batch-summary").inner_text()
+    assert "offered to police" in page.locator("#batch-items").inner_text()

@@ -200,3 +200,34 @@ def test_the_variables_panel_lists_each_variable_with_its_type_and_the_step_that
     assert rows["children"][:2] == ["Number", "3"] and rows["children"][2].startswith("Corrected by mia")
     login(client, "ann")
     assert 'id="variables"' not in client.get(f"/instances/{iid}").text       # managers only
+
+
+def test_a_batch_reassign_is_previewed_then_applied_with_a_result_per_case(
+        client, world, sessions, process_engine):
+    with sessions.begin() as s:
+        other = process_engine.start(s, "two_lane", load_actor(s, "ann"), {}).id
+        process_engine.cancel(s, other, load_actor(s, "mia"), "duplicate")
+    iid = world["instance_id"]
+    login(client, "mia")
+    page = client.get("/instances").text
+    assert f'name="instance_id" value="{iid}" id="select-{iid}" form="batch-form"' in page
+    refused = client.post("/instances/batch", data={"action": "reassign", "reason": "x",
+                                                    "instance_id": [str(iid)]})
+    assert refused.status_code == 422 and 'href="#batch-group"' in refused.text
+    assert f'value="{iid}" id="select-{iid}" form="batch-form" checked' in refused.text
+    form = {"action": "reassign", "group": "police", "reason": "Police lead",
+            "instance_id": [str(iid), str(other)]}
+    preview = client.post("/instances/batch", data=form).text
+    assert "Preview: nothing has changed yet" in preview
+    assert "Triage the notification: intake → police" in preview and "Skipped: the case is cancelled" in preview
+    with sessions() as s:
+        assert s.get(HumanTask, world["task_id"]).candidate_groups == ["intake"]
+    done = client.post("/instances/batch", data={**form, "instance_id": [str(iid)], "step": "apply"}).text
+    assert "1 of 1 case changed" in done and "1 open task(s) offered to police" in done
+    with sessions() as s:
+        assert s.get(HumanTask, world["task_id"]).candidate_groups == ["police"]
+    [event] = _events(sessions, iid, "task_reassigned")
+    assert event.detail["reason"] == "Police lead" and event.actor == "mia"
+    login(client, "ann")
+    assert 'form="batch-form"' not in client.get("/instances").text
+    assert client.post("/instances/batch", data=form).status_code == 403

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timezone
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import InputError, InvalidState, clock
+from engine import InputError, InvalidState, NotFound, clock
 from models import ProcessInstance, User
 from models.status import InstanceStatus
 from models import reporting
@@ -62,13 +62,56 @@ def _scope() -> Scope | None:
 @login_required
 def index():
     """Every case (managers) or the user's cases, filtered, sorted and paginated."""
+    return _cases_page()
+
+
+def _cases_page(status: int = 200, batch_error: tuple[str, str] | None = None):
+    """The cases list; with ``batch_error`` (field id, message), a refused batch action with
+    what was ticked and typed kept."""
     session, flt = get_session(), filter_from_args()
     page = reporting.instance_page(session, flt, clock.now(), request.args.get("page", 1, int),
                                    scope=_scope())
+    manager = current_user.is_manager
     return render_template("manager/instances.html", page=page, flt=flt,
                            pathways=reporting.pathways(session),
-                           agencies=reporting.agencies(session),
-                           statuses=reporting.STATUSES, page_title="Cases")
+                           agencies=reporting.agencies(session), statuses=reporting.STATUSES,
+                           batch_actions=get_process_engine().batch_actions if manager else {},
+                           groups=reporting.groups(session) if manager else [],
+                           batch_error=batch_error, typed=request.form,
+                           ticked=set(request.form.getlist("instance_id")),
+                           page_title=("Error: " if batch_error else "") + "Cases"), status
+
+
+_BATCH_FIELDS = {"action": "batch-action", "instance_id": "batch-action", "group": "batch-group",
+                 "due_date": "batch-due-date", "reason": "batch-reason"}
+
+
+@bp.route("/instances/batch", methods=["POST"])
+@role_required(MANAGER)
+def batch():
+    """A batch action on the ticked cases: first its preview (what each case would become, or
+    why it is skipped), then, confirmed, applied case by case with the result of each."""
+    session, process_engine, form = get_session(), get_process_engine(), request.form
+    action, reason = form.get("action", ""), form.get("reason", "")
+    ids = [i for i in form.getlist("instance_id") if i.isdigit()]
+    try:
+        params = {"group": form.get("group", "")} if action == "reassign" else \
+            {"due_at": _due_from_form(process_engine.calendar.tz)} if action == "due" else {}
+        if form.get("step") == "apply":
+            session.rollback()
+            items = process_engine.apply_batch(current_app.extensions["lscb.sessions"],
+                                               current_user.actor, action, ids, reason, **params)
+        else:
+            items = process_engine.preview_batch(session, current_user.actor, action, ids, reason,
+                                                 **params)
+            session.rollback()
+    except (InputError, InvalidState, NotFound) as exc:
+        session.rollback()
+        field = exc.context.get("field", "") if isinstance(exc, InputError) else "group"
+        return _cases_page(422, (_BATCH_FIELDS.get(field, "batch-action"), exc.message))
+    return render_template("manager/batch.html", items=items, applied=form.get("step") == "apply",
+                           label=process_engine.batch_actions[action], form=form,
+                           page_title=process_engine.batch_actions[action])
 
 
 @bp.route("/instances/export.<fmt>")
