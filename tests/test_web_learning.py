@@ -1,6 +1,9 @@
 from datetime import datetime, timezone
 
+import io
+
 import time_machine
+from pypdf import PdfReader
 
 from learning_support import NOW, loop  # noqa: F401
 from web_support import app, client, login  # noqa: F401
@@ -110,3 +113,17 @@ def test_report_periods_are_chosen_with_a_form_offering_business_years_and_halve
         own = client.get("/reports/lisg?start=2026-01-01&end=2026-07-01")
         assert "1 January 2026 to 30 June 2026" in own.text
         assert client.get("/reports/lisg?period=nonsense").status_code == 400
+
+
+def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(app, client, loop):
+    app.config["ORGANISATION_NAME"] = "Bracknell Forest LSCB"
+    login(client, "lena")
+    pdf = PdfReader(io.BytesIO(client.get("/reports/annual.pdf?year=2025").data))
+    pages = [page.extract_text() for page in pdf.pages]
+    assert len(pages) >= 2
+    for n, text in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in text and "Bracknell Forest LSCB" in text
+        assert "Produced " in text
+    everything = "\n".join(pages)
+    assert "1 April 2025 to 31 March 2026" in everything
+    assert "Chart: Events by channel" in everything and "Chart: Actions by rating" in everything

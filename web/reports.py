@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from engine import clock
@@ -32,6 +32,7 @@ class Section:
     columns: list[str]
     rows: list[list] = field(default_factory=list)
     note: str = ""
+    chart: bool = False        # the PDF draws its first number column as bars above the table
 
 
 def _check_access(cdop: bool = False) -> None:
@@ -60,18 +61,19 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
                     f"reviews, {f['reviews']['audit']['open']} audits.")
     themes = Section("Learning themes", ["Theme", "Items identified"],
                      [[_label(k), v] for k, v in f["learning"]["by_theme"].items()],
-                     f"{f['learning']['identified']} learning items identified in the period.")
+                     f"{f['learning']['identified']} learning items identified in the period.",
+                     chart=True)
     reach = Section("Dissemination reach", ["Channel", "Events", "People reached"],
                     [[DISSEMINATION_KINDS.get(k, k), v["events"], v["reach"]]
                      for k, v in f["dissemination"]["by_kind"].items()],
                     f"In total {f['dissemination']['events']} events reached "
-                    f"{f['dissemination']['reach']} people.")
+                    f"{f['dissemination']['reach']} people.", chart=True)
     acts = f["actions"]
     rag = Section(f"Action plan RAG on {f['end']:%d %B %Y}", ["Rating", "Actions"],
                   [[_label(k), v] for k, v in acts["rag"].items()],
-                  f"{acts['total']} actions in all; overdue actions count as red.")
+                  f"{acts['total']} actions in all; overdue actions count as red.", chart=True)
     overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
-                      [[k, v] for k, v in acts["overdue_by_agency"].items()])
+                      [[k, v] for k, v in acts["overdue_by_agency"].items()], chart=True)
     closure = f["closure"]
     loop = Section("Loop closure", ["Measure", "Value"], [
         ["Learning items counted", closure.cohort],
@@ -106,10 +108,10 @@ def cdop_sections(f: dict) -> list[Section]:
             ["Deaths notified", f["notified"]], ["Deaths reviewed by the panel", f["reviewed"]],
             ["Reviewed deaths with modifiable factors", _pct(f["preventable_share"])]]),
         Section("Category of death (reviewed)", ["Category", "Deaths"],
-                [[k, v] for k, v in f["categories"].items()]),
+                [[k, v] for k, v in f["categories"].items()], chart=True),
         Section("Modifiable factors (reviewed)", ["Judgement", "Deaths"],
                 [[k, v] for k, v in f["modifiable"].items()],
-                "Figures only: no child is identified in this report.")]
+                "Figures only: no child is identified in this report.", chart=True)]
 
 
 def _day(name: str, default: date) -> date:
@@ -172,7 +174,9 @@ def _year() -> int:
 
 def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpoint: str):
     if pdf:
-        return Response(render_pdf(title, subtitle, sections), mimetype="application/pdf",
+        body = render_pdf(title, subtitle, sections, current_app.config.get("ORGANISATION_NAME") or "",
+                          clock.now().astimezone(board_tz()))
+        return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition":
                                  f'inline; filename="{endpoint.replace("_", "-")}.pdf"'})
     return render_template("reports/report.html", title=title, subtitle=subtitle,
@@ -212,7 +216,8 @@ def annual(pdf: bool):
     year = _year()
     start, end = year_period(year, board_tz())
     figures = annual_figures(get_session(), start, end)
-    return _render("Annual report: learning and reviews", f"Business year {year}-{year + 1}",
+    return _render("Annual report: learning and reviews",
+                   f"Business year {year}-{year + 1}: {_span(start, end)}",
                    learning_sections(figures, annual=True), pdf, "annual-learning")
 
 
@@ -224,5 +229,6 @@ def cdop(pdf: bool):
     _check_access(cdop=True)
     year = _year()
     start, end = year_period(year, board_tz())
-    return _render("Child death review summary", f"Business year {year}-{year + 1}",
+    return _render("Child death review summary",
+                   f"Business year {year}-{year + 1}: {_span(start, end)}",
                    cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")
