@@ -244,17 +244,20 @@ def _per_month(session: Session, column, bounds: list[datetime], *where) -> dict
 
 def heatmap(session: Session, process_id: str) -> dict:
     """Viewer state for a pathway: ``counts`` (instances that reached each step), ``durations``
-    (median seconds in it), ``active`` (steps with open tasks) and ``open`` (cases there now)."""
+    (median seconds in it), ``active`` (steps with open tasks), ``open`` (cases there now) and
+    ``names`` (each step's title)."""
     stmt = (select(HumanTask.bpmn_id, func.count(HumanTask.instance_id.distinct()),
-                   func.sum(case((HumanTask.status == TaskStatus.OPEN, 1), else_=0)))
+                   func.sum(case((HumanTask.status == TaskStatus.OPEN, 1), else_=0)),
+                   func.max(HumanTask.title))
             .where(HumanTask.process_id == process_id).group_by(HumanTask.bpmn_id))
-    counts, current = {}, {}
-    for bpmn_id, n, open_now in session.execute(stmt):
-        counts[bpmn_id] = n
+    counts, current, names = {}, {}, {}
+    for bpmn_id, n, open_now, title in session.execute(stmt):
+        counts[bpmn_id], names[bpmn_id] = n, title or bpmn_id
         if open_now:
             current[bpmn_id] = int(open_now)
     medians = {s.bpmn_id: s.median for s in step_times(session, process_id)}
-    return {"counts": counts, "durations": medians, "active": sorted(current), "open": current}
+    return {"counts": counts, "durations": medians, "active": sorted(current), "open": current,
+            "names": names}
 
 
 def latest_change(session: Session) -> int:

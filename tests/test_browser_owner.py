@@ -4,7 +4,7 @@ import pytest
 
 import browser_support
 from engine import people
-from test_browser_manager import page, server  # noqa: F401
+from test_browser_manager import drawn_case, page, server  # noqa: F401
 from web_support import PASSWORD, app, world  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -98,3 +98,25 @@ def test_a_manager_reassigns_a_selection_of_cases_after_a_preview(server, page, 
     page.click("#batch-apply")
     assert "1 of 1 case changed" in page.locator("#batch-summary").inner_text()
     assert "offered to police" in page.locator("#batch-items").inner_text()
+
+
+def test_the_heatmap_is_coloured_with_a_legend_and_the_diagram_zooms_fits_and_pans(
+        server, page, drawn_case):  # noqa: F811
+    browser_support.sign_in(page, server, "mia", PASSWORD)
+    page.goto(f"{server}/dashboard/heatmap/drawn_review?by=count")
+    page.wait_for_selector("#diagram.is-ready")
+    assert page.locator('g.djs-element.heat-5[data-element-id="screen"]').count() == 1
+    assert page.locator("#heat-legend li").count() == 5
+    zoom = "() => window.lscbViewer.get('canvas').zoom()"
+    before = page.evaluate(zoom)
+    page.click("#diagram-zoom-in")
+    assert page.evaluate(zoom) > before * 1.2
+    page.click("#diagram-fit")
+    assert abs(page.evaluate(zoom) - before) < 0.01
+    box = "() => window.lscbViewer.get('canvas').viewbox().x"
+    x = page.evaluate(box)
+    page.focus("#diagram")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(box) > x
+    page.keyboard.press("-")
+    assert page.evaluate(zoom) < before

@@ -85,8 +85,14 @@ def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sess
     state = client.get("/dashboard/heatmap/two_lane.json").get_json()
     assert state["counts"] == {"triage": 2, "decide": 1}
     assert state["active"] == ["decide", "triage"] and "triage" in state["durations"]
+    assert state["names"] == {"triage": "Triage the notification",
+                              "decide": "Decide on a serious case review"}
+    assert set(state["heat"]) <= {"triage", "decide"} and state["heat"].get("triage") in (1, 2, 3, 4, 5)
+    by_count = client.get("/dashboard/heatmap/two_lane.json?by=count").get_json()["heat"]
+    assert by_count == {"triage": 5, "decide": 3}             # 2 cases, 1 case: fifths of 2
     page = client.get("/dashboard/heatmap/two_lane").text
-    assert 'data-state-url="/dashboard/heatmap/two_lane.json"' in page
+    assert 'data-state-url="/dashboard/heatmap/two_lane.json?by=time"' in page
+    assert "Triage the notification" in page and 'id="heat-legend"' in page
     assert client.get("/dashboard/heatmap/nope").status_code == 404
 
 

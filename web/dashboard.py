@@ -123,8 +123,15 @@ def heatmap(process_id: str):
     if reporting.diagram_xml(reporting.latest_files(session, process_id) or {}, process_id) is None:
         abort(404)
     state = statistics.heatmap(session, process_id)
-    return render_template("dashboard/heatmap.html", process_id=process_id, state=state,
-                           page_title=f"Heatmap: {process_id}")
+    by = _heat_by()
+    _, bounds = charts.heat(state["durations"] if by == "time" else state["counts"])
+    return render_template("dashboard/heatmap.html", process_id=process_id, state=state, by=by,
+                           bounds=bounds, page_title=f"Heatmap: {process_id}")
+
+
+def _heat_by() -> str:
+    """What the heatmap colours steps by: ``time`` spent (median) or ``count`` of cases."""
+    return "count" if request.args.get("by") == "count" else "time"
 
 
 @bp.route("/heatmap/<process_id>.xml")
@@ -144,5 +151,6 @@ def heatmap_json(process_id: str):
     """Viewer state for the heatmap: counts and median durations per step, steps open now."""
     state = statistics.heatmap(get_session(), process_id)
     durations = {k: charts.human_duration(v) for k, v in state["durations"].items()}
+    levels, _ = charts.heat(state["durations"] if _heat_by() == "time" else state["counts"])
     return jsonify({"active": state["active"], "counts": state["counts"],
-                    "durations": durations})
+                    "durations": durations, "heat": levels, "names": state["names"]})
