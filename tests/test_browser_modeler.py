@@ -153,3 +153,53 @@ def test_the_properties_panel_offers_group_field_types(live):
             assert 'id="agencies_told" label="Agencies told" type="groups"' in xml
         finally:
             browser.close()
+
+
+def test_the_properties_panel_edits_who_may_start_and_the_start_form(live):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page, errors = open_review_task(browser, live)
+            page.keyboard.press("Escape")                  # nothing selected: the process
+            page.click("#modeler .djs-container", position={"x": 600, "y": 20})
+            open_group(page, "CandidateStarter")
+            page.fill("#bio-properties-panel-candidateStarterGroups", "police")
+            page.fill("#bio-properties-panel-candidateStarterUsers", "olive")
+            page.click(".djs-element[data-element-id='start']")
+            open_group(page, "Form")
+            page.select_option("#bio-properties-panel-formType", "formData")
+            open_group(page, "FormData")
+            page.click(PANEL.format("FormData") + " .bio-properties-panel-group-header"
+                       " .bio-properties-panel-add-entry")
+            prefix = "#bio-properties-panel-start-formField-0-"
+            page.fill(prefix + "formFieldID", "case_title")
+            page.fill(prefix + "formFieldLabel", "Short title")
+            page.select_option(prefix + "formFieldType", "string")
+            constraints = page.locator("[data-entry-id='start-formField-0-formFieldConstraints']")
+            constraints.locator(".bio-properties-panel-add-entry").click()
+            constraints.locator("input").first.fill("required")
+            page.locator(prefix + "formFieldLabel").press("Tab")
+            page.click("#save-draft")
+            wait_status(page, "saved")
+            page.click("#validate")
+            wait_status(page, "No errors")
+            page.fill("#change-note", "Police start it with a title")
+            page.click("#deploy")
+            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+            assert errors == []
+
+            sessions = live.app.extensions["lscb.sessions"]
+            with sessions() as s:
+                definition = latest_definition(s, "approval")
+                assert definition.version == 2
+                assert (definition.starter_groups, definition.starter_users) == (["police"], ["olive"])
+                [field] = definition.start_form["fields"]
+                assert (field["id"], field["label"], field["required"]) == ("case_title", "Short title", True)
+            reviewer = browser.new_page()
+            sign_in(reviewer, live.url, "bob")             # police: may start it now
+            reviewer.goto(f"{live.url}/start")
+            reviewer.click("#pathways a:has-text('Approval')")
+            assert reviewer.locator("label[for='case_title']").inner_text().startswith("Short title")
+        finally:
+            browser.close()
