@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 import models
 from browser_support import LiveServer, browser_skip_reason, launch
-from engine import people
-from engine.actors import load_actor
+from engine import Actor, people
 from engine.deployment import latest_definition
 from models.session import make_engine
 from web import create_app
@@ -17,6 +16,7 @@ from web import db as web_db
 pytestmark = pytest.mark.browser
 APPROVAL = Path(__file__).parent / "data/definitions/approval.bpmn"
 PASSWORD = "correct-horse-1"
+MANAGER = Actor("mia", roles=frozenset({"manager"}))     # approval names no starters
 PANEL = "[data-group-id='group-CamundaPlatform__{}']"
 
 
@@ -111,7 +111,7 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             sessions, process_engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.process_engine"]
             with sessions.begin() as s:
                 assert latest_definition(s, "approval").version == 2
-                case = process_engine.start(s, "approval", load_actor(s, "olive"), {"case_title": "Browser"})
+                case = process_engine.start(s, "approval", MANAGER, {"case_title": "Browser"})
             [task] = case.tasks
             assert task.candidate_groups == ["police"]
             field = next(f for f in task.form["fields"] if f["id"] == "risk_level")

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import FormInvalid, NotAllowed, NotFound
+from engine import Actor, FormInvalid, NotAllowed, NotFound
 from engine.errors import DefinitionError
-from models import AuditEvent, Definition
+from models import AuditEvent, Definition, ProcessInstance
 
 DATA = Path(__file__).resolve().parent / "data"
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -137,3 +137,25 @@ def test_deploy_refuses_a_broken_start_form_naming_the_field(sessions, process_e
         process_engine.deploy(s, {"start_form.bpmn": xml}, "tester")
     assert any(p.element_id == "start" and "form field 'children': unsupported type 'colour'"
                in p.message for p in refused.value.problems)
+
+
+def test_the_engines_own_starts_are_not_subject_to_start_permission(
+        sessions, process_engine, deploy, staff, people_factory):
+    deploy("engine/thrower_wait.bpmn", "engine/receiver.bpmn", "engine/call_parent.bpmn",
+           "engine/call_child.bpmn", "engine/route_decision.dmn")
+    cdop, bea = people_factory("cara", groups=["cdop"]), people_factory("bea", groups=["business-unit"])
+    partner = Actor("partner", messages=frozenset({"scr_referral"}))
+    with sessions.begin() as s:                     # by hand, receiver is for managers only
+        with pytest.raises(NotAllowed):
+            process_engine.start(s, "receiver", cdop, {})
+    with sessions.begin() as s:                     # a message the engine throws starts one
+        thrower = process_engine.start(s, "thrower_wait", cdop, {"case_ref": "C-1", "reason": "x"})
+        process_engine.complete(s, thrower.tasks[0].id, cdop, {})
+    with sessions.begin() as s:                     # so does a partner trusted with it
+        started = process_engine.send_message(s, "scr_referral", {"case_ref": "C-2"}, partner)
+    with sessions.begin() as s:                     # and a call activity runs its callee
+        parent = process_engine.start(s, "call_parent", bea)
+    assert [t.bpmn_id for t in parent.tasks] == ["summarise"]      # a task of call_child
+    with sessions() as s:
+        receivers = s.query(ProcessInstance).filter_by(process_id="receiver").all()
+        assert sorted(r.reference for r in receivers) == ["C-1", "C-2"] and len(started) == 1

@@ -35,8 +35,8 @@ SCHEMAS = {
     "FormField": {"type": "object", "required": ["id", "label", "type", "required"],
                   "properties": {
         "id": {"type": "string"}, "label": {"type": "string"},
-        "type": {"type": "string", "enum": ["string", "text", "long", "number", "boolean",
-                                            "date", "enum", "group", "groups"]},
+        "type": {"type": "string", "description": "string, text, long, number, boolean, date, "
+                                                  "enum, group or groups"},
         "required": {"type": "boolean"}, "default": {"type": "string", "nullable": True},
         "validation": {"type": "object", "additionalProperties": {"type": "string"}},
         "options": {"type": "array", "items": {"type": "object", "properties": {
