@@ -81,6 +81,27 @@ def wait_status(page, text):
                            arg=text, timeout=20000)
 
 
+def deploy_edited(page, live, note):
+    """Validate and deploy the edited diagram with ``note``; the new version of approval."""
+    page.click("#validate")
+    wait_status(page, "No errors")
+    page.fill("#change-note", note)
+    page.click("#deploy")
+    page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+    with live.app.extensions["lscb.sessions"]() as s:
+        definition = latest_definition(s, "approval")
+        assert definition.files                   # deferred: loaded while the session is open
+        s.expunge(definition)
+    return definition
+
+
+def add_constraint(page, entry_prefix, name):
+    """Add a validation constraint (``required``) to a form field."""
+    constraints = page.locator(f"[data-entry-id='{entry_prefix}formFieldConstraints']")
+    constraints.locator(".bio-properties-panel-add-entry").click()
+    constraints.locator("input").first.fill(name)
+
+
 def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
@@ -93,24 +114,17 @@ def test_owner_edits_group_and_required_field_then_the_new_group_sees_it(live):
             page.fill(prefix + "formFieldID", "risk_level")
             page.fill(prefix + "formFieldLabel", "Risk level")
             page.select_option(prefix + "formFieldType", "string")
-            constraints = page.locator("[data-entry-id='review-formField-1-formFieldConstraints']")
-            constraints.locator(".bio-properties-panel-add-entry").click()
-            constraints.locator("input").first.fill("required")
+            add_constraint(page, "review-formField-1-", "required")
             page.locator("#bio-properties-panel-candidateGroups").press("Tab")
 
             page.click("#save-draft")
             wait_status(page, "saved")
-            page.click("#validate")
-            wait_status(page, "No errors")
-            page.fill("#change-note", "Police review the request; risk level is required")
-            page.click("#deploy")
-            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
+            definition = deploy_edited(page, live, "Police review the request; risk level is required")
             assert "Police review the request" in page.content()
-            assert errors == []
+            assert errors == [] and definition.version == 2
 
             sessions, process_engine = live.app.extensions["lscb.sessions"], live.app.extensions["lscb.process_engine"]
             with sessions.begin() as s:
-                assert latest_definition(s, "approval").version == 2
                 case = process_engine.start(s, "approval", MANAGER, {"case_title": "Browser"})
             [task] = case.tasks
             assert task.candidate_groups == ["police"]
@@ -139,17 +153,9 @@ def test_the_properties_panel_offers_group_field_types(live):
             assert {"group", "groups", "text", "number"} <= set(options)
             page.select_option(prefix + "formFieldType", "groups")
             assert page.locator(prefix + "formFieldCustomType").count() == 0
-            page.click("#validate")
-            wait_status(page, "No errors")
-            page.fill("#change-note", "Which agencies were told")
-            page.click("#deploy")
-            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
-            assert errors == []
-            sessions = live.app.extensions["lscb.sessions"]
-            with sessions() as s:
-                definition = latest_definition(s, "approval")
-                assert definition.version == 2
-                xml = next(iter(definition.files.values()))
+            definition = deploy_edited(page, live, "Which agencies were told")
+            assert errors == [] and definition.version == 2
+            xml = next(iter(definition.files.values()))
             assert 'id="agencies_told" label="Agencies told" type="groups"' in xml
         finally:
             browser.close()
@@ -176,26 +182,15 @@ def test_the_properties_panel_edits_who_may_start_and_the_start_form(live):
             page.fill(prefix + "formFieldID", "case_title")
             page.fill(prefix + "formFieldLabel", "Short title")
             page.select_option(prefix + "formFieldType", "string")
-            constraints = page.locator("[data-entry-id='start-formField-0-formFieldConstraints']")
-            constraints.locator(".bio-properties-panel-add-entry").click()
-            constraints.locator("input").first.fill("required")
+            add_constraint(page, "start-formField-0-", "required")
             page.locator(prefix + "formFieldLabel").press("Tab")
             page.click("#save-draft")
             wait_status(page, "saved")
-            page.click("#validate")
-            wait_status(page, "No errors")
-            page.fill("#change-note", "Police start it with a title")
-            page.click("#deploy")
-            page.wait_for_url(live.url + "/definitions/approval", timeout=20000)
-            assert errors == []
-
-            sessions = live.app.extensions["lscb.sessions"]
-            with sessions() as s:
-                definition = latest_definition(s, "approval")
-                assert definition.version == 2
-                assert (definition.starter_groups, definition.starter_users) == (["police"], ["olive"])
-                [field] = definition.start_form["fields"]
-                assert (field["id"], field["label"], field["required"]) == ("case_title", "Short title", True)
+            definition = deploy_edited(page, live, "Police start it with a title")
+            assert errors == [] and definition.version == 2
+            assert (definition.starter_groups, definition.starter_users) == (["police"], ["olive"])
+            [field] = definition.start_form["fields"]
+            assert (field["id"], field["label"], field["required"]) == ("case_title", "Short title", True)
             reviewer = browser.new_page()
             sign_in(reviewer, live.url, "bob")             # police: may start it now
             reviewer.goto(f"{live.url}/start")
