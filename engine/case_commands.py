@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from models import PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import (access, batch, clock, deployment, operations, references, storable, store,
-               trail)
+from . import (access, batch, clock, deployment, operations, references, starting, storable,
+               store, trail)
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
-from .records import InstanceRecord, TimerRecord, instance_record
+from .records import InstanceRecord, StartableRecord, TimerRecord, instance_record
 from .run import ProcessRun
 
 
@@ -27,17 +27,34 @@ class CaseCommands:
 
     def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,
               reference: str | None = None, now: datetime | None = None) -> InstanceRecord:
-        """Start the latest version of a process with ``data``; a failing start writes nothing."""
+        """Start the latest version of a process as a person (browser, API, CLI): the actor
+        must be one of its starters (``access.may_start``) and ``data`` fill its start form
+        (``starting.start_data``). A failing start writes nothing. The engine's own starts
+        (messages, call activities, timer start events) do not come through here."""
         definition = deployment.latest_definition(session, process_id)
         if definition is None:
             raise NotFound("process", process_id)
+        access.check_may_start(actor, definition)
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
         storable.check_input(data or {}, "start data")
-        references.check_start(session, reference, data or {})
-        row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
+        data = starting.start_data(session, actor, definition, data or {})
+        references.check_start(session, reference, data)
+        row, saved = self._start_row(session, definition, actor, data, reference,
                                      now or clock.now())
         return instance_record(row, saved.open_tasks, saved.timers)
+
+    def startable(self, session: Session, actor: Actor) -> list[StartableRecord]:
+        """The processes the actor may start (latest versions), with their start forms."""
+        return starting.startable(session, actor)
+
+    def start_form(self, session: Session, process_id: str, actor: Actor) -> StartableRecord:
+        """One process the actor may start, with its start form; NotAllowed if they may not."""
+        definition = deployment.latest_definition(session, process_id)
+        if definition is None:
+            raise NotFound("process", process_id)
+        access.check_may_start(actor, definition)
+        return starting.startable_record(definition)
 
     def _start_row(self, session, definition, actor, data, reference, now, message=None):
         row = ProcessInstance(definition=definition, definition_id=definition.id,

@@ -1,5 +1,6 @@
 """Lint rules that matter to the board, on top of the deploy-time checks in ``validation``.
 
+- every starter group of a process exists (``camunda:candidateStarterGroups``);
 - every user task reaches people: literal candidate groups exist, expressions are flagged, a
   task without candidates goes to a lane that maps to an existing group;
 - every statutory deadline (a boundary timer, or a ``camunda:dueDate`` marked statutory) has an
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .assignment import group_slug, lane_group
 from .errors import Problem
-from .parser import NSMAP, assignment_from_node, camunda, task_properties
+from .parser import NSMAP, assignment_from_node, camunda, starters_from_node, task_properties
 from .validation import executable_processes
 
 LEARNING_TARGETS = frozenset({"learning_capture", "learning_loop"})
@@ -56,6 +57,7 @@ def lint(trees: Mapping, context: LintContext) -> list[Problem]:
         root = tree.getroot() if hasattr(tree, "getroot") else tree
         for process in executable_processes(root):
             problems += _assignment(filename, process, context)
+            problems += _starters(filename, process, context)
             problems += _deadlines(filename, process)
             problems += _learning(filename, process, context)
             for container in [process, *_x(process, ".//bpmn:subProcess | .//bpmn:transaction")]:
@@ -145,6 +147,22 @@ def _group_problem(filename, task, group, context, set_in) -> list[Problem]:
     return [_p(filename, task, f"candidate group {group} is only known when the task starts; if "
                "the case data names no existing group, the task is reported to managers as one "
                "nobody can act on", "info")]
+
+
+# -- who may start a process -------------------------------------------------------------------
+def _starters(filename, process, context) -> list[Problem]:
+    """Starter groups are literal groups that exist (no expression: nothing to evaluate it
+    over before the case exists)."""
+    problems = []
+    for group in starters_from_node(process)["groups"]:
+        if "${" in group:
+            problems.append(_p(filename, process, f"candidate starter group {group!r} must name "
+                               "a group, not an expression"))
+        elif group_slug(group) not in context.groups:
+            problems.append(_p(filename, process, f"candidate starter group {group!r} does not "
+                               "exist (create it in Admin > Groups, or use an existing group's "
+                               "slug)"))
+    return problems
 
 
 # -- deadlines escalate ------------------------------------------------------------------------

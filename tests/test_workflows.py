@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import models
 from conftest import _drop_postgres, _fresh_postgres
-from engine import Actor, FormInvalid, ProcessEngine, deployment, people
+from engine import Actor, FormInvalid, NotAllowed, ProcessEngine, deployment, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from engine.consistency import stuck_instance_ids
@@ -101,6 +101,8 @@ def deploy_library(factory, process_engine):
         for group in GROUPS:     # first: lint refuses tasks for groups that do not exist
             people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
             people.add_user(s, f"user-{group}", "correct horse battery", groups=[group])
+        people.add_user(s, "user-manager", "correct horse battery", groups=["business-unit"],
+                        roles=["manager"])        # starts the board's cycles and any pathway
         process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
 
 
@@ -139,7 +141,7 @@ def lib(sessions, process_engine, db_url, live_cache, monkeypatch):
         deploy_library(sessions, process_engine)
     never_stuck(process_engine, monkeypatch)
     with sessions() as s:
-        staff = {g: load_actor(s, f"user-{g}") for g in GROUPS}
+        staff = {g: load_actor(s, f"user-{g}") for g in [*GROUPS, "manager"]}
     return Library(sessions, process_engine, staff)
 
 
@@ -157,6 +159,7 @@ def never_stuck(process_engine, monkeypatch):
     monkeypatch.setattr(process_engine, "_save", checked)
 
 
+INCIDENT_KNOWN = {"case_title": "Infant injury, AB", "agency_aware_on": "2027-02-26"}
 CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, seriously_harmed=False,
                      died_in_custody_or_detained_mha=False, looked_after_child=False,
                      died_in_regulated_setting=False, concerns_about_agency_working="none_definitive",
@@ -166,7 +169,7 @@ CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, serious
 
 def notify_incident(lib, **criteria):
     """An agency notifies an incident (P1) involving police and health; returns the instance id."""
-    rec = lib.start("p01_incident_notification", "partner-agencies")
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
     assert lib.ids(rec.id) == ["take_immediate_action"]
     lib.do(rec.id, "take_immediate_action", "partner-agencies", notifying_agency="police",
            immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
@@ -328,7 +331,7 @@ def test_dmn_scr_criteria_and_triage_route(sessions, process_engine, people_fact
                                          for n in ("scr_criteria.dmn", "triage_route.dmn")}}
     with sessions.begin() as s:
         process_engine.deploy(s, files, "tester")
-    actor = people_factory("dmn-tester", groups=["lisg"])
+    actor = people_factory("dmn-tester", groups=["lisg"], roles=["manager"])   # no starters
     data = {**CRITERIA_NONE, **criteria, "regime": regime}
     with sessions.begin() as s:
         done = process_engine.start(s, "dmn_probe", actor, data, now=T0)
@@ -407,7 +410,7 @@ def test_each_file_is_one_lane_pooled_process_with_complete_diagram(path):
 
 
 def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learning(lib):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "LSCB_WT2015"}).id
+    iid = lib.start("p02_serious_case_review", "manager", {"regime": "LSCB_WT2015"}).id
     lib.do(iid, "notify_scr_started", "lscb-chair", panel_told_on="2027-03-02")
     lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="R. Smith",
            reviewer_independent=False, independence_statement="Previously employed by the trust")
@@ -485,7 +488,7 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
 
 @pytest.mark.parametrize("lcspr", [False, True])
 def test_p2_rapid_review_under_2018_regime(lib, lcspr):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2018"}).id
+    iid = lib.start("p02_serious_case_review", "manager", {"regime": "MASA_WT2018"}).id
     record = lib.task(iid, "record_panel_notification")
     assert record.candidate_groups == ["business-unit"]
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on="2027-03-01")
@@ -639,7 +642,7 @@ def test_p3_multi_agency_case_review_reviewer_and_roundtable(lib, concerns, conf
 
 @pytest.mark.parametrize("quality", ["good", "inadequate"])
 def test_p4_standalone_imr_is_evaluated_by_lisg(lib, quality):
-    iid = lib.start("p04_individual_management_review", "health", {"agency": "health"}).id
+    iid = lib.start("p04_individual_management_review", "lisg", {"agency": "health"}).id
     lib.do(iid, "appoint_author", "health", imr_author="Named nurse", author_independent=True)
     lib.do(iid, "secure_records", "health", records_secured=True, chronology_complete=True)
     write = lib.task(iid, "write_imr")
@@ -775,7 +778,7 @@ def test_p9_single_agency_audit_routes_multi_agency_implications(lib, implicatio
 
 
 def test_p10_section11_cycle_from_standards_to_mid_cycle_update(lib):
-    iid = lib.start("p10_section11_audit", "s11-panel").id
+    iid = lib.start("p10_section11_audit", "lisg").id
     lib.do(iid, "agree_standards", "s11-panel", standards_version="Pan-Berks 2027",
            pan_berks_agencies="police", bf_agencies="education")
     assert sorted((t.bpmn_id, t.candidate_groups[0], t.lane) for t in lib.tasks(iid)) == [
@@ -947,7 +950,7 @@ def test_action_plan_reminder_before_the_due_date_and_escalation_after_it(lib):
 
 def test_c02_six_monthly_lisg_report_every_six_months(lib):
     from web.instructions import render_instructions
-    cid = lib.start("c02_lisg_six_monthly_report", "business-unit").id
+    cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers
     assert timer.due_at == T0 + timedelta(days=184)                     # 1 Sep 2027
@@ -983,7 +986,7 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
 
 
 def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
-    cid = lib.start("c03_learning_workshops", "tpd").id
+    cid = lib.start("c03_learning_workshops", "manager").id
     lib.fire(T0 + timedelta(days=93))
     lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20")
     lib.do(cid, "publish_workshop", "comms", workshop_page="bflscb.org.uk/training/neglect")
@@ -994,7 +997,7 @@ def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
 
 
 def test_c04_annual_audit_programme_runs_one_audit_per_theme(lib):
-    cid = lib.start("c04_annual_audit_programme", "lisg").id
+    cid = lib.start("c04_annual_audit_programme", "manager").id
     lib.fire(T0 + timedelta(days=367))
     lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect, Exploitation",
            programme_rationale="Business plan priorities")
@@ -1019,7 +1022,7 @@ def test_c04_annual_audit_programme_runs_one_audit_per_theme(lib):
 
 
 def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
-    cid = lib.start("c06_action_plan_tracker", "business-unit").id
+    cid = lib.start("c06_action_plan_tracker", "manager").id
     lib.fire(T0 + timedelta(days=62))
     lib.do(cid, "update_tracker", "business-unit", actions_open=12, actions_overdue=3, tracker_rag="red")
     lib.do(cid, "review_tracker", "lisg", escalate_overdue=True, tracker_notes="Police actions 2 and 5")
@@ -1031,7 +1034,7 @@ def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
     ("c08_s175_cycle", "open_window", "business-unit", 366),
     ("c11_framework_review", "redraft_framework", "lisg", 366)])
 def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, days):
-    cid = lib.start(process_id, "business-unit").id
+    cid = lib.start(process_id, "manager").id
     [timer] = lib.show(cid).timers
     assert timer.due_at == T0 + timedelta(days=days)
     assert lib.fire(timer.due_at - timedelta(days=1)) == 0
@@ -1040,7 +1043,7 @@ def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, d
 
 
 def test_c11_framework_review_consults_partners_and_embeds(lib):
-    cid = lib.start("c11_framework_review", "lisg").id
+    cid = lib.start("c11_framework_review", "manager").id
     lib.fire(T0 + timedelta(days=366, seconds=1))
     lib.do(cid, "redraft_framework", "lisg", framework_changes="Add rapid reviews (WT2023)",
            statutory_change="wt2023", agencies_involved="police, health")
@@ -1059,7 +1062,7 @@ def test_c11_framework_review_consults_partners_and_embeds(lib):
     ("2028-04-10", datetime(2028, 5, 4, 16, 0, tzinfo=timezone.utc))])
 def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due):
     lib.now = datetime.fromisoformat(notified_on + "T10:00:00+00:00")
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2023"}).id
+    iid = lib.start("p02_serious_case_review", "manager", {"regime": "MASA_WT2023"}).id
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on=notified_on)
     assert lib.task(iid, "rapid_review").due_at == due
     assert {t.bpmn_id: t.due_at for t in lib.show(iid).timers}["rapid_review_overdue"] == due
@@ -1106,7 +1109,7 @@ def test_the_layout_tool_is_deterministic_and_keeps_the_semantics(tmp_path):
 
 
 def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib):
-    rec = lib.start("p01_incident_notification", "partner-agencies")
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
     [field] = [f for f in lib.task(rec.id, "take_immediate_action").form["fields"]
                if f["id"] == "notifying_agency"]
     assert (field["label"], field["type"], field["properties"]) == ("Your agency", "group", {"kind": "agency"})
@@ -1126,6 +1129,35 @@ def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib)
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved=["police", "Health"])
     assert lib.show(rec.id).data["agencies_involved"] == ["police", "health"]
+
+
+def test_the_library_says_who_starts_each_pathway_and_what_their_start_form_asks(lib):
+    with lib.sessions() as s:
+        startable = {g: {p.process_id: p for p in lib.process_engine.startable(s, lib.staff[g])}
+                     for g in ("police", "business-unit", "lisg", "board", "manager")}
+    assert sorted(startable["police"]) == ["p01_incident_notification", "p05_child_death_review",
+                                           "p09_single_agency_audit"]
+    assert sorted(startable["business-unit"]) == [
+        "p01_incident_notification", "p02_serious_case_review", "p03_multi_agency_case_review",
+        "p04_individual_management_review", "p05_child_death_review",
+        "p06_multi_agency_case_audit", "p07_survey_consultation", "p08_roundtable_discussion",
+        "p09_single_agency_audit", "p10_section11_audit", "p11_school_s175_audit",
+        "p12_research_digest"]
+    assert startable["board"] == {}
+    assert {"c02_lisg_six_monthly_report", "learning_loop", "p01_case_triage"} <= set(
+        startable["manager"])         # managers start any pathway; cycles and callees too
+    for pathway in startable["business-unit"].values():
+        assert pathway.description and "case_title" in [f["id"] for f in pathway.form["fields"]]
+    notify = startable["police"]["p01_incident_notification"]
+    assert [(f["id"], f["required"]) for f in notify.form["fields"]] == [
+        ("case_title", True), ("agency_aware_on", True)]
+    with pytest.raises(NotAllowed):
+        lib.start("p02_serious_case_review", "police")
+    with pytest.raises(FormInvalid) as invalid:
+        lib.start("p01_incident_notification", "police", {"case_title": "AB"})
+    assert set(invalid.value.errors) == {"case_title", "agency_aware_on"}
+    record = lib.start("p01_incident_notification", "police", INCIDENT_KNOWN)
+    assert record.data["agency_aware_on"] == "2027-02-26" and record.started_by == "user-police"
 
 
 def test_the_whole_library_passes_every_lint_rule_without_a_warning(sessions):

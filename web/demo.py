@@ -34,9 +34,12 @@ USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
          ("owner", ["process_owner"], ["business-unit"])] + \
         [(f"{slug}.reviewer", ["reviewer"], [slug]) for slug in {**AGENCIES, **BOARD}]
 # (process id, start data, how many steps to complete)
-CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury"}, 0),
-         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns"}, 1),
-         ("p01_incident_notification", {"case_title": "Serious incident: school exclusion"}, 2),
+AWARE = {"agency_aware_on": date.today().isoformat()}      # P1's start form asks for it
+CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury", **AWARE}, 0),
+         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns", **AWARE},
+          1),
+         ("p01_incident_notification", {"case_title": "Serious incident: school exclusion", **AWARE},
+          2),
          ("p12_research_digest", {"case_title": "National review digest"}, 1),
          ("p09_single_agency_audit", {"case_title": "Police audit of strategy meetings",
                                       "auditing_agency": "police"}, 0)]

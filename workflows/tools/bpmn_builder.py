@@ -92,8 +92,11 @@ class Node:
 class Process:
     """One executable process in one participant, with lanes named after the framework's roles."""
 
-    def __init__(self, pid: str, name: str, documentation: str):
+    def __init__(self, pid: str, name: str, documentation: str, starters: str | None = None):
+        """``starters``: the groups that may start it (``camunda:candidateStarterGroups``,
+        comma-separated); None: started by managers, messages, timers or callers only."""
         self.pid, self.name, self.documentation = pid, name, documentation
+        self.starters = starters
         self.nodes: dict[str, Node] = {}
         self.flows: list[dict] = []
 
@@ -106,8 +109,10 @@ class Process:
         self.nodes[id] = Node(id, kind, name, lane, attrs)
         return id
 
-    def start(self, id, name, lane, cycle=None, message=None, variable=None):
-        return self._add("startEvent", id, name, lane, cycle=cycle, message=message, variable=variable)
+    def start(self, id, name, lane, cycle=None, message=None, variable=None, fields=()):
+        """A start event; ``fields``: the start form of a none start (what a starter fills)."""
+        return self._add("startEvent", id, name, lane, cycle=cycle, message=message,
+                         variable=variable, fields=list(fields))
 
     def end(self, id, name, lane, message=None, payload=None):
         return self._add("endEvent", id, name, lane, message=message, payload=payload)
@@ -218,6 +223,8 @@ class Process:
                 etree.SubElement(expr, q("bpmn", "messagePath")).text = "case_ref"
         proc = etree.SubElement(defs, q("bpmn", "process"), id=self.pid, name=self.name,
                                 isExecutable="true")
+        if self.starters:
+            proc.set(q("camunda", "candidateStarterGroups"), self.starters)
         etree.SubElement(proc, q("bpmn", "documentation")).text = self.documentation
         lane_set = etree.SubElement(proc, q("bpmn", "laneSet"), id=f"LaneSet_{self.pid}")
         for lane in self.lanes():
@@ -269,11 +276,12 @@ class Process:
                 el.set(q("camunda", "followUpDate"), a["follow_up"])
             if a["priority"] is not None:
                 el.set(q("camunda", "priority"), str(a["priority"]))
-            if a["fields"]:
-                ext = etree.SubElement(el, q("bpmn", "extensionElements"))
-                form = etree.SubElement(ext, q("camunda", "formData"))
-                for fd in a["fields"]:
-                    self._field_xml(form, fd)
+
+        if a.get("fields"):
+            ext = etree.SubElement(el, q("bpmn", "extensionElements"))
+            form = etree.SubElement(ext, q("camunda", "formData"))
+            for fd in a["fields"]:
+                self._field_xml(form, fd)
         if n.kind == "businessRuleTask":
             el.set(q("camunda", "decisionRef"), a["decision"])
         if n.kind == "callActivity":

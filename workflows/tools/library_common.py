@@ -20,6 +20,17 @@ ROUTES = [("scr", "Serious case review (P2, 2015 regime)"),
           ("macr", "Multi-agency case review (P3)"), ("imr", "Individual management review (P4)"),
           ("roundtable", "Roundtable discussion (P8)"), ("close", "Close, recording any learning")]
 
+# Who may start a pathway (camunda:candidateStarterGroups): the agency groups the library's tasks
+# name, and the business unit; managers may start any pathway.
+AGENCY_STARTERS = "partner-agencies,police,health,childrens-social-care,business-unit"
+
+
+def title_field(required=False):
+    """The case's title, asked by a start form (it reaches notifications and email subjects)."""
+    return F("case_title", "Short title for the case (no names: use initials or a reference)",
+             "string", required, minlength=5, maxlength=120)
+
+
 # The list the per-agency (multi-instance) tasks iterate over: the agencies ticked in the form (a
 # list of group slugs), or a comma-separated string where case data came from elsewhere.
 AGENCY_LIST_SCRIPT = ("agencies = list(agencies_involved) if isinstance(agencies_involved, list) "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bpmn_builder import GROUP, F, YESNO, Process
+from library_common import AGENCY_STARTERS, title_field
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, CONCERNS, LEARNING_POTENTIAL, LISG,
                             PA, REGIMES, ROUTES, agencies_field, agency_ladder, capture_learning,
                             close_review, ladder, learning_field, open_review)
@@ -33,8 +34,11 @@ def incident_notification() -> Process:
                 "notifiable, the local authority notifies Ofsted (2015) or the Child Safeguarding "
                 "Practice Review Panel (2018/2023) within 5 working days of becoming aware. The case "
                 "then goes to triage (p01_case_triage): LISG screening against regulation 5, the "
-                "LSCB Chair's SCR decision and the chosen review route.")
-    p.start("incident_known", "Serious incident involving a child", PA)
+                "LSCB Chair's SCR decision and the chosen review route.",
+                starters=AGENCY_STARTERS)
+    p.start("incident_known", "Serious incident involving a child", PA,
+            fields=[title_field(required=True),
+                    F("agency_aware_on", "Date your agency became aware of the incident", "date")])
     p.user("take_immediate_action", "Take immediate safeguarding action", PA, "partner-agencies",
            "Make sure the child, siblings and other children are safe now: refer to children's "
            "social care or the MASH if you have not already. Then record what you did and which "

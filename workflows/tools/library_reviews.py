@@ -1,10 +1,10 @@
 """P2 serious case review (and the 2018/2023 rapid review), P3, P4, P5 child death review."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CDOP, CHAIR, COMMS, CONCERNS, IR, LISG, PA,
-                            REGIMES, agencies_field, agency_ladder, capture_learning, close_review,
-                            ladder, learning_field, open_record, open_review)
+from bpmn_builder import GROUP, F, YESNO, Process
+from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
+                            CONCERNS, IR, LISG, PA, REGIMES, agencies_field, agency_ladder, capture_learning, close_review,
+                            ladder, learning_field, open_record, open_review, title_field)
 
 
 def serious_case_review() -> Process:
@@ -18,8 +18,9 @@ def serious_case_review() -> Process:
                 "decides whether a local child safeguarding practice review (LCSPR) follows, which "
                 "then runs the same way. The Board accepts the report, response and action plan; the "
                 "Chair decides publication (advice from the Panel for anything short of full "
-                "publication); learning enters the loop.")
-    p.start("scr_start", "Review decided", CHAIR)
+                "publication); learning enters the loop.",
+                starters="business-unit,lscb-chair")
+    p.start("scr_start", "Review decided", CHAIR, fields=[title_field()])
     open_review(p, "open_scr_review", CHAIR, "scr",
                 title="'Serious case review' if regime == 'LSCB_WT2015' else 'Rapid review'")
     p.script("start_review_clock", "Start the review clock", CHAIR, """
@@ -279,8 +280,9 @@ def multi_agency_case_review() -> Process:
                 "significant concerns about agencies working together or a conflict of interest; "
                 "agency chronologies; family involvement; an optional roundtable (P8); report to "
                 "LISG, action plan, the LSCB Chair informed; learning to the loop. Target 3 months "
-                "from commission with a progress check at 6 weeks [ASSUME].")
-    p.start("macr_start", "Review commissioned", LISG)
+                "from commission with a progress check at 6 weeks [ASSUME].",
+                starters="business-unit,lisg")
+    p.start("macr_start", "Review commissioned", LISG, fields=[title_field()])
     open_record(p, "open_macr", LISG, "MACR")
     open_review(p, "open_macr_review", LISG, "macr")
     p.user("commission_review", "Commission the review: terms of reference and method", LISG, "lisg",
@@ -386,8 +388,10 @@ def individual_management_review() -> Process:
                 "triage: below the SCR threshold with limited concerns about agencies working "
                 "together; 8 weeks [ASSUME]) or as an agency's contribution to an SCR (called per "
                 "agency by p02a; 6 weeks [ASSUME]). Expects 'agency' (the agency's group slug) and "
-                "'imr_mode' ('standalone' or 'scr_contribution').")
-    p.start("imr_start", "IMR requested", PA)
+                "'imr_mode' ('standalone' or 'scr_contribution').",
+                starters="business-unit,lisg")
+    p.start("imr_start", "IMR requested", PA,
+            fields=[GROUP("agency", "Agency whose involvement is reviewed", "agency"), title_field()])
     open_record(p, "open_imr", PA, "IMR", """
 try:
     imr_mode
@@ -501,8 +505,9 @@ def child_death_review() -> Process:
                 "('cdop_scr_referral' message, correlated on case_ref) and waits for the Chair's "
                 "decision ('scr_decision') before the panel review. The panel completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
-                "recommendations enter the learning loop.")
-    p.start("death_notified", "Child death notified", PA)
+                "recommendations enter the learning loop.",
+                starters=AGENCY_STARTERS + ",cdop")
+    p.start("death_notified", "Child death notified", PA, fields=[title_field()])
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
            "Notify the CDOP of the death of a child. Do not enter the child's name: use initials and "
            "date of birth or your agency's reference.",
