@@ -231,3 +231,20 @@ def test_a_batch_reassign_is_previewed_then_applied_with_a_result_per_case(
     login(client, "ann")
     assert 'form="batch-form"' not in client.get("/instances").text
     assert client.post("/instances/batch", data=form).status_code == 403
+
+
+def test_every_manager_action_says_in_the_timeline_what_changed_and_why(app):
+    from datetime import datetime, timezone
+    from web.timeline import describe
+    at = datetime(2027, 1, 4, 10, tzinfo=timezone.utc)
+    with app.test_request_context():
+        moved = describe(AuditEvent(action="instance_migrated", at=at, actor="mia", detail={
+            "from_version": 1, "to_version": 2, "notes": ["task triage takes the new form"]}))
+        assert moved["body"] == "From version 1 to 2; task triage takes the new form"
+        retried = describe(AuditEvent(action="incident_retried", at=at, actor="mia",
+                                      detail={"ok": True, "reason": "divisor corrected"}))
+        assert retried["body"] == "divisor corrected"
+        due = describe(AuditEvent(action="due_date_changed", at=at, actor="mia", detail={
+            "previous": "2027-01-08T17:00:00+00:00", "due_at": "2027-01-15T17:00:00+00:00",
+            "reason": "agency asked"}))
+        assert due["body"] == "From 8 Jan 2027 17:00 to 15 Jan 2027 17:00: agency asked"

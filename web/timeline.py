@@ -49,6 +49,9 @@ def describe(event: AuditEvent) -> dict:
         body = detail.get("text", "")
     elif event.action in ("instance_cancelled", "instance_suspended", "instance_resumed"):
         body = detail.get("reason", "")
+    elif event.action == "instance_migrated":
+        body = f"From version {detail.get('from_version', '?')} to {detail.get('to_version', '?')}" \
+               + "".join(f"; {note}" for note in detail.get("notes") or [])
     elif event.action == "task_reassigned" and detail.get("groups"):
         body = f"From the group {', '.join(detail.get('previous_groups') or []) or '-'} to " \
                f"the group {', '.join(detail['groups'])}: {detail.get('reason', '')}"
@@ -67,6 +70,8 @@ def describe(event: AuditEvent) -> dict:
     elif event.action == "incident_retried" and detail.get("ok") is False:
         title, state = "The failed step was run again and failed again", "error"
         body = str((detail.get("error") or {}).get("message", ""))
+    elif event.action == "incident_retried":
+        body = detail.get("reason") or ""
     elif event.action == "due_date_changed":
         body = f"From {_moment(detail.get('previous'))} to {_moment(detail.get('due_at'))}: " \
                f"{detail.get('reason', '')}"
