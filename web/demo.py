@@ -28,7 +28,11 @@ BOARD = {"lscb-chair": "LSCB Chair", "lisg": "Learning & Improvement Sub-Group",
          "cdop": "Child Death Overview Panel", "business-unit": "LSCB Business Unit",
          "independent-reviewer": "Independent reviewers", "tpd": "T&PD Sub-Group",
          "comms": "Comms & Community Engagement Sub-Group", "s11-panel": "Pan-Berks S11 Sub-Group",
-         "bf-s11-panel": "BF S11 Panel", "board": "LSCB Board"}
+         "bf-s11-panel": "BF S11 Panel", "board": "LSCB Board",
+         "safeguarding-partners": "Safeguarding partners (jointly)",
+         "local-authority-partner": "Safeguarding partner: local authority",
+         "icb-partner": "Safeguarding partner: integrated care board",
+         "police-partner": "Safeguarding partner: police", "partnership-chair": "Partnership chair"}
 # (user, roles, groups): a user for every role, and a reviewer for every group.
 USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
          ("owner", ["process_owner"], ["business-unit"])] + \
