@@ -10,11 +10,54 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine import FormInvalid
-from test_workflows import (CRITERIA_NONE, T0, db_url, lib, library_template,  # noqa: F401
-                            notify_death)
+from test_workflows import (CRITERIA_NONE, DMN_PROBE, T0, WORKFLOWS, db_url, lib,  # noqa: F401
+                            library_template, notify_death)
 
 PARTNERS = {"la_sign_off": ("local-authority-partner", "la"),
             "icb_sign_off": ("icb-partner", "icb"), "police_sign_off": ("police-partner", "police")}
+
+
+PANEL = ("the Child Safeguarding Practice Review Panel, through the Child Safeguarding Incident "
+         "Notification System (shared with Ofsted and the DfE), and the local safeguarding partners")
+SOS = "the Secretary of State and Ofsted"
+NOTIFICATION_CASES = [  # criteria overrides, regime -> (must notify, to whom (start), basis (start))
+    ({"abuse_or_neglect_suspected": True, "child_died": True}, "LSCB_WT2015",
+     (True, "Ofsted and the LSCB", "WT2015 ch.4")),
+    ({"looked_after_child": True, "child_died": True}, "LSCB_WT2015",
+     (True, "Ofsted and the LSCB", "WT2015: the death of a looked-after")),
+    ({"died_in_regulated_setting": True, "child_died": True}, "LSCB_WT2015",
+     (True, "Ofsted and the LSCB", "WT2015: a child died in a regulated")),
+    ({"abuse_or_neglect_suspected": True, "seriously_harmed": True}, "MASA_WT2018",
+     (True, PANEL, "Children Act 2004 s16C(1)")),
+    ({"abuse_or_neglect_suspected": True, "child_died": True, "incident_in_bf": False,
+      "incident_outside_england": True}, "MASA_WT2023", (True, PANEL, "Children Act 2004 s16C(1)")),
+    ({"abuse_or_neglect_suspected": True, "child_died": True, "incident_in_bf": False},
+     "MASA_WT2018", (False, "nobody", "no notification duty")),
+    ({"looked_after_child": True, "child_died": True}, "MASA_WT2018",
+     (True, SOS, "Children Act 2004 s16C: death of a looked-after")),
+    ({"care_leaver_under_25": True, "child_died": True}, "MASA_WT2023", (True, SOS, "WT2023 ch.5")),
+    ({"care_leaver_under_25": True, "child_died": True}, "MASA_WT2018",
+     (False, "nobody", "no notification duty")),
+    ({"died_in_regulated_setting": True, "child_died": True}, "MASA_WT2018",
+     (False, "nobody", "no notification duty")),
+    ({}, "LSCB_WT2015", (False, "nobody", "no notification duty")),
+]
+
+
+@pytest.mark.parametrize("criteria, regime, expected", NOTIFICATION_CASES)
+def test_dmn_notification_rules(sessions, process_engine, people_factory, criteria, regime, expected):
+    probe = DMN_PROBE.replace(b'camunda:decisionRef="triage_route"', b'camunda:decisionRef="notification_rules"')
+    files = {"probe.bpmn": probe, **{n: (WORKFLOWS / n).read_bytes()
+                                     for n in ("scr_criteria.dmn", "notification_rules.dmn")}}
+    with sessions.begin() as s:
+        process_engine.deploy(s, files, "tester")
+    actor = people_factory("dmn-tester", groups=["lisg"])
+    with sessions.begin() as s:
+        done = process_engine.start(s, "dmn_probe", actor, {**CRITERIA_NONE, **criteria, "regime": regime},
+                                    now=T0)
+    must, to, basis = expected
+    assert done.data["la_must_notify"] is must
+    assert done.data["notify_to"].startswith(to) and done.data["notification_basis"].startswith(basis)
 
 
 def intake(lib, regime, **criteria):

@@ -147,7 +147,7 @@ def notification_rules():
          ("lac", "A looked-after child died", "looked_after_child and child_died", "boolean"),
          ("setting", "The child died in a regulated setting", "died_in_regulated_setting and child_died",
           "boolean"),
-         ("leaver", "A care leaver under 25 died", "care_leaver_under_25 and child_died", "boolean")],
+         ("leaver", "A care leaver aged 24 or under died", "care_leaver_under_25 and child_died", "boolean")],
         [("notify", "Must notify", "la_must_notify", "boolean"),
          ("to", "Notify", "notify_to", "string"),
          ("basis", "Basis", "notification_basis", "string")],
@@ -163,9 +163,11 @@ def notification_rules():
           ["True", panel, '"Children Act 2004 s16C(1): serious child safeguarding incident"']),
          ("N5 2018/2023: death of a looked-after child", [s18, ANY, ANY, "True", ANY, ANY],
           ["True", '"the Secretary of State and Ofsted"',
-           '"Children Act 2004 s16C(2): death of a looked-after child (no automatic rapid review)"']),
-         ("N6 2023: death of a care leaver under 25", [s23, ANY, ANY, ANY, ANY, "True"],
-          ["True", panel, '"WT2023: death of a care leaver up to the age of 25"']),
+           '"Children Act 2004 s16C: death of a looked-after child (no automatic rapid review)"']),
+         ("N6 2023: death of a care leaver up to and including 24", [s23, ANY, ANY, ANY, ANY, "True"],
+          ["True", '"the Secretary of State and Ofsted (through the Child Safeguarding Incident '
+                   'Notification System)"',
+           '"WT2023 ch.5: death of a care leaver up to and including the age of 24"']),
          ("N7 Otherwise: no duty to notify", [ANY] * 6,
           ["False", '"nobody"', '"no notification duty"'])])
 

@@ -23,7 +23,7 @@ CRITERIA_FIELDS = [
     YESNO("incident_in_bf", "Did the incident happen in Bracknell Forest?"),
     YESNO("normally_resident_in_bf", "Does the child normally live in Bracknell Forest?"),
     YESNO("incident_outside_england", "Did the incident happen outside England?"),
-    YESNO("care_leaver_under_25", "Is (was) the young person a care leaver under 25?"),
+    YESNO("care_leaver_under_25", "Is (was) the young person a care leaver aged 24 or under?"),
 ]
 # Fields a referral does not collect, defaulted so the decision tables can read them.
 REFERRAL_DEFAULTS = """
