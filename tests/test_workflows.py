@@ -44,6 +44,11 @@ class Library:
         self.sessions, self.process_engine, self.staff = sessions, process_engine, staff
         self.now = T0
 
+    def set_regime(self, regime):
+        """The board's regime, set by an admin: new cases take it."""
+        with self.sessions.begin() as s:
+            self.process_engine.set_board_regime(s, Actor("admin", roles=frozenset({"admin"})), regime)
+
     def start(self, process_id, group, data=None):
         with self.sessions.begin() as s:
             return self.process_engine.start(s, process_id, self.staff[group], data or {}, now=self.now)
@@ -352,7 +357,7 @@ def test_dmn_scr_criteria_and_triage_route(sessions, process_engine, people_fact
     with sessions.begin() as s:
         process_engine.deploy(s, files, "tester")
     actor = people_factory("dmn-tester", groups=["lisg"])
-    data = {**CRITERIA_NONE, **criteria, "regime": regime}
+    data = {**CRITERIA_NONE, **criteria, "regime": regime, "regime_override_reason": "a probe"}
     with sessions.begin() as s:
         done = process_engine.start(s, "dmn_probe", actor, data, now=T0)
     assert done.status == "completed"
@@ -430,7 +435,7 @@ def test_each_file_is_one_lane_pooled_process_with_complete_diagram(path):
 
 
 def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learning(lib):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "LSCB_WT2015"}).id
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "notify_scr_started", "lscb-chair", panel_told_on="2027-03-02")
     lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="R. Smith",
            reviewer_independent=False, independence_statement="Previously employed by the trust")
@@ -507,7 +512,8 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
 
 
 def test_p2_rapid_review_started_without_a_notification_date_asks_for_it(lib):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2018"}).id
+    lib.set_regime("MASA_WT2018")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     record = lib.task(iid, "record_panel_notification")
     assert record.candidate_groups == ["business-unit"]
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on="2027-03-01")
@@ -1079,7 +1085,8 @@ def test_c11_framework_review_consults_partners_and_embeds(lib):
     ("2028-04-10", datetime(2028, 5, 4, 16, 0, tzinfo=timezone.utc))])
 def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due):
     lib.now = datetime.fromisoformat(notified_on + "T10:00:00+00:00")
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2023"}).id
+    lib.set_regime("MASA_WT2023")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on=notified_on)
     lib.do_each(iid, "rr_agency_information", {g: {"rr_agency_involvement": f"{g} involvement"}
                                                for g in ("childrens-social-care", "health", "police")})

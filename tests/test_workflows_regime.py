@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine import FormInvalid
+from engine.errors import InputError
+from models import AuditEvent
 from test_workflows import (CRITERIA_NONE, DMN_PROBE, T0, WORKFLOWS, db_url, lib,  # noqa: F401
                             library_template, notify_death)
 
@@ -53,7 +55,8 @@ def test_dmn_notification_rules(sessions, process_engine, people_factory, criter
         process_engine.deploy(s, files, "tester")
     actor = people_factory("dmn-tester", groups=["lisg"])
     with sessions.begin() as s:
-        done = process_engine.start(s, "dmn_probe", actor, {**CRITERIA_NONE, **criteria, "regime": regime},
+        done = process_engine.start(s, "dmn_probe", actor, {**CRITERIA_NONE, **criteria, "regime": regime,
+                                     "regime_override_reason": "probe"},
                                     now=T0)
     must, to, basis = expected
     assert done.data["la_must_notify"] is must
@@ -63,7 +66,8 @@ def test_dmn_notification_rules(sessions, process_engine, people_factory, criter
 def intake(lib, regime, **criteria):
     """A partner agency notifies an incident involving police and health under ``regime``;
     the Business Unit logs it. Returns the case id."""
-    iid = lib.start("p01_incident_notification", "partner-agencies", {"regime": regime}).id
+    lib.set_regime(regime)
+    iid = lib.start("p01_incident_notification", "partner-agencies").id
     lib.do(iid, "take_immediate_action", "partner-agencies", notifying_agency="police",
            immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
            referral_to_csc_made=True)
@@ -261,7 +265,8 @@ def test_2018_the_panel_response_routes_the_case(lib, response, lcspr, ends):
      datetime(2028, 5, 4, 16, 0, tzinfo=timezone.utc))])
 def test_2023_statutory_deadlines_across_bank_holidays(lib, aware, sent, notify_due, review_due):
     lib.now = datetime.fromisoformat(aware + "T10:00:00+00:00")
-    iid = lib.start("p01_incident_notification", "partner-agencies", {"regime": "MASA_WT2023"}).id
+    lib.set_regime("MASA_WT2023")
+    iid = lib.start("p01_incident_notification", "partner-agencies").id
     lib.do(iid, "take_immediate_action", "partner-agencies", notifying_agency="police",
            immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
            referral_to_csc_made=True)
@@ -276,3 +281,51 @@ def test_2023_statutory_deadlines_across_bank_holidays(lib, aware, sent, notify_
         g: dict(rr_agency_involvement=f"{g}: contact with the family") for g in ("police", "health")})
     assert lib.task(iid, "rapid_review").due_at == review_due
     assert {t.bpmn_id: t.due_at for t in lib.show(iid).timers}["rapid_review_overdue"] == review_due
+
+
+def test_new_cases_take_the_board_regime_and_keep_it_when_the_board_changes(lib):
+    with lib.sessions() as s:
+        assert lib.process_engine.board_regime(s) == "LSCB_WT2015"     # the seed's, until set
+    before = lib.start("p01_incident_notification", "partner-agencies").id
+    lib.set_regime("MASA_WT2023")
+    after = lib.start("p01_incident_notification", "partner-agencies").id
+    assert lib.show(before).data["regime"] == "LSCB_WT2015"
+    assert lib.show(after).data["regime"] == "MASA_WT2023"
+    with lib.sessions() as s:
+        [event] = s.query(AuditEvent).filter(AuditEvent.action == "board_regime_set").all()
+        assert (event.actor, event.detail["regime"], event.detail["previous"]) == (
+            "admin", "MASA_WT2023", "LSCB_WT2015")
+
+
+def test_a_case_under_another_regime_needs_a_reason_at_the_start(lib):
+    lib.set_regime("MASA_WT2018")
+    with pytest.raises(InputError, match="regime_override_reason"), lib.sessions.begin() as s:
+        lib.process_engine.start(s, "p01_incident_notification", lib.staff["partner-agencies"],
+                                 {"regime": "LSCB_WT2015"}, now=lib.now)
+    with pytest.raises(InputError, match="must be one of"), lib.sessions.begin() as s:
+        lib.process_engine.start(s, "p01_incident_notification", lib.staff["partner-agencies"],
+                                 {"regime": "WT1999", "regime_override_reason": "Old case"}, now=lib.now)
+    iid = lib.start("p01_incident_notification", "partner-agencies", {
+        "regime": "LSCB_WT2015", "regime_override_reason": "Incident before the partnership began"}).id
+    assert lib.show(iid).data["regime"] == "LSCB_WT2015"
+
+
+def test_the_business_unit_overrides_the_regime_only_with_a_reason(lib):
+    iid = lib.start("p01_incident_notification", "partner-agencies").id
+    lib.do(iid, "take_immediate_action", "partner-agencies", notifying_agency="police",
+           immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
+           referral_to_csc_made=True)
+    lib.do(iid, "notification_form", "police", {**CRITERIA_NONE, "abuse_or_neglect_suspected": True,
+                                                "seriously_harmed": True},
+           child_reference="AB 01/02/2015", incident_summary="Child admitted to hospital with injuries",
+           incident_date="2027-02-26", la_aware_on="2027-03-01", agencies_involved="police, health")
+    lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True,
+           regime_override="MASA_WT2023")
+    assert lib.ids(iid) == ["log_case"]                 # asked again: no reason given
+    lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True,
+           regime_override="MASA_WT2023",
+           regime_override_reason="The partnership's arrangements took over this case")
+    data = lib.show(iid).data
+    assert (data["regime"], data["board_regime"]) == ("MASA_WT2023", "LSCB_WT2015")
+    assert lib.task(iid, "notify_regulator").candidate_groups == ["childrens-social-care"]
+    assert data["notify_to"].startswith("the Child Safeguarding Practice Review Panel")

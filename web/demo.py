@@ -38,8 +38,13 @@ USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
          ("owner", ["process_owner"], ["business-unit"])] + \
         [(f"{slug}.reviewer", ["reviewer"], [slug]) for slug in {**AGENCIES, **BOARD}]
 # (process id, start data, how many steps to complete)
+DEMO_REGIME = "MASA_WT2023"     # the board's, as for English boards today
+BEFORE_PARTNERSHIP = {"regime": "LSCB_WT2015",
+                      "regime_override_reason": "Demo: notified before the partnership took over"}
 CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury"}, 0),
-         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns"}, 1),
+         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns",
+                                        **BEFORE_PARTNERSHIP}, 1),
+         ("p01_incident_notification", {"case_title": "Serious incident: injuries at home"}, 2),
          ("p01_incident_notification", {"case_title": "Serious incident: school exclusion"}, 2),
          ("p12_research_digest", {"case_title": "National review digest"}, 1),
          ("p09_single_agency_audit", {"case_title": "Police audit of strategy meetings",
@@ -60,6 +65,8 @@ def load_demo(session, process_engine: ProcessEngine, echo=print) -> dict:
     started = []
     if session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.reference.like("DEMO-%")).limit(1)) is None:
+        if source == "workflows/":      # a partnership today, with a case from the LSCB's time
+            process_engine.set_board_regime(session, DEMO, DEMO_REGIME)
         started = _start_cases(session, process_engine, cases, echo)
     return {"users": [u[0] for u in USERS], "password": PASSWORD, "cases": started,
             "source": source}

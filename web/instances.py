@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from engine import REGIMES
 from models.queries import history
 from models.reporting import groups
 
@@ -23,6 +24,6 @@ def show(instance_id: int):
     events = [describe(e) for e in reversed(history(session, instance_id))]
     manager_view = current_user.is_manager          # the panel's actions: web/manager.py
     return render_template("instances/show.html", case=case, events=events,
-                           manager_view=manager_view,
+                           manager_view=manager_view, regimes=REGIMES,
                            groups=groups(session) if manager_view else [],
                            page_title=case.reference or f"Case {case.id}")
