@@ -329,3 +329,24 @@ def test_the_business_unit_overrides_the_regime_only_with_a_reason(lib):
     assert (data["regime"], data["board_regime"]) == ("MASA_WT2023", "LSCB_WT2015")
     assert lib.task(iid, "notify_regulator").candidate_groups == ["childrens-social-care"]
     assert data["notify_to"].startswith("the Child Safeguarding Practice Review Panel")
+
+
+def test_compliance_counts_both_regimes_from_the_statutory_dates(lib):
+    from engine.calendar import WorkingCalendar
+    from models import compliance
+    closed = intake(lib, "LSCB_WT2015")                   # below the threshold, closed at triage
+    summaries(lib, closed)
+    lib.now = T0 + timedelta(days=40)                     # LISG decides after more than a month
+    screen(lib, closed, "close")
+    lib.now = T0
+    rapid = intake(lib, "MASA_WT2018", abuse_or_neglect_suspected=True, child_died=True)
+    notify_panel(lib, rapid, sent_on="2027-03-03")        # 2 working days after 1 March
+    rapid_review(lib, rapid)
+    lib.do(rapid, "send_rapid_review", "safeguarding-partners", rapid_review_sent_on="2027-03-25",
+           rapid_review_learning_identified=False)       # the 16th working day
+    with lib.sessions() as s:
+        figures = {f.measure.key: f for f in compliance.compliance(
+            s, WorkingCalendar(), T0 + timedelta(days=60))}
+    assert (figures["decision_1m"].on_time, figures["decision_1m"].late_ids) == (1, [closed])
+    assert (figures["notification_5wd"].on_time, figures["notification_5wd"].due) == (1, 1)
+    assert figures["rapid_review_15wd"].late_ids == [rapid]

@@ -199,9 +199,11 @@ chair_decision_reminder = working_days(-5, start=chair_decision_due)
                 "Alert the LISG chair and arrange a virtual decision or an extraordinary meeting.")])
     p.xor("scr_recommended", "Statutory route?", LISG)
     p.script("adopt_lisg_route", "Adopt the LISG route", LISG,
-             "route = lisg_route\nroute_rationale = lisg_rationale")
+             "route = lisg_route\nroute_rationale = lisg_rationale\n"
+             "route_decided_on = today().isoformat()")
     p.script("go_rapid_review", "Take the rapid review route", LISG, """
 route = 'rapid_review'
+route_decided_on = today().isoformat()
 try:
     route_rationale = lisg_rationale
 except NameError:
@@ -228,6 +230,8 @@ except NameError:
                (BOARD, "board", "Board: note the delayed SCR decision",
                 "The SCR decision for case {{ case_ref }} is still outstanding. Note it at the Board "
                 "and record it on the Challenge Log.")])
+    p.script("record_chair_decision", "Record the date of the decision", CHAIR,
+             "route_decided_on = today().isoformat()")
     p.xor("start_scr_gw", "Start an SCR?", CHAIR)
     p.script("route_scr", "Route to the SCR", CHAIR, "route = 'scr'\nroute_rationale = chair_rationale")
     p.user("report_no_scr", "Tell the National Panel the decision not to start an SCR", CHAIR,
@@ -284,7 +288,7 @@ except NameError:
            cond="regime != 'LSCB_WT2015' and lisg_route == 'statutory'",
            name="2018/2023: rapid review")
     p.flow("scr_recommended", "adopt_lisg_route", default=True, name="Below the threshold")
-    p.chain("decide_scr", "start_scr_gw")
+    p.chain("decide_scr", "record_chair_decision", "start_scr_gw")
     p.flow("start_scr_gw", "route_scr", cond="chair_decision == 'start_scr'", name="Yes")
     p.flow("start_scr_gw", "report_no_scr", default=True, name="No")
     p.chain("report_no_scr", "route_alternative", "route_decided")

@@ -239,8 +239,9 @@ review_due = deadline('P6M', review_started_on)
     capture_learning(p, "review_learning", LISG, "P2")
     p.end("scr_done", "Review complete", LISG)
 
-    p.chain("scr_start", "open_scr_review", "start_review_clock", "which_regime")
-    p.flow("which_regime", "notify_scr_started", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
+    p.chain("scr_start", "open_scr_review", "which_regime")
+    p.flow("which_regime", "start_review_clock", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
+    p.flow("start_review_clock", "notify_scr_started")
     p.flow("which_regime", "notification_known", default=True, name="2018/2023: rapid review")
     p.chain("notification_known", "notification_date_gw")
     p.flow("notification_date_gw", "notification_date_known", cond="panel_notified_on is not None",
