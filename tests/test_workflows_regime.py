@@ -350,3 +350,13 @@ def test_compliance_counts_both_regimes_from_the_statutory_dates(lib):
     assert (figures["decision_1m"].on_time, figures["decision_1m"].late_ids) == (1, [closed])
     assert (figures["notification_5wd"].on_time, figures["notification_5wd"].due) == (1, 1)
     assert figures["rapid_review_15wd"].late_ids == [rapid]
+
+
+def test_2018_below_the_criteria_lisg_may_still_ask_for_a_rapid_review(lib):
+    iid = intake(lib, "MASA_WT2018", learning_potential="multi_agency",
+                 concerns_about_agency_working="significant")
+    assert lib.tasks(iid, "notify_regulator") == []       # no duty: the criteria are not met
+    summaries(lib, iid)
+    screen(lib, iid, "statutory")
+    assert lib.ids(iid) == ["record_panel_notification"]  # the rapid review waits for a notification
+    assert lib.show(iid).data["route"] == "rapid_review"
