@@ -531,7 +531,7 @@ def test_p2_rapid_review_started_without_a_notification_date_asks_for_it(lib):
 FORM_A = dict(child_reference="CD 03/04/2020", date_of_death="2027-03-01", child_age_at_death=6,
               stillbirth_or_planned_termination=False, normally_resident_in_bf=True,
               death_unexpected=False, jar_trigger="none", abuse_or_neglect_suspected=False,
-              looked_after_child=False, died_in_custody_or_detained_mha=False, regime="LSCB_WT2015",
+              looked_after_child=False, died_in_custody_or_detained_mha=False,
               agencies_involved="health, education")
 
 

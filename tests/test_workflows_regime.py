@@ -198,7 +198,8 @@ def test_c_2018_one_rapid_review_clock_from_the_notification_for_every_step(lib)
 
 
 def test_e_2018_cdop_referral_raises_the_local_authority_notification_to_the_panel(lib):
-    iid = notify_death(lib, abuse_or_neglect_suspected=True, regime="MASA_WT2018")
+    lib.set_regime("MASA_WT2018")
+    iid = notify_death(lib, abuse_or_neglect_suspected=True)
     lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
     [(rid, _, _)] = lib.instances("p01_case_referral")
     lib.do(rid, "confirm_referral", "business-unit", concerns_about_agency_working="some",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CDOP, CHAIR, COMMS, CONCERNS, IR, LISG, PA,
-                            PARTNERS, PCHAIR, REGIMES, SP, agencies_field, agency_ladder, capture_learning, close_review,
+                            PARTNERS, PCHAIR, SP, agencies_field, agency_ladder, capture_learning, close_review,
                             ladder, learning_field, open_record, open_review)
 
 
@@ -580,8 +580,9 @@ def child_death_review() -> Process:
                 "recommendations enter the learning loop.")
     p.start("death_notified", "Child death notified", PA)
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
-           "Notify the CDOP of the death of a child. Do not enter the child's name: use initials and "
-           "date of birth or your agency's reference.",
+           "Notify the CDOP of the death of a child (the case runs under {{ regime }}, the board's "
+           "regime). Do not enter the child's name: use initials and date of birth or your "
+           "agency's reference.",
            [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
               "string"),
             F("date_of_death", "Date of death", "date"),
@@ -595,7 +596,6 @@ def child_death_review() -> Process:
             YESNO("looked_after_child", "Was the child looked after?"),
             YESNO("died_in_custody_or_detained_mha", "Did the child die in custody or detained under "
                   "the Mental Health Act?"),
-            F("regime", "Regime", "enum", values=REGIMES, default="LSCB_WT2015"),
             agencies_field("Agencies that knew the child or family")],
            due="P1D", priority=90)
     p.script("open_cdop_case", "Open the CDOP case", CDOP, """
