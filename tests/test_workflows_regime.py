@@ -219,18 +219,24 @@ def test_2018_a_partner_withholding_sign_off_returns_the_rapid_review(lib):
     assert lib.ids(iid) == ["rapid_review"]
 
 
-@pytest.mark.parametrize("response, lcspr, ends", [
-    ("agrees", False, "learning"), ("agrees", True, "appoint_reviewer"),
-    ("disagrees", False, "reconsider_lcspr"), ("national_review", True, "learning")])
-def test_2018_the_panel_response_routes_the_case(lib, response, lcspr, ends):
+@pytest.mark.parametrize("response, lcspr, ends, by", [
+    ("agrees", False, "learning", "message"), ("agrees", True, "appoint_reviewer", "message"),
+    ("disagrees", False, "reconsider_lcspr", "message"), ("national_review", True, "learning", "message"),
+    ("disagrees", False, "reconsider_lcspr", "form"), ("national_review", True, "learning", "form")])
+def test_2018_the_panel_response_routes_the_case(lib, response, lcspr, ends, by):
     iid = intake(lib, "MASA_WT2023", abuse_or_neglect_suspected=True, child_died=True)
     notify_panel(lib, iid)
     rapid_review(lib, iid, lcspr=lcspr)
     lib.do(iid, "send_rapid_review", "safeguarding-partners", rapid_review_sent_on="2027-03-20",
            rapid_review_learning_identified=True)
-    assert lib.ids(iid) == []                         # waiting for the Panel
+    assert lib.ids(iid) == ["record_panel_response"]  # waiting for the Panel
     lib.now = datetime(2027, 4, 2, 10, 0, tzinfo=timezone.utc)
-    panel_replies(lib, iid, response)
+    if by == "message":                               # e.g. from a partner system
+        panel_replies(lib, iid, response)
+    else:                                             # recorded by the partners
+        lib.do(iid, "record_panel_response", "safeguarding-partners", panel_response=response,
+               panel_comments="Panel letter of 2 April")
+    assert lib.show(iid).data["panel_comments"] == "Panel letter of 2 April"
     if ends == "learning":                            # closed by the Panel or the partners
         assert lib.ids(iid) == ["record_learning_item"]
         lib.do(iid, "record_learning_item", "lisg", learning_statement="Share information earlier",

@@ -155,9 +155,11 @@ class Process:
     def wait(self, id, name, lane, duration=None, date=None):
         return self._add("intermediateCatchEvent", id, name, lane, duration=duration, date=date)
 
-    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False):
+    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False,
+                 message=None, variable=None):
         return self._add("boundaryEvent", id, name, self.nodes[host].lane, host=host,
-                         duration=duration, date=date, cycle=cycle, interrupting=interrupting)
+                         duration=duration, date=date, cycle=cycle, interrupting=interrupting,
+                         message=message, variable=variable)
 
     # -- flows ---------------------------------------------------------------------------------
     def flow(self, src, tgt, cond=None, default=False, name=None):

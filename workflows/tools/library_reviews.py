@@ -110,11 +110,24 @@ except NameError:
             YESNO("rapid_review_learning_identified", "Has the rapid review identified learning for "
                   "the learning loop?")],
            due="${rapid_review_due}", priority=90)
-    p.catch("await_panel_response", "The Panel's response", SP, "panel_response", "panel_reply")
+    p.user("record_panel_response", "Record the Panel's response to the rapid review", SP,
+           "safeguarding-partners",
+           "Record the Child Safeguarding Practice Review Panel's response to the rapid review of "
+           "case {{ case_ref }}: it agrees with the local decision, disagrees, or takes a national "
+           "review. (A partner system may deliver it instead as the message 'panel_response'.)",
+           [F("panel_response", "The Panel's response", "enum",
+              values=[("agrees", "Agrees with the local decision"),
+                      ("disagrees", "Disagrees with the local decision"),
+                      ("national_review", "Will carry out a national review")]),
+            F("panel_comments", "The Panel's comments", "text", required=False)],
+           due="P15WD", priority=80)
+    p.boundary("panel_response_received", "The Panel's response arrives", "record_panel_response",
+               interrupting=True, message="panel_response", variable="panel_reply")
     p.script("read_panel_response", "Read the Panel's response", SP, """
 panel_response = panel_reply['response']
 panel_comments = panel_reply.get('comments', '')
 """)
+    p.xor("panel_response_recorded", None, SP)
     p.xor("panel_gw", "The Panel...", SP)
     p.script("partners_decide", "The partners' decision stands", SP,
              "lcspr_decided = lcspr_recommended")
@@ -255,7 +268,8 @@ review_due = deadline('P6M', review_started_on)
     p.flow("signed_off_gw", "send_rapid_review",
            cond=" and ".join(f"{prefix}_approves == True" for prefix, _, _ in PARTNERS), name="Yes")
     p.flow("signed_off_gw", "rapid_review", default=True, name="Returned")
-    p.chain("send_rapid_review", "await_panel_response", "read_panel_response", "panel_gw")
+    p.chain("send_rapid_review", "record_panel_response", "panel_response_recorded", "panel_gw")
+    p.chain("panel_response_received", "read_panel_response", "panel_response_recorded")
     p.flow("panel_gw", "rapid_review_closed", cond="panel_response == 'national_review'",
            name="takes a national review")
     p.flow("panel_gw", "reconsider_lcspr", cond="panel_response == 'disagrees'", name="disagrees")
