@@ -6,6 +6,7 @@ from .assignment import group_slug
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
                      InvalidState, NotAllowed, NotFound, Problem, ScriptError)
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
+from .regime import REGIMES
 from .schema import upgrade_schema
 from .service import ProcessEngine
 from .settings import Settings, SettingsError, session_info
@@ -15,6 +16,6 @@ clock.install()
 __all__ = [
     "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
-    "ProcessEngine", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
+    "ProcessEngine", "REGIMES", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
     "group_slug", "load_actor", "session_info", "upgrade_schema",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import ApiToken, Group, User
 from models.status import GroupKind, Role
 
-from . import closures, people, tokens, trail
+from . import closures, people, regime, tokens, trail
 from .actors import Actor, load_actor
 from .errors import NotAllowed
 
@@ -127,6 +127,14 @@ class AdminCommands:
         """The Actor a valid, unrevoked token of an active user acts as, else None."""
         return tokens.verify_token(session, token)
 
+    def board_regime(self, session: Session) -> str:
+        """The regime new cases take (``engine.regime.REGIMES``)."""
+        return regime.board_regime(session)
+
+    def set_board_regime(self, session: Session, actor: Actor, value: str) -> None:
+        """Set the regime new cases take (admins); cases already open keep theirs."""
+        _require_admin(actor)
+        regime.set_board_regime(session, value, actor.name)
 
     def add_closure_day(self, session: Session, actor: Actor, day: date, reason: str) -> None:
         """Declare (or re-describe) a day the board is closed (admins): every process's next

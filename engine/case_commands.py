@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from models import PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import (access, batch, clock, deployment, operations, references, starting, storable,
-               store, trail)
+from . import (access, batch, clock, deployment, operations, references, regime, starting,
+               storable, store, trail)
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
 from .records import InstanceRecord, StartableRecord, TimerRecord, instance_record
@@ -67,6 +67,7 @@ class CaseCommands:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
+        data["regime"] = regime.regime_for_new_case(session, data)
         spec, subprocess_specs = store.specs_for(definition)
         run = ProcessRun.start(spec, subprocess_specs, self.script_engine, self.calendar,
                                data, now)

@@ -104,7 +104,8 @@ def test_the_dashboard_shows_the_loop_closure_indicator(client, progressed):
 # -- freshness: the memo never serves a figure older than the last change (or minute) ----------
 @pytest.fixture
 def statutory(app, sessions, process_engine, people_factory, deploy):
-    """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr."""
+    """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr;
+    the process records the notification received and the decision's date."""
     people_factory("bob", groups=["police"])
     people_factory("mia", roles=["manager"])
     with sessions.begin() as session:
@@ -123,7 +124,7 @@ def figures(app, now):
         shown = dashboard.overview(now)
         assert shown == dashboard._overview(now.replace(second=0, microsecond=0),
                                             shown["pathway"])
-    scr = next(f for f in shown["figures"] if f.measure.key == "scr_decision_1m")
+    scr = next(f for f in shown["figures"] if f.measure.key == "decision_1m")
     steps = {s.bpmn_id: s.count for s in shown["steps"]}
     police = [(g.open, g.overdue) for g in shown["loads"] if g.slug == "police"]
     return (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time), steps, police

@@ -28,11 +28,13 @@ WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)   # a Monday
 GROUPS = ["partner-agencies", "police", "health", "education", "childrens-social-care",
           "business-unit", "lisg", "lscb-chair", "board", "independent-reviewer", "cdop", "tpd",
-          "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b"]
+          "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b", "safeguarding-partners",
+          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair"]
 AGENCIES = {"partner-agencies", "police", "health", "education", "childrens-social-care"}
 LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP",
          "LSCB Business Unit", "T&PD Sub-Group", "Comms & Comm Eng Sub-Group",
-         "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board"}
+         "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board", "Safeguarding Partners",
+         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair"}
 
 
 class Library:
@@ -41,6 +43,11 @@ class Library:
     def __init__(self, sessions, process_engine, staff):
         self.sessions, self.process_engine, self.staff = sessions, process_engine, staff
         self.now = T0
+
+    def set_regime(self, regime):
+        """The board's regime, set by an admin: new cases take it."""
+        with self.sessions.begin() as s:
+            self.process_engine.set_board_regime(s, Actor("admin", roles=frozenset({"admin"})), regime)
 
     def start(self, process_id, group, data=None):
         with self.sessions.begin() as s:
@@ -164,7 +171,8 @@ CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, serious
                      died_in_custody_or_detained_mha=False, looked_after_child=False,
                      died_in_regulated_setting=False, concerns_about_agency_working="none_definitive",
                      learning_potential="none", context_needs_exploring=False, incident_in_bf=True,
-                     normally_resident_in_bf=True)
+                     normally_resident_in_bf=True, incident_outside_england=False,
+                     care_leaver_under_25=False)
 
 
 def notify_incident(lib, **criteria):
@@ -181,13 +189,14 @@ def notify_incident(lib, **criteria):
            {**CRITERIA_NONE, **criteria}, child_reference="AB 01/02/2015",
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved="police, health")
+    lib.do(rec.id, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
     return rec.id
 
 
-def triage(lib, iid, route, regime="LSCB_WT2015", **lisg):
-    """Business Unit logs, agencies summarise, LISG recommends ``route``."""
-    lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", regime=regime,
-           acknowledgement_sent=True)
+def triage(lib, iid, route, **lisg):
+    """Business Unit logs (unless done), agencies summarise, LISG recommends ``route``."""
+    if lib.tasks(iid, "log_case"):
+        lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
     lib.do_each(iid, "agency_summary", {
         g: dict(involvement_summary=f"{g} knew the family for two years", chronology_provided=True,
                 agency_view_of_concerns="some") for g in ("police", "health")})
@@ -198,13 +207,25 @@ def triage(lib, iid, route, regime="LSCB_WT2015", **lisg):
     return screening
 
 
-def test_p1_notifiable_incident_goes_to_the_la_and_to_triage_with_statutory_deadlines(lib):
-    iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
-    notify, log = lib.task(iid, "notify_regulator"), lib.task(iid, "log_case")
+def test_p1_notifiable_incident_is_logged_then_goes_to_the_la_with_statutory_deadlines(lib):
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
+    lib.do(rec.id, "take_immediate_action", "partner-agencies", notifying_agency="police",
+           immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
+           referral_to_csc_made=True)
+    lib.do(rec.id, "notification_form", "police",
+           {**CRITERIA_NONE, "abuse_or_neglect_suspected": True, "child_died": True},
+           child_reference="AB 01/02/2015", incident_summary="Child admitted to hospital with injuries",
+           incident_date="2027-02-26", la_aware_on="2027-03-01", agencies_involved="police, health")
+    log = lib.task(rec.id, "log_case")
+    assert log.candidate_groups == ["business-unit"] and log.lane == "LSCB Business Unit"
+    lib.do(rec.id, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
+    iid = rec.id
+    assert lib.ids(iid) == ["notify_regulator"]
+    notify = lib.task(iid, "notify_regulator")
     assert notify.candidate_groups == ["childrens-social-care"] and notify.lane == "Partner agencies"
     # 5 working days from Monday 1 March 2027 (aware date, 17:00 local)
     assert notify.due_at == datetime(2027, 3, 8, 17, 0, tzinfo=timezone.utc)
-    assert log.candidate_groups == ["business-unit"] and log.lane == "LSCB Business Unit"
+    assert lib.show(iid).data["notify_to"] == "Ofsted and the LSCB"
     assert {t.bpmn_id for t in lib.show(iid).timers} >= {"notify_regulator_reminder",
                                                          "notify_regulator_overdue"}
 
@@ -213,7 +234,7 @@ def test_p1_scr_route_criteria_met_goes_to_the_chair_then_the_scr(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    screening = triage(lib, iid, "scr")
+    screening = triage(lib, iid, "statutory")
     assert screening.candidate_groups == ["lisg"] and screening.lane == "LISG"
     assert screening.due_at == datetime(2027, 3, 15, 17, 0, tzinfo=timezone.utc)  # 10 WD
     decide = lib.task(iid, "decide_scr")
@@ -231,7 +252,7 @@ def test_p1_chair_decides_no_scr_reports_to_the_panel_and_takes_the_alternative_
                           concerns_about_agency_working="some")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    triage(lib, iid, "scr")
+    triage(lib, iid, "statutory")
     lib.do(iid, "decide_scr", "lscb-chair", chair_decision="no_scr",
            chair_rationale="Definitive evidence later showed agencies worked well together",
            alternative_route="then_roundtable")
@@ -303,18 +324,25 @@ DMN_PROBE = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 DMN_CASES = [  # criteria overrides, regime -> (statutory_route, recommended_route)
-    ({"abuse_or_neglect_suspected": True, "child_died": True}, "LSCB_WT2015", ("scr", "scr")),
-    ({"died_in_custody_or_detained_mha": True}, "LSCB_WT2015", ("scr", "scr")),
+    ({"abuse_or_neglect_suspected": True, "child_died": True}, "LSCB_WT2015", ("scr", "statutory")),
+    ({"died_in_custody_or_detained_mha": True}, "LSCB_WT2015", ("scr", "statutory")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "concerns_about_agency_working": "some"},
-     "LSCB_WT2015", ("scr", "scr")),
+     "LSCB_WT2015", ("scr", "statutory")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True,
       "concerns_about_agency_working": "none_definitive", "learning_potential": "multi_agency"},
      "LSCB_WT2015", ("none", "macr")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True}, "MASA_WT2018",
-     ("rapid_review", "rapid_review")),
+     ("rapid_review", "statutory")),
     ({"abuse_or_neglect_suspected": True, "child_died": True}, "MASA_WT2023",
-     ("rapid_review", "rapid_review")),
-    ({"looked_after_child": True, "child_died": True}, "MASA_WT2018", ("rapid_review", "rapid_review")),
+     ("rapid_review", "statutory")),
+    # s16C(1): a child normally resident here harmed outside England; harmed elsewhere in England
+    # is the other area's case
+    ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "incident_in_bf": False,
+      "incident_outside_england": True}, "MASA_WT2018", ("rapid_review", "statutory")),
+    ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "incident_in_bf": False},
+     "MASA_WT2018", ("none", "close")),
+    # a looked-after child's death alone is notified, not rapid-reviewed
+    ({"looked_after_child": True, "child_died": True}, "MASA_WT2018", ("none", "close")),
     ({"looked_after_child": True, "child_died": True}, "LSCB_WT2015", ("none", "close")),
     ({"concerns_about_agency_working": "limited", "learning_potential": "single_agency"}, "LSCB_WT2015",
      ("none", "imr")),
@@ -332,7 +360,7 @@ def test_dmn_scr_criteria_and_triage_route(sessions, process_engine, people_fact
     with sessions.begin() as s:
         process_engine.deploy(s, files, "tester")
     actor = people_factory("dmn-tester", groups=["lisg"], roles=["manager"])   # no starters
-    data = {**CRITERIA_NONE, **criteria, "regime": regime}
+    data = {**CRITERIA_NONE, **criteria, "regime": regime, "regime_override_reason": "a probe"}
     with sessions.begin() as s:
         done = process_engine.start(s, "dmn_probe", actor, data, now=T0)
     assert done.status == "completed"
@@ -410,7 +438,7 @@ def test_each_file_is_one_lane_pooled_process_with_complete_diagram(path):
 
 
 def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learning(lib):
-    iid = lib.start("p02_serious_case_review", "manager", {"regime": "LSCB_WT2015"}).id
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "notify_scr_started", "lscb-chair", panel_told_on="2027-03-02")
     lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="R. Smith",
            reviewer_independent=False, independence_statement="Previously employed by the trust")
@@ -486,30 +514,27 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
         assert all(r.instance_id == iid and r.completed_at for r in rows)
 
 
-@pytest.mark.parametrize("lcspr", [False, True])
-def test_p2_rapid_review_under_2018_regime(lib, lcspr):
-    iid = lib.start("p02_serious_case_review", "manager", {"regime": "MASA_WT2018"}).id
+def test_p2_rapid_review_started_without_a_notification_date_asks_for_it(lib):
+    lib.set_regime("MASA_WT2018")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     record = lib.task(iid, "record_panel_notification")
     assert record.candidate_groups == ["business-unit"]
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on="2027-03-01")
+    # no agencies known: the safeguarding partners' own agencies inform the rapid review
+    info = lib.tasks(iid, "rr_agency_information")
+    assert sorted(t.candidate_groups[0] for t in info) == ["childrens-social-care", "health", "police"]
+    assert info[0].due_at == datetime(2027, 3, 8, 17, 0, tzinfo=timezone.utc)     # 5 WD
+    lib.do_each(iid, "rr_agency_information", {g: {"rr_agency_involvement": f"{g} involvement"}
+                                               for g in ("childrens-social-care", "health", "police")})
     rapid = lib.task(iid, "rapid_review")
     assert rapid.candidate_groups == ["lisg"]
     assert rapid.due_at == datetime(2027, 3, 22, 17, 0, tzinfo=timezone.utc)   # 15 WD
-    lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
-           rapid_review_actions="Sibling plan", lcspr_recommended=lcspr,
-           rapid_review_rationale="Considered the potential for learning")
-    lib.do(iid, "send_rapid_review", "lscb-chair", panel_response="agrees", lcspr_decided=lcspr,
-           rapid_review_learning_identified=False)
-    if lcspr:
-        assert lib.ids(iid) == ["appoint_reviewer"]
-    else:
-        assert lib.show(iid).status == "completed"
 
 
 FORM_A = dict(child_reference="CD 03/04/2020", date_of_death="2027-03-01", child_age_at_death=6,
               stillbirth_or_planned_termination=False, normally_resident_in_bf=True,
               death_unexpected=False, jar_trigger="none", abuse_or_neglect_suspected=False,
-              looked_after_child=False, died_in_custody_or_detained_mha=False, regime="LSCB_WT2015",
+              looked_after_child=False, died_in_custody_or_detained_mha=False,
               agencies_involved="health, education")
 
 
@@ -571,12 +596,13 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
     lib.do(rid, "confirm_referral", "business-unit", concerns_about_agency_working="some",
            learning_potential="multi_agency", context_needs_exploring=False,
            agencies_involved="health, police")
-    lib.do(rid, "log_case", "business-unit", received_on="2027-03-10", regime="LSCB_WT2015",
-           acknowledgement_sent=True)
+    lib.do(rid, "log_case", "business-unit", received_on="2027-03-10", acknowledgement_sent=True)
+    lib.do(rid, "notify_regulator", "childrens-social-care", notified_body="ofsted",   # the LA's duty
+           notification_sent_on="2027-03-11")
     lib.do_each(rid, "agency_summary", {g: dict(involvement_summary=f"{g} involvement summary",
                                                 chronology_provided=True, agency_view_of_concerns="some")
                                         for g in ("health", "police")})
-    lib.do(rid, "lisg_screening", "lisg", lisg_route="scr", lisg_rationale="Child died, abuse suspected",
+    lib.do(rid, "lisg_screening", "lisg", lisg_route="statutory", lisg_rationale="Child died, abuse suspected",
            learning_identified=False)
     assert lib.ids(iid) == ["form_b", "form_b"]          # the CDOP review waits for the decision
     lib.do(rid, "decide_scr", "lscb-chair", chair_decision="start_scr",
@@ -1062,8 +1088,11 @@ def test_c11_framework_review_consults_partners_and_embeds(lib):
     ("2028-04-10", datetime(2028, 5, 4, 16, 0, tzinfo=timezone.utc))])
 def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due):
     lib.now = datetime.fromisoformat(notified_on + "T10:00:00+00:00")
-    iid = lib.start("p02_serious_case_review", "manager", {"regime": "MASA_WT2023"}).id
+    lib.set_regime("MASA_WT2023")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on=notified_on)
+    lib.do_each(iid, "rr_agency_information", {g: {"rr_agency_involvement": f"{g} involvement"}
+                                               for g in ("childrens-social-care", "health", "police")})
     assert lib.task(iid, "rapid_review").due_at == due
     assert {t.bpmn_id: t.due_at for t in lib.show(iid).timers}["rapid_review_overdue"] == due
 
@@ -1072,7 +1101,7 @@ def test_scr_decision_escalates_after_one_month(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    triage(lib, iid, "scr")
+    triage(lib, iid, "statutory")
     due = datetime(2027, 4, 1, 16, 0, tzinfo=timezone.utc)      # a month after 1 March, 17:00 BST
     assert lib.task(iid, "decide_scr").due_at == due
     lib.fire(due - timedelta(minutes=1))                          # the reminder has fired by now

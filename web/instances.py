@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from engine import REGIMES
 from models.queries import history
 from models.reporting import groups, people
 
@@ -44,7 +45,7 @@ def case_page(instance_id: int, status: int = 200, refused: Refused | None = Non
     manager_view = current_user.is_manager          # the panel's actions: web/manager.py
     title = case.reference or f"Case {case.id}"
     return render_template("instances/show.html", case=case, events=events,
-                           manager_view=manager_view, refused=refused,
+                           manager_view=manager_view, refused=refused, regimes=REGIMES,
                            variables=case_variables(case.data or {}, trail) if manager_view else [],
                            groups=groups(session) if manager_view else [],
                            people=people(session) if manager_view else [],

@@ -39,10 +39,13 @@ LANE_IDS = {
     "Pan-Berks S11 Sub-Group": "Lane_pan_berks_s11", "BF S11 Panel": "Lane_bf_s11_panel",
     "T&PD Sub-Group": "Lane_tpd", "Comms & Comm Eng Sub-Group": "Lane_comms",
     "LSCB Chair": "Lane_lscb_chair", "LSCB Board": "Lane_lscb_board",
+    "Safeguarding Partners": "Lane_safeguarding_partners",
+    "Local Authority Partner": "Lane_local_authority_partner", "ICB Partner": "Lane_icb_partner",
+    "Police Partner": "Lane_police_partner", "Partnership Chair": "Lane_partnership_chair",
 }
 
 # Messages whose payload carries the case reference used to correlate a reply with its case.
-CORRELATED_MESSAGES = {"cdop_scr_referral", "scr_decision"}
+CORRELATED_MESSAGES = {"cdop_scr_referral", "scr_decision", "panel_response"}
 
 
 def q(prefix: str, tag: str) -> str:
@@ -157,9 +160,11 @@ class Process:
     def wait(self, id, name, lane, duration=None, date=None):
         return self._add("intermediateCatchEvent", id, name, lane, duration=duration, date=date)
 
-    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False):
+    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False,
+                 message=None, variable=None):
         return self._add("boundaryEvent", id, name, self.nodes[host].lane, host=host,
-                         duration=duration, date=date, cycle=cycle, interrupting=interrupting)
+                         duration=duration, date=date, cycle=cycle, interrupting=interrupting,
+                         message=message, variable=variable)
 
     # -- flows ---------------------------------------------------------------------------------
     def flow(self, src, tgt, cond=None, default=False, name=None):
