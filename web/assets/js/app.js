@@ -40,12 +40,58 @@ document.querySelectorAll('form[data-warn-unsaved]').forEach((form) => {
   form.addEventListener('input', () => { changed = true; });
   form.addEventListener('change', () => { changed = true; });
   form.addEventListener('submit', () => { changed = false; });
+  form.addEventListener('lscb:saved', () => { changed = false; });   // autosaved (below)
   window.addEventListener('beforeunload', (event) => {
     if (changed) {
       event.preventDefault();
       event.returnValue = '';
     }
   });
+});
+
+// ---- [data-autosave-url]: keep a form as a draft while the person types ----------------
+// <form data-autosave-url="/tasks/<id>/draft"> posts its fields (with its csrf_token) a moment
+// after the last keystroke; the endpoint answers {"time": "14:05"}, shown in the form's
+// [data-autosave-status] element. A successful save fires "lscb:saved" on the form (so
+// data-warn-unsaved stops warning); a submit cancels a pending save.
+document.querySelectorAll('form[data-autosave-url]').forEach((form) => {
+  const status = form.querySelector('[data-autosave-status]');
+  const delay = Number(form.dataset.autosaveDelay || 1500);
+  let timer = null;
+  let edits = 0;
+
+  const save = async () => {
+    timer = null;
+    const sent = edits;
+    try {
+      const response = await fetch(form.dataset.autosaveUrl, {
+        method: 'POST', body: new FormData(form), credentials: 'same-origin',
+        headers: { Accept: 'application/json' }
+      });
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      const body = await response.json();
+      if (status) {
+        status.textContent = `Draft saved at ${body.time}`;
+      }
+      if (sent === edits) {
+        form.dispatchEvent(new CustomEvent('lscb:saved'));
+      }
+    } catch (err) {
+      if (status) {
+        status.textContent = 'Your draft could not be saved just now: use Save draft';
+      }
+    }
+  };
+  const later = () => {
+    edits += 1;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, delay);
+  };
+  form.addEventListener('input', later);
+  form.addEventListener('change', later);
+  form.addEventListener('submit', () => { window.clearTimeout(timer); });
 });
 
 // ---- Wide tables: make the scrolling wrapper keyboard-reachable only when it scrolls -----
