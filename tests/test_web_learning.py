@@ -94,3 +94,12 @@ def test_the_trace_names_the_source_review_only_to_those_who_may_open_its_case(
         assert "P3" in page                                  # the review is still listed
         assert ("JB 04/05/2016" in page) is sees, name
         client.post("/logout")
+
+
+def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, loop):
+    for name, shown in (("pat", False), ("lena", True), ("mia", True)):
+        login(client, name)
+        page = client.get("/learning/").text
+        assert ('href="/reports/"' in page) is shown, name
+        assert client.get("/reports/").status_code == (200 if shown else 403), name
+        client.post("/logout")
