@@ -105,6 +105,12 @@ document.querySelectorAll('.app-table-wrapper').forEach((wrapper) => {
     }
   }
 });
+// On a phone a table scrolls inside itself (app.scss): keyboard-reachable when it does.
+document.querySelectorAll('.govuk-table').forEach((table) => {
+  if (table.scrollWidth > table.clientWidth) {
+    table.setAttribute('tabindex', '0');
+  }
+});
 
 // ---- Notification bell: refresh the unread count -----------------------------------------
 // <a class="app-bell" data-count-url="/notifications/count" data-poll-seconds="60">...
