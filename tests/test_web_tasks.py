@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine.actors import load_actor
 from models import AuditEvent
-from web_support import GOOD, app, client, group_task, login, world  # noqa: F401
+from web_support import GOOD, PASSWORD, app, client, csrf_from, group_task, login, world  # noqa: F401
 
 
 def test_task_page_shows_title_instructions_summary_and_form(client, world):
@@ -227,3 +227,20 @@ def test_every_current_task_link_a_participant_is_shown_opens(client, world):
     for url in pages:
         for task_id in set(re.findall(r'href="/tasks/([0-9a-f-]{36})"', client.get(url).text)):
             assert client.get(f"/tasks/{task_id}").status_code == 200, (url, task_id)
+
+
+def test_a_comment_without_the_form_leaves_the_draft_alone(client, world):
+    login(client, "ann")
+    client.post(f"/tasks/{world['task_id']}", data={"summary": "Kept draft", "action": "draft"})
+    client.post(f"/tasks/{world['task_id']}/comments", data={"comment": "Just a note"})
+    assert ">Kept draft</textarea>" in client.get(f"/tasks/{world['task_id']}").text
+
+
+def test_autosave_needs_the_pages_csrf_token(app, client, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/login").text
+    client.post("/login", data={"username": "ann", "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert client.post(f"/tasks/{world['task_id']}/draft", data={"summary": "x"}).status_code == 400
+    token = csrf_from(client.get(f"/tasks/{world['task_id']}").text)
+    response = client.post(f"/tasks/{world['task_id']}/draft", data={"summary": "x", "csrf_token": token})
+    assert response.status_code == 200

@@ -117,7 +117,9 @@ def comment(task_id: str):
     session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
     task = process_engine.task(session, task_id, actor)
     text = request.form.get("comment", "")
-    typed = forms.submitted(task.form, request.form) if process_engine.may_complete(actor, task) else {}
+    came_with_form = any(spec["id"] in request.form for spec in forms.field_specs(task.form))
+    typed = forms.submitted(task.form, request.form) \
+        if came_with_form and process_engine.may_complete(actor, task) else {}
     try:
         if typed:
             process_engine.save_draft(session, task_id, actor, typed)
