@@ -244,3 +244,11 @@ def test_autosave_needs_the_pages_csrf_token(app, client, world):
     token = csrf_from(client.get(f"/tasks/{world['task_id']}").text)
     response = client.post(f"/tasks/{world['task_id']}/draft", data={"summary": "x", "csrf_token": token})
     assert response.status_code == 200
+
+
+def test_a_draft_too_long_to_keep_comes_back_as_typed_with_the_reason(client, world):
+    login(client, "ann")
+    response = client.post(f"/tasks/{world['task_id']}",
+                           data={"summary": "x" * 20_001, "children": "two", "action": "draft"})
+    assert response.status_code == 422
+    assert 'value="two"' in response.text and "Summary is too long" in response.text

@@ -22,13 +22,14 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     data = header.data or {}
     fields = forms.build_fields(forms.with_group_options(session, task.form),
                                 values if values is not None else task_draft(task), errors, data)
+    can_act = get_process_engine().may_complete(actor, task)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(
         "tasks/show.html", task=task, header=header, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),
         instructions=render_instructions(task.documentation, data),
-        can_act=get_process_engine().may_complete(actor, task), offered_to=offered_to(task),
+        can_act=can_act, offered_to=None if can_act else offered_to(task),
         draft_saved=saved_time(task.draft_saved_at),
         summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
@@ -73,17 +74,18 @@ def submit(task_id: str):
     session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
     task = process_engine.task(session, task_id, actor)
     raw = forms.submitted(task.form, request.form)
-    if request.form.get("action") == "draft":      # kept as typed: checked on completing
-        process_engine.save_draft(session, task_id, actor, raw)
-        session.commit()
-        flash("Your draft has been saved.", "success")
-        return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        process_engine.complete(session, task_id, actor, raw)
+        if request.form.get("action") == "draft":   # kept as typed: checked on completing
+            process_engine.save_draft(session, task_id, actor, raw)
+        else:
+            process_engine.complete(session, task_id, actor, raw)
     except FormInvalid as exc:
         session.rollback()
         return render_task(task, values=raw, errors=exc.errors, status=422)
     session.commit()
+    if request.form.get("action") == "draft":
+        flash("Your draft has been saved.", "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
     return redirect(url_for("tasks.done", task_id=task_id))
 
 
