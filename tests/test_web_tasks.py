@@ -5,7 +5,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine.actors import load_actor
-from models import AuditEvent
+from models import AuditEvent, Notification
 from web_support import GOOD, PASSWORD, app, client, csrf_from, group_task, login, world  # noqa: F401
 
 
@@ -252,3 +252,18 @@ def test_a_draft_too_long_to_keep_comes_back_as_typed_with_the_reason(client, wo
                            data={"summary": "x" * 20_001, "children": "two", "action": "draft"})
     assert response.status_code == 422
     assert 'value="two"' in response.text and "Summary is too long" in response.text
+
+
+def test_a_notification_of_a_task_no_longer_offered_to_me_does_not_open_a_dead_link(
+        client, world, sessions, process_engine):
+    with sessions.begin() as session:
+        mia = load_actor(session, "mia")
+        case = process_engine.start(session, "two_lane", mia, {"case_title": "Not ann's case"})
+        process_engine.reassign(session, case.tasks[0].id, mia, None, "Police lead it",
+                                groups=["police"])
+        note = session.scalars(select(Notification).where(
+            Notification.user_name == "ann", Notification.task_id == case.tasks[0].id)).one()
+    login(client, "ann")
+    response = client.post(f"/notifications/{note.id}/read", follow_redirects=True)
+    assert response.status_code == 200
+    assert "That task is no longer offered to you" in response.text
