@@ -60,6 +60,29 @@ def validate_form(fields: list[dict], raw: dict, *, partial: bool = False,
     return clean
 
 
+def draft_values(fields: list[dict], raw: dict) -> dict:
+    """The values of a draft exactly as typed (unchecked: checks are for completing), limited to
+    the form's editable fields and to text, JSON scalars and lists of text of bounded size."""
+    if not isinstance(raw, dict):
+        raise FormInvalid({"_form": "submitted data must be an object of field values"})
+    known = {f["id"]: f for f in fields if not _readonly(f)}
+    errors = {k: "is not a field of this form" for k in raw if k not in known}
+    for field_id, value in raw.items():
+        if field_id in known and not _storable(value):
+            errors[field_id] = f"{_label(known[field_id])} is too long or not a value"
+    if errors:
+        raise FormInvalid(errors)
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def _storable(value) -> bool:
+    if isinstance(value, list):
+        return len(value) <= 200 and all(isinstance(v, str) and _storable(v) for v in value)
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT
+    return value is None or isinstance(value, (bool, int, float))
+
+
 def _label(field: dict) -> str:
     return field.get("label") or field["id"]
 

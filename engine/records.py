@@ -37,6 +37,7 @@ class TaskRecord(Record):
     documentation: str = ""
     form: dict = field(default_factory=dict)
     draft: dict | None = None
+    draft_saved_at: datetime | None = None          # when the viewer's own draft was kept
     completed_by: str | None = None
     completed_at: datetime | None = None
     unassignable_since: datetime | None = None      # no active person can act on it
@@ -99,7 +100,8 @@ def task_record(task, viewer: str | None = None) -> TaskRecord:
         candidate_users=list(task.candidate_users or []), assignee=task.assignee,
         status=task.status, due_at=task.due_at, follow_up_at=task.follow_up_at,
         priority=task.priority, documentation=task.documentation or "", form=task.form or {},
-        draft=draft_of(task.draft, viewer), completed_by=task.completed_by,
+        draft=draft_of(task.draft, viewer), draft_saved_at=_saved_at(task.draft, viewer),
+        completed_by=task.completed_by,
         completed_at=task.completed_at, unassignable_since=task.unassignable_since)
 
 
@@ -109,6 +111,11 @@ def draft_of(stored: dict | None, viewer: str | None) -> dict | None:
     if not stored or viewer is None or stored.get("by") != viewer:
         return None
     return stored.get("values")
+
+
+def _saved_at(stored: dict | None, viewer: str | None) -> datetime | None:
+    when = stored.get("saved_at") if draft_of(stored, viewer) is not None else None
+    return datetime.fromisoformat(when) if when else None
 
 
 def instance_record(row, tasks, timers) -> InstanceRecord:

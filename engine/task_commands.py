@@ -15,7 +15,7 @@ from . import access, clock, people, store, task_rows, trail
 from .actors import Actor, check_can_claim, check_can_complete, require_manager
 from .assignment import DUE_KEY, GROUPS_KEY
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
-from .forms import validate_form
+from .forms import draft_values, validate_form
 from .records import InstanceRecord, TaskRecord, instance_record, task_record
 
 MAX_COMMENT = 5000
@@ -117,14 +117,24 @@ class TaskCommands:
                                        due_at=due_at, reason=reason.strip())])
         return task_record(task, actor.name)
 
-    def save_draft(self, session: Session, task_id: str, actor: Actor, data: dict) -> TaskRecord:
-        """Keep a partly filled form on the task (checked, required fields not enforced)."""
+    def may_complete(self, actor: Actor, task: TaskRecord) -> bool:
+        """The actor may act on this open task (complete it, keep a draft), not only see it."""
+        try:
+            check_can_complete(actor, task)
+        except NotAllowed:
+            return False
+        return task.status == TaskStatus.OPEN
+
+    def save_draft(self, session: Session, task_id: str, actor: Actor, data: dict,
+                   now: datetime | None = None) -> TaskRecord:
+        """Keep a partly filled form on the task exactly as typed, invalid values too (they are
+        checked when the task is completed); the draft is its author's alone."""
         task = self._open_task(session, task_id, actor)
         check_can_complete(actor, task)
-        fields = task.form.get("fields", [])
-        values = validate_form(fields, data, partial=True,
-                               groups=people.group_kinds(session, fields))
-        task_rows.update_task(session, task, draft={"by": actor.name, "values": values})
+        values = draft_values(task.form.get("fields", []), data)
+        saved_at = (now or clock.now()).isoformat()
+        task_rows.update_task(session, task, draft={"by": actor.name, "values": values,
+                                                    "saved_at": saved_at})
         return task_record(task, actor.name)
 
     def comment(self, session: Session, instance_id: int, actor: Actor, text: str,

@@ -338,3 +338,23 @@ def test_a_message_reaches_only_cases_the_sender_may_see_or_is_trusted_to_messag
         assert [t.bpmn_id for t in process_engine.show(s, hit).tasks] == ["consider"]
         assert s.scalar(select(func.count()).select_from(ProcessInstance)
                         .where(ProcessInstance.reference == "C-7")) == 0
+
+
+def test_a_draft_keeps_invalid_and_incomplete_values_as_typed_until_complete(
+        sessions, process_engine, deploy, staff):
+    deploy("engine/mi_agencies.bpmn")
+    with sessions.begin() as s:
+        record = process_engine.start(s, "mi_agencies", staff["system"], {"agencies": ["health"]})
+    task_id, health = record.tasks[0].id, staff["health"]
+    typed = {"findings": "  GP  "}      # as typed: not stripped, not checked
+    with sessions.begin() as s:
+        process_engine.save_draft(s, task_id, health, typed, now=datetime(2026, 3, 2, 14, 5, tzinfo=timezone.utc))
+    with sessions() as s:
+        kept = process_engine.task(s, task_id, health)
+        assert kept.draft == typed
+        assert kept.draft_saved_at == datetime(2026, 3, 2, 14, 5, tzinfo=timezone.utc)
+        assert process_engine.task(s, task_id, staff["system"]).draft_saved_at is None
+    with sessions.begin() as s, pytest.raises(FormInvalid):
+        process_engine.save_draft(s, task_id, health, {"no_such_field": "x"})
+    with sessions.begin() as s, pytest.raises(FormInvalid):
+        process_engine.save_draft(s, task_id, health, {"findings": "x" * 20_001})

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from models import ApiToken, Group, LaneMapping, User
@@ -9,6 +11,18 @@ def test_admin_pages_render(client, world):
     for path in ("/admin/users", "/admin/groups", "/admin/lanes", "/admin/users/new",
                  "/admin/users/ann"):
         assert client.get(path).status_code == 200, path
+
+
+def test_admin_answers_with_an_index_of_the_admin_pages_that_all_open(client, world):
+    login(client, "ada")
+    for path in ("/admin", "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        links = re.findall(r'<a class="govuk-link" href="([^"]+)">', response.text.split('id="admin-pages"')[1])
+        assert len(links) == 5 and all(client.get(link).status_code == 200 for link in links)
+    client.post("/logout")
+    login(client, "ann")
+    assert client.get("/admin").status_code == 403
 
 
 def test_admin_creates_user_with_groups_and_roles(client, world, sessions):

@@ -127,3 +127,12 @@ def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts
     everything = "\n".join(pages)
     assert "1 April 2025 to 31 March 2026" in everything
     assert "Chart: Events by channel" in everything and "Chart: Actions by rating" in everything
+
+
+def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, loop):
+    for name, shown in (("pat", False), ("lena", True), ("mia", True)):
+        login(client, name)
+        page = client.get("/learning/").text
+        assert ('href="/reports/"' in page) is shown, name
+        assert client.get("/reports/").status_code == (200 if shown else 403), name
+        client.post("/logout")

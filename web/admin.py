@@ -29,6 +29,23 @@ def _groups(session) -> list[Group]:
     return list(session.scalars(select(Group).order_by(Group.slug)))
 
 
+ADMIN_PAGES = [   # (endpoint, name, what it is for): the index, in the order of the admin menu
+    ("admin.users", "Users", "Who can sign in: roles, group memberships, passwords, API tokens."),
+    ("admin.groups", "Groups", "Agencies and board groups that tasks are offered to."),
+    ("admin.lanes", "Lanes", "Which group a diagram's lane stands for."),
+    ("admin_calendar.closures", "Closure days", "Days off, besides bank holidays, that working-day "
+                                                "deadlines skip."),
+    ("notifications.outbox", "Email outbox", "Emails sent, waiting, failed or given up on."),
+]
+
+
+@bp.route("/", strict_slashes=False)
+@role_required(ADMIN)
+def index():
+    """The admin pages, each with what it is for."""
+    return render_template("admin/index.html", pages=ADMIN_PAGES, page_title="Admin")
+
+
 @bp.route("/users")
 @role_required(ADMIN)
 def users():

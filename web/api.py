@@ -179,4 +179,5 @@ def send_message():
 def _task(record) -> dict:
     out = record.to_dict()
     out.pop("draft", None)
+    out.pop("draft_saved_at", None)
     return out

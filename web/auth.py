@@ -120,7 +120,7 @@ def navigation() -> dict:
              ("learning.register", "Learning", True),
              ("reports.index", "Reports", manager),
              ("definitions.index", "Processes", current_user.has_role(Role.PROCESS_OWNER.value)),
-             ("admin.users", "Admin", current_user.has_role(Role.ADMIN.value))]
+             ("admin.index", "Admin", current_user.has_role(Role.ADMIN.value))]
     section = (request.blueprint or "").split("_")[0]     # admin_calendar belongs to Admin
     nav = [{"href": url_for(endpoint), "text": text, "active": section == endpoint.split(".")[0]}
            for endpoint, text, shown in items if shown]

@@ -16,6 +16,7 @@ from models.learning_queries import (action_tracker, learning_register, loop_clo
                                      register_choices, review_refs, trace)
 
 from .db import board_tz, get_process_engine, get_session
+from .reports import may_read_reports
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
@@ -37,7 +38,8 @@ def register():
     items = learning_register(session, **filters)
     closure = loop_closure(session, clock.now())
     return render_template("learning/register.html", items=items, choices=choices,
-                           filters=filters, closure=closure, page_title="Learning register")
+                           filters=filters, closure=closure, page_title="Learning register",
+                           reports_link=may_read_reports(current_user))
 
 
 @bp.route("/<int:item_id>")

@@ -1,15 +1,16 @@
 """The bell (unread count on every page), the notification list, mark read, the email outbox."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
+from engine.errors import NotFound
 from models import Notification, mail_queries
 
 from .auth import role_required
-from .db import board_tz, get_session
+from .db import board_tz, get_process_engine, get_session
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -66,7 +67,19 @@ def mark_read(note_id: int):
         abort(404)
     note.read = True
     session.commit()
+    if note.task_id and not may_see_task(session, note.task_id):
+        flash("That task is no longer offered to you, and its case is not one you take part in.")
+        return redirect(url_for(".index"))
     return redirect(note.link or url_for(".index"))
+
+
+def may_see_task(session, task_id: str) -> bool:
+    """The signed-in person may open the task (a notification's link is not a dead end)."""
+    try:
+        get_process_engine().task(session, task_id, current_user.actor)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.post("/read-all")

@@ -35,10 +35,18 @@ class Section:
     chart: bool = False        # the PDF draws its first number column as bars above the table
 
 
+READERS = ("reviewer", "manager")     # the roles that read reports (with the groups below)
+
+
 def _check_access(cdop: bool = False) -> None:
     actor = current_user.actor
     if not (actor.reads_cdop_reports if cdop else actor.oversees):
         abort(403, "Reports are for the board's business unit, sub-groups and managers.")
+
+
+def may_read_reports(user) -> bool:
+    """The signed-in person may open the list of reports (so a link to it is shown)."""
+    return user.has_role(*READERS) and user.actor.reads_cdop_reports
 
 
 def _pct(share) -> str:
@@ -185,7 +193,7 @@ def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpo
 
 
 @bp.route("/")
-@role_required("reviewer", "manager")
+@role_required(*READERS)
 def index():
     """The list of reports."""
     _check_access(cdop=True)
@@ -197,7 +205,7 @@ def index():
 
 @bp.route("/lisg", defaults={"pdf": False})
 @bp.route("/lisg.pdf", defaults={"pdf": True})
-@role_required("reviewer", "manager")
+@role_required(*READERS)
 def lisg(pdf: bool):
     """The six-monthly LISG report to the Board (``start``/``end``: ISO dates)."""
     _check_access()
@@ -209,7 +217,7 @@ def lisg(pdf: bool):
 
 @bp.route("/annual", defaults={"pdf": False})
 @bp.route("/annual.pdf", defaults={"pdf": True})
-@role_required("reviewer", "manager")
+@role_required(*READERS)
 def annual(pdf: bool):
     """The annual report's learning and review section for a business year (``year``)."""
     _check_access()
@@ -223,7 +231,7 @@ def annual(pdf: bool):
 
 @bp.route("/cdop", defaults={"pdf": False})
 @bp.route("/cdop.pdf", defaults={"pdf": True})
-@role_required("reviewer", "manager")
+@role_required(*READERS)
 def cdop(pdf: bool):
     """CDOP summary figures for a business year, without any child's identity."""
     _check_access(cdop=True)

@@ -1,15 +1,14 @@
 """The task page: instructions, case summary, the generated form; draft, complete, comment."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine.errors import FormInvalid
-from models.queries import case_header, history
-from models.status import TaskStatus
+from models.queries import case_header, group_options, history
 
 from . import forms
-from .db import get_process_engine, get_session
+from .db import board_tz, get_process_engine, get_session
 from .instructions import render_instructions
 from .timeline import describe
 
@@ -23,15 +22,31 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
     data = header.data or {}
     fields = forms.build_fields(forms.with_group_options(session, task.form),
                                 values if values is not None else task_draft(task), errors, data)
+    can_act = get_process_engine().may_complete(actor, task)
     comments = [describe(e) for e in history(session, task.instance_id, action="comment",
                                              task_id=task.id)]
     return render_template(
         "tasks/show.html", task=task, header=header, fields=fields,
         error_list=forms.ordered_errors(fields, errors or {}),
         instructions=render_instructions(task.documentation, data),
-        can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
+        can_act=can_act, offered_to=None if can_act else offered_to(task),
+        draft_saved=saved_time(task.draft_saved_at),
         summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
+
+
+def offered_to(task) -> str:
+    """Who may act on the task, in words: its assignee, else its groups by name and its people."""
+    if task.assignee:
+        return task.assignee
+    titles = {slug: title for slug, title, _ in group_options(get_session())}
+    names = [titles.get(g) or g for g in task.candidate_groups] + list(task.candidate_users)
+    return ", ".join(names) or "its lane"
+
+
+def saved_time(moment) -> str | None:
+    """When a draft was kept, as the board's local clock time ("14:05")."""
+    return moment.astimezone(board_tz()).strftime("%H:%M") if moment else None
 
 
 def case_summary(data: dict, limit: int = 12) -> list[tuple[str, str]]:
@@ -60,7 +75,7 @@ def submit(task_id: str):
     task = process_engine.task(session, task_id, actor)
     raw = forms.submitted(task.form, request.form)
     try:
-        if request.form.get("action") == "draft":
+        if request.form.get("action") == "draft":   # kept as typed: checked on completing
             process_engine.save_draft(session, task_id, actor, raw)
         else:
             process_engine.complete(session, task_id, actor, raw)
@@ -72,6 +87,17 @@ def submit(task_id: str):
         flash("Your draft has been saved.", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     return redirect(url_for("tasks.done", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/draft", methods=["POST"])
+@login_required
+def autosave(task_id: str):
+    """Keep the form as typed (the page's script posts it while the person types): JSON."""
+    session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
+    task = process_engine.task(session, task_id, actor)
+    saved = process_engine.save_draft(session, task_id, actor, forms.submitted(task.form, request.form))
+    session.commit()
+    return jsonify(saved_at=saved.draft_saved_at.isoformat(), time=saved_time(saved.draft_saved_at))
 
 
 @bp.route("/tasks/<task_id>/done")
@@ -88,15 +114,23 @@ def done(task_id: str):
 @bp.route("/tasks/<task_id>/comments", methods=["POST"])
 @login_required
 def comment(task_id: str):
-    """Add a comment to the case about this task."""
-    session, actor = get_session(), current_user.actor
-    task = get_process_engine().task(session, task_id, actor)
+    """Add a comment to the case about this task. Posted from the task form (the person may
+    act on it), the typed form comes too and is kept as their draft: nothing typed is lost."""
+    session, process_engine, actor = get_session(), get_process_engine(), current_user.actor
+    task = process_engine.task(session, task_id, actor)
     text = request.form.get("comment", "")
+    came_with_form = any(spec["id"] in request.form for spec in forms.field_specs(task.form))
+    typed = forms.submitted(task.form, request.form) \
+        if came_with_form and process_engine.may_complete(actor, task) else {}
     try:
-        get_process_engine().comment(session, task.instance_id, actor, text, task_id=task.id)
+        if typed:
+            process_engine.save_draft(session, task_id, actor, typed)
+        process_engine.comment(session, task.instance_id, actor, text, task_id=task.id)
     except FormInvalid as exc:
         session.rollback()
-        return render_task(task, comment=text, comment_error=exc.errors["comment"], status=422)
+        errors = {k: v for k, v in exc.errors.items() if k != "comment"}
+        return render_task(task, values=typed or None, errors=errors, comment=text,
+                           comment_error=exc.errors.get("comment"), status=422)
     session.commit()
     flash("Your comment has been added.", "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")

@@ -47,18 +47,69 @@ document.querySelectorAll('[data-print]').forEach((button) => {
   button.addEventListener('click', () => window.print());
 });
 
+// What a form would send, to tell whether anything changed since it was last kept.
+const formState = (form) => new URLSearchParams(new FormData(form)).toString();
+
 // ---- [data-warn-unsaved]: forms warn before the user navigates away with changes --------
+// Changes are what the form would send now against what it sent last (on loading, or in an
+// autosave: the "lscb:saved" event below carries it); submitting never warns.
 document.querySelectorAll('form[data-warn-unsaved]').forEach((form) => {
-  let changed = false;
-  form.addEventListener('input', () => { changed = true; });
-  form.addEventListener('change', () => { changed = true; });
-  form.addEventListener('submit', () => { changed = false; });
+  let kept = formState(form);
+  let submitted = false;
+  form.addEventListener('submit', () => { submitted = true; });
+  form.addEventListener('lscb:saved', (event) => { kept = event.detail.state; });
   window.addEventListener('beforeunload', (event) => {
-    if (changed) {
+    if (!submitted && formState(form) !== kept) {
       event.preventDefault();
       event.returnValue = '';
     }
   });
+});
+
+// ---- [data-autosave-url]: keep a form as a draft while the person types ----------------
+// <form data-autosave-url="/tasks/<id>/draft"> posts its fields (with its csrf_token) a moment
+// after the last change; the endpoint answers {"time": "14:05"}, shown in the form's
+// [data-autosave-status] element. A successful save fires "lscb:saved" on the form with what
+// was sent (so data-warn-unsaved stops warning); a submit cancels a pending save.
+document.querySelectorAll('form[data-autosave-url]').forEach((form) => {
+  const status = form.querySelector('[data-autosave-status]');
+  const delay = Number(form.dataset.autosaveDelay || 1500);
+  let timer = null;
+  let sent = formState(form);
+
+  const save = async () => {
+    timer = null;
+    const body = new FormData(form);
+    const state = new URLSearchParams(body).toString();
+    if (state === sent) {
+      return;
+    }
+    try {
+      const response = await fetch(form.dataset.autosaveUrl, {
+        method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' }
+      });
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      const answer = await response.json();
+      sent = state;
+      if (status) {
+        status.textContent = `Draft saved at ${answer.time}`;
+      }
+      form.dispatchEvent(new CustomEvent('lscb:saved', { detail: { state } }));
+    } catch (err) {
+      if (status) {
+        status.textContent = 'Your draft could not be saved just now: use Save draft';
+      }
+    }
+  };
+  const later = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, delay);
+  };
+  form.addEventListener('input', later);
+  form.addEventListener('change', later);
+  form.addEventListener('submit', () => { window.clearTimeout(timer); });
 });
 
 // ---- Wide tables: make the scrolling wrapper keyboard-reachable only when it scrolls -----
@@ -70,6 +121,12 @@ document.querySelectorAll('.app-table-wrapper').forEach((wrapper) => {
       const caption = wrapper.querySelector('caption');
       wrapper.setAttribute('aria-label', caption ? caption.textContent.trim() : 'Table (scrolls sideways)');
     }
+  }
+});
+// On a phone a table scrolls inside itself (app.scss): keyboard-reachable when it does.
+document.querySelectorAll('.govuk-table').forEach((table) => {
+  if (table.scrollWidth > table.clientWidth) {
+    table.setAttribute('tabindex', '0');
   }
 });
 
