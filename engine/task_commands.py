@@ -160,7 +160,8 @@ class TaskCommands:
         check_can_complete(actor, task)
         run, loaded = self._run(session, row, now)
         fields = task.form.get("fields", [])
-        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields))
+        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields),
+                              context=row.data or {}, today=self.board_today(now))
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:

@@ -209,7 +209,7 @@ def test_p1_notifiable_incident_goes_to_the_la_and_to_triage_with_statutory_dead
 def test_p1_scr_route_criteria_met_goes_to_the_chair_then_the_scr(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     screening = triage(lib, iid, "scr")
     assert screening.candidate_groups == ["lisg"] and screening.lane == "LISG"
     assert screening.due_at == datetime(2027, 3, 15, 17, 0, tzinfo=timezone.utc)  # 10 WD
@@ -227,7 +227,7 @@ def test_p1_chair_decides_no_scr_reports_to_the_panel_and_takes_the_alternative_
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, seriously_harmed=True,
                           concerns_about_agency_working="some")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     triage(lib, iid, "scr")
     lib.do(iid, "decide_scr", "lscb-chair", chair_decision="no_scr",
            chair_rationale="Definitive evidence later showed agencies worked well together",
@@ -1068,7 +1068,7 @@ def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due
 def test_scr_decision_escalates_after_one_month(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     triage(lib, iid, "scr")
     due = datetime(2027, 4, 1, 16, 0, tzinfo=timezone.utc)      # a month after 1 March, 17:00 BST
     assert lib.task(iid, "decide_scr").due_at == due

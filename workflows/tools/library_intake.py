@@ -1,7 +1,7 @@
 """P1: incident notification (CPIR), triage and the SCR decision; referrals into triage."""
 from __future__ import annotations
 
-from bpmn_builder import GROUP, F, YESNO, Process
+from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, CONCERNS, LEARNING_POTENTIAL, LISG,
                             PA, REGIMES, ROUTES, agencies_field, agency_ladder, capture_learning,
                             close_review, ladder, learning_field, open_review)
@@ -55,8 +55,8 @@ def incident_notification() -> Process:
            [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
               "string"),
             F("incident_summary", "Summary of the incident", "text", minlength=20),
-            F("incident_date", "Date of the incident", "date"),
-            F("la_aware_on", "Date the local authority became aware", "date"),
+            DATE("incident_date", "Date of the incident", not_after="today"),
+            DATE("la_aware_on", "Date the local authority became aware", not_after="today"),
             *CRITERIA_FIELDS, agencies_field()],
            due="P2WD", priority=80)
     p.script("open_case", "Open the case record", BU, """
@@ -79,7 +79,8 @@ la_notification_reminder = working_days(4, start=la_aware_on)
            [F("notified_body", "Notified", "enum",
               values=[("ofsted", "Ofsted (2015 regime)"),
                       ("cspr_panel", "Child Safeguarding Practice Review Panel (2018/2023 regime)")]),
-            F("notification_sent_on", "Date the notification was sent", "date"),
+            DATE("notification_sent_on", "Date the notification was sent",
+                 not_before="la_aware_on", not_after="today"),
             F("notification_reference", "Notification reference", "string", required=False)],
            due="${la_notification_due}", follow_up="${la_notification_reminder}", priority=90)
     ladder(p, "notify_regulator", kind="date", reminder="la_notification_reminder",
