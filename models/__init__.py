@@ -8,6 +8,7 @@ from .learning import (Action, ActionPlan, Dissemination, Evaluation, LearningIt
 from .message import MessageSubscription
 from .notification import CalendarToken, EmailOutbox, Notification
 from .process import Definition, MessageStart, ProcessInstance
+from .saved_filter import SavedFilter
 from .status import GroupKind, InstanceStatus, Role, TaskStatus
 from .task import HumanTask, TaskCandidate
 from .timer import PendingTimer
@@ -17,6 +18,6 @@ from .user import Group, LaneMapping, Membership, User, UserRole
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
-    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role",
+    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role", "SavedFilter",
     "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",
 ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from models.queries import group_options
 
+from .wording import answer
+
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
 GROUP_TYPES = ("group", "groups")
 DATE_PARTS = ("day", "month", "year")     # the GOV.UK date input's boxes: <id>-day, ...
@@ -30,6 +32,12 @@ class FormField:
     error: str | None = None
     hint: str | None = None
     validation: dict = field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        """A read-only field's value as people write it (Yes/No, option label, date)."""
+        return answer(self.value, {"type": self.type,
+                                   "options": [{"id": i, "name": n} for i, n in self.options]})
 
     @property
     def date_parts(self) -> dict:

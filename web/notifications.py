@@ -1,14 +1,14 @@
 """The bell (unread count on every page), the notification list, mark read, the email outbox."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
 from models import Notification, mail_queries
 
-from .auth import role_required
+from .auth import own_or_404, role_required
 from .db import board_tz, get_session
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -60,10 +60,7 @@ def count():
 @login_required
 def mark_read(note_id: int):
     """Mark one of my notifications read and follow its link."""
-    session = get_session()
-    note = session.get(Notification, note_id)
-    if note is None or note.user_name != current_user.name:
-        abort(404)
+    session, note = get_session(), own_or_404(Notification, note_id)
     note.read = True
     session.commit()
     return redirect(note.link or url_for(".index"))

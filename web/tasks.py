@@ -12,6 +12,7 @@ from . import forms
 from .db import get_process_engine, get_session
 from .instructions import render_instructions
 from .timeline import describe
+from .wording import CaseForms
 
 bp = Blueprint("tasks", __name__)
 
@@ -30,14 +31,14 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
         error_list=forms.ordered_errors(fields, errors or {}),
         instructions=render_instructions(task.documentation, data),
         can_act=task.status == TaskStatus.OPEN and task.assignee in (None, actor.name),
-        summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
+        summary=case_summary(session, task.instance_id, data), comments=comments, comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
 
 
-def case_summary(data: dict, limit: int = 12) -> list[tuple[str, str]]:
-    """The first few plain case values for the side panel."""
-    return [(k, v) for k, v in data.items()
-            if k != "case_ref" and not isinstance(v, (dict, list))][:limit]
+def case_summary(session, instance_id: int, data: dict, limit: int = 12) -> list[tuple[str, str]]:
+    """The first few plain case values for the side panel, as (question, answer)."""
+    plain = {k: v for k, v in data.items() if k != "case_ref" and not isinstance(v, (dict, list))}
+    return CaseForms(session, instance_id).rows(dict(list(plain.items())[:limit]))
 
 
 def task_draft(task) -> dict:
