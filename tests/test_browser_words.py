@@ -47,3 +47,31 @@ def test_dates_typed_in_boxes_a_missing_part_and_a_rule_between_dates(server, pa
     fill_date(page, "Date the notification was sent (optional)", "4", "12", "2026")
     page.get_by_role("button", name="Complete task").click()
     assert page.locator("#next-steps").is_visible()
+
+
+WORDS_ON_ONE_LINE = """() => [...document.querySelectorAll('.govuk-summary-list__key')].flatMap(key => {
+  const text = key.firstChild, broken = [];
+  if (!text || text.nodeType !== Node.TEXT_NODE) return broken;
+  const re = /\\S+/g; let m;
+  while ((m = re.exec(text.data))) {
+    const range = document.createRange();
+    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    if (lines.size > 1) broken.push(m[0]);
+  }
+  return broken;
+})"""
+
+
+def test_summary_list_keys_never_break_inside_a_word(server, page, sessions, process_engine):
+    from engine.actors import load_actor
+    with sessions.begin() as session:
+        case = process_engine.start(session, "two_lane", load_actor(session, "ann"), {
+            "acknowledgement_notwithstanding_interdisciplinary": True,
+            "safeguarding_responsibilities": "Shared"})
+    page.set_viewport_size({"width": 1024, "height": 900})
+    browser_support.sign_in(page, server, "mia", PASSWORD)
+    page.goto(f"{server}/instances/{case.id}")
+    keys = page.locator("#case-data .govuk-summary-list__key")
+    assert "Acknowledgement notwithstanding interdisciplinary" in keys.all_inner_texts()
+    assert page.evaluate(WORDS_ON_ONE_LINE) == []
