@@ -77,7 +77,7 @@ def test_the_api_names_the_field_in_its_error_body(client, date_task, sessions):
 import contextlib
 import re
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from engine import people
@@ -268,3 +268,41 @@ def test_the_worklist_and_the_case_page_read_no_more_for_more_rows(client, world
         page = client.get(f"/instances/{world['instance_id']}").text
     assert "Completed: Triage the notification" in page
     assert len(one_step) == len(no_step)
+
+
+# -- notifications -------------------------------------------------------------------------------
+
+def test_a_notification_says_what_happened_to_which_task_and_when_it_is_due(client, world):
+    login(client, "ann")
+    page = client.get("/notifications/").text
+    assert re.search(r"New task “Triage the notification” on case LSCB-\d{4}-\d+, "
+                     r"due \d{1,2} [A-Z][a-z]+ \d{4}<", page)
+
+
+def test_a_notification_about_a_completed_task_says_so_instead_of_opening_it(client, world,
+                                                                             sessions):
+    from models import Notification
+    login(client, "ann")
+    client.post(f"/tasks/{world['task_id']}", data=GOOD)
+    page = client.get("/notifications/").text
+    assert "This task has been completed" in page
+    with sessions() as session:
+        note = session.scalars(select(Notification).where(
+            Notification.user_name == "ann", Notification.task_id == world["task_id"])).first()
+    opened = client.post(f"/notifications/{note.id}/read")
+    assert opened.status_code == 302 and opened.location.endswith("/notifications/")
+    assert "This task has been completed: “New task" in client.get(opened.location).text
+
+
+def test_reminders_and_escalations_name_the_task_and_its_due_day_in_uk_time(sessions):
+    from engine.notify import describe
+    event = {"action": "deadline_reminder", "detail": {
+        "title": "Send the serious incident notification",
+        "due_at": "2026-06-30T23:30:00+00:00"}}              # 00:30 on 1 July in London
+    with sessions() as session:
+        assert describe(session, "reminder", event, "LSCB-1") == (
+            "Reminder: “Send the serious incident notification” on case LSCB-1 is due 1 July 2026")
+        event["action"] = "deadline_escalated"
+        assert describe(session, "escalation", event, "LSCB-1") == (
+            "Overdue task escalated: “Send the serious incident notification” on case LSCB-1 "
+            "was due 1 July 2026")
