@@ -306,3 +306,14 @@ def test_reminders_and_escalations_name_the_task_and_its_due_day_in_uk_time(sess
         assert describe(session, "escalation", event, "LSCB-1") == (
             "Overdue task escalated: “Send the serious incident notification” on case LSCB-1 "
             "was due 1 July 2026")
+
+
+def test_the_cases_list_its_filter_and_the_dashboard_name_pathways(client, world):
+    login(client, "mia")
+    cases = client.get("/instances").text
+    assert '<option value="two_lane">Two lane approval</option>' in cases
+    table = cases[cases.index('id="cases"'):]
+    assert '<td class="govuk-table__cell">Two lane approval</td>' in table
+    dashboard = client.get("/dashboard?pathway=two_lane").text
+    assert '<td class="govuk-table__cell">Two lane approval</td>' in dashboard     # stages
+    assert ">two_lane<" not in dashboard and "two_lane: " not in dashboard

@@ -15,6 +15,7 @@ from models.status import InstanceStatus
 from .auth import role_required
 from .db import get_process_engine, get_session
 from .notifications import local
+from .wording import names
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 HORIZON = timedelta(days=30)
@@ -29,7 +30,7 @@ def index():
     session, now = get_session(), clock.now()
     overdue = defaultdict(list)
     for task, instance in deadline_queries.tasks_due(session, None, now):
-        agency = ", ".join(task.candidate_groups or []) or task.assignee or "-"
+        agency = names().groups(task.candidate_groups) or task.assignee or "-"
         overdue[(agency, task.process_id)].append((task, instance))
     return render_template(
         "deadlines/index.html", page_title="Deadlines", local=local, now=now,
