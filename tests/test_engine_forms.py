@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from engine.errors import FormInvalid
+from engine.errors import DefinitionError, FormInvalid
 from engine.forms import validate_form
 
 
@@ -133,3 +133,25 @@ def test_a_draft_skips_missing_values_but_still_reads_dates_strictly():
     assert validate_form([AWARE], parts("", "", ""), partial=True) == {}
     assert errors_of([AWARE], parts("31", "4", "2027"), partial=True) == {
         "la_aware_on": "Date the local authority became aware must be a real date"}
+
+
+def test_a_date_rule_in_the_wrong_place_is_refused_at_deploy_naming_line_and_field():
+    from pathlib import Path
+
+    from engine.definitions import parse_definitions
+    two_lane = (Path(__file__).parent / "data/engine/two_lane.bpmn").read_text()
+    bad = two_lane.replace(
+        '<camunda:formField id="summary" label="Summary" type="text">',
+        '<camunda:formField id="summary" label="Summary" type="text"><camunda:properties>'
+        '<camunda:property id="not_before" value="la_aware_on" /></camunda:properties>').replace(
+        "</camunda:formData>",
+        '<camunda:formField id="seen_on" label="Seen on" type="date"><camunda:properties>'
+        '<camunda:property id="not_after" value="next week" /></camunda:properties>'
+        "</camunda:formField></camunda:formData>", 1)
+    with pytest.raises(DefinitionError) as caught:
+        parse_definitions({"two_lane.bpmn": bad.encode()})
+    text = str(caught.value)
+    assert "form field 'summary': property not_before applies to date fields only" in text
+    assert "form field 'seen_on': property not_after must be 'today' or a date field's id, " \
+           "not 'next week'" in text
+    assert "two_lane.bpmn" in text
