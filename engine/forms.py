@@ -108,37 +108,54 @@ def _the(label: str) -> str:
     return "the " + text if text.startswith("date ") else text
 
 
-AUXILIARIES = {"is": "is", "are": "are", "was": "was", "were": "were", "has": "has",
-               "have": "have", "had": "had", "does": "", "do": "", "did": "", "can": "can",
-               "will": "will", "should": "should", "could": "could", "would": "would"}
-DETERMINERS = {"the", "a", "an", "this", "that", "your", "their", "its", "any", "there"}
-PAST = {"die": "died", "go": "went", "have": "had", "make": "made", "take": "took",
-        "see": "saw", "know": "knew", "tell": "told", "give": "gave", "get": "got",
-        "come": "came", "meet": "met", "send": "sent", "find": "found", "leave": "left"}
+BE_HAVE = {"is", "are", "was", "were", "has", "have", "had"}
+DO = {"do", "does", "did"}
+MODALS = {"can", "will", "should", "could", "would", "may", "must"}
+# Words that begin what a "yes" asserts after be/have (with any word ending in -ed).
+PREDICATES = {"known", "been", "taken", "given", "seen", "shown", "written", "chosen", "able",
+              "likely", "aware", "safe", "open", "due", "still", "now",
+              "already", "seriously", "currently", "not", "complete", "valid",
+              "accurate", "independent", "free", "sufficient", "held", "relevant", "pending",
+              "done", "ready", "unexpected", "expected", "needed", "necessary", "there"}
+# Verbs a do-question or a modal asks about, with their past tense.
+VERBS = {"die": "died", "happen": "happened", "live": "lived", "need": "needed",
+         "attend": "attended", "agree": "agreed", "know": "knew", "take": "took", "have": "had",
+         "receive": "received", "meet": "met", "go": "went", "come": "came", "leave": "left",
+         "return": "returned", "make": "made", "give": "gave", "see": "saw", "tell": "told",
+         "use": "used", "work": "worked", "want": "wanted", "require": "required",
+         "involve": "involved", "include": "included", "raise": "raised", "apply": "applied",
+         "review": "reviewed", "publish": "published", "report": "reported",
+         "answer": "answered", "endorse": "endorsed", "be": "was"}
+MAX_SUBJECT = 8
 
 
 def yes_statement(question: str) -> str | None:
-    """A yes/no question as the statement a "yes" makes true, or None when it cannot be turned:
-    "Is abuse or neglect known or suspected?" -> "abuse or neglect is known or suspected",
-    "Has the child died?" -> "the child has died", "Did the child die in custody?" -> "the child
-    died in custody"."""
-    words = question.strip().rstrip("?").split()
-    if len(words) < 3 or words[0].lower() not in AUXILIARIES or "(" in words[1]:
+    """A yes/no question as the statement a "yes" makes true, or None when it cannot be turned
+    with confidence: "Is abuse or neglect known or suspected?" -> "abuse or neglect is known or
+    suspected", "Has the child died?" -> "the child has died", "Did the child die in custody?"
+    -> "the child died in custody", "Does the wider context need exploring?" -> "the wider
+    context needs exploring". Only the question is read (up to its "?")."""
+    words = question.split("?")[0].split()
+    if len(words) < 3:
         return None
     verb, rest = words[0].lower(), words[1:]
-    size = 2 if rest[0].lower() in DETERMINERS else 1
-    while len(rest) > size + 1 and rest[size] in ("or", "and"):   # "abuse or neglect"
-        size += 2
-    subject, tail = rest[:size], rest[size:]
-    if not tail or subject[-1].startswith("("):
-        return None
-    subject[0] = lower_first(subject[0])
-    if verb in ("does", "do", "did"):
-        main = tail[0]
-        tail = [PAST.get(main, main + ("d" if main.endswith("e") else "ed"))
-                if verb == "did" else (main + "s" if verb == "does" else main)] + tail[1:]
-        return " ".join(subject + tail)
-    return " ".join(subject + [AUXILIARIES[verb]] + tail)
+    if rest[0].startswith("(") and rest[0].endswith(")"):      # "Is (was) the child ..."
+        verb, rest = f"{verb} {rest[0]}", rest[1:]
+    head = verb.split()[0]
+    for size in range(1, min(MAX_SUBJECT, len(rest) - 1) + 1):
+        subject, tail = lower_first(" ".join(rest[:size])), rest[size:]
+        first = tail[0].lower().strip(",.;()")
+        if head in BE_HAVE and (first in PREDICATES or first.endswith("ed")):
+            return " ".join([subject, verb, *tail])
+        if first in VERBS and len(tail) > 1 and tail[1].lower() in VERBS:
+            continue                         # "a review go ahead": the verb is the later one
+        if head in MODALS and first in VERBS:
+            return " ".join([subject, verb, *tail])
+        if head in DO and first in VERBS:
+            main = VERBS[first] if head == "did" else (
+                ("has" if first == "have" else first + "s") if head == "does" else first)
+            return " ".join([subject, main, *tail[1:]])
+    return None
 
 
 def required_message(field: dict) -> str:
@@ -146,7 +163,7 @@ def required_message(field: dict) -> str:
     label, kind = _label(field), field.get("type", "string")
     if kind == "boolean":
         statement = yes_statement(label)
-        return f"Select yes if {statement}" if statement else f"Select yes or no for {lower_first(label)}"
+        return f"Select yes if {statement}" if statement else f"Select yes or no for “{label}”"
     if kind == "date":
         return f"Enter {_the(label)}"
     if kind in ("long", "number"):

@@ -33,8 +33,21 @@ SUMMARY = field("summary", "Summary", "text", validation={"minlength": "20"})
      "Select yes if the child has died (including suspected suicide)"),
     ("Did the child die in custody or while detained under the Mental Health Act?",
      "Select yes if the child died in custody or while detained under the Mental Health Act"),
-    ("Acknowledgement sent to the notifying agency?",
-     "Select yes or no for acknowledgement sent to the notifying agency?"),
+    ("Is (was) the child looked after by a local authority?",
+     "Select yes if the child is (was) looked after by a local authority"),
+    ("Does the wider context need exploring with practitioners?",
+     "Select yes if the wider context needs exploring with practitioners"),
+    ("Have siblings and other children in the household been considered?",
+     "Select yes if siblings and other children in the household have been considered"),
+    ("Will a local child safeguarding practice review go ahead?",
+     "Select yes if a local child safeguarding practice review will go ahead"),
+    ("Does the Board raise a challenge?", "Select yes if the Board raises a challenge"),
+    ("Is the IMR now done or firmly agreed? (No passes it up the escalation ladder)",
+     "Select yes if the IMR is now done or firmly agreed"),
+    ("Are siblings and other children safe?", "Select yes if siblings and other children are safe"),
+    ("Acknowledgement sent to the notifying agency?",       # not a question it can turn
+     "Select yes or no for “Acknowledgement sent to the notifying agency?”"),
+    ("Is the child in care?", "Select yes or no for “Is the child in care?”"),
 ])
 def test_a_missing_yes_or_no_is_asked_for_as_a_statement(label, expected):
     assert errors_of([field("x", label, "boolean")], {}) == {"x": expected}
