@@ -317,3 +317,21 @@ def test_the_cases_list_its_filter_and_the_dashboard_name_pathways(client, world
     dashboard = client.get("/dashboard?pathway=two_lane").text
     assert '<td class="govuk-table__cell">Two lane approval</td>' in dashboard     # stages
     assert ">two_lane<" not in dashboard and "two_lane: " not in dashboard
+
+
+def test_values_as_people_write_them(app):
+    from web.wording import answer, local_time, long_date
+    route = {"type": "enum", "options": [{"id": "scr", "name": "Serious case review"}]}
+    with app.test_request_context():
+        assert answer(True) == "Yes" and answer(False) == "No"
+        assert answer("scr", route) == "Serious case review"
+        assert answer("other", route) == "other"                  # an option since removed
+        assert answer("2026-12-07", {"type": "date"}) == "7 December 2026"
+        assert answer("2026-12-07") == "7 December 2026"          # a date a script wrote
+        assert answer("2026-07-01T23:30:00+00:00") == "2 July 2026, 12:30am"   # UK summer time
+        assert answer(["a", "b"]) == "a, b" and answer(None) == "Not given"
+        assert answer("x" * 400).endswith("…") and len(answer("x" * 400)) == 301
+        assert long_date(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "31 December 2026"
+        assert long_date(datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == "1 July 2026"
+        assert local_time(datetime(2026, 1, 5, 0, 5, tzinfo=timezone.utc)) == "5 January 2026, 12:05am"
+        assert local_time(datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)) == "5 January 2026, 12:00pm"

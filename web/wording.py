@@ -7,6 +7,7 @@ for group fields, dates as "7 December 2026"; moments in the board's time zone (
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import g
@@ -16,6 +17,8 @@ from models.queries import group_titles, pathway_names, step_forms
 from .db import board_tz, get_session
 
 MAX_ANSWER = 300
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 
 
 class Names:
@@ -87,8 +90,10 @@ def answer(value, field: dict | None = None) -> str:
         return labels.get(value, str(value))
     if kind in ("group", "groups"):
         return names().groups(value)
-    if kind == "date" and isinstance(value, str):
+    if isinstance(value, str) and (kind == "date" or ISO_DATE.fullmatch(value)):
         return long_date(value)
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
+        return local_time(datetime.fromisoformat(value))
     if isinstance(value, list):
         return ", ".join(answer(v) for v in value)
     text = str(value)
