@@ -8,9 +8,13 @@ Everything is driven by audit events (``trail.record_and_notify`` calls ``on_aud
 reassigned notifies its new owner(s); a deadline reminder or escalation notifies the people the
 deadline watcher named in the event; an incident notifies managers and admins; a task nobody
 can act on (``unassignable``) notifies the business unit's managers it names. Subjects and
-bodies carry only the case reference and a link; personal data stays behind the sign-in.
+bodies say what happened, to which step (its name in the diagram) of which case (its
+reference), with the task's due date in the board's time zone, and a link; the case's data stays
+behind the sign-in.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
@@ -24,10 +28,13 @@ from . import settings
 KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
          "incident": "incident", "task_unassignable": "unassignable"}
-SUBJECTS = {"assigned": "New task on case {ref}", "reminder": "Reminder: task due on case {ref}",
-            "escalation": "Overdue task escalated on case {ref}",
+SUBJECTS = {"assigned": "New task “{title}” on case {ref}{due}",
+            "reassigned": "Task “{title}” on case {ref} has been given to you{due}",
+            "reminder": "Reminder: “{title}” on case {ref} is due {due_date}",
+            "escalation": "Overdue task escalated: “{title}” on case {ref} was due {due_date}",
             "incident": "Incident on case {ref}",
-            "unassignable": "Nobody can act on a task of case {ref} (asked for: {asked})"}
+            "unassignable": "Nobody can act on “{title}” of case {ref} (asked for: {asked})"}
+MAX_SUBJECT = 300
 
 
 def base_url(session: Session) -> str:
@@ -51,8 +58,7 @@ def on_audit(session: Session, events: list[dict]) -> None:
         reference = _reference(session, instance_id)
         on_case = kind == "unassignable" or not task_id      # reassigned from the case page
         path = f"/instances/{instance_id}" if on_case else f"/tasks/{task_id}"
-        asked = (", ".join((event["detail"] or {}).get("asked_for") or []) or "nobody")[:150]
-        subject = SUBJECTS[kind].format(ref=reference, asked=asked)
+        subject = describe(session, kind, event, reference)
         for user in users:
             note, email = _notification(user, kind, subject, reference, path, base_url(session),
                                         instance_id=instance_id, task_id=task_id, at=event["at"])
@@ -60,6 +66,38 @@ def on_audit(session: Session, events: list[dict]) -> None:
             if email is not None:
                 emails.append(email)
     _write(session, notes, emails)
+
+
+def describe(session: Session, kind: str, event: dict, reference: str) -> str:
+    """What happened, to which task of which case, and when it is due: a notification's
+    subject (and its email's)."""
+    detail = event["detail"] or {}
+    due = _due_date(session, detail.get("due_at"))
+    if event["action"] == "task_reassigned" and not detail.get("assignee"):
+        words = "Task “{title}” on case {ref} has been given to your group{due}"
+    else:
+        words = SUBJECTS["reassigned" if event["action"] == "task_reassigned" else kind]
+    asked = _group_titles(session, detail.get("asked_for") or []) or "nobody"
+    return words.format(ref=reference, title=detail.get("title") or "a task", asked=asked[:150],
+                        due=f", due {due}" if due else "", due_date=due or "soon")[:MAX_SUBJECT]
+
+
+def _due_date(session: Session, due_at) -> str | None:
+    """A due moment (aware datetime or ISO text) as "7 December 2026" in the board's zone."""
+    if not due_at:
+        return None
+    moment = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+    local = moment.astimezone(settings.of(session).tz) if moment.tzinfo else moment
+    return f"{local.day} {local:%B %Y}"
+
+
+def _group_titles(session: Session, slugs: list[str]) -> str:
+    """Groups by their titles (a slug where a group has none, or does not exist)."""
+    if not slugs:
+        return ""
+    titles = dict(session.execute(select(Group.slug, Group.title)
+                                  .where(Group.slug.in_(slugs))).all())
+    return ", ".join(titles.get(s) or s for s in slugs)
 
 
 def _recipient_users(session: Session, event: dict) -> list:

@@ -33,6 +33,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from models.dates import BOARD_TZ
 from models.status import GroupKind
 
+from .forms import DATE_RULES
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 FIELD_TYPES = frozenset({"string", "text", "long", "number", "boolean", "date", "enum", "group",
                          "groups"})
@@ -204,7 +206,22 @@ def _field_problems(field: dict) -> list[str]:
     kind = field["properties"].get("kind")
     if field["type"] in ("group", "groups") and kind not in (None, *GROUP_KINDS):
         problems.append(f"property kind must be one of {', '.join(GROUP_KINDS)}, not {kind!r}")
-    return problems + _constraint_problems(field)
+    return problems + _date_rule_problems(field) + _constraint_problems(field)
+
+
+def _date_rule_problems(field: dict) -> list[str]:
+    """A ``not_before``/``not_after`` property (engine/forms.py) sits on a date field and names
+    ``today`` or another field's id."""
+    problems = []
+    for rule in DATE_RULES:
+        other = field["properties"].get(rule)
+        if other is None:
+            continue
+        if field["type"] != "date":
+            problems.append(f"property {rule} applies to date fields only")
+        elif not other.strip().isidentifier():
+            problems.append(f"property {rule} must be 'today' or a date field's id, not {other!r}")
+    return problems
 
 
 def form_problems(task_node) -> list[tuple[int, str]]:

@@ -10,12 +10,13 @@ created recorded and notified (``trail.record_and_notify``), the messages it thr
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from models.status import InstanceStatus
 
-from . import closures, operations, store, trail, unassignable
+from . import clock, closures, operations, store, trail, unassignable
 from .actors import Actor
 from .admin_commands import AdminCommands
 from .calendar import WorkingCalendar
@@ -48,6 +49,11 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         """Bring the calendar's closure days up to date with the database before a command
         computes dates; one read per transaction at most. True when they changed."""
         return closures.sync_calendar(session, self.calendar)
+
+    def board_today(self, now: datetime | None = None):
+        """The board's date at ``now`` (default: the clock), in its own time zone: what a
+        form's ``not_after=today`` rule compares with."""
+        return (now or clock.now()).astimezone(self.calendar.tz).date()
 
     # -- the one save --------------------------------------------------------------------------
     def _save(self, session, row, run, actor_name, now, hops=0, *, loaded=None, open_rows=None,

@@ -63,7 +63,8 @@ class TaskCommands:
             return self._regroup(session, task_id, actor, assignee, groups, reason, now)
         task, row = self._locked_open_task(session, task_id, actor)
         return self._assign(session, row, task, actor, assignee, "task_reassigned", now,
-                            previous=task.assignee, assignee=assignee, reason=reason)
+                            previous=task.assignee, assignee=assignee, reason=reason,
+                            title=task.title, due_at=task.due_at)
 
     def _regroup(self, session, task_id, actor, assignee, groups, reason, now) -> TaskRecord:
         groups = list(dict.fromkeys(_group_slug(session, g) for g in groups))
@@ -77,7 +78,7 @@ class TaskCommands:
                                  task_id=task.id, bpmn_id=task.bpmn_id, now=now,
                                  previous=task.assignee, assignee=assignee, groups=groups,
                                  previous_groups=list(task.candidate_groups or []),
-                                 reason=reason)
+                                 reason=reason, title=task.title, due_at=task.due_at)
         task_rows.update_task(session, task, assignee=assignee)
         self._save(session, row, run, actor.name, now, loaded=loaded, refresh={task.id},
                    check=[task], events=[reassigned])
@@ -176,7 +177,8 @@ class TaskCommands:
         check_can_complete(actor, task)
         run, loaded = self._run(session, row, now)
         fields = task.form.get("fields", [])
-        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields))
+        clean = validate_form(fields, data or {}, groups=people.group_kinds(session, fields),
+                              context=row.data or {}, today=self.board_today(now))
         try:
             run.complete(task.id, clean)
         except ScriptError as exc:

@@ -9,6 +9,7 @@ from .message import MessageSubscription
 from .notification import CalendarToken, EmailOutbox, Notification
 from .process import Definition, MessageStart, ProcessInstance
 from .setting import BoardSetting
+from .saved_filter import SavedFilter
 from .status import GroupKind, InstanceStatus, Role, TaskStatus
 from .task import HumanTask, TaskCandidate
 from .timer import PendingTimer
@@ -18,6 +19,6 @@ from .user import Group, LaneMapping, Membership, User, UserRole
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
-    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role",
+    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role", "SavedFilter",
     "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",
 ]

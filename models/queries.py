@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .audit import AuditEvent
 from .base import UTCDateTime
-from .process import ProcessInstance
+from .process import Definition, ProcessInstance
 from .status import TaskStatus
 from .task import HumanTask, TaskCandidate
 from .user import Group, Membership, User, UserRole
@@ -39,6 +39,28 @@ def group_options(session: Session) -> list[tuple[str, str, str]]:
     """``(slug, title, kind)`` of every group, by title: what a form's group fields offer."""
     return [tuple(row) for row in session.execute(
         select(Group.slug, Group.title, Group.kind).order_by(Group.title, Group.slug))]
+
+
+def pathway_names(session: Session) -> dict[str, str]:
+    """``process_id -> name`` of every deployed process (its latest version's name), in one
+    query: how pages name pathways."""
+    stmt = (select(Definition.process_id, Definition.name)
+            .order_by(Definition.process_id, Definition.version))
+    return {pid: name for pid, name in session.execute(stmt) if name}
+
+
+def group_titles(session: Session) -> dict[str, str]:
+    """``slug -> title`` of every group that has a title, in one query."""
+    return {slug: title for slug, title in session.execute(select(Group.slug, Group.title))
+            if title}
+
+
+def step_forms(session: Session, instance_id: int) -> list:
+    """``(id, bpmn_id, form)`` of every task of one case, oldest first: the labels and options
+    of the fields its steps asked for (one query for a whole case page)."""
+    stmt = (select(HumanTask.id, HumanTask.bpmn_id, HumanTask.form)
+            .where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at))
+    return session.execute(stmt).all()
 
 
 def identity(session: Session, user_id: int, generation: int) -> tuple | None:
@@ -96,7 +118,7 @@ def process_due_date(session: Session, task: HumanTask) -> datetime | None:
 
 def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = None,
                 group: str | None = None, due_before: datetime | None = None,
-                overdue_at: datetime | None = None) -> Select:
+                overdue_at: datetime | None = None, text: str | None = None) -> Select:
     """Open tasks assigned to ``user`` or unclaimed and offered to one of ``groups`` (the
     worklist), shaped to stay fast with 100,000 open tasks.
 
@@ -119,7 +141,29 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
         stmt = stmt.where(HumanTask.due_at <= due_before)
     if overdue_at is not None:
         stmt = stmt.where(HumanTask.due_at < overdue_at)
+    if text:
+        stmt = stmt.where(matching(text))
     return stmt
+
+
+def matching(text: str):
+    """Tasks whose name, or whose case's reference or title, contains ``text`` (any case)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    cases = select(ProcessInstance.id).where(or_(
+        ProcessInstance.reference.ilike(pattern, escape="\\"),
+        ProcessInstance.title.ilike(pattern, escape="\\")))
+    return or_(HumanTask.title.ilike(pattern, escape="\\"), HumanTask.instance_id.in_(cases))
+
+
+def inbox_search_counts(session: Session, user: str, groups: set[str], now: datetime,
+                        **filters) -> dict:
+    """``total``, ``mine`` and ``overdue`` of ``inbox_query`` with a text search (the search
+    reads the matching tasks, not the queue indexes alone)."""
+    stmt = inbox_query(user, groups, func.count(),
+                       func.count().filter(HumanTask.assignee == user),
+                       func.count().filter(HumanTask.due_at < now), **filters)
+    total, mine, overdue = session.execute(stmt).one()
+    return {"total": total, "mine": mine, "overdue": overdue}
 
 
 # What a worklist row shows, its case's reference included (join ProcessInstance): plain
@@ -127,7 +171,8 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
 # values a row never prints (form, draft, documentation).
 INBOX_ROW = (HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.title,
              HumanTask.candidate_groups, HumanTask.assignee, HumanTask.due_at,
-             ProcessInstance.reference)
+             HumanTask.priority, HumanTask.follow_up_at, ProcessInstance.reference,
+             ProcessInstance.title.label("case_title"))
 
 
 def inbox_page(session: Session, user: str, groups: set[str], *, offset: int, limit: int,

@@ -24,10 +24,11 @@ def test_an_agency_reviewer_starts_a_case_and_lands_on_their_first_task(server, 
     page.click("button:has-text('Start case')")
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "Short title must be 5 characters or more" in summary
-    assert "Enter date of the incident" in summary
+    assert "Enter the date of the incident" in summary
     assert page.input_value("#case_title") == "Hurt"
-    for field, value in {"case_title": "Infant injury, AB", "incident_date": "2027-02-26",
-                         "children": "2"}.items():
+    for field, value in {"case_title": "Infant injury, AB", "incident_date": "26",
+                         "incident_date-month": "2", "incident_date-year": "2027",
+                         "children": "2"}.items():           # the date: GOV.UK's three boxes
         page.fill(f"#{field}", value)
     page.click("button:has-text('Start case')")
     page.wait_for_url("**/tasks/**")

@@ -73,7 +73,7 @@ def test_a_manager_may_always_start_and_add_values_beyond_the_form(
     assert record.data["children"] == 3 and record.data["imported_from"] == "the old register"
     with pytest.raises(FormInvalid) as invalid:        # the form's own fields still checked
         start(sessions, process_engine, staff["manager"], {"case_title": "Infant injury"})
-    assert invalid.value.errors == {"incident_date": "Enter date of the incident"}
+    assert invalid.value.errors == {"incident_date": "Enter the date of the incident"}
 
 
 def test_start_form_errors_name_each_field(sessions, process_engine, deploy, staff):

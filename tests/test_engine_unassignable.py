@@ -56,8 +56,8 @@ def test_a_task_for_a_group_with_no_active_member_is_unassignable_and_the_busine
     assert sorted((n.user_name, n.link) for n in notes) == [
         ("bea", f"/instances/{case.id}"), ("bea", f"/instances/{case.id}")]
     assert sorted(n.subject for n in notes) == [
-        "Nobody can act on a task of case UA-1 (asked for: health)",
-        "Nobody can act on a task of case UA-1 (asked for: nowhere)"]
+        "Nobody can act on “Agency report (health)” of case UA-1 (asked for: health)",
+        "Nobody can act on “Agency report (nowhere)” of case UA-1 (asked for: nowhere)"]
     assert sorted(m.to_address for m in mails) == ["bea@board.test", "bea@board.test"]
     assert "UA-1" in mails[0].body and f"/instances/{case.id}" in mails[0].body
 

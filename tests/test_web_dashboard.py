@@ -48,7 +48,7 @@ def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
         assert f'id="{chart}"' in page
     assert 'role="img"' in page and "<script>" not in page
     assert "Decide on a serious case review" in page            # the open stage
-    assert 'aria-label="Open reviews by pathway: two_lane 1"' in page
+    assert 'aria-label="Open reviews by pathway: Two lane approval 1"' in page
     assert "Triage the notification median" in page            # time in step, as text
     assert 'id="compliance-table"' in page and 'id="throughput-table"' in page
 

@@ -7,7 +7,8 @@ def test_participant_sees_current_tasks_and_timeline(client, world):
     page = client.get(f"/instances/{world['instance_id']}").text
     assert "Decide on a serious case review" in page
     assert "Completed: Triage the notification" in page
-    assert "Summary: A fine summary" in page and "Case started" in page
+    assert ('<dt class="govuk-summary-list__key">Summary</dt><dd class="govuk-summary-list__value">'
+            'A fine summary</dd>') in page and "Case started" in page
 
 
 def test_outsider_gets_404_and_manager_sees_any_case(client, world):

@@ -37,13 +37,13 @@ def test_a_start_form_refused_shows_each_error_and_keeps_what_was_typed(client, 
     assert response.status_code == 422
     page = response.text
     assert "govuk-error-summary" in page and "Short title must be 5 characters or more" in page
-    assert "Enter date of the incident" in page and "Children involved must be 1 or more" in page
+    assert "Enter the date of the incident" in page and "Children involved must be 1 or more" in page
     assert 'value="Hurt"' in page
 
 
 def test_starting_lands_on_my_first_task_with_a_confirmation(client, notify):
     login(client, "bob")
-    assert 'name="incident_date"' in client.get("/start/notify").text
+    assert 'name="incident_date-day"' in client.get("/start/notify").text   # GOV.UK date input
     response = client.post("/start/notify", data=FACTS)
     assert response.status_code == 302 and "/tasks/" in response.location
     page = client.get(response.location).text

@@ -48,7 +48,7 @@ def test_bad_values_are_refused_with_field_messages_and_typed_values_kept(client
     assert "govuk-error-summary" in page and 'href="#summary"' in page
     assert "Summary must be 5 characters or more" in page
     assert "Children involved must be a whole number" in page
-    assert "Select one of the options for route" in page
+    assert "Select route" in page
     assert 'value="lots"' in page and ">abc</textarea>" in page
     assert page.count("<title>Error: ") == 1
 

@@ -49,6 +49,11 @@ class Library:
         with self.sessions.begin() as s:
             self.process_engine.set_board_regime(s, Actor("admin", roles=frozenset({"admin"})), regime)
 
+    def on(self, day: str):
+        """Move the clock on to noon of ``day`` (an ISO date) unless it is already later: a date
+        a person records may not be in the future."""
+        self.now = max(self.now, datetime.fromisoformat(day + "T12:00:00+00:00"))
+
     def start(self, process_id, group, data=None):
         with self.sessions.begin() as s:
             return self.process_engine.start(s, process_id, self.staff[group], data or {}, now=self.now)
@@ -233,7 +238,7 @@ def test_p1_notifiable_incident_is_logged_then_goes_to_the_la_with_statutory_dea
 def test_p1_scr_route_criteria_met_goes_to_the_chair_then_the_scr(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     screening = triage(lib, iid, "statutory")
     assert screening.candidate_groups == ["lisg"] and screening.lane == "LISG"
     assert screening.due_at == datetime(2027, 3, 15, 17, 0, tzinfo=timezone.utc)  # 10 WD
@@ -251,7 +256,7 @@ def test_p1_chair_decides_no_scr_reports_to_the_panel_and_takes_the_alternative_
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, seriously_harmed=True,
                           concerns_about_agency_working="some")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     triage(lib, iid, "statutory")
     lib.do(iid, "decide_scr", "lscb-chair", chair_decision="no_scr",
            chair_rationale="Definitive evidence later showed agencies worked well together",
@@ -597,6 +602,7 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
            learning_potential="multi_agency", context_needs_exploring=False,
            agencies_involved="health, police")
     lib.do(rid, "log_case", "business-unit", received_on="2027-03-10", acknowledgement_sent=True)
+    lib.on("2027-03-11")
     lib.do(rid, "notify_regulator", "childrens-social-care", notified_body="ofsted",   # the LA's duty
            notification_sent_on="2027-03-11")
     lib.do_each(rid, "agency_summary", {g: dict(involvement_summary=f"{g} involvement summary",
@@ -1100,7 +1106,7 @@ def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due
 def test_scr_decision_escalates_after_one_month(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
+           notification_sent_on="2027-03-01")
     triage(lib, iid, "statutory")
     due = datetime(2027, 4, 1, 16, 0, tzinfo=timezone.utc)      # a month after 1 March, 17:00 BST
     assert lib.task(iid, "decide_scr").due_at == due

@@ -91,6 +91,7 @@ def screen(lib, iid, route):
 
 
 def notify_panel(lib, iid, sent_on="2027-03-03"):
+    lib.on(sent_on)
     notify = lib.task(iid, "notify_regulator")
     assert notify.candidate_groups == ["childrens-social-care"]
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="cspr_panel",
@@ -122,6 +123,7 @@ def panel_replies(lib, iid, response):
 
 def test_a_2015_criteria_met_and_lisg_recommends_close_the_chair_still_decides(lib):
     iid = intake(lib, "LSCB_WT2015", abuse_or_neglect_suspected=True, child_died=True)
+    lib.on("2027-03-03")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
     summaries(lib, iid)
@@ -145,6 +147,7 @@ def test_a_2015_criteria_met_and_lisg_recommends_close_the_chair_still_decides(l
 
 def test_2015_lisg_cannot_pick_a_rapid_review_and_its_statutory_pick_goes_to_the_chair(lib):
     iid = intake(lib, "LSCB_WT2015", abuse_or_neglect_suspected=True, child_died=True)
+    lib.on("2027-03-03")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
     summaries(lib, iid)

@@ -66,13 +66,37 @@ GROUP_FIELDS = b'''<camunda:formField id="agency" label="Your agency" type="grou
 def group_task(world, sessions, process_engine):
     """two_lane redeployed with a group and a groups field of kind agency, two agencies, and
     a case waiting at its triage task: the task's id."""
-    xml = (DATA / "engine/two_lane.bpmn").read_bytes().replace(b"</camunda:formData>", GROUP_FIELDS, 1)
     with sessions.begin() as session:
         people.add_group(session, "police", "Thames Valley Police", "agency")
         people.add_group(session, "health", "Health", "agency")
-        process_engine.deploy(session, {"two_lane.bpmn": xml}, "tester", "group fields")
+    return triage_with(sessions, process_engine, GROUP_FIELDS, "group fields")
+
+
+def triage_with(sessions, process_engine, fields: bytes, note: str) -> str:
+    """two_lane redeployed with ``fields`` added to its triage form, and a case waiting there:
+    the task's id."""
+    xml = (DATA / "engine/two_lane.bpmn").read_bytes().replace(b"</camunda:formData>", fields, 1)
+    with sessions.begin() as session:
+        process_engine.deploy(session, {"two_lane.bpmn": xml}, "tester", note)
         record = process_engine.start(session, "two_lane", load_actor(session, "ann"), {})
     return record.tasks[0].id
+
+
+DATE_FIELDS = b'''<camunda:formField id="la_aware_on" label="Date the local authority became aware" type="date">
+            <camunda:properties><camunda:property id="not_after" value="today" /></camunda:properties>
+            <camunda:validation><camunda:constraint name="required" /></camunda:validation>
+          </camunda:formField>
+          <camunda:formField id="notified_on" label="Date the notification was sent" type="date">
+            <camunda:properties><camunda:property id="not_before" value="la_aware_on" /></camunda:properties>
+          </camunda:formField>
+        </camunda:formData>'''
+
+
+@pytest.fixture
+def date_task(world, sessions, process_engine):
+    """two_lane redeployed with two date fields (the second not before the first, the first
+    not after today) and a case waiting at its triage task: the task's id."""
+    return triage_with(sessions, process_engine, DATE_FIELDS, "date fields")
 
 
 def login(client, name, password=PASSWORD):

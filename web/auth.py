@@ -134,6 +134,15 @@ def _may_start_something() -> bool:
         get_session(), current_user.actor))
 
 
+def own_or_404(model, row_id: int):
+    """The row of ``model`` with ``row_id`` that belongs to the signed-in person (its
+    ``user_name``); 404 for anyone else's, as for one that does not exist."""
+    row = get_session().get(model, row_id)
+    if row is None or row.user_name != current_user.name:
+        abort(404)
+    return row
+
+
 def same_site(target: str | None, fallback: str = "worklist.index") -> str:
     """``target`` when it is a same-site relative path, else the page of endpoint ``fallback``:
     every redirect a request names goes through here, so none leaves the site."""

@@ -15,6 +15,7 @@ from models.status import InstanceStatus
 from .auth import role_required
 from .db import get_process_engine, get_session
 from .notifications import local
+from .wording import names
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 HORIZON = timedelta(days=30)

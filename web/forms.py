@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.queries import group_options
+
+from .wording import answer
+
 RADIO_LIMIT = 5   # enums with this many options or fewer are radios, longer ones a select
 GROUP_TYPES = ("group", "groups")
+DATE_PARTS = ("day", "month", "year")     # the GOV.UK date input's boxes: <id>-day, ...
 
 
 @dataclass
@@ -28,6 +32,22 @@ class FormField:
     error: str | None = None
     hint: str | None = None
     validation: dict = field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        """A read-only field's value as people write it (Yes/No, option label, date)."""
+        return answer(self.value, {"type": self.type,
+                                   "options": [{"id": i, "name": n} for i, n in self.options]})
+
+    @property
+    def date_parts(self) -> dict:
+        """A date field's three boxes: what was typed, or the stored ``YYYY-MM-DD`` split."""
+        if isinstance(self.value, dict):
+            return {k: self.value.get(k) or "" for k in DATE_PARTS}
+        text = str(self.value or "")
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+            return {"day": str(int(text[8:10])), "month": str(int(text[5:7])), "year": text[:4]}
+        return {"day": "", "month": "", "year": ""}
 
     @property
     def widget(self) -> str:
@@ -84,11 +104,15 @@ def with_group_options(session, form: dict | None) -> dict | None:
 
 def submitted(form: dict | None, posted) -> dict:
     """The posted strings of the form's own editable fields (others, like csrf_token, dropped);
-    a ``groups`` field's ticked boxes as a list (none ticked: an empty list)."""
+    a ``groups`` field's ticked boxes as a list (none ticked: an empty list); a date field's
+    three boxes as ``{"day", "month", "year"}`` (read strictly by the engine)."""
     raw = {}
     for spec in field_specs(form):
+        fid = spec["id"]
         if spec.get("type") == "groups":
-            raw[spec["id"]] = posted.getlist(spec["id"])
+            raw[fid] = posted.getlist(fid)
+        elif spec.get("type") == "date" and any(f"{fid}-{part}" in posted for part in DATE_PARTS):
+            raw[fid] = {part: posted.get(f"{fid}-{part}", "") for part in DATE_PARTS}
         elif spec["id"] in posted:
             raw[spec["id"]] = posted.get(spec["id"])
     return raw

@@ -13,6 +13,7 @@ from models.reporting import groups, people
 from .db import get_process_engine, get_session
 from .timeline import describe
 from .variables import case_variables
+from .wording import CaseForms
 
 bp = Blueprint("instances", __name__)
 
@@ -40,13 +41,16 @@ def case_page(instance_id: int, status: int = 200, refused: Refused | None = Non
     session = get_session()
     get_process_engine().check_may_see_case(session, current_user.actor, instance_id)
     case = get_process_engine().show(session, instance_id)
+    forms = CaseForms(session, instance_id)          # labels and options of every step's fields
     trail = history(session, instance_id)
-    events = [describe(e) for e in reversed(trail)]
+    events = [describe(e, forms) for e in reversed(trail)]
     manager_view = current_user.is_manager          # the panel's actions: web/manager.py
     title = case.reference or f"Case {case.id}"
     return render_template("instances/show.html", case=case, events=events,
                            manager_view=manager_view, refused=refused, regimes=REGIMES,
                            variables=case_variables(case.data or {}, trail) if manager_view else [],
+                           case_rows=forms.rows(dict(sorted((case.data or {}).items())))
+                           if manager_view else [],
                            groups=groups(session) if manager_view else [],
                            people=people(session) if manager_view else [],
                            page_title=("Error: " if refused else "") + title), status

@@ -1,16 +1,18 @@
 """The bell (unread count on every page), the notification list, mark read, the email outbox."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
 from engine.errors import NotFound
-from models import Notification, mail_queries
+from models import HumanTask, Notification, mail_queries
+from models.status import TaskStatus
 
-from .auth import role_required
-from .db import board_tz, get_process_engine, get_session
+from .auth import own_or_404, role_required
+from .db import get_process_engine, get_session
+from .wording import local_time
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -38,16 +40,32 @@ _UNREAD = select(func.count()).select_from(Notification).where(   # built once: 
 @login_required
 def index():
     """The signed-in person's latest notifications."""
-    notes = get_session().scalars(select(Notification).where(
+    session = get_session()
+    notes = session.scalars(select(Notification).where(
         Notification.user_name == current_user.name)
         .order_by(Notification.created_at.desc()).limit(200)).all()
     return render_template("notifications/index.html", notes=notes, local=local,
+                           closed=closed_tasks(session, {n.task_id for n in notes if n.task_id}),
                            page_title="Notifications")
+
+
+CLOSED = {TaskStatus.COMPLETED.value: "This task has been completed",
+          TaskStatus.CANCELLED.value: "This task was cancelled"}
+
+
+def closed_tasks(session, task_ids: set[str]) -> dict[str, str]:
+    """``task id -> what became of it`` for those of ``task_ids`` no longer open (one query):
+    a notification about one says so instead of opening a closed task."""
+    if not task_ids:
+        return {}
+    rows = session.execute(select(HumanTask.id, HumanTask.status).where(
+        HumanTask.id.in_(sorted(task_ids)), HumanTask.status != TaskStatus.OPEN))
+    return {task_id: CLOSED.get(status, "This task is closed") for task_id, status in rows}
 
 
 def local(moment) -> str:
     """An aware UTC moment as board local time (the ``LSCB_TIMEZONE`` setting)."""
-    return moment.astimezone(board_tz()).strftime("%d %b %Y %H:%M") if moment else ""
+    return local_time(moment)
 
 
 @bp.get("/count")
@@ -61,12 +79,13 @@ def count():
 @login_required
 def mark_read(note_id: int):
     """Mark one of my notifications read and follow its link."""
-    session = get_session()
-    note = session.get(Notification, note_id)
-    if note is None or note.user_name != current_user.name:
-        abort(404)
+    session, note = get_session(), own_or_404(Notification, note_id)
     note.read = True
     session.commit()
+    closed = closed_tasks(session, {note.task_id} if note.task_id else set())
+    if note.task_id in closed and note.link.startswith("/tasks/"):
+        flash(f"{closed[note.task_id]}: “{note.subject}”.")
+        return redirect(url_for(".index"))
     if note.task_id and not may_see_task(session, note.task_id):
         flash("That task is no longer offered to you, and its case is not one you take part in.")
         return redirect(url_for(".index"))

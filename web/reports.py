@@ -20,6 +20,7 @@ from models.learning_reports import (annual_figures, cdop_figures, default_perio
 from .auth import role_required
 from .db import board_tz, get_session
 from .report_pdf import render_pdf
+from .wording import long_date, names
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -81,7 +82,8 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
                   [[_label(k), v] for k, v in acts["rag"].items()],
                   f"{acts['total']} actions in all; overdue actions count as red.", chart=True)
     overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
-                      [[k, v] for k, v in acts["overdue_by_agency"].items()], chart=True)
+                      [[names().group(k), v] for k, v in acts["overdue_by_agency"].items()],
+                      chart=True)
     closure = f["closure"]
     loop = Section("Loop closure", ["Measure", "Value"], [
         ["Learning items counted", closure.cohort],
@@ -89,7 +91,7 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
         ["Share", _pct(closure.share)], ["Still inside their 12 months", closure.pending]])
     forward = f["forward"]
     plan = Section(f"Forward plan to {forward['until']:%d %B %Y}", ["Due", "Owner", "Action"],
-                   [[a.due_date.isoformat(), a.owner, a.description]
+                   [[long_date(a.due_date), names().group(a.owner), a.description]
                     for a in forward["actions_due"]],
                    f"{forward['awaiting_evaluation']} learning items await evaluation; "
                    f"{len(forward['open_reviews'])} reviews and audits are in progress.")
@@ -102,7 +104,8 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
         detail = f["closure_detail"]
         out.append(Section("Loop closure by theme and agency", ["Group", "Embedded", "Counted",
                                                                  "Share"],
-                           [[f"{kind}: {_label(k)}", c.closed, c.cohort, _pct(c.share)]
+                           [[f"{kind}: {names().group(k) if kind == 'Agency' else _label(k)}",
+                             c.closed, c.cohort, _pct(c.share)]
                             for kind, groups in (("Theme", detail["by_theme"]),
                                                  ("Agency", detail["by_agency"]))
                             for k, c in groups.items()]))

@@ -11,6 +11,7 @@ from . import forms
 from .db import board_tz, get_process_engine, get_session
 from .instructions import render_instructions
 from .timeline import describe
+from .wording import CaseForms
 
 bp = Blueprint("tasks", __name__)
 
@@ -31,7 +32,8 @@ def render_task(task, *, values=None, errors=None, comment="", comment_error=Non
         instructions=render_instructions(task.documentation, data),
         can_act=can_act, offered_to=None if can_act else offered_to(task),
         draft_saved=saved_time(task.draft_saved_at),
-        summary=case_summary(data), comments=comments, comment=comment, comment_error=comment_error,
+        summary=case_summary(session, task.instance_id, data), comments=comments,
+        comment=comment, comment_error=comment_error,
         page_title=("Error: " if errors or comment_error else "") + task.title), status
 
 
@@ -49,10 +51,10 @@ def saved_time(moment) -> str | None:
     return moment.astimezone(board_tz()).strftime("%H:%M") if moment else None
 
 
-def case_summary(data: dict, limit: int = 12) -> list[tuple[str, str]]:
-    """The first few plain case values for the side panel."""
-    return [(k, v) for k, v in data.items()
-            if k != "case_ref" and not isinstance(v, (dict, list))][:limit]
+def case_summary(session, instance_id: int, data: dict, limit: int = 12) -> list[tuple[str, str]]:
+    """The first few plain case values for the side panel, as (question, answer)."""
+    plain = {k: v for k, v in data.items() if k != "case_ref" and not isinstance(v, (dict, list))}
+    return CaseForms(session, instance_id).rows(dict(list(plain.items())[:limit]))
 
 
 def task_draft(task) -> dict:

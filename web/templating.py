@@ -8,15 +8,29 @@ from flask import Flask
 from models.status import InstanceStatus, TaskStatus
 
 from .forms import choices
+from .wording import local_time, long_date, names
 
 
 def init_app(app: Flask) -> None:
     """Give templates their helpers: ``query_string``, the ``choices`` filter (the options
-    of the form macros, web/forms.py), and the status enums to compare with."""
+    of the form macros, web/forms.py), the status enums to compare with, and plain words
+    (web/wording.py): ``pathway_name``, ``group_names`` (a slug or a list), ``long_date``
+    ("7 December 2026") and ``local_time`` (UK time), ``named_options`` (ids as (id, name)
+    pairs for a select)."""
     app.add_template_global(query_string)
     app.add_template_global(InstanceStatus, "InstanceStatus")
     app.add_template_global(TaskStatus, "TaskStatus")
     app.add_template_filter(choices, "choices")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(lambda pid: names().pathway(pid), "pathway_name")
+    app.add_template_filter(lambda slugs: names().groups(slugs), "group_names")
+    app.add_template_filter(named_pathways, "named_pathways")
+
+
+def named_pathways(process_ids) -> list[tuple[str, str]]:
+    """Pathway ids as ``(id, name)`` options of a select, by name."""
+    return sorted(((pid, names().pathway(pid)) for pid in process_ids), key=lambda o: o[1])
 
 
 def query_string(args, **changes) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 from models import AuditEvent
 
 from .db import board_tz
+from .wording import CaseForms, long_date, names
 
 TITLES = {
     "instance_started": "Case started",
@@ -27,24 +28,30 @@ TITLES = {
 MAX_VALUE = 300
 
 
-def describe(event: AuditEvent) -> dict:
-    """``{"title", "when", "who", "body", "state"}`` for timeline.html's macro."""
+def describe(event: AuditEvent, forms: CaseForms | None = None) -> dict:
+    """``{"title", "when", "who", "body", "rows", "state"}`` for timeline.html's macro; a
+    completed step's answers are ``rows`` of (question, answer), labelled by its form
+    (``forms``: the case's step forms, read once per page)."""
     detail = event.detail or {}
     title = TITLES.get(event.action) or event.action.replace("_", " ").capitalize()
-    body, state = "", None
+    body, state, rows = "", None, []
     if event.action in ("task_created", "task_offered"):
         verb = "New task" if event.action == "task_created" else "Task now also offered"
         title = f"{verb}: {detail.get('title') or event.bpmn_id}"
-        groups = ", ".join(detail.get("groups") or [])
+        groups = names().groups(detail.get("groups"))
         body = f"For {groups or detail.get('assignee') or 'the lane'}"
         if detail.get("due_at"):
-            body += f", due {str(detail['due_at'])[:10]}"
+            body += f", due {long_date(detail['due_at'])}"
     elif event.action == "task_completed":
         title = f"Completed: {detail.get('title') or event.bpmn_id}"
-        body = values_text(detail.get("values") or {})
+        if forms is None:
+            body = values_text(detail.get("values") or {})
+        else:
+            rows = forms.rows(detail.get("values") or {}, event.task_id)
         state = "completed"
     elif event.action == "instance_started":
-        body = f"{detail.get('process_id', '')} (version {detail.get('version', '?')})"
+        pid = detail.get("process_id", "")
+        body = f"{names().pathway(pid)} (version {detail.get('version', '?')})"
     elif event.action == "comment":
         body = detail.get("text", "")
     elif event.action in ("instance_cancelled", "instance_suspended", "instance_resumed"):
@@ -53,14 +60,14 @@ def describe(event: AuditEvent) -> dict:
         body = f"From version {detail.get('from_version', '?')} to {detail.get('to_version', '?')}" \
                + "".join(f"; {note}" for note in detail.get("notes") or [])
     elif event.action == "task_reassigned" and detail.get("groups"):
-        body = f"From the group {', '.join(detail.get('previous_groups') or []) or '-'} to " \
-               f"the group {', '.join(detail['groups'])}: {detail.get('reason', '')}"
+        body = f"From the group {names().groups(detail.get('previous_groups')) or '-'} to " \
+               f"the group {names().groups(detail['groups'])}: {detail.get('reason', '')}"
     elif event.action == "task_reassigned":
         body = f"From {detail.get('previous') or 'the group'} to " \
                f"{detail.get('assignee') or 'the group'}: {detail.get('reason', '')}"
     elif event.action == "task_unassignable":
         title = f"Nobody can act on a task: {detail.get('title') or event.bpmn_id}"
-        body = f"Asked for {', '.join(detail.get('asked_for') or []) or 'nobody'}; told " \
+        body = f"Asked for {names().groups(detail.get('asked_for')) or 'nobody'}; told " \
                f"{', '.join(detail.get('recipients') or []) or 'nobody'}"
         state = "error"
     elif event.action == "message_received":
@@ -78,7 +85,8 @@ def describe(event: AuditEvent) -> dict:
     elif event.action == "instance_data_changed":
         body = f"{values_text(detail.get('before') or {})} → " \
                f"{values_text(detail.get('after') or {})}: {detail.get('reason', '')}"
-    return {"title": title, "when": event.at, "who": event.actor, "body": body, "state": state}
+    return {"title": title, "when": event.at, "who": event.actor, "body": body, "rows": rows,
+            "state": state}
 
 
 def _moment(value) -> str:

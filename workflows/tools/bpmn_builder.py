@@ -72,6 +72,14 @@ def F(id, label, type="string", required=True, values=None, default=None, **cons
                  {k: str(v) for k, v in constraints.items()})
 
 
+def DATE(id, label, required=True, **rules):
+    """A date field; ``rules`` are its plausibility properties (``not_before``/``not_after``:
+    another date field's id or ``today``, checked by the engine's forms)."""
+    fd = F(id, label, "date", required)
+    fd.properties = dict(rules)
+    return fd
+
+
 def YESNO(id, label, required=True):
     return F(id, label, "boolean", required)
 

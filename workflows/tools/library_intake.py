@@ -1,7 +1,7 @@
 """P1: incident notification (CPIR), triage and the SCR decision; referrals into triage."""
 from __future__ import annotations
 
-from bpmn_builder import GROUP, F, YESNO, Process
+from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import AGENCY_STARTERS, title_field
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, CONCERNS, LEARNING_POTENTIAL, LISG,
                             PA, REGIMES, ROUTES, agencies_field, agency_ladder, capture_learning,
@@ -48,7 +48,8 @@ def incident_notification() -> Process:
                 starters=AGENCY_STARTERS)
     p.start("incident_known", "Serious incident involving a child", PA,
             fields=[title_field(required=True),
-                    F("agency_aware_on", "Date your agency became aware of the incident", "date")])
+                    DATE("agency_aware_on", "Date your agency became aware of the incident",
+                         not_after="today")])
     p.user("take_immediate_action", "Take immediate safeguarding action", PA, "partner-agencies",
            "Make sure the child, siblings and other children are safe now: refer to children's "
            "social care or the MASH if you have not already. Then record what you did and which "
@@ -69,8 +70,8 @@ def incident_notification() -> Process:
            [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
               "string"),
             F("incident_summary", "Summary of the incident", "text", minlength=20),
-            F("incident_date", "Date of the incident", "date"),
-            F("la_aware_on", "Date the local authority became aware", "date"),
+            DATE("incident_date", "Date of the incident", not_after="today"),
+            DATE("la_aware_on", "Date the local authority became aware", not_after="today"),
             *CRITERIA_FIELDS, agencies_field()],
            due="P2WD", priority=80)
     p.script("open_case", "Open the case record", BU, """
@@ -156,7 +157,8 @@ chair_decision_reminder = working_days(-5, start=chair_decision_due)
                       ("cspr_panel", "Child Safeguarding Practice Review Panel and the safeguarding "
                                      "partners (2018/2023 regime)"),
                       ("sos_ofsted", "Secretary of State and Ofsted (death of a looked-after child)")]),
-            F("notification_sent_on", "Date the notification was sent", "date"),
+            DATE("notification_sent_on", "Date the notification was sent",
+                 not_before="la_aware_on", not_after="today"),
             F("notification_reference", "Notification reference", "string", required=False)],
            due="${la_notification_due}", follow_up="${la_notification_reminder}", priority=90)
     ladder(p, "notify_regulator", kind="date", reminder="la_notification_reminder",
