@@ -58,7 +58,10 @@ def run(request: dict, limits) -> tuple:
         ScriptError: the worker ran out of CPU time or memory, took too long or died.
     """
     pool = _pool()
-    payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise ScriptError(f"the task data cannot be passed to the script sandbox: {exc}") from None
     for attempt in (1, 2):
         worker = pool.acquire()
         try:
@@ -94,7 +97,7 @@ class _Worker:
 
     def started(self) -> bool:
         """True once the process has said it is ready (does not wait)."""
-        if not self.ready and select.select([self.process.stdout.fileno()], [], [], 0)[0]:
+        if not self.ready and _readable(self.process.stdout.fileno(), 0):
             self.ready = os.read(self.process.stdout.fileno(), len(_READY)) == _READY
         return self.ready
 
@@ -120,8 +123,7 @@ class _Worker:
     def _read(self, size: int, deadline: float, limits=None) -> bytes:
         fd, chunks, left = self.process.stdout.fileno(), [], size
         while left:
-            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
-            if not ready:
+            if not _readable(fd, deadline - time.monotonic()):
                 raise _Breach(f"it ran longer than {limits.seconds:g} s" if limits
                               else "the script worker process did not start")
             chunk = os.read(fd, min(left, 1 << 20))
@@ -157,6 +159,13 @@ class _Worker:
             self.process.kill()
             self.process.wait()
         self.process.stdout.close()
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for ``fd`` to have data (or end-of-file)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(timeout, 0) * 1000))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -260,6 +269,7 @@ def worker_pids() -> list[int]:
 def serve() -> None:
     """The worker's main loop: read a request, run it within hard limits, answer; exit at EOF."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which ends us
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdin = sys.stdout = sys.stderr            # nothing else may use the two pipes
     from .scripting import run_request              # imported after the limits are known
@@ -278,6 +288,7 @@ def serve() -> None:
         except MemoryError:
             answer = pickle.dumps(("breach", f"it used more than {limits.memory_mb} MB of memory"))
             breached = True
+        _unlimit_self()                            # reading the next request is not timed
         answers.write(_HEADER.pack(len(answer)) + answer)
         answers.flush()
         if breached:                               # the heap may be in any state: start afresh
@@ -290,6 +301,11 @@ def _limit_self(limits) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_AS, (_address_space() + limits.memory_mb * 2**20,
                                             resource.RLIM_INFINITY))
+
+
+def _unlimit_self() -> None:
+    for limit in (resource.RLIMIT_CPU, resource.RLIMIT_AS):
+        resource.setrlimit(limit, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
 def _address_space() -> int:

@@ -22,7 +22,13 @@ Names available to authors, besides plain Python expressions, comprehensions, f-
   date (17:00 board time) or an ISO string; None means now.
 Each evaluation stops with a ``ScriptError`` past its ``ScriptLimits`` (defaults: 1 s, 1,000,000
 loop iterations or calls, 1,000,000 items or characters built by one operation, 100,000-bit
-integers, 256 MB of memory growth). Not available: imports, names or attributes starting with
+integers, 256 MB of memory growth). Code that is not trivial (``engine/trivial.py``: anything
+that one C-level call could make slow or huge) runs in a worker process whose CPU time and
+address space are limited by the kernel (``engine/script_workers.py``); task data, the board
+calendar and the engine clock's ``now`` are passed to it and the value or updated task data
+come back. Trivial code (most conditions, literal groups, ``x = y``) runs here, without the
+round trip. Values a script leaves in the task data are sized as they would be stored (a list
+repeating one big list counts in full). Not available: imports, names or attributes starting with
 ``_``, ``str.format`` (use f-strings), ``getattr``/``type``/``vars``/``globals``/``open``/``iter``,
 class definitions, ``d.x += 1``.
 """
@@ -71,6 +77,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     as Python raised them (``SyntaxError`` with its line, run-time errors with a ``<string>``
     frame) so SpiffWorkflow reports line numbers. Sandbox refusals and stops are ``ScriptError``
     with ``line`` set. Unlike the default, a failing script leaves the task data untouched.
+    ``workers=False`` runs all code in this process (the worker processes themselves do).
     """
 
     def __init__(self, calendar: WorkingCalendar | None = None,
