@@ -420,17 +420,18 @@ def check_codec(budget: Budget, encoding) -> None:
                     f"(allowed: {', '.join(sorted(SAFE_CODECS))})")
 
 
-def expanded_size(value, cap: int) -> int:
+def expanded_size(value, cap: int, sizes: dict | None = None) -> int:
     """Items plus characters of ``value`` written out in full, as ``str`` or JSON would (a part
     shared n times counts n times); any number over ``cap`` once it is known to be more.
 
     Each distinct container is visited once (sizes are summed over the object graph), so the
     cost follows the memory the value really uses, not the size it expands to; a cycle is
-    over the cap.
+    over the cap. Pass the same ``sizes`` dict (and cap) to size several values that share parts.
     """
     if not isinstance(value, _CONTAINERS):
         return _leaf_size(value)
-    over, sizes, pending = cap + 1, {}, [(value, False)]
+    over, pending = cap + 1, [(value, False)]
+    sizes = {} if sizes is None else sizes
     while pending:
         item, children_done = pending.pop()
         if children_done:

@@ -214,14 +214,21 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 def _check_storable(namespace: dict, context: dict, external_context: dict,
                     limits: ScriptLimits) -> None:
     """ScriptError naming the first variable the script set to a value that cannot be stored
-    (the task keeps its data: the step fails as an incident instead of the save), or that
-    would be stored as more than ``limits.allocation`` items or characters."""
+    (the task keeps its data: the step fails as an incident instead of the save), or at which
+    the task data would be stored as more than ``limits.allocation`` items or characters
+    (changed in place or not: ``log.append([[big] * 1000] * 1000)`` counts in full)."""
+    total, sizes, seen = 0, {}, {}
     for key, value in namespace.items():
-        if key.startswith("_") or key in external_context or callable(value) \
-                or context.get(key, _UNSET) is value:
+        if key.startswith("_") or key in external_context or callable(value):
             continue
-        _check_size(value, limits, f"variable '{key}'", variable=key)
-        found = storable.problem(value)
+        total += expanded_size(value, limits.allocation, sizes)
+        if total > limits.allocation:
+            raise ScriptError(f"Script stopped: the task data would be stored as more than "
+                              f"{limits.allocation:,} items or characters (at variable '{key}')",
+                              variable=key)
+        if context.get(key, _UNSET) is value:
+            continue
+        found = storable.problem(value, seen=seen)
         if found is not None:
             raise ScriptError(f"variable '{key}{_path(found[0])}' {found[1]}", variable=key)
 
@@ -229,11 +236,10 @@ def _check_storable(namespace: dict, context: dict, external_context: dict,
 _UNSET = object()
 
 
-def _check_size(value, limits: ScriptLimits, what: str, **context) -> None:
-    size = expanded_size(value, limits.allocation)
-    if size > limits.allocation:
-        raise ScriptError(f"Script stopped: {what} would be stored as more than "
-                          f"{limits.allocation:,} items or characters", **context)
+def _check_size(value, limits: ScriptLimits) -> None:
+    if expanded_size(value, limits.allocation) > limits.allocation:
+        raise ScriptError(f"Script stopped: the value would be more than "
+                          f"{limits.allocation:,} items or characters written out")
 
 
 def _path(path: str) -> str:
@@ -272,7 +278,7 @@ def run_request(request: dict) -> tuple:
         with clock.frozen(request["now"]):
             if request["mode"] == "eval":
                 value = environment.evaluate(request["source"], context, external)
-                _check_size(value, environment.limits, "the value")
+                _check_size(value, environment.limits)
                 return "ok", _plain(value)
             environment.execute(request["source"], context, external)
             return "ok", context

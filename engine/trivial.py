@@ -13,8 +13,9 @@ large values from small ones), ``x if c else y``, list/tuple/set/dict displays, 
 cheap builtins and methods below, and, in scripts, assignments to names, ``if``, ``pass``,
 ``del`` and ``try``/``except``. No loops, comprehensions, f-strings, ``def`` or ``lambda``, and
 at most ``MAX_NODES`` syntax nodes. ``str``/``repr``/``format`` are absent on purpose: the
-text of a small-looking list can be gigabytes. Working-day helpers count as trivial only with
-constant arguments (their text parsing is linear in a constant of the diagram, not case data).
+text of a small-looking list can be gigabytes. At most ``MAX_CALENDAR_CALLS`` calls of the
+working-day helpers (each bounded by the calendar's own limits: at worst about 0.3 s for a
+10,000-working-day or 100-year span, typically microseconds).
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ MAX_NODES = 300
 CHEAP_FUNCTIONS = frozenset({"len", "bool", "int", "float", "abs", "min", "max", "isinstance",
                              "round", "now", "today", "date", "datetime", "timedelta", "list",
                              "tuple", "dict", "set"})
-CONSTANT_ARGUMENT_FUNCTIONS = frozenset({"deadline", "working_days", "working_days_between",
-                                         "is_working_day"})
+CALENDAR_FUNCTIONS = frozenset({"deadline", "working_days", "working_days_between",
+                                "is_working_day"})
+MAX_CALENDAR_CALLS = 4
 CHEAP_METHODS = frozenset({"isoformat", "get", "strip", "lstrip", "rstrip", "lower", "upper",
                            "startswith", "endswith", "split", "replace", "keys", "values",
                            "items", "date", "astimezone", "weekday", "index", "count"})
@@ -46,7 +48,10 @@ def is_trivial(source: str, mode: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     nodes = list(ast.walk(tree))
-    return len(nodes) <= MAX_NODES and all(_cheap(node) for node in nodes)
+    calendar_calls = sum(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                         and n.func.id in CALENDAR_FUNCTIONS for n in nodes)
+    return len(nodes) <= MAX_NODES and calendar_calls <= MAX_CALENDAR_CALLS \
+        and all(_cheap(node) for node in nodes)
 
 
 def _cheap(node: ast.AST) -> bool:
@@ -68,8 +73,5 @@ def _cheap_call(node: ast.Call) -> bool:
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return False
     if isinstance(function, ast.Name):
-        if function.id in CONSTANT_ARGUMENT_FUNCTIONS:
-            return all(isinstance(a, ast.Constant) for a in [*node.args,
-                                                             *(k.value for k in node.keywords)])
-        return function.id in CHEAP_FUNCTIONS
+        return function.id in CHEAP_FUNCTIONS or function.id in CALENDAR_FUNCTIONS
     return isinstance(function, ast.Attribute) and function.attr in CHEAP_METHODS

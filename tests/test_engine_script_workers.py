@@ -90,12 +90,32 @@ def test_a_breached_worker_is_replaced_and_the_next_evaluation_works():
 
 
 def test_values_that_share_parts_are_sized_as_they_would_be_stored():
-    with pytest.raises(ScriptError, match="variable 'x' would be stored as more than 20,000,000"):
+    too_big = "would be stored as more than 20,000,000 items or characters"
+    with pytest.raises(ScriptError, match=too_big + r" \(at variable 'x'\)"):
         RestrictedEnvironment().execute("x = [[list(range(1000))] * 100] * 300", {})
+    data = {"log": ["entry"]}
+    with pytest.raises(ScriptError, match=too_big + r" \(at variable 'log'\)"):
+        RestrictedEnvironment().execute("log.append([[list(range(1000))] * 100] * 300)", data)
     doubling = "a = [1]\n" + "\n".join("a = [a, a]" for _ in range(25))
     assert is_trivial(doubling, "exec")
-    with pytest.raises(ScriptError, match="variable 'a' would be stored as more than"):
+    with pytest.raises(ScriptError, match=too_big):
         RestrictedEnvironment().execute(doubling, {})
+    parts = "x = [list(range(10**5))] * 80\n" + "\n".join(f"y{i} = x" for i in range(3))
+    with pytest.raises(ScriptError, match=too_big):
+        RestrictedEnvironment().execute(parts, {})
+
+
+def test_a_trivial_script_repeating_parts_is_checked_by_its_distinct_parts():
+    doubling = "a = [1]\n" + "\n".join("a = [a, a]" for _ in range(22))   # 12.6 million written
+    assert is_trivial(doubling, "exec")
+    data = {}
+    started = time.monotonic()
+    RestrictedEnvironment().execute(doubling, data)
+    assert time.monotonic() - started < 1
+    leaf = data["a"]
+    for _ in range(22):
+        leaf = leaf[1]
+    assert leaf == [1]
 
 
 def test_worker_evaluations_see_the_engine_clock_the_calendar_and_task_data():
@@ -164,7 +184,8 @@ def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents_alone():
     ("'%s' % x", "eval", False),
     ("x.encode('punycode')", "eval", False),
     ("','.join(x)", "eval", False),
-    ("deadline(x)", "eval", False),
+    ("working_days(15, start=received_on)", "eval", True),
+    (" + ".join(["deadline(x)"] * 5), "eval", False),
     ("[a for a in x]", "eval", False),
     ("while True:\n    pass", "exec", False),
     ("f = lambda: 1", "exec", False),
