@@ -49,10 +49,9 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import clock, storable
+from . import clock, script_workers, storable
 from .calendar import WorkingCalendar
 from .errors import EngineError, ScriptError
-from . import script_workers
 from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
                       compile_code, expanded_size, restricted_builtins)
 from .trivial import is_trivial
@@ -288,7 +287,7 @@ def run_request(request: dict) -> tuple:
         return ("error", error.__class__.__name__, str(error)[:2000],
                 tuple(a if isinstance(a, (str, int, float, type(None))) else str(a)[:2000]
                       for a in error.args),
-                _line_of(error), getattr(error, "context", None))
+                _line_of(error), error.context if isinstance(error, EngineError) else None)
 
 
 def _plain(value):
