@@ -151,10 +151,11 @@ class _Worker:
             pipe.close()
 
     def close(self) -> None:
-        """Ask the process to end (end-of-file on its input); kill it if it does not."""
+        """Ask the process to end (end-of-file on its input); kill it if it does not (at once
+        if it has not finished starting)."""
         self.process.stdin.close()
         try:
-            self.process.wait(timeout=1)
+            self.process.wait(timeout=1 if self.started() else 0)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

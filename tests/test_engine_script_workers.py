@@ -29,12 +29,7 @@ ATTACKS = {
 # limits that the in-process checks never reach, so only the worker's hard limits remain
 PERMISSIVE = ScriptLimits(max_length=10**12, allocation=10**13, max_int_bits=10**10)
 BOUND = 5.0                             # seconds, generous for a loaded machine
-
-
-@pytest.fixture(autouse=True)
-def started_workers():
-    """Timings below are of evaluations, not of starting the worker processes."""
-    assert RestrictedEnvironment().evaluate("[n for n in a]", {"a": [1]}) == [1]
+pytestmark = pytest.mark.usefixtures("script_workers_started")
 
 
 def peak_rss_mb() -> float:
