@@ -5,19 +5,28 @@ and routes attribute, item and iteration access through guard functions. It has 
 memory limits, so ``SandboxPolicy`` also rewrites the code it compiles:
 - every loop body, comprehension and function/lambda entry calls ``_tick_()``, which counts
   iterations and checks a wall-clock deadline (and, every few ms, the process's memory);
-- ``+ * ** << %``, f-string format specs and the few str/bytes/int methods whose output can
-  dwarf their input (``ljust``, ``replace``, ``join``, ``to_bytes`` ...) are checked before they
-  build anything, against per-operation and per-evaluation size limits;
+- ``+ * ** << %``, f-string fields, ``str``/``repr``/``ascii``/``format`` calls and the few
+  str/bytes/int methods whose output can dwarf their input (``ljust``, ``replace``, ``join``,
+  ``to_bytes`` ...) are checked before they build anything, against per-operation and
+  per-evaluation size limits (the text of a container is sized by walking it, shared parts
+  counted each time they would be written); ``encode``/``decode`` take plain text codecs only
+  (``punycode``, ``idna`` ... are quadratic);
 - ``d[k] += v`` is allowed (RestrictedPython refuses it) as a guarded read-modify-write;
 - ``import`` and ``class`` are refused at compile time with a clear message.
 A stopped script raises ``LimitExceeded``, a ``BaseException`` so that ``except Exception`` in a
 script cannot swallow it; a bare ``except:`` can, so the budget stays stopped (every later tick
 raises again) and the caller checks ``Budget.stopped`` after the run.
+
+These checks run between Python operations. They are defence in depth: the hard limits are the
+CPU-time and address-space limits of the worker process (``engine/script_workers.py``) that
+runs all but trivial code (``engine/trivial.py``).
 """
 from __future__ import annotations
 
 import ast
+import codecs
 import functools
+import itertools
 import math
 import operator
 import os
@@ -43,6 +52,11 @@ _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?")
 _REFUSED_ATTRIBUTES = frozenset({"mro", "no_cache", "clear_cache", "from_file"})
 _UNSAFE_BUILTINS = {"__build_class__", "_getattr_", "setattr", "delattr", "id", "BaseException",
                     "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+_TEXT_FUNCTIONS = frozenset({str, repr, ascii, format})
+SAFE_CODECS = frozenset(codecs.lookup(name).name for name in (
+    "utf-8", "utf-8-sig", "ascii", "latin-1", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
+    "utf-32-le", "utf-32-be", "cp1252"))
 _EXTRA_BUILTINS = {f.__name__: f for f in (
     dict, list, set, frozenset, tuple, sorted, min, max, any, all, enumerate, zip, map, filter,
     reversed)}
@@ -128,11 +142,18 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def visit_FormattedValue(self, node):
         node = super().visit_FormattedValue(node)
-        if node.format_spec is None:
-            return node
-        value = _located(_call("_format_", node.value, node.format_spec,
+        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
+        value = _located(_call("_format_", node.value, spec,
                                ast.Constant(node.conversion)), node.value)
         return _located(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_Call(self, node):
+        node = super().visit_Call(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("str", "repr", "ascii", "format"):
+            return _located(ast.Call(func=ast.Name("_text_", ast.Load()),
+                                     args=[node.func, *node.args], keywords=node.keywords), node)
+        return node
 
     def visit_AugAssign(self, node):
         target = node.target
@@ -212,7 +233,7 @@ class Budget:
         """The per-evaluation guard functions RestrictedPython's rewritten code calls."""
         return {"_tick_": self.tick, "_getattr_": self.getattr, "_add_": self.add,
                 "_mul_": self.mul, "_pow_": self.pow, "_lshift_": self.lshift, "_mod_": self.mod,
-                "_format_": self.format, "_inplacevar_": self.inplace}
+                "_format_": self.format, "_inplacevar_": self.inplace, "_text_": self.text}
 
     # -- time, iterations, memory ---------------------------------------------------------------
     def tick(self) -> bool:
@@ -290,10 +311,24 @@ class Budget:
 
     def format(self, value, spec: str, conversion: int):
         """An f-string field with a format spec, refusing widths/precisions over the limit."""
+        self._check_text(value)
         value = {115: str, 114: repr, 97: ascii}.get(conversion, lambda v: v)(value)
         for number in _NUMBER_IN_SPEC.findall(spec):
             self.charge(int(number), "characters")
         return format(value, spec)
+
+    def text(self, function, *args, **kwargs):
+        """``str(x)``/``repr(x)``/``ascii(x)``/``format(x, spec)``, refusing the text of a
+        container that would be longer than the limit (``str([[big] * 1000] * 1000)``)."""
+        if function in _TEXT_FUNCTIONS and args:
+            self._check_text(args[0])
+            if function is str and len(args) > 1:
+                check_codec(self, args[1])
+        return function(*args, **kwargs)
+
+    def _check_text(self, value) -> None:
+        if isinstance(value, _CONTAINERS):
+            self.charge(expanded_size(value, self.limits.max_length), "items or characters")
 
     def inplace(self, op: str, target, value):
         """``target op= value`` through the same checks as the binary operators."""
@@ -329,6 +364,7 @@ class Budget:
 
     def _check_mod(self, a, b) -> None:
         if isinstance(a, (str, bytes)):
+            self._check_text(b)
             for match in (_PERCENT_SPEC if isinstance(a, str) else _PERCENT_SPEC_BYTES).finditer(a):
                 for number in match.groups():
                     if number in ("*", b"*"):
@@ -347,6 +383,8 @@ class Budget:
             if override is not None:
                 return override
         value = safer_getattr_raise(obj, name)
+        if name in ("encode", "decode") and _amplifier_applies(obj, name):
+            return self._codec_checked(value, isinstance(obj, type))
         estimate = _AMPLIFIERS.get(name)
         if estimate is None or not _amplifier_applies(obj, name):
             return value
@@ -360,6 +398,65 @@ class Budget:
             self.charge(estimate(subject, *rest, **kwargs), "characters")
             return value(subject, *rest, **kwargs) if unbound else value(*rest, **kwargs)
         return guarded
+
+
+    def _codec_checked(self, method, unbound: bool):
+        @functools.wraps(method)
+        def checked(*args, **kwargs):
+            rest = args[1:] if unbound else args
+            check_codec(self, kwargs.get("encoding", rest[0] if rest else "utf-8"))
+            return method(*args, **kwargs)
+        return checked
+
+
+def check_codec(budget: Budget, encoding) -> None:
+    """Stop unless ``encoding`` names a plain text codec (the others can be quadratic)."""
+    try:
+        name = codecs.lookup(encoding).name if isinstance(encoding, str) else None
+    except LookupError:
+        name = None
+    if name not in SAFE_CODECS:
+        budget.stop(f"the codec {encoding!r} is not allowed in scripts "
+                    f"(allowed: {', '.join(sorted(SAFE_CODECS))})")
+
+
+def expanded_size(value, cap: int, sizes: dict | None = None) -> int:
+    """Items plus characters of ``value`` written out in full, as ``str`` or JSON would (a part
+    shared n times counts n times); any number over ``cap`` once it is known to be more.
+
+    Each distinct container is visited once (sizes are summed over the object graph), so the
+    cost follows the memory the value really uses, not the size it expands to; a cycle is
+    over the cap. Pass the same ``sizes`` dict (and cap) to size several values that share parts.
+    """
+    if not isinstance(value, _CONTAINERS):
+        return _leaf_size(value)
+    over, pending = cap + 1, [(value, False)]
+    sizes = {} if sizes is None else sizes
+    while pending:
+        item, children_done = pending.pop()
+        if children_done:
+            total = 1
+            for child in _children(item):
+                total += sizes[id(child)] if isinstance(child, _CONTAINERS) else _leaf_size(child)
+                if total > cap:
+                    break
+            sizes[id(item)] = min(total, over)
+        elif id(item) not in sizes:
+            sizes[id(item)] = over                 # on the current path: a cycle is too big
+            if len(item) >= cap:
+                continue
+            pending.append((item, True))
+            pending.extend((c, False) for c in _children(item)
+                           if isinstance(c, _CONTAINERS) and id(c) not in sizes)
+    return sizes[id(value)]
+
+
+def _children(item):
+    return itertools.chain(item.keys(), item.values()) if isinstance(item, dict) else item
+
+
+def _leaf_size(value) -> int:
+    return len(value) if isinstance(value, (str, bytes, bytearray)) else 1
 
 
 _CLOCK_NAMES = frozenset({"now", "utcnow", "today"})

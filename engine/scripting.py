@@ -22,13 +22,21 @@ Names available to authors, besides plain Python expressions, comprehensions, f-
   date (17:00 board time) or an ISO string; None means now.
 Each evaluation stops with a ``ScriptError`` past its ``ScriptLimits`` (defaults: 1 s, 1,000,000
 loop iterations or calls, 1,000,000 items or characters built by one operation, 100,000-bit
-integers, 256 MB of memory growth). Not available: imports, names or attributes starting with
+integers, 256 MB of memory growth). Code that is not trivial (``engine/trivial.py``: anything
+that one C-level call could make slow or huge) runs in a worker process whose CPU time and
+address space are limited by the kernel (``engine/script_workers.py``); task data, the board
+calendar and the engine clock's ``now`` are passed to it and the value or updated task data
+come back. Trivial code (most conditions, literal groups, ``x = y``) runs here, without the
+round trip. Values a script leaves in the task data are sized as they would be stored (a list
+repeating one big list counts in full). Not available: imports, names or attributes starting with
 ``_``, ``str.format`` (use f-strings), ``getattr``/``type``/``vars``/``globals``/``open``/``iter``,
 class definitions, ``d.x += 1``.
 """
 from __future__ import annotations
 
+import builtins
 import json
+import pickle
 import traceback
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -41,11 +49,12 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import clock, storable
+from . import clock, script_workers, storable
 from .calendar import WorkingCalendar
-from .errors import ScriptError
+from .errors import EngineError, ScriptError
 from .sandbox import (FILENAME, Budget, LimitExceeded, ScriptLimits, ScriptRefused,
-                      compile_code, restricted_builtins)
+                      compile_code, expanded_size, restricted_builtins)
+from .trivial import is_trivial
 
 __all__ = ["RestrictedEnvironment", "SandboxedScriptEngine", "ScriptLimits", "check_expression",
            "check_script", "make_script_engine", "render_template"]
@@ -67,13 +76,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     as Python raised them (``SyntaxError`` with its line, run-time errors with a ``<string>``
     frame) so SpiffWorkflow reports line numbers. Sandbox refusals and stops are ``ScriptError``
     with ``line`` set. Unlike the default, a failing script leaves the task data untouched.
+    ``workers=False`` runs all code in this process (the worker processes themselves do).
     """
 
     def __init__(self, calendar: WorkingCalendar | None = None,
-                 services: Mapping | None = None, limits: ScriptLimits | None = None):
+                 services: Mapping | None = None, limits: ScriptLimits | None = None,
+                 workers: bool = True):
         self.calendar = calendar or WorkingCalendar()
         self.services = dict(services or {})
         self.limits = limits or ScriptLimits()
+        self.workers = workers
         super().__init__({"__builtins__": self._builtins()})
         self._static = {**_STATIC_GUARDS, **self.globals}
         self._clock_methods = self._clock_overrides()
@@ -81,23 +93,35 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(self, expression, context, external_context=None):
         """The value of the Python expression ``expression`` over ``context``."""
         code = self._compile(expression, "eval")
+        if not self.workers or is_trivial(expression, "eval"):
+            return self._evaluate_here(code, context, external_context)
+        return self._in_worker("eval", expression, context, external_context)
+
+    def execute(self, script, context, external_context=None):
+        """Run ``script`` over ``context``; on success copy its plain variables back into it."""
+        code = self._compile(script, "exec")
+        if not self.workers or is_trivial(script, "exec"):
+            return self._execute_here(code, context, external_context or {})
+        updated = self._in_worker("exec", script, context, external_context)
+        context.clear()
+        context.update(updated)
+        return True
+
+    def _evaluate_here(self, code, context, external_context):
         budget = Budget(self.limits, self._clock_methods)
         namespace = {**(external_context or {}), **context, **self._static, **budget.guards()}
         return self._run(budget, eval, code, namespace)
 
-    def execute(self, script, context, external_context=None):
-        """Run ``script`` over ``context``; on success copy its plain variables back into it."""
-        external_context = external_context or {}
+    def _execute_here(self, code, context, external_context):
         clashes = set(external_context).intersection(context)
         if clashes:     # as TaskDataEnvironment.check_for_overwrite
             raise ValueError(f"You have task data that overwrites a predefined function(s). "
                              f"Please change the following variable or field name(s) to "
                              f"something else: {clashes}")
-        code = self._compile(script, "exec")
         budget = Budget(self.limits, self._clock_methods)
         namespace = {**context, **external_context, **self._static, **budget.guards()}
         self._run(budget, exec, code, namespace)
-        _check_storable(namespace, context, external_context)
+        _check_storable(namespace, context, external_context, self.limits)
         for key in [k for k in context if k not in namespace]:
             del context[key]                      # the script said `del key`
         for key, value in namespace.items():
@@ -108,6 +132,17 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             else:
                 context[key] = value
         return True
+
+    def _in_worker(self, mode: str, source: str, context, external_context):
+        """Run in a worker process with hard limits (``engine/script_workers.py``)."""
+        request = {"mode": mode, "source": source, "context": dict(context),
+                   "external": dict(external_context or {}), "limits": self.limits,
+                   "calendar": (self.calendar.region, tuple(sorted(self.calendar.closures)),
+                                self.calendar.tz.key), "now": clock.now()}
+        kind, *answer = script_workers.run(request, self.limits)
+        if kind == "ok":
+            return answer[0]
+        raise rebuild_error(*answer)
 
     def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
         """Call the registered service ``operation_name``; its result as a JSON string."""
@@ -175,19 +210,35 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 (date, "today"): self._today}
 
 
-def _check_storable(namespace: dict, context: dict, external_context: dict) -> None:
+def _check_storable(namespace: dict, context: dict, external_context: dict,
+                    limits: ScriptLimits) -> None:
     """ScriptError naming the first variable the script set to a value that cannot be stored
-    (the task keeps its data: the step fails as an incident instead of the save)."""
+    (the task keeps its data: the step fails as an incident instead of the save), or at which
+    the task data would be stored as more than ``limits.allocation`` items or characters
+    (changed in place or not: ``log.append([[big] * 1000] * 1000)`` counts in full)."""
+    total, sizes, seen = 0, {}, {}
     for key, value in namespace.items():
-        if key.startswith("_") or key in external_context or callable(value) \
-                or context.get(key, _UNSET) is value:
+        if key.startswith("_") or key in external_context or callable(value):
             continue
-        found = storable.problem(value)
+        total += expanded_size(value, limits.allocation, sizes)
+        if total > limits.allocation:
+            raise ScriptError(f"Script stopped: the task data would be stored as more than "
+                              f"{limits.allocation:,} items or characters (at variable '{key}')",
+                              variable=key)
+        if context.get(key, _UNSET) is value:
+            continue
+        found = storable.problem(value, seen=seen)
         if found is not None:
             raise ScriptError(f"variable '{key}{_path(found[0])}' {found[1]}", variable=key)
 
 
 _UNSET = object()
+
+
+def _check_size(value, limits: ScriptLimits) -> None:
+    if expanded_size(value, limits.allocation) > limits.allocation:
+        raise ScriptError(f"Script stopped: the value would be more than "
+                          f"{limits.allocation:,} items or characters written out")
 
 
 def _path(path: str) -> str:
@@ -204,6 +255,80 @@ def _c_level_import(name, globals=None, locals=None, fromlist=(), level=0):
     if name not in _INTERNAL_IMPORTS or level:
         raise ImportError(f"import of {name!r} is not allowed in diagram scripts")
     return __import__(name, globals, locals, fromlist, level)
+
+
+# -- the worker's side of an evaluation (engine/script_workers.py) ---------------------------------
+_WORKER_ENVIRONMENTS: dict = {}
+
+
+def run_request(request: dict) -> tuple:
+    """Run one request in a worker: ``("ok", value or updated task data)`` or
+    ``("error", kind, message, args, line, context)`` describing what was raised."""
+    key = (request["calendar"], request["limits"])
+    environment = _WORKER_ENVIRONMENTS.get(key)
+    if environment is None:
+        if len(_WORKER_ENVIRONMENTS) > 16:
+            _WORKER_ENVIRONMENTS.clear()
+        region, closures, tz = request["calendar"]
+        environment = _WORKER_ENVIRONMENTS[key] = RestrictedEnvironment(
+            WorkingCalendar(region, closures, tz), limits=request["limits"], workers=False)
+    context, external = request["context"], request["external"]
+    try:
+        with clock.frozen(request["now"]):
+            if request["mode"] == "eval":
+                value = environment.evaluate(request["source"], context, external)
+                _check_size(value, environment.limits)
+                return "ok", _plain(value)
+            environment.execute(request["source"], context, external)
+            return "ok", context
+    except MemoryError:
+        raise
+    except Exception as error:     # described as plain data; scripting.rebuild_error re-raises
+        return ("error", error.__class__.__name__, str(error)[:2000],
+                tuple(a if isinstance(a, (str, int, float, type(None))) else str(a)[:2000]
+                      for a in error.args),
+                _line_of(error), error.context if isinstance(error, EngineError) else None)
+
+
+def _plain(value):
+    """``value`` if it can leave the worker (pickle), else a ScriptError saying what it is."""
+    try:
+        pickle.dumps(value)
+    except Exception:
+        raise ScriptError(f"the value (a {value.__class__.__name__}) cannot be used outside "
+                          f"the expression") from None
+    return value
+
+
+def rebuild_error(kind: str, message: str, args: tuple, line: int | None,
+                  context: dict | None) -> Exception:
+    """The exception a worker described: a ``ScriptError`` as it was, a built-in exception of
+    the same class and arguments, anything else a ``ScriptError`` with its class name. The
+    script line rides on ``script_line`` (there is no traceback across processes)."""
+    if context is not None:
+        error = ScriptError.__new__(ScriptError)
+        EngineError.__init__(error, message, **context)
+    else:
+        cls = getattr(builtins, kind, None)
+        error = None
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            try:
+                error = cls(*args)
+            except Exception:
+                error = None
+        if error is None:
+            error = ScriptError(f"{kind}: {message}", line=line)
+    error.script_line = line
+    return error
+
+
+def _line_of(error: BaseException) -> int | None:
+    """The script line an exception raised in the sandbox points at, if any."""
+    if isinstance(error, ScriptError) and error.context.get("line"):
+        return error.context["line"]
+    if isinstance(error, SyntaxError):
+        return error.lineno
+    return getattr(error, "script_line", None) or _script_line(error.__traceback__)
 
 
 def _script_line(tb) -> int | None:
@@ -230,8 +355,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
             if cause is not None and not isinstance(cause, SpiffWorkflowException) \
                     and note not in error.notes:
                 error.add_note(note)
-                if isinstance(cause, ScriptError) and cause.context.get("line"):
-                    error.line_number = cause.context["line"]
+                line = _line_of(cause)
+                if line and (isinstance(cause, ScriptError) or getattr(cause, "script_line", None)):
+                    error.line_number = line
             raise
 
     def call_service(self, task, **kwargs):
@@ -245,8 +371,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
                                         exception=err) from err
 
     def get_error_line_number_and_content(self, script, err):
-        """Spiff's lookup, plus the line a sandbox refusal or stop names."""
-        line = err.context.get("line") if isinstance(err, ScriptError) else None
+        """Spiff's lookup, plus the line a sandbox refusal or stop or a worker names."""
+        line = (err.context.get("line") if isinstance(err, ScriptError) else None) \
+            or getattr(err, "script_line", None)
         if line:
             return line, script.splitlines()[line - 1]
         return super().get_error_line_number_and_content(script, err)

@@ -21,9 +21,13 @@ MAX_INT = 2 ** 63 - 1
 _LEAVES = (str, date, timedelta, UUID)
 
 
-def problem(value, depth: int = 0) -> tuple[str, str] | None:
+def problem(value, depth: int = 0, seen: dict | None = None) -> tuple[str, str] | None:
     """``(path, reason)`` of the first part of ``value`` that cannot be stored (the path is
-    dotted keys and [indexes] below ``value``, empty for the value itself), or None."""
+    dotted keys and [indexes] below ``value``, empty for the value itself), or None.
+
+    With ``seen`` (a dict), a list, tuple or dict already checked at the same depth or deeper
+    is not checked again, so a value repeating one part many times costs its distinct parts.
+    """
     if value is None or isinstance(value, (bool, *_LEAVES)):
         return None
     if isinstance(value, int):
@@ -32,17 +36,21 @@ def problem(value, depth: int = 0) -> tuple[str, str] | None:
         return None if math.isfinite(value) else ("", f"is {value} (not a finite number)")
     if depth >= MAX_DEPTH and isinstance(value, (dict, list, tuple)):
         return "", f"is nested more than {MAX_DEPTH} levels deep"
+    if seen is not None and isinstance(value, (dict, list, tuple)):
+        if seen.get(id(value), -1) >= depth:
+            return None
+        seen[id(value)] = depth
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 return "", f"has a key that is not text ({_kind(key)} {_short(key)})"
-            found = problem(item, depth + 1)
+            found = problem(item, depth + 1, seen)
             if found:
                 return _join(key, found[0]), found[1]
         return None
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            found = problem(item, depth + 1)
+            found = problem(item, depth + 1, seen)
             if found:
                 return _join(f"[{index}]", found[0]), found[1]
         return None

@@ -104,6 +104,14 @@ def sessions(db_engine):
 
 
 @pytest.fixture
+def script_workers_started():
+    """Start this process's sandbox workers (once per process, as a server's first script
+    does): tests that time an evaluation time the evaluation, not the workers' start."""
+    from engine.scripting import RestrictedEnvironment
+    assert RestrictedEnvironment().evaluate("[n for n in a]", {"a": [1]}) == [1]
+
+
+@pytest.fixture
 def process_engine():
     """The process engine with the default England and Wales calendar."""
     return ProcessEngine(calendar=WorkingCalendar())

@@ -10,6 +10,7 @@ from models import Definition, ProcessInstance
 
 DATA = Path(__file__).parent / "data"
 TWO_LANE = (DATA / "engine/two_lane.bpmn").read_text()
+pytestmark = pytest.mark.usefixtures("script_workers_started")
 
 
 @pytest.mark.parametrize("old, new, element, message", [

@@ -25,6 +25,7 @@ T0 = datetime(2027, 1, 8, 10, tzinfo=UTC)         # a Friday
 BOUND = 1.5                                         # seconds any refused script may take
 
 ENV = RestrictedEnvironment()
+pytestmark = pytest.mark.usefixtures("script_workers_started")
 
 
 # -- the environment on its own ------------------------------------------------------------------
