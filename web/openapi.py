@@ -23,6 +23,12 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _one_line(limit: int) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": ONE_LINE,
+            "description": "must be one line of text, not blank, without control characters "
+                           "or line breaks"}
+
+
 def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
@@ -49,12 +55,8 @@ SCHEMAS = {
                         {"type": "number", "minimum": -SAFE_INTEGER, "maximum": SAFE_INTEGER},
                         {"type": "array", "items": _ref("Value")}, _ref("Data")]},
     "Data": {"type": "object", "additionalProperties": _ref("Value")},
-    "Reference": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": ONE_LINE,
-                  "description": "must be one line of text, not blank, without control "
-                                 "characters or line breaks"},
-    "Title": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": ONE_LINE,
-              "description": "must be one line of text, not blank, without control characters "
-                             "or line breaks"},
+    "Reference": _one_line(100),
+    "Title": _one_line(300),
     "Task": {"type": "object", "required": ["id", "instance_id", "title", "status"], "properties": {
         "id": {"type": "string"}, "instance_id": {"type": "integer"},
         "process_id": {"type": "string"}, "bpmn_id": {"type": "string"},
