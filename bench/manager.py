@@ -35,7 +35,8 @@ from bench.changes import Changes  # noqa: E402
 AGENCIES = ["police", "health", "childrens-social-care", "education", "probation"]
 BOARD = ["lisg", "lscb-chair", "business-unit"]
 PATHWAYS = [f"p{n:02d}_pathway" for n in range(1, 13)]
-# Statutory steps (compliance measures) occur in the intake and review pathways only.
+# Statutory steps occur in the intake and review pathways only; so do the statutory dates the
+# compliance measures read from the case data (statutory_dates).
 STATUTORY = {"p01_pathway": ["take_immediate_action", "notify_regulator", "log_case",
                              "decide_scr", "record_panel_notification"],
              "p02_pathway": ["record_panel_notification", "rapid_review", "appoint_reviewer",
@@ -88,7 +89,8 @@ def seed(url: str, instances: int, tasks_per: int, now: datetime, state_kb: int 
                                       due_at=tasks[-1]["due_at"], process_id=pid))
             rows.append(dict(id=i, definition_id=definition.id, process_id=pid,
                              reference=f"LSCB-{started:%Y}-{i:05d}", title=f"Case {i}",
-                             status=status, state_json=state, serializer_version="1", data={},
+                             status=status, state_json=state, serializer_version="1",
+                             data=statutory_dates(rnd, pid, started),
                              started_at=started, updated_at=at,
                              finished_at=min(at, now) if status in ("completed", "cancelled")
                              else None, row_version=1))
@@ -102,6 +104,22 @@ def seed(url: str, instances: int, tasks_per: int, now: datetime, state_kb: int 
         with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
     db.dispose()
+
+
+def statutory_dates(rnd: random.Random, pid: str, started: datetime) -> dict:
+    """The dates the compliance measures read (models/compliance.py), for intake and review
+    cases: each start date, and most end dates, a few days to months later."""
+    if pid not in STATUTORY:
+        return {}
+    data = {"regime": rnd.choice(["LSCB_WT2015", "MASA_WT2018"]), "la_must_notify": True}
+    day = started.date()
+    for start, end in (("la_aware_on", "notification_sent_on"), ("received_on", "route_decided_on"),
+                       ("panel_notified_on", "rapid_review_sent_on"),
+                       ("review_started_on", "published_on")):
+        data[start] = day.isoformat()
+        if rnd.random() < 0.8:
+            data[end] = (day + timedelta(days=rnd.choice([2, 6, 20, 40, 200]))).isoformat()
+    return data
 
 
 def timed(client, url: str, runs: int, invalidate=None) -> list[float]:

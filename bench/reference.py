@@ -62,5 +62,6 @@ def reference_bpmn(stages: int = 8) -> bytes:
     flow("ajoin", "end")
     return (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="{BPMN}" '
             f'xmlns:camunda="{CAMUNDA}" xmlns:xsi="{XSI}" id="defs" targetNamespace="http://b">'
-            f'<bpmn:process id="reference" isExecutable="true">{"".join(nodes)}'
+            f'<bpmn:process id="reference" isExecutable="true" '
+            f'camunda:candidateStarterGroups="group0">{"".join(nodes)}'
             f'{"".join(flows)}</bpmn:process></bpmn:definitions>').encode()

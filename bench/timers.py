@@ -62,7 +62,7 @@ def seed(factory, process_engine, total: int, due: int, start: datetime) -> list
             people.add_group(s, slug)
         diagram = (ROOT / "tests/data/engine/timers.bpmn").read_bytes()
         process_engine.deploy(s, {"timers.bpmn": diagram}, "bench")
-        template = process_engine.start(s, "timers", Actor("bench"), now=start - timedelta(days=2)).id
+        template = process_engine.start(s, "timers", Actor("bench", frozenset({"reviewers"})), now=start - timedelta(days=2)).id
     week = timedelta(days=7)
     shifts = [week] * (total - due) + [timedelta(seconds=DUE_WINDOW * i / due)
                                        for i in range(1, due)]

@@ -7,6 +7,7 @@ from .backup import backup_database, restore_database
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
                      InvalidState, NotAllowed, NotFound, Problem, ScriptError)
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
+from .regime import REGIMES
 from .schema import upgrade_schema
 from .service import ProcessEngine
 from .settings import Settings, SettingsError, session_info
@@ -16,7 +17,7 @@ clock.install()
 __all__ = [
     "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
-    "ProcessEngine", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
-    "backup_database", "group_slug", "load_actor", "restore_database", "session_info",
-    "upgrade_schema",
+    "ProcessEngine", "REGIMES", "ScriptError", "Settings", "SettingsError", "TaskRecord",
+    "TimerRecord", "backup_database", "group_slug", "load_actor", "restore_database",
+    "session_info", "upgrade_schema",
 ]

@@ -1,4 +1,13 @@
-"""Who may see what: cases, their tasks, and the board's learning actions. Decided here only.
+"""Who may see what: cases, their tasks, and the board's learning actions; who may start a
+process. Decided here only.
+
+A person may start a process when they manage (the business unit), or are one of its starter
+users, or belong to one of its starter groups (``camunda:candidateStarterGroups`` /
+``candidateStarterUsers`` on the process); a process that names none is started by managers
+only. This is the rule for a person's (or a token's) start from the browser, the API and the
+CLI. The engine's own starts are not subject to it: a message start (its sender was checked by
+``send_message``, or the engine threw it), a call activity (runs inside its caller) and a timer
+start event (it fires inside an instance that was started).
 
 A case is visible to managers, to the person who started it, and to anyone a task of it was
 offered to, assigned to or completed by. A task is visible to those it is offered or assigned
@@ -10,10 +19,26 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from models import HumanTask, ProcessInstance
+from models import Definition, HumanTask, ProcessInstance
 
 from .actors import Actor
-from .errors import NotFound
+from .errors import NotAllowed, NotFound
+
+
+def may_start(actor: Actor, definition: Definition) -> bool:
+    """Managers; the process's starter users; members of its starter groups."""
+    return actor.is_manager or actor.name in (definition.starter_users or []) \
+        or bool(actor.groups & set(definition.starter_groups or []))
+
+
+def check_may_start(actor: Actor, definition: Definition) -> None:
+    """NotAllowed, saying who may, unless the actor may start the process."""
+    if may_start(actor, definition):
+        return
+    who = ", ".join(definition.starter_groups or []) or "managers only"
+    raise NotAllowed(f"you may not start {definition.name or definition.process_id}: it is "
+                     f"started by {who}" + (" (and managers)" if definition.starter_groups else ""))
+
 
 def may_see_case(session: Session, actor: Actor, instance_id: int) -> bool:
     """Managers, the person who started it, and anyone offered, assigned or done a task of it."""

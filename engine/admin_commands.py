@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import ApiToken, Group, User
 from models.status import GroupKind, Role
 
-from . import closures, people, tokens, trail
+from . import closures, people, regime, tokens, trail
 from .actors import Actor, load_actor
 from .errors import NotAllowed
 
@@ -77,10 +77,20 @@ class AdminCommands:
         """Every mapped lane with the group its tasks go to."""
         return people.lane_mappings(session)
 
+    def lanes(self, session: Session) -> list[people.LaneRow]:
+        """Every lane of the diagrams and every mapping, with the group each lane's tasks go to."""
+        return people.lanes(session)
+
     def map_lane(self, session: Session, actor: Actor, lane: str, group_slug: str) -> None:
-        """Send a lane's tasks that name no candidates to a group (admins)."""
+        """Send a lane's tasks that name no candidates to a group (admins); the lane must be
+        one a deployed, drafted or shipped diagram has."""
         _require_admin(actor)
         people.map_lane(session, lane, group_slug, actor_name=actor.name)
+
+    def unmap_lane(self, session: Session, actor: Actor, lane: str) -> None:
+        """Remove a lane's mapping (admins)."""
+        _require_admin(actor)
+        people.unmap_lane(session, lane, actor_name=actor.name)
 
     def create_token(self, session: Session, actor: Actor, user_name: str, name: str = "",
                      messages=()) -> tuple[str, ApiToken]:
@@ -117,6 +127,14 @@ class AdminCommands:
         """The Actor a valid, unrevoked token of an active user acts as, else None."""
         return tokens.verify_token(session, token)
 
+    def board_regime(self, session: Session) -> str:
+        """The regime new cases take (``engine.regime.REGIMES``)."""
+        return regime.board_regime(session)
+
+    def set_board_regime(self, session: Session, actor: Actor, value: str) -> None:
+        """Set the regime new cases take (admins); cases already open keep theirs."""
+        _require_admin(actor)
+        regime.set_board_regime(session, value, actor.name)
 
     def add_closure_day(self, session: Session, actor: Actor, day: date, reason: str) -> None:
         """Declare (or re-describe) a day the board is closed (admins): every process's next

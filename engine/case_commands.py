@@ -1,5 +1,6 @@
 """The facade's commands on whole cases (``ProcessEngine`` mixes them in): start one, show
-it, cancel, suspend or resume it, retry its failed step, record an incident. Each ends in the
+it, cancel, suspend or resume it, retry its failed step, record an incident; and the same over
+a selection (``preview_batch``/``apply_batch``, one transaction per case). Each ends in the
 engine's one save (``ProcessEngine._save``)."""
 from __future__ import annotations
 
@@ -11,29 +12,49 @@ from sqlalchemy.orm import Session
 from models import PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import access, clock, deployment, operations, references, storable, store, trail
+from . import (access, batch, clock, deployment, operations, references, regime, starting,
+               storable, store, trail)
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
-from .records import InstanceRecord, TimerRecord, instance_record
+from .records import InstanceRecord, StartableRecord, TimerRecord, instance_record
 from .run import ProcessRun
 
 
 class CaseCommands:
     """Start, show, cancel, suspend, resume and retry cases."""
 
+    batch_actions = batch.ACTIONS        # what ``preview_batch``/``apply_batch`` can do
+
     def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,
               reference: str | None = None, now: datetime | None = None) -> InstanceRecord:
-        """Start the latest version of a process with ``data``; a failing start writes nothing."""
+        """Start the latest version of a process as a person (browser, API, CLI): the actor
+        must be one of its starters (``access.may_start``) and ``data`` fill its start form
+        (``starting.start_data``). A failing start writes nothing. The engine's own starts
+        (messages, call activities, timer start events) do not come through here."""
         definition = deployment.latest_definition(session, process_id)
         if definition is None:
             raise NotFound("process", process_id)
+        access.check_may_start(actor, definition)
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
         storable.check_input(data or {}, "start data")
-        references.check_start(session, reference, data or {})
-        row, saved = self._start_row(session, definition, actor, dict(data or {}), reference,
+        data = starting.start_data(session, actor, definition, data or {})
+        references.check_start(session, reference, data)
+        row, saved = self._start_row(session, definition, actor, data, reference,
                                      now or clock.now())
         return instance_record(row, saved.open_tasks, saved.timers)
+
+    def startable(self, session: Session, actor: Actor) -> list[StartableRecord]:
+        """The processes the actor may start (latest versions), with their start forms."""
+        return starting.startable(session, actor)
+
+    def start_form(self, session: Session, process_id: str, actor: Actor) -> StartableRecord:
+        """One process the actor may start, with its start form; NotAllowed if they may not."""
+        definition = deployment.latest_definition(session, process_id)
+        if definition is None:
+            raise NotFound("process", process_id)
+        access.check_may_start(actor, definition)
+        return starting.startable_record(definition)
 
     def _start_row(self, session, definition, actor, data, reference, now, message=None):
         row = ProcessInstance(definition=definition, definition_id=definition.id,
@@ -46,6 +67,7 @@ class CaseCommands:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
+        data["regime"] = regime.regime_for_new_case(session, data)
         spec, subprocess_specs = store.specs_for(definition)
         run = ProcessRun.start(spec, subprocess_specs, self.script_engine, self.calendar,
                                data, now)
@@ -161,6 +183,52 @@ class CaseCommands:
         if action == "cancel":
             return [self.cancel(session, i, actor, reason, now) for i in ids]
         return [self.retry(session, i, actor, now, reason) for i in ids]
+
+    def preview_batch(self, session: Session, actor: Actor, action: str, instance_ids, reason: str,
+                      **params) -> list[batch.BatchItem]:
+        """What ``action`` would do to each selected case, or why it would skip it (managers);
+        writes nothing. ``params``: ``group`` (reassign), ``due_at`` (due)."""
+        require_manager(actor)
+        ids = batch.check(action, instance_ids, reason, params)
+        return batch.preview(session, action, ids, params, clock.now())
+
+    def apply_batch(self, session_factory, actor: Actor, action: str, instance_ids, reason: str,
+                    **params) -> list[batch.BatchItem]:
+        """Apply ``action`` to each selected case in its own transaction, with one reason and an
+        audit entry per case; one refusal never stops the others (managers)."""
+        require_manager(actor)
+        ids, reason = batch.check(action, instance_ids, reason, params), reason.strip()
+
+        def run_one(session: Session, instance_id: int) -> tuple[str, bool]:
+            if action in ("suspend", "resume"):
+                record = self.set_suspended(session, instance_id, actor, action == "suspend", reason)
+                return f"Now {InstanceStatus(record.status).value}", True
+            if action == "cancel":
+                self.cancel(session, instance_id, actor, reason)
+                return "Now cancelled", True
+            if action == "retry":
+                record = self.retry(session, instance_id, actor, reason=reason)
+                failed = record.status == InstanceStatus.INCIDENT
+                return (f"Failed again: {(record.error or {}).get('message', '')}" if failed
+                        else f"Now {InstanceStatus(record.status).value}"), not failed
+            if action == "migrate":
+                row = session.get(ProcessInstance, instance_id)
+                version = batch.latest_version(session, row.process_id) if row else 0
+                plan = self.migrate(session, instance_id, version, actor)
+                return (f"Now on version {plan.to_version}" if plan.ok
+                        else "Not moved: " + "; ".join(plan.reasons)), plan.ok
+            tasks = batch.open_tasks(session, instance_id)
+            if not tasks:
+                return "No open task", False
+            for task in tasks:
+                if action == "reassign":
+                    self.reassign(session, task.id, actor, None, reason, groups=[params["group"]])
+                else:
+                    self.change_due_date(session, task.id, actor, params["due_at"], reason,
+                                         confirmed=True)
+            done = f"offered to {params['group']}" if action == "reassign" else "due date changed"
+            return f"{len(tasks)} open task(s) {done}", True
+        return batch.apply(session_factory, ids, run_one)
 
     def set_data(self, session: Session, instance_id: int, actor: Actor, changes: dict,
                  reason: str, now: datetime | None = None) -> InstanceRecord:

@@ -94,12 +94,13 @@ class DefinitionCommands:
     def dry_run(self, session: Session, actor: Actor, process_id: str, source: str | Definition,
                 **inputs) -> DryRun:
         """Run a process in memory from the actor's draft (``source`` "draft") or a deployed
-        version, with the board's lane mapping and calendar; writes nothing."""
+        version, with the board's lane mapping and calendar; writes nothing (service operations
+        are simulated, reading the registers at most)."""
         files = self._dry_run_files(session, actor, process_id, source)
         self.refresh_calendar(session)
         return dry_run(files, process_id, calendar=self.calendar,
                        lane_groups=people.lane_mappings(session),
-                       groups=people.group_kinds(session), **inputs)
+                       groups=people.group_kinds(session), session=session, **inputs)
 
     def _dry_run_files(self, session, actor, process_id, source) -> Mapping[str, bytes]:
         if isinstance(source, Definition):

@@ -9,7 +9,7 @@ on the same trees in ``deployment``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ from lxml import etree
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
 from . import validation
+from .assignment import group_slug
 from .errors import DefinitionError, Problem
-from .parser import NSMAP, BusinessRuleTaskParser, LscbParser
+from .parser import (NSMAP, BusinessRuleTaskParser, LscbParser, description_from_node,
+                     start_form_from_node, starters_from_node)
 from .xmlsafe import MAX_XML_BYTES, parse_xml
 
 BPMN_DEFINITIONS = f"{{{NSMAP['bpmn']}}}definitions"
@@ -38,6 +40,10 @@ class ParsedProcess:
     start_messages: tuple[str, ...]
     lanes: tuple[str, ...]
     is_executable: bool = True
+    description: str = ""
+    starter_groups: tuple[str, ...] = ()       # group slugs (``candidateStarterGroups``)
+    starter_users: tuple[str, ...] = ()        # user names (``candidateStarterUsers``)
+    start_form: dict = field(default_factory=lambda: {"fields": []})
 
 
 def read_paths(paths: Iterable[str | Path]) -> dict[str, bytes]:
@@ -187,11 +193,15 @@ def _parsed(parser, process_id: str, spec, subs: dict, files: Mapping, trees: di
     needed = {pp.filename for pp in process_parsers}
     needed |= {parser.dmn_parsers[d].filename for d in decisions}
     node = process_parsers[0].node
+    starters = starters_from_node(node)
     return ParsedProcess(
         process_id=process_id, name=_name(node), spec=spec, subprocess_specs=subs,
         files={name: _text(files[name], trees[name]) for name in sorted(needed)},
         start_messages=_start_messages(node), lanes=_lanes(process_parsers),
-        is_executable=True)
+        is_executable=True, description=description_from_node(node),
+        starter_groups=tuple(dict.fromkeys(map(group_slug, starters["groups"]))),
+        starter_users=tuple(dict.fromkeys(starters["users"])),
+        start_form=start_form_from_node(node))
 
 
 def _name(process) -> str:

@@ -127,7 +127,9 @@ def _deploy_one(session: Session, parsed: ParsedProcess, user, note) -> DeployRe
         process_id=parsed.process_id, version=version, name=parsed.name or parsed.process_id,
         content_hash=digest, files=dict(parsed.files),
         spec_json=spec_to_json(parsed.spec, parsed.subprocess_specs), lanes=list(parsed.lanes),
-        deployed_by=user, change_note=note or "",
+        deployed_by=user, change_note=note or "", description=parsed.description,
+        starter_groups=list(parsed.starter_groups), starter_users=list(parsed.starter_users),
+        start_form=parsed.start_form,
         message_starts=[MessageStart(message_name=m) for m in sorted(set(parsed.start_messages))])
     session.add(row)
     session.flush()

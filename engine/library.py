@@ -6,19 +6,24 @@ is taken from that process's latest version; a DMN file from the newest version 
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
-from models import Definition
+from models import Definition, Draft
 
 from .definitions import BPMN_DEFINITIONS, DMN_DEFINITIONS
 from .errors import DefinitionError, Problem
 from .parser import NSMAP, BusinessRuleTaskParser
 from .xmlsafe import parse_xml
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "workflows"   # the library this product ships
 
 
 @dataclass
@@ -150,3 +155,27 @@ def own_file(definition: Definition) -> tuple[str, str]:
             return filename, xml
     raise DefinitionError([Problem("?", f"version {definition.version} of "
                                    f"{definition.process_id} has no file defining it")])
+
+
+def known_lanes(session: Session) -> set[str]:
+    """The lane names of the deployed diagrams, of every saved draft and of the shipped library:
+    the lanes an admin may map (a lane is matched exactly as the diagram writes it)."""
+    deployed = {lane for lanes in session.scalars(select(Definition.lanes)) for lane in lanes or ()}
+    drafted = {lane for xml in session.scalars(select(Draft.xml).where(Draft.kind == "bpmn"))
+               for lane in _lane_names(xml.encode(), "draft")}
+    return deployed | drafted | _shipped_lanes()
+
+
+@functools.cache
+def _shipped_lanes() -> frozenset[str]:
+    return frozenset(lane for path in SHIPPED.glob("*.bpmn")
+                     for lane in _lane_names(path.read_bytes(), path.name))
+
+
+def _lane_names(xml: bytes, filename: str) -> list[str]:
+    try:
+        tree = parse_xml(xml, filename)
+    except DefinitionError:
+        return []                      # a draft that does not parse names no lanes
+    return [name.strip() for name in tree.xpath("//bpmn:lane/@name", namespaces=NSMAP)
+            if name.strip()]

@@ -1,5 +1,6 @@
 """Lint rules that matter to the board, on top of the deploy-time checks in ``validation``.
 
+- every starter group of a process exists (``camunda:candidateStarterGroups``);
 - every user task reaches people: literal candidate groups exist, expressions are flagged, a
   task without candidates goes to a lane that maps to an existing group;
 - every statutory deadline (a boundary timer, or a ``camunda:dueDate`` marked statutory) has an
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .assignment import group_slug, lane_group
 from .errors import Problem
-from .parser import NSMAP, assignment_from_node, camunda, task_properties
+from .parser import NSMAP, assignment_from_node, camunda, starters_from_node, task_properties
 from .validation import executable_processes
 
 LEARNING_TARGETS = frozenset({"learning_capture", "learning_loop"})
@@ -35,6 +36,7 @@ GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBas
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
 ESCALATION_TASKS = {"userTask", "manualTask", "callActivity"}
 _EL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
+_LITERAL_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*['\"]([^'\"]*)['\"]\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def lint(trees: Mapping, context: LintContext) -> list[Problem]:
         root = tree.getroot() if hasattr(tree, "getroot") else tree
         for process in executable_processes(root):
             problems += _assignment(filename, process, context)
+            problems += _starters(filename, process, context)
             problems += _deadlines(filename, process)
             problems += _learning(filename, process, context)
             for container in [process, *_x(process, ".//bpmn:subProcess | .//bpmn:transaction")]:
@@ -88,11 +91,12 @@ def _assignment(filename, process, context) -> list[Problem]:
     lanes = {ref.text.strip(): lane.get("name") or lane.get("id")
              for lane in _x(process, ".//bpmn:lane") for ref in _x(lane, "./bpmn:flowNodeRef")
              if ref.text}
+    set_in = _group_variables(process)
     for task in _x(process, ".//bpmn:userTask"):
         assignment = assignment_from_node(task, task_properties(task))
         groups = [g.strip() for g in (assignment["candidate_groups"] or "").split(",") if g.strip()]
         for group in groups:
-            problems += _group_problem(filename, task, group, context)
+            problems += _group_problem(filename, task, group, context, set_in)
         if groups or assignment["candidate_users"] or assignment["assignee"]:
             continue
         lane = lanes.get(task.get("id"))
@@ -108,7 +112,20 @@ def _assignment(filename, process, context) -> list[Problem]:
     return problems
 
 
-def _group_problem(filename, task, group, context) -> list[Problem]:
+def _group_variables(process) -> dict[str, list[str] | None]:
+    """Variables the process sets to a group: ``None`` for a ``group``/``groups`` form field
+    (the form accepts only existing groups), else the literals scripts assign (``x = 'lisg'``)."""
+    found: dict[str, list[str] | None] = {}
+    for field_ in _x(process, ".//camunda:formField[@type='group' or @type='groups']"):
+        found[field_.get("id")] = None
+    for script in _x(process, ".//bpmn:script"):
+        for name, literal in _LITERAL_ASSIGNMENT.findall(script.text or ""):
+            if name not in found or found[name] is not None:
+                found.setdefault(name, []).append(literal)
+    return found
+
+
+def _group_problem(filename, task, group, context, set_in) -> list[Problem]:
     found = _EL.fullmatch(group)
     if found is None and "${" not in group:
         if group_slug(group) in context.groups:
@@ -120,8 +137,32 @@ def _group_problem(filename, task, group, context) -> list[Problem]:
     if found is not None and found.group(1) == element_variable and context.agency_groups:
         return [_p(filename, task, f"candidate group {group} is each agency in turn; it must be one "
                    f"of the agency groups ({', '.join(sorted(context.agency_groups))})", "info")]
-    return [_p(filename, task, f"candidate group {group} is only known when the task starts: make "
-               "sure the case data always names an existing group", "warning")]
+    variable = found.group(1) if found is not None else None
+    if variable in set_in and set_in[variable] is None:
+        return []                         # a group field: only existing groups are accepted
+    unknown = sorted({v for v in set_in.get(variable) or () if group_slug(v) not in context.groups})
+    if unknown:
+        return [_p(filename, task, f"candidate group {group} may be {', '.join(map(repr, unknown))}, "
+                   "which is not an existing group (create it in Admin > Groups)", "warning")]
+    return [_p(filename, task, f"candidate group {group} is only known when the task starts; if "
+               "the case data names no existing group, the task is reported to managers as one "
+               "nobody can act on", "info")]
+
+
+# -- who may start a process -------------------------------------------------------------------
+def _starters(filename, process, context) -> list[Problem]:
+    """Starter groups are literal groups that exist (no expression: nothing to evaluate it
+    over before the case exists)."""
+    problems = []
+    for group in starters_from_node(process)["groups"]:
+        if "${" in group:
+            problems.append(_p(filename, process, f"candidate starter group {group!r} must name "
+                               "a group, not an expression"))
+        elif group_slug(group) not in context.groups:
+            problems.append(_p(filename, process, f"candidate starter group {group!r} does not "
+                               "exist (create it in Admin > Groups, or use an existing group's "
+                               "slug)"))
+    return problems
 
 
 # -- deadlines escalate ------------------------------------------------------------------------
@@ -146,11 +187,12 @@ def _deadlines(filename, process) -> list[Problem]:
 
 
 def _statutory(host) -> bool:
-    """A due date is statutory when the task says so (property ``statutory``, or the word in
-    its name or documentation); other due dates are escalated by the system ladder alone."""
+    """A due date is statutory when the task says so (property ``statutory``, or the word in its
+    name); other due dates are escalated by the system ladder alone. Documentation that merely
+    mentions a statutory clock (an escalation task explaining the deadline it chases) does not
+    make the task's own due date statutory."""
     flag = (task_properties(host).get("statutory") or "").strip().lower()
-    words = " ".join([host.get("name") or "", *(d.text or "" for d in _x(host, "./bpmn:documentation"))])
-    return flag in ("true", "yes", "1") or "statutory" in words.lower()
+    return flag in ("true", "yes", "1") or "statutory" in (host.get("name") or "").lower()
 
 
 def _reaches_escalation(boundary) -> bool:

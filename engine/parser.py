@@ -220,6 +220,34 @@ def form_problems(task_node) -> list[tuple[int, str]]:
     return problems
 
 
+def none_start_event(process):
+    """The process's none start event (one with no event definition), or None."""
+    found = [s for s in _children(process, "./bpmn:startEvent")
+             if not any(etree.QName(c).localname.endswith("EventDefinition")
+                        for c in s if isinstance(c.tag, str))]
+    return found[0] if found else None
+
+
+def start_form_from_node(process) -> dict:
+    """The form of a process's none start event (``camunda:formData``), like a user task's."""
+    start = none_start_event(process)
+    return form_from_node(start) if start is not None else {"fields": []}
+
+
+def starters_from_node(process) -> dict[str, list[str]]:
+    """Who may start a process: ``camunda:candidateStarterGroups`` and
+    ``candidateStarterUsers`` (comma-separated), as ``{'groups': [...], 'users': [...]}``."""
+    return {key: [n.strip() for n in (camunda(process, attr) or "").split(",") if n.strip()]
+            for key, attr in (("groups", "candidateStarterGroups"),
+                              ("users", "candidateStarterUsers"))}
+
+
+def description_from_node(process) -> str:
+    """A process's ``bpmn:documentation`` as one line (what the "Start a case" page shows)."""
+    docs = _children(process, "./bpmn:documentation")
+    return " ".join((docs[0].text or "").split()) if docs else ""
+
+
 def camunda_properties(node) -> dict[str, str]:
     """``camunda:properties`` directly in ``node``'s extension elements, as name -> value."""
     found = node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import Group, LaneMapping, Membership, User, UserRole
 from models.status import GroupKind, Role
 
-from . import clock, unassignable
-from .assignment import group_slug
+from . import clock, library, unassignable
+from .assignment import group_slug, lane_group
 from .errors import InputError, NotFound
 from .forms import GROUP_TYPES
 from .trail import audit_and_notify as audit
@@ -175,10 +176,47 @@ def lane_mappings(session: Session) -> dict[str, str]:
     return dict(session.execute(select(LaneMapping.lane, LaneMapping.group_slug)).all())
 
 
+@dataclass(frozen=True)
+class LaneRow:
+    """A lane as the admin page lists it: the group it is mapped to, else the group its name
+    stands for (``fallback``) and whether that group exists; ``in_diagrams`` is False for a
+    mapping no diagram uses any more."""
+
+    lane: str
+    group: str | None
+    fallback: str
+    fallback_exists: bool
+    in_diagrams: bool
+
+
+def lanes(session: Session) -> list[LaneRow]:
+    """Every lane of the diagrams (deployed, drafted, shipped) and every mapped lane, by name."""
+    mapped, known = lane_mappings(session), library.known_lanes(session)
+    groups = set(session.scalars(select(Group.slug)))
+    return [LaneRow(lane, mapped.get(lane), lane_group(lane), lane_group(lane) in groups,
+                    lane in known)
+            for lane in sorted(known | set(mapped), key=str.casefold)]
+
+
 def map_lane(session: Session, lane: str, slug: str, actor_name: str | None = None) -> None:
-    """Send a lane's unassigned user tasks to a group."""
+    """Send a lane's unassigned user tasks to a group; the lane must be one a diagram has."""
+    if lane not in library.known_lanes(session):
+        raise InputError(f"No deployed diagram, draft or shipped diagram has a lane named "
+                         f"{lane!r} (lanes are matched exactly as written). To map a lane of a "
+                         f"diagram not deployed yet, save the diagram as a draft first.",
+                         field="lane")
     slug = group_by_slug(session, slug).slug
     row = session.get(LaneMapping, lane) or LaneMapping(lane=lane)
     row.group_slug = slug
     session.add(row)
     audit(session, actor_name, "lane_mapped", lane=lane, group=slug)
+
+
+def unmap_lane(session: Session, lane: str, actor_name: str | None = None) -> None:
+    """Remove a lane's mapping: its tasks go to the group its name stands for again."""
+    row = session.get(LaneMapping, lane)
+    if row is None:
+        raise NotFound("lane mapping", lane)
+    session.delete(row)
+    session.flush()
+    audit(session, actor_name, "lane_unmapped", lane=lane, group=row.group_slug)

@@ -121,3 +121,15 @@ def instance_record(row, tasks, timers) -> InstanceRecord:
         error=row.error, tasks=[task_record(t) for t in tasks],
         timers=[TimerRecord(t.task_id, t.bpmn_id, t.name, t.kind, t.due_at, row.id)
                 for t in timers])
+
+
+@dataclass(frozen=True)
+class StartableRecord(Record):
+    """A process a person may start: its name, one-line description and start form."""
+
+    process_id: str
+    name: str
+    description: str
+    version: int
+    form: dict = field(default_factory=dict)
+    starter_groups: list[str] = field(default_factory=list)

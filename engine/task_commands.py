@@ -92,15 +92,21 @@ class TaskCommands:
         return task_record(task, actor.name)
 
     def change_due_date(self, session: Session, task_id: str, actor: Actor, due_at: datetime,
-                        reason: str, now: datetime | None = None) -> TaskRecord:
+                        reason: str, now: datetime | None = None,
+                        confirmed: bool = False) -> TaskRecord:
         """Move an open task's due time (managers and process owners), with a reason: the
-        engine state keeps the new date, and reminders and escalations start again from it."""
+        engine state keeps the new date, and reminders and escalations start again from it.
+        A date in the past, or after the one the process set for the task (a statutory
+        timescale, often), is refused with ``InputError(field="confirm")`` unless
+        ``confirmed``."""
         if not actor.is_manager and Role.PROCESS_OWNER.value not in actor.roles:
             raise NotAllowed("only managers can change a due date")
         if not (reason or "").strip():
-            raise InputError("a reason is needed to change a due date")
+            raise InputError("Enter a reason: it is kept in the case's audit trail", field="reason")
         due_at, now = clock.as_utc(due_at), now or clock.now()
         task, row = self._locked_open_task(session, task_id, actor, check_visible=False)
+        if not confirmed:
+            _check_new_due_date(due_at, now, queries.process_due_date(session, task), self.calendar.tz)
         run, loaded = self._run(session, row, now)
         previous = task.due_at
         run.task(task.id).internal_data[DUE_KEY] = due_at.isoformat()
@@ -219,3 +225,16 @@ def _is_task_id(value) -> bool:
         return str(UUID(str(value))) == str(value).lower()
     except ValueError:
         return False
+
+
+def _check_new_due_date(due_at: datetime, now: datetime, set_by_process: datetime | None,
+                        tz) -> None:
+    """Refuse, pending confirmation, a due date in the past or after the process's own date."""
+    if due_at < now:
+        raise InputError("The new due date is in the past: the task becomes overdue at once. "
+                         "Tick the box to confirm it", field="confirm")
+    if set_by_process is not None and due_at > set_by_process:
+        day = set_by_process.astimezone(tz).strftime("%-d %B %Y")
+        raise InputError(f"The new due date is after the date the process set for this task "
+                         f"({day}), which may be a statutory timescale. Tick the box to confirm "
+                         "it", field="confirm")

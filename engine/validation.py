@@ -151,6 +151,9 @@ def _assignment_problems(filename, process) -> list[Problem]:
                 problems += _problems_in(filename, task, part.strip(), "eval", attribute)
         problems += [Problem(filename, message, line, task.get("id"))
                      for line, message in form_problems(task)]
+    for start in _xpath(process, "./bpmn:startEvent"):
+        problems += [Problem(filename, message, line, start.get("id"))
+                     for line, message in form_problems(start)]
     return problems
 
 

@@ -8,6 +8,7 @@ from .learning import (Action, ActionPlan, Dissemination, Evaluation, LearningIt
 from .message import MessageSubscription
 from .notification import CalendarToken, EmailOutbox, Notification
 from .process import Definition, MessageStart, ProcessInstance
+from .setting import BoardSetting
 from .status import GroupKind, InstanceStatus, Role, TaskStatus
 from .task import HumanTask, TaskCandidate
 from .timer import PendingTimer
@@ -15,7 +16,7 @@ from .token import ApiToken
 from .user import Group, LaneMapping, Membership, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
+    "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
     "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role",
     "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",

@@ -1,55 +1,55 @@
-"""Statutory compliance: the share of cases that met each timescale, from task timestamps.
+"""Statutory compliance: the share of cases that met each timescale, from the dates the law uses.
 
-Each measure runs from a *start* to an *end* moment of the same instance; both are moments of
-a BPMN step read from the task projection: ``created`` (the step became ready: the work
-reached that lane) or ``completed`` (the step was done; cancelled tasks never count as done).
-When the same step ran more than once, its first moment counts.
+Each measure runs from a *start* date to an *end* date recorded in the same case's data (the
+dates people enter in the pathway's forms, or a step records when it happens), under every
+regime that has the duty:
 
-| key | measure | start | end | limit |
+| key | measure | start (case data) | end (case data) | limit |
 |---|---|---|---|---|
-| notification_5wd | serious incident notified within 5 working days | ``take_immediate_action`` created (the agency became aware and opened the case) | ``notify_regulator`` completed | 5 working days |
-| scr_decision_1m | SCR decision within one month of notification | ``log_case`` created (the notification reached the Business Unit) | ``decide_scr`` completed | 1 calendar month |
-| rapid_review_15wd | rapid review within 15 working days | ``record_panel_notification`` completed (notification sent to the Panel) | ``rapid_review`` completed | 15 working days |
-| review_6m | review completed within six months | ``appoint_reviewer`` created (the decision to start the review) | ``board_acceptance`` created (the final report reached the Board) | 6 calendar months |
+| notification_5wd | statutory notification within 5 working days of the local authority becoming aware (all regimes; cases the notification rules say must be notified, or that were) | ``la_aware_on`` | ``notification_sent_on`` | 5 working days |
+| decision_1m | the board's decision on the route within one month of receiving the notification (2015: the LSCB Chair's SCR decision; LISG's route below the threshold, cases closed at triage included; 2018/2023: the rapid review route) | ``received_on`` | ``route_decided_on`` | 1 calendar month |
+| rapid_review_15wd | rapid review sent to the Panel within 15 working days of the notification to the Panel (2018/2023) | ``panel_notified_on`` | ``rapid_review_sent_on`` | 15 working days |
+| review_6m | review published within six months of the decision to start it (2015 SCR start; 2018/2023 the partners' LCSPR decision) | ``review_started_on`` | ``published_on`` | 6 calendar months |
 
-Counting, per measure, over the cases whose start falls in ``[since, until)``:
-- *on time*: ended within the limit; *late*: ended after it;
-- *open, overdue*: not ended, not cancelled, and the limit has passed at ``now``;
-- *open, in time*: not ended and the limit has not passed (excluded from the share);
-- cancelled cases that never ended are left out.
+Counting, per measure, over the cases whose start date falls in ``[since, until)`` (the board's
+local days of those moments):
+- *on time*: the end date is within the limit; *late*: after it;
+- *open, overdue*: no end date, the case still open, and the limit has passed at ``now``;
+- *open, in time*: no end date and the limit has not passed (excluded from the share);
+- cases cancelled or finished without the end date (e.g. a report not published) are left out.
 ``share = on_time / (on_time + late + open_overdue)`` (``None`` when nothing is due yet).
 
 Limits, in the board's local days: *n working days* means the end falls on or before the n-th
-working day after the start's day (``calendar.add_working_days``: weekends, England and Wales
+working day after the start day (``calendar.add_working_days``: weekends, England and Wales
 bank holidays and board closures do not count; a start on a non-working day counts from the
-next working day), that is by the end of that day. *n calendar months* means the end's day is
-on or before the start's day moved by n months (31 Jan + 1 month = 28/29 Feb).
-The caller passes the calendar (this package imports nothing of the engine).
+next working day). *n calendar months* means the end day is on or before the start day moved by
+n months (31 Jan + 1 month = 28/29 Feb). The caller passes the calendar (this package imports
+nothing of the engine). All four figures come from one query over the case rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 
-from sqlalchemy import String, case, func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
 from .process import ProcessInstance
-from .status import InstanceStatus, TaskStatus
-from .task import HumanTask
+from .status import InstanceStatus
 
 @dataclass(frozen=True)
 class Measure:
-    """One statutory timescale between two moments of an instance."""
+    """One statutory timescale between two dates of a case."""
 
     key: str
     title: str
     basis: str
-    start: tuple[str, str]          # (bpmn_id, "created" | "completed")
-    end: tuple[str, str]
+    start: str                      # case data field: the ISO date the clock starts
+    end: str                        # case data field: the ISO date the duty was met
     working_days: int | None = None
     months: int | None = None
+    applies: str | None = None      # case data flag: the duty applies (else only if ``end`` is set)
 
     @property
     def limit_text(self) -> str:
@@ -60,20 +60,20 @@ class Measure:
 
 
 MEASURES = [
-    Measure("notification_5wd", "Serious incident notifications made within 5 working days",
-            "Ofsted/Panel notified within 5 working days of the local authority becoming aware",
-            ("take_immediate_action", "created"), ("notify_regulator", "completed"),
-            working_days=5),
-    Measure("scr_decision_1m", "SCR decisions made within one month of notification",
-            "The LSCB Chair decides on an SCR normally within one month of notification",
-            ("log_case", "created"), ("decide_scr", "completed"), months=1),
-    Measure("rapid_review_15wd", "Rapid reviews completed within 15 working days",
-            "Rapid review to the Panel within 15 working days of the notification",
-            ("record_panel_notification", "completed"), ("rapid_review", "completed"),
-            working_days=15),
-    Measure("review_6m", "Reviews completed within six months",
-            "SCR/LCSPR completed within six months of the decision to start it",
-            ("appoint_reviewer", "created"), ("board_acceptance", "created"), months=6),
+    Measure("notification_5wd", "Statutory notifications made within 5 working days",
+            "Ofsted (2015) or the Panel (2018/2023) notified within 5 working days of the local "
+            "authority becoming aware", "la_aware_on", "notification_sent_on", working_days=5,
+            applies="la_must_notify"),
+    Measure("decision_1m", "Decisions on the route within one month of notification",
+            "The LSCB Chair's SCR decision, or the route chosen (cases closed at triage count), "
+            "within one month of the board receiving the notification", "received_on",
+            "route_decided_on", months=1),
+    Measure("rapid_review_15wd", "Rapid reviews sent within 15 working days",
+            "Rapid review to the Panel within 15 working days of the notification to the Panel",
+            "panel_notified_on", "rapid_review_sent_on", working_days=15),
+    Measure("review_6m", "Reviews published within six months",
+            "SCR/LCSPR published within six months of the decision to start it",
+            "review_started_on", "published_on", months=6),
 ]
 
 
@@ -99,26 +99,21 @@ class Figure:
         return self.on_time / self.due if self.due else None
 
 
-def within(measure: Measure, start: datetime, end: datetime, calendar) -> bool:
-    """True when ``end``'s local day is on or before the measure's last allowed day."""
-    tz = getattr(calendar, "tz", BOARD_TZ)
-    return end.astimezone(tz).date() <= last_day(measure, start, calendar)
+def within(measure: Measure, start: date, end: date, calendar) -> bool:
+    """True when the ``end`` day is on or before the measure's last allowed day from ``start``."""
+    return end <= last_day(measure, start, calendar)
 
 
-def last_day(measure: Measure, start: datetime, calendar) -> date:
-    """The last local day that is still within the limit from ``start`` (cached per day)."""
-    tz = getattr(calendar, "tz", BOARD_TZ)
-    return _last_day_of(measure, start.astimezone(tz).date(), calendar, tz)
-
-
-def _last_day_of(measure: Measure, day: date, calendar, tz) -> date:
+def last_day(measure: Measure, start: date, calendar) -> date:
+    """The last local day that is still within the limit from the ``start`` day (cached)."""
     if measure.months is not None:
-        return add_months(day, measure.months)
-    key = (getattr(calendar, "region", None), getattr(calendar, "closures", None), str(tz), day,
+        return add_months(start, measure.months)
+    tz = getattr(calendar, "tz", BOARD_TZ)
+    key = (getattr(calendar, "region", None), getattr(calendar, "closures", None), str(tz), start,
            measure.working_days)
     found = _LAST_DAYS.get(key)
     if found is None:
-        noon = datetime.combine(day, time(12), tzinfo=tz)
+        noon = datetime.combine(start, time(12), tzinfo=tz)
         found = calendar.add_working_days(noon, measure.working_days).astimezone(tz).date()
         if len(_LAST_DAYS) > 50_000:
             _LAST_DAYS.clear()
@@ -129,70 +124,49 @@ def _last_day_of(measure: Measure, day: date, calendar, tz) -> date:
 _LAST_DAYS: dict[tuple, date] = {}
 
 
-def _moments(session: Session, measures: list[Measure],
-             since: datetime | None = None) -> dict[tuple[str, str], dict[int, datetime]]:
-    """``{(bpmn_id, kind): {instance_id: first moment}}`` for the moments the measures use,
-    from one grouped query that reads a covering index.
-
-    With ``since``, only task rows with a moment on or after it are read (a step that ran
-    before ``since`` and again after it then counts from its later run).
-    """
-    found = {moment: {} for m in measures for moment in (m.start, m.end)}
-    ids = sorted({bpmn_id for bpmn_id, _ in found})
-    done = case((HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at))
-    stmt = (select(HumanTask.bpmn_id, HumanTask.instance_id,       # untyped: parsed by _aware
-                   func.min(HumanTask.created_at, type_=String), func.min(done, type_=String))
-            .where(HumanTask.bpmn_id.in_(ids))
-            .group_by(HumanTask.bpmn_id, HumanTask.instance_id))
-    if since is not None:
-        stmt = stmt.where((HumanTask.created_at >= since) | (HumanTask.completed_at >= since))
-    for bpmn_id, instance_id, created, completed in session.execute(stmt):
-        if created is not None and (bpmn_id, "created") in found:
-            found[(bpmn_id, "created")][instance_id] = _aware(created)
-        if completed is not None and (bpmn_id, "completed") in found:
-            found[(bpmn_id, "completed")][instance_id] = _aware(completed)
-    return found
+def case_dates(session: Session, measures: list[Measure]) -> list[tuple[int, str, dict]]:
+    """``(instance id, status, {field: value})`` of every case with a start date of any
+    measure: one query reading only the fields the measures use from the case data."""
+    names = sorted({n for m in measures for n in (m.start, m.end)})
+    flags = sorted({m.applies for m in measures if m.applies})
+    columns = [ProcessInstance.data[n].as_string() for n in names] + \
+        [ProcessInstance.data[n].as_boolean() for n in flags]
+    stmt = (select(ProcessInstance.id, ProcessInstance.status, *columns)
+            .where(or_(*(ProcessInstance.data[m.start].as_string().is_not(None) for m in measures)))
+            .order_by(ProcessInstance.id))
+    return [(row[0], row[1], dict(zip(names + flags, row[2:]))) for row in session.execute(stmt)]
 
 
-def _aware(value) -> datetime:
-    """An untyped aggregate: naive UTC text on SQLite (as ``UTCDateTime`` stores it), an aware
-    datetime on PostgreSQL."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _cancelled(session: Session) -> set[int]:
-    """Ids of cancelled instances (their open measures are left out)."""
-    stmt = select(ProcessInstance.id).where(ProcessInstance.status == InstanceStatus.CANCELLED)
-    return set(session.scalars(stmt))
+def _day(value) -> date | None:
+    """The date an ISO date (or date-time) text starts with; None for anything else."""
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def compliance(session: Session, calendar, now: datetime, since: datetime | None = None,
                until: datetime | None = None,
                measures: list[Measure] | None = None) -> list[Figure]:
-    """One Figure per measure over cases whose start moment is in ``[since, until)``."""
+    """One Figure per measure over cases whose start date is in ``[since, until)``."""
     measures = measures or MEASURES
-    moments = _moments(session, measures, since)
-    cancelled = _cancelled(session)
     tz = getattr(calendar, "tz", BOARD_TZ)
     today = now.astimezone(tz).date()
+    first = since.astimezone(tz).date() if since else None
+    stop = until.astimezone(tz).date() if until else None
+    rows = case_dates(session, measures)
     figures = []
     for measure in measures:
-        figure, ends = Figure(measure), moments[measure.end]
-        limits: dict[date, date] = {}       # start's local day -> last allowed local day
-        for instance_id, start in sorted(moments[measure.start].items()):
-            if (since and start < since) or (until and start >= until):
+        figure = Figure(measure)
+        for instance_id, status, values in rows:
+            start, end = _day(values[measure.start]), _day(values[measure.end])
+            if start is None or (first and start < first) or (stop and start >= stop):
                 continue
-            end = ends.get(instance_id)
-            if end is None and instance_id in cancelled:
+            if end is None and (status in (InstanceStatus.CANCELLED, InstanceStatus.COMPLETED)
+                                or (measure.applies and not values[measure.applies])):
                 continue
-            day = start.astimezone(tz).date()
-            limit = limits.get(day)
-            if limit is None:
-                limit = limits[day] = _last_day_of(measure, day, calendar, tz)
             _count(figure, instance_id, end is not None,
-                   (end.astimezone(tz).date() if end is not None else today) <= limit)
+                   within(measure, start, end or today, calendar))
         figures.append(figure)
     return figures
 

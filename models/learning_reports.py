@@ -38,9 +38,17 @@ def _days(column, start: datetime, end: datetime):
     return (column >= start.date()) & (column <= (end - timedelta(microseconds=1)).date())
 
 
+def open_reviews(session: Session, at: datetime) -> list[Review]:
+    """Reviews and audits open at ``at`` (started before it, not completed by it), oldest first:
+    the one answer every report gives to "what is still open"."""
+    return list(session.scalars(select(Review).where(
+        Review.started_at < at, Review.completed_at.is_(None) | (Review.completed_at >= at))
+        .order_by(Review.started_at, Review.id)))
+
+
 def review_counts(session: Session, start: datetime, end: datetime) -> dict:
     """Reviews and audits started and completed in the period, by kind, and still open at end."""
-    out = {}
+    out, still_open = {}, Counter(r.category for r in open_reviews(session, end))
     for category in ("review", "audit"):
         base = select(Review.kind, func.count()).where(Review.category == category)
         out[category] = {
@@ -48,9 +56,7 @@ def review_counts(session: Session, start: datetime, end: datetime) -> dict:
                                             .group_by(Review.kind)).all()),
             "completed": dict(session.execute(base.where(
                 _between(Review.completed_at, start, end)).group_by(Review.kind)).all()),
-            "open": session.scalar(select(func.count()).select_from(Review).where(
-                Review.category == category, Review.started_at < end,
-                (Review.completed_at.is_(None)) | (Review.completed_at >= end)))}
+            "open": still_open[category]}
     return out
 
 
@@ -93,10 +99,8 @@ def forward_plan(session: Session, end: datetime, months: int = 6) -> dict:
         Action.due_date < horizon.date()).order_by(Action.due_date, Action.id)))
     awaiting = session.scalar(select(func.count()).select_from(LearningItem).where(
         LearningItem.status == LearningStatus.EMBEDDED.value))
-    open_reviews = list(session.scalars(select(Review).where(
-        Review.completed_at.is_(None), Review.started_at < end).order_by(Review.started_at)))
-    return {"actions_due": due, "awaiting_evaluation": awaiting, "open_reviews": open_reviews,
-            "until": horizon.date()}
+    return {"actions_due": due, "awaiting_evaluation": awaiting,
+            "open_reviews": open_reviews(session, end), "until": horizon.date()}
 
 
 def lisg_figures(session: Session, start: datetime, end: datetime) -> dict:

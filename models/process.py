@@ -29,6 +29,12 @@ class Definition(Base):
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     change_note: Mapped[str] = mapped_column(Text, default="")
+    # Who may start it (``camunda:candidateStarterGroups``/``Users``; none: managers only), the
+    # one-line description the "Start a case" page shows, and its start event's form.
+    starter_groups: Mapped[list] = mapped_column(JSON, default=list)
+    starter_users: Mapped[list] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_form: Mapped[dict] = mapped_column(JSON, default=dict)
 
     message_starts: Mapped[list[MessageStart]] = relationship(cascade="all, delete-orphan")
 

@@ -86,6 +86,14 @@ def history(session: Session, instance_id: int, *, action: str | None = None,
     return list(session.scalars(stmt))
 
 
+def process_due_date(session: Session, task: HumanTask) -> datetime | None:
+    """The due date the process set for a task when it was created (before any manager moved
+    it), from its ``task_created`` event; None when it had none."""
+    created = history(session, task.instance_id, action="task_created", task_id=task.id)
+    due = (created[0].detail or {}).get("due_at") if created else None
+    return datetime.fromisoformat(due) if due else None
+
+
 def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = None,
                 group: str | None = None, due_before: datetime | None = None,
                 overdue_at: datetime | None = None) -> Select:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .process import Definition, ProcessInstance
 from .status import GroupKind, InstanceStatus, TaskStatus
 from .task import HumanTask, TaskCandidate
-from .user import Group
+from .user import Group, Membership, User
 
 SORTS = {
     "started": ProcessInstance.started_at,
@@ -220,6 +220,21 @@ def groups(session: Session, kind: str | None = None) -> list[tuple[str, str]]:
     if kind is not None:
         stmt = stmt.where(Group.kind == kind)
     return [(slug, title or slug) for slug, title in session.execute(stmt)]
+
+
+def people(session: Session) -> list[tuple[str, str]]:
+    """``(user name, "Display name (name), groups")`` of every active user, by display name: the
+    people a manager may give a task to, each with their groups shown."""
+    rows = session.execute(
+        select(User.name, User.display_name, Group.title, Group.slug)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+        .where(User.active.is_(True)).order_by(User.display_name, User.name, Group.slug)).all()
+    found: dict[str, tuple[str, list[str]]] = {}
+    for name, display, title, slug in rows:
+        found.setdefault(name, (display or name, []))[1].extend([title or slug] if slug else [])
+    return [(name, f"{display} ({name}), {', '.join(titles) or 'no group'}")
+            for name, (display, titles) in found.items()]
 
 
 def step_history(session: Session, instance_id: int) -> tuple[dict[str, int], dict[str, float]]:

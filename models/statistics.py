@@ -3,8 +3,9 @@
 Definitions (the board report prints these too):
 - open reviews: instances that are active, suspended or in incident; their *stage* is the title
   of each open task (a case with two open tasks is counted at both stages);
-- overdue tasks by agency: open tasks offered to a group of kind ``agency`` whose due time is
-  before ``now``; a task offered to two agencies counts for each;
+- overdue tasks by group: open tasks whose due time is before ``now``, per group they are
+  offered to (a task offered to two groups counts for each; names that are no group and tasks
+  offered to no group have their own rows);
 - time in a step: ``completed_at - created_at`` of completed tasks (cancelled ones are left
   out), per pathway (top-level process id, so steps of called processes count for the pathway
   that called them) and BPMN id; median and 90th percentile by the nearest-rank method (the
@@ -93,29 +94,56 @@ def open_by_stage(session: Session) -> list[StageCount]:
     return [StageCount(*row) for row in session.execute(stmt)]
 
 
+NO_GROUP = ""       # the bucket of open tasks offered to no group (a person, candidate users)
+_KIND_ORDER = {GroupKind.AGENCY.value: 0, GroupKind.BOARD.value: 1}
+
+
 @dataclass
-class AgencyLoad:
-    """Open and overdue tasks offered to one agency."""
+class GroupLoad:
+    """Open and overdue tasks offered to one group. ``kind`` is the group's kind, None for a
+    name no group has (a diagram or case data named it; such tasks reach nobody) and for the
+    ``NO_GROUP`` bucket (tasks offered to people, not groups)."""
 
     slug: str
     title: str
+    kind: str | None
     open: int
     overdue: int
 
 
-def overdue_by_agency(session: Session, now: datetime) -> list[AgencyLoad]:
-    """Per agency group: open tasks offered to it and how many of them are overdue.
+def overdue_by_group(session: Session, now: datetime) -> list[GroupLoad]:
+    """Per group an open task is offered to: open tasks and how many are overdue (a task offered
+    to two groups counts for each); agencies first, then board groups, then names that are no
+    group, then ``NO_GROUP``. The one count of overdue work: the dashboard, ``/deadlines`` and
+    the board report all show these rows.
 
-    Read from the worklist's candidate rows alone (they exist only while a task is open and
-    carry a copy of its due time; see ``models/task.py``), through their queue index.
+    Read from the worklist's candidate rows (they exist only while a task is open and carry a
+    copy of its due time; see ``engine/task_rows.py``), and the open tasks that have none.
     """
     late = func.sum(case((TaskCandidate.due_at < now, 1), else_=0))
-    stmt = (select(Group.slug, Group.title, func.count(), late)
-            .join(TaskCandidate, TaskCandidate.group_slug == Group.slug)
-            .where(Group.kind == GroupKind.AGENCY)
-            .group_by(Group.slug, Group.title).order_by(late.desc(), Group.slug))
-    return [AgencyLoad(slug, title or slug, n, int(o or 0))
-            for slug, title, n, o in session.execute(stmt)]
+    grouped = (select(TaskCandidate.group_slug, Group.title, Group.kind, func.count(), late)
+               .outerjoin(Group, Group.slug == TaskCandidate.group_slug)
+               .group_by(TaskCandidate.group_slug, Group.title, Group.kind))
+    loads = [GroupLoad(slug, title or slug, kind, n, int(o or 0))
+             for slug, title, kind, n, o in session.execute(grouped)]
+    offered = select(TaskCandidate.task_id).where(TaskCandidate.task_id == HumanTask.id).exists()
+    n, o = session.execute(select(func.count(), func.sum(case((HumanTask.due_at < now, 1), else_=0)))
+                           .where(HumanTask.status == TaskStatus.OPEN, ~offered)).one()
+    if n:
+        loads.append(GroupLoad(NO_GROUP, "No group (offered to people)", None, n, int(o or 0)))
+    return sorted(loads, key=lambda g: (g.slug == NO_GROUP, _KIND_ORDER.get(g.kind, 2),
+                                        -g.overdue, g.slug))
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    """Open tasks past their due time (each once, however many groups it is offered to)."""
+    return session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.status == TaskStatus.OPEN, HumanTask.due_at < now))
+
+
+def group_keys(task: HumanTask) -> list[str]:
+    """The buckets of ``overdue_by_group`` a task counts in (to list the tasks behind a count)."""
+    return list(dict.fromkeys(task.candidate_groups or [])) or [NO_GROUP]
 
 
 def overdue_tasks(session: Session, now: datetime,
@@ -216,17 +244,20 @@ def _per_month(session: Session, column, bounds: list[datetime], *where) -> dict
 
 def heatmap(session: Session, process_id: str) -> dict:
     """Viewer state for a pathway: ``counts`` (instances that reached each step), ``durations``
-    (median seconds in it), ``active`` (steps with open tasks) and ``open`` (cases there now)."""
+    (median seconds in it), ``active`` (steps with open tasks), ``open`` (cases there now) and
+    ``names`` (each step's title)."""
     stmt = (select(HumanTask.bpmn_id, func.count(HumanTask.instance_id.distinct()),
-                   func.sum(case((HumanTask.status == TaskStatus.OPEN, 1), else_=0)))
+                   func.sum(case((HumanTask.status == TaskStatus.OPEN, 1), else_=0)),
+                   func.max(HumanTask.title))
             .where(HumanTask.process_id == process_id).group_by(HumanTask.bpmn_id))
-    counts, current = {}, {}
-    for bpmn_id, n, open_now in session.execute(stmt):
-        counts[bpmn_id] = n
+    counts, current, names = {}, {}, {}
+    for bpmn_id, n, open_now, title in session.execute(stmt):
+        counts[bpmn_id], names[bpmn_id] = n, title or bpmn_id
         if open_now:
             current[bpmn_id] = int(open_now)
     medians = {s.bpmn_id: s.median for s in step_times(session, process_id)}
-    return {"counts": counts, "durations": medians, "active": sorted(current), "open": current}
+    return {"counts": counts, "durations": medians, "active": sorted(current), "open": current,
+            "names": names}
 
 
 def latest_change(session: Session) -> int:

@@ -141,7 +141,7 @@ def deploy(sessions, process_engine):
 
 
 def groups_named(documents) -> set[str]:
-    """Literal candidate groups and lane slugs in BPMN documents (bytes)."""
+    """Literal candidate and starter groups and lane slugs in BPMN documents (bytes)."""
     from lxml import etree
 
     from engine.assignment import lane_group
@@ -150,8 +150,9 @@ def groups_named(documents) -> set[str]:
     found = set()
     for document in documents:
         root = etree.fromstring(document)
-        for value in root.xpath("//bpmn:userTask/@camunda:candidateGroups", namespaces=ns):
-            found |= {g.strip() for g in value.split(",") if g.strip() and "${" not in g}
+        for value in root.xpath("//bpmn:userTask/@camunda:candidateGroups"
+                                " | //bpmn:process/@camunda:candidateStarterGroups", namespaces=ns):
+            found |= {g.strip().lower() for g in value.split(",") if g.strip() and "${" not in g}
         found |= {lane_group(n) for n in root.xpath("//bpmn:lane/@name", namespaces=ns)}
     return found
 

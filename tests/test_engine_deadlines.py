@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from engine import NotAllowed, people
+from engine import InputError, NotAllowed, people
 from engine.actors import load_actor
 from engine.assignment import DUE_KEY
 from engine.calendar import WorkingCalendar
@@ -150,8 +150,15 @@ def test_manager_changes_a_due_date_with_a_reason(sessions, process_engine, depl
         with pytest.raises(NotAllowed):
             process_engine.change_due_date(s, task.id, load_actor(s, "pat"), new_due, "later")
     with sessions.begin() as s:
+        with pytest.raises(InputError, match="after the date the process set"):
+            process_engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "asked",
+                                           now=T0 + timedelta(days=1))
+        with pytest.raises(InputError, match="in the past"):
+            process_engine.change_due_date(s, task.id, load_actor(s, "mia"), T0, "asked",
+                                           now=T0 + timedelta(days=1))
+    with sessions.begin() as s:
         process_engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
-                               now=T0 + timedelta(days=1))
+                               now=T0 + timedelta(days=1), confirmed=True)
     with sessions() as s:
         row = s.get(HumanTask, task.id)
         instance = s.get(ProcessInstance, row.instance_id)
@@ -184,7 +191,7 @@ def test_a_due_date_change_moves_the_worklist_copy_and_restarts_the_ladder(
     new_due = T0 + timedelta(days=21)
     with sessions.begin() as s:
         process_engine.change_due_date(s, task.id, load_actor(s, "mia"), new_due, "agency asked",
-                               now=T0 + timedelta(days=9))
+                               now=T0 + timedelta(days=9), confirmed=True)
     with sessions() as s:
         row = s.get(HumanTask, task.id)
         copies = s.scalars(select(TaskCandidate.due_at).where(TaskCandidate.task_id == task.id)).all()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from engine.dryrun import default_answers, dry_run
 from models import ProcessInstance
+from models.learning import Review
 
 DATA = Path(__file__).parent / "data/engine"
 FILES = {"two_lane.bpmn": (DATA / "two_lane.bpmn").read_bytes()}
@@ -50,3 +51,41 @@ def test_default_answers_pass_the_field_rules():
               {"id": "e", "type": "enum", "validation": {}, "options": [{"id": "a"}]}]
     values = default_answers(fields, MONDAY)
     assert values == {"n": "3", "t": "dry run.....", "e": "a"}
+
+
+SERVICE = {"service_step.bpmn": (DATA / "service_step.bpmn").read_bytes()}
+
+
+def test_a_dry_run_simulates_service_operations_and_writes_nothing(sessions):
+    result = dry_run(SERVICE, "service_step", start_at=MONDAY,
+                     answers={"register": {"audit_title": "Neglect audit", "audit_kind": "case"}})
+    assert result.outcome.startswith("finished"), result.outcome
+    opened, closed = result.calls
+    assert (opened.operation, opened.params) == (
+        "review.open", {"kind": "single_agency_audit", "category": "audit", "title": "Neglect audit"})
+    assert closed.operation == "review.close" and closed.params == {"review_id": opened.result["id"]}
+    assert result.data["audit_review"]["simulated"] is True
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Review)) == 0
+
+
+def test_a_service_call_the_operation_would_refuse_stops_the_dry_run_naming_it():
+    bad = {"service_step.bpmn": SERVICE["service_step.bpmn"].replace(b'id="title"', b'id="titel"')}
+    result = dry_run(bad, "service_step", start_at=MONDAY,
+                     answers={"register": {"audit_title": "Neglect audit"}})
+    assert result.outcome.startswith("stopped") and "review.open" in result.outcome
+    assert "titel" in result.outcome
+
+
+def test_asking_stops_at_each_step_without_answers_with_its_form_and_errors():
+    first = dry_run(SERVICE, "service_step", start_at=MONDAY, ask=True)
+    assert first.asking.bpmn_id == "register" and first.outcome.startswith("waiting")
+    assert [f["id"] for f in first.asking.fields] == ["audit_title", "audit_kind"]
+    assert first.asking.answers == {"audit_title": "dry run", "audit_kind": "thematic"}
+    wrong = dry_run(SERVICE, "service_step", start_at=MONDAY, ask=True,
+                    answers={"register": {"audit_title": ""}})
+    assert wrong.asking.bpmn_id == "register" and "audit_title" in wrong.errors
+    second = dry_run(SERVICE, "service_step", start_at=MONDAY, ask=True,
+                     answers={"register": {"audit_title": "Neglect audit"}})
+    assert second.asking.bpmn_id == "summarise" and second.errors == {}
+    assert [c.operation for c in second.calls] == ["review.open"]

@@ -4,14 +4,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import FormInvalid, NotAllowed, NotFound
+from engine import FormInvalid, InputError, NotAllowed, NotFound
 from engine import people
 from engine.actors import load_actor
 from engine.dryrun import default_answers
 from engine.forms import validate_form
 from engine.parser import form_problems
 from engine.xmlsafe import parse_xml
-from models import LaneMapping
+from models import AuditEvent, LaneMapping
 from models.queries import inbox_page
 
 DATA = Path(__file__).parent / "data"
@@ -31,8 +31,8 @@ def test_a_group_created_as_police_is_found_as_police_in_any_case(sessions, proc
         user = process_engine.add_user(s, admin, "pat", None, groups=["Police"], lead_of=["POLICE"])
         assert user.group_slugs == {"police"} and user.memberships[0].is_lead
         assert people.group_by_slug(s, " Police ").slug == "police"
-        process_engine.map_lane(s, admin, "Agency lane", "Police")
-        assert s.get(LaneMapping, "Agency lane").group_slug == "police"
+        process_engine.map_lane(s, admin, "Partner agencies", "Police")
+        assert s.get(LaneMapping, "Partner agencies").group_slug == "police"
 
 
 def test_a_candidate_group_named_in_case_data_in_capitals_reaches_the_group(sessions, process_engine,
@@ -136,3 +136,43 @@ def test_group_field_types_deploy_and_a_task_refuses_an_unknown_group(sessions, 
     with sessions.begin() as s:
         done = process_engine.complete(s, task.id, pat, {"findings": ["Police"]})
     assert done.status == "completed"
+
+
+def test_a_lane_no_diagram_has_is_refused_and_a_mapping_can_be_removed(sessions, process_engine,
+                                                                      admin, deploy):
+    deploy("engine/two_lane.bpmn")
+    with sessions.begin() as s:
+        process_engine.add_group(s, admin, "chairs-office", "Chair's office", "board")
+        with pytest.raises(InputError) as refused:
+            process_engine.map_lane(s, admin, "LSCB Chiar", "chairs-office")     # a typo
+        assert "LSCB Chiar" in refused.value.message and "draft" in refused.value.message
+        assert s.get(LaneMapping, "LSCB Chiar") is None
+        process_engine.map_lane(s, admin, "LSCB Chair", "chairs-office")
+    with sessions() as s:
+        rows = {row.lane: row for row in process_engine.lanes(s)}
+    assert rows["LSCB Chair"].group == "chairs-office" and rows["LSCB Chair"].in_diagrams
+    assert rows["LSCB Chair"].fallback == "lscb-chair"
+    with sessions.begin() as s:
+        process_engine.unmap_lane(s, admin, "LSCB Chair")
+        with pytest.raises(NotFound):
+            process_engine.unmap_lane(s, admin, "LSCB Chair")
+    with sessions() as s:
+        assert s.get(LaneMapping, "LSCB Chair") is None
+        row = {row.lane: row for row in process_engine.lanes(s)}["LSCB Chair"]
+        assert row.group is None and row.fallback == "lscb-chair"
+        events = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert events[-2:] == ["lane_mapped", "lane_unmapped"]
+
+
+def test_a_lane_of_a_draft_or_of_the_shipped_library_may_be_mapped_before_it_is_deployed(
+        sessions, process_engine, admin, people_factory):
+    owner = people_factory("olive", roles=["process_owner"])
+    with sessions.begin() as s:
+        process_engine.add_group(s, admin, "partners", "Safeguarding partners", "board")
+        process_engine.map_lane(s, admin, "LSCB Chair", "partners")    # shipped in workflows/
+        draft = TWO_LANE.replace(b'name="LSCB Chair"', b'name="Partnership chair"')
+        process_engine.save_diagram_draft(s, owner, draft.decode())
+    with sessions.begin() as s:
+        process_engine.map_lane(s, admin, "Partnership chair", "partners")
+    with sessions() as s:
+        assert {"LSCB Chair", "Partnership chair"} <= {row.lane for row in process_engine.lanes(s)}

@@ -147,7 +147,8 @@ def test_a_manager_reassigns_an_unassignable_task_to_a_group(sessions, process_e
     # the new group stays the task's when the run refreshes it (a due date change)
     with sessions.begin() as s:
         process_engine.change_due_date(s, task_id, load_actor(s, "bea"),
-                                       datetime(2027, 4, 1, 17, tzinfo=timezone.utc), "extended")
+                                       datetime(2027, 4, 1, 17, tzinfo=timezone.utc), "extended",
+                                       confirmed=True)
     assert task_rows(sessions, case.id)["police"].unassignable_since is None
     assert unassignable_reports(sessions, case.id) == [("mia", ["nowhere"])]
 

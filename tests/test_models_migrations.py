@@ -6,6 +6,15 @@ from engine import schema
 from models.session import make_engine
 
 
+def insert_old_definition(conn, row_id: int, process_id: str, files_json: str) -> None:
+    """A definition row as the table was before 0007_starters (the models have more columns)."""
+    from sqlalchemy import text
+    conn.execute(text(
+        "INSERT INTO definition (id, process_id, version, name, content_hash, files, spec_json, "
+        "lanes, deployed_at, change_note) VALUES (:id, :pid, 1, '', 'x', :files, '{}', '[]', "
+        "'2027-01-01 00:00:00', '')"), {"id": row_id, "pid": process_id, "files": files_json})
+
+
 def test_migrations_build_exactly_the_models_schema(db_url):
     db_engine = make_engine(db_url)
     schema.upgrade_schema(db_engine)
@@ -21,13 +30,12 @@ def test_migrations_build_exactly_the_models_schema(db_url):
 def test_upgrading_turns_group_names_written_in_capitals_into_slugs(db_url):
     from sqlalchemy.orm import Session
 
-    from models import Definition, HumanTask, LaneMapping, ProcessInstance, TaskCandidate
+    from models import HumanTask, LaneMapping, ProcessInstance, TaskCandidate
 
     db_engine = make_engine(db_url)
     schema.upgrade_schema(db_engine, "0003_unassignable")   # the revision before 0004_groups
     with Session(db_engine) as session, session.begin():
-        session.add(Definition(id=1, process_id="p", version=1, content_hash="x", files={},
-                               spec_json="{}"))
+        insert_old_definition(session, 1, "p", "{}")
         session.add(ProcessInstance(id=1, definition_id=1, process_id="p", status="active",
                                     serializer_version="1", state_json="{}"))
         session.flush()
@@ -62,3 +70,28 @@ def test_outbox_rows_that_had_given_up_are_parked_not_retried(db_url):
         statuses = conn.execute(text("SELECT status FROM email_outbox ORDER BY id")).scalars().all()
     db_engine.dispose()
     assert statuses == ["parked", "pending"]
+
+
+def test_upgrading_reads_starters_description_and_start_form_from_each_deployed_diagram(db_url):
+    import json
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from models import Definition
+    xml = (Path(__file__).parent / "data/engine/start_form.bpmn").read_text()
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine, "0006_token_messages")   # the revision before 0007_starters
+    with db_engine.begin() as conn:
+        for row_id, process_id in ((1, "notify"), (2, "gone")):
+            insert_old_definition(conn, row_id, process_id, json.dumps({"start_form.bpmn": xml}))
+    schema.upgrade_schema(db_engine)
+    with Session(db_engine) as session:
+        notify, gone = session.get(Definition, 1), session.get(Definition, 2)
+        assert notify.starter_groups == ["police", "health"] and notify.starter_users == ["sam"]
+        assert notify.description.startswith("An agency notifies a serious incident. The")
+        assert [f["id"] for f in notify.start_form["fields"]] == [
+            "case_title", "incident_date", "children"]
+        assert notify.start_form["fields"][0]["validation"] == {"minlength": "5"}
+        assert (gone.starter_groups, gone.start_form) == ([], {"fields": []})
+    db_engine.dispose()

@@ -31,11 +31,11 @@ class Seeder:
         self.n = 0
 
     def case(self, pid="px", status="active", started="2025-04-01T09:00", ref=None,
-             title="", finished=None, by=None, tasks=()):
+             title="", finished=None, by=None, tasks=(), data=None):
         self.n += 1
         row = ProcessInstance(definition_id=self.definition.id, process_id=pid,
                               reference=ref or f"REF-{self.n:03d}", title=title, status=status,
-                              state_json="{}", serializer_version="1", data={},
+                              state_json="{}", serializer_version="1", data=data or {},
                               started_at=at(started), updated_at=at(started), started_by=by,
                               finished_at=at(finished) if finished else None)
         self.session.add(row)
@@ -137,8 +137,9 @@ def test_open_reviews_by_pathway_and_stage_and_overdue_by_agency(listed):
     assert statistics.open_by_pathway(session) == {"p1": 2, "p2": 1}
     stages = [(s.process_id, s.bpmn_id, s.cases) for s in statistics.open_by_stage(session)]
     assert stages == [("p1", "screen", 2), ("p2", "write", 1)]
-    loads = [(a.slug, a.open, a.overdue) for a in statistics.overdue_by_agency(session, NOW)]
-    assert loads == [("police", 1, 1), ("health", 1, 0)]          # lisg is not an agency
+    loads = [(g.slug, g.kind, g.open, g.overdue) for g in statistics.overdue_by_group(session, NOW)]
+    assert loads == [("police", "agency", 1, 1), ("health", "agency", 1, 0),
+                     ("lisg", "board", 1, 0)]                       # agencies first
     assert [t.id for t, _ in statistics.overdue_tasks(session, NOW)] == [f"{i['a']}-0"]
     assert len(statistics.open_task_rows(session)) == 3
 
@@ -181,37 +182,34 @@ def test_throughput_per_local_month(seed):
 @pytest.fixture
 def statutory(seed):
     s = seed
+
+    def case(status="active", **dates):
+        return s.case(status=status, data={"regime": "LSCB_WT2015", **dates})
     ids = {
-        # SCR decision within one month of log_case created (31 Jan -> 28 Feb)
-        "scr_on_time": s.case(tasks=[("log_case", "2025-01-31T09:00", "2025-01-31T10:00"),
-                                     ("decide_scr", "2025-02-10T09:00", "2025-02-28T16:00")]),
-        "scr_late": s.case(tasks=[("log_case", "2025-01-31T09:00", "2025-01-31T10:00"),
-                                  ("decide_scr", "2025-02-10T09:00", "2025-03-01T09:00")]),
-        "scr_open_late": s.case(tasks=[("log_case", "2025-03-01T09:00", "2025-03-01T10:00"),
-                                       ("decide_scr", "2025-03-02T09:00", None)]),
-        "scr_open_ok": s.case(tasks=[("log_case", "2025-04-20T09:00", None)]),
-        "scr_cancelled": s.case(status="cancelled",
-                                tasks=[("log_case", "2025-02-01T09:00", "2025-02-01T10:00")]),
+        # Decision within one month of the notification received (31 Jan -> 28 Feb)
+        "d_on_time": case(received_on="2025-01-31", route_decided_on="2025-02-28"),
+        "d_late": case(received_on="2025-01-31", route_decided_on="2025-03-01"),
+        "d_open_late": case(received_on="2025-03-01"),
+        "d_open_ok": case(received_on="2025-04-20"),
+        "d_cancelled": case("cancelled", received_on="2025-02-01"),
+        "d_closed_at_triage": case("completed", received_on="2025-02-03",
+                                   route_decided_on="2025-02-10", route="close"),
         # Rapid review: 15 working days from 10 Apr 2025 is 6 May (Good Friday, Easter Monday
         # and the early May bank holiday are not working days)
-        "rr_on_time": s.case(tasks=[("record_panel_notification", "2025-04-09T09:00",
-                                     "2025-04-10T10:00"),
-                                    ("rapid_review", "2025-04-10T10:00", "2025-05-06T16:00")]),
-        "rr_late": s.case(tasks=[("record_panel_notification", "2025-04-09T09:00",
-                                  "2025-04-10T10:00"),
-                                 ("rapid_review", "2025-04-10T10:00", "2025-05-07T09:00")]),
-        "rr_not_started": s.case(tasks=[("record_panel_notification", "2025-04-09T09:00", None)]),
+        "rr_on_time": case(regime="MASA_WT2018", panel_notified_on="2025-04-10",
+                           rapid_review_sent_on="2025-05-06"),
+        "rr_late": case(regime="MASA_WT2018", panel_notified_on="2025-04-10",
+                        rapid_review_sent_on="2025-05-07"),
+        "rr_not_notified": case(regime="MASA_WT2023", la_aware_on="2025-04-09", la_must_notify=True),
         # Notification: 5 working days from Fri 11 Apr 2025 is Tue 22 Apr
-        "n_on_time": s.case(tasks=[("take_immediate_action", "2025-04-11T10:00", None),
-                                   ("notify_regulator", "2025-04-11T11:00", "2025-04-22T16:00")]),
-        "n_late": s.case(tasks=[("take_immediate_action", "2025-04-11T10:00", None),
-                                ("notify_regulator", "2025-04-11T11:00", "2025-04-23T09:00",
-                                 {"status": "cancelled"})]),
-        # Review within six months of appoint_reviewer created (15 Oct -> 15 Apr)
-        "rev_on_time": s.case(tasks=[("appoint_reviewer", "2024-10-15T09:00", "2024-10-16T09:00"),
-                                     ("board_acceptance", "2025-04-15T18:00", None)]),
-        "rev_late": s.case(tasks=[("appoint_reviewer", "2024-10-15T09:00", "2024-10-16T09:00"),
-                                  ("board_acceptance", "2025-04-16T09:00", None)]),
+        "n_on_time": case(la_aware_on="2025-04-11", la_must_notify=True,
+                          notification_sent_on="2025-04-22"),
+        "n_late": case(la_aware_on="2025-04-11", la_must_notify=True),
+        "n_no_duty": case(la_aware_on="2025-04-11", la_must_notify=False),
+        # Review published within six months of the decision to start it (15 Oct -> 15 Apr)
+        "rev_on_time": case(review_started_on="2024-10-15", published_on="2025-04-15"),
+        "rev_late": case(review_started_on="2024-10-15", published_on="2025-04-16"),
+        "rev_not_published": case("completed", review_started_on="2024-10-15"),
     }
     s.session.commit()
     return s.session, ids
@@ -224,21 +222,21 @@ def test_working_day_arithmetic_behind_the_fixture():
     assert cal.working_days_between(at("2025-04-11T10:00"), at("2025-04-22T16:00")) == 5
 
 
-def test_statutory_compliance_figures(statutory):
+def test_statutory_compliance_figures_from_the_statutory_dates(statutory):
     session, i = statutory
     now = at("2025-05-20T12:00")
     figures = {f.measure.key: f for f in compliance.compliance(session, WorkingCalendar(), now)}
     counts = {k: (f.on_time, f.late, f.open_overdue, f.open_in_time) for k, f in figures.items()}
     assert counts == {
-        "scr_decision_1m": (1, 1, 1, 1),
-        "rapid_review_15wd": (1, 1, 0, 0),       # rr_not_started has no start moment yet
-        "notification_5wd": (1, 0, 1, 0),        # a cancelled task is not a completion
-        "review_6m": (1, 1, 0, 0),
+        "decision_1m": (2, 1, 1, 1),             # the case closed at triage counts
+        "rapid_review_15wd": (1, 1, 0, 0),       # not yet notified: no start date yet
+        "notification_5wd": (1, 0, 2, 0),        # no duty, not counted
+        "review_6m": (1, 1, 0, 0),               # finished unpublished: left out
     }
-    scr = figures["scr_decision_1m"]
-    assert scr.share == pytest.approx(1 / 3) and scr.due == 3
-    assert sorted(scr.late_ids) == sorted([i["scr_late"], i["scr_open_late"]])
-    assert figures["notification_5wd"].late_ids == [i["n_late"]]
+    decision = figures["decision_1m"]
+    assert decision.share == pytest.approx(2 / 4) and decision.due == 4
+    assert sorted(decision.late_ids) == sorted([i["d_late"], i["d_open_late"]])
+    assert figures["notification_5wd"].late_ids == [i["rr_not_notified"], i["n_late"]]
 
 
 def test_compliance_period_and_empty_share(statutory):
@@ -246,8 +244,8 @@ def test_compliance_period_and_empty_share(statutory):
     now = at("2025-05-20T12:00")
     figures = {f.measure.key: f for f in compliance.compliance(
         session, WorkingCalendar(), now, since=at("2025-03-01T00:00"))}
-    scr = figures["scr_decision_1m"]
-    assert (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time) == (0, 0, 1, 1)
+    decision = figures["decision_1m"]
+    assert (decision.on_time, decision.late, decision.open_overdue, decision.open_in_time) == (0, 0, 1, 1)
     assert figures["review_6m"].share is None and figures["review_6m"].due == 0
     early = compliance.compliance(session, WorkingCalendar(), at("2025-04-25T12:00"),
                                   until=at("2025-02-01T00:00"))
@@ -257,10 +255,8 @@ def test_compliance_period_and_empty_share(statutory):
 def test_month_limit_clamps_to_the_end_of_a_short_month():
     measure = compliance.MEASURES[1]
     cal = WorkingCalendar()
-    assert compliance.within(measure, at("2024-01-31T09:00"), at("2024-02-29T20:00"), cal)
-    assert not compliance.within(measure, at("2024-01-31T09:00"), at("2024-03-01T09:00"), cal)
-    # the board's local day decides: 23:30 UTC on 31 Mar 2025 is 1 April in London
-    assert compliance.within(measure, at("2025-03-31T23:30"), at("2025-05-01T09:00"), cal)
+    assert compliance.within(measure, date(2024, 1, 31), date(2024, 2, 29), cal)
+    assert not compliance.within(measure, date(2024, 1, 31), date(2024, 3, 1), cal)
 
 
 def test_diagram_xml_picks_the_file_of_the_process():

@@ -3,7 +3,7 @@ from-scratch computation over every row gives, on random data, before and after 
 import math
 import random
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -15,8 +15,7 @@ from models import compliance, statistics
 
 UTC = timezone.utc
 NOW = datetime(2025, 6, 30, 22, 59, tzinfo=UTC)     # 23:59 in London: a day is about to turn
-STEPS = sorted({m.start[0] for m in compliance.MEASURES} | {m.end[0] for m in compliance.MEASURES}
-               | {"screen", "write"})
+STEPS = ["decide_scr", "log_case", "notify_regulator", "rapid_review", "screen", "write"]
 PATHWAYS = ["p1", "p2", "p3"]
 AGENCIES = ["police", "health"]
 
@@ -27,6 +26,23 @@ def _moment(rnd: random.Random, low: datetime, high: datetime) -> datetime:
     if rnd.random() < 0.25:
         moment = moment.replace(hour=23)
     return min(moment, high).replace(microsecond=rnd.randrange(0, 1_000_000, 1000))
+
+
+def _case_data(rnd: random.Random, started: datetime) -> dict:
+    """Random statutory dates (some missing, some not dates) for the compliance measures."""
+    data = {"regime": rnd.choice(["LSCB_WT2015", "MASA_WT2018", "MASA_WT2023"])}
+    for measure in compliance.MEASURES:
+        if rnd.random() < 0.3:
+            continue
+        start = (started + timedelta(days=rnd.randint(0, 20))).date()
+        data[measure.start] = start.isoformat()
+        if measure.applies:
+            data[measure.applies] = rnd.random() < 0.8
+        if rnd.random() < 0.7:
+            data[measure.end] = (start + timedelta(days=rnd.choice([3, 7, 20, 31, 60, 200]))).isoformat()
+    if rnd.random() < 0.05:
+        data["received_on"] = "not a date"
+    return data
 
 
 def seed_random(session, seed: int, cases: int = 160) -> None:
@@ -46,14 +62,14 @@ def seed_random(session, seed: int, cases: int = 160) -> None:
         pid = rnd.choice(PATHWAYS)
         instances.append(dict(id=i, definition_id=1, process_id=pid, reference=f"R-{i}",
                               title="", status=status, state_json="{}", serializer_version="1",
-                              data={}, started_at=started, updated_at=started,
+                              data=_case_data(rnd, started), started_at=started, updated_at=started,
                               finished_at=finished, row_version=1))
         for k in range(rnd.randint(0, 7)):
             created = _moment(rnd, started, NOW)
             task_status = rnd.choice(["completed", "completed", "cancelled", "open"])
             done = (_moment(rnd, created, min(NOW, created + timedelta(days=rnd.choice(
                 [1, 10, 40, 200])))) if task_status != "open" else None)
-            groups = rnd.sample(AGENCIES + ["lisg"], rnd.randint(0, 2))
+            groups = rnd.sample(AGENCIES + ["lisg", "nowhere"], rnd.randint(0, 2))   # nowhere: no group
             due = created + timedelta(days=rnd.uniform(1, 60)) if rnd.random() < 0.8 else None
             task_id = f"{i}-{k}"
             tasks.append(dict(id=task_id, instance_id=i, process_id=pid,
@@ -79,33 +95,31 @@ def rows(session):
 
 
 def reference_compliance(session, calendar, now, since=None, until=None):
-    tasks, instances = rows(session)
-    by_instance = defaultdict(list)
-    for t in tasks:
-        by_instance[t.instance_id].append(t)
+    _, instances = rows(session)
+    tz = calendar.tz
     found = {}
+
+    def day(value):
+        try:
+            return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+        except ValueError:
+            return None
     for measure in compliance.MEASURES:
         counts, late_ids = [0, 0, 0, 0], []
-        for instance_id in sorted(instances):
-            seen = [t for t in by_instance[instance_id] if since is None or t.created_at >= since
-                    or (t.completed_at is not None and t.completed_at >= since)]
-
-            def first(moment):
-                bpmn_id, kind = moment
-                values = [t.created_at if kind == "created" else t.completed_at for t in seen
-                          if t.bpmn_id == bpmn_id and (kind == "created" or (
-                              t.status == "completed" and t.completed_at is not None))]
-                return min(values, default=None)
-            start, end = first(measure.start), first(measure.end)
-            if start is None or (since and start < since) or (until and start >= until):
+        for instance_id, instance in sorted(instances.items()):
+            data = instance.data or {}
+            start, end = day(data.get(measure.start)), day(data.get(measure.end))
+            if start is None or (since and start < since.astimezone(tz).date()) \
+                    or (until and start >= until.astimezone(tz).date()):
                 continue
             if end is not None:
-                kept = compliance.within(measure, start, end, calendar)
+                kept = end <= compliance.last_day(measure, start, calendar)
                 counts[0 if kept else 1] += 1
-            elif instances[instance_id].status == "cancelled":
+            elif instance.status in ("cancelled", "completed") or \
+                    (measure.applies and not data.get(measure.applies)):
                 continue
             else:
-                kept = compliance.within(measure, start, now, calendar)
+                kept = now.astimezone(tz).date() <= compliance.last_day(measure, start, calendar)
                 counts[3 if kept else 2] += 1
             if not kept:
                 late_ids.append(instance_id)
@@ -137,15 +151,15 @@ def reference_board(session, now):
     unfinished = Counter(i.process_id for i in instances.values()
                          if i.status in ("active", "suspended", "incident"))
     stages = defaultdict(set)
-    agency = defaultdict(lambda: [0, 0])
+    load = defaultdict(lambda: [0, 0])
     for t in tasks:
         if t.status != "open":
             continue
         stages[(t.process_id, t.bpmn_id)].add(t.instance_id)
-        for group in t.candidate_groups:
-            if group in AGENCIES:
-                agency[group][0] += 1
-                agency[group][1] += t.due_at is not None and t.due_at < now
+        for group in t.candidate_groups or [""]:
+            load[group][0] += 1
+            load[group][1] += t.due_at is not None and t.due_at < now
+    overdue = sum(t.status == "open" and t.due_at is not None and t.due_at < now for t in tasks)
     bounds = statistics.month_starts(now, 12)
     months = [(bounds[k].astimezone(statistics.BOARD_TZ).date(),
                sum(bounds[k] <= i.started_at < bounds[k + 1] for i in instances.values()),
@@ -154,7 +168,7 @@ def reference_board(session, now):
               for k in range(12)]
     return (sorted(unfinished.items(), key=lambda kv: (-kv[1], kv[0])),
             {key: len(ids) for key, ids in stages.items()},
-            sorted((slug, *counts) for slug, counts in agency.items()), months)
+            sorted((slug, *counts) for slug, counts in load.items()), overdue, months)
 
 
 # -- what the fast paths answer ----------------------------------------------------------------
@@ -171,8 +185,8 @@ def fast_step_times(session, process_id=None):
 def fast_board(session, now):
     return (list(statistics.open_by_pathway(session).items()),
             {(s.process_id, s.bpmn_id): s.cases for s in statistics.open_by_stage(session)},
-            sorted((a.slug, a.open, a.overdue) for a in statistics.overdue_by_agency(session, now)),
-            statistics.throughput(session, now))
+            sorted((g.slug, g.open, g.overdue) for g in statistics.overdue_by_group(session, now)),
+            statistics.overdue_count(session, now), statistics.throughput(session, now))
 
 
 def assert_same_as_from_scratch(session, now):
@@ -234,10 +248,15 @@ def test_fast_figures_follow_every_kind_of_change(random_db):
     session.execute(update(HumanTask).where(HumanTask.instance_id == victim.id,
                                             HumanTask.status == "open")
                     .values(status="cancelled", completed_at=now))
+    # a statutory date recorded in a case (the notification sent)
+    noted = session.scalars(select(ProcessInstance).where(ProcessInstance.status == "active")
+                            .order_by(ProcessInstance.id.desc())).first()
+    noted.data = {**noted.data, "la_aware_on": "2025-06-20", "la_must_notify": True,
+                  "notification_sent_on": "2025-06-30"}
     # a new case at its first statutory step
     session.add(ProcessInstance(id=999, definition_id=1, process_id="p1", status="active",
                                 state_json="{}", serializer_version="1", started_at=now,
-                                updated_at=now))
+                                updated_at=now, data={"received_on": "2025-05-01"}))
     session.flush()
     session.add(HumanTask(id="new-2", instance_id=999, process_id="p1", bpmn_id="log_case",
                           title="Log", status="open", created_at=now, candidate_groups=["health"],

@@ -91,3 +91,25 @@ def test_an_admins_password_reset_and_a_deactivation_are_in_the_audit_trail(
             AuditEvent.action == "user_saved", AuditEvent.detail["name"].as_string() == "zoe")
             .order_by(AuditEvent.id))]
     assert [(d["password_set"], d["active"]) for d in saved] == [(True, True), (True, False)]
+
+
+def test_admin_maps_a_lane_from_lists_sees_the_fallback_and_removes_a_mapping(client, world,
+                                                                            sessions):
+    login(client, "ada")
+    page = client.get("/admin/lanes").text
+    assert '<select class="govuk-select" id="lane" name="lane"' in page
+    assert '<option value="LSCB Chair">LSCB Chair</option>' in page
+    assert "lscb-chair" in page                       # the group an unmapped lane falls back to
+    typo = client.post("/admin/lanes", data={"lane": "LSCB Chiar", "group": "police"})
+    assert typo.status_code == 400 and "has a lane named &#39;LSCB Chiar&#39;" in typo.text
+    with sessions() as session:
+        assert session.get(LaneMapping, "LSCB Chiar") is None
+    assert client.post("/admin/lanes", data={"lane": "LISG", "group": "police"}).status_code == 302
+    page = client.get("/admin/lanes").text
+    assert 'action="/admin/lanes/remove"' in page
+    assert client.post("/admin/lanes/remove", data={"lane": "LISG"}).status_code == 302
+    with sessions() as session:
+        assert session.get(LaneMapping, "LISG") is None
+    assert client.post("/admin/lanes/remove", data={"lane": "LISG"}).status_code == 404
+    login(client, "ann")
+    assert client.post("/admin/lanes/remove", data={"lane": "LSCB Chair"}).status_code == 403

@@ -27,7 +27,7 @@ def test_openapi_document_is_public_and_lists_every_endpoint(client):
                                  "/tasks/{task_id}/claim",
                                  "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete",
                                  "/instances", "/instances/{instance_id}",
-                                 "/instances/{instance_id}/data", "/messages"}
+                                 "/instances/{instance_id}/data", "/messages", "/pathways"}
 
 
 def test_whole_process_through_the_api(client, world, sessions):
@@ -179,3 +179,44 @@ def test_only_a_token_trusted_with_a_message_delivers_it_to_a_case_its_user_cann
                        json={"name": "scr_referral", "payload": {"case_ref": "X-1"}}).status_code == 404
     delivered = client.post("/api/v1/messages", headers=bearer(partner), json=update)
     assert delivered.status_code == 200 and len(delivered.json["instances"]) == 1
+
+
+def test_a_reviewer_token_may_start_only_the_pathways_naming_its_groups(client, world, sessions,
+                                                                       deploy):
+    deploy("engine/start_form.bpmn")
+    bob, ann, mia = (token_for(sessions, n) for n in ("bob", "ann", "mia"))
+    refused = client.post("/api/v1/instances", headers=bearer(ann),     # not a starter of notify
+                          json={"process_id": "notify", "data": {"case_title": "Any data"}})
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "not_allowed"
+    assert "may not start Notify an incident" in refused.json["error"]["message"]
+    bad = client.post("/api/v1/instances", headers=bearer(bob),
+                      json={"process_id": "notify", "data": {"case_title": "Hurt"}})
+    assert bad.status_code == 422 and set(bad.json["error"]["errors"]) == {
+        "case_title", "incident_date"}
+    started = client.post("/api/v1/instances", headers=bearer(bob), json={
+        "process_id": "notify", "data": {"case_title": "Infant injury",
+                                         "incident_date": "2027-02-26"}})
+    assert started.status_code == 201 and started.json["data"]["incident_date"] == "2027-02-26"
+    assert client.post("/api/v1/instances", headers=bearer(mia), json={   # managers: any pathway
+        "process_id": "two_lane", "data": {}}).status_code == 201
+    assert client.post("/api/v1/instances", headers=bearer(bob), json={
+        "process_id": "two_lane", "data": {}}).status_code == 403
+
+
+def test_the_api_lists_the_pathways_the_caller_may_start_with_their_start_forms(
+        client, world, sessions, deploy):
+    from engine import people
+    with sessions.begin() as session:
+        people.add_group(session, "health", "Health", "agency")
+    deploy("engine/start_form.bpmn")
+    bob, mia = token_for(sessions, "bob"), token_for(sessions, "mia")
+    listed = client.get("/api/v1/pathways", headers=bearer(bob))
+    assert listed.status_code == 200
+    [notify] = listed.json["pathways"]
+    assert (notify["process_id"], notify["name"]) == ("notify", "Notify an incident")
+    assert notify["description"] == "An agency notifies a serious incident. The business unit reviews it."
+    assert [(f["id"], f["type"], f["required"]) for f in notify["form"]["fields"]] == [
+        ("case_title", "string", True), ("incident_date", "date", True), ("children", "long", False)]
+    assert [p["process_id"] for p in client.get(
+        "/api/v1/pathways", headers=bearer(mia)).json["pathways"]] == ["notify", "two_lane"]
+    assert client.get("/api/v1/pathways", headers={}).status_code == 401

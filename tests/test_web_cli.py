@@ -52,6 +52,17 @@ def test_a_process_end_to_end_through_the_cli(lscb):
     assert shown["tasks"][0]["candidate_groups"] == ["lscb-chair"]
 
 
+def test_the_cli_starts_a_case_as_the_named_user_under_the_same_permission(lscb):
+    lscb("groups", "add", "intake")
+    lscb("groups", "add", "police")
+    lscb("groups", "add", "lscb-chair")
+    lscb("users", "add", "pat", "--password", "correct horse battery", "--group", "police")
+    lscb("workflows", "deploy", str(DATA / "engine/two_lane.bpmn"))
+    refused = lscb("instances", "start", "two_lane", "--user", "pat", ok=False)
+    assert refused.exit_code != 0
+    assert "you may not start Two lane approval: it is started by intake" in refused.output
+
+
 def test_timers_fire_at_a_given_now(lscb):
     lscb("groups", "add", "reviewers")
     lscb("groups", "add", "leads")

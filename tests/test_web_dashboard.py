@@ -43,7 +43,7 @@ def progressed(world, client):
 
 def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
     page = client.get("/dashboard?pathway=two_lane").text
-    for chart in ("open-by-pathway", "overdue-by-agency", "compliance", "open-by-stage",
+    for chart in ("open-by-pathway", "overdue-by-group", "compliance", "open-by-stage",
                   "step-times", "throughput"):
         assert f'id="{chart}"' in page
     assert 'role="img"' in page and "<script>" not in page
@@ -54,8 +54,9 @@ def test_dashboard_shows_charts_with_table_alternatives(client, progressed):
 
 
 def test_exports_parse_back(client, progressed):
-    rows = list(csv.reader(io.StringIO(
-        client.get("/dashboard/export/tasks.csv").data.decode("utf-8-sig"))))
+    tasks = client.get("/dashboard/export/tasks.csv")
+    assert tasks.headers["Content-Type"] == "text/csv; charset=utf-8"       # one charset
+    rows = list(csv.reader(io.StringIO(tasks.data.decode("utf-8-sig"))))
     assert rows[0][3] == "Step" and rows[1][3] == "Decide on a serious case review"
     assert rows[1][4] == "lscb-chair"
     book = load_workbook(io.BytesIO(client.get("/dashboard/export/compliance.xlsx").data))
@@ -84,8 +85,14 @@ def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sess
     state = client.get("/dashboard/heatmap/two_lane.json").get_json()
     assert state["counts"] == {"triage": 2, "decide": 1}
     assert state["active"] == ["decide", "triage"] and "triage" in state["durations"]
+    assert state["names"] == {"triage": "Triage the notification",
+                              "decide": "Decide on a serious case review"}
+    assert set(state["heat"]) <= {"triage", "decide"} and state["heat"].get("triage") in (1, 2, 3, 4, 5)
+    by_count = client.get("/dashboard/heatmap/two_lane.json?by=count").get_json()["heat"]
+    assert by_count == {"triage": 5, "decide": 3}             # 2 cases, 1 case: fifths of 2
     page = client.get("/dashboard/heatmap/two_lane").text
-    assert 'data-state-url="/dashboard/heatmap/two_lane.json"' in page
+    assert 'data-state-url="/dashboard/heatmap/two_lane.json?by=time"' in page
+    assert "Triage the notification" in page and 'id="heat-legend"' in page
     assert client.get("/dashboard/heatmap/nope").status_code == 404
 
 
@@ -97,7 +104,8 @@ def test_the_dashboard_shows_the_loop_closure_indicator(client, progressed):
 # -- freshness: the memo never serves a figure older than the last change (or minute) ----------
 @pytest.fixture
 def statutory(app, sessions, process_engine, people_factory, deploy):
-    """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr."""
+    """Police (an agency) work the ``statutory`` process: log_case (5 working days), decide_scr;
+    the process records the notification received and the decision's date."""
     people_factory("bob", groups=["police"])
     people_factory("mia", roles=["manager"])
     with sessions.begin() as session:
@@ -116,9 +124,9 @@ def figures(app, now):
         shown = dashboard.overview(now)
         assert shown == dashboard._overview(now.replace(second=0, microsecond=0),
                                             shown["pathway"])
-    scr = next(f for f in shown["figures"] if f.measure.key == "scr_decision_1m")
+    scr = next(f for f in shown["figures"] if f.measure.key == "decision_1m")
     steps = {s.bpmn_id: s.count for s in shown["steps"]}
-    police = [(a.open, a.overdue) for a in shown["agencies"] if a.slug == "police"]
+    police = [(g.open, g.overdue) for g in shown["loads"] if g.slug == "police"]
     return (scr.on_time, scr.late, scr.open_overdue, scr.open_in_time), steps, police
 
 

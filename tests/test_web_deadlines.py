@@ -28,7 +28,7 @@ def test_deadlines_page_shows_overdue_and_incidents_for_managers_only(app, world
     assert client.get("/deadlines/").status_code == 403
     login(client, "mia")
     page = client.get("/deadlines/").get_data(as_text=True)
-    assert "Overdue, by agency and pathway" in page and "Incidents" in page
+    assert "Overdue, by the group each task is offered to" in page and "Incidents" in page
 
 
 def test_calendar_feed_is_secret_and_revocable(app, world, sessions):

@@ -104,8 +104,11 @@ def test_save_validate_deploy_through_the_editor_contract(owner, sessions):
     refused = owner.post("/definitions/drafts/deploy", json={"xml": changed, "note": ""})
     assert refused.status_code == 422 and "change note" in refused.json["message"]
     deployed = owner.post("/definitions/drafts/deploy", json={"xml": changed, "note": "shorter"})
-    assert deployed.json == {"ok": True, "message": "Deployed two_lane version 2.",
+    assert deployed.json == {"ok": True, "message": "Deployed two_lane version 2: 1 changed "
+                             "(Triage it). Running cases stay on version 1 until they are migrated.",
                              "redirect": "/definitions/two_lane"}
+    banner = owner.get("/definitions/two_lane").get_data(as_text=True)
+    assert "Deployed two_lane version 2: 1 changed (Triage it)" in banner
     assert count(sessions) == 2 and count(sessions, Draft) == 0
     compared = owner.get("/definitions/two_lane/compare?a=1&b=2").get_data(as_text=True)
     assert "Triage it" in compared
@@ -248,3 +251,23 @@ def test_cli_api_and_browser_refuse_a_lint_error_with_the_same_messages(owner, s
     for problem in problems:
         assert str(Problem(**problem)) in shown
     assert count(sessions) == 1
+
+
+def test_dry_run_steps_through_each_task_with_its_own_form_and_simulates_service_steps(
+        owner, sessions, deploy):
+    with sessions.begin() as s:
+        people.add_group(s, "business-unit", "Business Unit", "board")
+    deploy("engine/service_step.bpmn")
+    start = {"source": "1", "start_at": "2025-01-06T09:00", "start_data": "{}", "steps": "10"}
+    first = owner.post("/definitions/service_step/dryrun", data={**start, "mode": "ask"}).get_data(as_text=True)
+    assert "Step 1: Register the audit" in first and 'name="answer-audit_title"' in first
+    assert 'value="dry run"' in first                     # a harmless default, to be changed
+    refused = owner.post("/definitions/service_step/dryrun", data={
+        **start, "mode": "ask", "answers": "{}", "answer_for": "register", "answer-audit_title": ""})
+    assert refused.status_code == 422 and 'href="#answer-audit_title"' in refused.get_data(as_text=True)
+    second = owner.post("/definitions/service_step/dryrun", data={
+        **start, "mode": "ask", "answers": "{}", "answer_for": "register",
+        "answer-audit_title": "Neglect audit", "answer-audit_kind": "case"}).get_data(as_text=True)
+    assert "Step 2: Summarise the audit" in second and "review.open" in second
+    assert "Neglect audit" in second and "unknown service operation" not in second
+    assert count(sessions, ProcessInstance) == 0

@@ -1,4 +1,9 @@
+from datetime import datetime, timezone
+
+import io
+
 import time_machine
+from pypdf import PdfReader
 
 from learning_support import NOW, loop  # noqa: F401
 from web_support import app, client, login  # noqa: F401
@@ -94,3 +99,31 @@ def test_the_trace_names_the_source_review_only_to_those_who_may_open_its_case(
         assert "P3" in page                                  # the review is still listed
         assert ("JB 04/05/2016" in page) is sees, name
         client.post("/logout")
+
+
+def test_report_periods_are_chosen_with_a_form_offering_business_years_and_halves(client, loop):
+    with time_machine.travel(datetime(2026, 12, 4, 12, tzinfo=timezone.utc), tick=False):
+        login(client, "lena")
+        page = client.get("/reports/").text
+        assert '<option value="2026-04-01/2026-10-01">1 April 2026 to 30 September 2026</option>' in page
+        assert '<option value="2025-10-01/2026-04-01">1 October 2025 to 31 March 2026</option>' in page
+        assert '<option value="2026">1 April 2026 to 31 March 2027</option>' in page
+        chosen = client.get("/reports/lisg?period=2026-04-01/2026-10-01")
+        assert chosen.status_code == 200 and "1 April 2026 to 30 September 2026" in chosen.text
+        own = client.get("/reports/lisg?start=2026-01-01&end=2026-07-01")
+        assert "1 January 2026 to 30 June 2026" in own.text
+        assert client.get("/reports/lisg?period=nonsense").status_code == 400
+
+
+def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(app, client, loop):
+    app.config["ORGANISATION_NAME"] = "Bracknell Forest LSCB"
+    login(client, "lena")
+    pdf = PdfReader(io.BytesIO(client.get("/reports/annual.pdf?year=2025").data))
+    pages = [page.extract_text() for page in pdf.pages]
+    assert len(pages) >= 2
+    for n, text in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in text and "Bracknell Forest LSCB" in text
+        assert "Produced " in text
+    everything = "\n".join(pages)
+    assert "1 April 2025 to 31 March 2026" in everything
+    assert "Chart: Events by channel" in everything and "Chart: Actions by rating" in everything

@@ -1,5 +1,6 @@
 """Managers' instance list, case panel, diagram state and audited actions (web/manager.py)."""
 import csv
+import re
 import io
 
 from openpyxl import load_workbook
@@ -104,7 +105,8 @@ def test_due_date_change_is_audited(client, world, sessions):
     url = f"/instances/{iid}/tasks/{tid}/due"
     assert "Enter the new due date" in client.post(
         url, data={"due_date": "soon", "reason": "r"}, follow_redirects=True).text
-    client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement"})
+    client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement",
+                           "confirm": "yes"})
     with sessions() as session:
         task = session.get(HumanTask, tid)
         assert task.due_at.isoformat() == "2031-03-14T17:00:00+00:00"   # GMT in March
@@ -115,7 +117,8 @@ def test_due_date_change_is_audited(client, world, sessions):
 def test_suspend_resume_cancel_with_reasons(client, world, sessions):
     iid = world["instance_id"]
     login(client, "mia")
-    assert client.post(f"/instances/{iid}/suspend", data={"reason": ""}).status_code == 302
+    refused = client.post(f"/instances/{iid}/suspend", data={"reason": ""})
+    assert refused.status_code == 422 and 'href="#suspend-reason"' in refused.text
     assert not _events(sessions, iid, "instance_suspended")
     client.post(f"/instances/{iid}/suspend", data={"reason": "Awaiting police"})
     page = client.post(f"/instances/{iid}/suspend", data={"reason": "again"},
@@ -128,8 +131,8 @@ def test_suspend_resume_cancel_with_reasons(client, world, sessions):
     reasons = [_events(sessions, iid, a)[0].detail["reason"]
                for a in ("instance_suspended", "instance_resumed", "instance_cancelled")]
     assert reasons == ["Awaiting police", "Police done", "Duplicate referral"]
-    assert client.post(f"/instances/{iid}/retry", data={"reason": "x"},
-                       follow_redirects=True).status_code == 200
+    retry = client.post(f"/instances/{iid}/retry", data={"reason": "x"})
+    assert retry.status_code == 422 and "Error: " in retry.text      # nothing failed to retry
 
 
 def test_actions_are_for_managers_only(client, world):
@@ -139,3 +142,109 @@ def test_actions_are_for_managers_only(client, world):
                 f"/instances/{iid}/tasks/{tid}/due", f"/instances/{iid}/retry"):
         assert client.post(url, data={"reason": "r"}).status_code == 403
     assert client.get(f"/instances/{iid}/diagram.xml").status_code == 403
+
+
+def test_a_past_due_date_or_one_after_the_process_date_needs_confirming_and_keeps_the_typing(
+        client, world, sessions):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/due"
+    with sessions() as session:
+        before = session.get(HumanTask, tid).due_at
+    past = client.post(url, data={"due_date": "2020-01-06", "reason": "Agreed at LISG"})
+    page = past.text
+    assert past.status_code == 422 and "in the past" in page
+    assert 'href="#confirm-1"' in page and 'id="confirm-1"' in page          # summary + box
+    assert "Agreed at LISG</textarea>" in page and 'value="2020-01-06"' in page
+    assert '<details class="govuk-details" id="manage-task-1" open' in page
+    later = client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement"})
+    assert later.status_code == 422 and "after the date the process set" in later.text
+    assert before.strftime("%-d %B %Y") in later.text
+    with sessions() as session:
+        assert session.get(HumanTask, tid).due_at == before                  # nothing changed
+    missing = client.post(url, data={"due_date": "2031-03-14", "reason": ""})
+    assert missing.status_code == 422 and 'href="#due-reason-1"' in missing.text
+    assert 'value="2031-03-14"' in missing.text
+    done = client.post(url, data={"due_date": "2031-03-14", "reason": "Family bereavement",
+                                  "confirm": "yes"})
+    assert done.status_code == 302
+    timeline = client.get(f"/instances/{iid}").text
+    assert f"From {before.strftime('%-d %b %Y %H:%M')} to 14 Mar 2031 17:00: Family bereavement" \
+        in timeline
+
+
+def test_a_refused_reassign_keeps_the_reason_and_names_the_field(client, world):
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    refused = client.post(f"/instances/{iid}/tasks/{tid}/reassign",
+                          data={"assignee": "nobody", "reason": "Police lead now"})
+    assert refused.status_code == 422 and 'href="#assignee-1"' in refused.text
+    assert "Police lead now</textarea>" in refused.text and "no active user called" in refused.text
+
+
+def test_the_variables_panel_lists_each_variable_with_its_type_and_the_step_that_set_it(
+        client, world, sessions, process_engine):
+    iid = world["instance_id"]
+    with sessions.begin() as s:
+        process_engine.complete(s, world["task_id"], load_actor(s, "ann"),
+                                {"route": "scr", "summary": "A fine summary", "children": "2"})
+        process_engine.set_data(s, iid, load_actor(s, "mia"), {"children": 3}, "miscounted")
+    login(client, "mia")
+    page = client.get(f"/instances/{iid}").text
+    panel = page[page.index('id="variables"'):]
+    panel = panel[:panel.index("</details>")]
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in re.sub(r"<[^>]+>", "|", row).split("|") if c.strip()]
+        for row in re.findall(r"<tr.*?</tr>", panel, re.S)[1:])}
+    assert rows["route"][:2] == ["Text", "scr"] and rows["route"][2].startswith("Triage the notification (ann,")
+    assert rows["children"][:2] == ["Number", "3"] and rows["children"][2].startswith("Corrected by mia")
+    login(client, "ann")
+    assert 'id="variables"' not in client.get(f"/instances/{iid}").text       # managers only
+
+
+def test_a_batch_reassign_is_previewed_then_applied_with_a_result_per_case(
+        client, world, sessions, process_engine):
+    with sessions.begin() as s:
+        other = process_engine.start(s, "two_lane", load_actor(s, "ann"), {}).id
+        process_engine.cancel(s, other, load_actor(s, "mia"), "duplicate")
+    iid = world["instance_id"]
+    login(client, "mia")
+    page = client.get("/instances").text
+    assert f'name="instance_id" value="{iid}" id="select-{iid}" form="batch-form"' in page
+    refused = client.post("/instances/batch", data={"action": "reassign", "reason": "x",
+                                                    "instance_id": [str(iid)]})
+    assert refused.status_code == 422 and 'href="#batch-group"' in refused.text
+    assert f'value="{iid}" id="select-{iid}" form="batch-form" checked' in refused.text
+    form = {"action": "reassign", "group": "police", "reason": "Police lead",
+            "instance_id": [str(iid), str(other)]}
+    preview = client.post("/instances/batch", data=form).text
+    assert "Preview: nothing has changed yet" in preview
+    assert "Triage the notification: intake → police" in preview and "Skipped: the case is cancelled" in preview
+    with sessions() as s:
+        assert s.get(HumanTask, world["task_id"]).candidate_groups == ["intake"]
+    done = client.post("/instances/batch", data={**form, "instance_id": [str(iid)], "step": "apply"}).text
+    assert "1 of 1 case changed" in done and "1 open task(s) offered to police" in done
+    with sessions() as s:
+        assert s.get(HumanTask, world["task_id"]).candidate_groups == ["police"]
+    [event] = _events(sessions, iid, "task_reassigned")
+    assert event.detail["reason"] == "Police lead" and event.actor == "mia"
+    login(client, "ann")
+    assert 'form="batch-form"' not in client.get("/instances").text
+    assert client.post("/instances/batch", data=form).status_code == 403
+
+
+def test_every_manager_action_says_in_the_timeline_what_changed_and_why(app):
+    from datetime import datetime, timezone
+    from web.timeline import describe
+    at = datetime(2027, 1, 4, 10, tzinfo=timezone.utc)
+    with app.test_request_context():
+        moved = describe(AuditEvent(action="instance_migrated", at=at, actor="mia", detail={
+            "from_version": 1, "to_version": 2, "notes": ["task triage takes the new form"]}))
+        assert moved["body"] == "From version 1 to 2; task triage takes the new form"
+        retried = describe(AuditEvent(action="incident_retried", at=at, actor="mia",
+                                      detail={"ok": True, "reason": "divisor corrected"}))
+        assert retried["body"] == "divisor corrected"
+        due = describe(AuditEvent(action="due_date_changed", at=at, actor="mia", detail={
+            "previous": "2027-01-08T17:00:00+00:00", "due_at": "2027-01-15T17:00:00+00:00",
+            "reason": "agency asked"}))
+        assert due["body"] == "From 8 Jan 2027 17:00 to 15 Jan 2027 17:00: agency asked"

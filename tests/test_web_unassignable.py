@@ -67,7 +67,7 @@ def test_a_manager_reassigns_it_to_a_group_from_the_case_page(client, stuck, ses
     assert '<option value="police">' in case                 # the real groups are offered
     url = f"/instances/{stuck['instance_id']}/tasks/{stuck['task_id']}/reassign"
     refused = client.post(url, data={"group": "police", "reason": ""})
-    assert refused.status_code == 302
+    assert refused.status_code == 422
     with sessions() as s:
         assert s.get(HumanTask, stuck["task_id"]).candidate_groups == ["nowhere"]
     done = client.post(url, data={"group": "police", "reason": "Police hold this case"},

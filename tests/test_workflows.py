@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import models
 from conftest import _drop_postgres, _fresh_postgres
-from engine import Actor, FormInvalid, ProcessEngine, people
+from engine import Actor, FormInvalid, NotAllowed, ProcessEngine, deployment, people
 from engine.actors import load_actor
 from engine.calendar import WorkingCalendar
 from engine.consistency import stuck_instance_ids
@@ -28,11 +28,13 @@ WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)   # a Monday
 GROUPS = ["partner-agencies", "police", "health", "education", "childrens-social-care",
           "business-unit", "lisg", "lscb-chair", "board", "independent-reviewer", "cdop", "tpd",
-          "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b"]
+          "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b", "safeguarding-partners",
+          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair"]
 AGENCIES = {"partner-agencies", "police", "health", "education", "childrens-social-care"}
 LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP",
          "LSCB Business Unit", "T&PD Sub-Group", "Comms & Comm Eng Sub-Group",
-         "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board"}
+         "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board", "Safeguarding Partners",
+         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair"}
 
 
 class Library:
@@ -41,6 +43,11 @@ class Library:
     def __init__(self, sessions, process_engine, staff):
         self.sessions, self.process_engine, self.staff = sessions, process_engine, staff
         self.now = T0
+
+    def set_regime(self, regime):
+        """The board's regime, set by an admin: new cases take it."""
+        with self.sessions.begin() as s:
+            self.process_engine.set_board_regime(s, Actor("admin", roles=frozenset({"admin"})), regime)
 
     def start(self, process_id, group, data=None):
         with self.sessions.begin() as s:
@@ -101,6 +108,8 @@ def deploy_library(factory, process_engine):
         for group in GROUPS:     # first: lint refuses tasks for groups that do not exist
             people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
             people.add_user(s, f"user-{group}", "correct horse battery", groups=[group])
+        people.add_user(s, "user-manager", "correct horse battery", groups=["business-unit"],
+                        roles=["manager"])        # starts the board's cycles and any pathway
         process_engine.deploy(s, read_paths([WORKFLOWS]), "tester", "library")
 
 
@@ -139,7 +148,7 @@ def lib(sessions, process_engine, db_url, live_cache, monkeypatch):
         deploy_library(sessions, process_engine)
     never_stuck(process_engine, monkeypatch)
     with sessions() as s:
-        staff = {g: load_actor(s, f"user-{g}") for g in GROUPS}
+        staff = {g: load_actor(s, f"user-{g}") for g in [*GROUPS, "manager"]}
     return Library(sessions, process_engine, staff)
 
 
@@ -157,16 +166,18 @@ def never_stuck(process_engine, monkeypatch):
     monkeypatch.setattr(process_engine, "_save", checked)
 
 
+INCIDENT_KNOWN = {"case_title": "Infant injury, AB", "agency_aware_on": "2027-02-26"}
 CRITERIA_NONE = dict(abuse_or_neglect_suspected=False, child_died=False, seriously_harmed=False,
                      died_in_custody_or_detained_mha=False, looked_after_child=False,
                      died_in_regulated_setting=False, concerns_about_agency_working="none_definitive",
                      learning_potential="none", context_needs_exploring=False, incident_in_bf=True,
-                     normally_resident_in_bf=True)
+                     normally_resident_in_bf=True, incident_outside_england=False,
+                     care_leaver_under_25=False)
 
 
 def notify_incident(lib, **criteria):
     """An agency notifies an incident (P1) involving police and health; returns the instance id."""
-    rec = lib.start("p01_incident_notification", "partner-agencies")
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
     assert lib.ids(rec.id) == ["take_immediate_action"]
     lib.do(rec.id, "take_immediate_action", "partner-agencies", notifying_agency="police",
            immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
@@ -178,13 +189,14 @@ def notify_incident(lib, **criteria):
            {**CRITERIA_NONE, **criteria}, child_reference="AB 01/02/2015",
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved="police, health")
+    lib.do(rec.id, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
     return rec.id
 
 
-def triage(lib, iid, route, regime="LSCB_WT2015", **lisg):
-    """Business Unit logs, agencies summarise, LISG recommends ``route``."""
-    lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", regime=regime,
-           acknowledgement_sent=True)
+def triage(lib, iid, route, **lisg):
+    """Business Unit logs (unless done), agencies summarise, LISG recommends ``route``."""
+    if lib.tasks(iid, "log_case"):
+        lib.do(iid, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
     lib.do_each(iid, "agency_summary", {
         g: dict(involvement_summary=f"{g} knew the family for two years", chronology_provided=True,
                 agency_view_of_concerns="some") for g in ("police", "health")})
@@ -195,13 +207,25 @@ def triage(lib, iid, route, regime="LSCB_WT2015", **lisg):
     return screening
 
 
-def test_p1_notifiable_incident_goes_to_the_la_and_to_triage_with_statutory_deadlines(lib):
-    iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
-    notify, log = lib.task(iid, "notify_regulator"), lib.task(iid, "log_case")
+def test_p1_notifiable_incident_is_logged_then_goes_to_the_la_with_statutory_deadlines(lib):
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
+    lib.do(rec.id, "take_immediate_action", "partner-agencies", notifying_agency="police",
+           immediate_action="Referred to the MASH; siblings safe", siblings_considered=True,
+           referral_to_csc_made=True)
+    lib.do(rec.id, "notification_form", "police",
+           {**CRITERIA_NONE, "abuse_or_neglect_suspected": True, "child_died": True},
+           child_reference="AB 01/02/2015", incident_summary="Child admitted to hospital with injuries",
+           incident_date="2027-02-26", la_aware_on="2027-03-01", agencies_involved="police, health")
+    log = lib.task(rec.id, "log_case")
+    assert log.candidate_groups == ["business-unit"] and log.lane == "LSCB Business Unit"
+    lib.do(rec.id, "log_case", "business-unit", received_on="2027-03-01", acknowledgement_sent=True)
+    iid = rec.id
+    assert lib.ids(iid) == ["notify_regulator"]
+    notify = lib.task(iid, "notify_regulator")
     assert notify.candidate_groups == ["childrens-social-care"] and notify.lane == "Partner agencies"
     # 5 working days from Monday 1 March 2027 (aware date, 17:00 local)
     assert notify.due_at == datetime(2027, 3, 8, 17, 0, tzinfo=timezone.utc)
-    assert log.candidate_groups == ["business-unit"] and log.lane == "LSCB Business Unit"
+    assert lib.show(iid).data["notify_to"] == "Ofsted and the LSCB"
     assert {t.bpmn_id for t in lib.show(iid).timers} >= {"notify_regulator_reminder",
                                                          "notify_regulator_overdue"}
 
@@ -210,7 +234,7 @@ def test_p1_scr_route_criteria_met_goes_to_the_chair_then_the_scr(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    screening = triage(lib, iid, "scr")
+    screening = triage(lib, iid, "statutory")
     assert screening.candidate_groups == ["lisg"] and screening.lane == "LISG"
     assert screening.due_at == datetime(2027, 3, 15, 17, 0, tzinfo=timezone.utc)  # 10 WD
     decide = lib.task(iid, "decide_scr")
@@ -228,7 +252,7 @@ def test_p1_chair_decides_no_scr_reports_to_the_panel_and_takes_the_alternative_
                           concerns_about_agency_working="some")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    triage(lib, iid, "scr")
+    triage(lib, iid, "statutory")
     lib.do(iid, "decide_scr", "lscb-chair", chair_decision="no_scr",
            chair_rationale="Definitive evidence later showed agencies worked well together",
            alternative_route="then_roundtable")
@@ -300,18 +324,25 @@ DMN_PROBE = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 DMN_CASES = [  # criteria overrides, regime -> (statutory_route, recommended_route)
-    ({"abuse_or_neglect_suspected": True, "child_died": True}, "LSCB_WT2015", ("scr", "scr")),
-    ({"died_in_custody_or_detained_mha": True}, "LSCB_WT2015", ("scr", "scr")),
+    ({"abuse_or_neglect_suspected": True, "child_died": True}, "LSCB_WT2015", ("scr", "statutory")),
+    ({"died_in_custody_or_detained_mha": True}, "LSCB_WT2015", ("scr", "statutory")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "concerns_about_agency_working": "some"},
-     "LSCB_WT2015", ("scr", "scr")),
+     "LSCB_WT2015", ("scr", "statutory")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True,
       "concerns_about_agency_working": "none_definitive", "learning_potential": "multi_agency"},
      "LSCB_WT2015", ("none", "macr")),
     ({"abuse_or_neglect_suspected": True, "seriously_harmed": True}, "MASA_WT2018",
-     ("rapid_review", "rapid_review")),
+     ("rapid_review", "statutory")),
     ({"abuse_or_neglect_suspected": True, "child_died": True}, "MASA_WT2023",
-     ("rapid_review", "rapid_review")),
-    ({"looked_after_child": True, "child_died": True}, "MASA_WT2018", ("rapid_review", "rapid_review")),
+     ("rapid_review", "statutory")),
+    # s16C(1): a child normally resident here harmed outside England; harmed elsewhere in England
+    # is the other area's case
+    ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "incident_in_bf": False,
+      "incident_outside_england": True}, "MASA_WT2018", ("rapid_review", "statutory")),
+    ({"abuse_or_neglect_suspected": True, "seriously_harmed": True, "incident_in_bf": False},
+     "MASA_WT2018", ("none", "close")),
+    # a looked-after child's death alone is notified, not rapid-reviewed
+    ({"looked_after_child": True, "child_died": True}, "MASA_WT2018", ("none", "close")),
     ({"looked_after_child": True, "child_died": True}, "LSCB_WT2015", ("none", "close")),
     ({"concerns_about_agency_working": "limited", "learning_potential": "single_agency"}, "LSCB_WT2015",
      ("none", "imr")),
@@ -328,8 +359,8 @@ def test_dmn_scr_criteria_and_triage_route(sessions, process_engine, people_fact
                                          for n in ("scr_criteria.dmn", "triage_route.dmn")}}
     with sessions.begin() as s:
         process_engine.deploy(s, files, "tester")
-    actor = people_factory("dmn-tester", groups=["lisg"])
-    data = {**CRITERIA_NONE, **criteria, "regime": regime}
+    actor = people_factory("dmn-tester", groups=["lisg"], roles=["manager"])   # no starters
+    data = {**CRITERIA_NONE, **criteria, "regime": regime, "regime_override_reason": "a probe"}
     with sessions.begin() as s:
         done = process_engine.start(s, "dmn_probe", actor, data, now=T0)
     assert done.status == "completed"
@@ -407,7 +438,7 @@ def test_each_file_is_one_lane_pooled_process_with_complete_diagram(path):
 
 
 def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learning(lib):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "LSCB_WT2015"}).id
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "notify_scr_started", "lscb-chair", panel_told_on="2027-03-02")
     lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="R. Smith",
            reviewer_independent=False, independence_statement="Previously employed by the trust")
@@ -483,30 +514,27 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
         assert all(r.instance_id == iid and r.completed_at for r in rows)
 
 
-@pytest.mark.parametrize("lcspr", [False, True])
-def test_p2_rapid_review_under_2018_regime(lib, lcspr):
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2018"}).id
+def test_p2_rapid_review_started_without_a_notification_date_asks_for_it(lib):
+    lib.set_regime("MASA_WT2018")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     record = lib.task(iid, "record_panel_notification")
     assert record.candidate_groups == ["business-unit"]
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on="2027-03-01")
+    # no agencies known: the safeguarding partners' own agencies inform the rapid review
+    info = lib.tasks(iid, "rr_agency_information")
+    assert sorted(t.candidate_groups[0] for t in info) == ["childrens-social-care", "health", "police"]
+    assert info[0].due_at == datetime(2027, 3, 8, 17, 0, tzinfo=timezone.utc)     # 5 WD
+    lib.do_each(iid, "rr_agency_information", {g: {"rr_agency_involvement": f"{g} involvement"}
+                                               for g in ("childrens-social-care", "health", "police")})
     rapid = lib.task(iid, "rapid_review")
     assert rapid.candidate_groups == ["lisg"]
     assert rapid.due_at == datetime(2027, 3, 22, 17, 0, tzinfo=timezone.utc)   # 15 WD
-    lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
-           rapid_review_actions="Sibling plan", lcspr_recommended=lcspr,
-           rapid_review_rationale="Considered the potential for learning")
-    lib.do(iid, "send_rapid_review", "lscb-chair", panel_response="agrees", lcspr_decided=lcspr,
-           rapid_review_learning_identified=False)
-    if lcspr:
-        assert lib.ids(iid) == ["appoint_reviewer"]
-    else:
-        assert lib.show(iid).status == "completed"
 
 
 FORM_A = dict(child_reference="CD 03/04/2020", date_of_death="2027-03-01", child_age_at_death=6,
               stillbirth_or_planned_termination=False, normally_resident_in_bf=True,
               death_unexpected=False, jar_trigger="none", abuse_or_neglect_suspected=False,
-              looked_after_child=False, died_in_custody_or_detained_mha=False, regime="LSCB_WT2015",
+              looked_after_child=False, died_in_custody_or_detained_mha=False,
               agencies_involved="health, education")
 
 
@@ -568,12 +596,13 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
     lib.do(rid, "confirm_referral", "business-unit", concerns_about_agency_working="some",
            learning_potential="multi_agency", context_needs_exploring=False,
            agencies_involved="health, police")
-    lib.do(rid, "log_case", "business-unit", received_on="2027-03-10", regime="LSCB_WT2015",
-           acknowledgement_sent=True)
+    lib.do(rid, "log_case", "business-unit", received_on="2027-03-10", acknowledgement_sent=True)
+    lib.do(rid, "notify_regulator", "childrens-social-care", notified_body="ofsted",   # the LA's duty
+           notification_sent_on="2027-03-11")
     lib.do_each(rid, "agency_summary", {g: dict(involvement_summary=f"{g} involvement summary",
                                                 chronology_provided=True, agency_view_of_concerns="some")
                                         for g in ("health", "police")})
-    lib.do(rid, "lisg_screening", "lisg", lisg_route="scr", lisg_rationale="Child died, abuse suspected",
+    lib.do(rid, "lisg_screening", "lisg", lisg_route="statutory", lisg_rationale="Child died, abuse suspected",
            learning_identified=False)
     assert lib.ids(iid) == ["form_b", "form_b"]          # the CDOP review waits for the decision
     lib.do(rid, "decide_scr", "lscb-chair", chair_decision="start_scr",
@@ -639,7 +668,7 @@ def test_p3_multi_agency_case_review_reviewer_and_roundtable(lib, concerns, conf
 
 @pytest.mark.parametrize("quality", ["good", "inadequate"])
 def test_p4_standalone_imr_is_evaluated_by_lisg(lib, quality):
-    iid = lib.start("p04_individual_management_review", "health", {"agency": "health"}).id
+    iid = lib.start("p04_individual_management_review", "lisg", {"agency": "health"}).id
     lib.do(iid, "appoint_author", "health", imr_author="Named nurse", author_independent=True)
     lib.do(iid, "secure_records", "health", records_secured=True, chronology_complete=True)
     write = lib.task(iid, "write_imr")
@@ -775,7 +804,7 @@ def test_p9_single_agency_audit_routes_multi_agency_implications(lib, implicatio
 
 
 def test_p10_section11_cycle_from_standards_to_mid_cycle_update(lib):
-    iid = lib.start("p10_section11_audit", "s11-panel").id
+    iid = lib.start("p10_section11_audit", "lisg").id
     lib.do(iid, "agree_standards", "s11-panel", standards_version="Pan-Berks 2027",
            pan_berks_agencies="police", bf_agencies="education")
     assert sorted((t.bpmn_id, t.candidate_groups[0], t.lane) for t in lib.tasks(iid)) == [
@@ -947,7 +976,7 @@ def test_action_plan_reminder_before_the_due_date_and_escalation_after_it(lib):
 
 def test_c02_six_monthly_lisg_report_every_six_months(lib):
     from web.instructions import render_instructions
-    cid = lib.start("c02_lisg_six_monthly_report", "business-unit").id
+    cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers
     assert timer.due_at == T0 + timedelta(days=184)                     # 1 Sep 2027
@@ -983,7 +1012,7 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
 
 
 def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
-    cid = lib.start("c03_learning_workshops", "tpd").id
+    cid = lib.start("c03_learning_workshops", "manager").id
     lib.fire(T0 + timedelta(days=93))
     lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20")
     lib.do(cid, "publish_workshop", "comms", workshop_page="bflscb.org.uk/training/neglect")
@@ -994,7 +1023,7 @@ def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
 
 
 def test_c04_annual_audit_programme_runs_one_audit_per_theme(lib):
-    cid = lib.start("c04_annual_audit_programme", "lisg").id
+    cid = lib.start("c04_annual_audit_programme", "manager").id
     lib.fire(T0 + timedelta(days=367))
     lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect, Exploitation",
            programme_rationale="Business plan priorities")
@@ -1019,7 +1048,7 @@ def test_c04_annual_audit_programme_runs_one_audit_per_theme(lib):
 
 
 def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
-    cid = lib.start("c06_action_plan_tracker", "business-unit").id
+    cid = lib.start("c06_action_plan_tracker", "manager").id
     lib.fire(T0 + timedelta(days=62))
     lib.do(cid, "update_tracker", "business-unit", actions_open=12, actions_overdue=3, tracker_rag="red")
     lib.do(cid, "review_tracker", "lisg", escalate_overdue=True, tracker_notes="Police actions 2 and 5")
@@ -1031,7 +1060,7 @@ def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
     ("c08_s175_cycle", "open_window", "business-unit", 366),
     ("c11_framework_review", "redraft_framework", "lisg", 366)])
 def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, days):
-    cid = lib.start(process_id, "business-unit").id
+    cid = lib.start(process_id, "manager").id
     [timer] = lib.show(cid).timers
     assert timer.due_at == T0 + timedelta(days=days)
     assert lib.fire(timer.due_at - timedelta(days=1)) == 0
@@ -1040,7 +1069,7 @@ def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, d
 
 
 def test_c11_framework_review_consults_partners_and_embeds(lib):
-    cid = lib.start("c11_framework_review", "lisg").id
+    cid = lib.start("c11_framework_review", "manager").id
     lib.fire(T0 + timedelta(days=366, seconds=1))
     lib.do(cid, "redraft_framework", "lisg", framework_changes="Add rapid reviews (WT2023)",
            statutory_change="wt2023", agencies_involved="police, health")
@@ -1059,8 +1088,11 @@ def test_c11_framework_review_consults_partners_and_embeds(lib):
     ("2028-04-10", datetime(2028, 5, 4, 16, 0, tzinfo=timezone.utc))])
 def test_rapid_review_15_working_days_across_bank_holidays(lib, notified_on, due):
     lib.now = datetime.fromisoformat(notified_on + "T10:00:00+00:00")
-    iid = lib.start("p02_serious_case_review", "lscb-chair", {"regime": "MASA_WT2023"}).id
+    lib.set_regime("MASA_WT2023")
+    iid = lib.start("p02_serious_case_review", "lscb-chair").id
     lib.do(iid, "record_panel_notification", "business-unit", panel_notified_on=notified_on)
+    lib.do_each(iid, "rr_agency_information", {g: {"rr_agency_involvement": f"{g} involvement"}
+                                               for g in ("childrens-social-care", "health", "police")})
     assert lib.task(iid, "rapid_review").due_at == due
     assert {t.bpmn_id: t.due_at for t in lib.show(iid).timers}["rapid_review_overdue"] == due
 
@@ -1069,7 +1101,7 @@ def test_scr_decision_escalates_after_one_month(lib):
     iid = notify_incident(lib, abuse_or_neglect_suspected=True, child_died=True)
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
-    triage(lib, iid, "scr")
+    triage(lib, iid, "statutory")
     due = datetime(2027, 4, 1, 16, 0, tzinfo=timezone.utc)      # a month after 1 March, 17:00 BST
     assert lib.task(iid, "decide_scr").due_at == due
     lib.fire(due - timedelta(minutes=1))                          # the reminder has fired by now
@@ -1106,7 +1138,7 @@ def test_the_layout_tool_is_deterministic_and_keeps_the_semantics(tmp_path):
 
 
 def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib):
-    rec = lib.start("p01_incident_notification", "partner-agencies")
+    rec = lib.start("p01_incident_notification", "partner-agencies", INCIDENT_KNOWN)
     [field] = [f for f in lib.task(rec.id, "take_immediate_action").form["fields"]
                if f["id"] == "notifying_agency"]
     assert (field["label"], field["type"], field["properties"]) == ("Your agency", "group", {"kind": "agency"})
@@ -1126,3 +1158,40 @@ def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib)
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved=["police", "Health"])
     assert lib.show(rec.id).data["agencies_involved"] == ["police", "health"]
+
+
+def test_the_library_says_who_starts_each_pathway_and_what_their_start_form_asks(lib):
+    with lib.sessions() as s:
+        startable = {g: {p.process_id: p for p in lib.process_engine.startable(s, lib.staff[g])}
+                     for g in ("police", "business-unit", "lisg", "board", "manager")}
+    assert sorted(startable["police"]) == ["p01_incident_notification", "p05_child_death_review",
+                                           "p09_single_agency_audit"]
+    assert sorted(startable["business-unit"]) == [
+        "p01_incident_notification", "p02_serious_case_review", "p03_multi_agency_case_review",
+        "p04_individual_management_review", "p05_child_death_review",
+        "p06_multi_agency_case_audit", "p07_survey_consultation", "p08_roundtable_discussion",
+        "p09_single_agency_audit", "p10_section11_audit", "p11_school_s175_audit",
+        "p12_research_digest"]
+    assert startable["board"] == {}
+    assert {"c02_lisg_six_monthly_report", "learning_loop", "p01_case_triage"} <= set(
+        startable["manager"])         # managers start any pathway; cycles and callees too
+    for pathway in startable["business-unit"].values():
+        assert pathway.description and "case_title" in [f["id"] for f in pathway.form["fields"]]
+    notify = startable["police"]["p01_incident_notification"]
+    assert [(f["id"], f["required"]) for f in notify.form["fields"]] == [
+        ("case_title", True), ("agency_aware_on", True)]
+    with pytest.raises(NotAllowed):
+        lib.start("p02_serious_case_review", "police")
+    with pytest.raises(FormInvalid) as invalid:
+        lib.start("p01_incident_notification", "police", {"case_title": "AB"})
+    assert set(invalid.value.errors) == {"case_title", "agency_aware_on"}
+    record = lib.start("p01_incident_notification", "police", INCIDENT_KNOWN)
+    assert record.data["agency_aware_on"] == "2027-02-26" and record.started_by == "user-police"
+
+
+def test_the_whole_library_passes_every_lint_rule_without_a_warning(sessions):
+    with sessions.begin() as s:
+        for group in GROUPS:
+            people.add_group(s, group, kind="agency" if group in AGENCIES else "board")
+        checked = deployment.check(s, read_paths([WORKFLOWS]))
+    assert [str(p) for p in checked.problems if p.severity != "info"] == []

@@ -38,11 +38,12 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import (account, admin, admin_calendar, api, auth, dashboard, deadlines, definitions,
-                   instances, learning, manager, notifications, reports, tasks, worklist)
-    for module in (auth, worklist, tasks, instances, manager, dashboard, deadlines,
+    from . import (account, admin, admin_calendar, admin_regime, api, auth, dashboard, deadlines,
+                   definitions, instances, learning, manager, notifications, reports, starting,
+                   tasks, worklist)
+    for module in (auth, worklist, starting, tasks, instances, manager, dashboard, deadlines,
                    notifications, definitions, learning, reports, account, admin,
-                   admin_calendar, api):
+                   admin_calendar, admin_regime, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
 

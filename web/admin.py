@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine.errors import EngineError, NotFound
-from models import Definition, Group, User
+from models import Group, User
 from models.status import GroupKind, Role
 
 from .auth import role_required, same_site
@@ -145,12 +145,12 @@ def _groups_page(session, error: str | None, error_href: str = "#slug"):
 @bp.route("/lanes", methods=["GET", "POST"])
 @role_required(ADMIN)
 def lanes():
-    """Which group gets the tasks of each BPMN lane that names no candidate group."""
+    """Which group gets the tasks of each BPMN lane that names no candidate group: the lane is
+    picked from the diagrams' lanes and the group from the groups, so a typo cannot map."""
     session, error = get_session(), None
     if request.method == "POST":
         try:
-            get_process_engine().map_lane(session, current_user.actor,
-                                          request.form.get("lane", "").strip(),
+            get_process_engine().map_lane(session, current_user.actor, request.form.get("lane", ""),
                                           request.form.get("group", ""))
             session.commit()
             flash("Lane mapping saved.", "success")
@@ -158,8 +158,19 @@ def lanes():
         except EngineError as exc:
             session.rollback()
             error = exc.message
-    mapped = get_process_engine().lane_mappings(session)
-    known = {lane for lanes in session.scalars(select(Definition.lanes)) for lane in lanes or []}
-    return render_template("admin/lanes.html", lanes=sorted(known | set(mapped)), mapped=mapped,
-                           groups=_groups(session), error=error, page_title="Lanes"), \
-        400 if error else 200
+    rows = get_process_engine().lanes(session)
+    titles = {group.slug: group.title or group.slug for group in _groups(session)}
+    return render_template("admin/lanes.html", rows=rows, titles=titles, error=error,
+                           page_title="Lanes"), 400 if error else 200
+
+
+@bp.route("/lanes/remove", methods=["POST"])
+@role_required(ADMIN)
+def unmap_lane():
+    """Remove a lane's mapping: its tasks go to the group its name stands for again."""
+    session = get_session()
+    lane = request.form.get("lane", "")
+    get_process_engine().unmap_lane(session, current_user.actor, lane)
+    session.commit()
+    flash(f"The mapping of lane {lane} was removed.", "success")
+    return redirect(url_for("admin.lanes"))

@@ -104,9 +104,20 @@ def complete(task_id: str):
     return jsonify(record.to_dict())
 
 
+@bp.get("/pathways")
+def list_pathways():
+    """The pathways I may start: name, one-line description, start form (group fields list
+    the groups they accept as options)."""
+    session = get_session()
+    return jsonify({"pathways": [
+        {**p.to_dict(), "form": forms.with_group_options(session, p.form)}
+        for p in get_process_engine().startable(session, g.actor)]})
+
+
 @bp.post("/instances")
 def start():
-    """Start a case: ``{"process_id": ..., "data": {...}, "reference": ...}``."""
+    """Start a case: ``{"process_id": ..., "data": {...}, "reference": ...}``; only a pathway
+    I may start (403 otherwise), ``data`` filling its start form (422 naming each field)."""
     data, session = body(), get_session()
     record = get_process_engine().start(session, data["process_id"], g.actor,
                                         data.get("data", {}), data.get("reference"))

@@ -113,6 +113,7 @@ def navigation() -> dict:
         return {"organisation_name": current_app.config.get("ORGANISATION_NAME")}
     manager = current_user.is_manager
     items = [("worklist.index", "My tasks", True),
+             ("starting.index", "Start a case", _may_start_something()),
              ("manager.index", "Cases", True),
              ("deadlines.index", "Deadlines", manager),
              ("dashboard.index", "Dashboard", manager),
@@ -125,6 +126,12 @@ def navigation() -> dict:
            for endpoint, text, shown in items if shown]
     return {"nav_items": nav, "sign_out_url": url_for("auth.logout"),
             "organisation_name": current_app.config.get("ORGANISATION_NAME")}
+
+
+def _may_start_something() -> bool:
+    """Whether the user may start any pathway (managers may start every one)."""
+    return current_user.is_manager or bool(get_process_engine().startable(
+        get_session(), current_user.actor))
 
 
 def same_site(target: str | None, fallback: str = "worklist.index") -> str:

@@ -1,6 +1,7 @@
 """Shaping numbers for the server-rendered SVG charts (macros/charts.html) and durations."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 
@@ -30,6 +31,19 @@ def bars(items: Iterable[tuple[str, float]], width: int = 100) -> list[dict]:
     top = max((v for _, v in items), default=0) or 1
     return [{"label": label, "value": value, "length": round(width * value / top, 1)}
             for label, value in items]
+
+
+HEAT_LEVELS = 5
+
+
+def heat(values: dict[str, float]) -> tuple[dict[str, int], list[float]]:
+    """A heat scale: ``({key: level 1..5}, upper bounds of the levels)``, each level an equal
+    fifth of the largest value (0 and missing values get no level)."""
+    top = max(values.values(), default=0) or 0
+    if top <= 0:
+        return {}, []
+    levels = {k: max(1, math.ceil(HEAT_LEVELS * v / top)) for k, v in values.items() if v and v > 0}
+    return levels, [top * n / HEAT_LEVELS for n in range(1, HEAT_LEVELS + 1)]
 
 
 def register(bp) -> None:

@@ -55,7 +55,8 @@ def _overview(now, pathway: str | None) -> dict:
     return {
         "now": now, "pathway": pathway, "period": request.args.get("period", "12m"),
         "open_by_pathway": by_pathway, "stages": statistics.open_by_stage(session),
-        "agencies": statistics.overdue_by_agency(session, now),
+        "loads": statistics.overdue_by_group(session, now),
+        "overdue_total": statistics.overdue_count(session, now),
         "figures": compliance.compliance(session, calendar, now, since=_since(now)),
         "steps": statistics.step_times(session, pathway) if pathway else [],
         "throughput": statistics.throughput(session, now),
@@ -122,8 +123,15 @@ def heatmap(process_id: str):
     if reporting.diagram_xml(reporting.latest_files(session, process_id) or {}, process_id) is None:
         abort(404)
     state = statistics.heatmap(session, process_id)
-    return render_template("dashboard/heatmap.html", process_id=process_id, state=state,
-                           page_title=f"Heatmap: {process_id}")
+    by = _heat_by()
+    _, bounds = charts.heat(state["durations"] if by == "time" else state["counts"])
+    return render_template("dashboard/heatmap.html", process_id=process_id, state=state, by=by,
+                           bounds=bounds, page_title=f"Heatmap: {process_id}")
+
+
+def _heat_by() -> str:
+    """What the heatmap colours steps by: ``time`` spent (median) or ``count`` of cases."""
+    return "count" if request.args.get("by") == "count" else "time"
 
 
 @bp.route("/heatmap/<process_id>.xml")
@@ -143,5 +151,6 @@ def heatmap_json(process_id: str):
     """Viewer state for the heatmap: counts and median durations per step, steps open now."""
     state = statistics.heatmap(get_session(), process_id)
     durations = {k: charts.human_duration(v) for k, v in state["durations"].items()}
+    levels, _ = charts.heat(state["durations"] if _heat_by() == "time" else state["counts"])
     return jsonify({"active": state["active"], "counts": state["counts"],
-                    "durations": durations})
+                    "durations": durations, "heat": levels, "names": state["names"]})

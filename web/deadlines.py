@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_login import current_user, login_required
 
 from engine import EngineError, clock
-from models import deadline_queries
+from models import deadline_queries, statistics
 from models.status import InstanceStatus
 
 from .auth import role_required
@@ -26,17 +26,21 @@ AT_RISK = timedelta(days=3)
 def index():
     """Upcoming timers and due dates, overdue tasks by agency and pathway, incidents, and tasks
     nobody can act on."""
-    session, now = get_session(), clock.now()
+    session = get_session()
+    now = clock.now().replace(second=0, microsecond=0)    # the dashboard's moment: same counts
+    late = deadline_queries.tasks_due(session, None, now)
     overdue = defaultdict(list)
-    for task, instance in deadline_queries.tasks_due(session, None, now):
-        agency = ", ".join(task.candidate_groups or []) or task.assignee or "-"
-        overdue[(agency, task.process_id)].append((task, instance))
+    for task, instance in late:
+        for key in statistics.group_keys(task):
+            overdue[key].append((task, instance))
     return render_template(
         "deadlines/index.html", page_title="Deadlines", local=local, now=now,
         timers=deadline_queries.upcoming_timers(session, now, now + HORIZON),
         due=deadline_queries.tasks_due(session, now, now + HORIZON),
         at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK),
-        overdue=sorted(overdue.items()), incidents=deadline_queries.incidents(session),
+        overdue=overdue, overdue_total=statistics.overdue_count(session, now),
+        listed=len(late), loads=statistics.overdue_by_group(session, now),
+        incidents=deadline_queries.incidents(session),
         unassignable=deadline_queries.unassignable(session))
 
 

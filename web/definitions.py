@@ -180,9 +180,27 @@ def deploy_draft(draft_id: int):
 
 
 def deployed_message(results) -> str:
-    """'Deployed p v3.' (or 'Nothing changed') for a list of DeployResults."""
-    made = [f"{r.process_id} version {r.version}" for r in results if r.created]
-    return "Deployed " + ", ".join(made) + "." if made else "Nothing changed: no new version."
+    """What deploying did, for the banner: each new version and what changed since the version
+    before it (steps added, changed, removed, by name), or that nothing changed."""
+    made = [_deployed(r) for r in results if r.created]
+    return " ".join(made) if made else "Nothing changed: no new version."
+
+
+def _deployed(result) -> str:
+    text = f"Deployed {result.process_id} version {result.version}"
+    if result.version == 1:
+        return text + ", its first version."
+    engine = get_process_engine()
+    before, after = (engine.version_source(version_or_404(result.process_id, n))
+                     for n in (result.version - 1, result.version))
+    comparison = engine.compare_versions(before[1], after[1], after[0])
+    parts = [f"{len(elements)} {kind} ({', '.join(e.name or e.id for e in elements[:5])}"
+             f"{', ...' if len(elements) > 5 else ''})"
+             for kind, elements in (("added", comparison.added), ("changed", comparison.changed),
+                                    ("removed", comparison.removed)) if elements]
+    changes = "; ".join(parts) if parts else "only its layout changed"
+    return (f"{text}: {changes}. Running cases stay on version {result.version - 1} until "
+            "they are migrated.")
 
 
 @bp.route("/<process_id>/compare")

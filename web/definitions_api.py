@@ -4,7 +4,7 @@ deploy contract, and the compare markers. Every answer is JSON ``{"ok", "message
 """
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, make_response, request, url_for
+from flask import Response, abort, flash, jsonify, make_response, request, url_for
 from flask_login import current_user
 
 from engine import DefinitionError, EngineError
@@ -120,7 +120,10 @@ def deploy():
     session.commit()
     created = [r for r in results if r.created]
     target = created[0].process_id if created else None
-    return answer(True, message=deployed_message(results),
+    message = deployed_message(results)
+    if target:
+        flash(message, "success")         # the banner of the page the editor goes to next
+    return answer(True, message=message,
                   redirect=url_for("definitions.show", process_id=target) if target else None)
 
 

@@ -1,4 +1,10 @@
-"""The dry-run page: run a draft or a deployed version in memory with sample data and answers."""
+"""The dry-run page: run a draft or a deployed version in memory with sample data, stepping
+through each task's own generated form (or straight to the end with harmless defaults).
+
+Stepping is stateless: the answers given so far travel in a hidden field; each step runs the
+process again from the start with them, stops at the first task without answers and shows its
+form. A submitted step's fields carry the prefix ``answer-`` so they never meet the page's own.
+"""
 from __future__ import annotations
 
 import json
@@ -9,8 +15,11 @@ from flask_login import current_user
 
 from engine import DefinitionError
 
+from . import forms
 from .db import board_tz, get_process_engine, get_session
 from .definitions import bp, version_or_404, versions_or_404
+
+PREFIX = "answer-"
 
 
 def parse_inputs(form) -> tuple[dict, dict]:
@@ -47,27 +56,58 @@ def source_of(process_id: str, source: str):
 
 @bp.route("/<process_id>/dryrun", methods=["GET", "POST"])
 def dryrun(process_id: str):
-    """The form, and on POST the path taken, tasks, groups, deadlines and timers."""
+    """The form, and on POST the path taken, tasks, groups, deadlines, timers and service calls;
+    stepping, the next task's own form."""
     session = get_session()
     versions = versions_or_404(process_id)
     has_draft = get_process_engine().my_draft(session, current_user.actor, process_id=process_id)
     context = dict(process_id=process_id, versions=versions, has_draft=has_draft is not None,
-                   form=request.form, result=None, errors={}, problems=[],
-                   page_title=f"Dry run {process_id}")
+                   form=request.form, result=None, errors={}, problems=[], step_fields=[],
+                   step_errors=[], answers={}, page_title=f"Dry run {process_id}")
     if request.method == "GET":
         return render_template("definitions/dryrun.html", **context)
     values, errors = parse_inputs(request.form)
     if errors:
         context.update(errors=errors, page_title="Error: " + context["page_title"])
         return render_template("definitions/dryrun.html", **context), 422
+    ask = request.form.get("mode") == "ask"
     try:
         source = source_of(process_id, request.form.get("source", ""))
-        context["result"] = get_process_engine().dry_run(
-            session, current_user.actor, process_id, source, start_data=values["start_data"],
-            answers=values["answers"], start_at=values["start_at"], max_steps=values["steps"])
+
+        def run(answers):
+            return get_process_engine().dry_run(
+                session, current_user.actor, process_id, source, start_data=values["start_data"],
+                answers=answers, start_at=values["start_at"], max_steps=values["steps"], ask=ask)
+        answers = values["answers"]
+        answer_for = request.form.get("answer_for")
+        if ask and answer_for:
+            asked = run({k: v for k, v in answers.items() if k != answer_for}).asking
+            if asked is not None and asked.bpmn_id == answer_for:
+                answers = {**answers, answer_for: _unprefixed(forms.submitted(
+                    {"fields": _prefixed_fields(asked.fields)}, request.form))}
+        result = run(answers)
     except DefinitionError as exc:
         context["problems"] = exc.problems
         return render_template("definitions/dryrun.html", **context), 422
     finally:
         session.rollback()     # a dry run writes nothing
-    return render_template("definitions/dryrun.html", **context)
+    context.update(result=result, answers=answers)
+    if result.asking is not None:
+        step_form = forms.with_group_options(session, {"fields": _prefixed_fields(result.asking.fields)})
+        fields = forms.build_fields(step_form, _prefixed(result.asking.answers),
+                                    _prefixed(result.errors))
+        context.update(step_fields=fields,
+                       step_errors=forms.ordered_errors(fields, _prefixed(result.errors)))
+    return render_template("definitions/dryrun.html", **context), 422 if result.errors else 200
+
+
+def _prefixed_fields(fields: list[dict]) -> list[dict]:
+    return [{**spec, "id": PREFIX + spec["id"]} for spec in fields]
+
+
+def _prefixed(values: dict) -> dict:
+    return {PREFIX + key: value for key, value in values.items()}
+
+
+def _unprefixed(values: dict) -> dict:
+    return {key.removeprefix(PREFIX): value for key, value in values.items()}

@@ -28,15 +28,27 @@ BOARD = {"lscb-chair": "LSCB Chair", "lisg": "Learning & Improvement Sub-Group",
          "cdop": "Child Death Overview Panel", "business-unit": "LSCB Business Unit",
          "independent-reviewer": "Independent reviewers", "tpd": "T&PD Sub-Group",
          "comms": "Comms & Community Engagement Sub-Group", "s11-panel": "Pan-Berks S11 Sub-Group",
-         "bf-s11-panel": "BF S11 Panel", "board": "LSCB Board"}
+         "bf-s11-panel": "BF S11 Panel", "board": "LSCB Board",
+         "safeguarding-partners": "Safeguarding partners (jointly)",
+         "local-authority-partner": "Safeguarding partner: local authority",
+         "icb-partner": "Safeguarding partner: integrated care board",
+         "police-partner": "Safeguarding partner: police", "partnership-chair": "Partnership chair"}
 # (user, roles, groups): a user for every role, and a reviewer for every group.
 USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
          ("owner", ["process_owner"], ["business-unit"])] + \
         [(f"{slug}.reviewer", ["reviewer"], [slug]) for slug in {**AGENCIES, **BOARD}]
 # (process id, start data, how many steps to complete)
-CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury"}, 0),
-         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns"}, 1),
-         ("p01_incident_notification", {"case_title": "Serious incident: school exclusion"}, 2),
+AWARE = {"agency_aware_on": date.today().isoformat()}      # P1's start form asks for it
+DEMO_REGIME = "MASA_WT2023"     # the board's, as for English boards today
+BEFORE_PARTNERSHIP = {"regime": "LSCB_WT2015",
+                      "regime_override_reason": "Demo: notified before the partnership took over"}
+CASES = [("p01_incident_notification", {"case_title": "Serious incident: infant injury", **AWARE}, 0),
+         ("p01_incident_notification", {"case_title": "Serious incident: neglect concerns", **AWARE,
+                                        **BEFORE_PARTNERSHIP}, 1),
+         ("p01_incident_notification", {"case_title": "Serious incident: injuries at home", **AWARE},
+          2),
+         ("p01_incident_notification", {"case_title": "Serious incident: school exclusion", **AWARE},
+          2),
          ("p12_research_digest", {"case_title": "National review digest"}, 1),
          ("p09_single_agency_audit", {"case_title": "Police audit of strategy meetings",
                                       "auditing_agency": "police"}, 0)]
@@ -56,6 +68,8 @@ def load_demo(session, process_engine: ProcessEngine, echo=print) -> dict:
     started = []
     if session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.reference.like("DEMO-%")).limit(1)) is None:
+        if source == "workflows/":      # a partnership today, with a case from the LSCB's time
+            process_engine.set_board_regime(session, DEMO, DEMO_REGIME)
         started = _start_cases(session, process_engine, cases, echo)
     return {"users": [u[0] for u in USERS], "password": PASSWORD, "cases": started,
             "source": source}

@@ -52,7 +52,7 @@ def table_response(name: str, fmt: str, header: Sequence[str],
         body = buffer.getvalue().encode("utf-8-sig")     # BOM: Excel then reads UTF-8
     else:
         body = _xlsx(name, header, rows)
-    response = Response(body, mimetype=TYPES[fmt])
+    response = Response(body, content_type=TYPES[fmt])      # as given: one charset
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timezone
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import InputError, InvalidState, clock
+from engine import InputError, InvalidState, NotFound, clock
 from models import ProcessInstance, User
 from models.status import InstanceStatus
 from models import reporting
@@ -24,6 +24,7 @@ from . import charts
 from .auth import role_required
 from .db import get_process_engine, get_session
 from .exports import table_response
+from .instances import Refused, case_page
 
 bp = Blueprint("manager", __name__)
 charts.register(bp)
@@ -61,13 +62,56 @@ def _scope() -> Scope | None:
 @login_required
 def index():
     """Every case (managers) or the user's cases, filtered, sorted and paginated."""
+    return _cases_page()
+
+
+def _cases_page(status: int = 200, batch_error: tuple[str, str] | None = None):
+    """The cases list; with ``batch_error`` (field id, message), a refused batch action with
+    what was ticked and typed kept."""
     session, flt = get_session(), filter_from_args()
     page = reporting.instance_page(session, flt, clock.now(), request.args.get("page", 1, int),
                                    scope=_scope())
+    manager = current_user.is_manager
     return render_template("manager/instances.html", page=page, flt=flt,
                            pathways=reporting.pathways(session),
-                           agencies=reporting.agencies(session),
-                           statuses=reporting.STATUSES, page_title="Cases")
+                           agencies=reporting.agencies(session), statuses=reporting.STATUSES,
+                           batch_actions=get_process_engine().batch_actions if manager else {},
+                           groups=reporting.groups(session) if manager else [],
+                           batch_error=batch_error, typed=request.form,
+                           ticked=set(request.form.getlist("instance_id")),
+                           page_title=("Error: " if batch_error else "") + "Cases"), status
+
+
+_BATCH_FIELDS = {"action": "batch-action", "instance_id": "batch-action", "group": "batch-group",
+                 "due_date": "batch-due-date", "reason": "batch-reason"}
+
+
+@bp.route("/instances/batch", methods=["POST"])
+@role_required(MANAGER)
+def batch():
+    """A batch action on the ticked cases: first its preview (what each case would become, or
+    why it is skipped), then, confirmed, applied case by case with the result of each."""
+    session, process_engine, form = get_session(), get_process_engine(), request.form
+    action, reason = form.get("action", ""), form.get("reason", "")
+    ids = [i for i in form.getlist("instance_id") if i.isdigit()]
+    try:
+        params = {"group": form.get("group", "")} if action == "reassign" else \
+            {"due_at": _due_from_form(process_engine.calendar.tz)} if action == "due" else {}
+        if form.get("step") == "apply":
+            session.rollback()
+            items = process_engine.apply_batch(current_app.extensions["lscb.sessions"],
+                                               current_user.actor, action, ids, reason, **params)
+        else:
+            items = process_engine.preview_batch(session, current_user.actor, action, ids, reason,
+                                                 **params)
+            session.rollback()
+    except (InputError, InvalidState, NotFound) as exc:
+        session.rollback()
+        field = exc.context.get("field", "") if isinstance(exc, InputError) else "group"
+        return _cases_page(422, (_BATCH_FIELDS.get(field, "batch-action"), exc.message))
+    return render_template("manager/batch.html", items=items, applied=form.get("step") == "apply",
+                           label=process_engine.batch_actions[action], form=form,
+                           page_title=process_engine.batch_actions[action])
 
 
 @bp.route("/instances/export.<fmt>")
@@ -128,7 +172,7 @@ def called_diagram(instance_id: int, process_id: str):
 def _reason() -> str:
     reason = (request.form.get("reason") or "").strip()
     if not reason:
-        raise InputError("Enter a reason: it is kept in the case's audit trail")
+        raise InputError("Enter a reason: it is kept in the case's audit trail", field="reason")
     return reason[:2000]
 
 
@@ -138,10 +182,23 @@ def _done(instance_id: int, message: str):
     return redirect(url_for("instances.show", instance_id=instance_id))
 
 
-def _refused(instance_id: int, exc: Exception):
+def _refused(instance_id: int, exc: InputError | InvalidState, form: str, ids: dict[str, str]):
+    """The case page again with the error on its field, the panel open and what was typed kept
+    (``ids``: the engine's field name -> the id of the control; "" for any other error)."""
     get_session().rollback()
-    flash(str(exc), "error")
-    return redirect(url_for("instances.show", instance_id=instance_id))
+    field_id = ids.get(exc.context.get("field", ""), ids[""])
+    return case_page(instance_id, 422, Refused(form, field_id, exc.message, request.form))
+
+
+def _task_form_ids(instance_id: int, task_id: str, kind: str) -> tuple[str, dict[str, str]]:
+    """The form and control ids of a task's reassign or due-date form on the case page."""
+    tasks = get_process_engine().show(get_session(), instance_id).tasks
+    n = next((i for i, t in enumerate(tasks, 1) if t.id == task_id), 0)
+    if kind == "reassign":
+        return f"reassign-{n}", {"reason": f"reassign-reason-{n}", "group": f"group-{n}",
+                                 "assignee": f"assignee-{n}", "": f"assignee-{n}"}
+    return f"due-{n}", {"reason": f"due-reason-{n}", "confirm": f"confirm-{n}",
+                        "due_date": f"due-date-{n}", "": f"due-date-{n}"}
 
 
 @bp.route("/instances/<int:instance_id>/<any(suspend, resume, cancel, retry):action>",
@@ -162,7 +219,7 @@ def act(instance_id: int, action: str):
         else:
             process_engine.set_suspended(session, instance_id, actor, action == "suspend", reason)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, action, {"": f"{action}-reason"})
     done = {"suspend": "Case paused", "resume": "Case resumed", "cancel": "Case cancelled",
             "retry": "The failed step was run again"}
     return _done(instance_id, done[action])
@@ -186,7 +243,8 @@ def set_data(instance_id: int):
         get_process_engine().set_data(get_session(), instance_id, current_user.actor, changes,
                                       reason)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, "correct-data", {"reason": "data-reason",
+                                                           "": "data-values"})
     return _done(instance_id, "Case data corrected")
 
 
@@ -221,11 +279,11 @@ def reassign(instance_id: int, task_id: str):
         reason = _reason()
         if assignee and session.scalar(select(User.id).where(
                 User.name == assignee, User.active.is_(True))) is None:
-            raise InputError(f"There is no active user called {assignee!r}")
+            raise InputError(f"There is no active user called {assignee!r}", field="assignee")
         get_process_engine().reassign(session, task.id, current_user.actor, assignee, reason,
                                       groups=[group] if group else None)
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, *_task_form_ids(instance_id, task.id, "reassign"))
     return _done(instance_id, f"{task.title}: now with {assignee or group or 'its group'}")
 
 
@@ -238,9 +296,10 @@ def change_due(instance_id: int, task_id: str):
     try:
         reason = _reason()
         new_due = _due_from_form(process_engine.calendar.tz)
-        process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason)
+        process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason,
+                                       confirmed=request.form.get("confirm") == "yes")
     except (InputError, InvalidState) as exc:
-        return _refused(instance_id, exc)
+        return _refused(instance_id, exc, *_task_form_ids(instance_id, task.id, "due"))
     return _done(instance_id, f"{task.title}: due date changed")
 
 
@@ -249,5 +308,6 @@ def _due_from_form(tz) -> datetime:
         day = date.fromisoformat((request.form.get("due_date") or "").strip())
         at = time.fromisoformat((request.form.get("due_time") or "17:00").strip())
     except ValueError:
-        raise InputError("Enter the new due date as a date, for example 2027-01-31") from None
+        raise InputError("Enter the new due date as a date, for example 2027-01-31",
+                         field="due_date") from None
     return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)

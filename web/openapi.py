@@ -69,6 +69,26 @@ SCHEMAS = {
                                "description": "since when no active person can act on it"},
         "priority": {"type": "integer", "nullable": True},
         "documentation": {"type": "string"}, "form": {"type": "object"}}},
+    "FormField": {"type": "object", "required": ["id", "label", "type", "required"],
+                  "properties": {
+        "id": {"type": "string"}, "label": {"type": "string"},
+        "type": {"type": "string", "description": "string, text, long, number, boolean, date, "
+                                                  "enum, group or groups"},
+        "required": {"type": "boolean"}, "default": {"type": "string", "nullable": True},
+        "validation": {"type": "object", "additionalProperties": {"type": "string"}},
+        "options": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}}}},
+        "properties": {"type": "object", "additionalProperties": {"type": "string",
+                                                                  "nullable": True}}}},
+    "Pathway": {"type": "object", "required": ["process_id", "name", "description", "version",
+                                               "form"], "properties": {
+        "process_id": {"type": "string"}, "name": {"type": "string"},
+        "description": {"type": "string", "description": "one line, from the diagram"},
+        "version": {"type": "integer"},
+        "starter_groups": {"type": "array", "items": {"type": "string"}},
+        "form": {"type": "object", "required": ["fields"], "properties": {
+            "fields": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}}},
+            "description": "the start form: POST /instances with data filling it"}}},
     "Instance": {"type": "object", "required": ["id", "process_id", "status"], "properties": {
         "id": {"type": "integer"}, "process_id": {"type": "string"},
         "reference": {"type": "string", "nullable": True}, "status": {"type": "string"},
@@ -146,8 +166,12 @@ def document() -> dict:
             "/tasks/{task_id}/complete": {"post": _op(
                 "Complete a task", _ref("Instance"), params=[TASK_ID], body=data_body,
                 errors=("400", "403", "404", "409", "422"))},
-            "/instances": {"post": _op("Start a case", _ref("Instance"), body=start_body,
-                                       status="201", errors=("400", "404", "422"))},
+            "/pathways": {"get": _op("The pathways I may start, with their start forms", {
+                "type": "object", "required": ["pathways"], "properties": {
+                    "pathways": {"type": "array", "items": _ref("Pathway")}}})},
+            "/instances": {"post": _op("Start a case (a pathway I may start, data filling its "
+                                       "start form)", _ref("Instance"), body=start_body,
+                                       status="201", errors=("400", "403", "404", "409", "422"))},
             "/instances/{instance_id}": {"get": _op("A case", _ref("Instance"),
                                                     params=[INSTANCE_ID], errors=("404",))},
             "/instances/{instance_id}/data": {"post": _op(

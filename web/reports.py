@@ -7,9 +7,9 @@ that both the page and the PDF render, so the two never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from engine import clock
@@ -32,6 +32,7 @@ class Section:
     columns: list[str]
     rows: list[list] = field(default_factory=list)
     note: str = ""
+    chart: bool = False        # the PDF draws its first number column as bars above the table
 
 
 def _check_access(cdop: bool = False) -> None:
@@ -60,18 +61,19 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
                     f"reviews, {f['reviews']['audit']['open']} audits.")
     themes = Section("Learning themes", ["Theme", "Items identified"],
                      [[_label(k), v] for k, v in f["learning"]["by_theme"].items()],
-                     f"{f['learning']['identified']} learning items identified in the period.")
+                     f"{f['learning']['identified']} learning items identified in the period.",
+                     chart=True)
     reach = Section("Dissemination reach", ["Channel", "Events", "People reached"],
                     [[DISSEMINATION_KINDS.get(k, k), v["events"], v["reach"]]
                      for k, v in f["dissemination"]["by_kind"].items()],
                     f"In total {f['dissemination']['events']} events reached "
-                    f"{f['dissemination']['reach']} people.")
+                    f"{f['dissemination']['reach']} people.", chart=True)
     acts = f["actions"]
     rag = Section(f"Action plan RAG on {f['end']:%d %B %Y}", ["Rating", "Actions"],
                   [[_label(k), v] for k, v in acts["rag"].items()],
-                  f"{acts['total']} actions in all; overdue actions count as red.")
+                  f"{acts['total']} actions in all; overdue actions count as red.", chart=True)
     overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
-                      [[k, v] for k, v in acts["overdue_by_agency"].items()])
+                      [[k, v] for k, v in acts["overdue_by_agency"].items()], chart=True)
     closure = f["closure"]
     loop = Section("Loop closure", ["Measure", "Value"], [
         ["Learning items counted", closure.cohort],
@@ -106,10 +108,10 @@ def cdop_sections(f: dict) -> list[Section]:
             ["Deaths notified", f["notified"]], ["Deaths reviewed by the panel", f["reviewed"]],
             ["Reviewed deaths with modifiable factors", _pct(f["preventable_share"])]]),
         Section("Category of death (reviewed)", ["Category", "Deaths"],
-                [[k, v] for k, v in f["categories"].items()]),
+                [[k, v] for k, v in f["categories"].items()], chart=True),
         Section("Modifiable factors (reviewed)", ["Judgement", "Deaths"],
                 [[k, v] for k, v in f["modifiable"].items()],
-                "Figures only: no child is identified in this report.")]
+                "Figures only: no child is identified in this report.", chart=True)]
 
 
 def _day(name: str, default: date) -> date:
@@ -124,11 +126,43 @@ def _moment(day: date) -> datetime:
 
 
 def _period() -> tuple[datetime, datetime]:
-    start, end = default_period(clock.now().astimezone(board_tz()))
-    start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
+    """The report's period: ``period`` (``start/end``, as the form's choices give it) or
+    ``start`` and ``end`` (ISO dates; the end is the day after the last day reported)."""
+    if request.args.get("period"):
+        try:
+            start, end = (_moment(date.fromisoformat(d))
+                          for d in request.args["period"].split("/", 1))
+        except ValueError:
+            abort(400, "Choose a period from the list, or give its first and last days.")
+    else:
+        start, end = default_period(clock.now().astimezone(board_tz()))
+        start, end = _moment(_day("start", start.date())), _moment(_day("end", end.date()))
     if end <= start:
         abort(400, "The end of the period must be after its start.")
     return start, end
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """"1 April 2026 to 30 September 2026": the first and last days of a period."""
+    return f"{start:%-d %B %Y} to {end - timedelta(days=1):%-d %B %Y}"
+
+
+def business_years(now: datetime, count: int = 4) -> list[int]:
+    """The current business year (from 1 April) and the ones before it, newest first."""
+    current = now.year - 1 if now.month < 4 else now.year
+    return [current - n for n in range(count)]
+
+
+def half_years(now: datetime, count: int = 6) -> list[tuple[str, str]]:
+    """``(start/end, "1 April 2026 to 30 September 2026")`` of the business half-years,
+    newest first (the current one included)."""
+    out = []
+    for year in business_years(now, count // 2 + 1):
+        for start, end in ((date(year, 10, 1), date(year + 1, 4, 1)),
+                           (date(year, 4, 1), date(year, 10, 1))):
+            if start <= now.date():
+                out.append((f"{start}/{end}", _span(_moment(start), _moment(end))))
+    return out[:count]
 
 
 def _year() -> int:
@@ -140,7 +174,9 @@ def _year() -> int:
 
 def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpoint: str):
     if pdf:
-        return Response(render_pdf(title, subtitle, sections), mimetype="application/pdf",
+        body = render_pdf(title, subtitle, sections, current_app.config.get("ORGANISATION_NAME") or "",
+                          clock.now().astimezone(board_tz()))
+        return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition":
                                  f'inline; filename="{endpoint.replace("_", "-")}.pdf"'})
     return render_template("reports/report.html", title=title, subtitle=subtitle,
@@ -153,7 +189,10 @@ def _render(title: str, subtitle: str, sections: list[Section], pdf: bool, endpo
 def index():
     """The list of reports."""
     _check_access(cdop=True)
-    return render_template("reports/index.html", page_title="Reports")
+    now = clock.now().astimezone(board_tz())
+    years = [(str(y), _span(*year_period(y, board_tz()))) for y in business_years(now)]
+    return render_template("reports/index.html", halves=half_years(now), years=years,
+                           page_title="Reports")
 
 
 @bp.route("/lisg", defaults={"pdf": False})
@@ -164,7 +203,7 @@ def lisg(pdf: bool):
     _check_access()
     start, end = _period()
     figures = lisg_figures(get_session(), start, end)
-    return _render("LISG report to the Board", f"{start:%d %B %Y} to {end:%d %B %Y}",
+    return _render("LISG report to the Board", _span(start, end),
                    learning_sections(figures), pdf, "lisg-report")
 
 
@@ -177,7 +216,8 @@ def annual(pdf: bool):
     year = _year()
     start, end = year_period(year, board_tz())
     figures = annual_figures(get_session(), start, end)
-    return _render("Annual report: learning and reviews", f"Business year {year}-{year + 1}",
+    return _render("Annual report: learning and reviews",
+                   f"Business year {year}-{year + 1}: {_span(start, end)}",
                    learning_sections(figures, annual=True), pdf, "annual-learning")
 
 
@@ -189,5 +229,6 @@ def cdop(pdf: bool):
     _check_access(cdop=True)
     year = _year()
     start, end = year_period(year, board_tz())
-    return _render("Child death review summary", f"Business year {year}-{year + 1}",
+    return _render("Child death review summary",
+                   f"Business year {year}-{year + 1}: {_span(start, end)}",
                    cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")

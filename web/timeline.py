@@ -1,7 +1,11 @@
 """Audit events as sentences a person can read (the case timeline)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from models import AuditEvent
+
+from .db import board_tz
 
 TITLES = {
     "instance_started": "Case started",
@@ -45,6 +49,9 @@ def describe(event: AuditEvent) -> dict:
         body = detail.get("text", "")
     elif event.action in ("instance_cancelled", "instance_suspended", "instance_resumed"):
         body = detail.get("reason", "")
+    elif event.action == "instance_migrated":
+        body = f"From version {detail.get('from_version', '?')} to {detail.get('to_version', '?')}" \
+               + "".join(f"; {note}" for note in detail.get("notes") or [])
     elif event.action == "task_reassigned" and detail.get("groups"):
         body = f"From the group {', '.join(detail.get('previous_groups') or []) or '-'} to " \
                f"the group {', '.join(detail['groups'])}: {detail.get('reason', '')}"
@@ -63,10 +70,22 @@ def describe(event: AuditEvent) -> dict:
     elif event.action == "incident_retried" and detail.get("ok") is False:
         title, state = "The failed step was run again and failed again", "error"
         body = str((detail.get("error") or {}).get("message", ""))
+    elif event.action == "incident_retried":
+        body = detail.get("reason") or ""
+    elif event.action == "due_date_changed":
+        body = f"From {_moment(detail.get('previous'))} to {_moment(detail.get('due_at'))}: " \
+               f"{detail.get('reason', '')}"
     elif event.action == "instance_data_changed":
         body = f"{values_text(detail.get('before') or {})} → " \
                f"{values_text(detail.get('after') or {})}: {detail.get('reason', '')}"
     return {"title": title, "when": event.at, "who": event.actor, "body": body, "state": state}
+
+
+def _moment(value) -> str:
+    """An audited ISO date-time as UK time ("14 Mar 2031 17:00"); "none" when there was none."""
+    if not value:
+        return "none"
+    return datetime.fromisoformat(str(value)).astimezone(board_tz()).strftime("%-d %b %Y %H:%M")
 
 
 def values_text(values: dict) -> str:

@@ -60,6 +60,12 @@ const CSP_PATCHES = [
     expect: (out) => out.includes('<span class="dmn-drag-image"></span>')
   },
   {
+    // accessible-autocomplete's "n of m" suffix for iOS VoiceOver: a visually hidden span.
+    file: /accessible-autocomplete[\\/]dist[\\/]accessible-autocomplete\.min\.js$/,
+    apply: (src) => src.replace(/ style="border:0;clip:rect\(0 0 0 0\);[^"]*"/, ' class="govuk-visually-hidden"'),
+    expect: (out) => !out.includes('style="')
+  },
+  {
     // CodeMirror's style-mod: use a constructable stylesheet (not subject to style-src) for the
     // document too, instead of a <style> element that the CSP would block.
     file: /style-mod[\\/]src[\\/]style-mod\.js$/,

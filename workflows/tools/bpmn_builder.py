@@ -39,10 +39,13 @@ LANE_IDS = {
     "Pan-Berks S11 Sub-Group": "Lane_pan_berks_s11", "BF S11 Panel": "Lane_bf_s11_panel",
     "T&PD Sub-Group": "Lane_tpd", "Comms & Comm Eng Sub-Group": "Lane_comms",
     "LSCB Chair": "Lane_lscb_chair", "LSCB Board": "Lane_lscb_board",
+    "Safeguarding Partners": "Lane_safeguarding_partners",
+    "Local Authority Partner": "Lane_local_authority_partner", "ICB Partner": "Lane_icb_partner",
+    "Police Partner": "Lane_police_partner", "Partnership Chair": "Lane_partnership_chair",
 }
 
 # Messages whose payload carries the case reference used to correlate a reply with its case.
-CORRELATED_MESSAGES = {"cdop_scr_referral", "scr_decision"}
+CORRELATED_MESSAGES = {"cdop_scr_referral", "scr_decision", "panel_response"}
 
 
 def q(prefix: str, tag: str) -> str:
@@ -92,8 +95,11 @@ class Node:
 class Process:
     """One executable process in one participant, with lanes named after the framework's roles."""
 
-    def __init__(self, pid: str, name: str, documentation: str):
+    def __init__(self, pid: str, name: str, documentation: str, starters: str | None = None):
+        """``starters``: the groups that may start it (``camunda:candidateStarterGroups``,
+        comma-separated); None: started by managers, messages, timers or callers only."""
         self.pid, self.name, self.documentation = pid, name, documentation
+        self.starters = starters
         self.nodes: dict[str, Node] = {}
         self.flows: list[dict] = []
 
@@ -106,8 +112,10 @@ class Process:
         self.nodes[id] = Node(id, kind, name, lane, attrs)
         return id
 
-    def start(self, id, name, lane, cycle=None, message=None, variable=None):
-        return self._add("startEvent", id, name, lane, cycle=cycle, message=message, variable=variable)
+    def start(self, id, name, lane, cycle=None, message=None, variable=None, fields=()):
+        """A start event; ``fields``: the start form of a none start (what a starter fills)."""
+        return self._add("startEvent", id, name, lane, cycle=cycle, message=message,
+                         variable=variable, fields=list(fields))
 
     def end(self, id, name, lane, message=None, payload=None):
         return self._add("endEvent", id, name, lane, message=message, payload=payload)
@@ -152,9 +160,11 @@ class Process:
     def wait(self, id, name, lane, duration=None, date=None):
         return self._add("intermediateCatchEvent", id, name, lane, duration=duration, date=date)
 
-    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False):
+    def boundary(self, id, name, host, duration=None, date=None, cycle=None, interrupting=False,
+                 message=None, variable=None):
         return self._add("boundaryEvent", id, name, self.nodes[host].lane, host=host,
-                         duration=duration, date=date, cycle=cycle, interrupting=interrupting)
+                         duration=duration, date=date, cycle=cycle, interrupting=interrupting,
+                         message=message, variable=variable)
 
     # -- flows ---------------------------------------------------------------------------------
     def flow(self, src, tgt, cond=None, default=False, name=None):
@@ -218,6 +228,8 @@ class Process:
                 etree.SubElement(expr, q("bpmn", "messagePath")).text = "case_ref"
         proc = etree.SubElement(defs, q("bpmn", "process"), id=self.pid, name=self.name,
                                 isExecutable="true")
+        if self.starters:
+            proc.set(q("camunda", "candidateStarterGroups"), self.starters)
         etree.SubElement(proc, q("bpmn", "documentation")).text = self.documentation
         lane_set = etree.SubElement(proc, q("bpmn", "laneSet"), id=f"LaneSet_{self.pid}")
         for lane in self.lanes():
@@ -269,11 +281,12 @@ class Process:
                 el.set(q("camunda", "followUpDate"), a["follow_up"])
             if a["priority"] is not None:
                 el.set(q("camunda", "priority"), str(a["priority"]))
-            if a["fields"]:
-                ext = etree.SubElement(el, q("bpmn", "extensionElements"))
-                form = etree.SubElement(ext, q("camunda", "formData"))
-                for fd in a["fields"]:
-                    self._field_xml(form, fd)
+
+        if a.get("fields"):
+            ext = etree.SubElement(el, q("bpmn", "extensionElements"))
+            form = etree.SubElement(ext, q("camunda", "formData"))
+            for fd in a["fields"]:
+                self._field_xml(form, fd)
         if n.kind == "businessRuleTask":
             el.set(q("camunda", "decisionRef"), a["decision"])
         if n.kind == "callActivity":

@@ -15,6 +15,9 @@ DC = "http://www.omg.org/spec/DMN/20180521/DC/"
 NSMAP = {None: DMN, "dmndi": DMNDI, "dc": DC}
 
 ANY = "-"
+# Children Act 2004 s16C(1): the incident happened in the area, or the child normally lives here
+# and was harmed or died outside England.
+IN_AREA = "incident_in_bf or (normally_resident_in_bf and incident_outside_england)"
 
 
 def decision_table(decision_id, name, description, inputs, outputs, rules):
@@ -62,7 +65,9 @@ def scr_criteria():
         "unless there is definitive evidence of no concerns); and always where the child died in "
         "custody or detained under the Mental Health Act. 2018/2023 regime: a serious child "
         "safeguarding case (abuse or neglect known or suspected and the child died or was seriously "
-        "harmed), and the death of a looked-after child, are notified and get a rapid review.",
+        "harmed) in the area, or of a child normally resident here harmed outside England (Children "
+        "Act 2004 s16C(1)), is notified and gets a rapid review; the death of a looked-after child "
+        "alone is notified (notification_rules), not rapid-reviewed.",
         [("regime", "Regime", "regime", "string"),
          ("custody", "Died in custody or detained under the MHA", "died_in_custody_or_detained_mha",
           "boolean"),
@@ -71,30 +76,29 @@ def scr_criteria():
          ("harmed", "Child seriously harmed", "seriously_harmed", "boolean"),
          ("concerns", "Concerns about agencies working together", "concerns_about_agency_working",
           "string"),
-         ("lac", "Looked-after child", "looked_after_child", "boolean")],
+         ("lac", "Looked-after child", "looked_after_child", "boolean"),
+         ("area", "In the area (or resident here, harmed outside England)", IN_AREA, "boolean")],
         [("route", "Statutory route", "statutory_route", "string"),
          ("basis", "Basis", "criteria_basis", "string")],
-        [("Death in custody or under the MHA (2015)", [s15, "True", ANY, ANY, ANY, ANY, ANY],
+        [("Death in custody or under the MHA (2015)", [s15, "True", ANY, ANY, ANY, ANY, ANY, ANY],
           ['"scr"', '"died in custody or detained under the Mental Health Act: SCR always required"']),
          ("reg 5(2)(b)(i): abuse or neglect and the child died",
-          [s15, "False", "True", "True", ANY, ANY, ANY],
+          [s15, "False", "True", "True", ANY, ANY, ANY, ANY],
           ['"scr"', '"reg 5(2)(b)(i): abuse or neglect known or suspected and the child has died"']),
          ("reg 5(2)(b)(ii): abuse or neglect, serious harm and concerns",
-          [s15, "False", "True", "False", "True", '!= "none_definitive"', ANY],
+          [s15, "False", "True", "False", "True", '!= "none_definitive"', ANY, ANY],
           ['"scr"', '"reg 5(2)(b)(ii): abuse or neglect, serious harm, no definitive evidence of '
                     'no concerns about agencies working together"']),
          ("Serious child safeguarding case: death (2018/2023)",
-          [s18, ANY, "True", "True", ANY, ANY, ANY],
+          [s18, ANY, "True", "True", ANY, ANY, ANY, "True"],
           ['"rapid_review"', '"serious child safeguarding case: abuse or neglect and the child died; '
                              'notify the Panel, rapid review within 15 working days"']),
          ("Serious child safeguarding case: serious harm (2018/2023)",
-          [s18, ANY, "True", "False", "True", ANY, ANY],
+          [s18, ANY, "True", "False", "True", ANY, ANY, "True"],
           ['"rapid_review"', '"serious child safeguarding case: abuse or neglect and serious harm; '
                              'notify the Panel, rapid review within 15 working days"']),
-         ("Death of a looked-after child (2018/2023)",
-          [s18, ANY, "False", "True", ANY, ANY, "True"],
-          ['"rapid_review"', '"death of a looked-after child: always notified, rapid review"']),
-         ("Otherwise: criteria not met", [ANY] * 7,
+         ("Otherwise: criteria not met (a looked-after child's death alone is notified, not "
+          "rapid-reviewed: notification_rules)", [ANY] * 8,
           ['"none"', '"statutory criteria not met"'])])
 
 
@@ -105,16 +109,17 @@ def triage_route():
         "if the criteria are met; below the threshold, a multi-agency case review for multi-agency "
         "learning, an IMR for limited concerns with single-agency learning, a roundtable where the "
         "context needs exploring, otherwise close recording any learning. LISG may depart from it "
-        "with a rationale.",
+        "with a rationale below the threshold; a case on the statutory route goes to the regime's "
+        "decision-maker whatever LISG recommends.",
         [("statutory", "Statutory route", "statutory_route", "string"),
          ("concerns", "Concerns about agencies working together", "concerns_about_agency_working",
           "string"),
          ("learning", "Learning potential", "learning_potential", "string"),
          ("context", "Context needs exploring", "context_needs_exploring", "boolean")],
         [("route", "Recommended route", "recommended_route", "string")],
-        [("SCR criteria met (2015)", ['"scr"', ANY, ANY, ANY], ['"scr"']),
-         ("Serious child safeguarding case (2018/2023)", ['"rapid_review"', ANY, ANY, ANY],
-          ['"rapid_review"']),
+        [("SCR criteria met (2015): the LSCB Chair decides", ['"scr"', ANY, ANY, ANY], ['"statutory"']),
+         ("Serious child safeguarding case (2018/2023): rapid review", ['"rapid_review"', ANY, ANY, ANY],
+          ['"statutory"']),
          ("Below threshold, multi-agency learning", ['"none"', ANY, '"multi_agency"', ANY], ['"macr"']),
          ("Below threshold, limited concerns, single-agency learning",
           ['"none"', '"limited"', '"single_agency"', ANY], ['"imr"']),
@@ -125,5 +130,47 @@ def triage_route():
          ("Otherwise: close, recording any learning", [ANY] * 4, ['"close"'])])
 
 
+def notification_rules():
+    s15, s18, s23 = '"LSCB_WT2015"', '!= "LSCB_WT2015"', '"MASA_WT2023"'
+    panel = ('"the Child Safeguarding Practice Review Panel, through the Child Safeguarding Incident '
+             'Notification System (shared with Ofsted and the DfE), and the local safeguarding '
+             'partners"')
+    return decision_table(
+        "notification_rules", "The local authority's duty to notify",
+        "Whether the local authority must notify, to whom and why; within 5 working days of "
+        "becoming aware under every regime. Sources and what is unverified: workflows/README.md, "
+        "'Notification rules'. Rows are tried in order (the first that matches applies).",
+        [("regime", "Regime", "regime", "string"),
+         ("serious", "Abuse or neglect known or suspected, and the child died or was seriously harmed",
+          "abuse_or_neglect_suspected and (child_died or seriously_harmed)", "boolean"),
+         ("area", "In the area (or resident here, harmed outside England)", IN_AREA, "boolean"),
+         ("lac", "A looked-after child died", "looked_after_child and child_died", "boolean"),
+         ("setting", "The child died in a regulated setting", "died_in_regulated_setting and child_died",
+          "boolean"),
+         ("leaver", "A care leaver aged 24 or under died", "care_leaver_under_25 and child_died", "boolean")],
+        [("notify", "Must notify", "la_must_notify", "boolean"),
+         ("to", "Notify", "notify_to", "string"),
+         ("basis", "Basis", "notification_basis", "string")],
+        [("N1 2015: serious incident in the area",
+          [s15, "True", "True", ANY, ANY, ANY],
+          ["True", '"Ofsted and the LSCB"',
+           '"WT2015 ch.4: serious incident notification (abuse or neglect, death or serious harm)"']),
+         ("N2 2015: death of a looked-after child", [s15, ANY, ANY, "True", ANY, ANY],
+          ["True", '"Ofsted and the LSCB"', '"WT2015: the death of a looked-after child"']),
+         ("N3 2015: death in a regulated setting", [s15, ANY, ANY, ANY, "True", ANY],
+          ["True", '"Ofsted and the LSCB"', '"WT2015: a child died in a regulated setting"']),
+         ("N4 2018/2023: serious child safeguarding case", [s18, "True", "True", ANY, ANY, ANY],
+          ["True", panel, '"Children Act 2004 s16C(1): serious child safeguarding incident"']),
+         ("N5 2018/2023: death of a looked-after child", [s18, ANY, ANY, "True", ANY, ANY],
+          ["True", '"the Secretary of State and Ofsted"',
+           '"Children Act 2004 s16C: death of a looked-after child (no automatic rapid review)"']),
+         ("N6 2023: death of a care leaver up to and including 24", [s23, ANY, ANY, ANY, ANY, "True"],
+          ["True", '"the Secretary of State and Ofsted (through the Child Safeguarding Incident '
+                   'Notification System)"',
+           '"WT2023 ch.5: death of a care leaver up to and including the age of 24"']),
+         ("N7 Otherwise: no duty to notify", [ANY] * 6,
+          ["False", '"nobody"', '"no notification duty"'])])
+
+
 def tables():
-    return [scr_criteria(), triage_route()]
+    return [scr_criteria(), triage_route(), notification_rules()]

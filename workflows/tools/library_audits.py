@@ -3,9 +3,9 @@ P11 s175/157 school audits, P12 research digest."""
 from __future__ import annotations
 
 from bpmn_builder import GROUP, F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
+from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
                             agencies_field, agency_ladder, capture_learning, close_review, ladder,
-                            learning_field, open_record, open_review)
+                            learning_field, open_record, open_review, title_field)
 
 
 def multi_agency_case_audit() -> Process:
@@ -16,8 +16,9 @@ def multi_agency_case_audit() -> Process:
                 "Agencies audit their own records against the tool (section 14B duty to supply "
                 "information; returns in 4 weeks [ASSUME] with the escalation ladder), the "
                 "moderation meeting grades the cases, the Business Unit writes the overview report, "
-                "LISG approves it and the action plan, and the learning enters the loop.")
-    p.start("audit_start", "Audit commissioned", LISG)
+                "LISG approves it and the action plan, and the learning enters the loop.",
+                starters="business-unit,lisg")
+    p.start("audit_start", "Audit commissioned", LISG, fields=[title_field()])
     open_record(p, "open_audit", LISG, "AUDIT")
     p.user("set_theme", "Set the audit theme and key lines of enquiry", LISG, "lisg",
            "Set the theme and key lines of enquiry for audit {{ case_ref }} (from business-plan "
@@ -86,8 +87,9 @@ def survey() -> Process:
                 "(or the requesting sub-group) defines the purpose; the Business Unit designs it "
                 "(consent for children); Comms distributes it; it stays open 4 weeks with a reminder "
                 "to respondents at week 2 [ASSUME]; the analysis goes to LISG and, where needed, the "
-                "Board; respondents get 'you said, we did' feedback.")
-    p.start("survey_start", "Survey requested", LISG)
+                "Board; respondents get 'you said, we did' feedback.",
+                starters="business-unit,lisg")
+    p.start("survey_start", "Survey requested", LISG, fields=[title_field()])
     open_record(p, "open_survey", LISG, "SURVEY")
     open_review(p, "open_survey_review", LISG, "survey", "audit")
     p.user("define_survey", "Define the purpose, audience and decision", LISG, "lisg",
@@ -157,8 +159,9 @@ def roundtable() -> Process:
                 "LISG sets the question, the Business Unit invites practitioners and managers, LISG "
                 "facilitates (not a blame process) within 6 weeks of the request [ASSUME] and notes "
                 "the learning; where a further review is needed it is requested through triage "
-                "('review_requested'); learning enters the loop.")
-    p.start("roundtable_start", "Roundtable requested", LISG)
+                "('review_requested'); learning enters the loop.",
+                starters="business-unit,lisg")
+    p.start("roundtable_start", "Roundtable requested", LISG, fields=[title_field()])
     open_record(p, "open_roundtable", LISG, "RT", "roundtable_due = deadline('P6W')\n")
     open_review(p, "open_roundtable_review", LISG, "roundtable")
     p.user("set_question", "Set the question for the roundtable", LISG, "lisg",
@@ -203,8 +206,9 @@ def single_agency_audit() -> Process:
                 "(scope, sample, findings, actions) to the Business Unit. LISG reviews it: anything "
                 "with multi-agency implications goes into the audit programme, a case review "
                 "(through triage) or a roundtable; the agency's action plan and learning enter the "
-                "loop.")
-    p.start("saa_start", "Agency audit done", PA)
+                "loop.",
+                starters=AGENCY_STARTERS)
+    p.start("saa_start", "Agency audit done", PA, fields=[title_field()])
     open_record(p, "open_saa", PA, "SAA")
     p.user("register_audit", "Register the single-agency audit", PA, "partner-agencies",
            "Register your agency's audit so the LSCB can receive its summary.",
@@ -272,8 +276,9 @@ def section11_audit() -> Process:
                 "self-assess within 3 months (reminder, then the escalation ladder: Business Unit, "
                 "LISG chair, Chair's letter and Challenge Log); the panel moderates and holds the "
                 "challenge event, sends feedback letters and an overview report to LISG and the "
-                "Board; action plans enter the loop and are updated mid-cycle.")
-    p.start("s11_start", "Section 11 cycle launched", PBS11)
+                "Board; action plans enter the loop and are updated mid-cycle.",
+                starters="business-unit,lisg")
+    p.start("s11_start", "Section 11 cycle launched", PBS11, fields=[title_field()])
     open_record(p, "open_s11", PBS11, "S11")
     open_review(p, "open_s11_review", PBS11, "s11", "audit")
     p.user("agree_standards", "Agree the standards and the pan-Berkshire tool", PBS11, "s11-panel",
@@ -374,8 +379,9 @@ def school_audit() -> Process:
                 "head and chair of governors, then a letter from the LSCB Chair (s14B), then the "
                 "Challenge Log. The BF S11 Panel analyses the returns, non-returners explain "
                 "themselves to the Independent Chair, the Safeguarding in Education report goes to "
-                "LISG and the Board, and governing bodies review progress mid-year.")
-    p.start("s175_start", "Audit window opens", BU)
+                "LISG and the Board, and governing bodies review progress mid-year.",
+                starters="business-unit")
+    p.start("s175_start", "Audit window opens", BU, fields=[title_field()])
     open_record(p, "open_s175", BU, "S175")
     open_review(p, "open_s175_review", BU, "s175", "audit")
     p.user("open_window", "Open the audit window and issue the tool", BU, "business-unit",
@@ -453,8 +459,9 @@ def research_digest() -> Process:
                 "reviews, inspections and NCMD thematic reports. The Business Unit summarises them; "
                 "if relevant to Bracknell Forest, LISG decides to disseminate (through the learning "
                 "loop) or benchmark locally with a 'could it happen here?' audit (P6) or roundtable "
-                "(P8).")
-    p.start("digest_start", "Publication noticed", BU)
+                "(P8).",
+                starters="business-unit")
+    p.start("digest_start", "Publication noticed", BU, fields=[title_field()])
     open_record(p, "open_digest", BU, "DIGEST")
     open_review(p, "open_digest_review", BU, "research_digest", "audit")
     p.user("summarise_messages", "Summarise the key messages", BU, "business-unit",

@@ -7,6 +7,13 @@ PA, SCH, BU, CDOP, LISG, IR = ("Partner agencies", "Schools", "LSCB Business Uni
                                "Independent Reviewer")
 PBS11, BFS11, TPD, COMMS, CHAIR, BOARD = ("Pan-Berks S11 Sub-Group", "BF S11 Panel", "T&PD Sub-Group",
                                           "Comms & Comm Eng Sub-Group", "LSCB Chair", "LSCB Board")
+# 2018/2023 governance: the three safeguarding partners acting jointly, each partner, and the
+# partnership chair (WT2023; under WT2018 whoever the partners' arrangements name).
+SP, LA_SP, ICB_SP, POLICE_SP, PCHAIR = ("Safeguarding Partners", "Local Authority Partner",
+                                        "ICB Partner", "Police Partner", "Partnership Chair")
+# (task id prefix, lane, group): one sign-off per safeguarding partner
+PARTNERS = [("la", LA_SP, "local-authority-partner"), ("icb", ICB_SP, "icb-partner"),
+            ("police", POLICE_SP, "police-partner")]
 
 REGIMES = [("LSCB_WT2015", "LSCB regime, Working Together 2015 (SCR)"),
            ("MASA_WT2018", "Safeguarding partners, Working Together 2018 (rapid review, LCSPR)"),
@@ -15,10 +22,23 @@ CONCERNS = [("none_definitive", "None: definitive evidence of no concerns"), ("l
             ("some", "Some"), ("significant", "Significant")]
 LEARNING_POTENTIAL = [("none", "None"), ("single_agency", "Single-agency learning"),
                       ("multi_agency", "Multi-agency learning")]
-ROUTES = [("scr", "Serious case review (P2, 2015 regime)"),
-          ("rapid_review", "Rapid review (P2, 2018/2023 regime)"),
+# What LISG may recommend: the statutory review is the case's regime's own (an SCR decided by the
+# LSCB Chair under 2015, a rapid review under 2018/2023), never the other regime's.
+ROUTES = [("statutory", "The statutory review of the case's regime (2015: SCR, the LSCB Chair "
+                        "decides; 2018/2023: rapid review)"),
           ("macr", "Multi-agency case review (P3)"), ("imr", "Individual management review (P4)"),
           ("roundtable", "Roundtable discussion (P8)"), ("close", "Close, recording any learning")]
+
+# Who may start a pathway (camunda:candidateStarterGroups): the agency groups the library's tasks
+# name, and the business unit; managers may start any pathway.
+AGENCY_STARTERS = "partner-agencies,police,health,childrens-social-care,business-unit"
+
+
+def title_field(required=False):
+    """The case's title, asked by a start form (it reaches notifications and email subjects)."""
+    return F("case_title", "Short title for the case (no names: use initials or a reference)",
+             "string", required, minlength=5, maxlength=120)
+
 
 # The list the per-agency (multi-instance) tasks iterate over: the agencies ticked in the form (a
 # list of group slugs), or a comma-separated string where case data came from elsewhere.

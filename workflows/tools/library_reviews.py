@@ -1,10 +1,11 @@
 """P2 serious case review (and the 2018/2023 rapid review), P3, P4, P5 child death review."""
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CDOP, CHAIR, COMMS, CONCERNS, IR, LISG, PA,
-                            REGIMES, agencies_field, agency_ladder, capture_learning, close_review,
-                            ladder, learning_field, open_record, open_review)
+from bpmn_builder import GROUP, F, YESNO, Process
+from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
+                            CONCERNS, IR, LISG, PA, PARTNERS, PCHAIR, SP, agencies_field,
+                            agency_ladder, capture_learning, close_review, ladder, learning_field,
+                            open_record, open_review, title_field)
 
 
 def serious_case_review() -> Process:
@@ -18,8 +19,9 @@ def serious_case_review() -> Process:
                 "decides whether a local child safeguarding practice review (LCSPR) follows, which "
                 "then runs the same way. The Board accepts the report, response and action plan; the "
                 "Chair decides publication (advice from the Panel for anything short of full "
-                "publication); learning enters the loop.")
-    p.start("scr_start", "Review decided", CHAIR)
+                "publication); learning enters the loop.",
+                starters="business-unit,lscb-chair")
+    p.start("scr_start", "Review decided", CHAIR, fields=[title_field()])
     open_review(p, "open_scr_review", CHAIR, "scr",
                 title="'Serious case review' if regime == 'LSCB_WT2015' else 'Rapid review'")
     p.script("start_review_clock", "Start the review clock", CHAIR, """
@@ -33,6 +35,13 @@ review_due = deadline('P6M', review_started_on)
            "serious case review has started, and record when.",
            [F("panel_told_on", "Date the National Panel and Ofsted were told", "date")],
            due="P5WD", priority=80)
+    p.script("notification_known", "Read the notification date", BU, """
+try:
+    panel_notified_on = notification_sent_on
+except NameError:
+    panel_notified_on = None
+""")
+    p.xor("notification_date_gw", "Notification date recorded?", BU)
     p.user("record_panel_notification", "Record when the notification reached the Panel", BU,
            "business-unit",
            "Case {{ case_ref }} runs under {{ regime }}: a rapid review is mandatory once the local "
@@ -40,45 +49,108 @@ review_due = deadline('P6M', review_started_on)
            "notification was sent to the Panel: the 15 working days run from it.",
            [F("panel_notified_on", "Date the notification was sent to the Panel", "date")],
            due="P1WD", priority=90)
+    p.xor("notification_date_known", None, BU)
     p.script("start_rr_clock", "Start the rapid review clock", BU, """
 rapid_review_due = working_days(15, start=panel_notified_on)
 rapid_review_reminder = working_days(12, start=panel_notified_on)
+rapid_review_information_due = working_days(5, start=panel_notified_on)
+try:
+    agencies
+except NameError:
+    agencies = ['childrens-social-care', 'police', 'health']
 """)
+    p.user("rr_agency_information", "Give the rapid review your agency's involvement", PA, "${agency}",
+           "Rapid review of case {{ case_ref }}: describe your agency's involvement with the child "
+           "and family and any immediate safeguarding concern, by {{ rapid_review_information_due }}, "
+           "so the rapid review reaches the Panel by {{ rapid_review_due }} (15 working days from "
+           "the notification).",
+           [F("rr_agency_involvement", "Your agency's involvement and any immediate concern", "text",
+              minlength=10)],
+           due="${rapid_review_information_due}", priority=90, mi=("agencies", "agency"))
     p.user("rapid_review", "Conduct the rapid review", LISG, "lisg",
-           "Rapid review of case {{ case_ref }}: gather the facts and each agency's involvement, "
+           "Rapid review of case {{ case_ref }}: with the agencies' information, establish the facts, "
            "decide any immediate action to keep children safe, consider the potential for "
-           "improvement, and decide whether a local child safeguarding practice review (LCSPR) is "
-           "needed. It must reach the Panel by {{ rapid_review_due }}.",
+           "improvement, and recommend whether a local child safeguarding practice review (LCSPR) is "
+           "needed. Each safeguarding partner signs it off before it goes to the Panel by "
+           "{{ rapid_review_due }}.",
            [F("rapid_review_facts", "Facts and agency involvement", "text", minlength=20),
             F("rapid_review_actions", "Immediate actions agreed", "text"),
             YESNO("lcspr_recommended", "Is a local child safeguarding practice review recommended?"),
-            F("rapid_review_rationale", "Rationale", "text", minlength=20)],
+            F("rapid_review_rationale", "Rationale", "text", minlength=20),
+            F("lead_partner", "Lead safeguarding partner for this review (WT2023)", "enum",
+              values=[(prefix, lane) for prefix, lane, _ in PARTNERS], required=False)],
            due="${rapid_review_due}", follow_up="${rapid_review_reminder}", priority=90)
     ladder(p, "rapid_review", kind="date", reminder="rapid_review_reminder",
            overdue="rapid_review_due", what="the rapid review", steps=[
-               (CHAIR, "lscb-chair", "Rapid review late: record the reason and tell the Panel",
+               (PCHAIR, "partnership-chair", "Rapid review late: record the reason and tell the Panel",
                 "The rapid review has missed the 15 working days. Record why, tell the Child "
-                "Safeguarding Practice Review Panel when it will arrive, and report it to the Board."),
-               (BOARD, "board", "Board: note the late rapid review",
-                "Note the late rapid review of case {{ case_ref }} and enter it on the Challenge Log.")])
-    p.user("send_rapid_review", "Send the rapid review to the Panel and record its response", CHAIR,
-           "lscb-chair",
-           "Send the rapid review of case {{ case_ref }} to the Child Safeguarding Practice Review "
-           "Panel. Record the Panel's response and the decision on an LCSPR.",
-           [F("panel_response", "Panel's response", "enum",
-              values=[("agrees", "Agrees with the local decision"),
-                      ("challenges", "Challenges the local decision"),
-                      ("national_review", "Will commission a national review")]),
-            YESNO("lcspr_decided", "Will a local child safeguarding practice review go ahead?"),
+                "Safeguarding Practice Review Panel when it will arrive, and report it to the "
+                "safeguarding partners."),
+               (SP, "safeguarding-partners", "Partners: note the late rapid review",
+                "Note the late rapid review of case {{ case_ref }} and record it for the "
+                "independent scrutineer and the yearly report.")])
+    p.par("sign_off_fork", None, SP)
+    for prefix, lane, group in PARTNERS:
+        p.user(f"{prefix}_sign_off", "Sign off the rapid review for your partner", lane, group,
+               "Rapid review of case {{ case_ref }}: as a safeguarding partner, approve the rapid "
+               "review and its recommendation on an LCSPR ({{ lcspr_recommended }}), or return it "
+               "with your comments. Name who signs: under WT2023 the lead safeguarding partner or "
+               "the delegated safeguarding partner acting for them. It must reach the Panel by "
+               "{{ rapid_review_due }}.",
+               [YESNO(f"{prefix}_approves", "Do you approve the rapid review and its recommendation?"),
+                F(f"{prefix}_signatory", "Signed by (name and role)", "string"),
+                F(f"{prefix}_comments", "Comments", "text", required=False)],
+               due="${rapid_review_due}", priority=90)
+    p.par("sign_off_join", None, SP)
+    p.xor("signed_off_gw", "Approved by every partner?", SP)
+    p.user("send_rapid_review", "Send the rapid review to the Panel", SP, "safeguarding-partners",
+           "The safeguarding partners have signed off the rapid review of case {{ case_ref }}. Send "
+           "it to the Child Safeguarding Practice Review Panel by {{ rapid_review_due }} and record "
+           "the date. The Panel's response (agrees, disagrees, or a national review) is recorded as "
+           "the message 'panel_response' on this case.",
+           [F("rapid_review_sent_on", "Date the rapid review was sent to the Panel", "date"),
             YESNO("rapid_review_learning_identified", "Has the rapid review identified learning for "
                   "the learning loop?")],
+           due="${rapid_review_due}", priority=90)
+    p.user("record_panel_response", "Record the Panel's response to the rapid review", SP,
+           "safeguarding-partners",
+           "Record the Child Safeguarding Practice Review Panel's response to the rapid review of "
+           "case {{ case_ref }}: it agrees with the local decision, disagrees, or takes a national "
+           "review. (A partner system may deliver it instead as the message 'panel_response'.)",
+           [F("panel_response", "The Panel's response", "enum",
+              values=[("agrees", "Agrees with the local decision"),
+                      ("disagrees", "Disagrees with the local decision"),
+                      ("national_review", "Will carry out a national review")]),
+            F("panel_comments", "The Panel's comments", "text", required=False)],
            due="P15WD", priority=80)
-    p.xor("lcspr_gw", "LCSPR?", CHAIR)
-    p.script("start_lcspr_clock", "Start the LCSPR clock", CHAIR, """
-review_started_on = today().isoformat()
+    p.boundary("panel_response_received", "The Panel's response arrives", "record_panel_response",
+               interrupting=True, message="panel_response", variable="panel_reply")
+    p.script("read_panel_response", "Read the Panel's response", SP, """
+panel_response = panel_reply['response']
+panel_comments = panel_reply.get('comments', '')
+""")
+    p.xor("panel_response_recorded", None, SP)
+    p.xor("panel_gw", "The Panel...", SP)
+    p.script("partners_decide", "The partners' decision stands", SP,
+             "lcspr_decided = lcspr_recommended")
+    p.user("reconsider_lcspr", "Reconsider the LCSPR decision after the Panel's challenge", SP,
+           "safeguarding-partners",
+           "The Panel disagrees with the local decision on case {{ case_ref }}: "
+           "{{ panel_comments }}. Decide jointly whether a local child safeguarding practice review "
+           "goes ahead, with your rationale (it goes back to the Panel).",
+           [YESNO("lcspr_decided", "Will a local child safeguarding practice review go ahead?"),
+            F("lcspr_reconsider_rationale", "Rationale", "text", minlength=20)],
+           due="P10WD", priority=90)
+    p.xor("lcspr_gw", "LCSPR?", SP)
+    p.script("start_lcspr_clock", "Start the LCSPR clock", SP, """
+lcspr_decided_on = today().isoformat()
+review_started_on = lcspr_decided_on
 review_due = deadline('P6M', review_started_on)
 """)
-    close_review(p, "close_rapid_review", LISG, "scr", outcome="'rapid review, no LCSPR'")
+    p.xor("rapid_review_closed", None, LISG)
+    close_review(p, "close_rapid_review", LISG, "scr",
+                 outcome="'national review by the Panel' if panel_response == 'national_review' "
+                         "else 'rapid review, no LCSPR'")
     capture_learning(p, "rapid_review_learning", LISG, "P2",
                      flag="rapid_review_learning_identified")
     p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
@@ -182,13 +254,33 @@ review_due = deadline('P6M', review_started_on)
     capture_learning(p, "review_learning", LISG, "P2")
     p.end("scr_done", "Review complete", LISG)
 
-    p.chain("scr_start", "open_scr_review", "start_review_clock", "which_regime")
-    p.flow("which_regime", "notify_scr_started", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
-    p.flow("which_regime", "record_panel_notification", default=True, name="2018/2023: rapid review")
-    p.chain("record_panel_notification", "start_rr_clock", "rapid_review", "send_rapid_review", "lcspr_gw")
+    p.chain("scr_start", "open_scr_review", "which_regime")
+    p.flow("which_regime", "start_review_clock", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
+    p.flow("start_review_clock", "notify_scr_started")
+    p.flow("which_regime", "notification_known", default=True, name="2018/2023: rapid review")
+    p.chain("notification_known", "notification_date_gw")
+    p.flow("notification_date_gw", "notification_date_known", cond="panel_notified_on is not None",
+           name="Yes")
+    p.flow("notification_date_gw", "record_panel_notification", default=True, name="No")
+    p.chain("record_panel_notification", "notification_date_known", "start_rr_clock",
+            "rr_agency_information", "rapid_review", "sign_off_fork")
+    for prefix, _, _ in PARTNERS:
+        p.chain("sign_off_fork", f"{prefix}_sign_off", "sign_off_join")
+    p.chain("sign_off_join", "signed_off_gw")
+    p.flow("signed_off_gw", "send_rapid_review",
+           cond=" and ".join(f"{prefix}_approves == True" for prefix, _, _ in PARTNERS), name="Yes")
+    p.flow("signed_off_gw", "rapid_review", default=True, name="Returned")
+    p.chain("send_rapid_review", "record_panel_response", "panel_response_recorded", "panel_gw")
+    p.chain("panel_response_received", "read_panel_response", "panel_response_recorded")
+    p.flow("panel_gw", "rapid_review_closed", cond="panel_response == 'national_review'",
+           name="takes a national review")
+    p.flow("panel_gw", "reconsider_lcspr", cond="panel_response == 'disagrees'", name="disagrees")
+    p.flow("panel_gw", "partners_decide", default=True, name="agrees")
+    p.flow("reconsider_lcspr", "lcspr_gw")
+    p.flow("partners_decide", "lcspr_gw")
     p.flow("lcspr_gw", "start_lcspr_clock", cond="lcspr_decided == True", name="Yes")
-    p.flow("lcspr_gw", "close_rapid_review", default=True, name="No")
-    p.chain("close_rapid_review", "rapid_review_learning_source")
+    p.flow("lcspr_gw", "rapid_review_closed", default=True, name="No")
+    p.chain("rapid_review_closed", "close_rapid_review", "rapid_review_learning_source")
     p.flow("rapid_review_learning", "no_lcspr")
     p.chain("start_lcspr_clock", "review_go")
     p.chain("notify_scr_started", "review_go", "appoint_reviewer", "independent_gw")
@@ -279,8 +371,9 @@ def multi_agency_case_review() -> Process:
                 "significant concerns about agencies working together or a conflict of interest; "
                 "agency chronologies; family involvement; an optional roundtable (P8); report to "
                 "LISG, action plan, the LSCB Chair informed; learning to the loop. Target 3 months "
-                "from commission with a progress check at 6 weeks [ASSUME].")
-    p.start("macr_start", "Review commissioned", LISG)
+                "from commission with a progress check at 6 weeks [ASSUME].",
+                starters="business-unit,lisg")
+    p.start("macr_start", "Review commissioned", LISG, fields=[title_field()])
     open_record(p, "open_macr", LISG, "MACR")
     open_review(p, "open_macr_review", LISG, "macr")
     p.user("commission_review", "Commission the review: terms of reference and method", LISG, "lisg",
@@ -386,8 +479,10 @@ def individual_management_review() -> Process:
                 "triage: below the SCR threshold with limited concerns about agencies working "
                 "together; 8 weeks [ASSUME]) or as an agency's contribution to an SCR (called per "
                 "agency by p02a; 6 weeks [ASSUME]). Expects 'agency' (the agency's group slug) and "
-                "'imr_mode' ('standalone' or 'scr_contribution').")
-    p.start("imr_start", "IMR requested", PA)
+                "'imr_mode' ('standalone' or 'scr_contribution').",
+                starters="business-unit,lisg")
+    p.start("imr_start", "IMR requested", PA,
+            fields=[GROUP("agency", "Agency whose involvement is reviewed", "agency"), title_field()])
     open_record(p, "open_imr", PA, "IMR", """
 try:
     imr_mode
@@ -501,11 +596,13 @@ def child_death_review() -> Process:
                 "('cdop_scr_referral' message, correlated on case_ref) and waits for the Chair's "
                 "decision ('scr_decision') before the panel review. The panel completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
-                "recommendations enter the learning loop.")
-    p.start("death_notified", "Child death notified", PA)
+                "recommendations enter the learning loop.",
+                starters=AGENCY_STARTERS + ",cdop")
+    p.start("death_notified", "Child death notified", PA, fields=[title_field()])
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
-           "Notify the CDOP of the death of a child. Do not enter the child's name: use initials and "
-           "date of birth or your agency's reference.",
+           "Notify the CDOP of the death of a child (the case runs under {{ regime }}, the board's "
+           "regime). Do not enter the child's name: use initials and date of birth or your "
+           "agency's reference.",
            [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
               "string"),
             F("date_of_death", "Date of death", "date"),
@@ -519,7 +616,6 @@ def child_death_review() -> Process:
             YESNO("looked_after_child", "Was the child looked after?"),
             YESNO("died_in_custody_or_detained_mha", "Did the child die in custody or detained under "
                   "the Mental Health Act?"),
-            F("regime", "Regime", "enum", values=REGIMES, default="LSCB_WT2015"),
             agencies_field("Agencies that knew the child or family")],
            due="P1D", priority=90)
     p.script("open_cdop_case", "Open the CDOP case", CDOP, """

@@ -2,6 +2,7 @@
 // No inline scripts anywhere (the CSP forbids them): pages pass data through data-* attributes
 // or <script type="application/json" id="..."> blocks, read here or by the page bundles.
 
+import accessibleAutocomplete from 'accessible-autocomplete';
 import { initAll } from 'govuk-frontend';
 
 import { readJSONBlock } from './lib/data.js';
@@ -16,6 +17,18 @@ if ('noModule' in HTMLScriptElement.prototype) {
 // Accordions, tabs, error summary focus, notification banners, character counts, radios and
 // checkboxes with conditional reveals, password inputs, service navigation menu, skip link...
 initAll();
+
+// ---- select[data-autocomplete]: a long list becomes a typeahead (GOV.UK's accessible one) --
+// Without JavaScript the plain select works; with it, typing filters the options.
+document.querySelectorAll('select[data-autocomplete]').forEach((selectElement) => {
+  accessibleAutocomplete.enhanceSelectElement({
+    selectElement,
+    defaultValue: '',
+    showAllValues: true,
+    dropdownArrow: () => '',
+    tNoResults: () => 'No one matches'
+  });
+});
 
 // ---- [data-confirm]: ask before a destructive submit ------------------------------------
 // <form data-confirm="Cancel this case?"> or <button data-confirm="...">.

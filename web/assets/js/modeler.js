@@ -35,6 +35,7 @@ import { csrfToken, getXML, postJSON } from './lib/http.js';
 import { statusLine, download } from './lib/status.js';
 import { createProblemsView } from './lib/problems.js';
 import FormFieldTypesModule from './lib/form-field-types.js';
+import EngineHintsModule from './lib/engine-hints.js';
 
 const root = document.getElementById('modeler');
 
@@ -60,6 +61,7 @@ async function start(root) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       FormFieldTypesModule,
+      EngineHintsModule,
       CamundaBehaviorsModule
     ],
     moddleExtensions: {

@@ -73,6 +73,7 @@ async function start(container) {
     }
   }
 
+  addNavigation();
   container.classList.add('is-ready');
   container.dispatchEvent(new CustomEvent('lscb:viewer-ready', { bubbles: true, detail: { viewer } }));
 
@@ -106,6 +107,15 @@ async function start(container) {
       overlays.add(id, 'lscb-state', { position: { top: -11, right: 11 }, html: badge });
     });
 
+    // A heat scale (heatmaps): level 1..5 per step, drawn as a fill the page's legend explains.
+    const heat = state.heat && typeof state.heat === 'object' ? state.heat : {};
+    Object.keys(heat).forEach((id) => {
+      const level = Number(heat[id]);
+      if (elementRegistry.get(id) && Number.isInteger(level) && level >= 1 && level <= 5) {
+        canvas.addMarker(id, `heat-${level}`);
+      }
+    });
+
     const durations = state.durations && typeof state.durations === 'object' ? state.durations : {};
     Object.keys(durations).forEach((id) => {
       if (!elementRegistry.get(id) || !durations[id]) {
@@ -122,6 +132,51 @@ async function start(container) {
     if (svg && summary.length) {
       svg.setAttribute('aria-label', `${container.dataset.label || 'Process diagram'}: ${summary.join(', ')} step(s).`);
     }
+  }
+
+  // Zoom and fit buttons, and the keyboard: arrows pan, + and - zoom, 0 fits the diagram.
+  function addNavigation() {
+    const bar = document.createElement('div');
+    bar.className = 'app-diagram__controls';
+    const actions = [
+      ['Zoom in', 'diagram-zoom-in', () => canvas.zoom(canvas.zoom() * 1.25)],
+      ['Zoom out', 'diagram-zoom-out', () => canvas.zoom(canvas.zoom() / 1.25)],
+      ['Fit to the space', 'diagram-fit', () => canvas.zoom('fit-viewport', 'auto')]
+    ];
+    actions.forEach(([text, id, act]) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.id = id;
+      button.className = 'govuk-button govuk-button--secondary app-diagram__control';
+      button.textContent = text;
+      button.addEventListener('click', act);
+      bar.appendChild(button);
+    });
+    container.parentNode.insertBefore(bar, container);
+    container.tabIndex = 0;
+    container.setAttribute('aria-describedby', 'diagram-keys');
+    const keys = document.createElement('p');
+    keys.id = 'diagram-keys';
+    keys.className = 'govuk-hint';
+    keys.textContent = 'On the diagram: arrow keys move it, + and - zoom, 0 fits it to the space.';
+    container.parentNode.insertBefore(keys, container);
+    const step = 60;
+    const moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    container.addEventListener('keydown', (event) => {
+      if (moves[event.key]) {
+        const [dx, dy] = moves[event.key];
+        canvas.scroll({ dx, dy });
+      } else if (event.key === '+' || event.key === '=') {
+        canvas.zoom(canvas.zoom() * 1.25);
+      } else if (event.key === '-') {
+        canvas.zoom(canvas.zoom() / 1.25);
+      } else if (event.key === '0') {
+        canvas.zoom('fit-viewport', 'auto');
+      } else {
+        return;
+      }
+      event.preventDefault();
+    });
   }
 
   function drillUrl(element) {

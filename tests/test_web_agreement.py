@@ -1,0 +1,68 @@
+"""One answer to one question: every figure that more than one page or report shows is the same
+on each, over random data (overdue work on the dashboard, the board report, /deadlines and the
+cases list; reviews still open in the LISG report, the annual report and its forward plan)."""
+import random
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from engine import people
+from models.learning import Review
+from test_models_statistics import NOW, seed_random
+from web_support import PASSWORD, app, client, login  # noqa: F401
+
+UTC = timezone.utc
+
+
+def seed_reviews(session, seed: int, count: int = 60) -> None:
+    rnd = random.Random(seed)
+    for n in range(count):
+        started = NOW - timedelta(days=rnd.uniform(0, 700))
+        done = started + timedelta(days=rnd.uniform(1, 400)) if rnd.random() < 0.6 else None
+        session.add(Review(kind=rnd.choice(["p2", "p3", "research_digest", "p10"]),
+                           category=rnd.choice(["review", "audit"]), title=f"Review {n}",
+                           started_at=started, completed_at=done))
+
+
+def number(page: str, pattern: str) -> int:
+    found = re.search(pattern, page, re.S)
+    assert found, pattern
+    return int(found.group(1))
+
+
+def per_group(page: str) -> dict[str, int]:
+    return {slug: int(n) for slug, n in re.findall(
+        r'data-group="([^"]*)"[^>]*>.*?data-overdue="(\d+)"', page, re.S)}
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_every_figure_shown_twice_agrees_on_random_data(app, client, sessions, seed):  # noqa: F811
+    with sessions.begin() as s:
+        seed_random(s, seed)
+        seed_reviews(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    with time_machine.travel(NOW, tick=False):
+        login(client, "mia")
+        dashboard = client.get("/dashboard").text
+        board = client.get("/dashboard/board-report").text
+        deadlines = client.get("/deadlines/").text
+        cases = client.get("/instances?overdue=1").text
+        lisg = client.get("/reports/lisg?start=2025-04-01&end=2026-04-01").text
+        annual = client.get("/reports/annual?year=2025").text
+    overdue = {number(p, r'data-figure="overdue-tasks">(\d+)<') for p in (dashboard, board, deadlines)}
+    assert len(overdue) == 1 and overdue.pop() > 0
+    assert {k: v for k, v in per_group(board).items() if v} == per_group(deadlines)
+    overdue_section = deadlines[deadlines.index('id="overdue"'):]
+    overdue_section = overdue_section[:overdue_section.index("</div>")]
+    for slug, count in per_group(deadlines).items():          # the tasks behind each count
+        listed = re.search(rf'data-group="{slug}">(.*?)</section>', overdue_section, re.S).group(1)
+        assert listed.count("<li>") == count, slug
+    listed_cases = set(re.findall(r">(R-\d+) – ", overdue_section))
+    assert number(cases, r'id="result-count">(\d+) case') == len(listed_cases)
+    still_open = [re.search(r"Still open at the end of the period: (\d+) reviews, (\d+) audits",
+                            page).groups() for page in (lisg, annual)]
+    assert still_open[0] == still_open[1]
+    in_progress = number(annual, r"(\d+) reviews and audits are in progress")
+    assert in_progress == sum(map(int, still_open[0]))
