@@ -3,6 +3,7 @@ nothing else of it (tests/test_layering.py). Every command goes through ``Proces
 from . import clock
 from .actors import Actor, load_actor
 from .assignment import group_slug
+from .backup import backup_database, restore_database
 from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputError,
                      InvalidState, NotAllowed, NotFound, Problem, ScriptError)
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
@@ -16,6 +17,7 @@ clock.install()
 __all__ = [
     "Actor", "clock", "Conflict", "DefinitionError", "DeployResult", "EngineError", "FormInvalid",
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
-    "ProcessEngine", "REGIMES", "ScriptError", "Settings", "SettingsError", "TaskRecord", "TimerRecord",
-    "group_slug", "load_actor", "session_info", "upgrade_schema",
+    "ProcessEngine", "REGIMES", "ScriptError", "Settings", "SettingsError", "TaskRecord",
+    "TimerRecord", "backup_database", "group_slug", "load_actor", "restore_database",
+    "session_info", "upgrade_schema",
 ]

@@ -130,6 +130,13 @@ class InputError(EngineError):
     code = "bad_input"
 
 
+class BackupError(EngineError):
+    """A backup or restore could not be made: a client tool missing or of the wrong version,
+    a damaged file, a tool that failed (its last line of output is the message)."""
+
+    code = "backup_failed"
+
+
 def log_text(exc: BaseException) -> str:
     """What failed and where, for the logs: the error's class, code and element, and the code
     locations it came through, never its message or values (a message can quote case data

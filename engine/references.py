@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import ProcessInstance
 
-from .errors import InputError
+from .errors import InputError, InvalidState
 
 MAX_REFERENCE = 100     # process_instance.reference
 MAX_TITLE = 300         # process_instance.title
@@ -44,8 +44,9 @@ def clean_title(value) -> str:
 
 
 def check_start(session: Session, reference, data: dict) -> None:
-    """Check a start's reference and title; the reference the case will carry must be new on
-    the board (the default ``LSCB-yyyy-nnnnn`` is new by construction)."""
+    """Check a start's reference and title (InputError); the reference the case will carry
+    must be new on the board (InvalidState; the default ``LSCB-yyyy-nnnnn`` is new by
+    construction)."""
     if reference is not None:
         check_text(reference, "reference", MAX_REFERENCE)
     if "case_ref" in data:
@@ -59,7 +60,8 @@ def check_start(session: Session, reference, data: dict) -> None:
     if session.get_bind().dialect.name == "postgresql":    # SQLite's writers queue already
         session.execute(_CLAIM, {"key": zlib.crc32(chosen.encode()) - 2 ** 31})
     if session.scalar(_TAKEN, {"reference": chosen}) is not None:
-        raise InputError(f"{field} {chosen!r} is already the reference of another case")
+        raise InvalidState(f"{field} {chosen!r} is already the reference of another case",
+                           field=field)     # well-formed, but taken: a conflict (409), not bad input
 
 
 def check_message_reference(payload: dict) -> None:

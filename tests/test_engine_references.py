@@ -1,6 +1,6 @@
 import pytest
 
-from engine import InputError
+from engine import InputError, InvalidState
 from models import ProcessInstance
 
 
@@ -33,7 +33,7 @@ def test_a_reference_is_unique_on_the_board(sessions, process_engine, deploy, ad
     with sessions.begin() as s:
         first = process_engine.start(s, "two_lane", admin, {}, "LSCB-2027-7")
     for reference, data in (("LSCB-2027-7", {}), (None, {"case_ref": "LSCB-2027-7"})):
-        with pytest.raises(InputError, match="already"), sessions.begin() as s:
+        with pytest.raises(InvalidState, match="already"), sessions.begin() as s:
             process_engine.start(s, "two_lane", admin, data, reference)
     with sessions.begin() as s:                       # a good one still starts
         assert process_engine.start(s, "two_lane", admin, {}, "LSCB-2027-8").reference == "LSCB-2027-8"

@@ -144,19 +144,22 @@ def test_a_task_lists_the_groups_its_group_fields_accept(client, group_task, ses
     assert refused.status_code == 422 and set(refused.json["error"]["errors"]) == {"involved"}
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"reference": "API-1\r\nBcc: x@evil.test"}, "reference"),
-    ({"reference": "R" * 101}, "reference"),
-    ({"data": {"case_ref": "API\n2"}}, "data.case_ref"),
-    ({"reference": "API-1"}, "already")])
-def test_a_bad_or_taken_reference_is_refused_naming_the_field(client, world, sessions, body, field):
+@pytest.mark.parametrize("body, field, status, code", [
+    ({"reference": "API-1\r\nBcc: x@evil.test"}, "reference", 400, "bad_input"),
+    ({"reference": "R" * 101}, "reference", 400, "bad_input"),
+    ({"reference": " \u3000"}, "reference", 400, "bad_input"),
+    ({"data": {"case_ref": "API\n2"}}, "data.case_ref", 400, "bad_input"),
+    ({"reference": "API-1"}, "reference", 409, "invalid_state"),
+    ({"data": {"case_ref": "API-1"}}, "data.case_ref", 409, "invalid_state")])
+def test_a_bad_or_taken_reference_is_refused_naming_the_field(client, world, sessions, body, field,
+                                                              status, code):
     ann = token_for(sessions, "ann")
     assert client.post("/api/v1/instances", headers=bearer(ann),
                        json={"process_id": "two_lane", "reference": "API-1"}).status_code == 201
     refused = client.post("/api/v1/instances", headers=bearer(ann),
                           json={"process_id": "two_lane", **body})
-    assert refused.status_code == 400 and refused.json["error"]["code"] == "bad_input"
-    assert field in refused.json["error"]["message"]
+    assert refused.status_code == status and refused.json["error"]["code"] == code
+    assert refused.json["error"]["field"] == field and field in refused.json["error"]["message"]
 
 
 def test_only_a_token_trusted_with_a_message_delivers_it_to_a_case_its_user_cannot_see(

@@ -1,6 +1,8 @@
 """JSON API under /api/v1 with bearer-token authentication (tokens hashed at rest).
 
-Errors always have the shape ``{"error": {"code": ..., "message": ...}}`` (web/errors.py).
+Every request is checked against the OpenAPI document (web/api_input.py) before its view runs,
+so a view reads a body and query that are as documented. Errors always have the shape
+``{"error": {"code": ..., "message": ...}}`` (web/errors.py).
 """
 from __future__ import annotations
 
@@ -9,17 +11,15 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from engine import clock
-from engine.errors import InputError
 from engine.records import task_record
 from models import HumanTask
 
-from . import forms
+from . import api_input, forms
 from .db import get_process_engine, get_session
 from .openapi import document
 from .worklist import Filters, filtered_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PER_PAGE = 100
 
 
 @bp.before_request
@@ -34,26 +34,12 @@ def authenticate():
         abort(401, "A valid API token is needed: send 'Authorization: Bearer <token>'.")
     get_session().commit()   # keeps the token's last-used time
     g.actor = actor
+    api_input.check(request)
 
 
 def body() -> dict:
-    """The request's JSON object, or InputError."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:        # nested past what the JSON reader follows
-        raise InputError("the JSON is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise InputError("send a JSON object with Content-Type: application/json")
-    return data
-
-
-def _object(data: dict, key: str) -> dict:
-    value = data.get(key, {})
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InputError(f"{key} must be a JSON object")
-    return value
+    """The request's JSON object (already checked against the document)."""
+    return request.get_json(silent=True) or {}
 
 
 @bp.get("/openapi.json")
@@ -66,8 +52,7 @@ def openapi():
 def list_tasks():
     """My tasks and my groups' unclaimed tasks (the worklist), soonest due first."""
     filters = Filters.parse(request.args)
-    per_page = request.args.get("per_page", "50")
-    per_page = min(int(per_page), MAX_PER_PAGE) if per_page.isdigit() and int(per_page) else 50
+    per_page = request.args.get("per_page", 50, type=int)
     now, soon = clock.now(), timedelta(days=current_app.config["DUE_SOON_DAYS"])
     stmt = filtered_query(g.actor, filters, now, soon)
     rows = get_session().scalars(
@@ -114,7 +99,7 @@ def unclaim(task_id: str):
 def complete(task_id: str):
     """Complete a task with ``{"data": {field: value}}``; returns the case as it now stands."""
     session = get_session()
-    record = get_process_engine().complete(session, task_id, g.actor, _object(body(), "data"))
+    record = get_process_engine().complete(session, task_id, g.actor, body().get("data", {}))
     session.commit()
     return jsonify(record.to_dict())
 
@@ -134,10 +119,8 @@ def start():
     """Start a case: ``{"process_id": ..., "data": {...}, "reference": ...}``; only a pathway
     I may start (403 otherwise), ``data`` filling its start form (422 naming each field)."""
     data, session = body(), get_session()
-    process_id, reference = data.get("process_id"), data.get("reference")
-    if not isinstance(process_id, str) or not process_id:
-        raise InputError("process_id must be a non-empty string")
-    record = get_process_engine().start(session, process_id, g.actor, _object(data, "data"), reference)
+    record = get_process_engine().start(session, data["process_id"], g.actor,
+                                        data.get("data", {}), data.get("reference"))
     session.commit()
     return jsonify(record.to_dict()), 201
 
@@ -154,11 +137,8 @@ def show_instance(instance_id: int):
 def set_data(instance_id: int):
     """Correct a case's data (managers): ``{"data": {...}, "reason": ...}``, audited."""
     data, session = body(), get_session()
-    reason = data.get("reason")
-    if not isinstance(reason, str):
-        raise InputError("reason must be a string")
-    record = get_process_engine().set_data(session, instance_id, g.actor,
-                                           _object(data, "data"), reason)
+    record = get_process_engine().set_data(session, instance_id, g.actor, data["data"],
+                                           data["reason"])
     session.commit()
     return jsonify(record.to_dict())
 
@@ -167,11 +147,8 @@ def set_data(instance_id: int):
 def send_message():
     """Deliver a message (e.g. a partner system notifying an incident), or start a case by it."""
     data, session = body(), get_session()
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        raise InputError("name must be a non-empty string")
-    ids = get_process_engine().send_message(session, name, _object(data, "payload"), g.actor,
-                                    _object(data, "correlation"))
+    ids = get_process_engine().send_message(session, data["name"], data.get("payload", {}),
+                                            g.actor, data.get("correlation", {}))
     session.commit()
     return jsonify({"instances": ids})
 

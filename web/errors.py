@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -35,13 +35,14 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, body: dict, title: str | None = None):
+def error_response(status: int, body: dict, title: str | None = None) -> Response:
     """A JSON ``{"error": {...}}`` under /api/, else the error page; rolls the session back."""
     _rollback()
     if wants_json():
-        return jsonify({"error": body}), status
-    return render_template("errors/error.html", status=status, title=title or _title(status),
-                           message=body.get("message", ""), page_title=title or _title(status)), status
+        return make_response(jsonify({"error": body}), status)
+    return make_response(render_template(
+        "errors/error.html", status=status, title=title or _title(status),
+        message=body.get("message", ""), page_title=title or _title(status)), status)
 
 
 def handle_engine_error(exc: EngineError):
@@ -63,12 +64,16 @@ def handle_stale(exc: StaleDataError):
 
 
 def handle_http_error(exc: HTTPException):
-    """404, 405, 413, 429 and friends, in the same shapes."""
+    """404, 405, 413, 429 and friends, in the same shapes, with the headers they carry (a 405's
+    ``Allow``, a 429's ``Retry-After``)."""
     status = exc.code or 500
     body = {"code": HTTP_CODES.get(status, "http_error"), "message": exc.description or exc.name}
     response = error_response(status, body, exc.name)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     if status == 401 and wants_json():
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="lscb"'
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lscb"'
     return response
 
 
