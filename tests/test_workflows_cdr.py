@@ -117,17 +117,34 @@ def test_suspicion_first_recorded_in_the_rapid_response_refers_at_once(lib):
     assert "post_mortem_discussion" in lib.ids(iid)               # the response goes on
 
 
-@pytest.mark.parametrize("regime", ["LSCB_WT2015", "MASA_WT2023"])
-def test_suspicion_first_recorded_by_the_panel_refers_at_once_and_the_review_goes_on(lib, regime):
+def review_to_the_panel(lib, regime):
+    """An expected death under ``regime`` reviewed here, up to the panel: Form Bs, the papers and
+    (2018/2023) the child death review meeting, which must come before the panel."""
     lib.set_regime(regime)
     iid = notify_death(lib)
     lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
     lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
                                 for g in ("health", "education")})
     lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
-    lib.do(iid, "panel_review", "cdop", category_of_death="cat_1", modifiable_factors="identified",
-           contributing_factors="Neglect", pattern_alert=False, panel_abuse_or_neglect_suspected=True,
-           learning_identified=False)
+    if regime != "LSCB_WT2015":
+        assert lib.ids(iid) == ["child_death_review_meeting"]      # not the panel yet
+        lib.do(iid, "child_death_review_meeting", "health", cdrm_held_on="2027-04-20",
+               cdrm_summary="Reviewed with the professionals who knew the child")
+    assert lib.ids(iid) == ["panel_review"]
+    return iid
+
+
+def panel_review(lib, iid, suspected):
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_1" if suspected else "cat_6",
+           modifiable_factors="identified" if suspected else "not_identified",
+           contributing_factors="Neglect" if suspected else "None", pattern_alert=False,
+           panel_abuse_or_neglect_suspected=suspected, learning_identified=False)
+
+
+@pytest.mark.parametrize("regime", ["LSCB_WT2015", "MASA_WT2023"])
+def test_suspicion_first_recorded_by_the_panel_refers_at_once_and_the_review_goes_on(lib, regime):
+    iid = review_to_the_panel(lib, regime)
+    panel_review(lib, iid, suspected=True)
     [(rid, _, ref)] = lib.instances("p01_case_referral")
     assert ref == lib.show(iid).reference
     assert lib.ids(iid) == ["inform_professionals"]                 # not waiting for the decision
@@ -137,3 +154,15 @@ def test_suspicion_first_recorded_by_the_panel_refers_at_once_and_the_review_goe
     lib.do(rid, "log_case", "business-unit", received_on="2027-09-01", acknowledgement_sent=True)
     notify = lib.tasks(rid, "notify_regulator")
     assert [t.candidate_groups for t in notify] == [["childrens-social-care"]]
+
+
+@pytest.mark.parametrize("regime", ["MASA_WT2018", "MASA_WT2023"])
+def test_2018_a_child_death_review_meeting_precedes_the_panel_and_the_data_go_to_the_ncmd(lib, regime):
+    iid = review_to_the_panel(lib, regime)
+    panel_review(lib, iid, suspected=False)
+    lib.do(iid, "inform_professionals", "cdop", professionals_told=True)
+    assert lib.ids(iid) == ["submit_to_ncmd"]
+    lib.do(iid, "submit_to_ncmd", "cdop", ncmd_submitted_on="2027-05-02")
+    lib.do(iid, "close_cdop_case", "cdop", added_to_dataset=True)
+    assert lib.show(iid).status == "completed"
+    assert lib.show(iid).data["ncmd_submitted_on"] == "2027-05-02"

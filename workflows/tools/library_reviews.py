@@ -614,6 +614,16 @@ except NameError:
 """ for prefix in ("rr", "final"))
 
 
+def only_when(p: Process, gw: str, question: str, node: str, merge: str, cond: str, no: str = "No"):
+    """A gateway ``gw`` (asking ``question``) that runs ``node`` when ``cond`` holds, else skips
+    it; both ways meet at the merge ``merge``. The CDOP decides."""
+    p.xor(gw, question, CDOP)
+    p.xor(merge, None, CDOP)
+    p.flow(gw, node, cond=cond, name="Yes")
+    p.flow(gw, merge, default=True, name=no)
+    p.flow(node, merge)
+
+
 def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: str, after: str):
     """Where ``suspected`` (an expression) newly says abuse or neglect, refer the case to the
     statutory decision-maker at once, in parallel with the work that goes on (``before`` ->
@@ -689,9 +699,7 @@ referred_to_chair = abuse_or_neglect_suspected == True
     p.end("out_of_scope", "Outside the CDOP's remit (recorded)", CDOP)
     p.par("notified_fork", None, CDOP)
     # the rapid response / JAR, from notification
-    p.xor("rapid_response_gw", "Rapid response?", CDOP)
     p.call("rapid_response", "Rapid response / Joint Agency Response (P5a)", PA, "p05a_rapid_response")
-    p.xor("rapid_response_done", None, CDOP)
     # the referral, from notification
     p.xor("referral_gw", "Abuse or neglect suspected?", CDOP)
     p.throw("refer_to_chair", "Refer to the statutory decision-maker", CDOP, "cdop_scr_referral",
@@ -739,6 +747,13 @@ referred_to_chair = abuse_or_neglect_suspected == True
            [YESNO("post_mortem_received", "Post-mortem report received (or not applicable)?"),
             YESNO("inquest_pending", "Is an inquest or criminal case still pending?")],
            due="P1M", priority=50)
+    p.user("child_death_review_meeting", "Hold the child death review meeting", PA, "health",
+           "CDOP case {{ case_ref }} (2018 Child Death Review statutory guidance): hold the child "
+           "death review meeting with the professionals who were directly involved with the child, "
+           "before the CDOP panel analyses the death, and record its conclusions for the panel.",
+           [F("cdrm_held_on", "Date of the meeting", "date"),
+            F("cdrm_summary", "Conclusions for the CDOP panel", "text", minlength=20)],
+           due="P1M", priority=60)
     p.user("panel_review", "Panel review: complete the analysis (Form C)", CDOP, "cdop",
            "The CDOP panel reviews case {{ case_ref }}: category of death, modifiable factors "
            "(preventability: factors which, if acted on through national or local interventions, "
@@ -761,6 +776,10 @@ referred_to_chair = abuse_or_neglect_suspected == True
            [YESNO("professionals_told", "Professionals told?")], due="P10WD", priority=40)
     close_review(p, "close_cdop_review", CDOP, "cdop", outcome="modifiable_factors")
     capture_learning(p, "cdop_learning", LISG, "P5")
+    p.user("submit_to_ncmd", "Submit the case to the National Child Mortality Database", CDOP, "cdop",
+           "Submit the notification, reporting and analysis data of CDOP case {{ case_ref }} to the "
+           "National Child Mortality Database (through eCDOP or the NCMD portal).",
+           [F("ncmd_submitted_on", "Date submitted to the NCMD", "date")], due="P10WD", priority=40)
     p.user("close_cdop_case", "Close the case and add it to the dataset", CDOP, "cdop",
            "Close CDOP case {{ case_ref }} and add it to the dataset for pattern analysis and the "
            "annual report.",
@@ -771,10 +790,10 @@ referred_to_chair = abuse_or_neglect_suspected == True
     p.flow("in_scope", "notified_fork", cond="cdop_in_scope == True or unattended_stillbirth == True",
            name="Yes")
     p.flow("in_scope", "out_of_scope", default=True, name="No")
+    only_when(p, "rapid_response_gw", "Rapid response?", "rapid_response", "rapid_response_done",
+              "rapid_response_needed == True")
     p.flow("notified_fork", "rapid_response_gw")
-    p.flow("rapid_response_gw", "rapid_response", cond="rapid_response_needed == True", name="Yes")
-    p.flow("rapid_response_gw", "rapid_response_done", default=True, name="No")
-    p.chain("rapid_response", "rapid_response_done", "review_join")
+    p.flow("rapid_response_done", "review_join")
     p.flow("notified_fork", "referral_gw")
     p.flow("referral_gw", "refer_to_chair", cond="abuse_or_neglect_suspected == True", name="Yes")
     p.flow("referral_gw", "referral_done", default=True, name="No")
@@ -792,11 +811,17 @@ referred_to_chair = abuse_or_neglect_suspected == True
     p.flow("outcome_gw", "transferred", cond="cdop_in_scope == True and bf_cdop_reviews == False",
            name="No: other CDOP")
     p.flow("outcome_gw", "jar_only_done", default=True, name="No: unattended stillbirth")
-    p.chain("collate_papers", "panel_review")
+    only_when(p, "cdrm_gw", "2018/2023: child death review meeting?", "child_death_review_meeting",
+              "cdrm_done", "regime != 'LSCB_WT2015'", no="No (2015)")
+    p.chain("collate_papers", "cdrm_gw")
+    p.flow("cdrm_done", "panel_review")
     refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "panel_review",
                   "inform_professionals")
     p.chain("inform_professionals", "close_cdop_review", "cdop_learning_source")
-    p.chain("cdop_learning", "close_cdop_case", "cdop_done")
+    only_when(p, "ncmd_gw", "2018/2023: submit to the NCMD?", "submit_to_ncmd", "ncmd_done",
+              "regime != 'LSCB_WT2015'", no="No (2015)")
+    p.chain("cdop_learning", "ncmd_gw")
+    p.chain("ncmd_done", "close_cdop_case", "cdop_done")
     return p
 
 
