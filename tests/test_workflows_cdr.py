@@ -166,3 +166,21 @@ def test_2018_a_child_death_review_meeting_precedes_the_panel_and_the_data_go_to
     lib.do(iid, "close_cdop_case", "cdop", added_to_dataset=True)
     assert lib.show(iid).status == "completed"
     assert lib.show(iid).data["ncmd_submitted_on"] == "2027-05-02"
+
+
+def test_the_registrar_and_coroner_notifications_are_checked_against_their_deadlines(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
+                                for g in ("health", "education")})
+    # the registrar: 7 days after registration (12 March), here 10 days; the coroner: 3 working
+    # days after deciding on Good Friday (a bank holiday): counted from Tuesday 30 March, after
+    # Easter Monday, so 2 April, and the notification on 1 April is on time
+    lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False,
+           death_registered_on="2027-03-05", registrar_informed_on="2027-03-15",
+           coroner_decided_on="2027-03-26", coroner_notified_on="2027-04-01")
+    data = lib.show(iid).data
+    assert data["registrar_information_due"] == "2027-03-12"
+    assert data["coroner_notification_due"] == "2027-04-02"
+    assert data["statutory_notifications_late"] == ["registrar"]
+    assert lib.ids(iid) == ["panel_review"]

@@ -613,6 +613,25 @@ except NameError:
     pass
 """ for prefix in ("rr", "final"))
 
+# The statutory notifications that reach the CDOP [STAT15][S26]: the registrar's information no
+# later than 7 days after the death is registered, the coroner's within 3 working days of deciding
+# to investigate or commissioning a post-mortem. Checked when the papers are collated: each due
+# date is kept in the case and a late one named in ``statutory_notifications_late``.
+STATUTORY_NOTIFICATIONS = [("registrar", "death_registered_on", "registrar_informed_on",
+                            "registrar_information_due", "deadline('P7D', {start})"),
+                           ("coroner", "coroner_decided_on", "coroner_notified_on",
+                            "coroner_notification_due", "working_days(3, {start})")]
+CHECK_NOTIFICATIONS = "statutory_notifications_late = []\n" + "".join(f"""
+{due} = None
+try:
+    if {start}:
+        {due} = {rule.format(start=start)}[:10]
+        if {received} and {received} > {due}:
+            statutory_notifications_late.append('{who}')
+except NameError:
+    pass
+""" for who, start, received, due, rule in STATUTORY_NOTIFICATIONS)
+
 
 def only_when(p: Process, gw: str, question: str, node: str, merge: str, cond: str, no: str = "No"):
     """A gateway ``gw`` (asking ``question``) that runs ``node`` when ``cond`` holds, else skips
@@ -745,8 +764,17 @@ referred_to_chair = abuse_or_neglect_suspected == True
            "prerequisites for the panel: post-mortem, inquest outcome if relevant, any SCR, the final "
            "case discussion.",
            [YESNO("post_mortem_received", "Post-mortem report received (or not applicable)?"),
-            YESNO("inquest_pending", "Is an inquest or criminal case still pending?")],
+            YESNO("inquest_pending", "Is an inquest or criminal case still pending?"),
+            F("death_registered_on", "Date the death was registered", "date", required=False),
+            F("registrar_informed_on", "Date the registrar's information reached the CDOP (due 7 "
+              "days after registration)", "date", required=False),
+            F("coroner_decided_on", "Date the coroner decided to investigate or commissioned a "
+              "post-mortem (if so)", "date", required=False),
+            F("coroner_notified_on", "Date the coroner told the CDOP (due within 3 working days)",
+              "date", required=False)],
            due="P1M", priority=50)
+    p.script("check_notifications", "Check the registrar's and coroner's notifications", CDOP,
+             CHECK_NOTIFICATIONS)
     p.user("child_death_review_meeting", "Hold the child death review meeting", PA, "health",
            "CDOP case {{ case_ref }} (2018 Child Death Review statutory guidance): hold the child "
            "death review meeting with the professionals who were directly involved with the child, "
@@ -813,7 +841,7 @@ referred_to_chair = abuse_or_neglect_suspected == True
     p.flow("outcome_gw", "jar_only_done", default=True, name="No: unattended stillbirth")
     only_when(p, "cdrm_gw", "2018/2023: child death review meeting?", "child_death_review_meeting",
               "cdrm_done", "regime != 'LSCB_WT2015'", no="No (2015)")
-    p.chain("collate_papers", "cdrm_gw")
+    p.chain("collate_papers", "check_notifications", "cdrm_gw")
     p.flow("cdrm_done", "panel_review")
     refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "panel_review",
                   "inform_professionals")
