@@ -552,6 +552,12 @@ def rapid_response_steps(suspected=False):
                                                      rr_abuse_or_neglect_suspected=suspected))]
 
 
+def return_form_bs(lib, iid, knowledge, agencies=("health", "education")):
+    """Every agency returns its Form B, suspecting no abuse or neglect."""
+    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g}: {knowledge}",
+                                    "form_b_abuse_or_neglect_suspected": False} for g in agencies})
+
+
 def notify_death(lib, **changes):
     iid = lib.start("p05_child_death_review", "partner-agencies").id
     lib.do(iid, "notify_death", "partner-agencies", {**FORM_A, **changes})
@@ -573,8 +579,7 @@ def test_p5_expected_death_without_concerns_is_reviewed_by_the_panel(lib):
     form_b = lib.tasks(iid, "form_b")
     assert sorted(t.candidate_groups[0] for t in form_b) == ["education", "health"]
     assert form_b[0].due_at == datetime(2027, 3, 22, 9, 0, tzinfo=timezone.utc)   # 15 WD
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "saw the child regularly")
     lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
     panel = lib.task(iid, "panel_review")
     assert {"category_of_death", "modifiable_factors"} <= {f["id"] for f in panel.form["fields"]}
@@ -617,12 +622,10 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
     lib.do(rid, "decide_scr", "lscb-chair", chair_decision="start_scr",
            chair_rationale="Regulation 5 criteria met", alternative_route="then_close")
     assert lib.ids(rid) == ["notify_scr_started"]        # the SCR starts inside the referral case
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} knew the family for years"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "knew the family for years")
     assert lib.ids(iid) == ["collate_papers"]            # the decision reached this case only
     assert lib.ids(other) == ["form_b", "form_b"]
-    lib.do_each(other, "form_b", {g: {"agency_knowledge": "Known to the agency since birth"}
-                                  for g in ("health", "education")})
+    return_form_bs(lib, other, "known to the agency since birth")
     assert lib.ids(other) == []                          # still waiting for its own decision
 
 

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_workflows import db_url, lib, library_template, notify_death, rapid_response_steps  # noqa: F401
+from test_workflows import (db_url, lib, library_template, notify_death, rapid_response_steps,  # noqa: F401
+                            return_form_bs)
 
 
 def utc(*parts):
@@ -123,8 +124,7 @@ def review_to_the_panel(lib, regime):
     lib.set_regime(regime)
     iid = notify_death(lib)
     lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "saw the child regularly")
     lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
     if regime != "LSCB_WT2015":
         assert lib.ids(iid) == ["child_death_review_meeting"]      # not the panel yet
@@ -171,8 +171,7 @@ def test_2018_a_child_death_review_meeting_precedes_the_panel_and_the_data_go_to
 def test_the_registrar_and_coroner_notifications_are_checked_against_their_deadlines(lib):
     iid = notify_death(lib)
     lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "saw the child regularly")
     # the registrar: 7 days after registration (12 March), here 10 days; the coroner: 3 working
     # days after deciding on Good Friday (a bank holiday): counted from Tuesday 30 March, after
     # Easter Monday, so 2 April, and the notification on 1 April is on time
@@ -184,3 +183,18 @@ def test_the_registrar_and_coroner_notifications_are_checked_against_their_deadl
     assert data["coroner_notification_due"] == "2027-04-02"
     assert data["statutory_notifications_late"] == ["registrar"]
     assert lib.ids(iid) == ["panel_review"]
+
+
+def test_suspicion_first_recorded_in_a_form_b_refers_at_once_and_the_panel_waits_for_the_decision(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    health, education = sorted(lib.tasks(iid, "form_b"), key=lambda t: t.candidate_groups)[::-1]
+    lib.complete(health, "health", {"agency_knowledge": "Repeated unexplained injuries seen in clinic",
+                                    "form_b_abuse_or_neglect_suspected": True})
+    [(rid, _, ref)] = lib.instances("p01_case_referral")             # at once
+    assert ref == lib.show(iid).reference
+    assert lib.ids(iid) == ["form_b"]                                 # education's return goes on
+    lib.complete(education, "education", {"agency_knowledge": "Attended nursery regularly until May",
+                                          "form_b_abuse_or_neglect_suspected": False})
+    assert lib.ids(iid) == []                                         # waiting for the decision
+    assert len(lib.instances("p01_case_referral")) == 1

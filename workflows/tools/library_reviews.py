@@ -611,7 +611,7 @@ try:
     referred_to_chair = referred_to_chair or referred_by_{prefix}
 except NameError:
     pass
-""" for prefix in ("rr", "final"))
+""" for prefix in ("rr", "final", "form_b"))
 
 # The statutory notifications that reach the CDOP [STAT15][S26]: the registrar's information no
 # later than 7 days after the death is registered, the coroner's within 3 working days of deciding
@@ -678,7 +678,8 @@ def child_death_review() -> Process:
                 "days [ASSUME]); and, where abuse or neglect is suspected, the referral to the "
                 "statutory decision-maker ('cdop_scr_referral' message, correlated on case_ref) "
                 "waiting for its decision ('scr_decision'). Suspicion first recorded later (the "
-                "initial discussion, the panel) refers at once, without stopping the review. The "
+                "initial discussion, an agency's Form B, the panel) refers at once, without stopping "
+                "the review. The "
                 "panel waits for the rapid response and the decision, completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
                 "recommendations enter the learning loop.",
@@ -736,22 +737,8 @@ referred_to_chair = abuse_or_neglect_suspected == True
             F("residency_notes", "What was agreed", "text", required=False)], due="P5WD", priority=70)
     p.xor("bf_reviews", "Reviewed here?", CDOP)
     open_review(p, "open_cdop_review", CDOP, "cdop")
-    p.user("form_b", "Complete the agency report (Form B)", PA, "${agency}",
-           "CDOP case {{ case_ref }}: complete the agency report (Form B, with any supplementary form "
-           "for the type of death) about your agency's knowledge of the child and family, within 15 "
-           "working days.",
-           [F("agency_knowledge", "Your agency's involvement and knowledge of the child and family",
-              "text", minlength=20),
-            F("risk_factors", "Risk factors known (e.g. co-sleeping, smoking, domestic abuse, alcohol)",
-              "text", required=False)],
-           due="P15WD", follow_up="P10WD", priority=70, mi=("agencies", "agency"))
-    ladder(p, "form_b", reminder="P10WD", overdue="P15WD", what="the Form B", steps=[
-        (CDOP, "cdop", "Escalate the overdue Form B to the agency's CDOP member",
-         "An agency has not returned its Form B for case {{ case_ref }} within 15 working days. Ask "
-         "the agency's CDOP member to secure it. If it is still outstanding, answer No."),
-        (CHAIR, "lscb-chair", "LSCB Chair: escalate the overdue Form B",
-         "A Form B for CDOP case {{ case_ref }} is still outstanding. Write to the agency and record "
-         "it on the Challenge Log.")])
+    p.call("agency_reports", "Agency reports (Form B, P5b)", PA, "p05b_agency_report",
+           mi=("agencies", "agency"))
     p.xor("cdop_review_done", None, CDOP)
     p.par("review_join", None, CDOP)
     p.script("settle_referrals", "Note any referral the rapid response made", CDOP, SETTLE_REFERRALS)
@@ -832,7 +819,7 @@ referred_to_chair = abuse_or_neglect_suspected == True
     p.chain("residency_check", "bf_reviews")
     p.flow("bf_reviews", "open_cdop_review", cond="bf_cdop_reviews == True", name="Yes")
     p.flow("bf_reviews", "cdop_review_done", default=True, name="No")
-    p.chain("open_cdop_review", "form_b", "cdop_review_done", "review_join", "settle_referrals",
+    p.chain("open_cdop_review", "agency_reports", "cdop_review_done", "review_join", "settle_referrals",
             "outcome_gw")
     p.flow("outcome_gw", "collate_papers", cond="cdop_in_scope == True and bf_cdop_reviews == True",
            name="Yes")
@@ -850,6 +837,38 @@ referred_to_chair = abuse_or_neglect_suspected == True
               "regime != 'LSCB_WT2015'", no="No (2015)")
     p.chain("cdop_learning", "ncmd_gw")
     p.chain("ncmd_done", "close_cdop_case", "cdop_done")
+    return p
+
+
+def agency_report() -> Process:
+    p = Process("p05b_agency_report", "P5b Agency report (Form B) for a child death review",
+                "Called by P5 once per agency that knew the child or family: the agency returns "
+                "Form B within 15 working days [ASSUME], with the escalation ladder; an agency that "
+                "suspects abuse or neglect refers the case to the statutory decision-maker at once "
+                "(unless it is already referred) while the other returns go on, and this return "
+                "waits for the decision.")
+    p.start("form_b_start", "Agency report requested", PA)
+    p.user("form_b", "Complete the agency report (Form B)", PA, "${agency}",
+           "CDOP case {{ case_ref }}: complete the agency report (Form B, with any supplementary form "
+           "for the type of death) about your agency's knowledge of the child and family, within 15 "
+           "working days.",
+           [F("agency_knowledge", "Your agency's involvement and knowledge of the child and family",
+              "text", minlength=20),
+            F("risk_factors", "Risk factors known (e.g. co-sleeping, smoking, domestic abuse, alcohol)",
+              "text", required=False),
+            YESNO("form_b_abuse_or_neglect_suspected", "Does your agency suspect abuse or neglect? "
+                  "(Yes refers the case to the decision-maker at once)")],
+           due="P15WD", follow_up="P10WD", priority=70)
+    ladder(p, "form_b", reminder="P10WD", overdue="P15WD", what="the Form B", steps=[
+        (CDOP, "cdop", "Escalate the overdue Form B to the agency's CDOP member",
+         "An agency has not returned its Form B for case {{ case_ref }} within 15 working days. Ask "
+         "the agency's CDOP member to secure it. If it is still outstanding, answer No."),
+        (CHAIR, "lscb-chair", "LSCB Chair: escalate the overdue Form B",
+         "A Form B for CDOP case {{ case_ref }} is still outstanding. Write to the agency and record "
+         "it on the Challenge Log.")])
+    p.end("form_b_done", "Agency report returned", CDOP)
+    p.flow("form_b_start", "form_b")
+    refer_at_once(p, "form_b", CDOP, "form_b_abuse_or_neglect_suspected", "form_b", "form_b_done")
     return p
 
 
@@ -911,4 +930,4 @@ def rapid_response() -> Process:
 
 def processes():
     return [serious_case_review(), scr_review(), multi_agency_case_review(),
-            individual_management_review(), child_death_review(), rapid_response()]
+            individual_management_review(), child_death_review(), agency_report(), rapid_response()]
