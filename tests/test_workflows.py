@@ -536,11 +536,31 @@ def test_p2_rapid_review_started_without_a_notification_date_asks_for_it(lib):
     assert rapid.due_at == datetime(2027, 3, 22, 17, 0, tzinfo=timezone.utc)   # 15 WD
 
 
-FORM_A = dict(child_reference="CD 03/04/2020", date_of_death="2027-03-01", child_age_at_death=6,
+FORM_A = dict(child_reference="CD 03/04/2020", date_of_death="2027-03-01", time_of_death="08:00",
+              child_age_at_death=6,
               stillbirth_or_planned_termination=False, normally_resident_in_bf=True,
               death_unexpected=False, jar_trigger="none", abuse_or_neglect_suspected=False,
               looked_after_child=False, died_in_custody_or_detained_mha=False,
               agencies_involved="health, education")
+
+
+def rapid_response_steps(suspected=False):
+    """P5a's steps in order, as (task, group, form data), abuse or neglect ``suspected`` or not
+    at the initial and the final discussion."""
+    return [("immediate_response", "health", dict(immediate_response_notes="Paediatrician attended",
+                                                  family_support_offered=True)),
+            ("home_visit", "police", dict(visit_done=True, visit_notes="Scene visit")),
+            ("initial_discussion", "health", dict(siblings_safe=True, s47_started=suspected,
+                                                  abuse_or_neglect_suspected=suspected)),
+            ("post_mortem_discussion", "health", dict(post_mortem_findings="Post-mortem findings")),
+            ("final_case_discussion", "health", dict(rapid_response_output="Output of the final discussion",
+                                                     rr_abuse_or_neglect_suspected=suspected))]
+
+
+def return_form_bs(lib, iid, knowledge, agencies=("health", "education")):
+    """Every agency returns its Form B, suspecting no abuse or neglect."""
+    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g}: {knowledge}",
+                                    "form_b_abuse_or_neglect_suspected": False} for g in agencies})
 
 
 def notify_death(lib, **changes):
@@ -564,14 +584,14 @@ def test_p5_expected_death_without_concerns_is_reviewed_by_the_panel(lib):
     form_b = lib.tasks(iid, "form_b")
     assert sorted(t.candidate_groups[0] for t in form_b) == ["education", "health"]
     assert form_b[0].due_at == datetime(2027, 3, 22, 9, 0, tzinfo=timezone.utc)   # 15 WD
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} saw the child regularly"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "saw the child regularly")
     lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
     panel = lib.task(iid, "panel_review")
     assert {"category_of_death", "modifiable_factors"} <= {f["id"] for f in panel.form["fields"]}
     assert panel.due_at == datetime(2027, 9, 1, 16, 0, tzinfo=timezone.utc)   # 6 months after death
     lib.do(iid, "panel_review", "cdop", category_of_death="cat_6", modifiable_factors="not_identified",
-           contributing_factors="None", pattern_alert=False, learning_identified=False)
+           contributing_factors="None", pattern_alert=False, learning_identified=False,
+           panel_abuse_or_neglect_suspected=False)
     lib.do(iid, "inform_professionals", "cdop", professionals_told=True)
     lib.do(iid, "close_cdop_case", "cdop", added_to_dataset=True)
     assert lib.show(iid).status == "completed"
@@ -582,16 +602,10 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
     iid = notify_death(lib, abuse_or_neglect_suspected=True, death_unexpected=True)
     for case in (other, iid):
         lib.do(case, "residency_check", "cdop", bf_cdop_reviews=True)
-    # unexpected death: the health-led rapid response runs first
+    # unexpected death: the health-led rapid response runs beside the review
     assert lib.task(iid, "immediate_response").candidate_groups == ["health"]
-    lib.do(iid, "immediate_response", "health", immediate_response_notes="Paediatrician attended",
-           family_support_offered=True)
-    lib.do(iid, "home_visit", "police", visit_done=True, visit_notes="Scene visit")
-    lib.do(iid, "initial_discussion", "health", siblings_safe=True, s47_started=True,
-           abuse_or_neglect_suspected=True)
-    lib.do(iid, "post_mortem_discussion", "health", post_mortem_findings="Injuries")
-    lib.do(iid, "final_case_discussion", "health", rapid_response_output="Non-accidental injury suspected",
-           rr_abuse_or_neglect_suspected=True)
+    for step, group, data in rapid_response_steps(suspected=True):
+        lib.do(iid, step, group, data)
     referrals = lib.instances("p01_case_referral")
     assert len(referrals) == 2
     case_ref = lib.show(iid).reference
@@ -614,12 +628,10 @@ def test_p5_suspected_abuse_refers_to_the_chair_and_waits_for_the_correlated_dec
     lib.do(rid, "decide_scr", "lscb-chair", chair_decision="start_scr",
            chair_rationale="Regulation 5 criteria met", alternative_route="then_close")
     assert lib.ids(rid) == ["notify_scr_started"]        # the SCR starts inside the referral case
-    lib.do_each(iid, "form_b", {g: {"agency_knowledge": f"{g} knew the family for years"}
-                                for g in ("health", "education")})
+    return_form_bs(lib, iid, "knew the family for years")
     assert lib.ids(iid) == ["collate_papers"]            # the decision reached this case only
     assert lib.ids(other) == ["form_b", "form_b"]
-    lib.do_each(other, "form_b", {g: {"agency_knowledge": "Known to the agency since birth"}
-                                  for g in ("health", "education")})
+    return_form_bs(lib, other, "known to the agency since birth")
     assert lib.ids(other) == []                          # still waiting for its own decision
 
 

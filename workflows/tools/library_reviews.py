@@ -585,16 +585,102 @@ CATEGORIES = [(f"cat_{i}", f"{i} {name}") for i, name in enumerate([
     "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)]
 
 
+# The referral of a child death to the statutory decision-maker (the LSCB Chair under 2015, the
+# safeguarding partners under 2018/2023, through P1 triage and the notification rules).
+CDOP_REFERRAL = ("{'case_ref': case_ref, 'regime': regime, 'child_reference': child_reference, "
+                 "'agencies_involved': agencies_involved, 'looked_after_child': looked_after_child, "
+                 "'died_in_custody_or_detained_mha': died_in_custody_or_detained_mha, "
+                 "'summary': 'Child death reviewed by CDOP: abuse or neglect suspected'}")
+# The rapid response's deadlines, anchored to the time of death (local wall time): hours are
+# elapsed time (a clock change or a bank holiday does not move them), days and months keep the
+# wall time of the death.
+RR_DEADLINES = """
+death_at = date_of_death + 'T' + time_of_death
+rr_immediate_due = deadline('PT4H', death_at)
+rr_visit_due = deadline('PT24H', death_at)
+rr_discussion_due = deadline('PT48H', death_at)
+rr_post_mortem_due = deadline('P7D', death_at)
+rr_final_reminder = deadline('P10W', death_at)
+rr_final_due = deadline('P3M', death_at)
+"""
+
+# After P5's branches join: the last branch to arrive overwrites the others' data, so whether the
+# rapid response referred is read from the flags only its referrals set.
+SETTLE_REFERRALS = "".join(f"""
+try:
+    referred_to_chair = referred_to_chair or referred_by_{prefix}
+except NameError:
+    pass
+""" for prefix in ("rr", "final", "form_b"))
+
+# The statutory notifications that reach the CDOP [STAT15][S26]: the registrar's information no
+# later than 7 days after the death is registered, the coroner's within 3 working days of deciding
+# to investigate or commissioning a post-mortem. Checked when the papers are collated: each due
+# date is kept in the case and a late one named in ``statutory_notifications_late``.
+STATUTORY_NOTIFICATIONS = [("registrar", "death_registered_on", "registrar_informed_on",
+                            "registrar_information_due", "deadline('P7D', {start})"),
+                           ("coroner", "coroner_decided_on", "coroner_notified_on",
+                            "coroner_notification_due", "working_days(3, {start})")]
+CHECK_NOTIFICATIONS = "statutory_notifications_late = []\n" + "".join(f"""
+{due} = None
+try:
+    if {start}:
+        {due} = {rule.format(start=start)}[:10]
+        if {received} and {received} > {due}:
+            statutory_notifications_late.append('{who}')
+except NameError:
+    pass
+""" for who, start, received, due, rule in STATUTORY_NOTIFICATIONS)
+
+
+def only_when(p: Process, gw: str, question: str, node: str, merge: str, cond: str, no: str = "No"):
+    """A gateway ``gw`` (asking ``question``) that runs ``node`` when ``cond`` holds, else skips
+    it; both ways meet at the merge ``merge``. The CDOP decides."""
+    p.xor(gw, question, CDOP)
+    p.xor(merge, None, CDOP)
+    p.flow(gw, node, cond=cond, name="Yes")
+    p.flow(gw, merge, default=True, name=no)
+    p.flow(node, merge)
+
+
+def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: str, after: str):
+    """Where ``suspected`` (an expression) newly says abuse or neglect, refer the case to the
+    statutory decision-maker at once, in parallel with the work that goes on (``before`` ->
+    ``after``), and wait on that side branch for the correlated decision. Refers once per case:
+    ``referred_to_chair`` is set before the fork, and ``referred_by_<prefix>`` too, which no other
+    branch sets, so it survives the merge of parallel branches' data (see SETTLE_REFERRALS)."""
+    gw = p.xor(f"{prefix}_suspected", "Abuse or neglect newly suspected?", lane)
+    fork = p.par(f"{prefix}_fork", None, lane)
+    mark = p.script(f"{prefix}_mark", "Note the referral", lane,
+                    f"referred_to_chair = True\nreferred_by_{prefix} = True")
+    throw = p.throw(f"{prefix}_refer", "Refer to the statutory decision-maker", lane,
+                    "cdop_scr_referral", CDOP_REFERRAL)
+    catch = p.catch(f"{prefix}_decision", "Decision on the referral received", lane, "scr_decision",
+                    "scr_decision")
+    done = p.end(f"{prefix}_decided", "Referral decided", lane)
+    merge = p.xor(f"{prefix}_merge", None, lane)
+    p.flow(before, gw)
+    p.flow(gw, mark, cond=f"({suspected}) == True and referred_to_chair == False", name="Yes")
+    p.flow(gw, merge, default=True, name="No")
+    p.chain(mark, fork, throw, catch, done)
+    p.chain(fork, merge, after)
+
+
 def child_death_review() -> Process:
     p = Process("p05_child_death_review", "P5 Child death review (pan-Berkshire CDOP)",
                 "P5: the review of every death of a child under 18 who normally lived in, or died "
                 "in, Bracknell Forest, except stillbirths and planned legal terminations (regulation "
-                "6). The CDOP checks scope and residency; an unexpected death (2015) or a JAR trigger "
-                "(2018/2023) starts a rapid response (p05a); every agency that knew the child "
-                "returns an agency report (Form B, 15 working days [ASSUME]); where abuse or neglect "
-                "is suspected the CDOP refers the case back to the LSCB Chair for SCR consideration "
-                "('cdop_scr_referral' message, correlated on case_ref) and waits for the Chair's "
-                "decision ('scr_decision') before the panel review. The panel completes the analysis "
+                "6); under 2018/2023 an unattended stillbirth (not attended by a healthcare "
+                "professional) has a Joint Agency Response but no CDOP review. At notification "
+                "three things start in parallel: the rapid response (p05a: an unexpected death "
+                "under 2015, a JAR trigger under 2018/2023), its deadlines anchored to the time of "
+                "death; the residency check and the CDOP review (agency reports, Form B, 15 working "
+                "days [ASSUME]); and, where abuse or neglect is suspected, the referral to the "
+                "statutory decision-maker ('cdop_scr_referral' message, correlated on case_ref) "
+                "waiting for its decision ('scr_decision'). Suspicion first recorded later (the "
+                "initial discussion, an agency's Form B, the panel) refers at once, without stopping "
+                "the review. The "
+                "panel waits for the rapid response and the decision, completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
                 "recommendations enter the learning loop.",
                 starters=AGENCY_STARTERS + ",cdop")
@@ -606,6 +692,8 @@ def child_death_review() -> Process:
            [F("child_reference", "Child's reference (initials and date of birth, or agency reference)",
               "string"),
             F("date_of_death", "Date of death", "date"),
+            F("time_of_death", "Time of death (24-hour local time, HH:MM; the best estimate if not "
+              "known)", "string", pattern="([01][0-9]|2[0-3]):[0-5][0-9]"),
             F("child_age_at_death", "Age at death (years)", "number", min=0),
             YESNO("stillbirth_or_planned_termination", "Stillbirth or planned legal termination?"),
             YESNO("normally_resident_in_bf", "Did the child normally live in Bracknell Forest?"),
@@ -618,12 +706,29 @@ def child_death_review() -> Process:
                   "the Mental Health Act?"),
             agencies_field("Agencies that knew the child or family")],
            due="P1D", priority=90)
-    p.script("open_cdop_case", "Open the CDOP case", CDOP, """
-""" + AGENCY_LIST_SCRIPT + """
+    p.script("open_cdop_case", "Open the CDOP case", CDOP, AGENCY_LIST_SCRIPT + """
 cdop_review_due = deadline('P6M', date_of_death)
-""")
+cdop_in_scope = child_age_at_death < 18 and stillbirth_or_planned_termination == False
+unattended_stillbirth = (stillbirth_or_planned_termination == True and regime != 'LSCB_WT2015'
+                         and jar_trigger == 'unattended_stillbirth')
+rapid_response_needed = ((regime == 'LSCB_WT2015' and death_unexpected == True) or
+                         (regime != 'LSCB_WT2015' and jar_trigger != 'none'))
+referred_to_chair = abuse_or_neglect_suspected == True
+""" + RR_DEADLINES)
     p.xor("in_scope", "In scope?", CDOP)
     p.end("out_of_scope", "Outside the CDOP's remit (recorded)", CDOP)
+    p.par("notified_fork", None, CDOP)
+    # the rapid response / JAR, from notification
+    p.call("rapid_response", "Rapid response / Joint Agency Response (P5a)", PA, "p05a_rapid_response")
+    # the referral, from notification
+    p.xor("referral_gw", "Abuse or neglect suspected?", CDOP)
+    p.throw("refer_to_chair", "Refer to the statutory decision-maker", CDOP, "cdop_scr_referral",
+            CDOP_REFERRAL)
+    p.catch("scr_decision_received", "Decision on the referral received", CDOP, "scr_decision",
+            "scr_decision")
+    p.xor("referral_done", None, CDOP)
+    # the residency check and the CDOP's review
+    p.xor("cdop_review_gw", "Reviewed by a CDOP?", CDOP)
     p.user("residency_check", "Check residency and agree which CDOP reviews the death", CDOP, "cdop",
            "Case {{ case_ref }}: if the child normally lived outside Bracknell Forest, agree with the "
            "other CDOP which panel reviews the death (normally the area of residence) and how the "
@@ -631,49 +736,44 @@ cdop_review_due = deadline('P6M', date_of_death)
            [YESNO("bf_cdop_reviews", "Will the pan-Berkshire CDOP review this death?"),
             F("residency_notes", "What was agreed", "text", required=False)], due="P5WD", priority=70)
     p.xor("bf_reviews", "Reviewed here?", CDOP)
-    p.end("transferred", "Reviewed by the CDOP of residence", CDOP)
     open_review(p, "open_cdop_review", CDOP, "cdop")
-    p.par("review_fork", None, CDOP)
-    p.xor("rapid_response_gw", "Rapid response?", CDOP)
-    p.call("rapid_response", "Rapid response / Joint Agency Response (P5a)", PA, "p05a_rapid_response")
-    p.xor("rapid_response_done", None, CDOP)
-    p.xor("referral_gw", "Abuse or neglect suspected?", CDOP)
-    p.throw("refer_to_chair", "Refer to the LSCB Chair for SCR consideration", CDOP, "cdop_scr_referral",
-            "{'case_ref': case_ref, 'regime': regime, 'child_reference': child_reference, "
-            "'agencies_involved': agencies_involved, 'looked_after_child': looked_after_child, "
-            "'died_in_custody_or_detained_mha': died_in_custody_or_detained_mha, "
-            "'summary': 'Child death reviewed by CDOP: abuse or neglect suspected'}")
-    p.catch("scr_decision_received", "SCR decision received", CDOP, "scr_decision", "scr_decision")
-    p.xor("referral_done", None, CDOP)
-    p.user("form_b", "Complete the agency report (Form B)", PA, "${agency}",
-           "CDOP case {{ case_ref }}: complete the agency report (Form B, with any supplementary form "
-           "for the type of death) about your agency's knowledge of the child and family, within 15 "
-           "working days.",
-           [F("agency_knowledge", "Your agency's involvement and knowledge of the child and family",
-              "text", minlength=20),
-            F("risk_factors", "Risk factors known (e.g. co-sleeping, smoking, domestic abuse, alcohol)",
-              "text", required=False)],
-           due="P15WD", follow_up="P10WD", priority=70, mi=("agencies", "agency"))
-    ladder(p, "form_b", reminder="P10WD", overdue="P15WD", what="the Form B", steps=[
-        (CDOP, "cdop", "Escalate the overdue Form B to the agency's CDOP member",
-         "An agency has not returned its Form B for case {{ case_ref }} within 15 working days. Ask "
-         "the agency's CDOP member to secure it. If it is still outstanding, answer No."),
-        (CHAIR, "lscb-chair", "LSCB Chair: escalate the overdue Form B",
-         "A Form B for CDOP case {{ case_ref }} is still outstanding. Write to the agency and record "
-         "it on the Challenge Log.")])
+    p.call("agency_reports", "Agency reports (Form B, P5b)", PA, "p05b_agency_report",
+           mi=("agencies", "agency"))
+    p.xor("cdop_review_done", None, CDOP)
     p.par("review_join", None, CDOP)
+    p.script("settle_referrals", "Note any referral the rapid response made", CDOP, SETTLE_REFERRALS)
+    p.xor("outcome_gw", "Reviewed here?", CDOP)
+    p.end("transferred", "Reviewed by the CDOP of residence", CDOP)
+    p.end("jar_only_done", "Unattended stillbirth: Joint Agency Response complete (no CDOP review)",
+          CDOP)
     p.user("collate_papers", "Collate and anonymise the case papers", CDOP, "cdop",
            "Collate and anonymise the papers for CDOP case {{ case_ref }} and confirm the "
            "prerequisites for the panel: post-mortem, inquest outcome if relevant, any SCR, the final "
            "case discussion.",
            [YESNO("post_mortem_received", "Post-mortem report received (or not applicable)?"),
-            YESNO("inquest_pending", "Is an inquest or criminal case still pending?")],
+            YESNO("inquest_pending", "Is an inquest or criminal case still pending?"),
+            F("death_registered_on", "Date the death was registered", "date", required=False),
+            F("registrar_informed_on", "Date the registrar's information reached the CDOP (due 7 "
+              "days after registration)", "date", required=False),
+            F("coroner_decided_on", "Date the coroner decided to investigate or commissioned a "
+              "post-mortem (if so)", "date", required=False),
+            F("coroner_notified_on", "Date the coroner told the CDOP (due within 3 working days)",
+              "date", required=False)],
            due="P1M", priority=50)
+    p.script("check_notifications", "Check the registrar's and coroner's notifications", CDOP,
+             CHECK_NOTIFICATIONS)
+    p.user("child_death_review_meeting", "Hold the child death review meeting", PA, "health",
+           "CDOP case {{ case_ref }} (2018 Child Death Review statutory guidance): hold the child "
+           "death review meeting with the professionals who were directly involved with the child, "
+           "before the CDOP panel analyses the death, and record its conclusions for the panel.",
+           [F("cdrm_held_on", "Date of the meeting", "date"),
+            F("cdrm_summary", "Conclusions for the CDOP panel", "text", minlength=20)],
+           due="P1M", priority=60)
     p.user("panel_review", "Panel review: complete the analysis (Form C)", CDOP, "cdop",
            "The CDOP panel reviews case {{ case_ref }}: category of death, modifiable factors "
            "(preventability: factors which, if acted on through national or local interventions, "
            "could reduce the risk of future child deaths), contributing factors and recommended "
-           "actions. SCR decision received: {{ scr_decision }}.",
+           "actions. If the panel now suspects abuse or neglect, the case is referred at once.",
            [F("category_of_death", "Category of death", "enum", values=CATEGORIES),
             F("modifiable_factors", "Modifiable factors", "enum",
               values=[("identified", "Identified"), ("not_identified", "Not identified"),
@@ -682,6 +782,7 @@ cdop_review_due = deadline('P6M', date_of_death)
             F("cdop_recommendations", "Recommendations to the LSCB and agencies", "text",
               required=False),
             YESNO("pattern_alert", "Part of a pattern or cluster to report to the LSCB Chairs?"),
+            YESNO("panel_abuse_or_neglect_suspected", "Does the panel suspect abuse or neglect?"),
             learning_field()],
            due="${cdop_review_due}", priority=60)
     p.user("inform_professionals", "Tell the professionals directly involved", CDOP, "cdop",
@@ -690,6 +791,10 @@ cdop_review_due = deadline('P6M', date_of_death)
            [YESNO("professionals_told", "Professionals told?")], due="P10WD", priority=40)
     close_review(p, "close_cdop_review", CDOP, "cdop", outcome="modifiable_factors")
     capture_learning(p, "cdop_learning", LISG, "P5")
+    p.user("submit_to_ncmd", "Submit the case to the National Child Mortality Database", CDOP, "cdop",
+           "Submit the notification, reporting and analysis data of CDOP case {{ case_ref }} to the "
+           "National Child Mortality Database (through eCDOP or the NCMD portal).",
+           [F("ncmd_submitted_on", "Date submitted to the NCMD", "date")], due="P10WD", priority=40)
     p.user("close_cdop_case", "Close the case and add it to the dataset", CDOP, "cdop",
            "Close CDOP case {{ case_ref }} and add it to the dataset for pattern analysis and the "
            "annual report.",
@@ -697,81 +802,132 @@ cdop_review_due = deadline('P6M', date_of_death)
     p.end("cdop_done", "Child death review complete", CDOP)
 
     p.chain("death_notified", "notify_death", "open_cdop_case", "in_scope")
-    p.flow("in_scope", "residency_check",
-           cond="child_age_at_death < 18 and stillbirth_or_planned_termination == False", name="Yes")
+    p.flow("in_scope", "notified_fork", cond="cdop_in_scope == True or unattended_stillbirth == True",
+           name="Yes")
     p.flow("in_scope", "out_of_scope", default=True, name="No")
-    p.chain("residency_check", "bf_reviews")
-    p.flow("bf_reviews", "open_cdop_review", cond="bf_cdop_reviews == True", name="Yes")
-    p.flow("open_cdop_review", "review_fork")
-    p.flow("bf_reviews", "transferred", default=True, name="No")
-    p.flow("review_fork", "rapid_response_gw")
-    p.flow("review_fork", "form_b")
-    p.flow("rapid_response_gw", "rapid_response",
-           cond="(regime == 'LSCB_WT2015' and death_unexpected == True) or "
-                "(regime != 'LSCB_WT2015' and jar_trigger != 'none')", name="Yes")
-    p.flow("rapid_response_gw", "rapid_response_done", default=True, name="No")
-    p.chain("rapid_response", "rapid_response_done", "referral_gw")
+    only_when(p, "rapid_response_gw", "Rapid response?", "rapid_response", "rapid_response_done",
+              "rapid_response_needed == True")
+    p.flow("notified_fork", "rapid_response_gw")
+    p.flow("rapid_response_done", "review_join")
+    p.flow("notified_fork", "referral_gw")
     p.flow("referral_gw", "refer_to_chair", cond="abuse_or_neglect_suspected == True", name="Yes")
     p.flow("referral_gw", "referral_done", default=True, name="No")
     p.chain("refer_to_chair", "scr_decision_received", "referral_done", "review_join")
-    p.flow("form_b", "review_join")
-    p.chain("review_join", "collate_papers", "panel_review", "inform_professionals",
-            "close_cdop_review", "cdop_learning_source")
-    p.chain("cdop_learning", "close_cdop_case", "cdop_done")
+    p.flow("notified_fork", "cdop_review_gw")
+    p.flow("cdop_review_gw", "residency_check", cond="cdop_in_scope == True", name="Yes")
+    p.flow("cdop_review_gw", "cdop_review_done", default=True, name="No")
+    p.chain("residency_check", "bf_reviews")
+    p.flow("bf_reviews", "open_cdop_review", cond="bf_cdop_reviews == True", name="Yes")
+    p.flow("bf_reviews", "cdop_review_done", default=True, name="No")
+    p.chain("open_cdop_review", "agency_reports", "cdop_review_done", "review_join", "settle_referrals",
+            "outcome_gw")
+    p.flow("outcome_gw", "collate_papers", cond="cdop_in_scope == True and bf_cdop_reviews == True",
+           name="Yes")
+    p.flow("outcome_gw", "transferred", cond="cdop_in_scope == True and bf_cdop_reviews == False",
+           name="No: other CDOP")
+    p.flow("outcome_gw", "jar_only_done", default=True, name="No: unattended stillbirth")
+    only_when(p, "cdrm_gw", "2018/2023: child death review meeting?", "child_death_review_meeting",
+              "cdrm_done", "regime != 'LSCB_WT2015'", no="No (2015)")
+    p.chain("collate_papers", "check_notifications", "cdrm_gw")
+    p.flow("cdrm_done", "panel_review")
+    refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "panel_review",
+                  "inform_professionals")
+    p.chain("inform_professionals", "close_cdop_review", "cdop_learning_source")
+    only_when(p, "ncmd_gw", "2018/2023: submit to the NCMD?", "submit_to_ncmd", "ncmd_done",
+              "regime != 'LSCB_WT2015'", no="No (2015)")
+    p.chain("cdop_learning", "ncmd_gw")
+    p.chain("ncmd_done", "close_cdop_case", "cdop_done")
+    return p
+
+
+def agency_report() -> Process:
+    p = Process("p05b_agency_report", "P5b Agency report (Form B) for a child death review",
+                "Called by P5 once per agency that knew the child or family: the agency returns "
+                "Form B within 15 working days [ASSUME], with the escalation ladder; an agency that "
+                "suspects abuse or neglect refers the case to the statutory decision-maker at once "
+                "(unless it is already referred) while the other returns go on, and this return "
+                "waits for the decision.")
+    p.start("form_b_start", "Agency report requested", PA)
+    p.user("form_b", "Complete the agency report (Form B)", PA, "${agency}",
+           "CDOP case {{ case_ref }}: complete the agency report (Form B, with any supplementary form "
+           "for the type of death) about your agency's knowledge of the child and family, within 15 "
+           "working days.",
+           [F("agency_knowledge", "Your agency's involvement and knowledge of the child and family",
+              "text", minlength=20),
+            F("risk_factors", "Risk factors known (e.g. co-sleeping, smoking, domestic abuse, alcohol)",
+              "text", required=False),
+            YESNO("form_b_abuse_or_neglect_suspected", "Does your agency suspect abuse or neglect? "
+                  "(Yes refers the case to the decision-maker at once)")],
+           due="P15WD", follow_up="P10WD", priority=70)
+    ladder(p, "form_b", reminder="P10WD", overdue="P15WD", what="the Form B", steps=[
+        (CDOP, "cdop", "Escalate the overdue Form B to the agency's CDOP member",
+         "An agency has not returned its Form B for case {{ case_ref }} within 15 working days. Ask "
+         "the agency's CDOP member to secure it. If it is still outstanding, answer No."),
+        (CHAIR, "lscb-chair", "LSCB Chair: escalate the overdue Form B",
+         "A Form B for CDOP case {{ case_ref }} is still outstanding. Write to the agency and record "
+         "it on the Challenge Log.")])
+    p.end("form_b_done", "Agency report returned", CDOP)
+    p.flow("form_b_start", "form_b")
+    refer_at_once(p, "form_b", CDOP, "form_b_abuse_or_neglect_suspected", "form_b", "form_b_done")
     return p
 
 
 def rapid_response() -> Process:
     p = Process("p05a_rapid_response", "P5a Rapid response to an unexpected child death",
-                "Called by P5 for an unexpected death (2015, Berkshire health-led rapid response "
-                "protocol) or a Joint Agency Response trigger (2018/2023). Timings follow comparable "
-                "procedures [PRAC]: immediate response within hours, home or scene visit within 24 "
-                "hours, an initial multi-agency discussion within 48 hours, a post-mortem follow-up, "
-                "and a final case discussion (usually 8-12 weeks) whose output goes to the CDOP. If a "
-                "child protection concern arises, the s47 or criminal process takes precedence and "
-                "the CDOP refers the case to the LSCB Chair.")
+                "Called by P5 at notification, in parallel with the residency check, for an "
+                "unexpected death (2015, Berkshire health-led rapid response protocol) or a Joint "
+                "Agency Response trigger (2018/2023). Every deadline runs from the time of death "
+                "(P5's rr_*_due, [PRAC S33/S34]): immediate response 4 hours, home or scene visit "
+                "24 hours, initial multi-agency discussion 48 hours, post-mortem follow-up 7 days, "
+                "final case discussion (usually 8-12 weeks) 3 months, its output going to the CDOP. "
+                "If the initial discussion first suspects abuse or neglect, the case is referred at "
+                "once while the response goes on; the s47 or criminal process takes precedence.")
     p.start("rr_start", "Unexpected death", PA)
     p.user("immediate_response", "Immediate response and support for the family", PA, "health",
            "Unexpected death, CDOP case {{ case_ref }}: the designated or on-call paediatrician and "
            "the Rapid Response service respond, with the police, and support the family.",
            [F("immediate_response_notes", "What was done", "text"),
-            YESNO("family_support_offered", "Family support offered?")], due="PT4H", priority=100)
+            YESNO("family_support_offered", "Family support offered?")], due="${rr_immediate_due}",
+           priority=100)
     p.user("home_visit", "Home or scene visit", PA, "police",
            "Police and a health professional visit the home or scene of the death in case "
            "{{ case_ref }}.",
            [YESNO("visit_done", "Visit done?"), F("visit_notes", "Findings", "text")],
-           due="P1D", priority=100)
+           due="${rr_visit_due}", priority=100)
     p.user("initial_discussion", "Initial multi-agency information-sharing discussion", PA, "health",
            "Hold the initial multi-agency discussion for case {{ case_ref }} and consider the safety "
            "of siblings and other children. If there is a child protection concern, start the s47 or "
-           "criminal process and record it: the CDOP will refer the case to the LSCB Chair.",
+           "criminal process and record it: the case is referred to the decision-maker at once.",
            [YESNO("siblings_safe", "Are siblings and other children safe?"),
             YESNO("s47_started", "Has a s47 enquiry or criminal investigation started?"),
             YESNO("abuse_or_neglect_suspected", "Is abuse or neglect now suspected?")],
-           due="P2D", priority=90)
+           due="${rr_discussion_due}", priority=90)
     p.user("post_mortem_discussion", "Post-mortem follow-up discussion", PA, "health",
            "When the post-mortem results are available, hold the follow-up discussion for case "
            "{{ case_ref }}.",
-           [F("post_mortem_findings", "Findings and actions", "text")], due="P7D", priority=70)
+           [F("post_mortem_findings", "Findings and actions", "text")], due="${rr_post_mortem_due}",
+           priority=70)
     p.user("final_case_discussion", "Final case discussion", PA, "health",
            "Hold the final case discussion (local case review) for case {{ case_ref }} and record "
            "its output for the CDOP.",
            [F("rapid_response_output", "Output for the CDOP", "text", minlength=20),
             YESNO("rr_abuse_or_neglect_suspected", "Is abuse or neglect suspected after the final "
                   "discussion?")],
-           due="P3M", follow_up="P10W", priority=60)
-    ladder(p, "final_case_discussion", reminder="P10W", overdue="P3M", what="the final discussion",
+           due="${rr_final_due}", follow_up="${rr_final_reminder}", priority=60)
+    ladder(p, "final_case_discussion", reminder="rr_final_reminder", overdue="rr_final_due",
+           kind="date", what="the final discussion",
            steps=[(CDOP, "cdop", "Escalate the overdue final case discussion to the designated doctor",
                    "The final case discussion for case {{ case_ref }} is overdue. Escalate it to the "
                    "designated doctor for child deaths and record the new date.")])
-    p.script("carry_concern", "Carry the concern to the CDOP", CDOP,
-             "abuse_or_neglect_suspected = abuse_or_neglect_suspected or rr_abuse_or_neglect_suspected")
     p.end("rr_done", "Rapid response output to the CDOP", CDOP)
-    p.chain("rr_start", "immediate_response", "home_visit", "initial_discussion",
-            "post_mortem_discussion", "final_case_discussion", "carry_concern", "rr_done")
+    p.chain("rr_start", "immediate_response", "home_visit", "initial_discussion")
+    refer_at_once(p, "rr", PA, "abuse_or_neglect_suspected", "initial_discussion",
+                  "post_mortem_discussion")
+    p.chain("post_mortem_discussion", "final_case_discussion")
+    refer_at_once(p, "final", CDOP, "rr_abuse_or_neglect_suspected", "final_case_discussion", "rr_done")
     return p
 
 
 def processes():
     return [serious_case_review(), scr_review(), multi_agency_case_review(),
-            individual_management_review(), child_death_review(), rapid_response()]
+            individual_management_review(), child_death_review(), agency_report(), rapid_response()]

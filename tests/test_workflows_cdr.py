@@ -1,0 +1,200 @@
+"""Child death review on the real timeline (issue 18 part 1): an unattended stillbirth has a
+Joint Agency Response under 2018/2023; the rapid response starts at notification, beside the
+residency check, with every deadline anchored to the time of death (across the Easter bank
+holiday and the clock change); suspected abuse or neglect refers the case at once, from any step,
+while the review goes on. Driven through the deployed library as the board's groups would."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from test_workflows import (db_url, lib, library_template, notify_death, rapid_response_steps,  # noqa: F401
+                            return_form_bs)
+
+
+def utc(*parts):
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+def ended_at(lib, iid, end_id):
+    with lib.sessions() as s:
+        return end_id in lib.process_engine.element_states(s, iid)["completed"]
+
+
+STILLBIRTH = dict(stillbirth_or_planned_termination=True, child_age_at_death=0, death_unexpected=True,
+                  jar_trigger="unattended_stillbirth")
+
+
+def test_d_2018_an_unattended_stillbirth_has_a_joint_agency_response_but_no_cdop_review(lib):
+    lib.set_regime("MASA_WT2018")
+    iid = notify_death(lib, **STILLBIRTH)
+    assert lib.show(iid).status == "active"                    # not "out of scope"
+    assert lib.ids(iid) == ["immediate_response"]               # the JAR; no residency check
+    for step, group, data in rapid_response_steps():
+        lib.do(iid, step, group, data)
+    assert lib.show(iid).status == "completed"
+    assert ended_at(lib, iid, "jar_only_done") and not ended_at(lib, iid, "out_of_scope")
+    assert lib.instances("p01_case_referral") == []
+
+
+def test_d_2015_a_stillbirth_stays_outside_the_cdop(lib):
+    iid = notify_death(lib, **STILLBIRTH)
+    assert lib.show(iid).status == "completed" and ended_at(lib, iid, "out_of_scope")
+
+
+# Death on Saturday 27 March 2027 at 22:30 GMT, the night before the clocks go forward (Sunday 28
+# March, 01:00 GMT -> 02:00 BST), in the Easter weekend (Good Friday 26 March, Easter Monday 29
+# March are bank holidays); notified an hour later.
+DEATH = dict(date_of_death="2027-03-27", time_of_death="22:30", death_unexpected=True,
+             jar_trigger="sudden_no_apparent_cause", abuse_or_neglect_suspected=True)
+NOTIFIED = utc(2027, 3, 27, 23, 30)
+DEADLINES = {"immediate_response": utc(2027, 3, 28, 2, 30),     # 4 h elapsed: 03:30 BST
+             "home_visit": utc(2027, 3, 28, 22, 30),            # 24 h elapsed: 23:30 BST
+             "initial_discussion": utc(2027, 3, 29, 22, 30),    # 48 h, on Easter Monday
+             "post_mortem_discussion": utc(2027, 4, 3, 21, 30),  # 7 days: 22:30 BST
+             "final_case_discussion": utc(2027, 6, 27, 21, 30)}  # 3 months: 22:30 BST
+
+
+@pytest.mark.parametrize("regime", ["LSCB_WT2015", "MASA_WT2018"])
+def test_f_abuse_suspected_at_notification_starts_the_rapid_response_and_refers_at_once(lib, regime):
+    lib.set_regime(regime)
+    lib.now = NOTIFIED
+    iid = notify_death(lib, **DEATH)
+    # the rapid response and the residency check run side by side from the notification
+    assert lib.ids(iid) == ["immediate_response", "residency_check"]
+    assert lib.task(iid, "immediate_response").due_at == DEADLINES["immediate_response"]
+    # 5 working days from the notification: the count starts on Tuesday 30 March, after Easter
+    assert lib.task(iid, "residency_check").due_at == utc(2027, 4, 6, 22, 30)
+    # referred to the decision-maker at once, not after the rapid response
+    case_ref = lib.show(iid).reference
+    [(rid, status, ref)] = lib.instances("p01_case_referral")
+    assert (status, ref) == ("active", case_ref)
+    assert lib.ids(rid) == ["confirm_referral"]
+    # each step's deadline runs from the death, whenever the previous step was done
+    for step, group, data in rapid_response_steps(suspected=True)[:-1]:
+        assert lib.task(iid, step).due_at == DEADLINES[step], step
+        lib.now = DEADLINES[step]                     # each done only at its deadline
+        lib.do(iid, step, group, data)
+    final = lib.task(iid, "final_case_discussion")
+    assert final.due_at == DEADLINES["final_case_discussion"]
+    assert len(lib.instances("p01_case_referral")) == 1          # referred once, not again
+    # the residency check is independent of the rapid response
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=False, residency_notes="Reading CDOP")
+    assert "final_case_discussion" in lib.ids(iid)
+    if regime == "MASA_WT2018":        # the LA's notification, from issue 17's rules
+        lib.do(rid, "confirm_referral", "business-unit", concerns_about_agency_working="some",
+               learning_potential="multi_agency", context_needs_exploring=False,
+               agencies_involved="health, police")
+        lib.do(rid, "log_case", "business-unit", received_on="2027-04-06", acknowledgement_sent=True)
+        assert lib.task(rid, "notify_regulator").candidate_groups == ["childrens-social-care"]
+
+
+def test_f_the_final_discussion_reminder_and_overdue_run_from_the_death(lib):
+    lib.now = NOTIFIED
+    iid = notify_death(lib, **{**DEATH, "abuse_or_neglect_suspected": False})
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    for step, group, data in rapid_response_steps()[:-1]:
+        lib.do(iid, step, group, data)
+    lib.fire(utc(2027, 6, 5, 21, 31))                 # the reminder: 10 weeks after the death
+    assert lib.tasks(iid, "final_case_discussion") and not lib.tasks(iid, "final_case_discussion_escalate_1")
+    lib.fire(DEADLINES["final_case_discussion"] - timedelta(minutes=1))
+    assert not lib.tasks(iid, "final_case_discussion_escalate_1")
+    lib.fire(DEADLINES["final_case_discussion"] + timedelta(minutes=1))
+    assert lib.task(iid, "final_case_discussion_escalate_1").candidate_groups == ["cdop"]
+
+
+def test_suspicion_first_recorded_in_the_rapid_response_refers_at_once(lib):
+    iid = notify_death(lib, death_unexpected=True, jar_trigger="sudden_no_apparent_cause")
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    lib.do(iid, "immediate_response", "health", immediate_response_notes="Attended",
+           family_support_offered=True)
+    lib.do(iid, "home_visit", "police", visit_done=True, visit_notes="Bruising seen")
+    assert lib.instances("p01_case_referral") == []
+    lib.do(iid, "initial_discussion", "health", siblings_safe=False, s47_started=True,
+           abuse_or_neglect_suspected=True)
+    [(rid, _, ref)] = lib.instances("p01_case_referral")
+    assert ref == lib.show(iid).reference
+    assert "post_mortem_discussion" in lib.ids(iid)               # the response goes on
+
+
+def review_to_the_panel(lib, regime):
+    """An expected death under ``regime`` reviewed here, up to the panel: Form Bs, the papers and
+    (2018/2023) the child death review meeting, which must come before the panel."""
+    lib.set_regime(regime)
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    return_form_bs(lib, iid, "saw the child regularly")
+    lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
+    if regime != "LSCB_WT2015":
+        assert lib.ids(iid) == ["child_death_review_meeting"]      # not the panel yet
+        lib.do(iid, "child_death_review_meeting", "health", cdrm_held_on="2027-04-20",
+               cdrm_summary="Reviewed with the professionals who knew the child")
+    assert lib.ids(iid) == ["panel_review"]
+    return iid
+
+
+def panel_review(lib, iid, suspected):
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_1" if suspected else "cat_6",
+           modifiable_factors="identified" if suspected else "not_identified",
+           contributing_factors="Neglect" if suspected else "None", pattern_alert=False,
+           panel_abuse_or_neglect_suspected=suspected, learning_identified=False)
+
+
+@pytest.mark.parametrize("regime", ["LSCB_WT2015", "MASA_WT2023"])
+def test_suspicion_first_recorded_by_the_panel_refers_at_once_and_the_review_goes_on(lib, regime):
+    iid = review_to_the_panel(lib, regime)
+    panel_review(lib, iid, suspected=True)
+    [(rid, _, ref)] = lib.instances("p01_case_referral")
+    assert ref == lib.show(iid).reference
+    assert lib.ids(iid) == ["inform_professionals"]                 # not waiting for the decision
+    lib.do(rid, "confirm_referral", "business-unit", concerns_about_agency_working="some",
+           learning_potential="multi_agency", context_needs_exploring=False,
+           agencies_involved="health, education")
+    lib.do(rid, "log_case", "business-unit", received_on="2027-09-01", acknowledgement_sent=True)
+    notify = lib.tasks(rid, "notify_regulator")
+    assert [t.candidate_groups for t in notify] == [["childrens-social-care"]]
+
+
+@pytest.mark.parametrize("regime", ["MASA_WT2018", "MASA_WT2023"])
+def test_2018_a_child_death_review_meeting_precedes_the_panel_and_the_data_go_to_the_ncmd(lib, regime):
+    iid = review_to_the_panel(lib, regime)
+    panel_review(lib, iid, suspected=False)
+    lib.do(iid, "inform_professionals", "cdop", professionals_told=True)
+    assert lib.ids(iid) == ["submit_to_ncmd"]
+    lib.do(iid, "submit_to_ncmd", "cdop", ncmd_submitted_on="2027-05-02")
+    lib.do(iid, "close_cdop_case", "cdop", added_to_dataset=True)
+    assert lib.show(iid).status == "completed"
+    assert lib.show(iid).data["ncmd_submitted_on"] == "2027-05-02"
+
+
+def test_the_registrar_and_coroner_notifications_are_checked_against_their_deadlines(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    return_form_bs(lib, iid, "saw the child regularly")
+    # the registrar: 7 days after registration (12 March), here 10 days; the coroner: 3 working
+    # days after deciding on Good Friday (a bank holiday): counted from Tuesday 30 March, after
+    # Easter Monday, so 2 April, and the notification on 1 April is on time
+    lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False,
+           death_registered_on="2027-03-05", registrar_informed_on="2027-03-15",
+           coroner_decided_on="2027-03-26", coroner_notified_on="2027-04-01")
+    data = lib.show(iid).data
+    assert data["registrar_information_due"] == "2027-03-12"
+    assert data["coroner_notification_due"] == "2027-04-02"
+    assert data["statutory_notifications_late"] == ["registrar"]
+    assert lib.ids(iid) == ["panel_review"]
+
+
+def test_suspicion_first_recorded_in_a_form_b_refers_at_once_and_the_panel_waits_for_the_decision(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    health, education = sorted(lib.tasks(iid, "form_b"), key=lambda t: t.candidate_groups)[::-1]
+    lib.complete(health, "health", {"agency_knowledge": "Repeated unexplained injuries seen in clinic",
+                                    "form_b_abuse_or_neglect_suspected": True})
+    [(rid, _, ref)] = lib.instances("p01_case_referral")             # at once
+    assert ref == lib.show(iid).reference
+    assert lib.ids(iid) == ["form_b"]                                 # education's return goes on
+    lib.complete(education, "education", {"agency_knowledge": "Attended nursery regularly until May",
+                                          "form_b_abuse_or_neglect_suspected": False})
+    assert lib.ids(iid) == []                                         # waiting for the decision
+    assert len(lib.instances("p01_case_referral")) == 1
