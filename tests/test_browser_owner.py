@@ -69,7 +69,7 @@ def test_a_past_due_date_is_refused_until_confirmed_and_the_reason_is_kept(serve
     page.check("#confirm-1")
     page.click("button:has-text('Change due date')")
     page.wait_for_selector(".govuk-notification-banner--success")
-    assert "to 6 Jan 2020 17:00: Agreed at the LISG meeting" in page.locator(".app-timeline").inner_text()
+    assert "to 6 January 2020, 5:00pm: Agreed at the LISG meeting" in page.locator(".app-timeline").inner_text()
 
 
 def test_reassign_finds_a_person_by_name_or_group_with_their_groups_shown(server, page, world):  # noqa: F811

@@ -1,11 +1,12 @@
 """Managers' instance list, case panel, diagram state and audited actions (web/manager.py)."""
 import csv
-import re
 import io
+import re
 
 from openpyxl import load_workbook
 
 from engine.actors import load_actor
+from web.wording import local_time
 from models import AuditEvent, HumanTask, ProcessInstance
 from web_support import app, client, login, world  # noqa: F401
 
@@ -145,7 +146,7 @@ def test_actions_are_for_managers_only(client, world):
 
 
 def test_a_past_due_date_or_one_after_the_process_date_needs_confirming_and_keeps_the_typing(
-        client, world, sessions):
+        app, client, world, sessions):
     iid, tid = world["instance_id"], world["task_id"]
     login(client, "mia")
     url = f"/instances/{iid}/tasks/{tid}/due"
@@ -169,8 +170,9 @@ def test_a_past_due_date_or_one_after_the_process_date_needs_confirming_and_keep
                                   "confirm": "yes"})
     assert done.status_code == 302
     timeline = client.get(f"/instances/{iid}").text
-    assert f"From {before.strftime('%-d %b %Y %H:%M')} to 14 Mar 2031 17:00: Family bereavement" \
-        in timeline
+    with app.test_request_context():
+        was = local_time(before)
+    assert f"From {was} to 14 March 2031, 5:00pm: Family bereavement" in timeline
 
 
 def test_a_refused_reassign_keeps_the_reason_and_names_the_field(client, world):
@@ -247,4 +249,4 @@ def test_every_manager_action_says_in_the_timeline_what_changed_and_why(app):
         due = describe(AuditEvent(action="due_date_changed", at=at, actor="mia", detail={
             "previous": "2027-01-08T17:00:00+00:00", "due_at": "2027-01-15T17:00:00+00:00",
             "reason": "agency asked"}))
-        assert due["body"] == "From 8 Jan 2027 17:00 to 15 Jan 2027 17:00: agency asked"
+        assert due["body"] == "From 8 January 2027, 5:00pm to 15 January 2027, 5:00pm: agency asked"

@@ -121,12 +121,19 @@ def panel_replies(lib, iid, response):
     assert reached == [iid]
 
 
-def test_a_2015_criteria_met_and_lisg_recommends_close_the_chair_still_decides(lib):
+def notified_2015_death(lib):
+    """A 2015 case whose criteria say SCR (abuse suspected, the child died), notified to Ofsted
+    and with the agency summaries in: waiting for LISG's screening."""
     iid = intake(lib, "LSCB_WT2015", abuse_or_neglect_suspected=True, child_died=True)
     lib.on("2027-03-03")
     lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
            notification_sent_on="2027-03-03")
     summaries(lib, iid)
+    return iid
+
+
+def test_a_2015_criteria_met_and_lisg_recommends_close_the_chair_still_decides(lib):
+    iid = notified_2015_death(lib)
     screen(lib, iid, "close")
     decide = lib.task(iid, "decide_scr")
     assert decide.candidate_groups == ["lscb-chair"]
@@ -146,11 +153,7 @@ def test_a_2015_criteria_met_and_lisg_recommends_close_the_chair_still_decides(l
 
 
 def test_2015_lisg_cannot_pick_a_rapid_review_and_its_statutory_pick_goes_to_the_chair(lib):
-    iid = intake(lib, "LSCB_WT2015", abuse_or_neglect_suspected=True, child_died=True)
-    lib.on("2027-03-03")
-    lib.do(iid, "notify_regulator", "childrens-social-care", notified_body="ofsted",
-           notification_sent_on="2027-03-03")
-    summaries(lib, iid)
+    iid = notified_2015_death(lib)
     task = lib.task(iid, "lisg_screening")
     with pytest.raises(FormInvalid) as refused, lib.sessions.begin() as s:
         lib.process_engine.complete(s, task.id, lib.staff["lisg"], {

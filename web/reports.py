@@ -155,7 +155,7 @@ def _period() -> tuple[datetime, datetime]:
 
 def _span(start: datetime, end: datetime) -> str:
     """"1 April 2026 to 30 September 2026": the first and last days of a period."""
-    return f"{start:%-d %B %Y} to {end - timedelta(days=1):%-d %B %Y}"
+    return f"{long_date(start)} to {long_date(end - timedelta(days=1))}"
 
 
 def business_years(now: datetime, count: int = 4) -> list[int]:

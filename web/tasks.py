@@ -5,13 +5,13 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from engine.errors import FormInvalid
-from models.queries import case_header, group_options, history
+from models.queries import case_header, history
 
 from . import forms
 from .db import board_tz, get_process_engine, get_session
 from .instructions import render_instructions
 from .timeline import describe
-from .wording import CaseForms
+from .wording import CaseForms, names
 
 bp = Blueprint("tasks", __name__)
 
@@ -41,9 +41,8 @@ def offered_to(task) -> str:
     """Who may act on the task, in words: its assignee, else its groups by name and its people."""
     if task.assignee:
         return task.assignee
-    titles = {slug: title for slug, title, _ in group_options(get_session())}
-    names = [titles.get(g) or g for g in task.candidate_groups] + list(task.candidate_users)
-    return ", ".join(names) or "its lane"
+    who = [names().groups(task.candidate_groups), *task.candidate_users]
+    return ", ".join(w for w in who if w) or "its lane"
 
 
 def saved_time(moment) -> str | None:

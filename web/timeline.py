@@ -5,8 +5,7 @@ from datetime import datetime
 
 from models import AuditEvent
 
-from .db import board_tz
-from .wording import CaseForms, long_date, names
+from .wording import CaseForms, local_time, long_date, names
 
 TITLES = {
     "instance_started": "Case started",
@@ -90,10 +89,8 @@ def describe(event: AuditEvent, forms: CaseForms | None = None) -> dict:
 
 
 def _moment(value) -> str:
-    """An audited ISO date-time as UK time ("14 Mar 2031 17:00"); "none" when there was none."""
-    if not value:
-        return "none"
-    return datetime.fromisoformat(str(value)).astimezone(board_tz()).strftime("%-d %b %Y %H:%M")
+    """An audited ISO date-time as people read it (``local_time``); "none" when there was none."""
+    return local_time(datetime.fromisoformat(str(value))) if value else "none"
 
 
 def values_text(values: dict) -> str:
