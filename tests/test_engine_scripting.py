@@ -191,9 +191,11 @@ def test_a_swallowed_stop_still_fails_the_script():
 def test_limits_are_configurable_and_the_clock_limit_holds():
     env = RestrictedEnvironment(limits=ScriptLimits(seconds=0.2, iterations=10**12))
     started = time.perf_counter()
-    with pytest.raises(ScriptError, match="longer than 0.2 s"):
+    # Whichever stops it first, the watcher's clock or the worker's CPU-time rlimit (on a loaded
+    # machine), the script fails inside the README's promised second.
+    with pytest.raises(ScriptError, match=r"longer than 0\.2 s|out of CPU time \(0\.2 s\)"):
         env.execute("x = 0\nwhile True:\n    x = x + 1", {})
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="memory watch needs Linux")
