@@ -12,6 +12,7 @@ import pytest
 from engine import FormInvalid
 from engine.errors import InputError
 from models import AuditEvent
+from models.learning import Review
 from test_workflows import (CRITERIA_NONE, DMN_PROBE, INCIDENT_KNOWN, T0, WORKFLOWS, db_url, lib,  # noqa: F401
                             library_template, notify_death)
 
@@ -322,7 +323,10 @@ def test_a_case_under_another_regime_needs_a_reason_at_the_start(lib):
     iid = lib.start("p01_incident_notification", "manager", {   # the business unit: a manager
         **INCIDENT_KNOWN, "regime": "LSCB_WT2015",
         "regime_override_reason": "Incident before the partnership began"}).id
-    assert lib.show(iid).data["regime"] == "LSCB_WT2015"
+    data = lib.show(iid).data        # the case page shows both, with the reason
+    assert (data["regime"], data["board_regime"]) == ("LSCB_WT2015", "MASA_WT2018")
+    same = lib.start("p01_incident_notification", "manager", {**INCIDENT_KNOWN, "regime": "MASA_WT2018"}).id
+    assert "board_regime" not in lib.show(same).data
 
 
 def test_the_business_unit_overrides_the_regime_only_with_a_reason(lib):
@@ -375,3 +379,19 @@ def test_2018_below_the_criteria_lisg_may_still_ask_for_a_rapid_review(lib):
     screen(lib, iid, "statutory")
     assert lib.ids(iid) == ["record_panel_notification"]  # the rapid review waits for a notification
     assert lib.show(iid).data["route"] == "rapid_review"
+
+
+def test_2018_the_partners_keep_no_lcspr_after_the_panel_disagrees_and_the_case_closes(lib):
+    iid = intake(lib, "MASA_WT2018", abuse_or_neglect_suspected=True, child_died=True)
+    notify_panel(lib, iid)
+    rapid_review(lib, iid, lcspr=False)
+    lib.do(iid, "send_rapid_review", "safeguarding-partners", rapid_review_sent_on="2027-03-20",
+           rapid_review_learning_identified=False)
+    panel_replies(lib, iid, "disagrees")
+    lib.do(iid, "reconsider_lcspr", "safeguarding-partners", lcspr_decided=False,
+           lcspr_reconsider_rationale="The rapid review already secured the learning")
+    data = lib.show(iid).data
+    assert lib.show(iid).status == "completed" and "lcspr_decided_on" not in data
+    assert data["lcspr_reconsider_rationale"] == "The rapid review already secured the learning"
+    with lib.sessions() as s:
+        assert [r.outcome for r in s.query(Review).all()] == ["rapid review, no LCSPR"]
