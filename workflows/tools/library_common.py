@@ -14,6 +14,11 @@ SP, LA_SP, ICB_SP, POLICE_SP, PCHAIR = ("Safeguarding Partners", "Local Authorit
 # (task id prefix, lane, group): one sign-off per safeguarding partner
 PARTNERS = [("la", LA_SP, "local-authority-partner"), ("icb", ICB_SP, "icb-partner"),
             ("police", POLICE_SP, "police-partner")]
+# Who signs for a partner: its lead representative (WT2018 ch.3; the "lead safeguarding partner"
+# of WT2023: the local authority's chief executive, the ICB's, the chief officer of police) or the
+# delegated safeguarding partner acting for them, who keeps the lead's accountability.
+DELEGATE_QUESTION = ("Is this signed by the delegated safeguarding partner acting for the lead "
+                     "safeguarding partner?")
 
 REGIMES = [("LSCB_WT2015", "LSCB regime, Working Together 2015 (SCR)"),
            ("MASA_WT2018", "Safeguarding partners, Working Together 2018 (rapid review, LCSPR)"),

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
-                            CONCERNS, IR, LISG, PA, PARTNERS, PCHAIR, SP, agencies_field,
-                            agency_ladder, capture_learning, close_review, ladder, learning_field,
-                            open_record, open_review, title_field)
+                            CONCERNS, DELEGATE_QUESTION, IR, LISG, PA, PARTNERS, PCHAIR, SP,
+                            agencies_field, agency_ladder, capture_learning, close_review, ladder,
+                            learning_field, open_record, open_review, title_field)
 
 
 def serious_case_review() -> Process:
@@ -77,8 +77,8 @@ except NameError:
             F("rapid_review_actions", "Immediate actions agreed", "text"),
             YESNO("lcspr_recommended", "Is a local child safeguarding practice review recommended?"),
             F("rapid_review_rationale", "Rationale", "text", minlength=20),
-            F("lead_partner", "Lead safeguarding partner for this review (WT2023)", "enum",
-              values=[(prefix, lane) for prefix, lane, _ in PARTNERS], required=False)],
+            F("lead_partner", "Which safeguarding partner leads this rapid review?", "enum",
+              values=[(prefix, lane) for prefix, lane, _ in PARTNERS])],
            due="${rapid_review_due}", follow_up="${rapid_review_reminder}", priority=90)
     ladder(p, "rapid_review", kind="date", reminder="rapid_review_reminder",
            overdue="rapid_review_due", what="the rapid review", steps=[
@@ -99,6 +99,7 @@ except NameError:
                "{{ rapid_review_due }}.",
                [YESNO(f"{prefix}_approves", "Do you approve the rapid review and its recommendation?"),
                 F(f"{prefix}_signatory", "Signed by (name and role)", "string"),
+                YESNO(f"{prefix}_signed_by_delegate", DELEGATE_QUESTION),
                 F(f"{prefix}_comments", "Comments", "text", required=False)],
                due="${rapid_review_due}", priority=90)
     p.par("sign_off_join", None, SP)
