@@ -280,3 +280,7 @@ OPERATIONS = {
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
 }
+
+from .cdop_operations import CDOP_OPERATIONS  # noqa: E402  (it builds on this module)
+
+OPERATIONS.update(CDOP_OPERATIONS)

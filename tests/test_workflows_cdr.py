@@ -198,3 +198,28 @@ def test_suspicion_first_recorded_in_a_form_b_refers_at_once_and_the_panel_waits
                                           "form_b_abuse_or_neglect_suspected": False})
     assert lib.ids(iid) == []                                         # waiting for the decision
     assert len(lib.instances("p01_case_referral")) == 1
+
+
+# --- issue 18 part 1: the CDOP duties (register, per board, themed reports, annual report) ---
+
+def test_notified_deaths_exclude_those_out_of_scope_and_count_unattended_stillbirths_only_2018(lib):
+    from models.learning_reports import cdop_figures, year_period
+    notify_death(lib, child_age_at_death=18)                          # out of scope
+    notify_death(lib, **STILLBIRTH)                                   # 2015: out of scope
+    notify_death(lib)                                                 # in scope
+    lib.set_regime("MASA_WT2018")
+    notify_death(lib, **STILLBIRTH)                                   # 2018: a JAR, counted
+    notify_death(lib, stillbirth_or_planned_termination=True)         # 2018, attended: not
+    with lib.sessions() as s:
+        assert cdop_figures(s, *year_period(2026))["notified"] == 2
+
+
+def test_two_form_bs_suspecting_abuse_at_once_refer_the_case_once(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    health, education = sorted(lib.tasks(iid, "form_b"), key=lambda t: t.candidate_groups)[::-1]
+    for task, group in ((health, "health"), (education, "education")):
+        lib.complete(task, group, {"agency_knowledge": f"{group}: injuries seen, not explained",
+                                   "form_b_abuse_or_neglect_suspected": True})
+    assert len(lib.instances("p01_case_referral")) == 1
+    assert lib.ids(iid) == []                                         # waiting for the decision
