@@ -223,3 +223,89 @@ def test_two_form_bs_suspecting_abuse_at_once_refer_the_case_once(lib):
                                    "form_b_abuse_or_neglect_suspected": True})
     assert len(lib.instances("p01_case_referral")) == 1
     assert lib.ids(iid) == []                                         # waiting for the decision
+
+
+def reviewed_with_pattern(lib, board=None, theme="safe_sleeping", factors="Co-sleeping on a sofa"):
+    """A death (of ``board``'s area, else the form's default) reviewed by the panel, which
+    records a pattern of ``theme``; returns the case id."""
+    iid = notify_death(lib, **({"board": board} if board else {}))
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    return_form_bs(lib, iid, "saw the child regularly")
+    lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
+    if lib.tasks(iid, "child_death_review_meeting"):
+        lib.do(iid, "child_death_review_meeting", "health", cdrm_held_on="2027-03-01",
+               cdrm_summary="Reviewed with the professionals who knew the child")
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_10", modifiable_factors="identified",
+           contributing_factors=factors, pattern_alert=True, pattern_theme=theme,
+           pattern_description="Infants co-sleeping after parental alcohol use",
+           panel_abuse_or_neglect_suspected=False, learning_identified=False)
+    return iid
+
+
+def register(lib):
+    from models import ChildDeath, ThemedReport
+    from sqlalchemy import select
+    with lib.sessions() as s:
+        return (s.scalars(select(ChildDeath).order_by(ChildDeath.id)).all(),
+                s.scalars(select(ThemedReport).order_by(ThemedReport.id)).all())
+
+
+@pytest.mark.parametrize("regime, board_task, group, response", [
+    ("LSCB_WT2015", "lscb_chair_receives", "lscb-chair", "chair_response"),
+    ("MASA_WT2023", "partners_receive", "safeguarding-partners", "partners_response")])
+def test_a_pattern_goes_to_a_themed_report_the_chair_decides_and_the_board_receives_it(
+        lib, regime, board_task, group, response):
+    from models.learning import LearningItem
+    from sqlalchemy import select
+    from web.instructions import render_instructions
+    lib.set_regime(regime)
+    first = reviewed_with_pattern(lib, board="reading", factors="Sofa sharing")
+    second = reviewed_with_pattern(lib)
+    assert lib.ids(second) == ["inform_professionals"]                 # the review goes on
+    reports = lib.instances("p05c_cdop_themed_report")
+    assert len(reports) == 2 and lib.ids(first) == ["inform_professionals"]
+    rid = reports[1][0]
+    draft = lib.task(rid, "draft_themed_report")
+    assert draft.candidate_groups == ["cdop"]
+    data = lib.show(rid).data
+    assert data["themed_deaths"]["count"] == 2             # both deaths with the pattern
+    shown = str(render_instructions(draft.documentation, data))
+    refs = [lib.show(i).reference for i in (first, second)]
+    assert f"{refs[0]} (Reading): 10 Sudden unexpected, unexplained death; Modifiable factors " \
+           "identified (Sofa sharing)" in shown and f"{refs[1]} (Bracknell Forest)" in shown
+    themed = dict(themed_findings="Both infants shared a sofa with a parent who had drunk alcohol",
+                  themed_recommendations="Safe sleeping advice at every health visit",
+                  themed_learning="Give safe sleeping advice where a parent drinks",
+                  action_owner="health", action_description="Add safe sleeping to visits",
+                  action_due_date="2027-09-30")
+    lib.do(rid, "draft_themed_report", "cdop", themed)
+    lib.do(rid, "chair_decides", "cdop", chair_decision="revise", chair_comments="Add the data")
+    assert "Add the data" in str(render_instructions(lib.task(rid, "draft_themed_report")
+                                                     .documentation, lib.show(rid).data))
+    lib.do(rid, "draft_themed_report", "cdop", themed)
+    lib.do(rid, "chair_decides", "cdop", chair_decision="to_board")
+    assert lib.ids(rid) == [board_task]
+    lib.do(rid, board_task, group, {response: "Noted: a safe sleeping campaign this winter"})
+    assert lib.show(rid).status == "completed"
+    with lib.sessions() as s:
+        [item] = s.scalars(select(LearningItem).where(
+            LearningItem.source_pathway == "P5 themed report")).all()
+        assert item.themes == ["child_deaths"] and item.source_ref == refs[1]
+    [(loop, _, _)] = lib.instances("learning_loop")           # it reaches the learning loop
+    assert lib.ids(loop) == ["validate_item"] and lib.show(loop).data["item_theme"] == "child_deaths"
+    deaths, themed_reports = register(lib)
+    assert [d.board for d in deaths] == ["Reading", "Bracknell Forest"]
+    assert [d.pattern_theme for d in deaths] == ["safe_sleeping", "safe_sleeping"]
+    assert themed_reports[1].received_by == group and themed_reports[1].learning_item_id == item.id
+    assert themed_reports[0].received_at is None                        # the first still drafting
+
+
+def test_a_case_carries_its_board_with_the_running_board_as_default(lib):
+    notify_death(lib, board="wokingham")
+    notify_death(lib)
+    form = lib.task(notify_death(lib, board="slough"), "residency_check")
+    assert form                                     # the case goes on as before
+    fields = {f["id"]: f for f in lib.task(lib.start("p05_child_death_review",
+                                                     "partner-agencies").id, "notify_death").form["fields"]}
+    assert fields["board"]["default"] == "bracknell_forest" and len(fields["board"]["options"]) == 6
+    assert [d.board for d in register(lib)[0]] == ["Wokingham", "Bracknell Forest", "Slough"]
