@@ -309,3 +309,74 @@ def test_a_case_carries_its_board_with_the_running_board_as_default(lib):
                                                      "partner-agencies").id, "notify_death").form["fields"]}
     assert fields["board"]["default"] == "bracknell_forest" and len(fields["board"]["options"]) == 6
     assert [d.board for d in register(lib)[0]] == ["Wokingham", "Bracknell Forest", "Slough"]
+
+
+# The business year starts on Thursday 1 April 2027, 09:00 BST (the clocks changed on 28 March).
+APRIL_2027 = utc(2027, 4, 1, 8, 0)
+
+
+@pytest.mark.parametrize("regime, receive, group, data", [
+    ("LSCB_WT2015", "lscb_chair_receives_report", "lscb-chair",
+     {"cdop_report_received_notes": "For the annual report"}),
+    ("MASA_WT2018", "partners_publish_report", "safeguarding-partners",
+     {"cdr_report_published_at": "https://example.org/cdr-annual-report"})])
+def test_c09_the_cdop_annual_report_is_assembled_from_the_register_each_april(
+        lib, regime, receive, group, data):
+    from web.instructions import render_instructions
+    lib.set_regime(regime)
+    reviewed_with_pattern(lib, board="reading")        # in business year 2026-2027
+    notify_death(lib, child_age_at_death=18)           # out of scope: not counted
+    lib.now = utc(2027, 3, 10, 9)
+    cid = lib.start("c09_cdop_annual_report", "manager").id
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == APRIL_2027                   # anchored to the business year
+    lib.fire(APRIL_2027 - timedelta(seconds=1))
+    assert lib.ids(cid) == []
+    lib.fire(APRIL_2027 + timedelta(seconds=1))
+    report = lib.show(cid).data["cdop_report"]
+    assert report["year"] == "2026-2027" and report["url"] == "/reports/cdop?year=2026"
+    assert (report["notified"], report["reviewed"], report["pattern_alerts"]) == (1, 1, 1)
+    compile_ = lib.task(cid, "compile_cdop_report")
+    assert compile_.candidate_groups == ["cdop"]
+    shown = str(render_instructions(compile_.documentation, lib.show(cid).data))
+    assert "1 deaths notified, 1 reviewed" in shown and "/reports/cdop?year=2026" in shown
+    lib.do(cid, "compile_cdop_report", "cdop", cdop_report_themes="Safe sleeping in infants",
+           cdop_report_recommendations="A safe sleeping campaign")
+    lib.do(cid, receive, group, data)
+    assert lib.show(cid).status == "active"
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == utc(2028, 4, 1, 8, 0)         # next year's round waits
+
+
+def test_c14_the_unexpected_death_procedure_is_reviewed_yearly_and_escalates_when_overdue(lib):
+    lib.now = utc(2027, 4, 20, 9)                       # after 1 April: the first round is 2028
+    cid = lib.start("c14_unexpected_death_procedure", "manager").id
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == utc(2028, 4, 1, 8, 0)
+    lib.fire(timer.due_at + timedelta(seconds=1))
+    review = lib.task(cid, "review_procedure")
+    assert review.candidate_groups == ["cdop"] and review.due_at.date().isoformat() == "2028-06-01"
+    lib.fire(utc(2028, 6, 1, 8, 1))                     # two months on: overdue
+    lib.do(cid, "review_procedure_escalate_1", "cdop", review_procedure_escalation_note_1="Chased",
+           review_procedure_resolved_1=False)
+    assert lib.task(cid, "review_procedure_escalate_2").candidate_groups == ["lscb-chair"]
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="Home visit within 24 hours",
+           procedure_version="2028.1")
+    lib.do(cid, "chair_agrees_procedure", "lscb-chair", chair_agrees=False,
+           chair_procedure_comments="Name the on-call paediatrician")
+    review = lib.task(cid, "review_procedure")           # back to the CDOP, with the comments
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="On-call paediatrician named",
+           procedure_version="2028.2")
+    lib.do(cid, "chair_agrees_procedure", "lscb-chair", chair_agrees=True)
+    assert lib.ids(cid) == ["review_procedure_escalate_2"]      # the Challenge Log entry stays
+    assert lib.show(cid).data["procedure_agreed"] is True
+
+
+def test_c14_under_2018_the_safeguarding_partners_agree_the_procedure(lib):
+    lib.set_regime("MASA_WT2023")
+    cid = lib.start("c14_unexpected_death_procedure", "manager").id
+    lib.fire(APRIL_2027 + timedelta(seconds=1))
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="Joint agency response steps",
+           procedure_version="2027.1")
+    lib.do(cid, "partners_agree_procedure", "safeguarding-partners", partners_agree=True)
+    assert lib.ids(cid) == [] and lib.show(cid).timers
