@@ -73,13 +73,16 @@ def deaths_by_modifiable(session: Session, start: datetime, end: datetime) -> di
 
 
 def death_to_review(session: Session, start: datetime, end: datetime) -> dict[str, dict]:
-    """Time from death to the panel's review, by board: the median in days and how many were
-    reviewed more than six months after the death (days counted in the period's time zone)."""
-    days: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    """Time from death to the panel's review, by board and for all boards (key ``None``): the
+    median in days and how many were reviewed more than six months after the death (days
+    counted in the period's time zone)."""
+    days: dict[str | None, list[tuple[int, bool]]] = defaultdict(list)
     for board, died, reviewed in session.execute(select(D.board, D.date_of_death, D.reviewed_at)
                                                  .where(_reviewed(start, end))):
         on = reviewed.astimezone(start.tzinfo).date()
-        days[board].append(((on - died).days, on > add_months(died, REVIEW_TARGET_MONTHS)))
+        entry = ((on - died).days, on > add_months(died, REVIEW_TARGET_MONTHS))
+        days[board].append(entry)
+        days[None].append(entry)
     return {board: {"median_days": median(d for d, _ in values),
                     "over_six_months": sum(1 for _, late in values if late)}
             for board, values in days.items()}
@@ -124,6 +127,7 @@ def cdop_annual_figures(session: Session, start: datetime, end: datetime) -> dic
          "timeliness": death_to_review(session, start, end),
          "themes": pattern_themes(session, start, end),
          "themed_reports": themed_reports_received(session, start, end)}
+    overall = f["timeliness"].pop(None, {"median_days": None, "over_six_months": 0})
     f["boards"] = _boards(f["notified"], f["reviewed"], f["themed_reports"], f["themes"])
     f["alerts"] = {b: sum(t.values()) for b, t in f["themes"].items()}
     f["total"] = {"notified": sum(f["notified"].values()),
@@ -134,7 +138,7 @@ def cdop_annual_figures(session: Session, start: datetime, end: datetime) -> dic
                   {label: 0 for label in MODIFIABLE.values()},
                   "themes": _add(f["themes"].values()), "alerts": sum(f["alerts"].values()),
                   "themed_reports": sum(f["themed_reports"].values()),
-                  "over_six_months": sum(t["over_six_months"] for t in f["timeliness"].values())}
+                  **overall}
     reviewed = f["total"]["reviewed"]
     identified = f["total"]["modifiable"].get(MODIFIABLE["identified"], 0)
     f["total"]["preventable_share"] = identified / reviewed if reviewed else None
