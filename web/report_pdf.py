@@ -74,7 +74,9 @@ def render_pdf(title: str, subtitle: str, sections, board: str = "",
         if section.rows and getattr(section, "chart", False):
             _bars(pdf, section)
         if section.rows:
-            with pdf.table(headings_style=HEADINGS, line_height=6) as table:
+            widths = getattr(section, "widths", None)
+            with pdf.table(headings_style=HEADINGS, line_height=6, col_widths=widths,
+                           text_align="LEFT" if widths else "JUSTIFY") as table:
                 header = table.row()
                 for column in section.columns:
                     header.cell(plain(column))

@@ -34,6 +34,7 @@ class Section:
     rows: list[list] = field(default_factory=list)
     note: str = ""
     chart: bool = False        # the PDF draws its first number column as bars above the table
+    widths: tuple | None = None    # the PDF's relative column widths (None: equal, justified)
 
 
 READERS = ("reviewer", "manager")     # the roles that read reports (with the groups below)
@@ -137,18 +138,19 @@ def cdop_sections(f: dict) -> list[Section]:
     deaths = Section("Child deaths by board", [
         "Board", "Deaths notified", "Deaths reviewed", "Modifiable factors identified",
         "Median days from death to review", "Reviewed more than 6 months after the death",
-        "Pattern alerts", "Themed reports to the board"],
-        [row(b, b) for b in boards] + [row("All boards")],
+        "Pattern alerts", "Themed reports to the board"], [row(b, b) for b in boards],
         "Notified: deaths in the CDOP's scope and, under 2018/2023, unattended stillbirths. "
-        "Reviewed: the panel's analysis (Form C) recorded in the year.", chart=True)
-
+        "Reviewed: the panel's analysis (Form C) recorded in the year.", chart=True,
+        widths=(2, 1, 1, 1, 1, 1, 1, 1))
+    everyone = Section("All boards", deaths.columns, [row("All boards")],
+                       widths=deaths.widths)
     def by_board(title, column, figure, totals, note=""):
         labels = list(totals) or sorted({k for v in figure.values() for k in v})
         return Section(title, [column, "All boards", *boards],
                        [[label, totals.get(label, 0), *(figure.get(b, {}).get(label, 0)
                                                         for b in boards)] for label in labels],
-                       note, chart=True)
-    return [deaths,
+                       note, chart=True, widths=(3, *([1] * (len(boards) + 1))))
+    return [everyone, deaths,
             by_board("Category of death (reviewed)", "Category", f["categories"],
                      total["categories"]),
             by_board("Modifiable factors (reviewed)", "Judgement", modifiable, total["modifiable"]),
