@@ -29,6 +29,7 @@ Operations (parameters as a service task passes them; ids are those returned ear
   review.open(kind, category='review', title='', agency=None, learning_item_id=None) -> {id}
   review.close(kind=None, review_id=None, outcome=None) -> {id}
   report.lisg_summary(months=6) -> {period_start, period_end, url, figures...}
+  cdop.* and report.cdop_annual: the CDOP register's, in ``engine/cdop_operations.py``
 """
 from __future__ import annotations
 

@@ -3,7 +3,6 @@ from datetime import date, datetime, timezone
 import pytest
 
 from engine import learning as lc
-from engine.trail import audit_and_notify as audit
 from models import ChildDeath
 from models.learning import Review
 from models.learning_queries import add_months, loop_closure
