@@ -7,7 +7,7 @@ started, whatever day that is, and repeats every year: start each once, at any t
 from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
-from library_common import CDOP, CHAIR, SP, ladder
+from library_common import CDOP, CHAIR, SP, by_regime, ladder
 
 # The next 1 April at 09:00 BST (08:00 UTC), then every year.
 BUSINESS_YEAR_CYCLE = ("${'R/' + date(today().year + (1 if today() >= date(today().year, 4, 1) "
@@ -55,10 +55,8 @@ def cdop_annual_report() -> Process:
     p.xor("report_received", None, CDOP)
     p.end("cdop_report_done", "CDOP annual report received", CDOP)
     p.chain("every_business_year", "cdop_figures", "compile_cdop_report", "report_to")
-    p.flow("report_to", "lscb_chair_receives_report", cond="regime == 'LSCB_WT2015'", name="2015")
-    p.flow("report_to", "partners_publish_report", default=True, name="2018/2023")
-    p.flow("lscb_chair_receives_report", "report_received")
-    p.flow("partners_publish_report", "report_received")
+    by_regime(p, "report_to", "lscb_chair_receives_report", "partners_publish_report",
+              "report_received")
     p.flow("report_received", "cdop_report_done")
     return p
 
@@ -124,10 +122,8 @@ else:
     p.xor("agreed_gw", "Agreed?", CDOP)
     p.end("procedure_agreed_end", "Procedure agreed for the year", CDOP)
     p.chain("every_procedure_year", "review_procedure", "agree_gw")
-    p.flow("agree_gw", "chair_agrees_procedure", cond="regime == 'LSCB_WT2015'", name="2015")
-    p.flow("agree_gw", "partners_agree_procedure", default=True, name="2018/2023")
-    p.flow("chair_agrees_procedure", "note_agreement")
-    p.flow("partners_agree_procedure", "note_agreement")
+    by_regime(p, "agree_gw", "chair_agrees_procedure", "partners_agree_procedure",
+              "note_agreement")
     p.flow("note_agreement", "agreed_gw")
     p.flow("agreed_gw", "procedure_agreed_end", cond="procedure_agreed == True", name="Yes")
     p.flow("agreed_gw", "review_procedure", default=True, name="No")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
-                            CONCERNS, IR, LISG, PA, PARTNERS, PCHAIR, SP, agencies_field,
+                            CONCERNS, IR, LISG, PA, PARTNERS, PCHAIR, SP, agencies_field, by_regime,
                             agency_ladder, capture_learning, close_review, ladder, learning_field,
                             open_record, open_review, title_field)
 
@@ -686,8 +686,9 @@ def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: st
     statutory decision-maker at once, in parallel with the work that goes on (``before`` ->
     ``after``), and wait on that side branch for the correlated decision. Refers once per case:
     the CDOP register notes the referral (``cdop.refer``), so of two steps running side by side
-    (two agencies' Form Bs) only the first refers; ``referred_to_chair`` is set before the fork, and ``referred_by_<prefix>`` too, which no other
-    branch sets, so it survives the merge of parallel branches' data (see SETTLE_REFERRALS)."""
+    (two agencies' Form Bs) only the first refers; ``referred_to_chair`` is set before the fork,
+    and ``referred_by_<prefix>`` too, which no other branch sets, so it survives the merge of
+    parallel branches' data (see SETTLE_REFERRALS)."""
     gw = p.xor(f"{prefix}_suspected", "Abuse or neglect newly suspected?", lane)
     note = p.service(f"{prefix}_register", "Note the referral in the CDOP register", lane,
                      "cdop.refer", f"{prefix}_referral")
@@ -727,7 +728,10 @@ def child_death_review() -> Process:
                 "the review. The "
                 "panel waits for the rapid response and the decision, completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
-                "recommendations enter the learning loop.",
+                "recommendations enter the learning loop. Every death enters the CDOP register "
+                "with the board it belongs to (Form A's 'board', the running board by default); "
+                "a pattern or trend the panel records goes to a themed report for the board "
+                "(P5c, message 'cdop_pattern_alert') while the review goes on.",
                 starters=AGENCY_STARTERS + ",cdop")
     p.start("death_notified", "Child death notified", PA, fields=[title_field()])
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
@@ -1092,10 +1096,7 @@ case_ref = raised_by_ref
             "draft_themed_report", "chair_decides", "chair_gw")
     p.flow("chair_gw", "draft_themed_report", cond="chair_decision == 'revise'", name="Revise")
     p.flow("chair_gw", "board_gw", default=True, name="To the board")
-    p.flow("board_gw", "lscb_chair_receives", cond="regime == 'LSCB_WT2015'", name="2015")
-    p.flow("board_gw", "partners_receive", default=True, name="2018/2023")
-    p.flow("lscb_chair_receives", "received")
-    p.flow("partners_receive", "received")
+    by_regime(p, "board_gw", "lscb_chair_receives", "partners_receive", "received")
     p.chain("received", "note_receipt", "record_learning", "record_receipt", "send_learning",
             "themed_report_done")
     return p
