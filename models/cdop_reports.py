@@ -25,6 +25,7 @@ DEATH_CATEGORIES = {f"cat_{i}": f"{i} {name}" for i, name in enumerate([
 MODIFIABLE = {"identified": "Modifiable factors identified",
               "not_identified": "No modifiable factors identified",
               "insufficient_information": "Insufficient information"}
+THEME_ORDER = {label: n for n, label in enumerate([*PATTERN_THEMES.values(), "Unknown"])}
 REVIEW_TARGET_MONTHS = 6          # [ASSUME] pathways.md 3.5.3: reviewed within 6 months of death
 
 D = ChildDeath
@@ -136,13 +137,27 @@ def cdop_annual_figures(session: Session, start: datetime, end: datetime) -> dic
                   {label: 0 for label in DEATH_CATEGORIES.values()},
                   "modifiable": _add(f["modifiable"].values()) or
                   {label: 0 for label in MODIFIABLE.values()},
-                  "themes": _add(f["themes"].values()), "alerts": sum(f["alerts"].values()),
+                  "themes": dict(sorted(_add(f["themes"].values()).items(),
+                                        key=lambda kv: THEME_ORDER.get(kv[0], len(THEME_ORDER)))),
+                  "alerts": sum(f["alerts"].values()),
                   "themed_reports": sum(f["themed_reports"].values()),
                   **overall}
     reviewed = f["total"]["reviewed"]
     identified = f["total"]["modifiable"].get(MODIFIABLE["identified"], 0)
     f["total"]["preventable_share"] = identified / reviewed if reviewed else None
+    f["by_board"] = {board: _board_line(f, board) for board in f["boards"]}
     return f
+
+
+def _board_line(f: dict, board: str) -> dict:
+    """One board's headline figures, with the keys of the all-boards total."""
+    reviewed = f["reviewed"].get(board, 0)
+    identified = f["modifiable"].get(board, {}).get(MODIFIABLE["identified"], 0)
+    return {"notified": f["notified"].get(board, 0), "reviewed": reviewed,
+            "preventable_share": identified / reviewed if reviewed else None,
+            **f["timeliness"].get(board, {"median_days": None, "over_six_months": 0}),
+            "alerts": f["alerts"].get(board, 0),
+            "themed_reports": f["themed_reports"].get(board, 0)}
 
 
 def cdop_summary(session: Session, start: datetime, end: datetime) -> dict:

@@ -109,6 +109,11 @@ def test_cdop_annual_figures_match_a_count_from_scratch(sessions, seed):
     assert f["total"]["notified"] == totals["notified"] == sum(expected["notified"].values())
     assert f["total"]["median_days"] == median(expected["all_days"])
     assert f["alerts"] == {b: sum(t.values()) for b, t in expected["themes"].items()}
+    for board, line in f["by_board"].items():
+        found = expected["modifiable"].get(board, {}).get(MODIFIABLE["identified"], 0)
+        assert (line["notified"], line["reviewed"]) == (expected["notified"].get(board, 0),
+                                                        expected["reviewed"].get(board, 0))
+        assert line["preventable_share"] == found / line["reviewed"]
     identified = sum(c.get(MODIFIABLE["identified"], 0) for c in expected["modifiable"].values())
     assert totals["preventable_share"] == identified / sum(expected["reviewed"].values())
 

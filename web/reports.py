@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from engine import clock
 from models.learning import DISSEMINATION_KINDS
-from models.cdop_reports import MODIFIABLE, cdop_annual_figures
+from models.cdop_reports import cdop_annual_figures
 from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
 
 from .auth import role_required
@@ -121,39 +121,32 @@ def cdop_sections(f: dict) -> list[Section]:
     """The CDOP annual report: every figure per board the CDOP serves and for all boards
     (counts only: no child is identified)."""
     boards, total = f["boards"], f["total"]
-    modifiable = f["modifiable"]
-    identified = MODIFIABLE["identified"]
 
-    def row(name, board=None):
-        pick = (lambda figure, default=0: figure.get(board, default)) if board else None
-        timely = f["timeliness"].get(board, {}) if board else total
-        reviewed = pick(f["reviewed"]) if board else total["reviewed"]
-        found = (modifiable.get(board, {}).get(identified, 0) if board
-                 else total["modifiable"].get(identified, 0))
-        return [name, pick(f["notified"]) if board else total["notified"], reviewed,
-                _pct(found / reviewed if reviewed else None), _days(timely.get("median_days")),
-                timely.get("over_six_months", 0), pick(f["alerts"]) if board else total["alerts"],
-                pick(f["themed_reports"]) if board else total["themed_reports"]]
+    def line(name: str, d: dict) -> list:
+        return [name, d["notified"], d["reviewed"], _pct(d["preventable_share"]),
+                _days(d["median_days"]), d["over_six_months"], d["alerts"], d["themed_reports"]]
 
     deaths = Section("Child deaths by board", [
         "Board", "Deaths notified", "Deaths reviewed", "Modifiable factors identified",
         "Median days from death to review", "Reviewed more than 6 months after the death",
-        "Pattern alerts", "Themed reports to the board"], [row(b, b) for b in boards],
+        "Pattern alerts", "Themed reports to the board"],
+        [line(b, f["by_board"][b]) for b in boards],
         "Notified: deaths in the CDOP's scope and, under 2018/2023, unattended stillbirths. "
         "Reviewed: the panel's analysis (Form C) recorded in the year.", chart=True,
         widths=(2, 1, 1, 1, 1, 1, 1, 1))
-    everyone = Section("All boards", deaths.columns, [row("All boards")],
+    everyone = Section("All boards", deaths.columns, [line("All boards", total)],
                        widths=deaths.widths)
+
     def by_board(title, column, figure, totals, note=""):
-        labels = list(totals) or sorted({k for v in figure.values() for k in v})
         return Section(title, [column, "All boards", *boards],
-                       [[label, totals.get(label, 0), *(figure.get(b, {}).get(label, 0)
-                                                        for b in boards)] for label in labels],
+                       [[label, n, *(figure.get(b, {}).get(label, 0) for b in boards)]
+                        for label, n in totals.items()],
                        note, chart=True, widths=(3, *([1] * (len(boards) + 1))))
     return [everyone, deaths,
             by_board("Category of death (reviewed)", "Category", f["categories"],
                      total["categories"]),
-            by_board("Modifiable factors (reviewed)", "Judgement", modifiable, total["modifiable"]),
+            by_board("Modifiable factors (reviewed)", "Judgement", f["modifiable"],
+                     total["modifiable"]),
             by_board("Themes of the pattern alerts", "Theme", f["themes"], total["themes"],
                      "Figures only: no child is identified in this report.")]
 
