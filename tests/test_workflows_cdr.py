@@ -380,3 +380,17 @@ def test_c14_under_2018_the_safeguarding_partners_agree_the_procedure(lib):
            procedure_version="2027.1")
     lib.do(cid, "partners_agree_procedure", "safeguarding-partners", partners_agree=True)
     assert lib.ids(cid) == [] and lib.show(cid).timers
+
+
+def test_a_pattern_without_a_theme_is_reported_as_other_and_no_pattern_raises_no_report(lib):
+    quiet = review_to_the_panel(lib, "LSCB_WT2015")
+    panel_review(lib, quiet, suspected=False)                    # pattern_alert False
+    assert lib.instances("p05c_cdop_themed_report") == []
+    iid = review_to_the_panel(lib, "LSCB_WT2015")
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_3", modifiable_factors="identified",
+           contributing_factors="Unfenced garden pond", pattern_alert=True,
+           panel_abuse_or_neglect_suspected=False, learning_identified=False)
+    [(rid, _, _)] = lib.instances("p05c_cdop_themed_report")
+    assert lib.show(rid).data["themed_deaths"]["theme_name"] == "Other pattern or trend"
+    deaths, _ = register(lib)
+    assert [(d.category, d.pattern_theme) for d in deaths] == [("cat_6", None), ("cat_3", "other_pattern")]
