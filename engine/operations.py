@@ -29,6 +29,7 @@ Operations (parameters as a service task passes them; ids are those returned ear
   review.open(kind, category='review', title='', agency=None, learning_item_id=None) -> {id}
   review.close(kind=None, review_id=None, outcome=None) -> {id}
   report.lisg_summary(months=6) -> {period_start, period_end, url, figures...}
+  cdop.* and report.cdop_annual: the CDOP register's, in ``engine/cdop_operations.py``
 """
 from __future__ import annotations
 
@@ -280,3 +281,7 @@ OPERATIONS = {
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
 }
+
+from .cdop_operations import CDOP_OPERATIONS  # noqa: E402  (it builds on this module)
+
+OPERATIONS.update(CDOP_OPERATIONS)

@@ -2,6 +2,7 @@
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .calendar import ClosureDay
+from .cdop import ChildDeath, ThemedReport
 from .draft import Draft
 from .learning import (Action, ActionPlan, Dissemination, Evaluation, LearningItem,  # noqa: F401
                        LearningItemChild, LearningTag, Review)
@@ -17,8 +18,8 @@ from .token import ApiToken
 from .user import Group, LaneMapping, Membership, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
+    "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "ChildDeath", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
     "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role", "SavedFilter",
-    "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",
+    "TaskCandidate", "TaskStatus", "ThemedReport", "User", "UserRole", "UTCDateTime", "utcnow",
 ]

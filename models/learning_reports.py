@@ -10,24 +10,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .audit import AuditEvent
+from .cdop_reports import cdop_annual_figures
 from .learning import (ACTION_DONE, Action, Dissemination, Evaluation, LearningItem,
                        LearningStatus, Review)
 from .dates import add_months
 from .learning_queries import loop_closure
-from .process import ProcessInstance
-
-CDOP_PROCESS = "p05_child_death_review"
-CDOP_PANEL_TASK = "panel_review"
-DEATH_CATEGORIES = {f"cat_{i}": f"{i} {name}" for i, name in enumerate([
-    "Deliberately inflicted injury, abuse or neglect", "Suicide or deliberate self-inflicted harm",
-    "Trauma and other external factors", "Malignancy", "Acute medical or surgical condition",
-    "Chronic medical condition", "Chromosomal, genetic and congenital anomalies",
-    "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)}
-MODIFIABLE = {"identified": "Modifiable factors identified",
-              "not_identified": "No modifiable factors identified",
-              "insufficient_information": "Insufficient information"}
-
 
 def _between(column, start, end):
     return (column >= start) & (column < end)
@@ -137,30 +124,12 @@ def annual_figures(session: Session, start: datetime, end: datetime) -> dict:
 
 
 def cdop_figures(session: Session, start: datetime, end: datetime) -> dict:
-    """CDOP summary: deaths notified and reviewed in the period, categories, modifiable factors.
-
-    Reviewed deaths are read from the audit trail of the panel's analysis (Form C), which
-    outlives the case; only counts are returned.
-    """
-    notified = session.scalar(select(func.count()).select_from(ProcessInstance).where(
-        ProcessInstance.process_id == CDOP_PROCESS,
-        _between(ProcessInstance.started_at, start, end)))
-    latest = {}
-    for event in session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "task_completed", AuditEvent.bpmn_id == CDOP_PANEL_TASK,
-            _between(AuditEvent.at, start, end)).order_by(AuditEvent.at, AuditEvent.id)):
-        values = (event.detail or {}).get("values") or {}
-        if values.get("category_of_death"):
-            latest[event.instance_id] = values
-    categories = Counter(DEATH_CATEGORIES.get(v["category_of_death"], "Unknown")
-                         for v in latest.values())
-    modifiable = Counter(v.get("modifiable_factors") or "insufficient_information"
-                         for v in latest.values())
-    reviewed = len(latest)
-    return {"notified": notified, "reviewed": reviewed,
-            "categories": {label: categories.get(label, 0) for label in DEATH_CATEGORIES.values()},
-            "modifiable": {label: modifiable.get(key, 0) for key, label in MODIFIABLE.items()},
-            "preventable_share": modifiable.get("identified", 0) / reviewed if reviewed else None}
+    """CDOP summary from the CDOP register: deaths notified (in the CDOP's scope, or an
+    unattended stillbirth under 2018/2023) and reviewed in the period, categories, modifiable
+    factors, across every board the CDOP serves. Only counts are returned."""
+    total = cdop_annual_figures(session, start, end)["total"]
+    return {key: total[key] for key in ("notified", "reviewed", "categories", "modifiable",
+                                        "preventable_share")}
 
 
 def default_period(now: datetime, months: int = 6) -> tuple[datetime, datetime]:

@@ -66,3 +66,31 @@ def test_every_figure_shown_twice_agrees_on_random_data(app, client, sessions, s
     assert still_open[0] == still_open[1]
     in_progress = number(annual, r"(\d+) reviews and audits are in progress")
     assert in_progress == sum(map(int, still_open[0]))
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_the_cdop_annual_figures_agree_on_the_page_the_pdf_and_the_c09_task(app, client, sessions,  # noqa: F811
+                                                                            seed):
+    import io
+
+    from pypdf import PdfReader
+
+    from models.cdop_reports import cdop_summary
+    from test_models_cdop_reports import END, START, seed_register
+    with sessions.begin() as s:
+        seed_register(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    with sessions() as s:
+        summary = cdop_summary(s, START, END)           # what report.cdop_annual gives C9's task
+    login(client, "mia")
+    page = client.get("/reports/cdop?year=2026").text
+    pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get("/reports/cdop.pdf?year=2026").data)).pages)
+    cells = re.search(r"<td[^>]*>All boards</td>((?:<td[^>]*>[^<]*</td>)+)", page).group(1)
+    row = re.findall(r">([^<]*)</td>", cells)
+    expected = [summary["notified"], summary["reviewed"], summary["over_six_months"],
+                summary["pattern_alerts"], summary["themed_reports"]]
+    assert [int(row[i]) for i in (0, 1, 4, 5, 6)] == expected
+    assert row[2] == f"{summary['preventable_percent']}%"
+    assert re.search(r"All boards " + " ".join(str(v) for v in expected[:2]), pdf)
+    assert summary["notified"] > 0 and "Reading" in page and "Reading" in pdf

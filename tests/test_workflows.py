@@ -397,7 +397,8 @@ def test_the_whole_library_deploys_without_problems_or_warnings(sessions, proces
     assert sorted(r.process_id for r in results) == sorted(parsed) and all(r.created for r in results)
     starts = {pid: p.start_messages for pid, p in parsed.items() if p.start_messages}
     assert starts == {"learning_loop": ("learning_item_identified",),
-                      "p01_case_referral": ("cdop_scr_referral", "review_requested")}
+                      "p01_case_referral": ("cdop_scr_referral", "review_requested"),
+                      "p05c_cdop_themed_report": ("cdop_pattern_alert",)}
 
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.stem)

@@ -1,5 +1,5 @@
 """Board reports from live data: the six-monthly LISG report, the annual report's learning and
-review section, and CDOP summary figures; each as a printable page and as a PDF.
+review section, and the CDOP annual report (per board); each as a printable page and as a PDF.
 
 Figures come from ``models/learning_reports.py``; ``sections`` turns them into titled tables
 that both the page and the PDF render, so the two never disagree.
@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from engine import clock
 from models.learning import DISSEMINATION_KINDS
-from models.learning_reports import (annual_figures, cdop_figures, default_period, lisg_figures,
-                                     year_period)
+from models.cdop_reports import cdop_annual_figures
+from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
 
 from .auth import role_required
 from .db import board_tz, get_session
@@ -34,6 +34,7 @@ class Section:
     rows: list[list] = field(default_factory=list)
     note: str = ""
     chart: bool = False        # the PDF draws its first number column as bars above the table
+    widths: tuple | None = None    # the PDF's relative column widths (None: equal, justified)
 
 
 READERS = ("reviewer", "manager")     # the roles that read reports (with the groups below)
@@ -112,17 +113,42 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
     return out
 
 
+def _days(value) -> str | int:
+    return "–" if value is None else round(value)
+
+
 def cdop_sections(f: dict) -> list[Section]:
-    """CDOP summary figures (counts only)."""
-    return [
-        Section("Child deaths", ["Measure", "Count"], [
-            ["Deaths notified", f["notified"]], ["Deaths reviewed by the panel", f["reviewed"]],
-            ["Reviewed deaths with modifiable factors", _pct(f["preventable_share"])]]),
-        Section("Category of death (reviewed)", ["Category", "Deaths"],
-                [[k, v] for k, v in f["categories"].items()], chart=True),
-        Section("Modifiable factors (reviewed)", ["Judgement", "Deaths"],
-                [[k, v] for k, v in f["modifiable"].items()],
-                "Figures only: no child is identified in this report.", chart=True)]
+    """The CDOP annual report: every figure per board the CDOP serves and for all boards
+    (counts only: no child is identified)."""
+    boards, total = f["boards"], f["total"]
+
+    def line(name: str, d: dict) -> list:
+        return [name, d["notified"], d["reviewed"], _pct(d["preventable_share"]),
+                _days(d["median_days"]), d["over_six_months"], d["alerts"], d["themed_reports"]]
+
+    deaths = Section("Child deaths by board", [
+        "Board", "Deaths notified", "Deaths reviewed", "Modifiable factors identified",
+        "Median days from death to review", "Reviewed more than 6 months after the death",
+        "Pattern alerts", "Themed reports to the board"],
+        [line(b, f["by_board"][b]) for b in boards],
+        "Notified: deaths in the CDOP's scope and, under 2018/2023, unattended stillbirths. "
+        "Reviewed: the panel's analysis (Form C) recorded in the year.", chart=True,
+        widths=(2, 1, 1, 1, 1, 1, 1, 1))
+    everyone = Section("All boards", deaths.columns, [line("All boards", total)],
+                       widths=deaths.widths)
+
+    def by_board(title, column, figure, totals, note=""):
+        return Section(title, [column, "All boards", *boards],
+                       [[label, n, *(figure.get(b, {}).get(label, 0) for b in boards)]
+                        for label, n in totals.items()],
+                       note, chart=True, widths=(3, *([1] * (len(boards) + 1))))
+    return [everyone, deaths,
+            by_board("Category of death (reviewed)", "Category", f["categories"],
+                     total["categories"]),
+            by_board("Modifiable factors (reviewed)", "Judgement", f["modifiable"],
+                     total["modifiable"]),
+            by_board("Themes of the pattern alerts", "Theme", f["themes"], total["themes"],
+                     "Figures only: no child is identified in this report.")]
 
 
 def _day(name: str, default: date) -> date:
@@ -236,10 +262,11 @@ def annual(pdf: bool):
 @bp.route("/cdop.pdf", defaults={"pdf": True})
 @role_required(*READERS)
 def cdop(pdf: bool):
-    """CDOP summary figures for a business year, without any child's identity."""
+    """The CDOP annual report for a business year, per board, without any child's identity."""
     _check_access(cdop=True)
     year = _year()
     start, end = year_period(year, board_tz())
-    return _render("Child death review summary",
+    return _render("CDOP annual report",
                    f"Business year {year}-{year + 1}: {_span(start, end)}",
-                   cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")
+                   cdop_sections(cdop_annual_figures(get_session(), start, end)), pdf,
+                   "cdop-annual-report")

@@ -169,3 +169,12 @@ def close_review(p: Process, id: str, lane: str, kind: str, outcome: str | None 
         params["outcome"] = outcome
     return p.service(id, "Record the completion in the review register", lane, "review.close",
                      f"{kind}_review_closed", **params)
+
+
+def by_regime(p: Process, gw: str, chair_task: str, partners_task: str, merge: str):
+    """From the gateway ``gw``: the LSCB Chair's task under 2015, the safeguarding partners'
+    under 2018/2023; both ways meet at ``merge``."""
+    p.flow(gw, chair_task, cond="regime == 'LSCB_WT2015'", name="2015")
+    p.flow(gw, partners_task, default=True, name="2018/2023")
+    p.flow(chair_task, merge)
+    p.flow(partners_task, merge)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
                             CONCERNS, DELEGATE_QUESTION, IR, LISG, PA, PARTNERS, PCHAIR, SP,
-                            agencies_field, agency_ladder, capture_learning, close_review, ladder,
-                            learning_field, open_record, open_review, title_field)
+                            agencies_field, agency_ladder, by_regime, capture_learning,
+                            close_review, ladder, learning_field, open_record, open_review,
+                            title_field)
 
 
 def serious_case_review() -> Process:
@@ -586,6 +587,44 @@ CATEGORIES = [(f"cat_{i}", f"{i} {name}") for i, name in enumerate([
     "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)]
 
 
+# The boards the pan-Berkshire CDOP serves (the six unitary areas' boards): a case carries its
+# board, and the CDOP's reports count per board. The running board is the form's default and
+# stands in when the field is left empty: a board running this library changes RUNNING_BOARD
+# (or the field's default value in the modeler, and the same default in open_cdop_case).
+CDOP_BOARDS = [("bracknell_forest", "Bracknell Forest"), ("reading", "Reading"),
+               ("slough", "Slough"), ("west_berkshire", "West Berkshire"),
+               ("windsor_maidenhead", "Windsor and Maidenhead"), ("wokingham", "Wokingham")]
+RUNNING_BOARD = "bracknell_forest"
+BOARD_NAME = f"""
+try:
+    board
+except NameError:
+    board = None
+board = board or '{RUNNING_BOARD}'
+board_name = {dict(CDOP_BOARDS)!r}.get(board, board)
+"""
+# The CDOP's pattern themes (models/cdop.py PATTERN_THEMES, the register's keys).
+PATTERN_THEMES = [("safe_sleeping", "Safe sleeping and co-sleeping"),
+                  ("suicide_self_harm", "Suicide and self-harm"),
+                  ("road_water_safety", "Road, water and home safety"), ("infection", "Infection"),
+                  ("perinatal", "Prematurity and perinatal care"),
+                  ("maternal_risk", "Maternal risk factors (smoking, obesity, alcohol, late booking)"),
+                  ("neglect_abuse", "Abuse or neglect"), ("other_pattern", "Other pattern or trend")]
+PATTERN_PAYLOAD = ("{'raised_by_ref': case_ref, 'regime': regime, 'board': board_name, "
+                   "'pattern_theme': pattern_theme, 'pattern_description': pattern_description}")
+PANEL_ANALYSIS = """
+try:
+    pattern_theme
+except NameError:
+    pattern_theme = None
+try:
+    pattern_description
+except NameError:
+    pattern_description = ''
+if pattern_alert == True and not pattern_theme:
+    pattern_theme = 'other_pattern'
+"""
+
 # The referral of a child death to the statutory decision-maker (the LSCB Chair under 2015, the
 # safeguarding partners under 2018/2023, through P1 triage and the notification rules).
 CDOP_REFERRAL = ("{'case_ref': case_ref, 'regime': regime, 'child_reference': child_reference, "
@@ -648,9 +687,14 @@ def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: st
     """Where ``suspected`` (an expression) newly says abuse or neglect, refer the case to the
     statutory decision-maker at once, in parallel with the work that goes on (``before`` ->
     ``after``), and wait on that side branch for the correlated decision. Refers once per case:
-    ``referred_to_chair`` is set before the fork, and ``referred_by_<prefix>`` too, which no other
-    branch sets, so it survives the merge of parallel branches' data (see SETTLE_REFERRALS)."""
+    the CDOP register notes the referral (``cdop.refer``), so of two steps running side by side
+    (two agencies' Form Bs) only the first refers; ``referred_to_chair`` is set before the fork,
+    and ``referred_by_<prefix>`` too, which no other branch sets, so it survives the merge of
+    parallel branches' data (see SETTLE_REFERRALS)."""
     gw = p.xor(f"{prefix}_suspected", "Abuse or neglect newly suspected?", lane)
+    note = p.service(f"{prefix}_register", "Note the referral in the CDOP register", lane,
+                     "cdop.refer", f"{prefix}_referral")
+    first = p.xor(f"{prefix}_first", "Not yet referred by another step?", lane)
     fork = p.par(f"{prefix}_fork", None, lane)
     mark = p.script(f"{prefix}_mark", "Note the referral", lane,
                     f"referred_to_chair = True\nreferred_by_{prefix} = True")
@@ -661,8 +705,11 @@ def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: st
     done = p.end(f"{prefix}_decided", "Referral decided", lane)
     merge = p.xor(f"{prefix}_merge", None, lane)
     p.flow(before, gw)
-    p.flow(gw, mark, cond=f"({suspected}) == True and referred_to_chair == False", name="Yes")
+    p.flow(gw, note, cond=f"({suspected}) == True and referred_to_chair == False", name="Yes")
     p.flow(gw, merge, default=True, name="No")
+    p.flow(note, first)
+    p.flow(first, mark, cond=f"{prefix}_referral['first'] == True", name="Yes")
+    p.flow(first, merge, default=True, name="No: already referred")
     p.chain(mark, fork, throw, catch, done)
     p.chain(fork, merge, after)
 
@@ -683,7 +730,10 @@ def child_death_review() -> Process:
                 "the review. The "
                 "panel waits for the rapid response and the decision, completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
-                "recommendations enter the learning loop.",
+                "recommendations enter the learning loop. Every death enters the CDOP register "
+                "with the board it belongs to (Form A's 'board', the running board by default); "
+                "a pattern or trend the panel records goes to a themed report for the board "
+                "(P5c, message 'cdop_pattern_alert') while the review goes on.",
                 starters=AGENCY_STARTERS + ",cdop")
     p.start("death_notified", "Child death notified", PA, fields=[title_field()])
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
@@ -705,7 +755,9 @@ def child_death_review() -> Process:
             YESNO("looked_after_child", "Was the child looked after?"),
             YESNO("died_in_custody_or_detained_mha", "Did the child die in custody or detained under "
                   "the Mental Health Act?"),
-            agencies_field("Agencies that knew the child or family")],
+            agencies_field("Agencies that knew the child or family"),
+            F("board", "Board the child belongs to (the CDOP serves six boards)", "enum",
+              required=False, values=CDOP_BOARDS, default=RUNNING_BOARD)],
            due="P1D", priority=90)
     p.script("open_cdop_case", "Open the CDOP case", CDOP, AGENCY_LIST_SCRIPT + """
 cdop_review_due = deadline('P6M', date_of_death)
@@ -715,7 +767,11 @@ unattended_stillbirth = (stillbirth_or_planned_termination == True and regime !=
 rapid_response_needed = ((regime == 'LSCB_WT2015' and death_unexpected == True) or
                          (regime != 'LSCB_WT2015' and jar_trigger != 'none'))
 referred_to_chair = abuse_or_neglect_suspected == True
-""" + RR_DEADLINES)
+""" + RR_DEADLINES + BOARD_NAME)
+    p.service("register_death", "Enter the death in the CDOP register", CDOP, "cdop.notify",
+              "cdop_record", board="board_name", regime="regime", date_of_death="date_of_death",
+              within_scope="cdop_in_scope", unattended_stillbirth="unattended_stillbirth",
+              referred="referred_to_chair")
     p.xor("in_scope", "In scope?", CDOP)
     p.end("out_of_scope", "Outside the CDOP's remit (recorded)", CDOP)
     p.par("notified_fork", None, CDOP)
@@ -782,7 +838,12 @@ referred_to_chair = abuse_or_neglect_suspected == True
             F("contributing_factors", "Contributing factors", "text"),
             F("cdop_recommendations", "Recommendations to the LSCB and agencies", "text",
               required=False),
-            YESNO("pattern_alert", "Part of a pattern or cluster to report to the LSCB Chairs?"),
+            YESNO("pattern_alert", "Part of a pattern or trend to report to the board (a themed "
+                  "report)?"),
+            F("pattern_theme", "Theme of the pattern or trend (if so)", "enum", required=False,
+              values=PATTERN_THEMES),
+            F("pattern_description", "The pattern or trend the panel sees (if so)", "text",
+              required=False),
             YESNO("panel_abuse_or_neglect_suspected", "Does the panel suspect abuse or neglect?"),
             learning_field()],
            due="${cdop_review_due}", priority=60)
@@ -801,8 +862,15 @@ referred_to_chair = abuse_or_neglect_suspected == True
            "annual report.",
            [YESNO("added_to_dataset", "Added to the dataset (eCDOP / NCMD)?")], due="P10WD", priority=30)
     p.end("cdop_done", "Child death review complete", CDOP)
+    p.script("note_analysis", "Note the panel's analysis", CDOP, PANEL_ANALYSIS)
+    p.service("record_analysis", "Record the analysis in the CDOP register", CDOP, "cdop.reviewed",
+              "cdop_reviewed", category="category_of_death", modifiable_factors="modifiable_factors",
+              factors="contributing_factors", pattern_alert="pattern_alert",
+              pattern_theme="pattern_theme")
+    p.throw("raise_pattern", "Pattern or trend to a themed report (P5c)", CDOP,
+            "cdop_pattern_alert", PATTERN_PAYLOAD)
 
-    p.chain("death_notified", "notify_death", "open_cdop_case", "in_scope")
+    p.chain("death_notified", "notify_death", "open_cdop_case", "register_death", "in_scope")
     p.flow("in_scope", "notified_fork", cond="cdop_in_scope == True or unattended_stillbirth == True",
            name="Yes")
     p.flow("in_scope", "out_of_scope", default=True, name="No")
@@ -831,8 +899,12 @@ referred_to_chair = abuse_or_neglect_suspected == True
               "cdrm_done", "regime != 'LSCB_WT2015'", no="No (2015)")
     p.chain("collate_papers", "check_notifications", "cdrm_gw")
     p.flow("cdrm_done", "panel_review")
-    refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "panel_review",
-                  "inform_professionals")
+    p.chain("panel_review", "note_analysis", "record_analysis")
+    only_when(p, "pattern_gw", "Pattern or trend?", "raise_pattern", "pattern_done",
+              "pattern_alert == True")
+    refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "record_analysis",
+                  "pattern_gw")
+    p.flow("pattern_done", "inform_professionals")
     p.chain("inform_professionals", "close_cdop_review", "cdop_learning_source")
     only_when(p, "ncmd_gw", "2018/2023: submit to the NCMD?", "submit_to_ncmd", "ncmd_done",
               "regime != 'LSCB_WT2015'", no="No (2015)")
@@ -929,6 +1001,110 @@ def rapid_response() -> Process:
     return p
 
 
+THEMED_ITEM_PAYLOAD = ("{'case_ref': case_ref, 'source_pathway': 'P5 themed report', "
+                       "'statement': themed_learning, 'theme': 'child_deaths', "
+                       "'audience': 'all_agencies', 'action_owner': action_owner, "
+                       "'action': action_description, 'action_due_date': str(action_due_date), "
+                       "'learning_item_id': learning_record['id']}")
+
+
+def themed_report() -> Process:
+    p = Process("p05c_cdop_themed_report", "P5c CDOP themed report on a pattern or trend",
+                "Started by P5's 'cdop_pattern_alert' message when the panel records a pattern or "
+                "trend: the CDOP coordinator drafts a themed report from the CDOP register (the "
+                "deaths the panel tied to the same theme, their categories and modifiable "
+                "factors), the CDOP chair decides whether it goes to the board or back for "
+                "revision, and the board receives it (the LSCB Chair under 2015, the safeguarding "
+                "partners under 2018/2023 [STAT15][S27]; [STAT18][S41]). Its learning is recorded "
+                "in the learning register under the theme 'child_deaths' and enters the learning "
+                "loop.")
+    p.start("pattern_raised", "Pattern or trend recorded by the panel", CDOP,
+            message="cdop_pattern_alert", variable="pattern")
+    p.script("open_themed_report", "Open the themed report", CDOP, """
+raised_by_ref = pattern['raised_by_ref']
+regime = pattern['regime']
+board_name = pattern['board']
+pattern_theme = pattern['pattern_theme']
+pattern_description = pattern['pattern_description']
+chair_comments = ''
+""")
+    p.service("find_deaths", "Find the deaths with this pattern in the CDOP register", CDOP,
+              "cdop.pattern_deaths", "themed_deaths", theme="pattern_theme")
+    p.service("register_report", "Record the themed report in the CDOP register", CDOP,
+              "cdop.open_themed_report", "themed_report", theme="pattern_theme", board="board_name",
+              raised_by_ref="raised_by_ref", title="themed_deaths['theme_name']")
+    p.user("draft_themed_report", "Draft the themed report", CDOP, "cdop",
+           "The panel recorded a pattern or trend at case {{ raised_by_ref }} "
+           "({{ board_name }}): {{ themed_deaths.theme_name }}. {{ pattern_description }} "
+           "The CDOP register holds {{ themed_deaths.count }} reviewed deaths with this pattern: "
+           "{% for d in themed_deaths.deaths %}{{ d.case_ref }} ({{ d.board }}): {{ d.category }}; "
+           "{{ d.modifiable }}{% if d.factors %} ({{ d.factors }}){% endif %}. {% endfor %}"
+           "Draft the themed report: what the deaths have in common, the modifiable factors and "
+           "what should change. No child's name. The CDOP chair's comments on an earlier draft: "
+           "{{ chair_comments }}",
+           [F("themed_findings", "Findings: what the deaths have in common and the modifiable "
+              "factors", "text", minlength=20),
+            F("themed_recommendations", "Recommendations to the board and agencies", "text",
+              minlength=10),
+            F("themed_learning", "Learning statement for the learning loop", "text", minlength=10),
+            GROUP("action_owner", "Agency or sub-group that owns the action"),
+            F("action_description", "Action to improve practice", "text"),
+            F("action_due_date", "Action due date", "date")],
+           due="P1M", priority=50)
+    p.user("chair_decides", "CDOP chair: decide on the themed report", CDOP, "cdop",
+           "As CDOP chair, read the themed report on {{ themed_deaths.theme_name }}: "
+           "{{ themed_findings }} Recommendations: {{ themed_recommendations }}. Send it to the "
+           "board, or return it for revision with your comments.",
+           [F("chair_decision", "Decision", "enum",
+              values=[("to_board", "Send it to the board"), ("revise", "Return it for revision")]),
+            F("chair_comments", "Comments", "text", required=False)], due="P10WD", priority=50)
+    p.xor("chair_gw", "Decision?", CDOP)
+    p.xor("board_gw", "Regime?", CDOP)
+    p.user("lscb_chair_receives", "Receive the CDOP themed report", CHAIR, "lscb-chair",
+           "The CDOP sends the LSCB Chair a themed report on {{ themed_deaths.theme_name }} "
+           "({{ themed_deaths.count }} deaths): {{ themed_findings }} Recommendations: "
+           "{{ themed_recommendations }}. Record the board's response.",
+           [F("chair_response", "The board's response", "text", minlength=10)],
+           due="P1M", priority=50)
+    p.user("partners_receive", "Receive the CDOP themed report", SP, "safeguarding-partners",
+           "The CDOP sends the safeguarding partners (the child death review partners) a themed "
+           "report on {{ themed_deaths.theme_name }} ({{ themed_deaths.count }} deaths): "
+           "{{ themed_findings }} Recommendations: {{ themed_recommendations }}. Record the "
+           "partners' response.",
+           [F("partners_response", "The partners' response", "text", minlength=10)],
+           due="P1M", priority=50)
+    p.xor("received", None, CDOP)
+    p.script("note_receipt", "Note who received it", CDOP, """
+if regime == 'LSCB_WT2015':
+    received_by = 'lscb-chair'
+    board_response = chair_response
+else:
+    received_by = 'safeguarding-partners'
+    board_response = partners_response
+case_ref = raised_by_ref
+""")
+    p.service("record_learning", "Add the learning to the learning register", CDOP,
+              "learning.record_item", "learning_record", statement="themed_learning",
+              themes="['child_deaths']", audiences="['all_agencies']", agencies="[action_owner]",
+              source_pathway="'P5 themed report'", source_ref="raised_by_ref")
+    p.service("record_receipt", "Record the board's receipt in the CDOP register", CDOP,
+              "cdop.themed_report_received", "themed_report_receipt",
+              report_id="themed_report['id']", received_by="received_by",
+              response="board_response", learning_item_id="learning_record['id']")
+    p.throw("send_learning", "Learning item to the loop", CDOP, "learning_item_identified",
+            THEMED_ITEM_PAYLOAD)
+    p.end("themed_report_done", "Themed report received by the board", CDOP)
+    p.chain("pattern_raised", "open_themed_report", "find_deaths", "register_report",
+            "draft_themed_report", "chair_decides", "chair_gw")
+    p.flow("chair_gw", "draft_themed_report", cond="chair_decision == 'revise'", name="Revise")
+    p.flow("chair_gw", "board_gw", default=True, name="To the board")
+    by_regime(p, "board_gw", "lscb_chair_receives", "partners_receive", "received")
+    p.chain("received", "note_receipt", "record_learning", "record_receipt", "send_learning",
+            "themed_report_done")
+    return p
+
+
 def processes():
     return [serious_case_review(), scr_review(), multi_agency_case_review(),
-            individual_management_review(), child_death_review(), agency_report(), rapid_response()]
+            individual_management_review(), child_death_review(), agency_report(), rapid_response(),
+            themed_report()]
