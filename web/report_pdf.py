@@ -73,8 +73,9 @@ def render_pdf(title: str, subtitle: str, sections, board: str = "",
         pdf.set_font("helvetica", "", 10)
         if section.rows and getattr(section, "chart", False):
             _bars(pdf, section)
+            pdf.set_font("helvetica", "", 10)      # the chart's labels are smaller
         if section.rows:
-            with pdf.table(headings_style=HEADINGS, line_height=6) as table:
+            with pdf.table(headings_style=HEADINGS, line_height=6, text_align="LEFT") as table:
                 header = table.row()
                 for column in section.columns:
                     header.cell(plain(column))
