@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import insert, select
 
 from models import Definition, ProcessInstance
-from models.learning import (Action, ActionPlan, LearningItem, LearningTag, Review)
+from models.learning import Action, ActionPlan, LearningItem, LearningTag, Review
 from models.learning_reports import (last_business_year, year_period, yearly_figures,
                                      yearly_summary)
 
@@ -60,12 +60,13 @@ def seed(session, seed_value: int, count: int = 120) -> None:
             outcome=rnd.choice(["children_young_people", "families", "mixed", "practitioners",
                                 None]) if kind == "survey" else None,
             published_on=published, online_until=published + timedelta(days=366) if published else None))
-        plan = ActionPlan(source_instance_id=i, source=kind, scope=rnd.choice(["multi_agency", "single_agency"]),
-                          created_at=started)
+        plan = ActionPlan(source_instance_id=i, source=kind, created_at=started,
+                          scope=rnd.choice(["multi_agency", "single_agency"]))
         session.add(plan)
         for _ in range(rnd.randint(0, 3)):
             session.add(Action(plan=plan, owner=rnd.choice(["police", "health"]), description="x",
-                               due_date=(moment(rnd, low, high)).date(), rag=rnd.choice(["red", "amber", "green"]),
+                               due_date=moment(rnd, low, high).date(),
+                               rag=rnd.choice(["red", "amber", "green"]),
                                status=rnd.choice(["open", "in_progress", *DONE]),
                                created_at=rnd.choice([moment(rnd, low, high), END])))
     for n in range(count):

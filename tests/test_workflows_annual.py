@@ -74,7 +74,8 @@ def test_2015_the_annual_report_is_approved_by_the_lscb_chair_and_sent_to_the_co
     lib.do(cid, "publish_yearly_report", "comms", yearly_report_url="https://example.org/ar",
            yearly_report_published_on="2027-06-14")
     assert "Health and Wellbeing Board" in shown(lib, cid, "circulate_yearly_report")
-    assert lib.task(cid, "circulate_yearly_report").due_at == utc(2027, 6, 28, 16, 0)              # 10 working days, 17:00 BST
+    # 10 working days, 17:00 BST
+    assert lib.task(cid, "circulate_yearly_report").due_at == utc(2027, 6, 28, 16, 0)
     lib.do(cid, "circulate_yearly_report", "business-unit", yearly_report_sent_on="2027-06-14")
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     assert [t.due_at for t in lib.show(cid).timers] == [utc(2028, 4, 1, 8, 0)]

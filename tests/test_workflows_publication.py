@@ -6,7 +6,7 @@ down, and the publication recorded on the review and as a ``publication`` dissem
 review's learning. Driven through the deployed library as the board's groups would."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select

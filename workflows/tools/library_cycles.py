@@ -339,7 +339,8 @@ def yearly_report() -> Process:
     p.flow("chair_approves_report", "approval_given")
     p.flow("partners_approve_report", "approval_given")
     p.chain("approval_given", "approved_gw")
-    p.flow("approved_gw", "publish_yearly_report", cond="(chair_approves if report_regime == 'LSCB_WT2015' else partners_approve) == True",
+    p.flow("approved_gw", "publish_yearly_report",
+           cond="(chair_approves if report_regime == 'LSCB_WT2015' else partners_approve) == True",
            name="Yes")
     p.flow("approved_gw", "draft_yearly_report", default=True, name="No")
     p.chain("publish_yearly_report", "circulate_yearly_report", "yearly_report_done")
