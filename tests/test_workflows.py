@@ -792,6 +792,11 @@ def test_p7_survey_runs_for_four_weeks_with_a_reminder(lib, to_board):
         lib.do(iid, "board_considers_survey", "board", board_decision="Endorsed")
     lib.do(iid, "you_said_we_did", "comms", feedback_published="bflscb.org.uk/yousaid")
     assert lib.show(iid).status == "completed"
+    with lib.sessions() as s:          # who was heard, and "you said, we did", for the yearly report
+        review = s.scalars(select(Review).where(Review.instance_id == iid)).one()
+        assert (review.kind, review.outcome, review.impact) == (
+            "survey", "children_young_people",
+            "You said: Young people want one worker We did: Lead professional model")
 
 
 def test_p8_roundtable_asking_for_a_further_review_sends_it_to_triage(lib):
