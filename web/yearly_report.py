@@ -8,18 +8,16 @@ yearly_figures``), then the annual learning and review figures (``reports.learni
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request)
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
 
-from engine import InputError, NotFound, clock
+from engine import InputError, NotFound
 from models.learning import Review
 from models.learning_reports import REVIEW_TARGET_MONTHS, year_period, yearly_figures
 
 from .auth import role_required, same_site
 from .db import board_tz, get_process_engine, get_session
-from .report_pdf import render_pdf
-from .reports import READERS, Section, _check_access, _span, _year, learning_sections
+from .reports import READERS, Section, _check_access, _render, _span, _year, learning_sections
 from .wording import long_date, names
 
 bp = Blueprint("yearly_report", __name__, url_prefix="/reports")
@@ -91,11 +89,7 @@ def yearly(pdf: bool):
     subtitle = f"Business year {_span(start, end)}. Approved by {approver}."
     sections = yearly_sections(figures)
     if pdf:
-        body = render_pdf(title, subtitle, sections,
-                          current_app.config.get("ORGANISATION_NAME") or "",
-                          clock.now().astimezone(board_tz()))
-        return Response(body, mimetype="application/pdf",
-                        headers={"Content-Disposition": 'inline; filename="yearly-report.pdf"'})
+        return _render(title, subtitle, sections, True, "yearly_report")
     missing = [r for r in figures["impact"] + figures["voices"] if not r.impact]
     return render_template("reports/yearly.html", title=title, subtitle=subtitle,
                            sections=sections, pdf_url=request.path + ".pdf",
