@@ -259,11 +259,14 @@ def record_publication(session, review: Review, actor_name, *, published_on, onl
     title = title or f"Published report: {review.title or review.kind.upper()}"
     rows = []
     for item in review_items(session, review):
-        if item.status == L.VALIDATED.value:
-            move_item(session, item, actor_name, L.DISSEMINATING, now=now, instance_id=instance_id)
-        rows.append(Dissemination(learning_item_id=item.id, kind="publication", title=title,
-                                  held_on=published, reach=0, recorded_by=actor_name))
-    session.add_all(rows)
+        if item.status in (L.VALIDATED.value, L.DISSEMINATING.value):
+            rows.append(record_dissemination(session, item, actor_name, kind="publication",
+                                             held_on=published, title=title, now=now,
+                                             instance_id=instance_id))
+        else:       # outside the steps a dissemination moves: recorded, status kept
+            rows.append(Dissemination(learning_item_id=item.id, kind="publication", title=title,
+                                      held_on=published, reach=0, recorded_by=actor_name))
+            session.add(rows[-1])
     session.flush()
     audit(session, actor_name, "review_published", instance_id=instance_id or review.instance_id,
           now=now, review_id=review.id, published_on=published, online_until=until,
