@@ -64,6 +64,7 @@ def test_2015_the_annual_report_is_approved_by_the_lscb_chair_and_sent_to_the_co
     assert figures["url"] == "/reports/yearly?year=2026"
     draft = shown(lib, cid, "draft_yearly_report")
     assert "the LSCB annual report" in draft and "(1 April 2026 to 31 March 2027)" in draft
+    assert "earlier draft" not in draft
     lib.do(cid, "draft_yearly_report", "business-unit", DRAFT)
     lib.do(cid, "chair_approves_report", "lscb-chair", chair_approves=False,
            chair_comments="Say more about neglect")

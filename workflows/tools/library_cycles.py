@@ -293,8 +293,9 @@ def yearly_report() -> Process:
            "{{ yearly_report.learning_not_embedded }} learning items found not embedded. "
            "{{ yearly_report.impact_missing }} reviews have no impact on practice recorded yet: "
            "record it on each review before the report is approved. Add the narrative the "
-           "registers cannot give. Comments from {{ approver }} on an earlier draft: "
-           "{{ chair_comments }}{{ partners_comments }}",
+           "registers cannot give.{% if chair_comments or partners_comments %} Comments from "
+           "{{ approver }} on an earlier draft: {{ chair_comments }}{{ partners_comments }}"
+           "{% endif %}",
            [F("effectiveness_narrative", "How effective the arrangements were", "text",
               minlength=20),
             F("voice_narrative", "What children and families said", "text", minlength=20),
