@@ -23,6 +23,7 @@ from .calendar import WorkingCalendar
 from .case_commands import CaseCommands
 from .definition_commands import DefinitionCommands
 from .event_commands import EventCommands
+from .report_commands import ReportCommands
 from .run import ProcessRun
 from .scripting import make_script_engine
 from .settings import DEFAULTS, Settings
@@ -30,11 +31,11 @@ from .task_commands import TaskCommands
 
 
 class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommands,
-                    AdminCommands):
+                    AdminCommands, ReportCommands):
     """The one way in: every command on cases (``CaseCommands``), tasks (``TaskCommands``),
     timers and messages (``EventCommands``), diagrams and migrations
-    (``DefinitionCommands``), people and tokens (``AdminCommands``); the commands that change a
-    case end in ``_save``."""
+    (``DefinitionCommands``), people and tokens (``AdminCommands``), what reports draw from
+    (``ReportCommands``); the commands that change a case end in ``_save``."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None, settings: Settings | None = None):

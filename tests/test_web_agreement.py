@@ -94,3 +94,30 @@ def test_the_cdop_annual_figures_agree_on_the_page_the_pdf_and_the_c09_task(app,
     assert row[2] == f"{summary['preventable_percent']}%"
     assert re.search(r"All boards " + " ".join(str(v) for v in expected[:2]), pdf)
     assert summary["notified"] > 0 and "Reading" in page and "Reading" in pdf
+
+
+def completed_reviews(page: str) -> int:
+    """Reviews (not audits) completed, summed over the "Reviews and audits" table's rows."""
+    rows = re.findall(r'<td class="govuk-table__cell">([A-Z0-9_]+)</td><td class="govuk-table__cell">'
+                      r'review</td><td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>'
+                      r'<td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>', page)
+    return sum(int(done) for _, _, done in rows)
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_the_yearly_report_agrees_with_the_annual_report_on_random_data(app, client, sessions,  # noqa: F811
+                                                                        seed):
+    with sessions.begin() as s:
+        seed_reviews(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    with time_machine.travel(NOW, tick=False):
+        login(client, "mia")
+        annual = client.get("/reports/annual?year=2024").text
+        yearly = client.get("/reports/yearly?year=2024").text
+    completed = number(yearly, r"(\d+) reviews completed in the year")
+    assert completed == completed_reviews(annual) == completed_reviews(yearly) > 0
+    still_open = [re.search(r"Still open at the end of the period: (\d+) reviews, (\d+) audits",
+                            page).groups() for page in (annual, yearly)]
+    assert still_open[0] == still_open[1]
+    late = re.search(r"reviews open beyond 6 months</h2>(.*?)</section>", yearly, re.S).group(1)
+    assert late.count('<tr class="govuk-table__row">') - 1 <= int(still_open[0][0])

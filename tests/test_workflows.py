@@ -499,19 +499,24 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
     assert accept.candidate_groups == ["board"] and accept.lane == "LSCB Board"
     assert {t.bpmn_id for t in lib.show(iid).timers}.isdisjoint({"review_overdue", "progress_check"})
     lib.do(iid, "board_acceptance", "board", report_accepted=True, lscb_response="We accept all findings",
-           action_plans_agreed=True, learning_identified=True)
+           action_plans_agreed=True, learning_identified=True,
+           review_impact="Joint protocol in use at the front door")
     lib.do(iid, "publication_decision", "lscb-chair", publication="publish_summary")
     lib.do(iid, "seek_panel_advice", "lscb-chair", panel_advice="Summary is proportionate",
            final_publication="then_publish_summary")
-    lib.do(iid, "send_prepublication", "business-unit", prepublication_sent_on="2027-12-01",
-           planned_publication_on="2027-12-15")
-    lib.do(iid, "publish_report", "comms", published_url="https://bflscb.org.uk/scr",
-           published_on="2027-12-15")
+    # the learning enters the loop once publication is decided, before the report is published
     lib.do(iid, "record_learning_item", "lisg", learning_statement="Share information at the front door",
            learning_theme="information_sharing", learning_audience="all_agencies", action_owner="police",
            action_description="Joint protocol", action_due_date="2028-03-31", more_learning=False)
-    assert lib.show(iid).status == "completed"
     assert len(lib.instances("learning_loop")) == 1
+    lib.do(iid, "plan_publication", "business-unit", planned_publication_on="2027-12-15",
+           publication_delayed=False)
+    lib.on("2027-12-01")
+    lib.do(iid, "send_prepublication", "business-unit", prepublication_sent_on="2027-12-01")
+    lib.on("2027-12-15")
+    lib.do(iid, "publish_report", "comms", published_url="https://bflscb.org.uk/scr",
+           published_on="2027-12-15")
+    assert [t.bpmn_id for t in lib.show(iid).timers] == ["online_reminder"]
     with lib.sessions() as s:                  # the SCR and one IMR per agency, each closed
         rows = s.scalars(select(Review).order_by(Review.id)).all()
         assert sorted((r.kind, r.agency, r.outcome) for r in rows) == [
@@ -788,6 +793,11 @@ def test_p7_survey_runs_for_four_weeks_with_a_reminder(lib, to_board):
         lib.do(iid, "board_considers_survey", "board", board_decision="Endorsed")
     lib.do(iid, "you_said_we_did", "comms", feedback_published="bflscb.org.uk/yousaid")
     assert lib.show(iid).status == "completed"
+    with lib.sessions() as s:          # who was heard, and "you said, we did", for the yearly report
+        review = s.scalars(select(Review).where(Review.instance_id == iid)).one()
+        assert (review.kind, review.outcome, review.impact) == (
+            "survey", "children_young_people",
+            "You said: Young people want one worker We did: Lead professional model")
 
 
 def test_p8_roundtable_asking_for_a_further_review_sends_it_to_triage(lib):

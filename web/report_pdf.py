@@ -76,10 +76,11 @@ def render_pdf(title: str, subtitle: str, sections, board: str = "",
         pdf.set_font("helvetica", "", 10)
         if section.rows and getattr(section, "chart", False):
             _bars(pdf, section)
+            pdf.set_font("helvetica", "", 10)      # the chart's labels are smaller
         if section.rows:
             widths = getattr(section, "widths", None)
             with pdf.table(headings_style=HEADINGS, line_height=6, col_widths=widths,
-                           text_align="LEFT" if widths else "JUSTIFY") as table:
+                           text_align="LEFT") as table:
                 header = table.row()
                 for column in section.columns:
                     header.cell(plain(column))

@@ -7,8 +7,8 @@ start each calendar on the day its cycle should be anchored to.
 """
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, TPD,
+from bpmn_builder import DATE, F, YESNO, Process
+from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, SP, TPD,
                             agencies_field)
 
 RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
@@ -240,6 +240,115 @@ def framework_review() -> Process:
     return p
 
 
+# The next 1 April at 09:00 (always British Summer Time: the clocks go forward by the last
+# Sunday of March), then every year: the first round comes at the start of the next business
+# year, whenever the calendar is started.
+BUSINESS_YEAR_CYCLE = ("f\"R/{date(today().year + (1 if today() >= date(today().year, 4, 1) else 0), "
+                       "4, 1).isoformat()}T09:00:00+01:00/P1Y\"")
+YEARLY_REPORT_SCRIPT = """
+report_regime = yearly_report['regime']
+partners = report_regime != 'LSCB_WT2015'
+report_name = "the safeguarding partners' yearly report" if partners else 'the LSCB annual report'
+approver = 'the safeguarding partners' if partners else 'the LSCB Chair'
+if report_regime == 'MASA_WT2018':
+    recipients = ("the Child Safeguarding Practice Review Panel and the What Works Centre for "
+                  "Children's Social Care")
+elif report_regime == 'MASA_WT2023':
+    recipients = ("the Child Safeguarding Practice Review Panel, Foundations (the What Works "
+                  "Centre) and the Department for Education")
+else:
+    recipients = ("the Chief Executive and the Leader of the Council, the Police and Crime "
+                  "Commissioner and the Chair of the Health and Wellbeing Board")
+"""
+
+
+def yearly_report() -> Process:
+    p = Process("c13_yearly_report", "C13 Yearly report (2018/2023) / LSCB annual report (2015)",
+                "C13 (C10 under 2015): at the start of each business year (1 April) the engine "
+                "computes the report's figures for the year just ended from the registers "
+                "(report.yearly_summary: reviews completed and their timeliness, the impact each "
+                "review recorded, reports published, action on review recommendations, surveys "
+                "that heard children and families, areas of little progress) and the full report "
+                "is at /reports/yearly. The regime the board works under when the round runs "
+                "decides the report: 2015, the LSCB annual report, approved and published by the "
+                "LSCB Chair and submitted to the Chief Executive, the Leader of the Council, the "
+                "PCC and the Health and Wellbeing Board; 2018/2023, the safeguarding partners' "
+                "yearly report, approved by the partners, published and sent within seven days "
+                "to the Panel and the What Works Centre (2023: Foundations and the DfE [VERIFY]).")
+    p.start("every_business_year", "Every business year, from 1 April", BU, cycle=BUSINESS_YEAR_CYCLE)
+    p.service("yearly_figures", "Compute the figures for the business year just ended", BU,
+              "report.yearly_summary", "yearly_report")
+    p.script("report_wording", "Choose the report and its wording for the regime", BU,
+             YEARLY_REPORT_SCRIPT)
+    p.user("draft_yearly_report", "Draft the yearly or annual report", BU, "business-unit",
+           "Draft {{ report_name }} for the business year {{ yearly_report.year_label }} "
+           "({{ yearly_report.period }}). The sections "
+           "filled from the registers are at {{ yearly_report.url }}: "
+           "{{ yearly_report.reviews_completed }} reviews completed "
+           "({{ yearly_report.reviews_on_time }} within six months), "
+           "{{ yearly_report.reports_published }} reports published, "
+           "{{ yearly_report.recommendation_actions_done }} of "
+           "{{ yearly_report.recommendation_actions }} actions on review recommendations done "
+           "({{ yearly_report.recommendation_actions_overdue }} overdue), "
+           "{{ yearly_report.learning_not_embedded }} learning items found not embedded. "
+           "{{ yearly_report.impact_missing }} reviews have no impact on practice recorded yet: "
+           "record it on each review before the report is approved. Add the narrative the "
+           "registers cannot give.{% if chair_comments or partners_comments %} Comments from "
+           "{{ approver }} on an earlier draft: {{ chair_comments }}{{ partners_comments }}"
+           "{% endif %}",
+           [F("effectiveness_narrative", "How effective the arrangements were", "text",
+              minlength=20),
+            F("voice_narrative", "What children and families said", "text", minlength=20),
+            F("little_progress_narrative", "Areas where there has been little progress", "text",
+              minlength=20),
+            F("draft_link", "Link to the draft", "string")], due="P2M", priority=40)
+    p.xor("approver_gw", "Who approves?", BU)
+    p.user("chair_approves_report", "Approve the LSCB annual report", CHAIR, "lscb-chair",
+           "As LSCB Chair, approve the annual report for {{ yearly_report.year_label }} "
+           "({{ draft_link }}); the figures are at {{ yearly_report.url }}.",
+           [YESNO("chair_approves", "Do you approve the annual report?"),
+            F("chair_comments", "Comments", "text", required=False)], due="P1M", priority=40)
+    p.user("partners_approve_report", "Approve the safeguarding partners' yearly report", SP,
+           "safeguarding-partners",
+           "As the safeguarding partners, jointly approve the yearly report for "
+           "{{ yearly_report.year_label }} ({{ draft_link }}); the figures are at "
+           "{{ yearly_report.url }}.",
+           [YESNO("partners_approve", "Do the safeguarding partners approve the yearly report?"),
+            F("partners_comments", "Comments", "text", required=False)], due="P1M", priority=40)
+    p.xor("approval_given", None, BU)
+    p.xor("approved_gw", "Approved?", BU)
+    p.user("publish_yearly_report", "Publish the report", COMMS, "comms",
+           "Publish {{ report_name }} for {{ yearly_report.year_label }} on www.bflscb.org.uk.",
+           [F("yearly_report_url", "Published page", "string"),
+            DATE("yearly_report_published_on", "Date published", not_after="today")],
+           due="P10WD", priority=40)
+    p.user("circulate_yearly_report", "Send the report to those who must receive it", BU,
+           "business-unit",
+           "Send {{ report_name }} ({{ yearly_report_url }}) to {{ recipients }}"
+           "{{ ' within seven days of publication' if partners else '' }}, and record when.",
+           [DATE("yearly_report_sent_on", "Date sent", not_before="yearly_report_published_on",
+                 not_after="today")],
+           due="${deadline('P7D', yearly_report_published_on) if partners else "
+               "deadline('P10WD', yearly_report_published_on)}", priority=50)
+    p.end("yearly_report_done", "Report published and circulated", BU)
+    p.chain("every_business_year", "yearly_figures", "report_wording", "draft_yearly_report",
+            "approver_gw")
+    p.flow("approver_gw", "chair_approves_report", cond="report_regime == 'LSCB_WT2015'",
+           name="2015: LSCB Chair")
+    p.flow("approver_gw", "partners_approve_report", default=True,
+           name="2018/2023: safeguarding partners")
+    p.flow("chair_approves_report", "approval_given")
+    p.flow("partners_approve_report", "approval_given")
+    p.chain("approval_given", "approved_gw")
+    p.flow("approved_gw", "publish_yearly_report",
+           cond="(chair_approves if report_regime == 'LSCB_WT2015' else partners_approve) == True",
+           name="Yes")
+    p.flow("approved_gw", "draft_yearly_report", default=True, name="No")
+    p.chain("publish_yearly_report", "circulate_yearly_report", "yearly_report_done")
+    return p
+
+
 def processes():
     return [lisg_six_monthly_report(), learning_workshops(), annual_audit_programme(),
-            action_plan_tracker(), section11_cycle(), s175_cycle(), framework_review()]
+            action_plan_tracker(), section11_cycle(), s175_cycle(), framework_review(),
+            yearly_report()]

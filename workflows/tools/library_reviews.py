@@ -1,7 +1,7 @@
 """P2 serious case review (and the 2018/2023 rapid review), P3, P4, P5 child death review."""
 from __future__ import annotations
 
-from bpmn_builder import GROUP, F, YESNO, Process
+from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
                             CONCERNS, DELEGATE_QUESTION, IR, LISG, PA, PARTNERS, PCHAIR, SP,
                             agencies_field, agency_ladder, by_regime, capture_learning,
@@ -212,8 +212,13 @@ review_due = deadline('P6M', review_started_on)
            [YESNO("report_accepted", "Report accepted?"),
             F("lscb_response", "LSCB response to the findings", "text", minlength=20),
             YESNO("action_plans_agreed", "Multi-agency and single-agency action plans agreed?"),
+            F("review_impact", "The review's impact on practice so far (for the yearly or annual "
+              "report; it can be updated on the review later)", "text", minlength=10),
             learning_field()],
            due="P1M", priority=70)
+    p.service("record_scr_impact", "Record the review's impact on the review register", BOARD,
+              "review.record_impact", "scr_impact", review_id="scr_review['id']",
+              impact="review_impact")
     p.user("publication_decision", "Decide on publication", CHAIR, "lscb-chair",
            "Decide how the final report and the LSCB response on case {{ case_ref }} are published. "
            "Full publication is the default; consider redaction, anonymisation and timing (delay for "
@@ -234,27 +239,14 @@ review_due = deadline('P6M', review_started_on)
                       ("then_publish_summary", "Publish a summary"),
                       ("then_not_publish", "Do not publish")])],
            due="P1M", priority=60)
+    p.xor("publication_decided", None, CHAIR)
     p.xor("publishing_gw", "Publishing?", CHAIR)
-    p.user("send_prepublication", "Send the report to the Panel, Ofsted and DfE before publication", BU,
-           "business-unit",
-           "Send the final report and action plan for case {{ case_ref }} to the Panel, Ofsted and "
-           "the DfE before publication (2018/2023: the Panel and the Secretary of State, at least 7 "
-           "working days before).",
-           [F("prepublication_sent_on", "Date sent", "date"), F("planned_publication_on",
-                                                               "Planned publication date", "date")],
-           due="P10WD", priority=60)
-    p.user("publish_report", "Publish the report and the LSCB response", COMMS, "comms",
-           "Publish the final report and the LSCB response for case {{ case_ref }} on "
-           "www.bflscb.org.uk on {{ planned_publication_on }} and keep it online for at least 12 "
-           "months.",
-           [F("published_url", "Published page", "string"), F("published_on", "Date published", "date")],
-           due="P15WD", priority=60)
-    p.xor("publication_done", None, CHAIR)
+    publication_management(p)
     close_review(p, "close_scr_review", LISG, "scr",
                  outcome="publication if publication == 'publish_full' else "
                          "final_publication.replace('then_', '')")
     capture_learning(p, "review_learning", LISG, "P2")
-    p.end("scr_done", "Review complete", LISG)
+    p.end("scr_done", "Review complete, not published", CHAIR)
 
     p.chain("scr_start", "open_scr_review", "which_regime")
     p.flow("which_regime", "start_review_clock", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
@@ -289,19 +281,142 @@ review_due = deadline('P6M', review_started_on)
     p.flow("independent_gw", "set_terms_of_reference", cond="reviewer_independent == True", name="Yes")
     p.flow("independent_gw", "appoint_reviewer", default=True, name="No")
     p.chain("set_terms_of_reference", "prepare_review", "conduct_review", "board_acceptance",
-            "publication_decision", "publish_full_gw")
+            "record_scr_impact", "publication_decision", "publish_full_gw")
     p.chain("review_overdue", "delay_report", "delay_reported")
     p.chain("progress_check", "monthly_checkpoint", "checkpoint_done")
-    p.flow("publish_full_gw", "send_prepublication", cond="publication == 'publish_full'", name="Yes")
-    p.flow("publish_full_gw", "seek_panel_advice", default=True, name="No")
-    p.chain("seek_panel_advice", "publishing_gw")
-    p.flow("publishing_gw", "send_prepublication", cond="final_publication != 'then_not_publish'",
+    # the review closes and its learning enters the loop once publication is decided: a delay
+    # for proceedings delays the publication, not the learning
+    p.flow("publish_full_gw", "publication_decided", cond="publication == 'publish_full'",
            name="Yes")
-    p.flow("publishing_gw", "publication_done", default=True, name="Not published")
-    p.chain("send_prepublication", "publish_report", "publication_done", "close_scr_review",
+    p.flow("publish_full_gw", "seek_panel_advice", default=True, name="No")
+    p.chain("seek_panel_advice", "publication_decided", "close_scr_review",
             "review_learning_source")
-    p.flow("review_learning", "scr_done")
+    p.flow("review_learning", "publishing_gw")
+    p.flow("publishing_gw", "publication_planning",
+           cond="publication == 'publish_full' or final_publication != 'then_not_publish'",
+           name="Yes")
+    p.flow("publishing_gw", "scr_done", default=True, name="Not published")
     return p
+
+
+# Pre-publication copy: 2018/2023, to the Panel and the Secretary of State at least 7 working
+# days before publication (WT2018 [VERIFY]); 2015, to the national panel, Ofsted and the DfE,
+# taken as one week (5 working days) before [VERIFY: the WT2015 lead time is not in our sources].
+# A report stays online at least 12 months (2018: at least a year; 2015: [VERIFY] [S14]).
+PUBLICATION_RULES = """
+if regime == 'LSCB_WT2015':
+    prepublication_lead = 5
+    prepublication_to = 'the national panel of independent experts, Ofsted and the DfE'
+else:
+    prepublication_lead = 7
+    prepublication_to = 'the Child Safeguarding Practice Review Panel and the Secretary of State (DfE)'
+prepublication_due = working_days(-prepublication_lead, start=planned_publication_on)
+"""
+ONLINE_PERIOD = """
+report_online_until = deadline('P12M', published_on)[:10]
+removal_reminder_at = deadline('P11M', published_on)
+"""
+RECHECK_LOG = """
+try:
+    publication_rechecks
+except NameError:
+    publication_rechecks = []
+publication_rechecks = publication_rechecks + [{'on': today().isoformat(),
+                                                'still_delayed': still_delayed,
+                                                'notes': recheck_notes}]
+"""
+DECIDES_PUBLICATION = "${'lscb-chair' if regime == 'LSCB_WT2015' else 'safeguarding-partners'}"
+
+
+def publication_management(p: Process) -> None:
+    """Publication of an SCR / LCSPR report (issue 18 part 2): plan the date; while proceedings
+    delay it, re-check every three months with a recorded decision; send the pre-publication copy
+    by the working day the regime gives before the planned date (a copy sent late moves the
+    date); publish, record the publication on the review and as a ``publication`` dissemination
+    of its learning; a month before the report may come down, decide whether it stays online."""
+    p.xor("publication_planning", None, BU)
+    p.user("plan_publication", "Plan the publication date", BU, "business-unit",
+           "Plan the publication of the final report and the response on case {{ case_ref }}. "
+           "If criminal proceedings or an inquest must finish first, say so: publication waits "
+           "and is re-checked every three months (the learning does not wait). "
+           "{{ publication_replan_reason }}",
+           [DATE("planned_publication_on", "Planned publication date", not_before="today"),
+            YESNO("publication_delayed", "Must publication wait for proceedings or an inquest?"),
+            F("publication_delay_reason", "What publication waits for", "text", required=False)],
+           due="P10WD", priority=60)
+    p.xor("delayed_gw", "Delayed by proceedings?", BU)
+    p.wait("publication_wait", "Three months", BU, duration="P3M")
+    p.user("recheck_publication", "Re-check the delayed publication", CHAIR, DECIDES_PUBLICATION,
+           "Publication of the report on case {{ case_ref }} waits for: "
+           "{{ publication_delay_reason }}. Check with the police, the CPS or the coroner whether "
+           "it still must wait, and record the decision (it is re-checked every three months).",
+           [YESNO("still_delayed", "Must publication still wait?"),
+            F("recheck_notes", "Decision and the reason for it", "text", minlength=10)],
+           due="P10WD", priority=60)
+    p.script("log_recheck", "Record the re-check decision", CHAIR, RECHECK_LOG)
+    p.xor("still_delayed_gw", "Still delayed?", CHAIR)
+    p.script("publication_rules", "Compute the pre-publication copy date", BU, PUBLICATION_RULES)
+    p.user("send_prepublication", "Send the pre-publication copy", BU, "business-unit",
+           "Send the final report (and the action plan) on case {{ case_ref }} to "
+           "{{ prepublication_to }} at least {{ prepublication_lead }} working days before the "
+           "planned publication on {{ planned_publication_on }}. A copy sent later than that "
+           "moves the publication date.",
+           [DATE("prepublication_sent_on", "Date sent", not_after="today")],
+           due="${prepublication_due}", priority=70)
+    p.xor("copy_in_time_gw", "Sent in time?", BU)
+    p.script("copy_late", "Note why the date moves", BU,
+             "publication_replan_reason = f'The pre-publication copy was sent on "
+             "{prepublication_sent_on}, fewer than {prepublication_lead} working days before "
+             "{planned_publication_on}: plan a later date.'")
+    p.user("publish_report", "Publish the report and the response", COMMS, "comms",
+           "Publish the final report and the response for case {{ case_ref }} on "
+           "www.bflscb.org.uk on {{ planned_publication_on }}. It stays online for at least 12 "
+           "months.",
+           [F("published_url", "Published page", "string"),
+            DATE("published_on", "Date published", not_before="prepublication_sent_on",
+                 not_after="today")],
+           due="${planned_publication_on}", priority=60)
+    p.script("online_period", "Compute how long the report stays online", COMMS, ONLINE_PERIOD)
+    p.service("record_publication", "Record the publication on the review and its learning",
+              COMMS, "review.record_publication", "scr_publication",
+              review_id="scr_review['id']", published_on="published_on",
+              online_until="report_online_until", title="f'Published report {case_ref}'")
+    p.wait("online_reminder", "A month before the report may come down", COMMS,
+           date="removal_reminder_at")
+    p.user("review_online_report", "Decide whether the report stays online", COMMS, "comms",
+           "The report on case {{ case_ref }} ({{ published_url }}) has been online since "
+           "{{ published_on }} and may come down after {{ report_online_until }}. Decide whether "
+           "it stays online; after it comes down it is available on request.",
+           [YESNO("keep_online", "Should the report stay online?"),
+            F("online_decision_notes", "Reason", "text", required=False)],
+           due="${deadline(report_online_until)}", priority=30)
+    p.xor("keep_online_gw", "Stays online?", COMMS)
+    p.end("report_stays_online", "Report stays online", COMMS)
+    p.wait("online_period_ends", "The day the report may come down", COMMS,
+           date="deadline(report_online_until)")
+    p.user("take_report_down", "Take the report down", COMMS, "comms",
+           "The report on case {{ case_ref }} has been online for its full period. Take it down "
+           "from {{ published_url }} and note that it is available on request.",
+           [DATE("report_removed_on", "Date taken down", not_before="report_online_until",
+                 not_after="today")], due="P5WD", priority=30)
+    p.end("report_taken_down", "Report taken down", COMMS)
+    p.chain("publication_planning", "plan_publication", "delayed_gw")
+    p.flow("delayed_gw", "publication_wait", cond="publication_delayed == True", name="Yes")
+    p.flow("delayed_gw", "publication_rules", default=True, name="No")
+    p.chain("publication_wait", "recheck_publication", "log_recheck", "still_delayed_gw")
+    p.flow("still_delayed_gw", "publication_wait", cond="still_delayed == True", name="Yes")
+    p.flow("still_delayed_gw", "publication_planning", default=True, name="No: plan the date")
+    p.chain("publication_rules", "send_prepublication", "copy_in_time_gw")
+    p.flow("copy_in_time_gw", "publish_report",
+           cond="working_days_between(prepublication_sent_on, planned_publication_on) "
+                ">= prepublication_lead", name="Yes")
+    p.flow("copy_in_time_gw", "copy_late", default=True, name="No: the date moves")
+    p.flow("copy_late", "publication_planning")
+    p.chain("publish_report", "online_period", "record_publication", "online_reminder",
+            "review_online_report", "keep_online_gw")
+    p.flow("keep_online_gw", "report_stays_online", cond="keep_online == True", name="Yes")
+    p.flow("keep_online_gw", "online_period_ends", default=True, name="No")
+    p.chain("online_period_ends", "take_report_down", "report_taken_down")
 
 
 def scr_review() -> Process:
