@@ -65,10 +65,11 @@ def lcspr_to_acceptance(lib, regime):
         for g in ("childrens-social-care", "police", "health")})
     lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
            rapid_review_actions="Sibling plan", lcspr_recommended=True,
-           rapid_review_rationale="Considered the potential for learning")
+           rapid_review_rationale="Considered the potential for learning", lead_partner="la")
     for task, (group, prefix) in PARTNERS.items():
         lib.do(iid, task, group, {f"{prefix}_approves": True,
-                                  f"{prefix}_signatory": f"{prefix} lead safeguarding partner"})
+                                  f"{prefix}_signatory": f"{prefix} lead safeguarding partner",
+                                  f"{prefix}_signed_by_delegate": False})
     lib.do(iid, "send_rapid_review", "safeguarding-partners", rapid_review_sent_on="2027-03-01",
            rapid_review_learning_identified=False)
     lib.do(iid, "record_panel_response", "safeguarding-partners", panel_response="agrees")
