@@ -29,12 +29,14 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)   # a Monday
 GROUPS = ["partner-agencies", "police", "health", "education", "childrens-social-care",
           "business-unit", "lisg", "lscb-chair", "board", "independent-reviewer", "cdop", "tpd",
           "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b", "safeguarding-partners",
-          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair"]
+          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair",
+          "independent-scrutineer"]
 AGENCIES = {"partner-agencies", "police", "health", "education", "childrens-social-care"}
 LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP",
          "LSCB Business Unit", "T&PD Sub-Group", "Comms & Comm Eng Sub-Group",
          "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board", "Safeguarding Partners",
-         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair"}
+         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair",
+         "Independent Scrutineer"}
 
 
 class Library:

@@ -93,6 +93,13 @@ def test_2018_the_yearly_report_is_approved_by_the_partners_and_sent_within_seve
     assert "the safeguarding partners' yearly report" in shown(lib, cid, "draft_yearly_report")
     lib.do(cid, "draft_yearly_report", "business-unit", DRAFT)
     assert not lib.tasks(cid, "chair_approves_report")
+    # the independent scrutineer assesses the arrangements before the partners approve
+    assert lib.ids(cid) == ["scrutinise_yearly_report"]
+    assert lib.task(cid, "scrutinise_yearly_report").candidate_groups == ["independent-scrutineer"]
+    lib.do(cid, "scrutinise_yearly_report", "independent-scrutineer",
+           scrutiny_assessment="The partners' rapid reviews were timely; neglect needs attention",
+           scrutiny_recommendations="Audit neglect cases jointly")
+    assert "neglect needs attention" in shown(lib, cid, "partners_approve_report")
     lib.do(cid, "partners_approve_report", "safeguarding-partners", partners_approve=True)
     # published on Friday 21 May 2027: seven days later is Friday 28 May, before the bank
     # holiday of Monday 31 May (seven calendar days, not working days)

@@ -11,6 +11,8 @@ PBS11, BFS11, TPD, COMMS, CHAIR, BOARD = ("Pan-Berks S11 Sub-Group", "BF S11 Pan
 # partnership chair (WT2023; under WT2018 whoever the partners' arrangements name).
 SP, LA_SP, ICB_SP, POLICE_SP, PCHAIR = ("Safeguarding Partners", "Local Authority Partner",
                                         "ICB Partner", "Police Partner", "Partnership Chair")
+# WT2018 ch.3 / WT2023 ch.2: independent scrutiny of the partners' arrangements
+SCRUTINEER = "Independent Scrutineer"
 # (task id prefix, lane, group): one sign-off per safeguarding partner
 PARTNERS = [("la", LA_SP, "local-authority-partner"), ("icb", ICB_SP, "icb-partner"),
             ("police", POLICE_SP, "police-partner")]

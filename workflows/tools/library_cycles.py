@@ -8,8 +8,8 @@ start each calendar on the day its cycle should be anchored to.
 from __future__ import annotations
 
 from bpmn_builder import DATE, F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, SP, TPD,
-                            agencies_field)
+from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, SCRUTINEER,
+                            SP, TPD, agencies_field)
 
 RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 
@@ -308,11 +308,23 @@ def yearly_report() -> Process:
            "({{ draft_link }}); the figures are at {{ yearly_report.url }}.",
            [YESNO("chair_approves", "Do you approve the annual report?"),
             F("chair_comments", "Comments", "text", required=False)], due="P1M", priority=40)
+    p.user("scrutinise_yearly_report", "Give the independent scrutiny of the arrangements",
+           SCRUTINEER, "independent-scrutineer",
+           "As independent scrutineer, assess how well the safeguarding partners' arrangements "
+           "worked in {{ yearly_report.year_label }} (the draft yearly report: {{ draft_link }}; "
+           "the figures: {{ yearly_report.url }}), including the rapid reviews and practice "
+           "reviews, and recommend what should change. Your assessment goes to the partners "
+           "with the draft and into the published report.",
+           [F("scrutiny_assessment", "Your assessment of the arrangements' effectiveness", "text",
+              minlength=20),
+            F("scrutiny_recommendations", "Your recommendations", "text", required=False)],
+           due="P1M", priority=40)
     p.user("partners_approve_report", "Approve the safeguarding partners' yearly report", SP,
            "safeguarding-partners",
            "As the safeguarding partners, jointly approve the yearly report for "
            "{{ yearly_report.year_label }} ({{ draft_link }}); the figures are at "
-           "{{ yearly_report.url }}.",
+           "{{ yearly_report.url }}. The independent scrutineer's assessment: "
+           "{{ scrutiny_assessment }} {{ scrutiny_recommendations }}",
            [YESNO("partners_approve", "Do the safeguarding partners approve the yearly report?"),
             F("partners_comments", "Comments", "text", required=False)], due="P1M", priority=40)
     p.xor("approval_given", None, BU)
@@ -335,8 +347,9 @@ def yearly_report() -> Process:
             "approver_gw")
     p.flow("approver_gw", "chair_approves_report", cond="report_regime == 'LSCB_WT2015'",
            name="2015: LSCB Chair")
-    p.flow("approver_gw", "partners_approve_report", default=True,
-           name="2018/2023: safeguarding partners")
+    p.flow("approver_gw", "scrutinise_yearly_report", default=True,
+           name="2018/2023: independent scrutiny, then the safeguarding partners")
+    p.flow("scrutinise_yearly_report", "partners_approve_report")
     p.flow("chair_approves_report", "approval_given")
     p.flow("partners_approve_report", "approval_given")
     p.chain("approval_given", "approved_gw")
