@@ -21,9 +21,14 @@ def utc(*parts):
     return datetime(*parts, tzinfo=timezone.utc)
 
 
+def decider(lib, iid):
+    """Who appoints the reviewer and decides publication: the LSCB Chair (2015), the partners."""
+    return "lscb-chair" if lib.show(iid).data["regime"] == "LSCB_WT2015" else "safeguarding-partners"
+
+
 def conduct_review(lib, iid):
     """From the independent reviewer's appointment to the Board's acceptance (one agency's IMR)."""
-    lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="J. Jones",
+    lib.do(iid, "appoint_reviewer", decider(lib, iid), reviewer_name="J. Jones",
            reviewer_independent=True, independence_statement="No connection with any agency")
     lib.do(iid, "set_terms_of_reference", "lisg", methodology="learning_together",
            period_under_review="2025-2027", parallel_proceedings="criminal",
@@ -83,7 +88,7 @@ def accept_and_decide(lib, iid, learning=True):
     lib.do(iid, "board_acceptance", "board", report_accepted=True, lscb_response="We accept all findings",
            action_plans_agreed=True, learning_identified=learning,
            review_impact="Health visitors now share concerns with the GP within ten days")
-    lib.do(iid, "publication_decision", "lscb-chair", publication="publish_full")
+    lib.do(iid, "publication_decision", decider(lib, iid), publication="publish_full")
     if learning:
         lib.do(iid, "record_learning_item", "lisg", learning_statement="Share information at the front door",
                learning_theme="information_sharing", learning_audience="all_agencies",

@@ -263,7 +263,8 @@ def test_2018_the_panel_response_routes_the_case(lib, response, lcspr, ends, by)
     if ends != "learning":       # an LCSPR: six months from the partners' decision
         decided = lib.show(iid).data["lcspr_decided_on"]
         assert decided == "2027-04-02"
-        lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="J. Jones",
+        assert lib.task(iid, "appoint_reviewer").candidate_groups == ["safeguarding-partners"]
+        lib.do(iid, "appoint_reviewer", "safeguarding-partners", reviewer_name="J. Jones",
                reviewer_independent=True, independence_statement="No connection with any agency")
         lib.do(iid, "set_terms_of_reference", "lisg", methodology="learning_together",
                period_under_review="2025-2027", parallel_proceedings="none",

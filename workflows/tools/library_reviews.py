@@ -9,6 +9,11 @@ from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP
                             title_field)
 
 
+# Who commissions the review, appoints its reviewer and decides its publication: the LSCB Chair
+# under 2015 (SCR), the safeguarding partners under 2018/2023 (LCSPR; WT2018 ch.4 paras 36-44).
+REVIEW_DECIDER = "${'lscb-chair' if regime == 'LSCB_WT2015' else 'safeguarding-partners'}"
+
+
 def serious_case_review() -> Process:
     p = Process("p02_serious_case_review", "P2 Serious case review (SCR) / rapid review and LCSPR",
                 "P2, started from triage. 2015 regime: the LSCB Chair has decided to start an SCR; "
@@ -157,10 +162,11 @@ review_due = deadline('P6M', review_started_on)
                      flag="rapid_review_learning_identified")
     p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
     p.xor("review_go", None, CHAIR)
-    p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, "lscb-chair",
+    p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, REVIEW_DECIDER,
            "Appoint one or more lead reviewers for case {{ case_ref }} who are independent of the "
            "case and of the organisations whose actions are reviewed, and tell the Panel their names "
-           "(for information).",
+           "(for information). (The LSCB Chair under 2015; the safeguarding partners, who "
+           "commission the LCSPR, under 2018/2023.)",
            [F("reviewer_name", "Lead reviewer(s)", "string"),
             YESNO("reviewer_independent", "Is the reviewer independent of the case and of every "
                   "agency involved?"),
@@ -219,8 +225,10 @@ review_due = deadline('P6M', review_started_on)
     p.service("record_scr_impact", "Record the review's impact on the review register", BOARD,
               "review.record_impact", "scr_impact", review_id="scr_review['id']",
               impact="review_impact")
-    p.user("publication_decision", "Decide on publication", CHAIR, "lscb-chair",
-           "Decide how the final report and the LSCB response on case {{ case_ref }} are published. "
+    p.user("publication_decision", "Decide on publication", CHAIR, REVIEW_DECIDER,
+           "Decide how the final report and the response on case {{ case_ref }} are published "
+           "(the LSCB Chair under 2015; the safeguarding partners, who publish an LCSPR, under "
+           "2018/2023). "
            "Full publication is the default; consider redaction, anonymisation and timing (delay for "
            "criminal proceedings or an inquest delays publication, not the learning). Anything "
            "short of full publication needs the Panel's advice first.",
@@ -230,7 +238,7 @@ review_due = deadline('P6M', review_started_on)
             F("publication_notes", "Timing, redaction or delay reason", "text", required=False)],
            due="P10WD", priority=70)
     p.xor("publish_full_gw", "Full publication?", CHAIR)
-    p.user("seek_panel_advice", "Seek the Panel's advice on publication", CHAIR, "lscb-chair",
+    p.user("seek_panel_advice", "Seek the Panel's advice on publication", CHAIR, REVIEW_DECIDER,
            "You propose '{{ publication }}' for case {{ case_ref }}. Seek the Panel's advice and "
            "record the final decision.",
            [F("panel_advice", "Panel's advice", "text"),
@@ -325,9 +333,6 @@ publication_rechecks = publication_rechecks + [{'on': today().isoformat(),
                                                 'still_delayed': still_delayed,
                                                 'notes': recheck_notes}]
 """
-DECIDES_PUBLICATION = "${'lscb-chair' if regime == 'LSCB_WT2015' else 'safeguarding-partners'}"
-
-
 def publication_management(p: Process) -> None:
     """Publication of an SCR / LCSPR report (issue 18 part 2): plan the date; while proceedings
     delay it, re-check every three months with a recorded decision; send the pre-publication copy
@@ -346,7 +351,7 @@ def publication_management(p: Process) -> None:
            due="P10WD", priority=60)
     p.xor("delayed_gw", "Delayed by proceedings?", BU)
     p.wait("publication_wait", "Three months", BU, duration="P3M")
-    p.user("recheck_publication", "Re-check the delayed publication", CHAIR, DECIDES_PUBLICATION,
+    p.user("recheck_publication", "Re-check the delayed publication", CHAIR, REVIEW_DECIDER,
            "Publication of the report on case {{ case_ref }} waits for: "
            "{{ publication_delay_reason }}. Check with the police, the CPS or the coroner whether "
            "it still must wait, and record the decision (it is re-checked every three months).",
