@@ -1,9 +1,11 @@
-"""The board cycles (pathways.md section 5): timer-started calendar processes.
+"""The board cycles (pathways.md section 5): calendar processes that run in rounds.
 
-Each is started once (for example when the library is first deployed) and then runs for ever: its
-timer start event carries an ISO 8601 repeating cycle (``R/P6M``) and every firing starts a new
-round inside the same instance. The first round comes one period after the instance starts, so
-start each calendar on the day its cycle should be anchored to.
+Each is started once (for example when the library is first deployed) and then runs for ever:
+``anchored_rounds`` works out the next round from the year the cycle belongs to (the April
+business year, or the September school year for schools), waits for it and, when it comes,
+starts the round and waits for the one after. Rounds are on the year's dates (1 April, 1 July...
+at 09:00 board time), whenever the instance was started: a quarterly cycle started in November
+has its first round on 1 January.
 """
 from __future__ import annotations
 
@@ -12,6 +14,26 @@ from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, P
                             agencies_field)
 
 RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
+BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
+
+
+def anchored_rounds(p: Process, id: str, name: str, lane: str, *, months: int,
+                    year_start: int = BUSINESS_YEAR) -> str:
+    """The calendar of a board cycle: a round every ``months`` months from the 1st of the
+    month ``year_start`` (``next_round``), each round on its own branch while the calendar
+    waits for the next. ``round_start`` in a round's data is the moment its round began.
+    Returns the node the round's first step follows."""
+    start = p.start(f"{id}_calendar", "Calendar started", lane)
+    plan = p.script(f"{id}_next", "Work out the next round", lane,
+                    f"round_start = next_round({months}, {year_start})")
+    wait = p.wait(id, name, lane, date="round_start")
+    fork = p.par(f"{id}_round", "New round", lane)
+    # the way back goes through an exclusive gateway: SpiffWorkflow predicts the steps after a
+    # parallel gateway as definite and would follow a loop of definite steps for ever
+    again = p.xor(f"{id}_again", "Wait for the next round", lane)
+    p.chain(start, plan, wait, fork, again)
+    p.flow(again, plan, default=True)
+    return fork
 
 
 def lisg_six_monthly_report() -> Process:
@@ -24,7 +46,8 @@ def lisg_six_monthly_report() -> Process:
                 "received, performance data, S11 and s175 status, review progress, action plan "
                 "RAG, forward plan); the LISG chair reviews and presents it; the Board notes and "
                 "challenges it, and challenges go on the Challenge Log.")
-    p.start("every_six_months", "Every six months", BU, cycle="R/P6M")
+    round_ = anchored_rounds(p, "every_six_months", "Every six months (April and October)", BU,
+                             months=6)
     p.service("lisg_figures", "Compute the report's figures for the last six months", BU,
               "report.lisg_summary", "lisg_report", months="6")
     p.user("compile_report", "Compile the six-monthly LISG report", BU, "business-unit",
@@ -58,7 +81,7 @@ def lisg_six_monthly_report() -> Process:
            [F("challenge_log_ref", "Challenge Log reference", "string")], due="P10WD", priority=40)
     p.xor("challenge_done", None, BOARD)
     p.end("report_done", "Report received", BOARD)
-    p.chain("every_six_months", "lisg_figures", "compile_report", "present_report",
+    p.chain(round_, "lisg_figures", "compile_report", "present_report",
             "board_notes_report", "challenge_gw")
     p.flow("challenge_gw", "log_challenge", cond="board_challenge == True", name="Yes")
     p.flow("challenge_gw", "challenge_done", default=True, name="No")
@@ -73,7 +96,8 @@ def learning_workshops() -> Process:
                 "bflscb.org.uk/training, T&PD runs and evaluates it and, 8 weeks later, checks the "
                 "impact on practice with managers. A workshop that does not happen is reported as a "
                 "shortfall in the six-monthly LISG report.")
-    p.start("every_quarter", "Every three months", TPD, cycle="R/P3M")
+    round_ = anchored_rounds(p, "every_quarter", "Every quarter of the business year", TPD,
+                             months=3)
     p.user("plan_workshop", "Choose the workshop theme and date", TPD, "tpd",
            "Choose the theme of the next learning and improvement workshop from the open learning "
            "items, and book it.",
@@ -100,7 +124,7 @@ def learning_workshops() -> Process:
            "Eight weeks after '{{ workshop_theme }}', check with managers how practice has changed.",
            [F("practice_impact", "Impact on practice", "text", minlength=10)], due="P15WD", priority=30)
     p.end("workshop_done", "Workshop evaluated", TPD)
-    p.chain("every_quarter", "plan_workshop", "publish_workshop", "run_workshop", "held_gw")
+    p.chain(round_, "plan_workshop", "publish_workshop", "run_workshop", "held_gw")
     p.flow("held_gw", "impact_wait", cond="workshop_held == True", name="Yes")
     p.flow("held_gw", "report_shortfall", default=True, name="No")
     p.chain("report_shortfall", "shortfall_reported")
@@ -114,7 +138,8 @@ def annual_audit_programme() -> Process:
                 "business-plan priorities, performance data and review themes, the Board approves "
                 "it, and one multi-agency case audit (P6) runs per planned theme; progress goes into "
                 "the six-monthly report and the year-end summary into the annual report.")
-    p.start("every_year", "Start of the business year", LISG, cycle="R/P1Y")
+    round_ = anchored_rounds(p, "every_year", "Start of the business year (1 April)", LISG,
+                             months=12)
     p.user("draft_programme", "Draft the annual audit programme", LISG, "lisg",
            "Draft this year's multi-agency audit programme. Board comments on an earlier draft: "
            "{{ programme_comments }}",
@@ -134,7 +159,7 @@ def annual_audit_programme() -> Process:
            "report.",
            [F("year_end_summary_text", "Summary", "text", minlength=10)], due="P1M", priority=30)
     p.end("programme_done", "Programme complete", LISG)
-    p.chain("every_year", "draft_programme", "approve_programme", "approved_gw")
+    p.chain(round_, "draft_programme", "approve_programme", "approved_gw")
     p.flow("approved_gw", "plan_audits", cond="programme_approved == True", name="Yes")
     p.flow("approved_gw", "draft_programme", default=True, name="No")
     p.chain("plan_audits", "run_audits", "year_end_summary", "programme_done")
@@ -147,7 +172,8 @@ def action_plan_tracker() -> Process:
                 "consolidated action tracker and LISG reviews it; persistent overdue actions go to "
                 "the Challenge Log. Each action's own reminder and escalation ladder runs in its "
                 "learning_loop instance.")
-    p.start("every_lisg_cycle", "Every LISG cycle", BU, cycle="R/P2M")
+    round_ = anchored_rounds(p, "every_lisg_cycle", "Every LISG cycle (two months from April)",
+                             BU, months=2)
     p.user("update_tracker", "Update the consolidated action tracker", BU, "business-unit",
            "Update the action tracker from the open learning loop actions: RAG status, overdue "
            "actions and those ready for sign-off.",
@@ -167,7 +193,7 @@ def action_plan_tracker() -> Process:
            [F("challenge_entries", "Entries made", "text")], due="P10WD", priority=50)
     p.xor("escalate_done", None, LISG)
     p.end("tracker_done", "Tracker reviewed", LISG)
-    p.chain("every_lisg_cycle", "update_tracker", "review_tracker", "escalate_gw")
+    p.chain(round_, "update_tracker", "review_tracker", "escalate_gw")
     p.flow("escalate_gw", "challenge_log_actions", cond="escalate_overdue == True", name="Yes")
     p.flow("escalate_gw", "escalate_done", default=True, name="No")
     p.chain("challenge_log_actions", "escalate_done", "tracker_done")
@@ -176,22 +202,25 @@ def action_plan_tracker() -> Process:
 
 def section11_cycle() -> Process:
     p = Process("c07_section11_cycle", "C7 Section 11 cycle",
-                "C7: the section 11 audit (P10) every two years [PRAC; change the cycle to R/P1Y for "
-                "an annual audit].")
-    p.start("every_two_years", "Every two years", BU, cycle="R/P2Y")
+                "C7: the section 11 audit (P10) every two years, opening in April of even years "
+                "[PRAC; for an annual audit change next_round(24, 4) to next_round(12, 4)].")
+    round_ = anchored_rounds(p, "every_two_years", "Every two years (April of even years)", BU,
+                             months=24)
     p.call("run_s11", "Section 11 audit (P10)", BU, "p10_section11_audit")
     p.end("s11_cycle_done", "Cycle complete", BU)
-    p.chain("every_two_years", "run_s11", "s11_cycle_done")
+    p.chain(round_, "run_s11", "s11_cycle_done")
     return p
 
 
 def s175_cycle() -> Process:
     p = Process("c08_s175_cycle", "C8 s175/157 school audit cycle",
-                "C8: the s175/157 school safeguarding audit (P11) every year.")
-    p.start("every_school_year", "Every year", BU, cycle="R/P1Y")
+                "C8: the s175/157 school safeguarding audit (P11) every school year, opening on 1 "
+                "September.")
+    round_ = anchored_rounds(p, "every_school_year", "Start of the school year (1 September)",
+                             BU, months=12, year_start=SCHOOL_YEAR)
     p.call("run_s175", "s175/157 school audit (P11)", BU, "p11_school_s175_audit")
     p.end("s175_cycle_done", "Cycle complete", BU)
-    p.chain("every_school_year", "run_s175", "s175_cycle_done")
+    p.chain(round_, "run_s175", "s175_cycle_done")
     return p
 
 
@@ -201,7 +230,8 @@ def framework_review() -> Process:
                 "redrafts it (including for statutory change such as WT2018 or WT2023), partners "
                 "are consulted, the Board approves it, Comms publishes it and every partner embeds "
                 "it in its organisational and workforce learning and development policies.")
-    p.start("every_framework_year", "Every year", LISG, cycle="R/P1Y")
+    round_ = anchored_rounds(p, "every_framework_year", "Every business year (1 April)", LISG,
+                             months=12)
     p.user("redraft_framework", "Redraft the learning and improvement framework", LISG, "lisg",
            "Review the Quality Assurance, Learning and Improvement Framework and redraft it. Board "
            "comments on an earlier draft: {{ framework_comments }}",
@@ -232,7 +262,7 @@ def framework_review() -> Process:
            [F("embedding_notes", "What was done", "text", minlength=10)], due="P2M", priority=30,
            mi=("agencies", "agency"))
     p.end("framework_done", "Framework reviewed", PA)
-    p.chain("every_framework_year", "redraft_framework", "prepare_consultation", "consult_partner",
+    p.chain(round_, "redraft_framework", "prepare_consultation", "consult_partner",
             "approve_framework", "framework_gw")
     p.flow("framework_gw", "publish_framework", cond="framework_approved == True", name="Yes")
     p.flow("framework_gw", "redraft_framework", default=True, name="No")
