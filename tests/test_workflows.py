@@ -1033,7 +1033,8 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
 def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
     cid = lib.start("c03_learning_workshops", "manager").id
     lib.fire(T0 + timedelta(days=93))
-    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20")
+    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20",
+           workshop_learning_item=1)
     lib.do(cid, "publish_workshop", "comms", workshop_page="bflscb.org.uk/training/neglect")
     run = lib.task(cid, "run_workshop")
     assert run.due_at == datetime(2027, 6, 20, 16, 0, tzinfo=timezone.utc)

@@ -17,6 +17,12 @@ RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
 
 
+def in_round(duration: str) -> str:
+    """A due date ``duration`` after the start of the round (on the year's dates, however late
+    the round's first step became ready)."""
+    return f"${{deadline('{duration}', round_start)}}"
+
+
 def anchored_rounds(p: Process, id: str, name: str, lane: str, *, months: int,
                     year_start: int = BUSINESS_YEAR) -> str:
     """The calendar of a board cycle: a round every ``months`` months from the 1st of the
@@ -34,6 +40,44 @@ def anchored_rounds(p: Process, id: str, name: str, lane: str, *, months: int,
     p.chain(start, plan, wait, fork, again)
     p.flow(again, plan, default=True)
     return fork
+
+
+def learning_item_field(id: str, label: str):
+    """The learning item an event takes forward: its number in the learning register."""
+    return F(id, label, "long", min=1)
+
+
+def staged_evaluation(p: Process, prefix: str, lane: str, group: str, *, item: str, kind: str,
+                      title: str, held_on: str, reach: str, feedback: str, wait: str,
+                      wait_words: str, what: str) -> tuple[str, str]:
+    """Record a course or workshop that was held in the registers, then check its impact later.
+
+    The event goes to the dissemination register (``kind``, the people reached) and its
+    immediate feedback to the evaluation register at once; after ``wait`` the group checks with
+    managers whether practice changed, and that impact check is evaluated too. Both evaluations
+    are interim (``final=False``): the learning loop's own evaluation closes the item.
+    ``item``, ``title``, ``held_on``, ``reach`` and ``feedback`` are expressions over the case
+    data. Returns (first node, last node)."""
+    spread = p.service(f"record_{prefix}", f"Record the {what} in the dissemination register",
+                       lane, "learning.record_dissemination", f"{prefix}_dissemination",
+                       item_id=item, kind=f"'{kind}'", held_on=held_on, reach=reach, title=title)
+    heard = p.service(f"record_{prefix}_feedback", "Record the immediate feedback", lane,
+                      "learning.record_evaluation", f"{prefix}_feedback_evaluation",
+                      item_id=item, method="'immediate_feedback'", findings=feedback,
+                      embedded="False", evaluated_on=held_on, final="False")
+    waited = p.wait("impact_wait", f"{wait_words} after the {what}", lane, duration=wait)
+    check = p.user("impact_check", "Check the impact on practice", lane, group,
+                   f"{wait_words} after the {what} '{{{{ {title} }}}}', check with managers how "
+                   "practice has changed. What you find goes to the evaluation register.",
+                   [F("practice_impact", "Impact on practice", "text", minlength=10),
+                    YESNO("practice_changed", "Has practice changed as the learning intended?")],
+                   due="P15WD", priority=30)
+    impact = p.service(f"record_{prefix}_impact", "Record the impact check", lane,
+                       "learning.record_evaluation", f"{prefix}_impact_evaluation",
+                       item_id=item, method="'training_impact'", findings="practice_impact",
+                       embedded="practice_changed", final="False")
+    p.chain(spread, heard, waited, check, impact)
+    return spread, impact
 
 
 def lisg_six_monthly_report() -> Process:
@@ -65,7 +109,7 @@ def lisg_six_monthly_report() -> Process:
             F("review_progress", "Progress of reviews", "text"),
             F("action_plan_rag", "Action plans overall", "enum", values=RAG),
             F("forward_plan", "Forward plan for the next six months", "text")],
-           due="P15WD", priority=50)
+           due=in_round("P15WD"), priority=50)
     p.user("present_report", "Approve and present the report to the Board", LISG, "lisg",
            "As LISG chair, review the six-monthly report (figures for {{ lisg_report.period_start }} "
            "to {{ lisg_report.period_end }} at {{ lisg_report.url }}; action plans overall: "
@@ -93,16 +137,20 @@ def learning_workshops() -> Process:
     p = Process("c03_learning_workshops", "C3 Learning and improvement workshops",
                 "C3: learning and improvement workshops 3-4 times a year (every three months). T&PD "
                 "picks the theme from open learning items, Comms publishes the event on "
-                "bflscb.org.uk/training, T&PD runs and evaluates it and, 8 weeks later, checks the "
-                "impact on practice with managers. A workshop that does not happen is reported as a "
+                "bflscb.org.uk/training, T&PD runs it (the workshop goes to the dissemination "
+                "register and its immediate feedback to the evaluation register) and, 8 weeks "
+                "later, checks the impact on practice with managers (evaluated too). A workshop "
+                "that does not happen is reported as a "
                 "shortfall in the six-monthly LISG report.")
     round_ = anchored_rounds(p, "every_quarter", "Every quarter of the business year", TPD,
                              months=3)
     p.user("plan_workshop", "Choose the workshop theme and date", TPD, "tpd",
            "Choose the theme of the next learning and improvement workshop from the open learning "
            "items, and book it.",
-           [F("workshop_theme", "Theme", "string"), F("workshop_date", "Date", "date")],
-           due="P10WD", priority=40)
+           [F("workshop_theme", "Theme", "string"), F("workshop_date", "Date", "date"),
+            learning_item_field("workshop_learning_item",
+                                "Learning item the workshop takes forward (its number)")],
+           due=in_round("P10WD"), priority=40)
     p.user("publish_workshop", "Publish the workshop on the training calendar", COMMS, "comms",
            "Publish the workshop '{{ workshop_theme }}' on {{ workshop_date }} on "
            "www.bflscb.org.uk/training.",
@@ -112,23 +160,25 @@ def learning_workshops() -> Process:
            "evaluation.",
            [YESNO("workshop_held", "Was the workshop held?"),
             F("attendance", "Attendance", "long", min=0),
-            F("immediate_evaluation", "Immediate evaluation", "text", required=False)],
+            F("immediate_evaluation", "Immediate evaluation (feedback at the end of the workshop)",
+              "text", required=False)],
            due="${deadline(workshop_date)}", priority=40)
     p.xor("held_gw", "Held?", TPD)
     p.user("report_shortfall", "Report the missed workshop to LISG", TPD, "tpd",
            "The workshop was not held. Record why, for the six-monthly LISG report.",
            [F("shortfall_reason", "Reason", "text")], due="P5WD", priority=40)
     p.end("shortfall_reported", "Shortfall reported", TPD)
-    p.wait("impact_wait", "Eight weeks after the workshop", TPD, duration="P8W")
-    p.user("impact_check", "Check the impact on practice", TPD, "tpd",
-           "Eight weeks after '{{ workshop_theme }}', check with managers how practice has changed.",
-           [F("practice_impact", "Impact on practice", "text", minlength=10)], due="P15WD", priority=30)
+    first, last = staged_evaluation(
+        p, "workshop", TPD, "tpd", item="workshop_learning_item", kind="workshop",
+        title="workshop_theme", held_on="workshop_date", reach="attendance",
+        feedback="immediate_evaluation or 'No feedback recorded'", wait="P8W",
+        wait_words="Eight weeks", what="workshop")
     p.end("workshop_done", "Workshop evaluated", TPD)
     p.chain(round_, "plan_workshop", "publish_workshop", "run_workshop", "held_gw")
-    p.flow("held_gw", "impact_wait", cond="workshop_held == True", name="Yes")
+    p.flow("held_gw", first, cond="workshop_held == True", name="Yes")
     p.flow("held_gw", "report_shortfall", default=True, name="No")
     p.chain("report_shortfall", "shortfall_reported")
-    p.chain("impact_wait", "impact_check", "workshop_done")
+    p.chain(last, "workshop_done")
     return p
 
 
@@ -144,7 +194,8 @@ def annual_audit_programme() -> Process:
            "Draft this year's multi-agency audit programme. Board comments on an earlier draft: "
            "{{ programme_comments }}",
            [F("planned_audits_text", "Audit themes (comma-separated)", "string", minlength=3),
-            F("programme_rationale", "Why these themes", "text")], due="P1M", priority=40)
+            F("programme_rationale", "Why these themes", "text")], due=in_round("P1M"),
+           priority=40)
     p.user("approve_programme", "Approve the audit programme", BOARD, "board",
            "Approve the audit programme: {{ planned_audits_text }}.",
            [YESNO("programme_approved", "Approved?"),
@@ -166,6 +217,78 @@ def annual_audit_programme() -> Process:
     return p
 
 
+# "Title: learning item number", one course a line
+COURSE_LINE = r"[^:\n]*[^:\s][^:\n]*:\s*[0-9]+\s*"
+COURSES_SCRIPT = """courses = []
+for line in str(programme_courses).splitlines():
+    if line.strip():
+        title, number = line.rsplit(':', 1)
+        courses.append({'title': title.strip(), 'learning_item_id': int(number)})"""
+
+
+def courses_field():
+    fd = F("programme_courses", "Courses (one a line: title: learning item number)", "text",
+           pattern=f"(?:{COURSE_LINE}\n)*{COURSE_LINE}")
+    fd.properties = {"error_message_pattern": "Write one course a line: its title, a colon and "
+                                              "the learning item's number, for example "
+                                              "'Neglect toolkit: 12'"}
+    return fd
+
+
+def training_programme() -> Process:
+    p = Process("c05_training_programme", "C5 Multi-agency training programme",
+                "C5: each business year T&PD plans the multi-agency training programme, each "
+                "course taking forward a learning item; every course runs with staged evaluation "
+                "(c05_training_course): the course goes to the dissemination register, its "
+                "immediate feedback and, six weeks later, the impact check with managers to the "
+                "evaluation register; T&PD reports the year's programme to the Board.")
+    round_ = anchored_rounds(p, "every_business_year", "Start of the business year (1 April)",
+                             TPD, months=12)
+    p.user("plan_programme", "Plan this year's multi-agency training programme", TPD, "tpd",
+           "Plan the multi-agency training programme for the business year from the validated "
+           "learning items: one course a line, its title then, after a colon, the number of the "
+           "learning item it takes forward (for example 'Neglect toolkit: 12').",
+           [courses_field()],
+           due=in_round("P15WD"), priority=40)
+    p.script("list_courses", "List the courses", TPD, COURSES_SCRIPT)
+    p.call("run_courses", "Run and evaluate each course", TPD, "c05_training_course",
+           mi=("courses", "course"))
+    p.user("programme_report", "Report the year's training programme to the Board", TPD, "tpd",
+           "Every course of this year's programme has run and been evaluated (dissemination and "
+           "evaluation registers). Summarise the programme for the Board and the annual report.",
+           [F("programme_summary", "Summary", "text", minlength=10)], due="P1M", priority=30)
+    p.end("programme_done", "Programme reported", TPD)
+    p.chain(round_, "plan_programme", "list_courses", "run_courses", "programme_report",
+            "programme_done")
+    return p
+
+
+def training_course() -> Process:
+    p = Process("c05_training_course", "C5 Training course with staged evaluation",
+                "One course of the training programme (C5): T&PD runs it and records attendance "
+                "and the immediate feedback; six weeks later it checks the impact on practice. "
+                "Called by c05_training_programme with the course in ``course``.")
+    p.start("course_start", "Course planned", TPD)
+    p.script("read_course", "Read the course", TPD,
+             "course_title = course['title']\ncourse_learning_item = course['learning_item_id']")
+    p.user("run_course", "Run the course and record its feedback", TPD, "tpd",
+           "Run the multi-agency course '{{ course_title }}' (learning item "
+           "{{ course_learning_item }}), then record its date, attendance and the feedback "
+           "from the evaluation forms at the end of the course.",
+           [F("course_date", "Date held", "date"), F("attendance", "Attendance", "long", min=0),
+            F("immediate_evaluation", "Immediate evaluation (feedback at the end of the course)",
+              "text", minlength=3)],
+           due="${deadline('P11M', round_start)}", priority=40)
+    first, last = staged_evaluation(
+        p, "course", TPD, "tpd", item="course_learning_item", kind="training_course",
+        title="course_title", held_on="course_date", reach="attendance",
+        feedback="immediate_evaluation", wait="P6W", wait_words="Six weeks", what="course")
+    p.end("course_done", "Course evaluated", TPD)
+    p.chain("course_start", "read_course", "run_course", first)
+    p.chain(last, "course_done")
+    return p
+
+
 def action_plan_tracker() -> Process:
     p = Process("c06_action_plan_tracker", "C6 Action plan follow-up (tracker review)",
                 "C6: every LISG cycle (two months [ASSUME]) the Business Unit updates the "
@@ -179,7 +302,7 @@ def action_plan_tracker() -> Process:
            "actions and those ready for sign-off.",
            [F("actions_open", "Open actions", "long", min=0),
             F("actions_overdue", "Overdue actions", "long", min=0),
-            F("tracker_rag", "Overall", "enum", values=RAG)], due="P10WD", priority=40)
+            F("tracker_rag", "Overall", "enum", values=RAG)], due=in_round("P10WD"), priority=40)
     p.user("review_tracker", "Review the action tracker", LISG, "lisg",
            "Review the tracker: {{ actions_open }} open, {{ actions_overdue }} overdue. Sign off "
            "completed actions and decide whether persistent overdue actions go to the Challenge Log.",
@@ -239,7 +362,7 @@ def framework_review() -> Process:
             F("statutory_change", "Statutory change driving it", "enum",
               values=[("no_change", "None"), ("wt2018", "Working Together 2018"),
                       ("wt2023", "Working Together 2023"), ("other_change", "Other")]),
-            agencies_field("Partners to consult")], due="P2M", priority=30)
+            agencies_field("Partners to consult")], due=in_round("P2M"), priority=30)
     p.script("prepare_consultation", "Prepare the consultation list", LISG,
              AGENCY_LIST_SCRIPT)
     p.user("consult_partner", "Comment on the revised framework", PA, "${agency}",
@@ -272,4 +395,5 @@ def framework_review() -> Process:
 
 def processes():
     return [lisg_six_monthly_report(), learning_workshops(), annual_audit_programme(),
-            action_plan_tracker(), section11_cycle(), s175_cycle(), framework_review()]
+            training_programme(), training_course(), action_plan_tracker(), section11_cycle(),
+            s175_cycle(), framework_review()]
