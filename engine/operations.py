@@ -280,3 +280,7 @@ OPERATIONS = {
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
 }
+
+from .cycle_operations import CYCLE_OPERATIONS  # noqa: E402  (they use ``operation`` above)
+
+OPERATIONS.update(CYCLE_OPERATIONS)

@@ -88,3 +88,72 @@ def test_c05_training_programme_evaluates_each_course_at_once_and_six_weeks_late
     assert lib.ids(cid) == []
     [timer] = lib.show(cid).timers
     assert timer.due_at == utc(2028, 4, 1, 8, 0)
+
+
+def test_c01_board_meetings_are_quarterly_on_business_year_dates_started_in_november(lib):
+    lib.now = utc(2027, 11, 17, 15, 0)
+    cid = lib.start("c01_board_meetings", "manager").id
+    january = first_round(lib, cid, "every_board_quarter")
+    assert january == utc(2028, 1, 1, 9, 0)                   # 09:00 GMT, a bank holiday weekend
+    prepare = lib.task(cid, "prepare_meeting")
+    # 10 working days from Saturday 1 January 2028: Monday 3 January is the substitute bank
+    # holiday, so day 0 is Tuesday 4 January and the tenth working day Tuesday 18 January
+    assert prepare.due_at == utc(2028, 1, 18, 9, 0)
+    lib.do(cid, "prepare_meeting", "business-unit", meeting_date="2028-01-20",
+           agenda="LISG update, action log, challenge log")
+    [timer] = [t for t in lib.show(cid).timers if t.bpmn_id == "every_board_quarter"]
+    assert timer.due_at == utc(2028, 4, 1, 8, 0)              # 09:00 BST after the clock change
+
+
+def hold_meeting(lib, cid, *challenges):
+    lib.do(cid, "prepare_meeting", "business-unit", meeting_date="2028-01-20",
+           agenda="LISG update, action log, challenge log")
+    lib.on("2028-01-20")
+    lib.do(cid, "hold_meeting", "board", lisg_update="Two audits reported",
+           decisions="Neglect strategy agreed", challenges_raised=bool(challenges))
+    for i, (agency, due) in enumerate(challenges):
+        lib.do(cid, "record_challenge", "lscb-chair", challenge_text=f"Why are {agency} returns late?",
+               raised_by="Health Board member", challenged_agency=agency, challenge_owner=agency,
+               challenge_due=due, another_challenge=i < len(challenges) - 1)
+
+
+def test_c01_challenges_raised_at_the_meeting_are_answered_by_their_owner_and_closed(lib):
+    from models.challenge import Challenge
+    lib.now = utc(2027, 11, 17, 15, 0)
+    cid = lib.start("c01_board_meetings", "manager").id
+    first_round(lib, cid, "every_board_quarter")
+    hold_meeting(lib, cid, ("police", "2028-02-18"), ("health", "2028-03-03"))
+    rows = all_of(lib, Challenge)
+    assert [(c.agency, c.owner, c.raised_by, c.status, c.due_date.isoformat(), c.raised_on.isoformat())
+            for c in rows] == [
+        ("police", "police", "Health Board member", "open", "2028-02-18", "2028-01-20"),
+        ("health", "health", "Health Board member", "open", "2028-03-03", "2028-01-20")]
+    answers = {t.candidate_groups[0]: t for t in lib.tasks(cid, "answer_challenge")}
+    police = answers["police"]
+    assert police.due_at == utc(2028, 2, 18, 17, 0)
+    lib.complete(police, "police", {"challenge_response": "A new returns officer from March"})
+    review = lib.task(cid, "review_answer")
+    assert review.candidate_groups == ["lscb-chair"]
+    lib.complete(review, "lscb-chair", {"answer_accepted": False,
+                                        "chair_note": "Say how returns will be monitored",
+                                        "further_due": "2028-03-31"})
+    again = [t for t in lib.tasks(cid, "answer_challenge") if t.candidate_groups == ["police"]][0]
+    lib.complete(again, "police", {"challenge_response": "Monthly monitoring by the DSL"})
+    lib.complete(lib.task(cid, "review_answer"), "lscb-chair",
+                 {"answer_accepted": True, "chair_note": "Accepted"})
+    rows = all_of(lib, Challenge)
+    assert [(c.agency, c.status, c.due_date.isoformat()) for c in rows] == [
+        ("police", "closed", "2028-03-31"), ("health", "open", "2028-03-03")]
+    assert rows[0].response == "Monthly monitoring by the DSL" and rows[0].closed_by == "LSCB Chair"
+
+
+def test_c01_the_next_meeting_sees_the_overdue_challenges(lib):
+    lib.now = utc(2027, 11, 17, 15, 0)
+    cid = lib.start("c01_board_meetings", "manager").id
+    first_round(lib, cid, "every_board_quarter")
+    hold_meeting(lib, cid, ("police", "2028-02-18"))
+    first_round(lib, cid, "every_board_quarter")                 # the April meeting
+    lib.do(cid, "prepare_meeting", "business-unit", meeting_date="2028-04-20", agenda="Challenge log")
+    log = lib.show(cid).data["challenge_log"]
+    assert (log["open"], log["overdue"], log["closed"]) == (1, 1, 0)
+    assert log["overdue_entries"] == ["Why are police returns late? (police, due 18 February 2028)"]

@@ -9,7 +9,7 @@ has its first round on 1 January.
 """
 from __future__ import annotations
 
-from bpmn_builder import F, YESNO, Process
+from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, TPD,
                             agencies_field)
 
@@ -78,6 +78,111 @@ def staged_evaluation(p: Process, prefix: str, lane: str, group: str, *, item: s
                        embedded="practice_changed", final="False")
     p.chain(spread, heard, waited, check, impact)
     return spread, impact
+
+
+def board_meetings() -> Process:
+    p = Process("c01_board_meetings", "C1 Board meetings and the Challenge Log",
+                "C1: the Board meets every quarter of the business year [the brief's cadence; BF "
+                "LSCB met every two months, Jan/Mar/May...: next_round(2, 5)]. The Business Unit "
+                "builds the agenda; the Challenge Log's figures and overdue entries are computed "
+                "for the meeting; the Board hears the LISG chair's update and agency updates, "
+                "reviews the Action and Challenge Logs and decides; the LSCB Chair enters each "
+                "challenge the Board raised on the Challenge Log (the challenge, who raised it, "
+                "the agency challenged, the group that answers and by when); each is answered "
+                "and closed through c01_challenge.")
+    round_ = anchored_rounds(p, "every_board_quarter", "Every quarter of the business year",
+                             BU, months=3)
+    p.script("no_challenges_yet", "Start the meeting's list of challenges", BU,
+             "raised_challenges = []")
+    p.user("prepare_meeting", "Build the Board meeting's agenda", BU, "business-unit",
+           "Book the Board meeting of this quarter and build its agenda: LISG chair's update, "
+           "Action Log, Challenge Log, agency updates, decisions.",
+           [F("meeting_date", "Meeting date", "date"), F("agenda", "Agenda", "text")],
+           due=in_round("P10WD"), priority=40)
+    p.service("challenge_figures", "Compute the Challenge Log for the meeting", BU,
+              "challenge.log", "challenge_log")
+    p.user("hold_meeting", "Hold the Board meeting", BOARD, "board",
+           "Board meeting of {{ meeting_date }}. Challenge Log: {{ challenge_log.open }} open, "
+           "{{ challenge_log.answered }} answered and awaiting the Chair, "
+           "{{ challenge_log.overdue }} overdue: {{ challenge_log.overdue_entries }}. Record the "
+           "LISG chair's update, the decisions, and whether the Board raised a challenge.",
+           [F("lisg_update", "LISG chair's update", "text"), F("decisions", "Decisions", "text"),
+            YESNO("challenges_raised", "Did the Board raise a challenge?")],
+           due="${deadline('P5WD', meeting_date)}", priority=40)
+    p.xor("raised_gw", "Challenges?", BOARD)
+    p.user("record_challenge", "Enter a challenge on the Challenge Log", CHAIR, "lscb-chair",
+           "Enter one challenge the Board raised on {{ meeting_date }} on the Challenge Log.",
+           [F("challenge_text", "The challenge", "text", minlength=10),
+            F("raised_by", "Raised by (as minuted)", "string", minlength=3),
+            GROUP("challenged_agency", "Agency challenged", "agency"),
+            GROUP("challenge_owner", "Who must answer it"),
+            DATE("challenge_due", "Answer due by", not_before="meeting_date"),
+            YESNO("another_challenge", "Is there another challenge to enter?")],
+           due="P10WD", priority=50)
+    p.service("log_challenge_entry", "Record the challenge on the Challenge Log", CHAIR,
+              "challenge.raise", "raised_challenge", challenge="challenge_text",
+              raised_by="raised_by", agency="challenged_agency", owner="challenge_owner",
+              due_date="challenge_due", raised_on="meeting_date")
+    p.script("list_challenge", "Add it to the meeting's challenges", CHAIR,
+             "raised_challenges = raised_challenges + [raised_challenge]")
+    p.xor("another_gw", "Another?", CHAIR)
+    p.call("follow_challenges", "Each challenge answered and closed", CHAIR, "c01_challenge",
+           mi=("raised_challenges", "challenge"))
+    p.xor("challenges_done", None, BOARD)
+    p.end("meeting_done", "Meeting held", BOARD)
+    p.chain(round_, "no_challenges_yet", "prepare_meeting", "challenge_figures", "hold_meeting",
+            "raised_gw")
+    p.flow("raised_gw", "record_challenge", cond="challenges_raised == True", name="Yes")
+    p.flow("raised_gw", "challenges_done", default=True, name="No")
+    p.chain("record_challenge", "log_challenge_entry", "list_challenge", "another_gw")
+    p.flow("another_gw", "record_challenge", cond="another_challenge == True", name="Yes")
+    p.flow("another_gw", "follow_challenges", default=True, name="No")
+    p.chain("follow_challenges", "challenges_done", "meeting_done")
+    return p
+
+
+def challenge_follow_up() -> Process:
+    p = Process("c01_challenge", "C1 A challenge answered and closed",
+                "One Challenge Log entry (called by c01_board_meetings with the entry in "
+                "``challenge``): the group that must answer does so by the due date (late "
+                "answers are overdue tasks and overdue entries on the log); the LSCB Chair "
+                "closes the entry or asks for more by a new date.")
+    p.start("challenge_entered", "Challenge entered", CHAIR)
+    p.script("read_challenge", "Read the entry", CHAIR,
+             "challenge_id = challenge['id']\nchallenge_owner = challenge['owner']\n"
+             "challenge_due = challenge['due_date']\nentry_text = challenge['challenge']\n"
+             "entry_raised_on = challenge['raised_on']\n"
+             "# the meeting's figures and list are the meeting's, not the entry's: a later "
+             "meeting's must not be\n# overlaid by these while this entry waits for its answer\n"
+             "del challenge_log, raised_challenges")
+    p.user("answer_challenge", "Answer the Board's challenge", PA, "${challenge_owner}",
+           "The Board challenged your agency on {{ entry_raised_on }}: {{ entry_text }} "
+           "Answer it for the Challenge Log by {{ challenge_due }}.",
+           [F("challenge_response", "Your answer", "text", minlength=10)],
+           due="${challenge_due}", priority=50)
+    p.service("record_answer", "Record the answer on the Challenge Log", PA, "challenge.answer",
+              "answered_challenge", challenge_id="challenge_id", response="challenge_response")
+    p.user("review_answer", "Close the challenge or ask for more", CHAIR, "lscb-chair",
+           "Answer to the challenge '{{ entry_text }}': {{ challenge_response }}. Close the "
+           "entry, or ask for more by a new date.",
+           [YESNO("answer_accepted", "Does the answer close the challenge?"),
+            F("chair_note", "Note for the Challenge Log", "text", required=False),
+            DATE("further_due", "If not: new date for the answer", required=False,
+                 not_before="today")],
+           due="P10WD", priority=50)
+    p.service("decide_answer", "Close or reopen the entry", CHAIR, "challenge.decide",
+              "decided_challenge", challenge_id="challenge_id", accepted="answer_accepted",
+              note="chair_note or ''", due_date="further_due or None")
+    p.xor("accepted_gw", "Closed?", CHAIR)
+    p.script("new_due", "Take the new due date", CHAIR,
+             "challenge_due = str(decided_challenge['due_date'])")
+    p.end("challenge_closed", "Challenge closed", CHAIR)
+    p.chain("challenge_entered", "read_challenge", "answer_challenge", "record_answer",
+            "review_answer", "decide_answer", "accepted_gw")
+    p.flow("accepted_gw", "challenge_closed", cond="answer_accepted == True", name="Yes")
+    p.flow("accepted_gw", "new_due", default=True, name="No")
+    p.flow("new_due", "answer_challenge")
+    return p
 
 
 def lisg_six_monthly_report() -> Process:
@@ -394,6 +499,7 @@ def framework_review() -> Process:
 
 
 def processes():
-    return [lisg_six_monthly_report(), learning_workshops(), annual_audit_programme(),
+    return [board_meetings(), challenge_follow_up(), lisg_six_monthly_report(),
+            learning_workshops(), annual_audit_programme(),
             training_programme(), training_course(), action_plan_tracker(), section11_cycle(),
             s175_cycle(), framework_review()]
