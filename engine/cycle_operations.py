@@ -7,8 +7,8 @@ data (C12). Registered with the others in ``operations.OPERATIONS``; see that mo
   challenge.decide(challenge_id, accepted, note='', due_date=None) -> {id, status, due_date}
   challenge.log() -> {open, answered, overdue, closed, overdue_entries}
   performance.submit(agency, quarter_start, figures) -> {agency, quarter_start, figures}
-  performance.summary(months=6) -> {period_start, period_end, quarters, agencies, submissions,
-      indicators: [{indicator, label, total}]}
+  performance.summary(months=6, start=None) -> {period_start, period_end, quarters, agencies,
+      submissions, indicators: [{indicator, label, total}], text}
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from models.dates import add_months
 from models.performance import INDICATORS, performance_figures
 
 from . import challenges, performance, settings
+from .learning import as_date
 from .operations import ACTOR, _now, operation
 
 
@@ -75,17 +76,23 @@ def submit_performance(session, instance_id, agency, quarter_start, figures):
 
 
 @operation
-def performance_summary(session, instance_id, months=6):
-    """The performance-data section for the quarters of the last ``months`` months."""
-    end = _today(session)
-    start = add_months(end, -int(months))
+def performance_summary(session, instance_id, months=6, start=None):
+    """The performance-data section for the quarters starting in the ``months`` months from
+    ``start`` (an ISO date), or in the last ``months`` months; ``text`` lists the totals."""
+    if start:
+        start = as_date(start)
+        end = add_months(start, int(months))
+    else:
+        end = _today(session)
+        start = add_months(end, -int(months))
     found = performance_figures(session, start, end)
+    indicators = [{"indicator": key, "label": INDICATORS.get(key, key), "total": entry["total"]}
+                  for key, entry in found["by_indicator"].items()]
+    text = "; ".join(f"{i['label']}: {i['total']}" for i in indicators)
     return {"period_start": start, "period_end": end,
             "quarters": [q.isoformat() for q in found["quarters"]], "agencies": found["agencies"],
-            "submissions": found["submissions"],
-            "indicators": [{"indicator": key, "label": INDICATORS.get(key, key),
-                            "total": entry["total"]}
-                           for key, entry in found["by_indicator"].items()]}
+            "submissions": found["submissions"], "indicators": indicators,
+            "text": f"{found['submissions']} returns from {len(found['agencies'])} agencies. {text}."}
 
 
 CYCLE_OPERATIONS = {

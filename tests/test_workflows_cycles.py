@@ -157,3 +157,53 @@ def test_c01_the_next_meeting_sees_the_overdue_challenges(lib):
     log = lib.show(cid).data["challenge_log"]
     assert (log["open"], log["overdue"], log["closed"]) == (1, 1, 0)
     assert log["overdue_entries"] == ["Why are police returns late? (police, due 18 February 2028)"]
+
+
+FIGURES = {"referrals_to_csc": 40, "strategy_discussions": 12, "child_protection_conferences": 9,
+           "staff_trained": 120, "supervision_sessions": 300}
+
+
+def submit_quarter(lib, cid, scale):
+    lib.do(cid, "open_collection", "business-unit", agencies_involved="police, health")
+    returns = {t.candidate_groups[0]: t for t in lib.tasks(cid, "submit_figures")}
+    assert set(returns) == {"police", "health"}
+    for agency, task in returns.items():
+        lib.complete(task, agency, {f"pi_{k}": v * scale for k, v in FIGURES.items()})
+
+
+def test_c12_quarterly_performance_data_is_stored_and_feeds_the_lisg_report(lib):
+    from models.performance import PerformanceFigure
+    cid = lib.start("c12_performance_data", "manager").id
+    lid = lib.start("c02_lisg_six_monthly_report", "manager").id
+    first_round(lib, cid, "every_quarter")        # 1 April 2027: Jan-Mar's data, and LISG's round
+    lib.do(lid, "compile_report", "business-unit", audit_programme_summary="None yet",
+           single_agency_audits="None", performance_overview="No returns yet",
+           s11_s175_status="On track", review_progress="None", action_plan_rag="green",
+           forward_plan="Neglect audit")
+    lib.do(lid, "present_report", "lisg", board_meeting_on="2027-04-16")
+    lib.do(lid, "board_notes_report", "board", board_challenge=False)
+    submit_quarter(lib, cid, 1)
+    lib.do(cid, "lisg_scrutiny", "lisg", performance_commentary="Referrals steady")
+    first_round(lib, cid, "every_quarter")                       # 1 July 2027: Apr-Jun's data
+    assert lib.show(cid).data["data_quarter"] == "2027-04-01"
+    submit_quarter(lib, cid, 2)
+    rows = all_of(lib, PerformanceFigure)
+    assert sorted({(r.quarter_start.isoformat(), r.agency) for r in rows}) == [
+        ("2027-01-01", "health"), ("2027-01-01", "police"),
+        ("2027-04-01", "health"), ("2027-04-01", "police")]
+    scrutiny = lib.task(cid, "lisg_scrutiny")
+    quarter = lib.show(cid).data["quarter_figures"]
+    assert {i["indicator"]: i["total"] for i in quarter["indicators"]}["referrals_to_csc"] == 160
+    assert scrutiny.candidate_groups == ["lisg"]
+    lib.do(cid, "lisg_scrutiny", "lisg", performance_commentary="Referrals doubled")
+    # the October LISG report counts the two quarters of its six months (April and July starts)
+    assert first_round(lib, lid, "every_six_months") == utc(2027, 10, 1, 8, 0)
+    report = lib.task(lid, "compile_report")
+    data = lib.show(lid).data["performance_data"]
+    assert (data["period_start"], data["period_end"]) == ("2027-04-01", "2027-10-01")
+    assert data["quarters"] == ["2027-04-01"] and data["submissions"] == 2
+    assert {i["indicator"]: i["total"] for i in data["indicators"]} == {
+        k: v * 4 for k, v in FIGURES.items()}
+    assert "{{ performance_data.text }}" in report.documentation
+    assert "Referrals made to children's social care: 160" in data["text"]
+    assert "performance_overview" in {f["id"] for f in report.form["fields"]}   # the commentary

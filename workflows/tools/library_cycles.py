@@ -9,9 +9,15 @@ has its first round on 1 January.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, TPD,
-                            agencies_field)
+                            agencies_field, agency_ladder)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))     # this checkout's models
+from models.performance import INDICATORS  # noqa: E402  (the agreed indicators, one list)
 
 RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
@@ -199,6 +205,8 @@ def lisg_six_monthly_report() -> Process:
                              months=6)
     p.service("lisg_figures", "Compute the report's figures for the last six months", BU,
               "report.lisg_summary", "lisg_report", months="6")
+    p.service("lisg_performance", "Compute the performance data for the last six months", BU,
+              "performance.summary", "performance_data", months="6")
     p.user("compile_report", "Compile the six-monthly LISG report", BU, "business-unit",
            "Compile the six-monthly LISG report for the Board, for {{ lisg_report.period_start }} "
            "to {{ lisg_report.period_end }}. The figures from the registers are in the LISG "
@@ -206,10 +214,14 @@ def lisg_six_monthly_report() -> Process:
            "{{ lisg_report.reviews_completed }} completed, {{ lisg_report.audits_completed }} "
            "audits completed, {{ lisg_report.learning_identified }} learning items identified, "
            "{{ lisg_report.people_reached }} people reached, {{ lisg_report.actions_overdue }} "
-           "actions overdue ({{ lisg_report.actions_red }} red). Add the narrative below.",
+           "actions overdue ({{ lisg_report.actions_red }} red). Performance data from the "
+           "agencies' quarterly returns (C12) for the quarters from "
+           "{{ performance_data.period_start }}: {{ performance_data.text }} Add the narrative "
+           "and your commentary on the figures below.",
            [F("audit_programme_summary", "Case audit programme and findings", "text"),
             F("single_agency_audits", "Single-agency audits received", "text"),
-            F("performance_overview", "Performance data overview", "text"),
+            F("performance_overview", "Commentary on the performance data (the figures are "
+              "computed from the agencies' returns)", "text"),
             F("s11_s175_status", "Section 11 and s175/157 status", "text"),
             F("review_progress", "Progress of reviews", "text"),
             F("action_plan_rag", "Action plans overall", "enum", values=RAG),
@@ -230,7 +242,7 @@ def lisg_six_monthly_report() -> Process:
            [F("challenge_log_ref", "Challenge Log reference", "string")], due="P10WD", priority=40)
     p.xor("challenge_done", None, BOARD)
     p.end("report_done", "Report received", BOARD)
-    p.chain(round_, "lisg_figures", "compile_report", "present_report",
+    p.chain(round_, "lisg_figures", "lisg_performance", "compile_report", "present_report",
             "board_notes_report", "challenge_gw")
     p.flow("challenge_gw", "log_challenge", cond="board_challenge == True", name="Yes")
     p.flow("challenge_gw", "challenge_done", default=True, name="No")
@@ -394,6 +406,67 @@ def training_course() -> Process:
     return p
 
 
+def indicator_fields():
+    """One whole-number field per agreed indicator (``models.performance.INDICATORS``)."""
+    return [F(f"pi_{key}", label, "long", min=0) for key, label in INDICATORS.items()]
+
+
+def performance_data() -> Process:
+    p = Process("c12_performance_data", "C12 Performance data",
+                "C12: every quarter of the business year the Business Unit asks the partner "
+                "agencies for the agreed indicators of the quarter just ended; each agency's "
+                "return goes to the performance data register (c12_agency_return); LISG "
+                "scrutinises the quarter's figures, computed from the register, before they go "
+                "to the Board; the six-monthly LISG report (C2) computes its performance-data "
+                "section from the same register [ASSUME quarterly; the seed names the "
+                "'LSCB Performance Management Orange Book' without listing its indicators].")
+    round_ = anchored_rounds(p, "every_quarter", "Every quarter of the business year", BU,
+                             months=3)
+    p.script("which_quarter", "Name the quarter just ended", BU,
+             "data_quarter = next_round(3, 4, after=datetime.fromisoformat(round_start) "
+             "- timedelta(days=100))[:10]")
+    p.user("open_collection", "Ask the agencies for the quarter's performance data", BU,
+           "business-unit",
+           "Ask the partner agencies for the agreed indicators for the quarter starting "
+           "{{ data_quarter }}.", [agencies_field("Agencies to ask")],
+           due=in_round("P5WD"), priority=40)
+    p.script("list_agencies", "List the agencies", BU, AGENCY_LIST_SCRIPT)
+    p.call("agency_returns", "Each agency's return", PA, "c12_agency_return",
+           mi=("agencies", "agency"))
+    p.service("quarter_summary", "Compute the quarter's figures from the register", LISG,
+              "performance.summary", "quarter_figures", months="3", start="data_quarter")
+    p.user("lisg_scrutiny", "Scrutinise the quarter's performance data", LISG, "lisg",
+           "Performance data for the quarter starting {{ data_quarter }}, from the agencies' "
+           "returns: {{ quarter_figures.text }} Scrutinise the figures before they go to the "
+           "Board and write LISG's commentary.",
+           [F("performance_commentary", "LISG commentary", "text", minlength=10)],
+           due=in_round("P2M"), priority=40)
+    p.end("quarter_done", "Quarter scrutinised", LISG)
+    p.chain(round_, "which_quarter", "open_collection", "list_agencies", "agency_returns",
+            "quarter_summary", "lisg_scrutiny", "quarter_done")
+    return p
+
+
+def agency_return() -> Process:
+    p = Process("c12_agency_return", "C12 An agency's quarterly performance return",
+                "One agency's figures for the agreed indicators of a quarter (called by "
+                "c12_performance_data with the agency in ``agency``), stored in the performance "
+                "data register; a late return follows the escalation ladder.")
+    p.start("return_asked", "Return asked for", PA)
+    p.user("submit_figures", "Submit the quarter's performance data", PA, "${agency}",
+           "Give your agency's figures for the quarter starting {{ data_quarter }}.",
+           indicator_fields(), due="P15WD", priority=40)
+    agency_ladder(p, "submit_figures", reminder="P10WD", overdue="P15WD",
+                  what="the performance return")
+    figures = ", ".join(f"'{f.id[3:]}': {f.id}" for f in indicator_fields())
+    p.service("store_figures", "Store the figures in the performance data register", PA,
+              "performance.submit", "stored_figures", agency="agency",
+              quarter_start="data_quarter", figures="{" + figures + "}")
+    p.end("return_done", "Return stored", PA)
+    p.chain("return_asked", "submit_figures", "store_figures", "return_done")
+    return p
+
+
 def action_plan_tracker() -> Process:
     p = Process("c06_action_plan_tracker", "C6 Action plan follow-up (tracker review)",
                 "C6: every LISG cycle (two months [ASSUME]) the Business Unit updates the "
@@ -502,4 +575,4 @@ def processes():
     return [board_meetings(), challenge_follow_up(), lisg_six_monthly_report(),
             learning_workshops(), annual_audit_programme(),
             training_programme(), training_course(), action_plan_tracker(), section11_cycle(),
-            s175_cycle(), framework_review()]
+            s175_cycle(), framework_review(), performance_data(), agency_return()]
