@@ -207,3 +207,35 @@ def test_c12_quarterly_performance_data_is_stored_and_feeds_the_lisg_report(lib)
     assert "{{ performance_data.text }}" in report.documentation
     assert "Referrals made to children's social care: 160" in data["text"]
     assert "performance_overview" in {f["id"] for f in report.form["fields"]}   # the commentary
+
+
+def test_c04_the_audit_programme_starts_each_audit_in_its_planned_month(lib):
+    lib.now = utc(2027, 11, 17, 15, 0)                   # started in November
+    cid = lib.start("c04_annual_audit_programme", "manager").id
+    assert first_round(lib, cid, "every_year") == utc(2028, 4, 1, 8, 0)   # 1 April, 09:00 BST
+    draft = lib.task(cid, "draft_programme")
+    assert draft.due_at == utc(2028, 5, 1, 8, 0)         # a month from 1 April, not from November
+    lib.do(cid, "draft_programme", "lisg",
+           planned_audits_text="Neglect: June, Domestic abuse, Exploitation: January",
+           programme_rationale="Business plan priorities")
+    lib.do(cid, "approve_programme", "board", programme_approved=True)
+    assert lib.tasks(cid, "set_theme") == []             # nothing starts all at once
+    waits = sorted(t.due_at for t in lib.show(cid).timers if t.bpmn_id == "wait_for_month")
+    # June as planned; Domestic abuse, unplanned, spread to the second third of the year
+    # (August); January in the next calendar year, after the clock went back (09:00 GMT)
+    assert waits == [utc(2028, 6, 1, 8, 0), utc(2028, 8, 1, 8, 0), utc(2029, 1, 1, 9, 0)]
+    lib.fire(waits[0] + timedelta(seconds=1))
+    [audit] = lib.tasks(cid, "set_theme")
+    assert audit.candidate_groups == ["lisg"]
+    assert lib.show(cid).data["audit_theme"] == "Neglect"
+
+
+def test_c04_a_month_that_is_not_a_month_is_refused_with_a_clear_message(lib):
+    import pytest
+    from engine import FormInvalid
+    cid = lib.start("c04_annual_audit_programme", "manager").id
+    first_round(lib, cid, "every_year")
+    with pytest.raises(FormInvalid) as refused:
+        lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect: Juune",
+               programme_rationale="Business plan priorities")
+    assert "month" in str(refused.value.errors["planned_audits_text"])

@@ -190,7 +190,7 @@ def finish_audit(lib, cid, select_task):
 def test_each_audit_of_the_programme_closes_its_own_row(lib):
     cid = lib.start("c04_annual_audit_programme", "manager").id
     lib.fire(T0 + timedelta(days=32))
-    lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect, Domestic abuse",
+    lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect: April, Domestic abuse: April",
            programme_rationale="Business plan priorities")
     lib.do(cid, "approve_programme", "board", programme_approved=True)
     for theme in ("Neglect", "Domestic abuse"):

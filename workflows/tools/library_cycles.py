@@ -299,18 +299,62 @@ def learning_workshops() -> Process:
     return p
 
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+_AUDIT = rf"\s*[^,:]*[^,:\s][^,:]*(?::\s*(?:{'|'.join(MONTH_NAMES)})\s*)?"
+# Each audit starts at 09:00 on the 1st of its month in the round's business year (a themes
+# without a month: spread evenly, the i-th of n starting i*12/n months after 1 April).
+SCHEDULE_SCRIPT = f"""months = {list(MONTH_NAMES)!r}
+entries = [e.strip() for e in str(planned_audits_text).split(',') if e.strip()]
+year_began = datetime.fromisoformat(round_start) - timedelta(seconds=1)
+planned_audits = []
+for i, entry in enumerate(entries):
+    theme, colon, month = entry.partition(':')
+    number = months.index(month.strip()) + 1 if colon else (3 + i * 12 // len(entries)) % 12 + 1
+    planned_audits.append({{'theme': theme.strip(),
+                           'starts_at': next_round(12, number, after=year_began)}})"""
+
+
+def planned_audits_field():
+    fd = F("planned_audits_text", "Audit themes, each with its month if it matters "
+           "(comma-separated, e.g. 'Neglect: June, Domestic abuse')", "string", minlength=3,
+           pattern=f"{_AUDIT}(?:,{_AUDIT})*")
+    fd.properties = {"error_message_pattern": "Write the themes separated by commas, each with "
+                                              "its month in full if it matters, for example "
+                                              "'Neglect: June, Domestic abuse'"}
+    return fd
+
+
+def planned_audit() -> Process:
+    p = Process("c04_planned_audit", "C4 One audit of the programme, in its month",
+                "One audit of the annual audit programme (called by c04_annual_audit_programme "
+                "with ``planned_audit``: its theme and the moment it starts): waits for its "
+                "month, then runs the multi-agency case audit (P6) on the theme.")
+    p.start("audit_planned", "Audit planned", LISG)
+    p.script("read_plan", "Read the plan", LISG,
+             "audit_theme = planned_audit['theme']\naudit_starts_at = planned_audit['starts_at']")
+    p.wait("wait_for_month", "The audit's planned month", LISG, date="audit_starts_at")
+    p.call("run_audit", "Multi-agency case audit (P6)", LISG, "p06_multi_agency_case_audit")
+    p.end("planned_audit_done", "Audit complete", LISG)
+    p.chain("audit_planned", "read_plan", "wait_for_month", "run_audit", "planned_audit_done")
+    return p
+
+
 def annual_audit_programme() -> Process:
     p = Process("c04_annual_audit_programme", "C4 Annual audit programme",
                 "C4: each business year LISG drafts the multi-agency audit programme from "
                 "business-plan priorities, performance data and review themes, the Board approves "
-                "it, and one multi-agency case audit (P6) runs per planned theme; progress goes into "
+                "it, and one multi-agency case audit (P6) runs per planned theme, each starting "
+                "in its planned month (c04_planned_audit) rather than all at once; progress goes into "
                 "the six-monthly report and the year-end summary into the annual report.")
     round_ = anchored_rounds(p, "every_year", "Start of the business year (1 April)", LISG,
                              months=12)
     p.user("draft_programme", "Draft the annual audit programme", LISG, "lisg",
-           "Draft this year's multi-agency audit programme. Board comments on an earlier draft: "
+           "Draft this year's multi-agency audit programme: the themes, each with the month its "
+           "audit should start if it matters ('Neglect: June, Domestic abuse'); themes without "
+           "a month are spread through the business year. Board comments on an earlier draft: "
            "{{ programme_comments }}",
-           [F("planned_audits_text", "Audit themes (comma-separated)", "string", minlength=3),
+           [planned_audits_field(),
             F("programme_rationale", "Why these themes", "text")], due=in_round("P1M"),
            priority=40)
     p.user("approve_programme", "Approve the audit programme", BOARD, "board",
@@ -318,10 +362,9 @@ def annual_audit_programme() -> Process:
            [YESNO("programme_approved", "Approved?"),
             F("programme_comments", "Comments", "text", required=False)], due="P2M", priority=40)
     p.xor("approved_gw", "Approved?", BOARD)
-    p.script("plan_audits", "Schedule one audit per theme", LISG,
-             "planned_audits = [t.strip() for t in str(planned_audits_text).split(',') if t.strip()]")
-    p.call("run_audits", "Multi-agency case audit (P6), one per theme", LISG,
-           "p06_multi_agency_case_audit", mi=("planned_audits", "audit_theme"))
+    p.script("plan_audits", "Schedule each audit in its month", LISG, SCHEDULE_SCRIPT)
+    p.call("run_audits", "Each audit in its planned month", LISG, "c04_planned_audit",
+           mi=("planned_audits", "planned_audit"))
     p.user("year_end_summary", "Write the year-end audit summary", LISG, "lisg",
            "All of this year's audits are complete. Write the year-end summary for the annual "
            "report.",
@@ -573,6 +616,6 @@ def framework_review() -> Process:
 
 def processes():
     return [board_meetings(), challenge_follow_up(), lisg_six_monthly_report(),
-            learning_workshops(), annual_audit_programme(),
+            learning_workshops(), annual_audit_programme(), planned_audit(),
             training_programme(), training_course(), action_plan_tracker(), section11_cycle(),
             s175_cycle(), framework_review(), performance_data(), agency_return()]
