@@ -3,8 +3,8 @@ Chair, on a sub-group's escalation) raises with an agency, who must answer it by
 answer, and its closure by the LSCB Chair.
 
 A challenge is open until it is answered, then answered until the Chair closes it (or asks for
-more, which opens it again with a new due date). Overdue is derived, never stored: open or
-answered, not closed, and past its due date. Transitions are guarded in ``engine/challenges.py``.
+more, which opens it again with a new due date). Overdue is derived, never stored: open,
+no answer yet, and past its due date. Transitions are guarded in ``engine/challenges.py``.
 """
 from __future__ import annotations
 
@@ -54,8 +54,9 @@ class Challenge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def overdue_on(self, day: date) -> bool:
-        """Not closed and past its due date on ``day``."""
-        return self.status != ChallengeStatus.CLOSED.value and self.due_date < day
+        """Waiting for its answer past the due date on ``day`` (an answer waiting for the Chair
+        is the Chair's to close, not the owner's late answer)."""
+        return self.status == ChallengeStatus.OPEN.value and self.due_date < day
 
 
 def challenge_log(session: Session, day: date, *, include_closed: bool = True) -> list[Challenge]:

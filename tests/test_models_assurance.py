@@ -65,7 +65,7 @@ def test_challenge_figures_equal_a_count_over_every_entry(session, seed):
     rows = session.scalars(select(Challenge)).all()
     for day in (date(2027, 3, 1), date(2027, 6, 30), date(2027, 12, 31)):
         by_status = Counter(c.status for c in rows)
-        overdue = sum(1 for c in rows if c.status != "closed" and c.due_date < day)
+        overdue = sum(1 for c in rows if c.status == "open" and c.due_date < day)
         assert challenge_counts(session, day) == {
             "open": by_status["open"], "answered": by_status["answered"],
             "closed": by_status["closed"], "overdue": overdue}
