@@ -1025,7 +1025,10 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert present.candidate_groups == ["lisg"] and "{{ lisg_report.url }}" in present.documentation
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-09-17")
     lib.do(cid, "board_notes_report", "board", board_challenge=True, challenge_summary="Why amber?")
-    lib.do(cid, "log_challenge", "lscb-chair", challenge_log_ref="CL-3")
+    lib.do(cid, "log_challenge", "lscb-chair", challenged_agency="health", challenge_owner="health",
+           challenge_due="2027-10-29")
+    lib.do(cid, "answer_challenge", "health", challenge_response="Amber: two actions wait on funding")
+    lib.do(cid, "review_answer", "lscb-chair", answer_accepted=True)
     [timer] = lib.show(cid).timers                                       # the next round waits
     assert timer.due_at == datetime(2027, 10, 1, 8, 0, tzinfo=timezone.utc)   # 09:00 BST
 

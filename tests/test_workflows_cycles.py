@@ -239,3 +239,38 @@ def test_c04_a_month_that_is_not_a_month_is_refused_with_a_clear_message(lib):
         lib.do(cid, "draft_programme", "lisg", planned_audits_text="Neglect: Juune",
                programme_rationale="Business plan priorities")
     assert "month" in str(refused.value.errors["planned_audits_text"])
+
+
+def test_c02_a_challenge_to_the_lisg_report_goes_on_the_challenge_log_and_is_answered(lib):
+    from models.challenge import Challenge
+    cid = lib.start("c02_lisg_six_monthly_report", "manager").id
+    first_round(lib, cid, "every_six_months")
+    lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
+           single_agency_audits="2", performance_overview="Stable", s11_s175_status="On track",
+           review_progress="1 SCR", action_plan_rag="amber", forward_plan="Neglect audit")
+    lib.do(cid, "present_report", "lisg", board_meeting_on="2027-04-16")
+    lib.do(cid, "board_notes_report", "board", board_challenge=True,
+           challenge_summary="Why are health's actions amber?")
+    lib.do(cid, "log_challenge", "lscb-chair", challenged_agency="health", challenge_owner="health",
+           challenge_due="2027-05-28")
+    [entry] = all_of(lib, Challenge)
+    assert (entry.challenge, entry.raised_by, entry.source, entry.agency, entry.status) == \
+        ("Why are health's actions amber?", "LSCB Board", "lisg_report", "health", "open")
+    lib.do(cid, "answer_challenge", "health", challenge_response="Two actions closed in May")
+    lib.do(cid, "review_answer", "lscb-chair", answer_accepted=True)
+    assert all_of(lib, Challenge)[0].status == "closed"
+
+
+def test_c01_a_chair_who_asks_for_more_without_a_date_gives_the_owner_ten_working_days(lib):
+    from models.challenge import Challenge
+    lib.now = utc(2027, 11, 17, 15, 0)
+    cid = lib.start("c01_board_meetings", "manager").id
+    first_round(lib, cid, "every_board_quarter")
+    hold_meeting(lib, cid, ("police", "2028-02-18"))
+    lib.on("2028-02-10")
+    lib.do(cid, "answer_challenge", "police", challenge_response="A new returns officer from March")
+    lib.do(cid, "review_answer", "lscb-chair", answer_accepted=False)
+    [entry] = all_of(lib, Challenge)
+    assert (entry.status, entry.due_date.isoformat(), entry.closure_note) == \
+        ("open", "2028-02-24", "The Chair asked for more")
+    assert lib.task(cid, "answer_challenge").due_at == utc(2028, 2, 24, 17, 0)   # close of business

@@ -149,7 +149,8 @@ def board_meetings() -> Process:
 
 def challenge_follow_up() -> Process:
     p = Process("c01_challenge", "C1 A challenge answered and closed",
-                "One Challenge Log entry (called by c01_board_meetings with the entry in "
+                "One Challenge Log entry (called by c01_board_meetings, one per challenge, and "
+                "by c02_lisg_six_monthly_report, with the entry in "
                 "``challenge``): the group that must answer does so by the due date (late "
                 "answers are overdue tasks and overdue entries on the log); the LSCB Chair "
                 "closes the entry or asks for more by a new date.")
@@ -158,9 +159,9 @@ def challenge_follow_up() -> Process:
              "challenge_id = challenge['id']\nchallenge_owner = challenge['owner']\n"
              "challenge_due = challenge['due_date']\nentry_text = challenge['challenge']\n"
              "entry_raised_on = challenge['raised_on']\n"
-             "# the meeting's figures and list are the meeting's, not the entry's: a later "
+             "# a Board meeting's figures and list are the meeting's, not the entry's: a later "
              "meeting's must not be\n# overlaid by these while this entry waits for its answer\n"
-             "del challenge_log, raised_challenges")
+             "try:\n    del challenge_log, raised_challenges\nexcept NameError:\n    pass")
     p.user("answer_challenge", "Answer the Board's challenge", PA, "${challenge_owner}",
            "The Board challenged your agency on {{ entry_raised_on }}: {{ entry_text }} "
            "Answer it for the Challenge Log by {{ challenge_due }}.",
@@ -168,23 +169,26 @@ def challenge_follow_up() -> Process:
            due="${challenge_due}", priority=50)
     p.service("record_answer", "Record the answer on the Challenge Log", PA, "challenge.answer",
               "answered_challenge", challenge_id="challenge_id", response="challenge_response")
+    p.script("clear_decision", "Clear the last decision's optional answers", CHAIR,
+             "chair_note = ''\nfurther_due = ''")
     p.user("review_answer", "Close the challenge or ask for more", CHAIR, "lscb-chair",
            "Answer to the challenge '{{ entry_text }}': {{ challenge_response }}. Close the "
            "entry, or ask for more by a new date.",
            [YESNO("answer_accepted", "Does the answer close the challenge?"),
             F("chair_note", "Note for the Challenge Log", "text", required=False),
-            DATE("further_due", "If not: new date for the answer", required=False,
-                 not_before="today")],
+            DATE("further_due", "If not: new date for the answer (10 working days if you leave "
+                 "it empty)", required=False, not_before="today")],
            due="P10WD", priority=50)
     p.service("decide_answer", "Close or reopen the entry", CHAIR, "challenge.decide",
               "decided_challenge", challenge_id="challenge_id", accepted="answer_accepted",
-              note="chair_note or ''", due_date="further_due or None")
+              note="chair_note or ('' if answer_accepted else 'The Chair asked for more')",
+              due_date="further_due or deadline('P10WD')")
     p.xor("accepted_gw", "Closed?", CHAIR)
     p.script("new_due", "Take the new due date", CHAIR,
              "challenge_due = str(decided_challenge['due_date'])")
     p.end("challenge_closed", "Challenge closed", CHAIR)
     p.chain("challenge_entered", "read_challenge", "answer_challenge", "record_answer",
-            "review_answer", "decide_answer", "accepted_gw")
+            "clear_decision", "review_answer", "decide_answer", "accepted_gw")
     p.flow("accepted_gw", "challenge_closed", cond="answer_accepted == True", name="Yes")
     p.flow("accepted_gw", "new_due", default=True, name="No")
     p.flow("new_due", "answer_challenge")
@@ -238,15 +242,24 @@ def lisg_six_monthly_report() -> Process:
             F("challenge_summary", "Challenge", "text", required=False)], due="P1M", priority=50)
     p.xor("challenge_gw", "Challenge?", BOARD)
     p.user("log_challenge", "Enter the challenge on the Challenge Log", CHAIR, "lscb-chair",
-           "Enter the Board's challenge on the LISG report on the Challenge Log: {{ challenge_summary }}.",
-           [F("challenge_log_ref", "Challenge Log reference", "string")], due="P10WD", priority=40)
+           "Enter the Board's challenge on the LISG report on the Challenge Log: "
+           "{{ challenge_summary }}. Say which agency it challenges and who answers it by when.",
+           [GROUP("challenged_agency", "Agency challenged", "agency"),
+            GROUP("challenge_owner", "Who must answer it"),
+            DATE("challenge_due", "Answer due by", not_before="today")], due="P10WD", priority=40)
+    p.service("lisg_challenge_entry", "Record the challenge on the Challenge Log", CHAIR,
+              "challenge.raise", "challenge", challenge="challenge_summary",
+              raised_by="'LSCB Board'", agency="challenged_agency", owner="challenge_owner",
+              due_date="challenge_due", source="'lisg_report'")
+    p.call("follow_lisg_challenge", "The challenge answered and closed", CHAIR, "c01_challenge")
     p.xor("challenge_done", None, BOARD)
     p.end("report_done", "Report received", BOARD)
     p.chain(round_, "lisg_figures", "lisg_performance", "compile_report", "present_report",
             "board_notes_report", "challenge_gw")
     p.flow("challenge_gw", "log_challenge", cond="board_challenge == True", name="Yes")
     p.flow("challenge_gw", "challenge_done", default=True, name="No")
-    p.chain("log_challenge", "challenge_done", "report_done")
+    p.chain("log_challenge", "lisg_challenge_entry", "follow_lisg_challenge", "challenge_done",
+            "report_done")
     return p
 
 
