@@ -5,7 +5,7 @@ data (C12). Registered with the others in ``operations.OPERATIONS``; see that mo
       source='board_meeting') -> {id, challenge, agency, owner, raised_on, due_date}
   challenge.answer(challenge_id, response) -> {id, status}
   challenge.decide(challenge_id, accepted, note='', due_date=None) -> {id, status, due_date}
-  challenge.log() -> {open, answered, overdue, closed, overdue_entries}
+  challenge.log() -> {open, answered, overdue, closed, overdue_entries, overdue_text}
   performance.submit(agency, quarter_start, figures) -> {agency, quarter_start, figures}
   performance.summary(months=6, start=None) -> {period_start, period_end, quarters, agencies,
       submissions, indicators: [{indicator, label, total}], text}
@@ -63,7 +63,8 @@ def challenge_log_figures(session, instance_id):
     today = _today(session)
     overdue = [f"{c.challenge} ({c.agency}, due {c.due_date:%d %B %Y})"
                for c in challenge_log(session, today, include_closed=False) if c.overdue_on(today)]
-    return {**challenge_counts(session, today), "overdue_entries": overdue}
+    return {**challenge_counts(session, today), "overdue_entries": overdue,
+            "overdue_text": "; ".join(overdue) or "none"}
 
 
 @operation

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine import learning as lc
 from models.learning import Dissemination, Evaluation, LearningItem
 from test_workflows import T0, db_url, lib, library_template  # noqa: F401
+from web.instructions import render_instructions
 
 
 def utc(*parts):
@@ -157,6 +158,8 @@ def test_c01_the_next_meeting_sees_the_overdue_challenges(lib):
     log = lib.show(cid).data["challenge_log"]
     assert (log["open"], log["overdue"], log["closed"]) == (1, 1, 0)
     assert log["overdue_entries"] == ["Why are police returns late? (police, due 18 February 2028)"]
+    assert "1 overdue (Why are police returns late? (police, due 18 February 2028))" in \
+        str(render_instructions(lib.task(cid, "hold_meeting").documentation, lib.show(cid).data))
 
 
 FIGURES = {"referrals_to_csc": 40, "strategy_discussions": 12, "child_protection_conferences": 9,

@@ -110,7 +110,7 @@ def board_meetings() -> Process:
     p.user("hold_meeting", "Hold the Board meeting", BOARD, "board",
            "Board meeting of {{ meeting_date }}. Challenge Log: {{ challenge_log.open }} open, "
            "{{ challenge_log.answered }} answered and awaiting the Chair, "
-           "{{ challenge_log.overdue }} overdue: {{ challenge_log.overdue_entries }}. Record the "
+           "{{ challenge_log.overdue }} overdue ({{ challenge_log.overdue_text }}). Record the "
            "LISG chair's update, the decisions, and whether the Board raised a challenge.",
            [F("lisg_update", "LISG chair's update", "text"), F("decisions", "Decisions", "text"),
             YESNO("challenges_raised", "Did the Board raise a challenge?")],
