@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
+from engine import FormInvalid
 from engine import learning as lc
+from models.challenge import Challenge
 from models.learning import Dissemination, Evaluation, LearningItem
+from models.performance import PerformanceFigure
 from test_workflows import T0, db_url, lib, library_template  # noqa: F401
 from web.instructions import render_instructions
 
@@ -119,7 +123,6 @@ def hold_meeting(lib, cid, *challenges):
 
 
 def test_c01_challenges_raised_at_the_meeting_are_answered_by_their_owner_and_closed(lib):
-    from models.challenge import Challenge
     lib.now = utc(2027, 11, 17, 15, 0)
     cid = lib.start("c01_board_meetings", "manager").id
     first_round(lib, cid, "every_board_quarter")
@@ -175,7 +178,6 @@ def submit_quarter(lib, cid, scale):
 
 
 def test_c12_quarterly_performance_data_is_stored_and_feeds_the_lisg_report(lib):
-    from models.performance import PerformanceFigure
     cid = lib.start("c12_performance_data", "manager").id
     lid = lib.start("c02_lisg_six_monthly_report", "manager").id
     first_round(lib, cid, "every_quarter")        # 1 April 2027: Jan-Mar's data, and LISG's round
@@ -234,8 +236,6 @@ def test_c04_the_audit_programme_starts_each_audit_in_its_planned_month(lib):
 
 
 def test_c04_a_month_that_is_not_a_month_is_refused_with_a_clear_message(lib):
-    import pytest
-    from engine import FormInvalid
     cid = lib.start("c04_annual_audit_programme", "manager").id
     first_round(lib, cid, "every_year")
     with pytest.raises(FormInvalid) as refused:
@@ -245,7 +245,6 @@ def test_c04_a_month_that_is_not_a_month_is_refused_with_a_clear_message(lib):
 
 
 def test_c02_a_challenge_to_the_lisg_report_goes_on_the_challenge_log_and_is_answered(lib):
-    from models.challenge import Challenge
     cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     first_round(lib, cid, "every_six_months")
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
@@ -265,7 +264,6 @@ def test_c02_a_challenge_to_the_lisg_report_goes_on_the_challenge_log_and_is_ans
 
 
 def test_c01_a_chair_who_asks_for_more_without_a_date_gives_the_owner_ten_working_days(lib):
-    from models.challenge import Challenge
     lib.now = utc(2027, 11, 17, 15, 0)
     cid = lib.start("c01_board_meetings", "manager").id
     first_round(lib, cid, "every_board_quarter")
