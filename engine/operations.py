@@ -322,5 +322,7 @@ OPERATIONS = {
 }
 
 from .cdop_operations import CDOP_OPERATIONS  # noqa: E402  (it builds on this module)
+from .cycle_operations import CYCLE_OPERATIONS  # noqa: E402  (they use ``operation`` above)
 
 OPERATIONS.update(CDOP_OPERATIONS)
+OPERATIONS.update(CYCLE_OPERATIONS)

@@ -56,6 +56,7 @@ DISSEMINATION_KINDS = {
     "single_agency_training": "Single-agency training"}
 EVALUATION_METHODS = {
     "case_file_reaudit": "Case file re-audit", "training_impact": "Training impact (6-8 weeks)",
+    "immediate_feedback": "Immediate feedback (end of the course or workshop)",
     "survey": "Practitioner survey", "action_plan_report": "Report on the action plan"}
 TAG_KINDS = ("theme", "audience", "agency")
 

@@ -121,3 +121,31 @@ def test_the_yearly_report_agrees_with_the_annual_report_on_random_data(app, cli
     assert still_open[0] == still_open[1]
     late = re.search(r"reviews open beyond 6 months</h2>(.*?)</section>", yearly, re.S).group(1)
     assert late.count('<tr class="govuk-table__row">') - 1 <= int(still_open[0][0])
+
+
+@pytest.mark.parametrize("seed", [5, 11])
+def test_challenge_and_performance_figures_agree_on_every_page(app, client, sessions, seed):  # noqa: F811
+    from collections import Counter
+    from test_models_assurance import NOW as LATER, seed_challenges, seed_performance
+    with sessions.begin() as s:
+        seed_challenges(s, seed)
+        submitted = seed_performance(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    with time_machine.travel(LATER, tick=False):
+        login(client, "mia")
+        dashboard = client.get("/dashboard").text
+        log = client.get("/reports/challenges").text
+        lisg = client.get("/reports/lisg?start=2027-04-01&end=2027-10-01").text
+    overdue = number(dashboard, r'data-figure="challenges-overdue">(\d+)<')
+    assert overdue == number(log, r"<td[^>]*>Overdue</td>\s*<td[^>]*>(\d+)</td>") > 0
+    assert log.count(">Overdue</td>") == overdue + 1          # each overdue entry, and the figure
+    latest = {}
+    for quarter, agency, figures in submitted:
+        for indicator, value in figures.items():
+            latest[(quarter, agency, indicator)] = value
+    totals = Counter()
+    for (quarter, _agency, indicator), value in latest.items():
+        if quarter.isoformat() >= "2027-04-01" and quarter.isoformat() < "2027-10-01":
+            totals[indicator] += value
+    referrals = number(lisg, r"Referrals made to children&#39;s social care</td>\s*<td[^>]*>(\d+)<")
+    assert referrals == totals["referrals_to_csc"]

@@ -1010,7 +1010,7 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers
-    assert timer.due_at == T0 + timedelta(days=184)                     # 1 Sep 2027
+    assert timer.due_at == datetime(2027, 4, 1, 8, 0, tzinfo=timezone.utc)   # 09:00 BST, 1 April
     lib.now = T0 + timedelta(days=2)                # a roundtable in the period, for the figures
     rid = lib.start("p08_roundtable_discussion", "lisg").id
     lib.do(rid, "set_question", "lisg", roundtable_question="Why was the Prevent referral late?",
@@ -1023,12 +1023,12 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert compile_.candidate_groups == ["business-unit"] and "forward_plan" in {
         f["id"] for f in compile_.form["fields"]}
     report = lib.show(cid).data["lisg_report"]      # computed by the step the timer fired
-    assert report["url"] == "/reports/lisg?start=2027-03-02&end=2027-09-01"
-    assert (report["period_start"], report["period_end"]) == ("2027-03-02", "2027-09-01")
+    assert report["url"] == "/reports/lisg?start=2026-09-30&end=2027-04-01"
+    assert (report["period_start"], report["period_end"]) == ("2026-09-30", "2027-04-01")
     assert (report["reviews_started"], report["reviews_completed"]) == (1, 1)
     assert "{{ lisg_report.url }}" in compile_.documentation
     shown = str(render_instructions(compile_.documentation, lib.show(cid).data))
-    assert "/reports/lisg?start=2027-03-02&amp;end=2027-09-01" in shown
+    assert "/reports/lisg?start=2026-09-30&amp;end=2027-04-01" in shown
     assert "1 reviews started and 1 completed" in shown
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
            single_agency_audits="2",
@@ -1038,14 +1038,19 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert present.candidate_groups == ["lisg"] and "{{ lisg_report.url }}" in present.documentation
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-09-17")
     lib.do(cid, "board_notes_report", "board", board_challenge=True, challenge_summary="Why amber?")
-    lib.do(cid, "log_challenge", "lscb-chair", challenge_log_ref="CL-3")
-    assert lib.show(cid).status == "active" and lib.show(cid).timers      # the next round waits
+    lib.do(cid, "log_challenge", "lscb-chair", challenged_agency="health", challenge_owner="health",
+           challenge_due="2027-10-29")
+    lib.do(cid, "answer_challenge", "health", challenge_response="Amber: two actions wait on funding")
+    lib.do(cid, "review_answer", "lscb-chair", answer_accepted=True)
+    [timer] = lib.show(cid).timers                                       # the next round waits
+    assert timer.due_at == datetime(2027, 10, 1, 8, 0, tzinfo=timezone.utc)   # 09:00 BST
 
 
 def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
     cid = lib.start("c03_learning_workshops", "manager").id
     lib.fire(T0 + timedelta(days=93))
-    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20")
+    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20",
+           workshop_learning_item=1)
     lib.do(cid, "publish_workshop", "comms", workshop_page="bflscb.org.uk/training/neglect")
     run = lib.task(cid, "run_workshop")
     assert run.due_at == datetime(2027, 6, 20, 16, 0, tzinfo=timezone.utc)
@@ -1086,14 +1091,14 @@ def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
     assert lib.task(cid, "challenge_log_actions").candidate_groups == ["lscb-chair"]
 
 
-@pytest.mark.parametrize("process_id, first_task, group, days", [
-    ("c07_section11_cycle", "agree_standards", "s11-panel", 731),
-    ("c08_s175_cycle", "open_window", "business-unit", 366),
-    ("c11_framework_review", "redraft_framework", "lisg", 366)])
-def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, days):
+@pytest.mark.parametrize("process_id, first_task, group, first_round", [     # 09:00 BST
+    ("c07_section11_cycle", "agree_standards", "s11-panel", datetime(2028, 4, 1, 8, 0)),
+    ("c08_s175_cycle", "open_window", "business-unit", datetime(2027, 9, 1, 8, 0)),
+    ("c11_framework_review", "redraft_framework", "lisg", datetime(2027, 4, 1, 8, 0))])
+def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, first_round):
     cid = lib.start(process_id, "manager").id
     [timer] = lib.show(cid).timers
-    assert timer.due_at == T0 + timedelta(days=days)
+    assert timer.due_at == first_round.replace(tzinfo=timezone.utc)
     assert lib.fire(timer.due_at - timedelta(days=1)) == 0
     assert lib.fire(timer.due_at + timedelta(seconds=1)) == 1
     assert lib.task(cid, first_task).candidate_groups == [group]

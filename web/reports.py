@@ -13,9 +13,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from engine import clock
+from models.challenge import CHALLENGE_SOURCES, challenge_counts, challenge_log
 from models.learning import DISSEMINATION_KINDS
 from models.cdop_reports import cdop_annual_figures
 from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
+from models.performance import INDICATORS, performance_figures
 
 from .auth import role_required
 from .db import board_tz, get_session
@@ -240,8 +242,10 @@ def lisg(pdf: bool):
     _check_access()
     start, end = _period()
     figures = lisg_figures(get_session(), start, end)
+    local = (start.astimezone(board_tz()).date(), end.astimezone(board_tz()).date())
     return _render("LISG report to the Board", _span(start, end),
-                   learning_sections(figures), pdf, "lisg-report")
+                   learning_sections(figures) + performance_sections(
+                       performance_figures(get_session(), *local)), pdf, "lisg-report")
 
 
 @bp.route("/annual", defaults={"pdf": False})
@@ -270,3 +274,45 @@ def cdop(pdf: bool):
                    f"Business year {year}-{year + 1}: {_span(start, end)}",
                    cdop_sections(cdop_annual_figures(get_session(), start, end)), pdf,
                    "cdop-annual-report")
+
+
+def performance_sections(f: dict) -> list[Section]:
+    """The LISG report's performance data: each agreed indicator's total over the quarters of
+    the period and each agency's figure, from the agencies' quarterly returns (C12)."""
+    agencies = f["agencies"]
+    table = Section("Performance data", ["Indicator", "Total", *[names().group(a) for a in agencies]],
+                    [[INDICATORS.get(key, _label(key)), entry["total"],
+                      *[entry["by_agency"].get(a, 0) for a in agencies]]
+                     for key, entry in f["by_indicator"].items()])
+    quarters = ", ".join(long_date(q) for q in f["quarters"]) or "none"
+    table.note = (f"{f['submissions']} quarterly returns from {len(agencies)} agencies; quarters "
+                  f"starting {quarters}. Commentary is in the LISG report's narrative.")
+    return [table]
+
+
+def challenge_sections(session, day: date) -> list[Section]:
+    """The Challenge Log on ``day``: its figures, then every entry, overdue ones first."""
+    counts = challenge_counts(session, day)
+    figures = Section("Challenge Log figures", ["Measure", "Entries"], [
+        ["Open, waiting for an answer", counts["open"]],
+        ["Answered, waiting for the Chair", counts["answered"]],
+        ["Overdue", counts["overdue"]], ["Closed", counts["closed"]]])
+    entries = Section("Entries", ["Raised", "Raised by", "Agency", "Challenge", "Answer by",
+                                  "Due", "Status", "Answer"],
+                      [[long_date(c.raised_on), c.raised_by, names().group(c.agency),
+                        c.challenge, names().group(c.owner), long_date(c.due_date),
+                        "Overdue" if c.overdue_on(day) else c.status.capitalize(),
+                        c.response or "–"] for c in challenge_log(session, day)],
+                      "Sources: " + ", ".join(CHALLENGE_SOURCES.values()) + ".")
+    return [figures, entries]
+
+
+@bp.route("/challenges", defaults={"pdf": False})
+@bp.route("/challenges.pdf", defaults={"pdf": True})
+@role_required(*READERS)
+def challenges(pdf: bool):
+    """The Board's Challenge Log as it stands today."""
+    _check_access()
+    today = clock.now().astimezone(board_tz()).date()
+    return _render("Challenge Log", f"As at {long_date(today)}",
+                   challenge_sections(get_session(), today), pdf, "challenge-log")
