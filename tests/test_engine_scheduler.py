@@ -76,6 +76,36 @@ def test_reminder_and_escalation_fire_at_the_right_moments_for_a_task_left_alone
                                          (record.id, "escalate_timer"): 1}
 
 
+def test_a_timer_fired_by_a_completion_before_the_sweep_is_in_the_audit_trail_once(
+        sessions, process_engine, deploy, team, time_machine):
+    # found by bench/region.py: a due timer that a person's completion fired on its way
+    # (before any sweep came to it) changed the case without a timer_fired event
+    time_machine.move_to(T0, tick=False)
+    deploy("engine/timer_beside_task.bpmn")
+    with sessions.begin() as s:
+        record = process_engine.start(s, "timer_beside_task", load_actor(s, "rory"))
+    time_machine.move_to(T0 + timedelta(days=1, seconds=1), tick=False)
+    with sessions.begin() as s:
+        done = process_engine.complete(s, record.tasks[0].id, load_actor(s, "rory"), {})
+    assert done.status == InstanceStatus.COMPLETED and done.timers == []
+    assert fired_per_timer(sessions) == {(record.id, "wait"): 1}
+    assert sweep(sessions, process_engine)["fired"] == 0
+    assert fired_per_timer(sessions) == {(record.id, "wait"): 1}
+
+
+def test_an_overdue_timer_cancelled_by_a_completion_is_not_recorded_as_fired(
+        sessions, process_engine, deploy, team, time_machine):
+    time_machine.move_to(T0, tick=False)
+    deploy("engine/timers.bpmn")
+    with sessions.begin() as s:
+        record = process_engine.start(s, "timers", load_actor(s, "rory"))
+    time_machine.move_to(T0 + timedelta(days=3), tick=False)     # the reminder was due
+    with sessions.begin() as s:
+        done = process_engine.complete(s, record.tasks[0].id, load_actor(s, "rory"), {})
+    assert done.status == InstanceStatus.COMPLETED
+    assert fired_per_timer(sessions) == {}
+
+
 def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, process_engine, deploy, team):
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
