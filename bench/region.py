@@ -45,8 +45,8 @@ WEB = [Node(f"web{n}", f"10.213.0.{10 + n}") for n in (1, 2, 3)]
 SCHEDULERS = [Node(f"sched{n}", f"10.213.0.{20 + n}") for n in (1, 2)]
 REMINDER, ESCALATIONS, LAST_RUNG_S = "PT4S", "P0D,PT6S", 6     # a short deadline ladder
 CUT_SECONDS = 10
-SIZES = {True: {"cases": 120, "phase_s": 6, "fault_s": 24, "reviewers": 6},     # --quick
-         False: {"cases": 400, "phase_s": 20, "fault_s": 60, "reviewers": 6}}
+SIZES = {True: {"cases": 200, "phase_s": 6, "fault_s": 24, "reviewers": 6},     # --quick
+         False: {"cases": 600, "phase_s": 20, "fault_s": 60, "reviewers": 6}}
 
 
 def main() -> int:

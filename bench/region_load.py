@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMEOUT = 8.0                 # seconds a client waits for an answer before trying another node
 DOWN_FOR = 3.0                # seconds a node that failed is skipped
-COMPLETE_EVERY = 3            # a reviewer completes a task every this many rounds
+COMPLETE_EVERY = 4            # a reviewer completes a task every this many rounds
 PORT = 8000
 
 
@@ -43,12 +43,13 @@ class Tally:
     errors: int = 0             # requests no node answered, or answered with a 5xx
     failovers: int = 0          # attempts that failed and went on to another node
     acknowledged: list[str] = field(default_factory=list)     # task ids completed (200)
+    completed: int = 0          # completions acknowledged in this phase
     refused: int = 0            # completions refused: the task was already done (409)
     unknown: int = 0            # completions whose answer was lost (a node died mid-request)
 
     def reset(self) -> None:
         with self.lock:
-            self.timings, self.errors, self.failovers = [], 0, 0
+            self.timings, self.errors, self.failovers, self.completed = [], 0, 0, 0
 
 
 class Nodes:
@@ -128,6 +129,7 @@ def complete(n, task_id, headers, nodes, tally) -> None:
     with tally.lock:
         if status == 200:
             tally.acknowledged.append(task_id)
+            tally.completed += 1
         elif status == 409:
             tally.refused += 1
 
@@ -176,9 +178,11 @@ def figures(tally: Tally, seconds: float) -> dict:
     """Requests per second, p95 and median (ms), errors and failovers of a phase."""
     with tally.lock:
         times, errors, failovers = list(tally.timings), tally.errors, tally.failovers
+        completed = tally.completed
     return {"requests_per_s": round(len(times) / seconds, 1), "p95_ms": _p95(times),
             "median_ms": round(statistics.median(times) * 1000, 1) if times else 0.0,
-            "requests": len(times), "errors": errors, "failovers": failovers}
+            "requests": len(times), "completions": completed, "errors": errors,
+            "failovers": failovers}
 
 
 def _p95(values: list[float]) -> float:
