@@ -39,7 +39,7 @@ class Tally:
     """What the clients saw, shared by every client thread (under ``lock``)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    timings: list[float] = field(default_factory=list)        # seconds, of this phase
+    timings: list[tuple[str, float]] = field(default_factory=list)   # (kind, seconds)
     errors: int = 0             # requests no node answered, or answered with a 5xx
     failovers: int = 0          # attempts that failed and went on to another node
     acknowledged: list[str] = field(default_factory=list)     # task ids completed (200)
@@ -85,7 +85,7 @@ def call(nodes: Nodes, first: int, tally: Tally, method: str, path: str, headers
     raise NodeDown(path)
 
 
-def timed(nodes, first, tally, method, path, headers, body=None):
+def timed(kind, nodes, first, tally, method, path, headers, body=None):
     """``call``, timed (the time a person waits, failovers included) and counted."""
     started = time.perf_counter()
     try:
@@ -95,7 +95,7 @@ def timed(nodes, first, tally, method, path, headers, body=None):
             tally.errors += 1
         raise
     with tally.lock:
-        tally.timings.append(time.perf_counter() - started)
+        tally.timings.append((kind, time.perf_counter() - started))
         tally.errors += status >= 500
     return status, text, cookie
 
@@ -107,7 +107,8 @@ def reviewer(n: int, token: str, nodes: Nodes, tally: Tally, stop: threading.Eve
     while not stop.is_set():
         rounds += 1
         try:
-            status, text, _ = timed(nodes, n, tally, "GET", "/api/v1/tasks?per_page=20", headers)
+            status, text, _ = timed("worklist", nodes, n, tally, "GET", "/api/v1/tasks?per_page=20",
+                                    headers)
             tasks = json.loads(text)["tasks"] if status == 200 else []
             if tasks and rounds % COMPLETE_EVERY == 0:
                 complete(n, tasks[pick.randrange(min(3, len(tasks)))]["id"], headers, nodes,
@@ -120,8 +121,8 @@ def complete(n, task_id, headers, nodes, tally) -> None:
     """Complete one task; an answer lost with a node is counted, then tried on another."""
     body = json.dumps({"data": {"note": f"Reviewed in the region drill by reviewer {n}"}})
     try:
-        status, _, _ = timed(nodes, n, tally, "POST", f"/api/v1/tasks/{task_id}/complete",
-                             headers, body)
+        status, _, _ = timed("complete", nodes, n, tally, "POST",
+                             f"/api/v1/tasks/{task_id}/complete", headers, body)
     except NodeDown:
         with tally.lock:
             tally.unknown += 1
@@ -143,7 +144,8 @@ def manager(n: int, name: str, password: str, nodes: Nodes, tally: Tally,
     while not stop.is_set():
         rounds += 1
         try:
-            timed(nodes, n, tally, "GET", pages[rounds % 2], {"Cookie": cookie})
+            timed("manager_page", nodes, n, tally, "GET", pages[rounds % 2],
+                  {"Cookie": cookie})
         except NodeDown:
             time.sleep(0.5)
 
@@ -175,12 +177,16 @@ def start_clients(board, password: str, nodes: Nodes, tally: Tally,
 
 
 def figures(tally: Tally, seconds: float) -> dict:
-    """Requests per second, p95 and median (ms), errors and failovers of a phase."""
+    """Requests per second, p95 and median (ms; also p95 by kind of request), completions,
+    errors and failovers of a phase."""
     with tally.lock:
-        times, errors, failovers = list(tally.timings), tally.errors, tally.failovers
+        timings, errors, failovers = list(tally.timings), tally.errors, tally.failovers
         completed = tally.completed
+    times = [t for _, t in timings]
+    kinds = sorted({k for k, _ in timings})
     return {"requests_per_s": round(len(times) / seconds, 1), "p95_ms": _p95(times),
             "median_ms": round(statistics.median(times) * 1000, 1) if times else 0.0,
+            "p95_ms_by_kind": {k: _p95([t for j, t in timings if j == k]) for k in kinds},
             "requests": len(times), "completions": completed, "errors": errors,
             "failovers": failovers}
 
