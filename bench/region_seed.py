@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select
-
 from engine import ProcessEngine, Settings, people, session_info, upgrade_schema
 from engine.actors import load_actor
 from engine.tokens import create_token
-from models import PendingTimer
 from models.session import make_engine, make_session_factory
 
 DIAGRAM = Path(__file__).resolve().parent / "data" / "region_review.bpmn"
@@ -46,7 +43,7 @@ def prepare(settings: Settings, reviewers: int) -> tuple[Board, object, ProcessE
         for slug in (*TEAMS, settings.lisg_chair_group, settings.business_unit_group):
             people.add_group(session, slug)
         people.add_user(session, "drill-admin", None, roles=["admin"])
-        for n, team in enumerate(TEAMS):
+        for team in TEAMS:
             people.add_user(session, f"lead-{team}", None, groups=[team], lead_of=[team],
                             email=f"lead-{team}@drill.invalid")
         people.add_user(session, "chair", None, groups=[settings.lisg_chair_group],
@@ -80,12 +77,6 @@ def start_cases(factory, process_engine: ProcessEngine, board: Board,
                     "wait": _seconds_from(now, fires)}
             board.cases.append(process_engine.start(session, "region_review", manager, data,
                                                     now=now).id)
-
-
-def due_timers(factory) -> int:
-    """How many timers wait in the database."""
-    with factory() as session:
-        return len(session.scalars(select(PendingTimer.id)).all())
 
 
 def _seconds_from(now: datetime, moment: datetime) -> str:
