@@ -46,7 +46,7 @@ SCHEDULERS = [Node(f"sched{n}", f"10.213.0.{20 + n}") for n in (1, 2)]
 REMINDER, ESCALATIONS, LAST_RUNG_S = "PT4S", "P0D,PT6S", 6     # a short deadline ladder
 CUT_SECONDS = 10
 SIZES = {True: {"cases": 150, "warm_s": 3, "phase_s": 5, "fault_s": 22, "reviewers": 6},
-         False: {"cases": 300, "warm_s": 10, "phase_s": 20, "fault_s": 60, "reviewers": 6}}
+         False: {"cases": 500, "warm_s": 10, "phase_s": 20, "fault_s": 60, "reviewers": 6}}
 START_S = 0.08          # seconds to start a case on a busy 2-core machine, to plan by
 
 
@@ -115,11 +115,32 @@ def clean_up(processes) -> None:
 def drill(size: dict, workers: int, folder: Path, processes: list) -> dict:
     """Build the region, run the phases, check; the result's figures."""
     started = time.monotonic()
+    board, factory, moments = build(size, workers, folder, processes)
+    print(f"region up in {time.monotonic() - started:.1f} s: {len(WEB)} web nodes "
+          f"({workers} worker each), {len(SCHEDULERS)} schedulers, {size['cases']} cases")
+    tally, phases = load(board, size)
+    last_due = max(max(due for due, _ in moments) + timedelta(seconds=LAST_RUNG_S),
+                   max(fires for _, fires in moments))
+    time.sleep(max(3.0, (last_due - datetime.now(timezone.utc)).total_seconds() + 3))
+    settled = datetime.now(timezone.utc) - timedelta(seconds=2)      # two sweeps' grace
+    figures, failures = region_checks.run(factory, tally.acknowledged, settled)
+    factory.kw["bind"].dispose()
+    failed = sorted(k for k, v in failures.items() if v)
+    print(f"checks: {figures}; failures: {failures}")
+    print("every check passed" if not failed else f"CHECKS FAILED: {', '.join(failed)}")
+    return {"ok": not failed, "failed": failed, **phases, **figures,
+            "completions_refused": tally.refused, "completions_unanswered": tally.unknown,
+            **failures, "web_nodes": len(WEB), "workers_per_node": workers,
+            "schedulers": len(SCHEDULERS), "seconds": round(time.monotonic() - started, 1)}
+
+
+def build(size: dict, workers: int, folder: Path, processes: list):
+    """Network, cluster, board, nodes and cases, up at the moment the plan begins; returns
+    the board, a session factory and each case's ``(due, fires)`` moments."""
     make_bridge()
     for node in WEB + SCHEDULERS:
         add_node(node)
-    url = region_cluster.start(folder, HOST_ADDRESS, NETWORK)
-    env = environment(url)
+    env = environment(region_cluster.start(folder, HOST_ADDRESS, NETWORK))
     board, factory, process_engine = region_seed.prepare(
         Settings.from_env(env), size["reviewers"])
     processes += [spawn(n, web_command(n, workers), env, folder / f"{n.name}.log", ROOT)
@@ -132,8 +153,11 @@ def drill(size: dict, workers: int, folder: Path, processes: list) -> dict:
     region_seed.start_cases(factory, process_engine, board, moments)
     wait_ready(folder)
     time.sleep(max(0.0, (begins - datetime.now(timezone.utc)).total_seconds()))
-    print(f"region up in {time.monotonic() - started:.1f} s: {len(WEB)} web nodes "
-          f"({workers} worker each), {len(SCHEDULERS)} schedulers, {size['cases']} cases")
+    return board, factory, moments
+
+
+def load(board, size: dict):
+    """The clients on 1, 2, then 3 nodes, then through the faults; ``(tally, figures)``."""
     nodes, tally, stop = region_load.Nodes([n.address for n in WEB]), region_load.Tally(), \
         threading.Event()
     threads = region_load.start_clients(board, region_seed.MANAGER_PASSWORD, nodes, tally, stop)
@@ -148,20 +172,7 @@ def drill(size: dict, workers: int, folder: Path, processes: list) -> dict:
     stop.set()
     for thread in threads:
         thread.join(region_load.TIMEOUT * 2)
-    last_due = max(max(due for due, _ in moments) + timedelta(seconds=LAST_RUNG_S),
-                   max(fires for _, fires in moments))
-    time.sleep(max(3.0, (last_due - datetime.now(timezone.utc)).total_seconds() + 3))
-    settled = datetime.now(timezone.utc) - timedelta(seconds=2)      # two sweeps' grace
-    figures, failures = region_checks.run(factory, tally.acknowledged, settled)
-    factory.kw["bind"].dispose()
-    failed = sorted(k for k, v in failures.items() if v)
-    print(f"checks: {figures}; failures: {failures}")
-    print("every check passed" if not failed else f"CHECKS FAILED: {', '.join(failed)}")
-    return {"ok": not failed, "failed": failed, "throughput": throughput,
-            "under_faults": under_faults, "faults": faults, **figures,
-            "completions_refused": tally.refused, "completions_unanswered": tally.unknown,
-            **failures, "web_nodes": len(WEB), "workers_per_node": workers,
-            "schedulers": len(SCHEDULERS), "seconds": round(time.monotonic() - started, 1)}
+    return tally, {"throughput": throughput, "under_faults": under_faults, "faults": faults}
 
 
 def environment(url: str) -> dict:
