@@ -109,6 +109,22 @@ def test_an_overdue_timer_cancelled_by_a_completion_is_not_recorded_as_fired(
     assert fired_per_timer(sessions) == {}
 
 
+def test_a_due_timer_in_a_called_process_that_the_completion_cancels_is_not_recorded(
+        sessions, process_engine, deploy, team, time_machine):
+    time_machine.move_to(T0, tick=False)
+    deploy("engine/call_parent.bpmn", "engine/call_child.bpmn", "engine/route_decision.dmn")
+    with sessions.begin() as s:
+        people.add_user(s, "bea", None, groups=["business-unit"])
+    with sessions.begin() as s:
+        record = process_engine.start(s, "call_parent", load_actor(s, "sys"))
+    time_machine.move_to(T0 + timedelta(days=4), tick=False)       # the chase was due
+    with sessions.begin() as s:
+        after = process_engine.complete(s, record.tasks[0].id, load_actor(s, "bea"),
+                                        {"child_died": True, "concerns": True})
+    assert [t.bpmn_id for t in after.tasks] == ["final"]
+    assert fired_per_timer(sessions) == {}
+
+
 def test_background_scheduler_fires_a_due_timer_within_seconds(sessions, process_engine, deploy, team):
     deploy("engine/timers.bpmn")
     with sessions.begin() as s:
