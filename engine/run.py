@@ -213,6 +213,16 @@ class ProcessRun:
                                           definition.name or "", type(definition).__name__, due))
         return timers
 
+    def fired(self, timers) -> list[TimerRecord]:
+        """Those of ``timers`` (waiting when the run was loaded) that have fired since: their
+        tasks completed. A timer cancelled with the task it was attached to did not fire."""
+        fired = []
+        for timer in timers:
+            task = self.workflow.get_task_from_id(UUID(timer.task_id))
+            if task is not None and task.state == TaskState.COMPLETED:
+                fired.append(timer)
+        return fired
+
     def message_waits(self) -> list[MessageWait]:
         """Every message catch waiting, with the correlation it requires ({} = any)."""
         waits = []

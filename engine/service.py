@@ -71,7 +71,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
                            refresh=refresh)
-        events = [*events,
+        events = [*events, *_fired_on_the_way(actor_name, row, run, loaded, events, now),
                   *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
                     for task in saved.created),
                   *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
@@ -105,6 +105,18 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
     def _run_of(self, row, now) -> ProcessRun:
         """A run to read or try things on, not to save (the live cache is left alone)."""
         return store.load_run(row, self.script_engine, self.calendar, now)
+
+
+def _fired_on_the_way(actor_name, row, run, loaded, events, now) -> list[dict]:
+    """``timer_fired`` events for the timers a command fired while advancing the case (a
+    person's completion reaching a timer already due, before the sweep came to it); the
+    sweep's own firing (``fire_instance``) names its timers itself."""
+    if run is None or loaded is None:
+        return []
+    named = {e["task_id"] for e in events if e["action"] == "timer_fired"}
+    return [trail.event(actor_name, "timer_fired", instance_id=row.id, task_id=t.task_id,
+                        bpmn_id=t.bpmn_id, now=now, name=t.name, due_at=t.due_at)
+            for t in run.fired(loaded.timers) if t.task_id not in named]
 
 
 def _offered(actor_name, action, task, groups, now) -> dict:
