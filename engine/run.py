@@ -10,7 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from models.status import RunStatus
@@ -190,7 +190,7 @@ class ProcessRun:
         """The Spiff task with this id (also inside call activities), or NotFound."""
         try:
             found = self.workflow.get_task_from_id(UUID(str(task_id)))
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TaskNotFoundException):
             found = None
         if found is None:
             raise NotFound("task", task_id)
@@ -218,8 +218,11 @@ class ProcessRun:
         tasks completed. A timer cancelled with the task it was attached to did not fire."""
         fired = []
         for timer in timers:
-            task = self.workflow.get_task_from_id(UUID(timer.task_id))
-            if task is not None and task.state == TaskState.COMPLETED:
+            try:
+                task = self.workflow.get_task_from_id(UUID(timer.task_id))
+            except TaskNotFoundException:        # gone with its subprocess: did not fire here
+                continue
+            if task.state == TaskState.COMPLETED:
                 fired.append(timer)
         return fired
 

@@ -515,3 +515,14 @@ def test_strftime_works_but_scripts_still_cannot_import():
     assert context["parsed"] == 2027 and len(context["label"]) > 8
     assert check_script("x = __import__('os')")
     assert check_script("import time")
+
+
+def test_a_task_id_the_run_does_not_hold_is_not_found_not_a_spiff_error():
+    from uuid import uuid4
+
+    from engine.errors import NotFound
+    run = ProcessRun(workflow(linear_bpmn(("userTask", "review", "", "")), "linear", ENGINE), ENGINE,
+                     calendar=None)
+    with pytest.raises(NotFound):
+        run.task(str(uuid4()))
+    assert run.fired([type("Timer", (), {"task_id": str(uuid4())})()]) == []
