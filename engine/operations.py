@@ -20,7 +20,6 @@ Operations (parameters as a service task passes them; ids are those returned ear
       source=None, recommendation=None, recommendation_number=None) -> {id, plan_id, due_date}
       (source: the item's source pathway's kind unless given; single_agency: the owner's plan)
   plans.s11_return(agency, ratings, due_date, actions=None) -> {rated, actions}
-  plans.s175_return(school, action, due_date) -> {id, plan_id}
   learning.update_action(action_id, status=None, rag=None, evidence='') -> {id, status, rag}
   learning.complete_action(action_id, evidence) -> {id, status}
   learning.sign_off_action(action_id, signed_off=True, comments='') -> {id, status}
@@ -147,6 +146,7 @@ def open_action(session, instance_id, owner, description, due_date, item_id=None
     defaults to the kind of the item's source pathway; ``recommendation``: the text of the
     recommendation it answers."""
     item = _item(session, instance_id, item_id) if item_id is not None else None
+    scope = str(scope or "multi_agency").removeprefix("plan_")   # a form's choice id
     source_instance_id = None if item else instance_id
     source_ref = None if item else _ref(session, instance_id)
     answered = ap.record_recommendation(
@@ -156,7 +156,7 @@ def open_action(session, instance_id, owner, description, due_date, item_id=None
         learning_item_id=item.id if item else None, instance_id=instance_id, now=_now()) \
         if str(recommendation or "").strip() else None
     action = lc.open_action(session, ACTOR, owner=owner, description=description,
-                            due_date=due_date, item=item, scope=scope or "multi_agency",
+                            due_date=due_date, item=item, scope=scope,
                             source=source or ap.source_of(item.source_pathway if item else ""),
                             agency=owner if scope == "single_agency" else "",
                             recommendation=answered, source_instance_id=source_instance_id,
@@ -167,26 +167,15 @@ def open_action(session, instance_id, owner, description, due_date, item_id=None
 @operation
 def record_s11_return(session, instance_id, agency, ratings, due_date, actions=None):
     """One agency's section 11 return rated per standard; below met opens actions in the
-    agency's single-agency S11 plan."""
-    rows = ap.record_s11_return(session, ACTOR, agency=agency, ratings=dict(ratings or {}),
+    agency's single-agency S11 plan. A form's choice may carry its standard's name
+    (``s11_a_met``: choice ids are unique in a file)."""
+    ratings = {code: str(value).removeprefix(f"{code}_") for code, value in (ratings or {}).items()}
+    rows = ap.record_s11_return(session, ACTOR, agency=agency, ratings=ratings,
                                 actions=dict(actions or {}), due_date=due_date,
                                 source_instance_id=instance_id,
                                 source_ref=_ref(session, instance_id), instance_id=instance_id,
                                 now=_now())
     return {"rated": len(rows), "actions": sum(1 for r in rows if r.action_id)}
-
-
-@operation
-def record_s175_return(session, instance_id, school, action, due_date):
-    """A school's s175/157 return: its action plan, as an action in the school's s175 plan
-    (followed up at the governing body's mid-year review)."""
-    row = lc.open_action(session, ACTOR, owner=school, description=action, due_date=due_date,
-                         scope="single_agency", source="s175", agency=school,
-                         source_instance_id=instance_id, source_ref=_ref(session, instance_id),
-                         instance_id=instance_id, now=_now())
-    if row.plan.follow_up_status is None:
-        ap.set_follow_up(session, row.plan, ACTOR, due_date, instance_id=instance_id, now=_now())
-    return {"id": row.id, "plan_id": row.plan_id}
 
 
 @operation
@@ -346,6 +335,6 @@ OPERATIONS = {
     "learning.record_evaluation": record_evaluation, "learning.request_review": request_review,
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
-    "plans.s11_return": record_s11_return, "plans.s175_return": record_s175_return,
+    "plans.s11_return": record_s11_return,
     "report.tracker": compile_tracker, "report.lisg_assurance": compile_lisg_assurance,
 }

@@ -2,10 +2,16 @@
 P11 s175/157 school audits, P12 research digest."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
                             agencies_field, agency_ladder, capture_learning, close_review, ladder,
                             learning_field, open_record, open_review, title_field)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))   # the standards are the models'
+from models.action_plans import RATINGS, S11_STANDARDS  # noqa: E402
 
 
 def multi_agency_case_audit() -> Process:
@@ -292,6 +298,7 @@ def section11_audit() -> Process:
 agencies = [a.strip() for a in (str(pan_berks_agencies) + ',' + str(bf_agencies)).split(',') if a.strip()]
 s11_return_due = deadline('P3M')
 s11_return_reminder = deadline('P10W')
+s11_actions_due = deadline('P12M')[:10]
 """)
     p.par("launch_fork", None, PBS11)
     p.user("launch_pan_berks", "Launch to pan-Berkshire agencies", PBS11, "s11-panel",
@@ -303,27 +310,8 @@ s11_return_reminder = deadline('P10W')
            "tool and the deadline {{ s11_return_due }}.",
            [YESNO("bf_letters_sent", "Letters sent?")], due="P5WD", priority=40)
     p.par("launched", None, PBS11)
-    p.user("self_assessment", "Complete the section 11 self-assessment", PA, "${agency}",
-           "Complete your agency's section 11 self-assessment against each standard (met, partially "
-           "met, not met), upload the evidence and draft your action plan by {{ s11_return_due }}.",
-           [F("standard_rating", "Overall rating", "enum",
-              values=[("met", "Met (green)"), ("partially", "Partially met (amber)"),
-                      ("not_met", "Not met (red)")]),
-            YESNO("evidence_uploaded", "Evidence uploaded?"),
-            F("draft_action_plan", "Draft action plan", "text", minlength=10)],
-           due="${s11_return_due}", follow_up="${s11_return_reminder}", priority=50,
+    p.call("s11_returns", "Section 11 returns (P10a), one per agency", PA, "p10a_section11_return",
            mi=("agencies", "agency"))
-    ladder(p, "self_assessment", kind="date", reminder="s11_return_reminder", overdue="s11_return_due",
-           what="the return", steps=[
-               (BU, "business-unit", "Chase the overdue section 11 returns with the agency leads",
-                "Some section 11 returns are overdue. Contact each agency's executive lead and agree a "
-                "date. If returns are still missing at the next LISG meeting, answer No."),
-               (LISG, "lisg", "LISG chair: write to agencies with overdue section 11 returns",
-                "Put the missing returns on the LISG agenda and write to the agencies. If still "
-                "unresolved, answer No."),
-               (CHAIR, "lscb-chair", "Chair's letter and Challenge Log entry for missing section 11 returns",
-                "Write to the agencies' chief officers and enter the missing returns on the Board "
-                "Challenge Log.")])
     p.user("moderate_returns", "Check completeness and moderate the returns", BU, "business-unit",
            "Check every section 11 return for completeness and send moderation queries to the "
            "authors.",
@@ -364,10 +352,60 @@ s11_return_reminder = deadline('P10W')
     p.flow("launch_fork", "launch_bf")
     p.flow("launch_pan_berks", "launched")
     p.flow("launch_bf", "launched")
-    p.chain("launched", "self_assessment", "moderate_returns", "challenge_event", "feedback_letters",
+    p.chain("launched", "s11_returns", "moderate_returns", "challenge_event", "feedback_letters",
             "s11_overview", "board_s11", "close_s11_review", "s11_learning_source")
     p.chain("s11_learning", "mid_cycle", "action_plan_update", "review_updates", "s11_done")
     return p
+
+
+def section11_return() -> Process:
+    p = Process("p10a_section11_return", "P10a Section 11 return of one agency",
+                "Called by P10 once per agency in scope: the agency rates itself against each "
+                "section 11 standard (the key features of Working Together chapter 2: met, "
+                "partially met, not met) and uploads its evidence by the return date, with the "
+                "escalation ladder; each standard rated below met opens an action in the agency's "
+                "single-agency section 11 action plan, due at the mid-cycle update (12 months "
+                "[PRAC S48]), when the whole plan is followed up.")
+    p.start("s11_return_start", "Return requested", PA)
+    p.script("s11_return_blank", "Start with no actions", PA,
+             "\n".join(f"{code}_action = ''" for code in S11_STANDARDS))
+    p.user("self_assessment", "Complete the section 11 self-assessment", PA, "${agency}",
+           "Complete your agency's section 11 self-assessment by {{ s11_return_due }}: rate each "
+           "standard met, partially met or not met, upload the evidence, and for each standard "
+           "below met say what your agency will do. Each becomes an action in your agency's "
+           "section 11 action plan, due {{ s11_actions_due }}.",
+           [*standard_fields(), YESNO("evidence_uploaded", "Evidence uploaded?")],
+           due="${s11_return_due}", follow_up="${s11_return_reminder}", priority=50)
+    ladder(p, "self_assessment", kind="date", reminder="s11_return_reminder", overdue="s11_return_due",
+           what="the return", steps=[
+               (BU, "business-unit", "Chase the overdue section 11 return with the agency lead",
+                "The section 11 return of {{ agency }} is overdue. Contact the agency's executive lead "
+                "and agree a date. If it is still missing at the next LISG meeting, answer No."),
+               (LISG, "lisg", "LISG chair: write to the agency about its overdue section 11 return",
+                "Put {{ agency }}'s missing return on the LISG agenda and write to the agency. If "
+                "still unresolved, answer No."),
+               (CHAIR, "lscb-chair", "Chair's letter and Challenge Log entry for a missing section 11 "
+                "return", "Write to {{ agency }}'s chief officer and enter the missing return on the "
+                "Board Challenge Log.")])
+    p.service("record_return", "Record the ratings and open the actions for standards below met", PA,
+              "plans.s11_return", "s11_return", agency="agency", due_date="s11_actions_due",
+              ratings="{" + ", ".join(f"'{c}': {c}" for c in S11_STANDARDS) + "}",
+              actions="{" + ", ".join(f"'{c}': {c}_action" for c in S11_STANDARDS) + "}")
+    p.end("s11_return_done", "Return recorded", PA)
+    p.chain("s11_return_start", "s11_return_blank", "self_assessment", "record_return",
+            "s11_return_done")
+    return p
+
+
+def standard_fields():
+    """A rating and an optional action for each section 11 standard (a choice's id is unique in
+    its file, so each standard's choices are named after it: ``s11_a_met``)."""
+    fields = []
+    for code, title in S11_STANDARDS.items():
+        fields += [F(code, title, "enum", values=[(f"{code}_{r}", words) for r, words in RATINGS.items()]),
+                   F(f"{code}_action", f"If not met, what your agency will do: {title.lower()}",
+                     "text", required=False)]
+    return fields
 
 
 def school_audit() -> Process:
@@ -511,4 +549,4 @@ def research_digest() -> Process:
 
 def processes():
     return [multi_agency_case_audit(), survey(), roundtable(), single_agency_audit(),
-            section11_audit(), school_audit(), research_digest()]
+            section11_audit(), section11_return(), school_audit(), research_digest()]
