@@ -16,7 +16,7 @@ from models.action_plans import BELOW_MET, RATINGS, S11_STANDARDS, Recommendatio
 from models.learning import ActionPlan, FollowUpStatus
 
 from . import clock
-from .errors import InputError, InvalidState, NotFound
+from .errors import InputError, InvalidState, NotAllowed, NotFound
 from .learning import as_date, open_action, plan_for
 from .trail import audit_and_notify as audit
 
@@ -141,3 +141,23 @@ def _number(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise InputError(f"a recommendation's number is a whole number, not {value!r}") from None
+
+
+class PlanCommands:
+    """The ``ProcessEngine`` commands on whole action plans: those who oversee the learning
+    loop (managers, LISG, the Board) set and record a plan's follow-up."""
+
+    def set_plan_follow_up(self, session: Session, actor, plan_id, due, note: str = "") -> ActionPlan:
+        """Set (or move) the date the whole plan is followed up."""
+        _require_oversight(actor)
+        return set_follow_up(session, get_plan(session, plan_id), actor.name, due, note=note)
+
+    def record_plan_follow_up(self, session: Session, actor, plan_id, note: str) -> ActionPlan:
+        """Record that the whole plan was followed up, with what was found."""
+        _require_oversight(actor)
+        return record_follow_up(session, get_plan(session, plan_id), actor.name, note)
+
+
+def _require_oversight(actor) -> None:
+    if not actor.oversees:
+        raise NotAllowed("only managers, LISG and the Board follow up action plans")

@@ -175,8 +175,9 @@ def open_action(session, actor_name, *, owner: str, description: str, due_date, 
 
 def plan_for(session, *, scope="multi_agency", source="review", source_instance_id=None,
              source_ref=None, agency="", now=None) -> ActionPlan:
-    """The action plan of one source, scope and agency, created on first use. A single-agency
-    plan names its agency; a multi-agency plan names none."""
+    """The action plan of one source (its case, or its reference when the case is not known),
+    scope and agency, created on first use. A single-agency plan names its agency; a
+    multi-agency plan names none."""
     if scope not in PLAN_SCOPES:
         raise InputError(f"an action plan is {' or '.join(PLAN_SCOPES)}, not {scope!r}")
     if source not in PLAN_SOURCES:
@@ -184,10 +185,11 @@ def plan_for(session, *, scope="multi_agency", source="review", source_instance_
     agency = (agency or "").strip().lower() if scope == "single_agency" else ""
     if scope == "single_agency" and not agency:
         raise InputError("a single-agency action plan needs its agency")
+    source_is = ActionPlan.source_instance_id == source_instance_id if source_instance_id \
+        else ActionPlan.source_ref == source_ref      # a case known only by its reference
     plan = session.scalars(select(ActionPlan).where(
-        ActionPlan.source_instance_id == source_instance_id, ActionPlan.scope == scope,
-        ActionPlan.source == source, ActionPlan.agency == agency)).first() \
-        if source_instance_id else None
+        source_is, ActionPlan.scope == scope, ActionPlan.source == source,
+        ActionPlan.agency == agency)).first() if source_instance_id or source_ref else None
     if plan is None:
         plan = ActionPlan(scope=scope, source=source, source_instance_id=source_instance_id,
                           source_ref=source_ref, agency=agency, created_at=now or clock.now(),

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .action_plans import BELOW_MET, RATINGS, S11_STANDARDS, StandardRating
+from .action_plans import BELOW_MET, RATINGS, S11_STANDARDS, Recommendation, StandardRating
 from .audit import AuditEvent
 from .learning import Action, ActionPlan, FollowUpStatus, Review
 from .learning_reports import action_rag
@@ -122,3 +123,30 @@ def assurance_summary(session: Session, start: datetime, end: datetime, day: dat
             "s175_actions_open": f["s175"]["actions"] - f["s175"]["actions_done"],
             "workshops_held": f["workshops"]["held"],
             "workshop_shortfall": f["workshops"]["shortfall"]}
+
+
+@dataclass
+class PlanGroup:
+    """One action plan as a page shows it: its actions grouped under the recommendation each
+    answers (``None``: actions answering no recorded recommendation), in recommendation order."""
+
+    plan: ActionPlan
+    by_recommendation: list[tuple[Recommendation | None, list[Action]]] = field(default_factory=list)
+
+
+def plan_groups(session: Session, actions: list[Action]) -> list[PlanGroup]:
+    """``actions`` (a tracker's rows) grouped by plan and recommendation; plans in the order
+    their first action comes."""
+    wanted = {a.recommendation_id for a in actions if a.recommendation_id}
+    recommendations = {r.id: r for r in session.scalars(select(Recommendation).where(
+        Recommendation.id.in_(sorted(wanted))))} if wanted else {}
+    plans: dict[int, dict] = {}
+    for action in actions:
+        by = plans.setdefault(action.plan_id, {"plan": action.plan, "groups": {}})["groups"]
+        by.setdefault(action.recommendation_id, []).append(action)
+
+    def order(key):                      # numbered recommendations, then the rest, then none
+        return (key is None, (recommendations[key].number or 10**6) if key else 0, key or 0)
+    return [PlanGroup(p["plan"], [(recommendations.get(key), p["groups"][key])
+                                  for key in sorted(p["groups"], key=order)])
+            for p in plans.values()]
