@@ -66,3 +66,30 @@ def test_every_figure_shown_twice_agrees_on_random_data(app, client, sessions, s
     assert still_open[0] == still_open[1]
     in_progress = number(annual, r"(\d+) reviews and audits are in progress")
     assert in_progress == sum(map(int, still_open[0]))
+
+
+def cell(page: str, label: str) -> int:
+    return number(page, rf">{re.escape(label)}</td><td[^>]*>(\d+)<")
+
+
+@pytest.mark.parametrize("seed", [5, 11])
+def test_action_plan_figures_agree_between_the_tracker_and_the_lisg_report(app, client, sessions,  # noqa: F811
+                                                                           seed):
+    from test_models_action_reports import NOW as LATER
+    from test_models_action_reports import seed as seed_actions
+    with sessions.begin() as s:
+        seed_actions(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    today = LATER.date()
+    with time_machine.travel(LATER, tick=False):
+        login(client, "mia")
+        tracker = client.get("/learning/actions").text
+        lisg = client.get(f"/reports/lisg?start=2027-03-01&end={today}").text
+    late = number(tracker, r'data-figure="plans-follow-up-overdue">(\d+)<')
+    assert late == cell(lisg, "Plans past their follow-up date") > 0
+    shown_late = re.findall(r"Whole-plan follow-up due [^<]*<(?:strong|span)[^>]*>", tracker)
+    assert len(shown_late) == late                      # each late plan, flagged where it is listed
+    overdue_by_agency = re.search(r"Overdue actions by agency</h2>(.*?)</section>", lisg, re.S).group(1)
+    assert cell(lisg, "Actions overdue") == sum(
+        int(n) for n in re.findall(r'numeric">(\d+)<', overdue_by_agency))
+    assert tracker.count("govuk-tag--red") >= cell(lisg, "Actions overdue")
