@@ -20,6 +20,7 @@ Operations (parameters as a service task passes them; ids are those returned ear
       source=None, recommendation=None, recommendation_number=None) -> {id, plan_id, due_date}
       (source: the item's source pathway's kind unless given; single_agency: the owner's plan)
   plans.s11_return(agency, ratings, due_date, actions=None) -> {rated, actions}
+  plans.s175_return(school, action, due_date) -> {id, plan_id}
   learning.update_action(action_id, status=None, rag=None, evidence='') -> {id, status, rag}
   learning.complete_action(action_id, evidence) -> {id, status}
   learning.sign_off_action(action_id, signed_off=True, comments='') -> {id, status}
@@ -179,6 +180,19 @@ def record_s11_return(session, instance_id, agency, ratings, due_date, actions=N
 
 
 @operation
+def record_s175_return(session, instance_id, school, action, due_date):
+    """A school's s175/157 return: its action plan, as an action in the school's single-agency
+    s175 plan, whose whole follow-up is due at the governing body's mid-year review."""
+    row = lc.open_action(session, ACTOR, owner=school, description=action, due_date=due_date,
+                         scope="single_agency", source="s175", agency=school,
+                         source_instance_id=instance_id, source_ref=_ref(session, instance_id),
+                         instance_id=instance_id, now=_now())
+    if row.plan.follow_up_status is None:
+        ap.set_follow_up(session, row.plan, ACTOR, due_date, instance_id=instance_id, now=_now())
+    return {"id": row.id, "plan_id": row.plan_id}
+
+
+@operation
 def update_action(session, instance_id, action_id, status=None, rag=None, evidence=""):
     """Progress an action (in_progress, or completed with evidence) and/or set its RAG."""
     action = lc.get_action(session, action_id)
@@ -335,6 +349,6 @@ OPERATIONS = {
     "learning.record_evaluation": record_evaluation, "learning.request_review": request_review,
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
-    "plans.s11_return": record_s11_return,
+    "plans.s11_return": record_s11_return, "plans.s175_return": record_s175_return,
     "report.tracker": compile_tracker, "report.lisg_assurance": compile_lisg_assurance,
 }

@@ -132,3 +132,20 @@ def test_c02_report_shows_computed_s11_and_workshop_figures_beside_commentary(li
     assert (assurance["workshops_held"], assurance["workshop_shortfall"]) == (0, 2)
     fields = {f["id"] for f in lib.task(cid, "compile_report").form["fields"]}
     assert "s11_s175_commentary" in fields and not {"s11_s175_status", "action_plan_rag"} & fields
+
+
+def test_each_school_return_becomes_the_school_s175_action_plan(lib):
+    iid = lib.start("p11_school_s175_audit", "business-unit").id
+    lib.do(iid, "open_window", "business-unit", schools_in_scope="school-a, school-b",
+           window_closes="2027-06-30", kcsie_version="KCSIE 2026")
+    for school, plan in (("school-a", "Train staff on filtering"), ("school-b", "Electronic records")):
+        [task] = [t for t in lib.tasks(iid, "school_self_audit") if t.candidate_groups == [school]]
+        lib.complete(task, school, dict(dsl_name="DSL", governors_reviewed=True,
+                                        development_areas="Online safety", school_action_plan=plan))
+    plans = all_of(lib, ActionPlan)
+    assert [(p.scope, p.source, p.agency, p.follow_up_due, p.follow_up_status) for p in plans] == [
+        ("single_agency", "s175", school, date(2027, 12, 30), "due")
+        for school in ("school-a", "school-b")]
+    assert [(a.owner, a.description) for a in all_of(lib, Action)] == [
+        ("school-a", "Train staff on filtering"), ("school-b", "Electronic records")]
+    assert lib.ids(iid) == ["analyse_returns"]

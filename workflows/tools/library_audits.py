@@ -432,28 +432,10 @@ def school_audit() -> Process:
 schools = [s.strip() for s in str(schools_in_scope).split(',') if s.strip()]
 window_close_at = deadline(window_closes)
 window_reminder_at = working_days(-10, start=window_close_at)
+s175_actions_due = deadline('P6M', start=window_close_at)[:10]
 """)
-    p.user("school_self_audit", "Complete the s175/157 self-audit with the governing body", SCH,
-           "${school}",
-           "As designated safeguarding lead, complete the s175/157 self-audit with your safeguarding "
-           "governor, present it to the governing body, agree the development areas and action plan, "
-           "and submit it by {{ window_closes }}.",
-           [F("dsl_name", "Designated safeguarding lead", "string"),
-            YESNO("governors_reviewed", "Presented to the governing body?"),
-            F("development_areas", "Development areas", "text"),
-            F("school_action_plan", "Action plan", "text", minlength=10)],
-           due="${window_close_at}", follow_up="${window_reminder_at}", priority=50,
+    p.call("school_returns", "School returns (P11a), one per school", SCH, "p11a_school_return",
            mi=("schools", "school"))
-    ladder(p, "school_self_audit", kind="date", reminder="window_reminder_at", overdue="window_close_at",
-           what="the return", steps=[
-               (BFS11, "bf-s11-panel", "Ask the head and chair of governors for the missing returns",
-                "Some schools have not returned their s175/157 audit by the close of the window. Ask "
-                "each head and chair of governors for it. If still missing, answer No."),
-               (CHAIR, "lscb-chair", "Write to non-returning schools (s14B)",
-                "Write to the schools whose return is still missing, requiring it under section 14B "
-                "of the Children Act 2004. If still missing, answer No."),
-               (BOARD, "board", "Enter the missing school returns on the Challenge Log",
-                "Enter the schools' missing s175/157 returns on the Board Challenge Log.")])
     p.user("analyse_returns", "Check and analyse the returns", BFS11, "bf-s11-panel",
            "Check the returns (the aim is 100%), analyse the themes and choose schools for sample "
            "challenge visits.",
@@ -481,13 +463,48 @@ window_reminder_at = working_days(-10, start=window_close_at)
            [F("governor_review_notes", "Progress", "text", minlength=10)], due="P1M", priority=30,
            mi=("schools", "school"))
     p.end("s175_done", "Audit cycle complete", SCH)
-    p.chain("s175_start", "open_s175", "open_s175_review", "open_window", "plan_s175", "school_self_audit",
+    p.chain("s175_start", "open_s175", "open_s175_review", "open_window", "plan_s175", "school_returns",
             "analyse_returns", "returned_gw")
     p.flow("returned_gw", "returns_checked", cond="all_schools_returned == True", name="Yes")
     p.flow("returned_gw", "non_returners_explain", default=True, name="No")
     p.chain("non_returners_explain", "returns_checked", "education_report", "close_s175_review",
             "s175_learning_source")
     p.chain("s175_learning", "mid_year", "governor_review", "s175_done")
+    return p
+
+
+def school_return() -> Process:
+    p = Process("p11a_school_return", "P11a s175/157 return of one school",
+                "Called by P11 once per school in scope: the designated safeguarding lead completes "
+                "the self-audit with the governing body by the window's close (with the escalation "
+                "ladder); its action plan becomes the school's single-agency s175 action plan, "
+                "followed up at the governing body's mid-year review (six months after the close).")
+    p.start("school_return_start", "Return requested", SCH)
+    p.user("school_self_audit", "Complete the s175/157 self-audit with the governing body", SCH,
+           "${school}",
+           "As designated safeguarding lead, complete the s175/157 self-audit with your safeguarding "
+           "governor, present it to the governing body, agree the development areas and action plan, "
+           "and submit it by {{ window_closes }}.",
+           [F("dsl_name", "Designated safeguarding lead", "string"),
+            YESNO("governors_reviewed", "Presented to the governing body?"),
+            F("development_areas", "Development areas", "text"),
+            F("school_action_plan", "Action plan", "text", minlength=10)],
+           due="${window_close_at}", follow_up="${window_reminder_at}", priority=50)
+    ladder(p, "school_self_audit", kind="date", reminder="window_reminder_at", overdue="window_close_at",
+           what="the return", steps=[
+               (BFS11, "bf-s11-panel", "Ask the head and chair of governors for the missing returns",
+                "{{ school }} has not returned its s175/157 audit by the close of the window. Ask "
+                "the head and chair of governors for it. If still missing, answer No."),
+               (CHAIR, "lscb-chair", "Write to non-returning schools (s14B)",
+                "Write to {{ school }}, whose return is still missing, requiring it under section 14B "
+                "of the Children Act 2004. If still missing, answer No."),
+               (BOARD, "board", "Enter the missing school returns on the Challenge Log",
+                "Enter {{ school }}'s missing s175/157 return on the Board Challenge Log.")])
+    p.service("record_school_return", "Put the school's action plan on the action tracker", SCH,
+              "plans.s175_return", "s175_return", school="school", action="school_action_plan",
+              due_date="s175_actions_due")
+    p.end("school_return_done", "Return recorded", SCH)
+    p.chain("school_return_start", "school_self_audit", "record_school_return", "school_return_done")
     return p
 
 
@@ -549,4 +566,4 @@ def research_digest() -> Process:
 
 def processes():
     return [multi_agency_case_audit(), survey(), roundtable(), single_agency_audit(),
-            section11_audit(), section11_return(), school_audit(), research_digest()]
+            section11_audit(), section11_return(), school_audit(), school_return(), research_digest()]
