@@ -1,6 +1,8 @@
 """One answer to one question: every figure that more than one page or report shows is the same
 on each, over random data (overdue work on the dashboard, the board report, /deadlines and the
-cases list; reviews still open in the LISG report, the annual report and its forward plan)."""
+cases list; reviews still open in the LISG report, the annual report and its forward plan;
+action plans late for follow-up and overdue actions on the tracker, /deadlines and the LISG
+report)."""
 import random
 import re
 from datetime import datetime, timedelta, timezone
@@ -84,9 +86,13 @@ def test_action_plan_figures_agree_between_the_tracker_and_the_lisg_report(app, 
     with time_machine.travel(LATER, tick=False):
         login(client, "mia")
         tracker = client.get("/learning/actions").text
+        deadlines = client.get("/deadlines/").text
         lisg = client.get(f"/reports/lisg?start=2027-03-01&end={today}").text
     late = number(tracker, r'data-figure="plans-follow-up-overdue">(\d+)<')
     assert late == cell(lisg, "Plans past their follow-up date") > 0
+    assert late == number(deadlines, r'data-figure="plans-follow-up-overdue">(\d+)<')
+    listed = deadlines[deadlines.index('id="late-plans"'):]
+    assert listed[:listed.index("</div>")].count("<li>") == late
     shown_late = re.findall(r"Whole-plan follow-up due [^<]*<(?:strong|span)[^>]*>", tracker)
     assert len(shown_late) == late                      # each late plan, flagged where it is listed
     overdue_by_agency = re.search(r"Overdue actions by agency</h2>(.*?)</section>", lisg, re.S).group(1)
