@@ -12,14 +12,10 @@ from engine.actors import Actor
 from models import AuditEvent
 from models.action_plans import S11_STANDARDS, StandardRating
 from models.learning import Action, ActionPlan
+from test_engine_learning import session  # noqa: F401  (the same fixture)
 
 NOW = datetime(2027, 5, 4, 10, tzinfo=timezone.utc)
 
-
-@pytest.fixture
-def session(sessions):
-    with sessions.begin() as s:
-        yield s
 
 
 def test_actions_of_one_source_share_a_plan_per_scope_and_agency(session):

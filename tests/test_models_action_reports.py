@@ -11,6 +11,7 @@ from models import AuditEvent, Definition, ProcessInstance
 from models import action_reports
 from models.action_plans import RATINGS, S11_STANDARDS, StandardRating
 from models.learning import ACTION_DONE, Action, ActionPlan, Review
+from test_engine_learning import session  # noqa: F401  (the same fixture)
 
 UTC = timezone.utc
 NOW = datetime(2027, 9, 1, 10, 0, tzinfo=UTC)
@@ -111,11 +112,6 @@ def scratch_workshops(session, start, end):
     return {"held": held, "not_held": len(events) - held, "expected": expected,
             "shortfall": max(0, expected - held)}
 
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as s:
-        yield s
 
 
 @pytest.mark.parametrize("number", [1, 7, 23])
