@@ -13,7 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, RAGS, TAG_KINDS,
+from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, PLAN_SCOPES, PLAN_SOURCES,
+                             RAGS, TAG_KINDS,
                              Action, ActionPlan, ActionStatus, Dissemination, Evaluation,
                              LearningItem, LearningItemChild, LearningOutcome, LearningStatus,
                              LearningTag, Review)
@@ -143,8 +144,11 @@ def request_review(session, item, actor_name, reason: str, now=None, instance_id
 
 def open_action(session, actor_name, *, owner: str, description: str, due_date, item=None,
                 scope="multi_agency", source="review", source_instance_id=None,
-                source_ref=None, instance_id=None, rag="green", now=None) -> Action:
-    """A new open action in the action plan of its source (created on first use)."""
+                source_ref=None, instance_id=None, rag="green", agency="", recommendation=None,
+                now=None) -> Action:
+    """A new open action in the action plan of its source (created on first use): the
+    multi-agency plan, or ``agency``'s single-agency plan; ``recommendation`` (a
+    ``Recommendation``) is the one it answers."""
     now = now or clock.now()
     if not owner or not (description or "").strip():
         raise InputError("an action needs an owner and a description")
@@ -154,23 +158,44 @@ def open_action(session, actor_name, *, owner: str, description: str, due_date, 
     if item is not None:
         source_instance_id = source_instance_id or item.source_instance_id
         source_ref = source_ref or item.source_ref
-    plan = session.scalars(select(ActionPlan).where(
-        ActionPlan.source_instance_id == source_instance_id, ActionPlan.scope == scope,
-        ActionPlan.source == source)).first() if source_instance_id else None
-    if plan is None:
-        plan = ActionPlan(scope=scope, source=source, source_instance_id=source_instance_id,
-                          created_at=now,
-                          source_ref=source_ref, title=f"Action plan {source_ref or ''}".strip())
-        session.add(plan)
+    plan = plan_for(session, scope=scope, source=source, source_instance_id=source_instance_id,
+                    source_ref=source_ref, agency=agency, now=now)
     action = Action(plan=plan, learning_item_id=item.id if item else None, owner=owner,
                     description=description.strip(), due_date=due, rag=rag,
+                    recommendation_id=recommendation.id if recommendation else None,
                     instance_id=instance_id, status=A.OPEN.value, created_at=now)
     session.add(action)
     session.flush()
     audit(session, actor_name, "action_opened", instance_id=instance_id, now=now,
-          action_id=action.id, owner=owner, due_date=due,
-          item_id=item.id if item else None)
+          action_id=action.id, owner=owner, due_date=due, plan_id=plan.id,
+          item_id=item.id if item else None,
+          recommendation_id=recommendation.id if recommendation else None)
     return action
+
+
+def plan_for(session, *, scope="multi_agency", source="review", source_instance_id=None,
+             source_ref=None, agency="", now=None) -> ActionPlan:
+    """The action plan of one source (its case, or its reference when the case is not known),
+    scope and agency, created on first use. A single-agency plan names its agency; a
+    multi-agency plan names none."""
+    if scope not in PLAN_SCOPES:
+        raise InputError(f"an action plan is {' or '.join(PLAN_SCOPES)}, not {scope!r}")
+    if source not in PLAN_SOURCES:
+        raise InputError(f"unknown action plan source {source!r} (known: {', '.join(PLAN_SOURCES)})")
+    agency = (agency or "").strip().lower() if scope == "single_agency" else ""
+    if scope == "single_agency" and not agency:
+        raise InputError("a single-agency action plan needs its agency")
+    source_is = ActionPlan.source_instance_id == source_instance_id if source_instance_id \
+        else ActionPlan.source_ref == source_ref      # a case known only by its reference
+    plan = session.scalars(select(ActionPlan).where(
+        source_is, ActionPlan.scope == scope, ActionPlan.source == source,
+        ActionPlan.agency == agency)).first() if source_instance_id or source_ref else None
+    if plan is None:
+        plan = ActionPlan(scope=scope, source=source, source_instance_id=source_instance_id,
+                          source_ref=source_ref, agency=agency, created_at=now or clock.now(),
+                          title=f"Action plan {source_ref or ''}".strip())
+        session.add(plan)
+    return plan
 
 
 def get_action(session: Session, action_id) -> Action:

@@ -17,7 +17,10 @@ Operations (parameters as a service task passes them; ids are those returned ear
   learning.validate_item(item_id, valid=True, themes=None, note='') -> {id, status}
   learning.record_dissemination(item_id, kind, held_on=None, reach=0, title='', agency=None) -> {id}
   learning.open_action(owner, description, due_date, item_id=None, scope='multi_agency',
-      source='review') -> {id, plan_id, due_date}
+      source=None, recommendation=None, recommendation_number=None) -> {id, plan_id, due_date}
+      (source: the item's source pathway's kind unless given; single_agency: the owner's plan)
+  plans.s11_return(agency, ratings, due_date, actions=None) -> {rated, actions}
+  plans.s175_return(school, action, due_date) -> {id, plan_id}
   learning.update_action(action_id, status=None, rag=None, evidence='') -> {id, status, rag}
   learning.complete_action(action_id, evidence) -> {id, status}
   learning.sign_off_action(action_id, signed_off=True, comments='') -> {id, status}
@@ -34,6 +37,8 @@ Operations (parameters as a service task passes them; ids are those returned ear
   review.record_publication(review_id, published_on, online_until, title='') -> {id, disseminations}
   report.yearly_summary() -> {year, period_start, period_end, url, regime, figures...}
       (the business year last ended; the regime is the board's when the round runs)
+  report.tracker() -> {actions_open, actions_overdue, rag, overall, plans_follow_up_due, ...}
+  report.lisg_assurance(months=6) -> {action_plan_rag, s11_..., s175_..., workshop_shortfall...}
 """
 from __future__ import annotations
 
@@ -46,9 +51,11 @@ from sqlalchemy.orm import Session
 
 from models import ProcessInstance
 from models.learning import ActionStatus, LearningStatus, Review
+from models import action_reports
 from models.learning_reports import (last_business_year, lisg_summary, year_period,
                                      yearly_summary)
 
+from . import action_plans as ap
 from . import clock, regime, settings
 from . import learning as lc
 from .errors import InvalidState, NotFound
@@ -139,15 +146,56 @@ def record_dissemination(session, instance_id, item_id, kind, held_on=None, reac
 
 @operation
 def open_action(session, instance_id, owner, description, due_date, item_id=None,
-                scope="multi_agency", source="review"):
-    """An action to improve practice, owned by an agency or sub-group, due on a date."""
+                scope="multi_agency", source=None, recommendation=None,
+                recommendation_number=None):
+    """An action to improve practice, owned by an agency or sub-group, due on a date, in its
+    source's multi-agency plan or (``scope`` single_agency) the owner's own plan; ``source``
+    defaults to the kind of the item's source pathway; ``recommendation``: the text of the
+    recommendation it answers."""
     item = _item(session, instance_id, item_id) if item_id is not None else None
+    scope = str(scope or "multi_agency").removeprefix("plan_")   # a form's choice id
+    source_instance_id = None if item else instance_id
+    source_ref = None if item else _ref(session, instance_id)
+    answered = ap.record_recommendation(
+        session, ACTOR, recommendation, number=recommendation_number,
+        source_instance_id=item.source_instance_id if item else source_instance_id,
+        source_ref=item.source_ref if item else source_ref,
+        learning_item_id=item.id if item else None, instance_id=instance_id, now=_now()) \
+        if str(recommendation or "").strip() else None
     action = lc.open_action(session, ACTOR, owner=owner, description=description,
-                            due_date=due_date, item=item, scope=scope, source=source,
-                            source_instance_id=None if item else instance_id,
-                            source_ref=None if item else _ref(session, instance_id),
-                            instance_id=instance_id, now=_now())
+                            due_date=due_date, item=item, scope=scope,
+                            source=source or ap.source_of(item.source_pathway if item else ""),
+                            agency=owner if scope == "single_agency" else "",
+                            recommendation=answered, source_instance_id=source_instance_id,
+                            source_ref=source_ref, instance_id=instance_id, now=_now())
     return {"id": action.id, "plan_id": action.plan_id, "due_date": action.due_date}
+
+
+@operation
+def record_s11_return(session, instance_id, agency, ratings, due_date, actions=None):
+    """One agency's section 11 return rated per standard; below met opens actions in the
+    agency's single-agency S11 plan. A form's choice may carry its standard's name
+    (``s11_a_met``: choice ids are unique in a file)."""
+    ratings = {code: str(value).removeprefix(f"{code}_") for code, value in (ratings or {}).items()}
+    rows = ap.record_s11_return(session, ACTOR, agency=agency, ratings=ratings,
+                                actions=dict(actions or {}), due_date=due_date,
+                                source_instance_id=instance_id,
+                                source_ref=_ref(session, instance_id), instance_id=instance_id,
+                                now=_now())
+    return {"rated": len(rows), "actions": sum(1 for r in rows if r.action_id)}
+
+
+@operation
+def record_s175_return(session, instance_id, school, action, due_date):
+    """A school's s175/157 return: its action plan, as an action in the school's single-agency
+    s175 plan, whose whole follow-up is due at the governing body's mid-year review."""
+    row = lc.open_action(session, ACTOR, owner=school, description=action, due_date=due_date,
+                         scope="single_agency", source="s175", agency=school,
+                         source_instance_id=instance_id, source_ref=_ref(session, instance_id),
+                         instance_id=instance_id, now=_now())
+    if row.plan.follow_up_status is None:
+        ap.set_follow_up(session, row.plan, ACTOR, due_date, instance_id=instance_id, now=_now())
+    return {"id": row.id, "plan_id": row.plan_id}
 
 
 @operation
@@ -305,6 +353,28 @@ def compile_yearly_report(session, instance_id):
             "url": f"/reports/yearly?year={year}", "regime": regime.board_regime(session)}
 
 
+@operation
+def compile_tracker(session, instance_id):
+    """The consolidated action tracker now (C6): computed from the action plans."""
+    now = _now()
+    figures = action_reports.tracker(session, now, now.astimezone(settings.of(session).tz).date())
+    return {"actions_open": figures["open"], "actions_overdue": figures["actions"]["overdue"],
+            "rag": figures["actions"]["rag"], "overall": figures["overall"],
+            "plans_follow_up_due": figures["plans_due"],
+            "plans_follow_up_overdue": figures["plans_overdue"],
+            "overdue_by_agency": figures["actions"]["overdue_by_agency"], "url": "/learning/actions"}
+
+
+@operation
+def compile_lisg_assurance(session, instance_id, months=6):
+    """The LISG report's computed action plan, S11/s175 and workshop figures for the last
+    ``months`` months (the same period as ``report.lisg_summary``)."""
+    end = _now()
+    start = end - timedelta(days=round(30.44 * int(months)))
+    return action_reports.assurance_summary(session, start, end,
+                                            end.astimezone(settings.of(session).tz).date())
+
+
 # Dotted names: SpiffWorkflow's parser finds elements by id across the whole file, and the
 # operation name is the id of the service task's operator, so it must never equal a task's id
 # (the library has user tasks called record_learning_item, record_evaluation, sign_off_action).
@@ -319,6 +389,8 @@ OPERATIONS = {
     "report.lisg_summary": compile_lisg_report,
     "review.record_impact": record_review_impact, "review.record_publication": record_publication,
     "report.yearly_summary": compile_yearly_report,
+    "plans.s11_return": record_s11_return, "plans.s175_return": record_s175_return,
+    "report.tracker": compile_tracker, "report.lisg_assurance": compile_lisg_assurance,
 }
 
 from .cdop_operations import CDOP_OPERATIONS  # noqa: E402  (it builds on this module)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.status import InstanceStatus
 
 from . import clock, closures, operations, store, trail, unassignable
+from .action_plans import PlanCommands
 from .actors import Actor
 from .admin_commands import AdminCommands
 from .calendar import WorkingCalendar
@@ -31,11 +32,12 @@ from .task_commands import TaskCommands
 
 
 class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommands,
-                    AdminCommands, ReportCommands):
+                    AdminCommands, ReportCommands, PlanCommands):
     """The one way in: every command on cases (``CaseCommands``), tasks (``TaskCommands``),
     timers and messages (``EventCommands``), diagrams and migrations
     (``DefinitionCommands``), people and tokens (``AdminCommands``), what reports draw from
-    (``ReportCommands``); the commands that change a case end in ``_save``."""
+    (``ReportCommands``), whole action plans' follow-up (``PlanCommands``); the commands that
+    change a case end in ``_save``."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None, settings: Settings | None = None):

@@ -1,4 +1,5 @@
 """SQLAlchemy models: every table re-exported so metadata and migrations see them all."""
+from .action_plans import Recommendation, StandardRating  # noqa: F401
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .calendar import ClosureDay

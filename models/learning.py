@@ -47,6 +47,20 @@ class ActionStatus(str, Enum):
     IMPACT_EVALUATED = "impact_evaluated"
 
 
+class FollowUpStatus(str, Enum):
+    """A whole action plan's follow-up: due on its date, then done (with a note)."""
+
+    DUE = "due"
+    DONE = "done"
+
+
+PLAN_SCOPES = {"single_agency": "Single-agency", "multi_agency": "Multi-agency"}
+PLAN_SOURCES = {
+    "scr": "Serious case review or child safeguarding practice review",
+    "macr": "Multi-agency case review", "imr": "Individual management review",
+    "cdop": "Child death review", "audit": "Audit", "s11": "Section 11 return",
+    "s175": "s175/157 school return", "lisg": "LISG report", "board": "Board",
+    "review": "Review"}
 ACTION_DONE = (ActionStatus.COMPLETED.value, ActionStatus.SIGNED_OFF.value,
                ActionStatus.IMPACT_EVALUATED.value)
 RAGS = ("red", "amber", "green")
@@ -168,10 +182,14 @@ class LearningItemChild(Base):
 
 
 class ActionPlan(Base):
-    """A single- or multi-agency action plan arising from one review, audit or LISG report."""
+    """A single- or multi-agency action plan arising from one review, audit, S11 or s175 return
+    or LISG report: ``scope`` single_agency (then ``agency`` is the agency whose plan it is) or
+    multi_agency; ``source`` the kind of work it answers (``PLAN_SOURCES``), ``source_ref`` its
+    case reference. The whole plan is followed up on its own date ("Child C action plans due
+    Aug"): ``follow_up_due`` and ``follow_up_status`` (``FollowUpStatus``)."""
 
     __tablename__ = "action_plan"
-    __table_args__ = (UniqueConstraint("source_instance_id", "scope", "source"),)
+    __table_args__ = (UniqueConstraint("source_instance_id", "scope", "source", "agency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300), default="")
@@ -181,8 +199,19 @@ class ActionPlan(Base):
         ForeignKey("process_instance.id", ondelete="SET NULL"))
     source_ref: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agency: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    follow_up_due: Mapped[date | None] = mapped_column(Date, index=True)
+    follow_up_status: Mapped[str | None] = mapped_column(String(20))
+    follow_up_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_by: Mapped[str | None] = mapped_column(String(80))
 
     actions: Mapped[list[Action]] = relationship(back_populates="plan", order_by="Action.id")
+
+    def follow_up_overdue_on(self, day: date) -> bool:
+        """The whole plan's follow-up is past its date on ``day`` and not done."""
+        return self.follow_up_status == FollowUpStatus.DUE.value and self.follow_up_due is not None \
+            and self.follow_up_due < day
 
 
 class Action(Base):
@@ -196,6 +225,8 @@ class Action(Base):
                                          index=True)
     learning_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_item.id", ondelete="SET NULL"), index=True)
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="SET NULL"), index=True)
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instance.id", ondelete="SET NULL"))
     owner: Mapped[str] = mapped_column(String(80))

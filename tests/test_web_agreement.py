@@ -1,6 +1,8 @@
 """One answer to one question: every figure that more than one page or report shows is the same
 on each, over random data (overdue work on the dashboard, the board report, /deadlines and the
-cases list; reviews still open in the LISG report, the annual report and its forward plan)."""
+cases list; reviews still open in the LISG report, the annual report and its forward plan;
+action plans late for follow-up and overdue actions on the tracker, /deadlines and the LISG
+report)."""
 import random
 import re
 from datetime import datetime, timedelta, timezone
@@ -149,3 +151,34 @@ def test_challenge_and_performance_figures_agree_on_every_page(app, client, sess
             totals[indicator] += value
     referrals = number(lisg, r"Referrals made to children&#39;s social care</td>\s*<td[^>]*>(\d+)<")
     assert referrals == totals["referrals_to_csc"]
+
+
+def cell(page: str, label: str) -> int:
+    return number(page, rf">{re.escape(label)}</td><td[^>]*>(\d+)<")
+
+
+@pytest.mark.parametrize("seed", [5, 11])
+def test_action_plan_figures_agree_between_the_tracker_and_the_lisg_report(app, client, sessions,  # noqa: F811
+                                                                           seed):
+    from test_models_action_reports import NOW as LATER
+    from test_models_action_reports import seed as seed_actions
+    with sessions.begin() as s:
+        seed_actions(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    today = LATER.date()
+    with time_machine.travel(LATER, tick=False):
+        login(client, "mia")
+        tracker = client.get("/learning/actions").text
+        deadlines = client.get("/deadlines/").text
+        lisg = client.get(f"/reports/lisg?start=2027-03-01&end={today}").text
+    late = number(tracker, r'data-figure="plans-follow-up-overdue">(\d+)<')
+    assert late == cell(lisg, "Plans past their follow-up date") > 0
+    assert late == number(deadlines, r'data-figure="plans-follow-up-overdue">(\d+)<')
+    listed = deadlines[deadlines.index('id="late-plans"'):]
+    assert listed[:listed.index("</div>")].count("<li>") == late
+    shown_late = re.findall(r"Whole-plan follow-up due [^<]*<(?:strong|span)[^>]*>", tracker)
+    assert len(shown_late) == late                      # each late plan, flagged where it is listed
+    overdue_by_agency = re.search(r"Overdue actions by agency</h2>(.*?)</section>", lisg, re.S).group(1)
+    assert cell(lisg, "Actions overdue") == sum(
+        int(n) for n in re.findall(r'numeric">(\d+)<', overdue_by_agency))
+    assert tracker.count("govuk-tag--red") >= cell(lisg, "Actions overdue")

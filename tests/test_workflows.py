@@ -21,6 +21,7 @@ from engine.consistency import stuck_instance_ids
 from engine.definitions import parse_definitions, read_paths
 from engine.timers import fire_due_timers
 from models import ProcessInstance
+from models.action_plans import S11_STANDARDS
 from models.learning import Review
 from models.session import make_engine, make_session_factory
 
@@ -845,8 +846,8 @@ def test_p10_section11_cycle_from_standards_to_mid_cycle_update(lib):
     lib.do(iid, "launch_bf", "bf-s11-panel", bf_letters_sent=True)
     returns = lib.tasks(iid, "self_assessment")
     assert returns[0].due_at == datetime(2027, 6, 1, 8, 0, tzinfo=timezone.utc)   # 3 months, 09:00 BST
-    lib.do_each(iid, "self_assessment", {g: dict(standard_rating="partially", evidence_uploaded=True,
-                                                 draft_action_plan="Refresh safer recruitment")
+    lib.do_each(iid, "self_assessment", {g: {**{c: f"{c}_met" for c in S11_STANDARDS},
+                                             "evidence_uploaded": True}
                                          for g in ("police", "education")})
     lib.do(iid, "moderate_returns", "business-unit", all_returns_received=True)
     lib.do(iid, "challenge_event", "bf-s11-panel", evidence_sufficient=True,
@@ -1032,8 +1033,8 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert "1 reviews started and 1 completed" in shown
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
            single_agency_audits="2",
-           performance_overview="Stable", s11_s175_status="On track", review_progress="1 SCR",
-           action_plan_rag="amber", forward_plan="Neglect audit")
+           performance_overview="Stable", s11_s175_commentary="On track", review_progress="1 SCR",
+           forward_plan="Neglect audit")
     present = lib.task(cid, "present_report")
     assert present.candidate_groups == ["lisg"] and "{{ lisg_report.url }}" in present.documentation
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-09-17")
@@ -1086,7 +1087,7 @@ def test_c04_annual_audit_programme_runs_one_audit_per_theme(lib):
 def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
     cid = lib.start("c06_action_plan_tracker", "manager").id
     lib.fire(T0 + timedelta(days=62))
-    lib.do(cid, "update_tracker", "business-unit", actions_open=12, actions_overdue=3, tracker_rag="red")
+    lib.do(cid, "update_tracker", "business-unit", tracker_commentary="Police actions slipping")
     lib.do(cid, "review_tracker", "lisg", escalate_overdue=True, tracker_notes="Police actions 2 and 5")
     assert lib.task(cid, "challenge_log_actions").candidate_groups == ["lscb-chair"]
 

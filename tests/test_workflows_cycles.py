@@ -183,8 +183,7 @@ def test_c12_quarterly_performance_data_is_stored_and_feeds_the_lisg_report(lib)
     first_round(lib, cid, "every_quarter")        # 1 April 2027: Jan-Mar's data, and LISG's round
     lib.do(lid, "compile_report", "business-unit", audit_programme_summary="None yet",
            single_agency_audits="None", performance_overview="No returns yet",
-           s11_s175_status="On track", review_progress="None", action_plan_rag="green",
-           forward_plan="Neglect audit")
+           s11_s175_commentary="On track", review_progress="None", forward_plan="Neglect audit")
     lib.do(lid, "present_report", "lisg", board_meeting_on="2027-04-16")
     lib.do(lid, "board_notes_report", "board", board_challenge=False)
     submit_quarter(lib, cid, 1)
@@ -248,8 +247,8 @@ def test_c02_a_challenge_to_the_lisg_report_goes_on_the_challenge_log_and_is_ans
     cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     first_round(lib, cid, "every_six_months")
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
-           single_agency_audits="2", performance_overview="Stable", s11_s175_status="On track",
-           review_progress="1 SCR", action_plan_rag="amber", forward_plan="Neglect audit")
+           single_agency_audits="2", performance_overview="Stable",
+           s11_s175_commentary="On track", review_progress="1 SCR", forward_plan="Neglect audit")
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-04-16")
     lib.do(cid, "board_notes_report", "board", board_challenge=True,
            challenge_summary="Why are health's actions amber?")

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from engine import EngineError, clock
 from models import deadline_queries, statistics
+from models.action_reports import plans_overdue
 from models.status import InstanceStatus
 
 from .auth import role_required
-from .db import get_process_engine, get_session
+from .db import board_tz, get_process_engine, get_session
 from .notifications import local
 from .wording import names
 
@@ -42,7 +43,8 @@ def index():
         overdue=overdue, overdue_total=statistics.overdue_count(session, now),
         listed=len(late), loads=statistics.overdue_by_group(session, now),
         incidents=deadline_queries.incidents(session),
-        unassignable=deadline_queries.unassignable(session))
+        unassignable=deadline_queries.unassignable(session),
+        late_plans=plans_overdue(session, now.astimezone(board_tz()).date()))
 
 
 @bp.post("/incidents/<int:instance_id>/retry")

@@ -6,17 +6,21 @@ Child-identifying details of an item are shown only to participants of its sourc
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import clock
-from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, LearningItem,
-                             LearningItemChild)
+from models.action_reports import plan_groups, plans_overdue
+from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, PLAN_SCOPES, PLAN_SOURCES,
+                             LearningItem, LearningItemChild)
 from models.learning_queries import (action_tracker, learning_register, loop_closure,
                                      register_choices, review_refs, trace)
 
 from .db import board_tz, get_process_engine, get_session
 from .reports import may_read_reports
+from .wording import long_date
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
@@ -78,8 +82,44 @@ def actions():
                           review=request.args.get("review") or None, state=state, today=today)
     agencies = sorted(owners) if owners is not None else sorted({a.owner for a in
                                                                  action_tracker(session)})
+    late = [p for p in plans_overdue(session, today)
+            if owners is None or p.agency in owners or {a.owner for a in p.actions} & owners]
     return render_template("learning/actions.html", actions=rows, today=today, states=STATES,
+                           groups=plan_groups(session, rows), late_plans=late,
+                           scopes=PLAN_SCOPES, sources=PLAN_SOURCES,
                            agencies=agencies, reviews=review_refs(session),
                            filters={"agency": agency, "review": request.args.get("review"),
                                     "state": state},
                            all_agencies=owners is None, page_title="Action tracker")
+
+
+@bp.post("/plans/<int:plan_id>/follow-up")
+@login_required
+def set_follow_up(plan_id: int):
+    """Set (or move) the date the whole plan is followed up (those who oversee)."""
+    try:
+        due = date.fromisoformat(request.form.get("follow_up_due", "").strip())
+    except ValueError:
+        flash("Enter the follow-up date as a real date, for example 31 August 2027", "error")
+        return redirect(url_for(".actions"))
+    session = get_session()
+    plan = get_process_engine().set_plan_follow_up(session, current_user.actor, plan_id, due,
+                                                   request.form.get("note", ""))
+    session.commit()
+    flash(f"The plan's follow-up is due on {long_date(plan.follow_up_due)}.", "success")
+    return redirect(url_for(".actions"))
+
+
+@bp.post("/plans/<int:plan_id>/followed-up")
+@login_required
+def followed_up(plan_id: int):
+    """Record that the whole plan was followed up, with what the follow-up found."""
+    note = request.form.get("note", "").strip()
+    if not note:
+        flash("Enter what the follow-up found", "error")
+        return redirect(url_for(".actions"))
+    session = get_session()
+    get_process_engine().record_plan_follow_up(session, current_user.actor, plan_id, note)
+    session.commit()
+    flash("The plan's follow-up is recorded.", "success")
+    return redirect(url_for(".actions"))

@@ -14,6 +14,8 @@ from flask_login import current_user
 
 from engine import clock
 from models.challenge import CHALLENGE_SOURCES, challenge_counts, challenge_log
+from models.action_plans import RATINGS, S11_STANDARDS
+from models.action_reports import lisg_assurance
 from models.learning import DISSEMINATION_KINDS
 from models.cdop_reports import cdop_annual_figures
 from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
@@ -117,6 +119,40 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
 
 def _days(value) -> str | int:
     return "–" if value is None else round(value)
+
+
+def assurance_sections(a: dict) -> list[Section]:
+    """The LISG report's computed assurance sections: action plans, section 11 and s175/157
+    status, learning workshops (``models/action_reports.lisg_assurance``)."""
+    tracker, s11, s175, shops = a["tracker"], a["s11"], a["s175"], a["workshops"]
+    return [
+        Section("Action plans", ["Measure", "Count"], [
+            ["Actions open", tracker["open"]], ["Actions overdue", tracker["actions"]["overdue"]],
+            ["Plans due a whole-plan follow-up", tracker["plans_due"]],
+            ["Plans past their follow-up date", tracker["plans_overdue"]]],
+            f"Action plans overall: {tracker['overall']}."),
+        Section("Section 11 status", ["Measure", "Count"], [
+            ["Agencies whose latest return is in", s11["agencies"]],
+            *[[f"Standards rated {RATINGS[k].lower()}", v] for k, v in s11["ratings"].items()],
+            ["Actions for standards below met", s11["actions"]],
+            ["Of which done", s11["actions_done"]], ["Of which overdue", s11["actions_overdue"]],
+            ["Section 11 audits in progress", s11["audits_open"]]],
+            "Each agency's latest return; a standard below met needs an action in the agency's "
+            "section 11 action plan."),
+        Section("Section 11 standards rated below met", ["Standard", "Agencies"],
+                [[S11_STANDARDS[k], v] for k, v in s11["below_met_by_standard"].items() if v],
+                chart=True),
+        Section("s175/157 school audits", ["Measure", "Count"], [
+            ["School returns received in the period", s175["returns"]],
+            ["Actions in schools' s175 plans", s175["actions"]],
+            ["Of which done", s175["actions_done"]], ["Of which overdue", s175["actions_overdue"]],
+            ["s175/157 audits in progress", s175["audits_open"]]]),
+        Section("Learning and improvement workshops", ["Measure", "Count"], [
+            ["Held", shops["held"]], ["Due but not held", shops["not_held"]],
+            ["The least the framework asks for the period", shops["expected"]],
+            ["Shortfall", shops["shortfall"]]],
+            "The framework holds workshops 3-4 times a year."),
+    ]
 
 
 def cdop_sections(f: dict) -> list[Section]:
@@ -241,11 +277,14 @@ def lisg(pdf: bool):
     """The six-monthly LISG report to the Board (``start``/``end``: ISO dates)."""
     _check_access()
     start, end = _period()
-    figures = lisg_figures(get_session(), start, end)
+    session = get_session()
+    figures = lisg_figures(session, start, end)
     local = (start.astimezone(board_tz()).date(), end.astimezone(board_tz()).date())
+    assurance = lisg_assurance(session, start, end, local[1])
     return _render("LISG report to the Board", _span(start, end),
-                   learning_sections(figures) + performance_sections(
-                       performance_figures(get_session(), *local)), pdf, "lisg-report")
+                   learning_sections(figures) + assurance_sections(assurance)
+                   + performance_sections(performance_figures(session, *local)), pdf,
+                   "lisg-report")
 
 
 @bp.route("/annual", defaults={"pdf": False})

@@ -2,10 +2,16 @@
 P11 s175/157 school audits, P12 research digest."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from bpmn_builder import GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BFS11, BOARD, BU, CHAIR, COMMS, LISG, PA, PBS11, SCH,
                             agencies_field, agency_ladder, capture_learning, close_review, ladder,
                             learning_field, open_record, open_review, title_field)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))   # the standards are the models'
+from models.action_plans import RATINGS, S11_STANDARDS  # noqa: E402
 
 
 def multi_agency_case_audit() -> Process:
@@ -297,6 +303,7 @@ def section11_audit() -> Process:
 agencies = [a.strip() for a in (str(pan_berks_agencies) + ',' + str(bf_agencies)).split(',') if a.strip()]
 s11_return_due = deadline('P3M')
 s11_return_reminder = deadline('P10W')
+s11_actions_due = deadline('P12M')[:10]
 """)
     p.par("launch_fork", None, PBS11)
     p.user("launch_pan_berks", "Launch to pan-Berkshire agencies", PBS11, "s11-panel",
@@ -308,27 +315,8 @@ s11_return_reminder = deadline('P10W')
            "tool and the deadline {{ s11_return_due }}.",
            [YESNO("bf_letters_sent", "Letters sent?")], due="P5WD", priority=40)
     p.par("launched", None, PBS11)
-    p.user("self_assessment", "Complete the section 11 self-assessment", PA, "${agency}",
-           "Complete your agency's section 11 self-assessment against each standard (met, partially "
-           "met, not met), upload the evidence and draft your action plan by {{ s11_return_due }}.",
-           [F("standard_rating", "Overall rating", "enum",
-              values=[("met", "Met (green)"), ("partially", "Partially met (amber)"),
-                      ("not_met", "Not met (red)")]),
-            YESNO("evidence_uploaded", "Evidence uploaded?"),
-            F("draft_action_plan", "Draft action plan", "text", minlength=10)],
-           due="${s11_return_due}", follow_up="${s11_return_reminder}", priority=50,
+    p.call("s11_returns", "Section 11 returns (P10a), one per agency", PA, "p10a_section11_return",
            mi=("agencies", "agency"))
-    ladder(p, "self_assessment", kind="date", reminder="s11_return_reminder", overdue="s11_return_due",
-           what="the return", steps=[
-               (BU, "business-unit", "Chase the overdue section 11 returns with the agency leads",
-                "Some section 11 returns are overdue. Contact each agency's executive lead and agree a "
-                "date. If returns are still missing at the next LISG meeting, answer No."),
-               (LISG, "lisg", "LISG chair: write to agencies with overdue section 11 returns",
-                "Put the missing returns on the LISG agenda and write to the agencies. If still "
-                "unresolved, answer No."),
-               (CHAIR, "lscb-chair", "Chair's letter and Challenge Log entry for missing section 11 returns",
-                "Write to the agencies' chief officers and enter the missing returns on the Board "
-                "Challenge Log.")])
     p.user("moderate_returns", "Check completeness and moderate the returns", BU, "business-unit",
            "Check every section 11 return for completeness and send moderation queries to the "
            "authors.",
@@ -369,10 +357,60 @@ s11_return_reminder = deadline('P10W')
     p.flow("launch_fork", "launch_bf")
     p.flow("launch_pan_berks", "launched")
     p.flow("launch_bf", "launched")
-    p.chain("launched", "self_assessment", "moderate_returns", "challenge_event", "feedback_letters",
+    p.chain("launched", "s11_returns", "moderate_returns", "challenge_event", "feedback_letters",
             "s11_overview", "board_s11", "close_s11_review", "s11_learning_source")
     p.chain("s11_learning", "mid_cycle", "action_plan_update", "review_updates", "s11_done")
     return p
+
+
+def section11_return() -> Process:
+    p = Process("p10a_section11_return", "P10a Section 11 return of one agency",
+                "Called by P10 once per agency in scope: the agency rates itself against each "
+                "section 11 standard (the key features of Working Together chapter 2: met, "
+                "partially met, not met) and uploads its evidence by the return date, with the "
+                "escalation ladder; each standard rated below met opens an action in the agency's "
+                "single-agency section 11 action plan, due at the mid-cycle update (12 months "
+                "[PRAC S48]), when the whole plan is followed up.")
+    p.start("s11_return_start", "Return requested", PA)
+    p.script("s11_return_blank", "Start with no actions", PA,
+             "\n".join(f"{code}_action = ''" for code in S11_STANDARDS))
+    p.user("self_assessment", "Complete the section 11 self-assessment", PA, "${agency}",
+           "Complete your agency's section 11 self-assessment by {{ s11_return_due }}: rate each "
+           "standard met, partially met or not met, upload the evidence, and for each standard "
+           "below met say what your agency will do. Each becomes an action in your agency's "
+           "section 11 action plan, due {{ s11_actions_due }}.",
+           [*standard_fields(), YESNO("evidence_uploaded", "Evidence uploaded?")],
+           due="${s11_return_due}", follow_up="${s11_return_reminder}", priority=50)
+    ladder(p, "self_assessment", kind="date", reminder="s11_return_reminder", overdue="s11_return_due",
+           what="the return", steps=[
+               (BU, "business-unit", "Chase the overdue section 11 return with the agency lead",
+                "The section 11 return of {{ agency }} is overdue. Contact the agency's executive lead "
+                "and agree a date. If it is still missing at the next LISG meeting, answer No."),
+               (LISG, "lisg", "LISG chair: write to the agency about its overdue section 11 return",
+                "Put {{ agency }}'s missing return on the LISG agenda and write to the agency. If "
+                "still unresolved, answer No."),
+               (CHAIR, "lscb-chair", "Chair's letter and Challenge Log entry for a missing section 11 "
+                "return", "Write to {{ agency }}'s chief officer and enter the missing return on the "
+                "Board Challenge Log.")])
+    p.service("record_return", "Record the ratings and open the actions for standards below met", PA,
+              "plans.s11_return", "s11_return", agency="agency", due_date="s11_actions_due",
+              ratings="{" + ", ".join(f"'{c}': {c}" for c in S11_STANDARDS) + "}",
+              actions="{" + ", ".join(f"'{c}': {c}_action" for c in S11_STANDARDS) + "}")
+    p.end("s11_return_done", "Return recorded", PA)
+    p.chain("s11_return_start", "s11_return_blank", "self_assessment", "record_return",
+            "s11_return_done")
+    return p
+
+
+def standard_fields():
+    """A rating and an optional action for each section 11 standard (a choice's id is unique in
+    its file, so each standard's choices are named after it: ``s11_a_met``)."""
+    fields = []
+    for code, title in S11_STANDARDS.items():
+        fields += [F(code, title, "enum", values=[(f"{code}_{r}", words) for r, words in RATINGS.items()]),
+                   F(f"{code}_action", f"If not met, what your agency will do: {title.lower()}",
+                     "text", required=False)]
+    return fields
 
 
 def school_audit() -> Process:
@@ -399,28 +437,10 @@ def school_audit() -> Process:
 schools = [s.strip() for s in str(schools_in_scope).split(',') if s.strip()]
 window_close_at = deadline(window_closes)
 window_reminder_at = working_days(-10, start=window_close_at)
+s175_actions_due = deadline('P6M', start=window_close_at)[:10]
 """)
-    p.user("school_self_audit", "Complete the s175/157 self-audit with the governing body", SCH,
-           "${school}",
-           "As designated safeguarding lead, complete the s175/157 self-audit with your safeguarding "
-           "governor, present it to the governing body, agree the development areas and action plan, "
-           "and submit it by {{ window_closes }}.",
-           [F("dsl_name", "Designated safeguarding lead", "string"),
-            YESNO("governors_reviewed", "Presented to the governing body?"),
-            F("development_areas", "Development areas", "text"),
-            F("school_action_plan", "Action plan", "text", minlength=10)],
-           due="${window_close_at}", follow_up="${window_reminder_at}", priority=50,
+    p.call("school_returns", "School returns (P11a), one per school", SCH, "p11a_school_return",
            mi=("schools", "school"))
-    ladder(p, "school_self_audit", kind="date", reminder="window_reminder_at", overdue="window_close_at",
-           what="the return", steps=[
-               (BFS11, "bf-s11-panel", "Ask the head and chair of governors for the missing returns",
-                "Some schools have not returned their s175/157 audit by the close of the window. Ask "
-                "each head and chair of governors for it. If still missing, answer No."),
-               (CHAIR, "lscb-chair", "Write to non-returning schools (s14B)",
-                "Write to the schools whose return is still missing, requiring it under section 14B "
-                "of the Children Act 2004. If still missing, answer No."),
-               (BOARD, "board", "Enter the missing school returns on the Challenge Log",
-                "Enter the schools' missing s175/157 returns on the Board Challenge Log.")])
     p.user("analyse_returns", "Check and analyse the returns", BFS11, "bf-s11-panel",
            "Check the returns (the aim is 100%), analyse the themes and choose schools for sample "
            "challenge visits.",
@@ -448,13 +468,48 @@ window_reminder_at = working_days(-10, start=window_close_at)
            [F("governor_review_notes", "Progress", "text", minlength=10)], due="P1M", priority=30,
            mi=("schools", "school"))
     p.end("s175_done", "Audit cycle complete", SCH)
-    p.chain("s175_start", "open_s175", "open_s175_review", "open_window", "plan_s175", "school_self_audit",
+    p.chain("s175_start", "open_s175", "open_s175_review", "open_window", "plan_s175", "school_returns",
             "analyse_returns", "returned_gw")
     p.flow("returned_gw", "returns_checked", cond="all_schools_returned == True", name="Yes")
     p.flow("returned_gw", "non_returners_explain", default=True, name="No")
     p.chain("non_returners_explain", "returns_checked", "education_report", "close_s175_review",
             "s175_learning_source")
     p.chain("s175_learning", "mid_year", "governor_review", "s175_done")
+    return p
+
+
+def school_return() -> Process:
+    p = Process("p11a_school_return", "P11a s175/157 return of one school",
+                "Called by P11 once per school in scope: the designated safeguarding lead completes "
+                "the self-audit with the governing body by the window's close (with the escalation "
+                "ladder); its action plan becomes the school's single-agency s175 action plan, "
+                "followed up at the governing body's mid-year review (six months after the close).")
+    p.start("school_return_start", "Return requested", SCH)
+    p.user("school_self_audit", "Complete the s175/157 self-audit with the governing body", SCH,
+           "${school}",
+           "As designated safeguarding lead, complete the s175/157 self-audit with your safeguarding "
+           "governor, present it to the governing body, agree the development areas and action plan, "
+           "and submit it by {{ window_closes }}.",
+           [F("dsl_name", "Designated safeguarding lead", "string"),
+            YESNO("governors_reviewed", "Presented to the governing body?"),
+            F("development_areas", "Development areas", "text"),
+            F("school_action_plan", "Action plan", "text", minlength=10)],
+           due="${window_close_at}", follow_up="${window_reminder_at}", priority=50)
+    ladder(p, "school_self_audit", kind="date", reminder="window_reminder_at", overdue="window_close_at",
+           what="the return", steps=[
+               (BFS11, "bf-s11-panel", "Ask the head and chair of governors for the missing returns",
+                "{{ school }} has not returned its s175/157 audit by the close of the window. Ask "
+                "the head and chair of governors for it. If still missing, answer No."),
+               (CHAIR, "lscb-chair", "Write to non-returning schools (s14B)",
+                "Write to {{ school }}, whose return is still missing, requiring it under section 14B "
+                "of the Children Act 2004. If still missing, answer No."),
+               (BOARD, "board", "Enter the missing school returns on the Challenge Log",
+                "Enter {{ school }}'s missing s175/157 return on the Board Challenge Log.")])
+    p.service("record_school_return", "Put the school's action plan on the action tracker", SCH,
+              "plans.s175_return", "s175_return", school="school", action="school_action_plan",
+              due_date="s175_actions_due")
+    p.end("school_return_done", "Return recorded", SCH)
+    p.chain("school_return_start", "school_self_audit", "record_school_return", "school_return_done")
     return p
 
 
@@ -516,4 +571,4 @@ def research_digest() -> Process:
 
 def processes():
     return [multi_agency_case_audit(), survey(), roundtable(), single_agency_audit(),
-            section11_audit(), school_audit(), research_digest()]
+            section11_audit(), section11_return(), school_audit(), school_return(), research_digest()]

@@ -19,7 +19,6 @@ from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, P
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))     # this checkout's models
 from models.performance import INDICATORS  # noqa: E402  (the agreed indicators, one list)
 
-RAG = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
 
 
@@ -200,7 +199,8 @@ def lisg_six_monthly_report() -> Process:
                 "C2: every six months the engine computes the LISG report's figures for the last "
                 "six months from the registers (reviews and audits started and completed, learning "
                 "identified, dissemination reach, action RAG: report.lisg_summary, kept in "
-                "lisg_report with the address of the full report); the Business Unit compiles the "
+                "lisg_report with the address of the full report; action plans, section 11 and "
+                "s175 status and workshop shortfalls: report.lisg_assurance, kept in assurance); the Business Unit compiles the "
                 "LISG report from them (case audit programme and findings, single-agency audits "
                 "received, performance data, S11 and s175 status, review progress, action plan "
                 "RAG, forward plan); the LISG chair reviews and presents it; the Board notes and "
@@ -211,6 +211,8 @@ def lisg_six_monthly_report() -> Process:
               "report.lisg_summary", "lisg_report", months="6")
     p.service("lisg_performance", "Compute the performance data for the last six months", BU,
               "performance.summary", "performance_data", months="6")
+    p.service("assurance_figures", "Compute the action plan, S11/s175 and workshop figures", BU,
+              "report.lisg_assurance", "assurance", months="6")
     p.user("compile_report", "Compile the six-monthly LISG report", BU, "business-unit",
            "Compile the six-monthly LISG report for the Board, for {{ lisg_report.period_start }} "
            "to {{ lisg_report.period_end }}. The figures from the registers are in the LISG "
@@ -218,23 +220,32 @@ def lisg_six_monthly_report() -> Process:
            "{{ lisg_report.reviews_completed }} completed, {{ lisg_report.audits_completed }} "
            "audits completed, {{ lisg_report.learning_identified }} learning items identified, "
            "{{ lisg_report.people_reached }} people reached, {{ lisg_report.actions_overdue }} "
-           "actions overdue ({{ lisg_report.actions_red }} red). Performance data from the "
-           "agencies' quarterly returns (C12) for the quarters from "
-           "{{ performance_data.period_start }}: {{ performance_data.text }} Add the narrative "
-           "and your commentary on the figures below.",
+           "actions overdue ({{ lisg_report.actions_red }} red). Computed from the registers too: "
+           "action plans overall {{ assurance.action_plan_rag }} ({{ assurance.plans_follow_up_overdue "
+           "}} plans late for follow-up); section 11: {{ assurance.s11_agencies_returned }} agencies' "
+           "returns, {{ assurance.s11_standards_below_met }} standards below met, "
+           "{{ assurance.s11_actions_open }} S11 actions open; s175/157: "
+           "{{ assurance.s175_returns }} school returns, {{ assurance.s175_actions_open }} actions "
+           "open; workshops: {{ assurance.workshops_held }} held, shortfall "
+           "{{ assurance.workshop_shortfall }}. Performance data from the agencies' quarterly returns "
+           "(C12) for the quarters from {{ performance_data.period_start }}: "
+           "{{ performance_data.text }} Add the narrative below; comment on the figures "
+           "beside them.",
            [F("audit_programme_summary", "Case audit programme and findings", "text"),
             F("single_agency_audits", "Single-agency audits received", "text"),
             F("performance_overview", "Commentary on the performance data (the figures are "
               "computed from the agencies' returns)", "text"),
-            F("s11_s175_status", "Section 11 and s175/157 status", "text"),
+            F("s11_s175_commentary", "Commentary on the section 11 and s175/157 figures", "text"),
+            F("workshop_commentary", "Commentary on the workshops held and any shortfall", "text",
+              required=False),
             F("review_progress", "Progress of reviews", "text"),
-            F("action_plan_rag", "Action plans overall", "enum", values=RAG),
+            F("action_plan_commentary", "Commentary on the action plans", "text", required=False),
             F("forward_plan", "Forward plan for the next six months", "text")],
            due=in_round("P15WD"), priority=50)
     p.user("present_report", "Approve and present the report to the Board", LISG, "lisg",
            "As LISG chair, review the six-monthly report (figures for {{ lisg_report.period_start }} "
            "to {{ lisg_report.period_end }} at {{ lisg_report.url }}; action plans overall: "
-           "{{ action_plan_rag }}), approve it and present it at the next Board meeting.",
+           "{{ assurance.action_plan_rag }}), approve it and present it at the next Board meeting.",
            [F("board_meeting_on", "Board meeting date", "date")], due="P1M", priority=50)
     p.user("board_notes_report", "Note and challenge the LISG report", BOARD, "board",
            "The Board receives the six-monthly LISG report. Record any challenge.",
@@ -254,7 +265,8 @@ def lisg_six_monthly_report() -> Process:
     p.call("follow_lisg_challenge", "The challenge answered and closed", CHAIR, "c01_challenge")
     p.xor("challenge_done", None, BOARD)
     p.end("report_done", "Report received", BOARD)
-    p.chain(round_, "lisg_figures", "lisg_performance", "compile_report", "present_report",
+    p.chain(round_, "lisg_figures", "lisg_performance", "assurance_figures", "compile_report",
+            "present_report",
             "board_notes_report", "challenge_gw")
     p.flow("challenge_gw", "log_challenge", cond="board_challenge == True", name="Yes")
     p.flow("challenge_gw", "challenge_done", default=True, name="No")
@@ -525,21 +537,28 @@ def agency_return() -> Process:
 
 def action_plan_tracker() -> Process:
     p = Process("c06_action_plan_tracker", "C6 Action plan follow-up (tracker review)",
-                "C6: every LISG cycle (two months [ASSUME]) the Business Unit updates the "
-                "consolidated action tracker and LISG reviews it; persistent overdue actions go to "
-                "the Challenge Log. Each action's own reminder and escalation ladder runs in its "
+                "C6: every LISG cycle (two months [ASSUME]) the engine computes the consolidated "
+                "action tracker from the action plans (report.tracker: open and overdue actions, "
+                "RAG, plans late for their follow-up), the Business Unit adds its commentary and "
+                "LISG reviews it; persistent overdue actions go to the Challenge Log. Each action's own reminder and escalation ladder runs in its "
                 "learning_loop instance.")
     round_ = anchored_rounds(p, "every_lisg_cycle", "Every LISG cycle (two months from April)",
                              BU, months=2)
-    p.user("update_tracker", "Update the consolidated action tracker", BU, "business-unit",
-           "Update the action tracker from the open learning loop actions: RAG status, overdue "
-           "actions and those ready for sign-off.",
-           [F("actions_open", "Open actions", "long", min=0),
-            F("actions_overdue", "Overdue actions", "long", min=0),
-            F("tracker_rag", "Overall", "enum", values=RAG)], due=in_round("P10WD"), priority=40)
+    p.service("tracker_figures", "Compute the action tracker from the action plans", BU,
+              "report.tracker", "tracker")
+    p.user("update_tracker", "Comment on the consolidated action tracker", BU, "business-unit",
+           "The action tracker, computed from the action plans ({{ tracker.url }}): "
+           "{{ tracker.actions_open }} actions open, {{ tracker.actions_overdue }} overdue, RAG "
+           "{{ tracker.rag.red }} red, {{ tracker.rag.amber }} amber, {{ tracker.rag.green }} green, "
+           "{{ tracker.rag.complete }} complete (overall {{ tracker.overall }}); "
+           "{{ tracker.plans_follow_up_overdue }} of {{ tracker.plans_follow_up_due }} action plans "
+           "due a follow-up are past its date. Add the commentary LISG needs beside the figures.",
+           [F("tracker_commentary", "Commentary", "text", minlength=10)], due=in_round("P10WD"), priority=40)
     p.user("review_tracker", "Review the action tracker", LISG, "lisg",
-           "Review the tracker: {{ actions_open }} open, {{ actions_overdue }} overdue. Sign off "
-           "completed actions and decide whether persistent overdue actions go to the Challenge Log.",
+           "Review the tracker: {{ tracker.actions_open }} open, {{ tracker.actions_overdue }} "
+           "overdue, {{ tracker.plans_follow_up_overdue }} plans late for follow-up. Commentary: "
+           "{{ tracker_commentary }}. Sign off completed actions and decide whether persistent "
+           "overdue actions go to the Challenge Log.",
            [YESNO("escalate_overdue", "Escalate persistent overdue actions to the Challenge Log?"),
             F("tracker_notes", "Notes", "text", required=False)], due="P1M", priority=40)
     p.xor("escalate_gw", "Escalate?", LISG)
@@ -550,7 +569,7 @@ def action_plan_tracker() -> Process:
            [F("challenge_entries", "Entries made", "text")], due="P10WD", priority=50)
     p.xor("escalate_done", None, LISG)
     p.end("tracker_done", "Tracker reviewed", LISG)
-    p.chain(round_, "update_tracker", "review_tracker", "escalate_gw")
+    p.chain(round_, "tracker_figures", "update_tracker", "review_tracker", "escalate_gw")
     p.flow("escalate_gw", "challenge_log_actions", cond="escalate_overdue == True", name="Yes")
     p.flow("escalate_gw", "escalate_done", default=True, name="No")
     p.chain("challenge_log_actions", "escalate_done", "tracker_done")

@@ -19,7 +19,12 @@ ITEM_PAYLOAD = ("{'case_ref': case_ref, 'source_pathway': source_pathway, "
                 "'statement': learning_statement, 'theme': learning_theme, "
                 "'audience': learning_audience, 'action_owner': action_owner, "
                 "'action': action_description, 'action_due_date': str(action_due_date), "
+                "'plan_scope': action_plan_scope, 'recommendation': recommendation_answered, "
                 "'learning_item_id': learning_record['id']}")
+# choice ids are unique in a file (AUDIENCES has single_agency): learning.open_action reads
+# plan_single_agency as single_agency
+PLAN_SCOPES = [("plan_multi_agency", "The multi-agency action plan"),
+               ("plan_single_agency", "The owning agency's single-agency action plan")]
 EVALUATION_METHOD = ("{'re_audit': 'case_file_reaudit', 'single_agency_audit': 'case_file_reaudit', "
                      "'training_evaluation': 'training_impact', 'practitioner_survey': 'survey'}"
                      ".get(evaluation_method, evaluation_method)")
@@ -47,6 +52,10 @@ def learning_capture() -> Process:
          GROUP("action_owner", "Agency or sub-group that owns the action"),
          F("action_description", "Action to improve practice", "text"),
          F("action_due_date", "Action due date", "date"),
+         F("action_plan_scope", "Which action plan the action belongs to", "enum",
+           values=PLAN_SCOPES, required=False, default="plan_multi_agency"),
+         F("recommendation_answered", "The report's recommendation this action answers (its "
+           "number and words)", "text", required=False),
          YESNO("more_learning", "Record another learning item after this one?")],
         due="P10WD")
     store = p.service("store_learning_item", "Add the item to the learning register", LISG,
@@ -58,7 +67,9 @@ def learning_capture() -> Process:
     more = p.xor("more_items", "Another item?", LISG)
     done = p.end("capture_done", "Learning recorded", LISG)
     none = p.end("capture_none", "No learning to record", LISG)
-    p.chain("capture_start", any_)
+    p.script("capture_defaults", "Start with the multi-agency plan and no recommendation", LISG,
+             "action_plan_scope = 'plan_multi_agency'\nrecommendation_answered = ''")
+    p.chain("capture_start", "capture_defaults", any_)
     p.flow(any_, record, cond="learning_identified == True", name="Yes")
     p.flow(any_, none, default=True, name="No")
     p.chain(record, store, send, more)
@@ -89,6 +100,8 @@ item_audience = learning_item['audience']
 item_owner = learning_item['action_owner']
 item_action = learning_item['action']
 item_due_date = learning_item['action_due_date']
+item_plan_scope = learning_item.get('plan_scope') or 'plan_multi_agency'
+item_recommendation = learning_item.get('recommendation') or ''
 learning_item_id = learning_item.get('learning_item_id')
 learning_status = 'proposed'
 tpd_reach = 0
@@ -117,7 +130,11 @@ signoff_comments = ''
                   "and training?"),
             GROUP("item_owner", "Agency or sub-group that owns the action"),
             F("item_action", "Action to improve practice", "text"),
-            F("item_due_date", "Action due date", "date")],
+            F("item_due_date", "Action due date", "date"),
+            F("item_plan_scope", "Which action plan the action belongs to", "enum",
+              values=PLAN_SCOPES, required=False),
+            F("item_recommendation", "The recommendation the action answers", "text",
+              required=False)],
            due="P1M")
     p.service("mark_validated", "Record LISG's validation", LISG, "learning.validate_item",
               "validation", item_id="learning_item_id", valid="item_valid",
@@ -163,7 +180,8 @@ learning_status = 'disseminating'
 """)
     p.service("open_the_action", "Put the action on the action tracker", LISG, "learning.open_action",
               "action_record", item_id="learning_item_id", owner="item_owner",
-              description="item_action", due_date="item_due_date")
+              description="item_action", due_date="item_due_date", scope="item_plan_scope",
+              recommendation="item_recommendation")
     p.user("implement_action", "Implement the action to improve practice", PA, "${item_owner}",
            "Implement the action \"{{ item_action }}\" arising from {{ source_pathway }} case "
            "{{ case_ref }}, due {{ item_due_date }}. Record the evidence that it is complete.",
