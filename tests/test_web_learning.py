@@ -66,7 +66,7 @@ def test_the_trace_follows_the_item_round_the_loop(client, loop):
     assert "Learning workshop “Fathers matter”" in page and "reached 45 people" in page
     assert "Add fathers to the health visitor checklist" in page
     assert "Brief custody sergeants" not in page          # another agency's action
-    assert "Case file re-audit on 1 Sep 2026: <strong>embedded</strong>" in page
+    assert "Case file re-audit on 1 September 2026: <strong>embedded</strong>" in page
     assert client.get("/learning/999").status_code == 404
 
 
@@ -136,3 +136,10 @@ def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, 
         assert ('href="/reports/"' in page) is shown, name
         assert client.get("/reports/").status_code == (200 if shown else 403), name
         client.post("/logout")
+
+
+def test_report_headings_name_the_last_day_of_the_period_and_of_the_forward_plan(client, loop):
+    login(client, "lena")
+    page = client.get("/reports/annual?year=2025").text
+    assert "Action plan RAG on 31 March 2026" in page           # the year's last day, not 1 April
+    assert "Forward plan to 30 September 2026" in page           # six months on, its last day
