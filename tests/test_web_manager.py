@@ -267,3 +267,19 @@ def test_the_task_panel_names_who_has_the_task_and_gives_the_due_time_in_uk_time
     assert ">1 July 2031, 5:00pm</time>" in panel and "1 Jul 2031" not in panel
     assert "No active person is in Front door intake" in panel
     assert "1 July 2031, 12:30am" in panel and "Keep its groups (Front door intake)" in panel
+
+
+def test_the_timeline_says_from_whom_to_whom_a_task_was_reassigned_and_why(client, world, sessions):
+    from engine import people
+    with sessions.begin() as s:
+        people.add_group(s, "intake", "Front door intake", "board")
+        people.add_group(s, "police", "Thames Valley Police", "agency")
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/reassign"
+    client.post(url, data={"assignee": "bob", "reason": "Police lead now"})
+    client.post(url, data={"assignee": "", "group": "police", "reason": "Back to the police team"})
+    page = client.get(f"/instances/{iid}").text
+    assert "From Front door intake to bob: Police lead now" in page
+    assert ("From bob and the group Front door intake to the group Thames Valley Police: "
+            "Back to the police team") in page
