@@ -2,6 +2,7 @@ from datetime import datetime, timezone
 
 import io
 
+import pytest
 import time_machine
 from pypdf import PdfReader
 
@@ -115,18 +116,30 @@ def test_report_periods_are_chosen_with_a_form_offering_business_years_and_halve
         assert client.get("/reports/lisg?period=nonsense").status_code == 400
 
 
-def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(app, client, loop):
+@pytest.mark.parametrize("url, reader, period, charts", [
+    ("/reports/annual.pdf?year=2025", "lena", "1 April 2025 to 31 March 2026",
+     ["Chart: Events by channel", "Chart: Actions by rating"]),
+    ("/reports/lisg.pdf?period=2025-10-01/2026-04-01", "lena", "1 October 2025 to 31 March 2026",
+     ["Chart: Events by channel", "Chart: Actions by rating"]),
+    ("/reports/cdop.pdf?year=2025", "mia", "1 April 2025 to 31 March 2026",
+     ["Chart: Deaths by category", "Chart: Deaths by judgement"]),
+])
+def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(
+        app, client, loop, url, reader, period, charts):
     app.config["ORGANISATION_NAME"] = "Bracknell Forest LSCB"
-    login(client, "lena")
-    pdf = PdfReader(io.BytesIO(client.get("/reports/annual.pdf?year=2025").data))
+    login(client, reader)
+    response = client.get(url)
+    assert response.mimetype == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.data))
     pages = [page.extract_text() for page in pdf.pages]
-    assert len(pages) >= 2
+    assert len(pages) >= (1 if "cdop" in url else 2)
     for n, text in enumerate(pages, 1):
         assert f"Page {n} of {len(pages)}" in text and "Bracknell Forest LSCB" in text
         assert "Produced " in text
     everything = "\n".join(pages)
-    assert "1 April 2025 to 31 March 2026" in everything
-    assert "Chart: Events by channel" in everything and "Chart: Actions by rating" in everything
+    assert period in everything
+    for chart in charts:
+        assert chart in everything, chart
 
 
 def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, loop):
