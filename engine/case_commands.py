@@ -24,7 +24,7 @@ class CaseCommands:
     """Start, show, cancel, suspend, resume and retry cases."""
 
     batch_actions = batch.ACTIONS        # what ``preview_batch``/``apply_batch`` can do
-    task_batch_actions = batch.TASK_ACTIONS      # and ``preview_task_batch``/``apply_task_batch``
+    task_batch_actions = batch.TASK_ACTIONS      # and those with ``on="tasks"``
 
     def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,
               reference: str | None = None, now: datetime | None = None) -> InstanceRecord:
@@ -185,20 +185,29 @@ class CaseCommands:
             return [self.cancel(session, i, actor, reason, now) for i in ids]
         return [self.retry(session, i, actor, now, reason) for i in ids]
 
-    def preview_batch(self, session: Session, actor: Actor, action: str, instance_ids, reason: str,
-                      **params) -> list[batch.BatchItem]:
-        """What ``action`` would do to each selected case, or why it would skip it (managers);
-        writes nothing. ``params``: ``group`` and/or ``assignee`` (reassign), ``due_at`` (due)."""
+    def preview_batch(self, session: Session, actor: Actor, action: str, ids, reason: str, *,
+                      on: str = "cases", **params) -> list[batch.BatchItem]:
+        """What ``action`` would do to each selected case (``on="tasks"``: each ticked task), or
+        why it would skip it (managers); writes nothing. ``params``: ``group`` and/or
+        ``assignee`` (reassign), ``due_at`` (due)."""
         require_manager(actor)
-        ids = batch.check(action, instance_ids, reason, params)
-        return batch.preview(session, action, ids, params, clock.now(), self.calendar.tz)
+        if on == "tasks":
+            return batch.preview_tasks(session, action, batch.check_tasks(action, ids, reason, params),
+                                       params, clock.now(), self.calendar.tz)
+        return batch.preview(session, action, batch.check(action, ids, reason, params), params,
+                             clock.now(), self.calendar.tz)
 
-    def apply_batch(self, session_factory, actor: Actor, action: str, instance_ids, reason: str,
-                    **params) -> list[batch.BatchItem]:
-        """Apply ``action`` to each selected case in its own transaction, with one reason and an
-        audit entry per case; one refusal never stops the others (managers)."""
+    def apply_batch(self, session_factory, actor: Actor, action: str, ids, reason: str, *,
+                    on: str = "cases", **params) -> list[batch.BatchItem]:
+        """Apply ``action`` to each selected case (``on="tasks"``: each ticked task) in its own
+        transaction, with one reason and an audit entry each; one refusal never stops the
+        others (managers)."""
         require_manager(actor)
-        ids, reason = batch.check(action, instance_ids, reason, params), reason.strip()
+        if on == "tasks":
+            return self._apply_to_tasks(session_factory, actor, action,
+                                        batch.check_tasks(action, ids, reason, params),
+                                        reason.strip(), params)
+        ids, reason = batch.check(action, ids, reason, params), reason.strip()
 
         def run_one(session: Session, instance_id: int) -> tuple[str, bool]:
             if action in ("suspend", "resume"):
@@ -228,20 +237,7 @@ class CaseCommands:
             return f"{len(tasks)} open task(s) {done}", True
         return batch.apply(session_factory, ids, run_one)
 
-    def preview_task_batch(self, session: Session, actor: Actor, action: str, task_ids,
-                           reason: str, **params) -> list[batch.BatchItem]:
-        """What ``action`` (reassign or due) would do to each ticked task, or why it would skip
-        it (managers); writes nothing."""
-        require_manager(actor)
-        ids = batch.check_tasks(action, task_ids, reason, params)
-        return batch.preview_tasks(session, action, ids, params, clock.now(), self.calendar.tz)
-
-    def apply_task_batch(self, session_factory, actor: Actor, action: str, task_ids, reason: str,
-                         **params) -> list[batch.BatchItem]:
-        """Apply ``action`` to each ticked task in its own transaction, with one reason and an
-        audit entry per task; one refusal never stops the others (managers)."""
-        require_manager(actor)
-        ids, reason = batch.check_tasks(action, task_ids, reason, params), reason.strip()
+    def _apply_to_tasks(self, session_factory, actor, action, ids, reason, params):
         with session_factory() as session:
             to = batch.target(session, params) if action == "reassign" else None
 

@@ -176,22 +176,23 @@ def test_a_batch_over_ticked_tasks_reassigns_and_moves_due_dates_with_a_result_e
         mia = load_actor(s, "mia")
         tasks = [t.id for t in s.scalars(select(HumanTask).where(
             HumanTask.instance_id.in_(three[:2])).order_by(HumanTask.instance_id))]
-        preview = process_engine.preview_task_batch(s, mia, "reassign", tasks, "Police lead",
-                                                    group="police")
+        preview = process_engine.preview_batch(s, mia, "reassign", tasks, "Police lead",
+                                               on="tasks", group="police")
         assert [(i.task_id, i.change, i.ok) for i in preview] == [
             (t, "Triage the notification: intake → police", True) for t in tasks]
         with pytest.raises(InputError) as refused:
-            process_engine.preview_task_batch(s, mia, "suspend", tasks, "x")
+            process_engine.preview_batch(s, mia, "suspend", tasks, "x", on="tasks")
         assert refused.value.context["field"] == "action"
         with pytest.raises(NotAllowed):
-            process_engine.preview_task_batch(s, load_actor(s, "ann"), "due", tasks, "x",
-                                              due_at=T0)
-    done = process_engine.apply_task_batch(sessions, mia, "reassign", tasks[:1] + ["gone"],
-                                           "Police lead", group="police")
+            process_engine.preview_batch(s, load_actor(s, "ann"), "due", tasks, "x",
+                                         on="tasks", due_at=T0)
+    done = process_engine.apply_batch(sessions, mia, "reassign", tasks[:1] + ["gone"],
+                                      "Police lead", on="tasks", group="police")
     assert [(i.ok, i.change) for i in done] == [(True, "Offered to police"),
                                                 (False, "No such task")]
     new_due = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=60)
-    done = process_engine.apply_task_batch(sessions, mia, "due", tasks, "Agreed", due_at=new_due)
+    done = process_engine.apply_batch(sessions, mia, "due", tasks, "Agreed", on="tasks",
+                                      due_at=new_due)
     assert [i.ok for i in done] == [True, True] and done[0].change.startswith("Due ")
     with sessions() as s:
         rows = {t.id: t for t in s.scalars(select(HumanTask).where(HumanTask.id.in_(tasks)))}

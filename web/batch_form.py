@@ -21,18 +21,18 @@ def run(items_field: str, refused):
     session, engine, form = get_session(), get_process_engine(), request.form
     on_tasks = items_field == "task_id"
     actions = engine.task_batch_actions if on_tasks else engine.batch_actions
-    preview = engine.preview_task_batch if on_tasks else engine.preview_batch
-    apply = engine.apply_task_batch if on_tasks else engine.apply_batch
+    on = "tasks" if on_tasks else "cases"
     action, reason = form.get("action", ""), form.get("reason", "")
     ids = [i for i in form.getlist(items_field) if on_tasks or i.isdigit()]
     try:
         params = _params(action, engine.calendar.tz)
         if form.get("step") == "apply":
             session.rollback()
-            items = apply(current_app.extensions["lscb.sessions"], current_user.actor, action,
-                          ids, reason, **params)
+            items = engine.apply_batch(current_app.extensions["lscb.sessions"], current_user.actor,
+                                       action, ids, reason, on=on, **params)
         else:
-            items = preview(session, current_user.actor, action, ids, reason, **params)
+            items = engine.preview_batch(session, current_user.actor, action, ids, reason, on=on,
+                                         **params)
             session.rollback()
     except (InputError, InvalidState, NotFound) as exc:
         session.rollback()
