@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from models import PendingTimer, ProcessInstance
+from models import HumanTask, PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
 from . import (access, batch, clock, deployment, operations, references, regime, starting,
@@ -24,6 +24,7 @@ class CaseCommands:
     """Start, show, cancel, suspend, resume and retry cases."""
 
     batch_actions = batch.ACTIONS        # what ``preview_batch``/``apply_batch`` can do
+    task_batch_actions = batch.TASK_ACTIONS      # and those with ``on="tasks"``
 
     def start(self, session: Session, process_id: str, actor: Actor, data: dict | None = None,
               reference: str | None = None, now: datetime | None = None) -> InstanceRecord:
@@ -184,20 +185,29 @@ class CaseCommands:
             return [self.cancel(session, i, actor, reason, now) for i in ids]
         return [self.retry(session, i, actor, now, reason) for i in ids]
 
-    def preview_batch(self, session: Session, actor: Actor, action: str, instance_ids, reason: str,
-                      **params) -> list[batch.BatchItem]:
-        """What ``action`` would do to each selected case, or why it would skip it (managers);
-        writes nothing. ``params``: ``group`` (reassign), ``due_at`` (due)."""
+    def preview_batch(self, session: Session, actor: Actor, action: str, ids, reason: str, *,
+                      on: str = "cases", **params) -> list[batch.BatchItem]:
+        """What ``action`` would do to each selected case (``on="tasks"``: each ticked task), or
+        why it would skip it (managers); writes nothing. ``params``: ``group`` and/or
+        ``assignee`` (reassign), ``due_at`` (due)."""
         require_manager(actor)
-        ids = batch.check(action, instance_ids, reason, params)
-        return batch.preview(session, action, ids, params, clock.now())
+        if on == "tasks":
+            return batch.preview_tasks(session, action, batch.check_tasks(action, ids, reason, params),
+                                       params, clock.now(), self.calendar.tz)
+        return batch.preview(session, action, batch.check(action, ids, reason, params), params,
+                             clock.now(), self.calendar.tz)
 
-    def apply_batch(self, session_factory, actor: Actor, action: str, instance_ids, reason: str,
-                    **params) -> list[batch.BatchItem]:
-        """Apply ``action`` to each selected case in its own transaction, with one reason and an
-        audit entry per case; one refusal never stops the others (managers)."""
+    def apply_batch(self, session_factory, actor: Actor, action: str, ids, reason: str, *,
+                    on: str = "cases", **params) -> list[batch.BatchItem]:
+        """Apply ``action`` to each selected case (``on="tasks"``: each ticked task) in its own
+        transaction, with one reason and an audit entry each; one refusal never stops the
+        others (managers)."""
         require_manager(actor)
-        ids, reason = batch.check(action, instance_ids, reason, params), reason.strip()
+        if on == "tasks":
+            return self._apply_to_tasks(session_factory, actor, action,
+                                        batch.check_tasks(action, ids, reason, params),
+                                        reason.strip(), params)
+        ids, reason = batch.check(action, ids, reason, params), reason.strip()
 
         def run_one(session: Session, instance_id: int) -> tuple[str, bool]:
             if action in ("suspend", "resume"):
@@ -221,14 +231,30 @@ class CaseCommands:
             if not tasks:
                 return "No open task", False
             for task in tasks:
-                if action == "reassign":
-                    self.reassign(session, task.id, actor, None, reason, groups=[params["group"]])
-                else:
-                    self.change_due_date(session, task.id, actor, params["due_at"], reason,
-                                         confirmed=True)
-            done = f"offered to {params['group']}" if action == "reassign" else "due date changed"
+                self._change_task(session, task, actor, action, reason, params)
+            done = ("due date changed" if action == "due" else f"given to {params['assignee']}"
+                    if params.get("assignee") else f"offered to {params['group']}")
             return f"{len(tasks)} open task(s) {done}", True
         return batch.apply(session_factory, ids, run_one)
+
+    def _apply_to_tasks(self, session_factory, actor, action, ids, reason, params):
+        with session_factory() as session:
+            to = batch.target(session, params) if action == "reassign" else None
+
+        def run_one(session: Session, task: HumanTask) -> str:
+            self._change_task(session, task, actor, action, reason, params)
+            if action == "due":
+                return f"Due {batch.in_words(params['due_at'], self.calendar.tz)}"
+            return f"Given to {to}" if params.get("assignee") else f"Offered to {to}"
+        return batch.apply_tasks(session_factory, ids, run_one)
+
+    def _change_task(self, session, task, actor, action, reason, params) -> None:
+        if action == "reassign":
+            group = params.get("group")
+            self.reassign(session, task.id, actor, params.get("assignee"), reason,
+                          groups=[group] if group else None)
+        else:
+            self.change_due_date(session, task.id, actor, params["due_at"], reason, confirmed=True)
 
     def set_data(self, session: Session, instance_id: int, actor: Actor, changes: dict,
                  reason: str, now: datetime | None = None) -> InstanceRecord:

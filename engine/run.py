@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -50,12 +51,15 @@ class MessageWait:
 
 @contextlib.contextmanager
 def spiff_errors():
-    """Turn SpiffWorkflow exceptions raised in the block into ScriptError / EngineError."""
+    """Turn SpiffWorkflow exceptions raised in the block into ScriptError / EngineError; the
+    step whose code failed is left failed (an incident), as Spiff leaves a step that ran but
+    not a timer whose expression it worked out when the step before completed."""
     try:
         yield
     except EngineError:
         raise
     except SpiffWorkflowException as exc:
+        _mark_failed(getattr(exc, "task", None))
         raise translate(exc) from exc
 
 
@@ -71,6 +75,10 @@ def translate(exc: SpiffWorkflowException) -> EngineError:
                            line=line if isinstance(line, int) else None)
     message = str(getattr(exc, "error_type", "") or "") or "Error"
     detail = exc.args[0] if exc.args else str(exc)
+    if isinstance(cause, ScriptError):          # the sandbox's own words: refused or stopped
+        said = re.sub(r"( in element '[^']*')?( \(line \d+\))?$", "", cause.message)
+        return ScriptError(f"{detail}: {said}", element_id=element,
+                           line=line if isinstance(line, int) else None)
     return ScriptError(f"{message}: {detail}" if message != "Error" else str(detail),
                        element_id=element, line=line if isinstance(line, int) else None)
 
@@ -102,13 +110,17 @@ class ProcessRun:
     def advance(self) -> None:
         """Fire due timers and run engine tasks until only people, timers or messages remain."""
         try:
-            with clock.frozen(self.now), spiff_errors():
-                for _ in range(MAX_ROUNDS):
-                    self.workflow.refresh_timers()
-                    self.workflow.do_engine_steps(did_complete_task=_check_output)
-                    ready = self._in_state(TaskState.READY)
-                    if not any(not t.task_spec.manual for t in ready):
-                        break
+            with clock.frozen(self.now):
+                with spiff_errors():
+                    for _ in range(MAX_ROUNDS):
+                        self.workflow.refresh_timers()
+                        self.workflow.do_engine_steps(did_complete_task=_check_output)
+                        ready = self._in_state(TaskState.READY)
+                        if not any(not t.task_spec.manual for t in ready):
+                            break
+                for task in self._in_state(TaskState.READY):
+                    if task.task_spec.manual:
+                        self._check_assignment(task)
         except _Unstorable as bad:
             raise self._fail(bad.task, bad.variable, bad.reason) from None
         for task in self._in_state(TaskState.ERROR):
@@ -171,6 +183,15 @@ class ProcessRun:
         for task in tasks:
             task.data.update(copy.deepcopy(changes))
         return {key: before.get(key) for key in changes}
+
+    def _check_assignment(self, task) -> None:
+        """A task whose assignment or due date cannot be worked out (``${...}`` failing or
+        stopped) is a failed step naming it, not an error when the case is saved."""
+        try:
+            self._ready(task)
+        except ScriptError as exc:
+            task._set_state(TaskState.ERROR)
+            raise ScriptError(exc.message, element_id=task.task_spec.bpmn_id) from exc
 
     def _fail(self, task, variable: str, reason: str) -> ScriptError:
         """Make a step whose output cannot be stored a failed step (an incident): what it led
@@ -290,6 +311,13 @@ class ProcessRun:
     def _ready(self, task) -> ReadyTask:
         from .assignment import resolve
         return resolve(task, self.workflow.script_engine, self.calendar, self.now)
+
+
+def _mark_failed(task) -> None:
+    """Leave the step whose code failed in the failed state (an incident that can be retried):
+    Spiff does so for a step that ran, not for a timer whose expression failed."""
+    if task is not None and not task.state & (TaskState.ERROR | TaskState.FINISHED_MASK):
+        task._set_state(TaskState.ERROR)
 
 
 class _Unstorable(Exception):

@@ -64,6 +64,7 @@ class TaskCommands:
         task, row = self._locked_open_task(session, task_id, actor)
         return self._assign(session, row, task, actor, assignee, "task_reassigned", now,
                             previous=task.assignee, assignee=assignee, reason=reason,
+                            previous_groups=list(task.candidate_groups or []),
                             title=task.title, due_at=task.due_at)
 
     def _regroup(self, session, task_id, actor, assignee, groups, reason, now) -> TaskRecord:

@@ -80,7 +80,7 @@ def test_a_learning_item_from_its_review_to_its_evaluation(server, page, review,
     assert "reached 32 people" in page.locator("#trace-disseminations").inner_text()
     assert "Template on the intranet" in page.locator("#trace-actions").inner_text()
     evaluation = page.locator("#trace-evaluations").inner_text()
-    assert "Case file re-audit on 15 Jan 2027: embedded" in evaluation
+    assert "Case file re-audit on 15 January 2027: embedded" in evaluation
     assert "Learnt" in page.locator("h1").inner_text()
     page.locator("#trace-source").get_by_role("link").click()
     page.wait_for_url(f"{server}/instances/{review.id}")

@@ -1,5 +1,6 @@
 """The process owner's round trip in a real browser: edit a task in the properties panel, save,
 validate and deploy; the new version's task reaches the new group with the new field."""
+import re
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,21 @@ def test_the_properties_panel_describes_this_engines_syntax(live):
             page.locator("#bio-properties-panel-timerEventDefinitionValue").press("Tab")
             xml = page.evaluate("async () => (await window.lscbModeler.saveXML()).xml")
             assert ">P5WD</bpmn:timeDuration>" in xml
+            page.evaluate("""() => {
+                const m = window.lscbModeler;
+                m.get('selection').select(m.get('elementRegistry').get('f2'));
+            }""")
+            open_group(page, "Condition")
+            page.select_option("#bio-properties-panel-conditionType", "expression")
+            condition = page.locator(PANEL.format("Condition")).inner_text()
+            assert "A Python expression over the case data that is true when this flow is taken" \
+                in condition and "route == 'scr'" in condition and "no ${...}" in condition
+            assert "boolean condition expression" not in condition
+            page.fill("#bio-properties-panel-conditionExpression", "approved is True")
+            page.locator("#bio-properties-panel-conditionExpression").press("Tab")
+            xml = page.evaluate("async () => (await window.lscbModeler.saveXML()).xml")
+            assert re.search(r'<bpmn:sequenceFlow id="f2"[^>]*>\s*<bpmn:conditionExpression '
+                             r'xsi:type="bpmn:tFormalExpression">approved is True<', xml), xml
             assert errors == []
         finally:
             browser.close()

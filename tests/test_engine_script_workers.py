@@ -230,3 +230,38 @@ def test_a_harmless_answer_runs_the_same_script_to_the_next_task(
     assert done.status == "active" and done.data["size"] == 4
     with sessions() as s:
         assert s.scalars(select(ProcessInstance.status)).all() == ["active"]
+
+
+PLACES = {"condition": "choose", "timer": "wait", "collection": "each", "assignment": "assigned",
+          "decision": "decide", "message": "send"}
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_an_attack_wherever_diagram_code_runs_becomes_an_incident_naming_the_element(
+        sessions, process_engine, deploy, people_factory, place):
+    """The reported attack in a gateway condition, a timer expression, a multi-instance
+    collection, ${...} in an assignment, a DMN cell and a message payload (one tiny diagram
+    each, tests/data/engine/limits_*): stopped, the case an incident naming the element, within
+    seconds and without growing the server."""
+    people_factory("ann", groups=["intake"])
+    deploy(f"engine/limits_{place}.bpmn", *(["engine/limits_decision.dmn"] if place == "decision" else []))
+    with sessions.begin() as s:
+        record = process_engine.start(s, f"limits_{place}", load_actor(s, "ann"))
+    before, started = peak_rss_mb(), time.monotonic()
+    with sessions.begin() as s:
+        process_engine.complete(s, record.tasks[0].id, load_actor(s, "ann"), {})
+    assert time.monotonic() - started < BOUND and peak_rss_mb() - before < 100
+    with sessions() as s:
+        row = s.get(ProcessInstance, record.id)
+        assert row.status == "incident", row.error
+        assert row.error["element_id"] == PLACES[place], row.error
+        assert "Script stopped" in row.error["message"], row.error
+
+
+def test_code_in_a_multi_instance_collection_is_refused_at_deploy(sessions, process_engine):
+    """camunda:collection names a variable, so no code runs there (the count above can)."""
+    from engine.errors import DefinitionError
+    xml = (Path(__file__).parent / "data/engine/mi_agencies.bpmn").read_text().replace(
+        'camunda:collection="agencies"', 'camunda:collection="agencies * 10**6"')
+    with sessions.begin() as s, pytest.raises(DefinitionError, match="must name a process variable"):
+        process_engine.deploy(s, {"mi_agencies.bpmn": xml.encode()}, "owner")

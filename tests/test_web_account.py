@@ -180,3 +180,14 @@ def test_account_forms_need_the_csrf_token(csrf_client, world, sessions):
     assert csrf_client.post("/account/notifications", data={
         "notify_mode": "digest", "csrf_token": token}).status_code == 302
     assert user(sessions, "ann").notify_mode == "digest"
+
+
+def test_token_dates_are_in_uk_time(client, world, sessions):
+    from datetime import datetime, timezone
+    login(client, "ann")
+    client.post("/account/tokens", data={"label": "late script"})
+    with sessions.begin() as session:
+        row = session.scalars(select(ApiToken)).one()
+        row.created_at = row.last_used_at = datetime(2031, 6, 30, 23, 30, tzinfo=timezone.utc)
+    page = client.get("/account/").text
+    assert page.count("1 July 2031") == 2 and "30 Jun" not in page

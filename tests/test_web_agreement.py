@@ -1,8 +1,11 @@
 """One answer to one question: every figure that more than one page or report shows is the same
 on each, over random data (overdue work on the dashboard, the board report, /deadlines and the
-cases list; reviews still open in the LISG report, the annual report and its forward plan;
-action plans late for follow-up and overdue actions on the tracker, /deadlines and the LISG
-report)."""
+cases list; compliance and open cases by pathway on the dashboard and the board report; reviews
+still open in the LISG report, the annual report and its forward plan; loop closure on the
+dashboard and the annual report; action plans late for follow-up and overdue actions on the
+tracker, /deadlines and the LISG report; the CDOP annual report's figures on its page, in its
+PDF and in C9's task; challenges and performance data wherever shown)."""
+import io
 import random
 import re
 from datetime import datetime, timedelta, timezone
@@ -10,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+
 from engine import people
-from models.learning import Review
+from models.learning import LearningItem, LearningTag, Review
 from test_models_statistics import NOW, seed_random
 from web_support import PASSWORD, app, client, login  # noqa: F401
 
 UTC = timezone.utc
+YEAR_END = datetime(2026, 3, 31, 23, tzinfo=UTC)       # the business year 2025 ends: 1 April 2026
 
 
 def seed_reviews(session, seed: int, count: int = 60) -> None:
@@ -26,6 +31,37 @@ def seed_reviews(session, seed: int, count: int = 60) -> None:
         session.add(Review(kind=rnd.choice(["p2", "p3", "research_digest", "p10"]),
                            category=rnd.choice(["review", "audit"]), title=f"Review {n}",
                            started_at=started, completed_at=done))
+
+
+def seed_learning(session, seed: int, count: int = 80) -> None:
+    """Learning items identified over three years, some evaluated (learnt or not, in time or
+    late), some still open, some rejected; each with a theme and an agency."""
+    rnd = random.Random(seed)
+    for n in range(count):
+        identified = YEAR_END - timedelta(days=rnd.uniform(0, 1000))
+        status = rnd.choice(["proposed", "embedded", "evaluated", "evaluated", "rejected"])
+        evaluated = identified + timedelta(days=rnd.uniform(30, 500)) \
+            if status == "evaluated" else None
+        item = LearningItem(statement=f"Learning {n}", status=status, identified_at=identified,
+                            evaluated_at=evaluated, outcome=rnd.choice(["learnt", "not_learnt"])
+                            if status == "evaluated" else None)
+        item.tags = [LearningTag(kind="theme", value=rnd.choice(["neglect", "voice_of_child"])),
+                     LearningTag(kind="agency", value=rnd.choice(["police", "health"]))]
+        session.add(item)
+
+
+def table_rows(page: str, marker: str) -> list[list[str]]:
+    """The body rows of the first table after ``marker`` (an id or a heading) as cell texts."""
+    table = page[page.index(marker):]
+    body = table[table.index("<tbody"):table.index("</tbody>")]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in
+             re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+            for row in re.findall(r"<tr.*?</tr>", body, re.S)]
+
+
+def closure_words(page: str) -> str:
+    panel = page[page.index('id="loop-closure"'):] if 'id="loop-closure"' in page else page
+    return " ".join(re.sub(r"<[^>]+>", " ", panel[:panel.index("</div>")]).split())
 
 
 def number(page: str, pattern: str) -> int:
@@ -73,8 +109,6 @@ def test_every_figure_shown_twice_agrees_on_random_data(app, client, sessions, s
 @pytest.mark.parametrize("seed", [5, 23])
 def test_the_cdop_annual_figures_agree_on_the_page_the_pdf_and_the_c09_task(app, client, sessions,  # noqa: F811
                                                                             seed):
-    import io
-
     from pypdf import PdfReader
 
     from models.cdop_reports import cdop_summary
@@ -182,3 +216,32 @@ def test_action_plan_figures_agree_between_the_tracker_and_the_lisg_report(app, 
     assert cell(lisg, "Actions overdue") == sum(
         int(n) for n in re.findall(r'numeric">(\d+)<', overdue_by_agency))
     assert tracker.count("govuk-tag--red") >= cell(lisg, "Actions overdue")
+
+
+@pytest.mark.parametrize("seed", [4, 9])
+def test_compliance_pathways_and_loop_closure_agree_wherever_shown(
+        app, client, sessions, seed):  # noqa: F811
+    with sessions.begin() as s:
+        seed_random(s, seed)
+        seed_learning(s, seed)
+        people.add_user(s, "mia", PASSWORD, roles=["manager"])
+    with time_machine.travel(NOW, tick=False):
+        login(client, "mia")
+        dashboard = client.get("/dashboard").text
+        board = client.get("/dashboard/board-report").text
+    compliance = table_rows(dashboard, 'id="compliance-table"')
+    assert compliance == table_rows(board, 'id="compliance-table"') and len(compliance) == 4
+    assert any(int(cell) for row in compliance for cell in row[1:5])
+    by_pathway = table_rows(dashboard, 'id="open-by-pathway"')
+    assert by_pathway and by_pathway == table_rows(board, ">2. Open reviews by pathway")
+    with time_machine.travel(YEAR_END, tick=False):           # the dashboard at the year's end
+        login(client, "mia")
+        dashboard = client.get("/dashboard").text
+        annual = client.get("/reports/annual?year=2025").text
+    shown = re.search(r"(\d+)% of learning items \((\d+) of (\d+)\)", closure_words(dashboard))
+    pending = number(closure_words(dashboard), r"(\d+) items? (?:is|are) still inside")
+    rows = dict(table_rows(annual, ">Loop closure</h2>"))
+    assert (rows["Evaluated as embedded within 12 months"], rows["Learning items counted"],
+            rows["Share"], rows["Still inside their 12 months"]) == \
+        (shown.group(2), shown.group(3), shown.group(1) + "%", str(pending))
+    assert int(shown.group(3)) > 0

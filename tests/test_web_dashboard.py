@@ -154,3 +154,35 @@ def test_time_dependent_figures_move_with_the_minute(app, process_engine, statut
     # the SCR decision is due by the end of 3 April in London (BST: 23:00 UTC)
     assert figures(app, datetime(2025, 4, 3, 22, 59, 30, tzinfo=UTC))[0] == (0, 0, 0, 1)
     assert figures(app, datetime(2025, 4, 3, 23, 0, 30, tzinfo=UTC))[0] == (0, 0, 1, 0)
+
+
+def test_dashboard_charts_keep_their_promises(client, progressed, sessions):
+    """Labels never cut without the full text (a tooltip and a table beside the chart); fonts
+    and colours come from the stylesheet; one colour per meaning on every chart."""
+    import re
+    long_title = "Decide whether the serious case review criteria are met for this child"
+    with sessions.begin() as s:
+        people.add_group(s, "lscb-chair", "Local Safeguarding Children Board independent chair",
+                         "board")
+        from models import HumanTask
+        for task in s.query(HumanTask).filter_by(bpmn_id="decide"):
+            task.title = long_title
+    page = client.get("/dashboard?pathway=two_lane").text
+    figures = dict(re.findall(r'<figure class="app-chart" id="([^"]+)">(.*?)</figure>', page, re.S))
+    assert set(figures) == {"open-by-pathway", "overdue-by-group", "compliance", "open-by-stage",
+                            "step-times", "throughput"}
+    cut = 0
+    for chart, body in figures.items():
+        assert "fill=\"#" not in body and "font-size=" not in body, chart       # the stylesheet's
+        for label in re.findall(r"<text[^>]*>(.*?)</text>", body, re.S):
+            if label.endswith("…"):
+                cut += 1
+                full = re.fullmatch(r"<title>(.*?)</title>.*", label, re.S)
+                assert full, (chart, label)
+                assert f'<th scope="row" class="govuk-table__header">{full.group(1)}</th>' in body, \
+                    (chart, full.group(1))
+        meanings = set(re.findall(r"app-chart__bar--([a-z-]+)", body))
+        expected = {"overdue-by-group": {"overdue"}, "compliance": {"on-time"},
+                    "step-times": {"count", "mark"}, "throughput": {"count", "done"}}
+        assert meanings == expected.get(chart, {"count"}), chart
+    assert cut >= 2                            # the long step title and the long group title

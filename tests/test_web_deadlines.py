@@ -66,3 +66,54 @@ def test_calendar_text_is_escaped_and_folded_as_rfc_5545_asks():
     summary = next(line for line in unfolded if line.startswith("SUMMARY:"))
     assert summary == ("SUMMARY:Task due on case SCR\\;2027\\,7\\\\b\\nX-INJECTED:1 " + "é" * 40)
     assert f"URL:https://lscb.example/{'a' * 80}/tasks/{task.id}" in unfolded
+
+
+def test_a_manager_ticks_tasks_on_the_deadlines_page_previews_and_applies_one_reason_each(
+        app, world, sessions, process_engine):
+    from engine.actors import load_actor
+    from models import HumanTask
+    with sessions.begin() as s:
+        second = process_engine.start(s, "two_lane", load_actor(s, "ann"), {"case_title": "Second"})
+    first, other = world["task_id"], second.tasks[0].id
+    client = app.test_client()
+    login(client, "mia")
+    page = client.get("/deadlines/").get_data(as_text=True)
+    assert f'name="task_id" value="{first}"' in page and 'form="task-batch-form"' in page
+    refused = client.post("/deadlines/tasks/batch", data={"action": "reassign", "reason": "",
+                                                          "task_id": [first]})
+    assert refused.status_code == 422 and 'href="#task-batch-reason"' in refused.get_data(as_text=True)
+    assert f'value="{first}" id="tick-due-{first}" form="task-batch-form" checked' in refused.get_data(as_text=True)
+    form = {"action": "reassign", "assignee": "bob", "reason": "Bob covers intake",
+            "task_id": [first, other]}
+    preview = client.post("/deadlines/tasks/batch", data=form).get_data(as_text=True)
+    assert "Preview: nothing has changed yet" in preview
+    assert preview.count("Triage the notification: intake → bob") == 2
+    with sessions() as s:
+        assert s.get(HumanTask, first).assignee is None                  # nothing written yet
+    done = client.post("/deadlines/tasks/batch", data={**form, "step": "apply"}).get_data(as_text=True)
+    assert "2 of 2 tasks changed" in done and done.count("Given to bob") == 2
+    with sessions() as s:
+        assert {s.get(HumanTask, t).assignee for t in (first, other)} == {"bob"}
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "task_reassigned")).all()
+    assert sorted((e.task_id, e.detail["reason"]) for e in events) == sorted(
+        [(first, "Bob covers intake"), (other, "Bob covers intake")])
+    due = client.post("/deadlines/tasks/batch", data={
+        "action": "due", "due_date": "2031-07-01", "due_time": "17:00", "reason": "Agreed",
+        "task_id": [first], "step": "apply"}).get_data(as_text=True)
+    assert "1 of 1 task changed" in due and "Due 1 July 2031, 5:00pm" in due
+    login(client, "ann")
+    assert client.post("/deadlines/tasks/batch", data=form).status_code == 403
+
+
+def test_a_batch_on_the_cases_list_gives_the_open_tasks_to_a_person(app, world, sessions):
+    from models import HumanTask
+    client = app.test_client()
+    login(client, "mia")
+    assert 'id="batch-assignee"' in client.get("/instances").get_data(as_text=True)
+    form = {"action": "reassign", "assignee": "bob", "reason": "Bob covers",
+            "instance_id": [str(world["instance_id"])]}
+    assert "Triage the notification: intake → bob" in client.post("/instances/batch", data=form).get_data(as_text=True)
+    done = client.post("/instances/batch", data={**form, "step": "apply"}).get_data(as_text=True)
+    assert "1 open task(s) given to bob" in done
+    with sessions() as s:
+        assert s.get(HumanTask, world["task_id"]).assignee == "bob"

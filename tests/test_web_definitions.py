@@ -271,3 +271,26 @@ def test_dry_run_steps_through_each_task_with_its_own_form_and_simulates_service
     assert "Step 2: Summarise the audit" in second and "review.open" in second
     assert "Neglect audit" in second and "unknown service operation" not in second
     assert count(sessions, ProcessInstance) == 0
+
+
+def test_versions_drafts_and_dry_runs_give_uk_time_and_group_names(owner, sessions):
+    from datetime import datetime, timezone
+    late = datetime(2031, 6, 30, 23, 30, tzinfo=timezone.utc)                 # 12:30am BST
+    with sessions.begin() as s:
+        people.add_group(s, "intake", "Front door intake", "board")
+        s.scalars(select(Definition)).one().deployed_at = late
+    assert "1 July 2031 by" in owner.get("/definitions/").get_data(as_text=True)
+    assert "1 July 2031, 12:30am" in owner.get("/definitions/two_lane").get_data(as_text=True)
+    assert "Deployed 1 July 2031, 12:30am" in owner.get("/definitions/two_lane/view").get_data(as_text=True)
+    assert owner.post("/definitions/drafts/save", json={"xml": TWO_LANE}).json["ok"]
+    with sessions.begin() as s:
+        s.scalars(select(Draft)).one().updated_at = late
+    assert "last saved 1 July 2031, 12:30am" in owner.get("/definitions/two_lane/edit").get_data(as_text=True)
+    assert "1 July 2031, 12:30am" in owner.get("/definitions/").get_data(as_text=True)
+    start = {"source": "1", "start_at": "2031-06-30T09:00", "start_data": "{}", "steps": "10"}
+    asking = owner.post("/definitions/two_lane/dryrun", data={**start, "mode": "ask"}).get_data(as_text=True)
+    assert "Offered to Front door intake, due 7 July 2031, 9:00am" in asking    # not 08:00 UTC
+    ran = owner.post("/definitions/two_lane/dryrun", data={
+        **start, "answers": '{"triage": {"route": "scr", "summary": "A fine summary"}}'}).get_data(as_text=True)
+    tasks = ran.split('id="dry-tasks"')[1].split("</table>")[0]
+    assert "Front door intake" in tasks and "7 July 2031, 9:00am" in tasks

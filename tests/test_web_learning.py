@@ -2,6 +2,7 @@ from datetime import datetime, timezone
 
 import io
 
+import pytest
 import time_machine
 from pypdf import PdfReader
 
@@ -66,7 +67,7 @@ def test_the_trace_follows_the_item_round_the_loop(client, loop):
     assert "Learning workshop “Fathers matter”" in page and "reached 45 people" in page
     assert "Add fathers to the health visitor checklist" in page
     assert "Brief custody sergeants" not in page          # another agency's action
-    assert "Case file re-audit on 1 Sep 2026: <strong>embedded</strong>" in page
+    assert "Case file re-audit on 1 September 2026: <strong>embedded</strong>" in page
     assert client.get("/learning/999").status_code == 404
 
 
@@ -115,18 +116,34 @@ def test_report_periods_are_chosen_with_a_form_offering_business_years_and_halve
         assert client.get("/reports/lisg?period=nonsense").status_code == 400
 
 
-def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(app, client, loop):
+@pytest.mark.parametrize("url, reader, period, charts", [
+    ("/reports/annual.pdf?year=2025", "lena", "1 April 2025 to 31 March 2026",
+     ["Chart: Events by channel", "Chart: Actions by rating"]),
+    ("/reports/lisg.pdf?period=2025-10-01/2026-04-01", "lena", "1 October 2025 to 31 March 2026",
+     ["Chart: Events by channel", "Chart: Actions by rating"]),
+    ("/reports/cdop.pdf?year=2026", "mia", "1 April 2026 to 31 March 2027",
+     ["Chart: Deaths notified by board", "Chart: All boards by category",
+      "Chart: All boards by judgement"]),
+])
+def test_report_pdfs_carry_the_board_the_period_the_date_page_numbers_and_charts(
+        app, client, sessions, loop, url, reader, period, charts):
+    from test_models_cdop_reports import seed_register
+    with sessions.begin() as s:             # the CDOP report reads the CDOP register
+        seed_register(s, 5)
     app.config["ORGANISATION_NAME"] = "Bracknell Forest LSCB"
-    login(client, "lena")
-    pdf = PdfReader(io.BytesIO(client.get("/reports/annual.pdf?year=2025").data))
+    login(client, reader)
+    response = client.get(url)
+    assert response.mimetype == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.data))
     pages = [page.extract_text() for page in pdf.pages]
-    assert len(pages) >= 2
+    assert len(pages) >= (1 if "cdop" in url else 2)
     for n, text in enumerate(pages, 1):
         assert f"Page {n} of {len(pages)}" in text and "Bracknell Forest LSCB" in text
         assert "Produced " in text
     everything = "\n".join(pages)
-    assert "1 April 2025 to 31 March 2026" in everything
-    assert "Chart: Events by channel" in everything and "Chart: Actions by rating" in everything
+    assert period in everything
+    for chart in charts:
+        assert chart in everything, chart
 
 
 def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, loop):
@@ -136,3 +153,10 @@ def test_the_register_links_to_reports_only_for_those_who_may_open_them(client, 
         assert ('href="/reports/"' in page) is shown, name
         assert client.get("/reports/").status_code == (200 if shown else 403), name
         client.post("/logout")
+
+
+def test_report_headings_name_the_last_day_of_the_period_and_of_the_forward_plan(client, loop):
+    login(client, "lena")
+    page = client.get("/reports/annual?year=2025").text
+    assert "Action plan RAG on 31 March 2026" in page           # the year's last day, not 1 April
+    assert "Forward plan to 30 September 2026" in page           # six months on, its last day

@@ -250,3 +250,36 @@ def test_every_manager_action_says_in_the_timeline_what_changed_and_why(app):
             "previous": "2027-01-08T17:00:00+00:00", "due_at": "2027-01-15T17:00:00+00:00",
             "reason": "agency asked"}))
         assert due["body"] == "From 8 January 2027, 5:00pm to 15 January 2027, 5:00pm: agency asked"
+
+
+def test_the_task_panel_names_who_has_the_task_and_gives_the_due_time_in_uk_time(
+        client, world, sessions):
+    from datetime import datetime, timezone
+    from engine import people
+    with sessions.begin() as s:
+        people.add_group(s, "intake", "Front door intake", "board")
+        task = s.get(HumanTask, world["task_id"])
+        task.due_at = datetime(2031, 7, 1, 16, tzinfo=timezone.utc)          # 5pm BST
+        task.unassignable_since = datetime(2031, 6, 30, 23, 30, tzinfo=timezone.utc)
+    login(client, "mia")
+    panel = client.get(f"/instances/{world['instance_id']}").text.split('id="case-actions-heading"')[1]
+    assert "Now with its group (Front door intake), due" in panel
+    assert ">1 July 2031, 5:00pm</time>" in panel and "1 Jul 2031" not in panel
+    assert "No active person is in Front door intake" in panel
+    assert "1 July 2031, 12:30am" in panel and "Keep its groups (Front door intake)" in panel
+
+
+def test_the_timeline_says_from_whom_to_whom_a_task_was_reassigned_and_why(client, world, sessions):
+    from engine import people
+    with sessions.begin() as s:
+        people.add_group(s, "intake", "Front door intake", "board")
+        people.add_group(s, "police", "Thames Valley Police", "agency")
+    iid, tid = world["instance_id"], world["task_id"]
+    login(client, "mia")
+    url = f"/instances/{iid}/tasks/{tid}/reassign"
+    client.post(url, data={"assignee": "bob", "reason": "Police lead now"})
+    client.post(url, data={"assignee": "", "group": "police", "reason": "Back to the police team"})
+    page = client.get(f"/instances/{iid}").text
+    assert "From Front door intake to bob: Police lead now" in page
+    assert ("From bob and the group Front door intake to the group Thames Valley Police: "
+            "Back to the police team") in page

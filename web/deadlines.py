@@ -9,10 +9,11 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_login import current_user, login_required
 
 from engine import EngineError, clock
-from models import deadline_queries, statistics
+from models import deadline_queries, reporting, statistics
 from models.action_reports import plans_overdue
 from models.status import InstanceStatus
 
+from . import batch_form
 from .auth import role_required
 from .db import board_tz, get_process_engine, get_session
 from .notifications import local
@@ -27,7 +28,27 @@ AT_RISK = timedelta(days=3)
 @role_required("manager")
 def index():
     """Upcoming timers and due dates, overdue tasks by agency and pathway, incidents, and tasks
-    nobody can act on."""
+    nobody can act on; the tasks can be ticked for a batch action."""
+    return _page()
+
+
+_BATCH_FIELDS = {"action": "task-batch-action", "task_id": "task-batch-action",
+                 "group": "task-batch-group", "assignee": "task-batch-assignee",
+                 "due_date": "task-batch-due-date", "reason": "task-batch-reason"}
+
+
+@bp.post("/tasks/batch")
+@role_required("manager")
+def task_batch():
+    """Reassign or move the due date of the ticked tasks, with one reason: previewed first, then
+    applied task by task with the result and an audit entry for each."""
+    return batch_form.run("task_id", lambda field, message: _page(
+        422, (_BATCH_FIELDS.get(field, "task-batch-action"), message)))
+
+
+def _page(status: int = 200, batch_error: tuple[str, str] | None = None):
+    """The deadlines page; with ``batch_error`` (field id, message), a refused batch action
+    with what was ticked and typed kept."""
     session = get_session()
     now = clock.now().replace(second=0, microsecond=0)    # the dashboard's moment: same counts
     late = deadline_queries.tasks_due(session, None, now)
@@ -44,7 +65,11 @@ def index():
         listed=len(late), loads=statistics.overdue_by_group(session, now),
         incidents=deadline_queries.incidents(session),
         unassignable=deadline_queries.unassignable(session),
-        late_plans=plans_overdue(session, now.astimezone(board_tz()).date()))
+        late_plans=plans_overdue(session, now.astimezone(board_tz()).date()),
+        task_batch_actions=get_process_engine().task_batch_actions,
+        groups=reporting.groups(session), people=reporting.people(session),
+        batch_error=batch_error, typed=request.form, ticked=set(request.form.getlist("task_id")),
+        ), status
 
 
 @bp.post("/incidents/<int:instance_id>/retry")

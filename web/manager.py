@@ -7,20 +7,20 @@ which audits it; the case page (``web/instances.py``) shows the panel for manage
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timezone
+from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import InputError, InvalidState, NotFound, clock
+from engine import InputError, InvalidState, clock
 from models import ProcessInstance, User
 from models.status import InstanceStatus
 from models import reporting
 from models.reporting import InstanceFilter, Scope
 
-from . import charts
+from . import batch_form, charts
 from .auth import role_required
 from .db import get_process_engine, get_session
 from .exports import table_response
@@ -77,12 +77,14 @@ def _cases_page(status: int = 200, batch_error: tuple[str, str] | None = None):
                            agencies=reporting.agencies(session), statuses=reporting.STATUSES,
                            batch_actions=get_process_engine().batch_actions if manager else {},
                            groups=reporting.groups(session) if manager else [],
+                           people=reporting.people(session) if manager else [],
                            batch_error=batch_error, typed=request.form,
                            ticked=set(request.form.getlist("instance_id")),
                            page_title=("Error: " if batch_error else "") + "Cases"), status
 
 
 _BATCH_FIELDS = {"action": "batch-action", "instance_id": "batch-action", "group": "batch-group",
+                 "assignee": "batch-assignee",
                  "due_date": "batch-due-date", "reason": "batch-reason"}
 
 
@@ -91,27 +93,8 @@ _BATCH_FIELDS = {"action": "batch-action", "instance_id": "batch-action", "group
 def batch():
     """A batch action on the ticked cases: first its preview (what each case would become, or
     why it is skipped), then, confirmed, applied case by case with the result of each."""
-    session, process_engine, form = get_session(), get_process_engine(), request.form
-    action, reason = form.get("action", ""), form.get("reason", "")
-    ids = [i for i in form.getlist("instance_id") if i.isdigit()]
-    try:
-        params = {"group": form.get("group", "")} if action == "reassign" else \
-            {"due_at": _due_from_form(process_engine.calendar.tz)} if action == "due" else {}
-        if form.get("step") == "apply":
-            session.rollback()
-            items = process_engine.apply_batch(current_app.extensions["lscb.sessions"],
-                                               current_user.actor, action, ids, reason, **params)
-        else:
-            items = process_engine.preview_batch(session, current_user.actor, action, ids, reason,
-                                                 **params)
-            session.rollback()
-    except (InputError, InvalidState, NotFound) as exc:
-        session.rollback()
-        field = exc.context.get("field", "") if isinstance(exc, InputError) else "group"
-        return _cases_page(422, (_BATCH_FIELDS.get(field, "batch-action"), exc.message))
-    return render_template("manager/batch.html", items=items, applied=form.get("step") == "apply",
-                           label=process_engine.batch_actions[action], form=form,
-                           page_title=process_engine.batch_actions[action])
+    return batch_form.run("instance_id", lambda field, message: _cases_page(
+        422, (_BATCH_FIELDS.get(field, "batch-action"), message)))
 
 
 @bp.route("/instances/export.<fmt>")
@@ -295,7 +278,7 @@ def change_due(instance_id: int, task_id: str):
     task = _task_of(instance_id, task_id)
     try:
         reason = _reason()
-        new_due = _due_from_form(process_engine.calendar.tz)
+        new_due = batch_form.due_from_form(process_engine.calendar.tz)
         process_engine.change_due_date(get_session(), task.id, current_user.actor, new_due, reason,
                                        confirmed=request.form.get("confirm") == "yes")
     except (InputError, InvalidState) as exc:
@@ -303,11 +286,3 @@ def change_due(instance_id: int, task_id: str):
     return _done(instance_id, f"{task.title}: due date changed")
 
 
-def _due_from_form(tz) -> datetime:
-    try:
-        day = date.fromisoformat((request.form.get("due_date") or "").strip())
-        at = time.fromisoformat((request.form.get("due_time") or "17:00").strip())
-    except ValueError:
-        raise InputError("Enter the new due date as a date, for example 2027-01-31",
-                         field="due_date") from None
-    return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)

@@ -83,7 +83,8 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
                     f"In total {f['dissemination']['events']} events reached "
                     f"{f['dissemination']['reach']} people.", chart=True)
     acts = f["actions"]
-    rag = Section(f"Action plan RAG on {f['end']:%d %B %Y}", ["Rating", "Actions"],
+    last_day = long_date(f["end"] - timedelta(days=1))
+    rag = Section(f"Action plan RAG on {last_day}", ["Rating", "Actions"],
                   [[_label(k), v] for k, v in acts["rag"].items()],
                   f"{acts['total']} actions in all; overdue actions count as red.", chart=True)
     overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
@@ -95,7 +96,8 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
         ["Evaluated as embedded within 12 months", closure.closed],
         ["Share", _pct(closure.share)], ["Still inside their 12 months", closure.pending]])
     forward = f["forward"]
-    plan = Section(f"Forward plan to {forward['until']:%d %B %Y}", ["Due", "Owner", "Action"],
+    plan_end = long_date(forward["until"] - timedelta(days=1))
+    plan = Section(f"Forward plan to {plan_end}", ["Due", "Owner", "Action"],
                    [[long_date(a.due_date), names().group(a.owner), a.description]
                     for a in forward["actions_due"]],
                    f"{forward['awaiting_evaluation']} learning items await evaluation; "

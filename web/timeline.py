@@ -58,12 +58,8 @@ def describe(event: AuditEvent, forms: CaseForms | None = None) -> dict:
     elif event.action == "instance_migrated":
         body = f"From version {detail.get('from_version', '?')} to {detail.get('to_version', '?')}" \
                + "".join(f"; {note}" for note in detail.get("notes") or [])
-    elif event.action == "task_reassigned" and detail.get("groups"):
-        body = f"From the group {names().groups(detail.get('previous_groups')) or '-'} to " \
-               f"the group {names().groups(detail['groups'])}: {detail.get('reason', '')}"
     elif event.action == "task_reassigned":
-        body = f"From {detail.get('previous') or 'the group'} to " \
-               f"{detail.get('assignee') or 'the group'}: {detail.get('reason', '')}"
+        body = _reassigned(detail)
     elif event.action == "task_unassignable":
         title = f"Nobody can act on a task: {detail.get('title') or event.bpmn_id}"
         body = f"Asked for {names().groups(detail.get('asked_for')) or 'nobody'}; told " \
@@ -104,3 +100,15 @@ def values_text(values: dict) -> str:
             text = text[:MAX_VALUE] + "…"
         parts.append(f"{key.replace('_', ' ').capitalize()}: {text}")
     return "; ".join(parts)
+
+
+def _reassigned(detail: dict) -> str:
+    """A reassign as `From <who had it> to <who has it>: <reason>`, groups by their titles."""
+    person, was = detail.get("previous"), names().groups(detail.get("previous_groups"))
+    if detail.get("groups"):
+        before = " and ".join(filter(None, [person, f"the group {was}" if was else ""])) or "-"
+        after = f"the group {names().groups(detail['groups'])}" + (
+            f" ({detail['assignee']})" if detail.get("assignee") else "")
+    else:
+        before, after = person or was or "the group", detail.get("assignee") or was or "the group"
+    return f"From {before} to {after}: {detail.get('reason', '')}"

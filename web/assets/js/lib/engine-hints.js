@@ -5,7 +5,8 @@
 // - `translate`: the panel passes its descriptions through the translate service, so the ones
 //   that describe syntax are replaced by ours (anything else is translated as before);
 // - a provider (called after Camunda's) that gives the entries whose help is not translatable
-//   text (the timer value's tooltip, the assignment fields) our description.
+//   text (the timer value's tooltip, the assignment fields, the condition expression, whose
+//   Camunda 7 entry has no description at all) our description.
 import { TextFieldEntry } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 
@@ -21,10 +22,10 @@ export const HINTS = {
     `When the task should be looked at again. ${DEADLINE}`,
   'Start typing "${}" to create an expression.':
     'Literal text, or ${...}: a Python expression over the case data (sandboxed).',
-  'Define a boolean condition expression that determines when this sequence flow is taken. ':
-    'A Python expression over the case data that is true when this flow is taken, '
-    + "e.g. route == 'scr' and children > 0 (sandboxed; no ${...} around it). "
 };
+
+const CONDITION = 'A Python expression over the case data that is true when this flow is taken, '
+  + "e.g. route == 'scr' and children > 0 (sandboxed; no ${...} around it).";
 
 const TIMER = {
   timeDuration: 'How long after the timer starts it fires: working days (P15WD), an ISO 8601 '
@@ -89,6 +90,49 @@ function AssignmentField(props) {
   });
 }
 
+function conditionOf(businessObject) {
+  if (businessObject.$instanceOf('bpmn:SequenceFlow')) {
+    return businessObject.get('conditionExpression');
+  }
+  const definition = (businessObject.get('eventDefinitions') || [])
+    .find((d) => d.$instanceOf('bpmn:ConditionalEventDefinition'));
+  return definition && definition.get('condition');
+}
+
+function ConditionField(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const businessObject = element.businessObject;
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Condition Expression'),
+    description: CONDITION,
+    getValue: () => {
+      const condition = conditionOf(businessObject);
+      return condition && condition.get('body');
+    },
+    setValue: (value) => {
+      const condition = conditionOf(businessObject);
+      if (condition) {
+        commandStack.execute('element.updateModdleProperties', {
+          element, moddleElement: condition, properties: { body: value }
+        });
+      } else {
+        const made = bpmnFactory.create('bpmn:FormalExpression', { body: value });
+        made.$parent = businessObject;
+        commandStack.execute('element.updateProperties', {
+          element, properties: { conditionExpression: made }
+        });
+      }
+    },
+    debounce
+  });
+}
+
 function EngineHintsProvider(propertiesPanel) {
   propertiesPanel.registerProvider(150, this);
 }
@@ -99,6 +143,9 @@ EngineHintsProvider.prototype.getGroups = function getGroups() {
     groups.forEach((group) => (group.entries || []).forEach((entry) => {
       if (entry.id.endsWith('timerEventDefinitionValue') && entry.timerEventDefinition) {
         entry.component = TimerValue;
+      }
+      if (entry.id === 'conditionExpression' && group.id === 'CamundaPlatform__Condition') {
+        entry.component = ConditionField;
       }
       const attribute = Object.keys(ASSIGNMENT).find((name) => entry.id === name);
       if (attribute && group.id === 'CamundaPlatform__UserAssignment') {
