@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from .dates import add_months
@@ -50,13 +50,8 @@ def register_choices(session: Session) -> dict[str, list[str]]:
             "status": [s.value for s in LearningStatus]}
 
 
-def action_tracker(session: Session, *, owners: set[str] | None = None,
-                   owner: str | None = None, review: str | None = None,
-                   state: str | None = None, today: date | None = None,
-                   limit: int = 1000) -> list[Action]:
-    """Actions by due date. ``owners`` limits to those groups (None: all); ``owner`` filters
-    one agency; ``review`` a source case reference; ``state`` "open", "overdue" or "done"."""
-    stmt = select(Action).join(ActionPlan)
+def _tracked(stmt, *, owners: set[str] | None, owner: str | None, review: str | None,
+             state: str | None, today: date | None):
     if owners is not None:
         stmt = stmt.where(Action.owner.in_(sorted(owners)))
     if owner:
@@ -69,7 +64,34 @@ def action_tracker(session: Session, *, owners: set[str] | None = None,
         stmt = stmt.where(Action.status.not_in(ACTION_DONE))
         if state == "overdue":
             stmt = stmt.where(Action.due_date < (today or date.today()))
-    return list(session.scalars(stmt.order_by(Action.due_date, Action.id).limit(limit)))
+    return stmt
+
+
+def action_tracker(session: Session, *, owners: set[str] | None = None,
+                   owner: str | None = None, review: str | None = None,
+                   state: str | None = None, today: date | None = None,
+                   offset: int = 0, limit: int = 1000) -> list[Action]:
+    """Actions by due date, ``limit`` from ``offset``. ``owners`` limits to those groups (None:
+    all); ``owner`` filters one agency; ``review`` a source case reference; ``state`` "open",
+    "overdue" or "done"."""
+    stmt = _tracked(select(Action).join(ActionPlan), owners=owners, owner=owner, review=review,
+                    state=state, today=today)
+    return list(session.scalars(stmt.order_by(Action.due_date, Action.id)
+                                .offset(offset).limit(limit)))
+
+
+def action_count(session: Session, *, owners: set[str] | None = None,
+                 owner: str | None = None, review: str | None = None,
+                 state: str | None = None, today: date | None = None) -> int:
+    """How many actions ``action_tracker`` pages through with the same filters."""
+    stmt = _tracked(select(func.count()).select_from(Action).join(ActionPlan), owners=owners,
+                    owner=owner, review=review, state=state, today=today)
+    return session.scalar(stmt)
+
+
+def action_owners(session: Session) -> list[str]:
+    """Every agency or group that owns an action, sorted."""
+    return list(session.scalars(select(Action.owner).distinct().order_by(Action.owner)))
 
 
 def actions_of_item(session: Session, item_id: int, owners: set[str] | None = None) -> list[Action]:
