@@ -20,6 +20,7 @@ from .wording import names
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 HORIZON = timedelta(days=30)
 AT_RISK = timedelta(days=3)
+LISTED = 300        # tasks listed per section: a region has thousands due and hundreds overdue
 
 
 @bp.get("/")
@@ -29,7 +30,7 @@ def index():
     nobody can act on."""
     session = get_session()
     now = clock.now().replace(second=0, microsecond=0)    # the dashboard's moment: same counts
-    late = deadline_queries.tasks_due(session, None, now)
+    late = deadline_queries.tasks_due(session, None, now, limit=LISTED)
     overdue = defaultdict(list)
     for task, instance in late:
         for key in statistics.group_keys(task):
@@ -37,7 +38,8 @@ def index():
     return render_template(
         "deadlines/index.html", page_title="Deadlines", local=local, now=now,
         timers=deadline_queries.upcoming_timers(session, now, now + HORIZON),
-        due=deadline_queries.tasks_due(session, now, now + HORIZON),
+        due=deadline_queries.tasks_due(session, now, now + HORIZON, limit=LISTED),
+        due_total=deadline_queries.tasks_due_count(session, now, now + HORIZON),
         at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK),
         overdue=overdue, overdue_total=statistics.overdue_count(session, now),
         listed=len(late), loads=statistics.overdue_by_group(session, now),
