@@ -128,21 +128,10 @@ def statutory_dates(rnd: random.Random, pid: str, started: datetime) -> dict:
 
 def timed(client, url: str, runs: int, invalidate=None) -> list[float]:
     """Milliseconds per GET of ``url`` (each must answer 200); ``invalidate()`` before each."""
-    times = []
-    for _ in range(runs):
-        if invalidate:
-            invalidate()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
+    return region_pages.sample(client, [url], runs, invalidate)
 
 
-def p95(values: list[float]) -> float:
-    """95th percentile, nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
+p95 = region_pages.p95
 
 
 def main() -> None:
