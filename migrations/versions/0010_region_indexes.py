@@ -5,10 +5,6 @@
   SQLite), indexed: the dashboard's compliance over a period reads that period's cases only.
 - ``ix_human_task_recent_steps``: time in each step over a period, from the index alone.
 - ``ix_process_instance_started``: the cases list, newest first, a page at a time.
-- PostgreSQL keeps a case's engine state out of line (``toast_tuple_target``): a compressed
-  state of 1-2 KB otherwise stays in the row, and every scan of the case rows (the cases
-  list's search, the dashboard's counts) reads ten times the pages. Rows written after the
-  upgrade follow it; ``VACUUM FULL process_instance`` moves the older ones at once.
 
 Revision ID: 0010_region_indexes
 Revises: 0009_saved_filters
@@ -34,8 +30,6 @@ def upgrade() -> None:
     op.create_index("ix_process_instance_statutory_start", "process_instance",
                     ["statutory_start"])
     op.create_index("ix_process_instance_started", "process_instance", ["started_at", "id"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE process_instance SET (toast_tuple_target = 256)")
     op.create_index("ix_human_task_recent_steps", "human_task",
                     ["process_id", "completed_at", "status", "bpmn_id", "created_at", "title"])
 
@@ -43,8 +37,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_human_task_recent_steps", table_name="human_task")
     op.drop_index("ix_process_instance_started", table_name="process_instance")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE process_instance RESET (toast_tuple_target)")
     op.drop_index("ix_process_instance_statutory_start", table_name="process_instance")
     with op.batch_alter_table("process_instance") as batch:
         batch.drop_column("statutory_start")
