@@ -20,7 +20,7 @@ from .wording import names
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 HORIZON = timedelta(days=30)
 AT_RISK = timedelta(days=3)
-LISTED = 300        # tasks listed per section: a region has thousands due and hundreds overdue
+LISTED = 100        # tasks listed per section: a region has thousands due and hundreds overdue
 
 
 @bp.get("/")
@@ -40,7 +40,8 @@ def index():
         timers=deadline_queries.upcoming_timers(session, now, now + HORIZON),
         due=deadline_queries.tasks_due(session, now, now + HORIZON, limit=LISTED),
         due_total=deadline_queries.tasks_due_count(session, now, now + HORIZON),
-        at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK),
+        at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK, limit=LISTED),
+        at_risk_total=deadline_queries.tasks_due_count(session, now, now + AT_RISK),
         overdue=overdue, overdue_total=statistics.overdue_count(session, now),
         listed=len(late), loads=statistics.overdue_by_group(session, now),
         incidents=deadline_queries.incidents(session),
