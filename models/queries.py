@@ -151,10 +151,12 @@ def matching(text: str):
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     # Correlated, so each of my tasks reads its own case by primary key: an uncorrelated IN
     # would match the pattern against every case of ten years first.
-    case = select(ProcessInstance.id).where(
-        ProcessInstance.id == HumanTask.instance_id,
-        or_(ProcessInstance.reference.ilike(pattern, escape="\\"),
-            ProcessInstance.title.ilike(pattern, escape="\\"))).exists()
+    # (an alias: the page query joins the case too, and must not correlate it away).
+    own = aliased(ProcessInstance)
+    case = select(own.id).where(
+        own.id == HumanTask.instance_id,
+        or_(own.reference.ilike(pattern, escape="\\"),
+            own.title.ilike(pattern, escape="\\"))).exists()
     return or_(HumanTask.title.ilike(pattern, escape="\\"), case)
 
 
