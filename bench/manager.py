@@ -7,6 +7,9 @@ with a real change committed before every sample (a task completed, a case cance
 started, with its audit event; see ``bench/changes.py``), so every figure is recomputed.
 Usage: python bench/manager.py [--quick] [--instances 20000] [--tasks-per 5] [--runs 30]
                               [--state-kb 9] [--postgres URL]
+       python bench/manager.py --region [--cases 100000] [--keep] [--reuse] [--runs 30]
+                              [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+``--region``: ten years of six boards on PostgreSQL, every page people read (bench/region_pages.py).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from models import Definition, HumanTask, ProcessInstance, TaskCandidate  # noqa
 from models.session import make_engine, make_session_factory  # noqa: E402
 from models.statistics import open_by_pathway  # noqa: E402
 
+from bench import region_pages  # noqa: E402
 from bench.changes import Changes  # noqa: E402
 
 AGENCIES = ["police", "health", "childrens-social-care", "education", "probation"]
@@ -124,21 +128,10 @@ def statutory_dates(rnd: random.Random, pid: str, started: datetime) -> dict:
 
 def timed(client, url: str, runs: int, invalidate=None) -> list[float]:
     """Milliseconds per GET of ``url`` (each must answer 200); ``invalidate()`` before each."""
-    times = []
-    for _ in range(runs):
-        if invalidate:
-            invalidate()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
+    return region_pages.sample(client, [url], runs, invalidate)
 
 
-def p95(values: list[float]) -> float:
-    """95th percentile, nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
+p95 = region_pages.p95
 
 
 def main() -> None:
@@ -151,9 +144,20 @@ def main() -> None:
     parser.add_argument("--state-kb", type=int, default=9,
                         help="pad every instance's state_json to about this many KB (a "
                              "reference case holds ~9 KB mid-flight, see bench/engine.py)")
+    parser.add_argument("--region", action="store_true",
+                        help="ten years of six boards on PostgreSQL (bench/region_pages.py)")
+    parser.add_argument("--cases", type=int, default=100_000, help="--region: cases to seed")
+    parser.add_argument("--admin-url", default=region_pages.ADMIN_URL,
+                        help="--region: a database on the server to create the region's from")
+    parser.add_argument("--database", default="lscb_region", help="--region: its name")
+    parser.add_argument("--keep", action="store_true", help="--region: keep the database")
+    parser.add_argument("--reuse", action="store_true", help="--region: measure a kept one")
     args = parser.parse_args()
     if args.quick:
         args.runs = 10
+    if args.region:
+        region_pages.run(args)
+        return
     from web import create_app
     now = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,7 +35,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
-from .process import ProcessInstance
+from .process import STATUTORY_START_COLUMN, STATUTORY_STARTS, ProcessInstance
 from .status import InstanceStatus
 
 @dataclass(frozen=True)
@@ -124,9 +124,17 @@ def last_day(measure: Measure, start: date, calendar) -> date:
 _LAST_DAYS: dict[tuple, date] = {}
 
 
-def case_dates(session: Session, measures: list[Measure]) -> list[tuple[int, str, dict]]:
+def case_dates(session: Session, measures: list[Measure],
+               first: date | None = None) -> list[tuple[int, str, dict]]:
     """``(instance id, status, {field: value})`` of every case with a start date of any
-    measure: one query reading only the fields the measures use from the case data."""
+    measure: one query reading only the fields the measures use from the case data.
+
+    With ``first``, only cases that may have a start date on or after that day: those whose
+    latest recorded start (``statutory_start``, indexed) is not before it as
+    text. A superset, never fewer: every value ``_day`` reads as a date on or after ``first``
+    begins with its four-digit year and, when the year is the same, continues with a character
+    ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does there.
+    """
     names = sorted({n for m in measures for n in (m.start, m.end)})
     flags = sorted({m.applies for m in measures if m.applies})
     columns = [ProcessInstance.data[n].as_string() for n in names] + \
@@ -134,6 +142,8 @@ def case_dates(session: Session, measures: list[Measure]) -> list[tuple[int, str
     stmt = (select(ProcessInstance.id, ProcessInstance.status, *columns)
             .where(or_(*(ProcessInstance.data[m.start].as_string().is_not(None) for m in measures)))
             .order_by(ProcessInstance.id))
+    if first is not None and all(m.start in STATUTORY_STARTS for m in measures):
+        stmt = stmt.where(STATUTORY_START_COLUMN >= first.isoformat())
     return [(row[0], row[1], dict(zip(names + flags, row[2:]))) for row in session.execute(stmt)]
 
 
@@ -154,7 +164,7 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
     today = now.astimezone(tz).date()
     first = since.astimezone(tz).date() if since else None
     stop = until.astimezone(tz).date() if until else None
-    rows = case_dates(session, measures)
+    rows = case_dates(session, measures, first)
     figures = []
     for measure in measures:
         figure = Figure(measure)

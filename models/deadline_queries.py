@@ -41,6 +41,12 @@ def tasks_due(session: Session, start: datetime | None, end: datetime,
     return [tuple(r) for r in session.execute(stmt.order_by(HumanTask.due_at).limit(limit))]
 
 
+def tasks_due_count(session: Session, start: datetime, end: datetime) -> int:
+    """How many open tasks have a due time in ``[start, end)``."""
+    return session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.status == TaskStatus.OPEN, HumanTask.due_at >= start, HumanTask.due_at < end))
+
+
 def unassignable(session: Session, limit: int = 500) -> list[tuple[HumanTask, ProcessInstance]]:
     """Open tasks no active person can act on, longest waiting first."""
     stmt = (select(HumanTask, ProcessInstance)

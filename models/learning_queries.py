@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from .dates import add_months
@@ -50,13 +50,8 @@ def register_choices(session: Session) -> dict[str, list[str]]:
             "status": [s.value for s in LearningStatus]}
 
 
-def action_tracker(session: Session, *, owners: set[str] | None = None,
-                   owner: str | None = None, review: str | None = None,
-                   state: str | None = None, today: date | None = None,
-                   limit: int = 1000) -> list[Action]:
-    """Actions by due date. ``owners`` limits to those groups (None: all); ``owner`` filters
-    one agency; ``review`` a source case reference; ``state`` "open", "overdue" or "done"."""
-    stmt = select(Action).join(ActionPlan)
+def _tracked(stmt, *, owners: set[str] | None, owner: str | None, review: str | None,
+             state: str | None, today: date | None):
     if owners is not None:
         stmt = stmt.where(Action.owner.in_(sorted(owners)))
     if owner:
@@ -69,7 +64,34 @@ def action_tracker(session: Session, *, owners: set[str] | None = None,
         stmt = stmt.where(Action.status.not_in(ACTION_DONE))
         if state == "overdue":
             stmt = stmt.where(Action.due_date < (today or date.today()))
-    return list(session.scalars(stmt.order_by(Action.due_date, Action.id).limit(limit)))
+    return stmt
+
+
+def action_tracker(session: Session, *, owners: set[str] | None = None,
+                   owner: str | None = None, review: str | None = None,
+                   state: str | None = None, today: date | None = None,
+                   offset: int = 0, limit: int = 1000) -> list[Action]:
+    """Actions by due date, ``limit`` from ``offset``. ``owners`` limits to those groups (None:
+    all); ``owner`` filters one agency; ``review`` a source case reference; ``state`` "open",
+    "overdue" or "done"."""
+    stmt = _tracked(select(Action).join(ActionPlan), owners=owners, owner=owner, review=review,
+                    state=state, today=today)
+    return list(session.scalars(stmt.order_by(Action.due_date, Action.id)
+                                .offset(offset).limit(limit)))
+
+
+def action_count(session: Session, *, owners: set[str] | None = None,
+                 owner: str | None = None, review: str | None = None,
+                 state: str | None = None, today: date | None = None) -> int:
+    """How many actions ``action_tracker`` pages through with the same filters."""
+    stmt = _tracked(select(func.count()).select_from(Action).join(ActionPlan), owners=owners,
+                    owner=owner, review=review, state=state, today=today)
+    return session.scalar(stmt)
+
+
+def action_owners(session: Session) -> list[str]:
+    """Every agency or group that owns an action, sorted."""
+    return list(session.scalars(select(Action.owner).distinct().order_by(Action.owner)))
 
 
 def actions_of_item(session: Session, item_id: int, owners: set[str] | None = None) -> list[Action]:
@@ -136,22 +158,31 @@ def loop_closure(session: Session, now: datetime, *, since: datetime | None = No
     Returns ``{"overall": Closure, "by_theme": {theme: Closure}, "by_agency": {...}}``; an item
     counts under each of its themes and agencies.
     """
-    stmt = select(LearningItem).where(LearningItem.status != LearningStatus.REJECTED.value)
+    counted = LearningItem.status != LearningStatus.REJECTED.value
     if since is not None:
-        stmt = stmt.where(LearningItem.identified_at >= since)
+        counted = counted & (LearningItem.identified_at >= since)
+    # Columns and tag rows, not items with their tags: ten years of a region are ~10,000 items.
+    tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for item_id, kind, value in session.execute(
+            select(LearningTag.item_id, LearningTag.kind, LearningTag.value)
+            .join(LearningItem, LearningItem.id == LearningTag.item_id)
+            .where(counted, LearningTag.kind.in_(("theme", "agency")))):
+        tags[item_id].append((kind, value))
     overall, by_theme, by_agency = Closure(), defaultdict(Closure), defaultdict(Closure)
-    for item in session.scalars(stmt):
-        deadline = add_months(item.identified_at, months)
-        decided = item.status == LearningStatus.EVALUATED.value
-        groups = [overall] + [by_theme[t] for t in item.themes] + \
-            [by_agency[a] for a in item.agencies]
+    for item_id, identified_at, status, outcome, evaluated_at in session.execute(
+            select(LearningItem.id, LearningItem.identified_at, LearningItem.status,
+                   LearningItem.outcome, LearningItem.evaluated_at).where(counted)):
+        deadline = add_months(identified_at, months)
+        decided = status == LearningStatus.EVALUATED.value
+        groups = [overall] + [(by_theme if kind == "theme" else by_agency)[value]
+                              for kind, value in sorted(set(tags[item_id]))]
         for group in groups:
             if not decided and deadline > now:
                 group.pending += 1
                 continue
             group.cohort += 1
-            if decided and item.outcome == LearningOutcome.LEARNT.value \
-                    and item.evaluated_at <= deadline:
+            if decided and outcome == LearningOutcome.LEARNT.value \
+                    and evaluated_at <= deadline:
                 group.closed += 1
     return {"overall": overall, "by_theme": dict(sorted(by_theme.items())),
             "by_agency": dict(sorted(by_agency.items()))}

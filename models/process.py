@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Column, Computed, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -49,6 +50,25 @@ class MessageStart(Base):
     message_name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
+# The case data fields the statutory compliance measures start from (models/compliance.py).
+STATUTORY_STARTS = ("la_aware_on", "received_on", "panel_notified_on", "review_started_on")
+
+
+def _latest(values: list[str]) -> str:
+    """SQL for the greatest of ``values`` (texts, never NULL), in SQLite and PostgreSQL alike."""
+    if len(values) == 1:
+        return values[0]
+    a, b = _latest(values[: len(values) // 2]), _latest(values[len(values) // 2:])
+    return f"CASE WHEN {a} >= {b} THEN {a} ELSE {b} END"
+
+
+# The latest of those start dates as the case data holds them (text, '' when none): an indexed
+# copy the database keeps in step with ``data`` itself, so the dashboard's period reads the
+# cases of the period alone (``compliance.case_dates``) instead of every case of ten years.
+STATUTORY_START = _latest([f"COALESCE(CAST(data ->> '{name}' AS TEXT), '')"
+                           for name in STATUTORY_STARTS])
+
+
 class ProcessInstance(Base):
     """One running or finished case: its own engine state (without the spec) and its status.
 
@@ -61,6 +81,7 @@ class ProcessInstance(Base):
         Index("ix_process_instance_status_started", "status", "started_at"),
         Index("ix_process_instance_process_status", "process_id", "status"),
         Index("ix_process_instance_status_finished", "status", "finished_at"),   # throughput
+        Index("ix_process_instance_started", "started_at", "id"),   # the cases list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,4 +107,13 @@ class ProcessInstance(Base):
 
     definition: Mapped[Definition] = relationship(lazy="select")
 
-    __mapper_args__ = {"version_id_col": row_version}
+    # ``statutory_start`` (below) is the database's: never written, nor read back after a write.
+    __mapper_args__ = {"version_id_col": row_version, "exclude_properties": ["statutory_start"]}
+
+
+# Stored on PostgreSQL; virtual on SQLite, which adds a generated column to an existing table
+# only as a virtual one (migration 0010); either way indexed, and never out of step.
+STATUTORY_START_COLUMN = Column("statutory_start", Text, Computed(STATUTORY_START, persisted=True),
+                                nullable=True)
+ProcessInstance.__table__.append_column(STATUTORY_START_COLUMN)
+Index("ix_process_instance_statutory_start", STATUTORY_START_COLUMN)

@@ -149,10 +149,15 @@ def inbox_query(user: str, groups: set[str], *columns, process_id: str | None = 
 def matching(text: str):
     """Tasks whose name, or whose case's reference or title, contains ``text`` (any case)."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    cases = select(ProcessInstance.id).where(or_(
-        ProcessInstance.reference.ilike(pattern, escape="\\"),
-        ProcessInstance.title.ilike(pattern, escape="\\")))
-    return or_(HumanTask.title.ilike(pattern, escape="\\"), HumanTask.instance_id.in_(cases))
+    # Correlated, so each of my tasks reads its own case by primary key: an uncorrelated IN
+    # would match the pattern against every case of ten years first.
+    # (an alias: the page query joins the case too, and must not correlate it away).
+    own = aliased(ProcessInstance)
+    case = select(own.id).where(
+        own.id == HumanTask.instance_id,
+        or_(own.reference.ilike(pattern, escape="\\"),
+            own.title.ilike(pattern, escape="\\"))).exists()
+    return or_(HumanTask.title.ilike(pattern, escape="\\"), case)
 
 
 def inbox_search_counts(session: Session, user: str, groups: set[str], now: datetime,

@@ -151,6 +151,8 @@ def _ordered(stmt: Select, flt: InstanceFilter) -> Select:
     column = SORTS.get(flt.sort, ProcessInstance.started_at)
     key = column.asc() if flt.direction == "asc" else column.desc()
     tie = ProcessInstance.id.asc() if flt.direction == "asc" else ProcessInstance.id.desc()
+    if not column.nullable:       # the (started_at, id) index answers a page in order
+        return stmt.order_by(key, tie)
     return stmt.order_by(column.is_(None), key, tie)
 
 

@@ -178,8 +178,11 @@ class StepTime:
     p90: float
 
 
-def step_times(session: Session, process_id: str | None = None) -> list[StepTime]:
-    """Median and 90th percentile (nearest rank) of completed tasks' durations per step.
+def step_times(session: Session, process_id: str | None = None,
+               since: datetime | None = None) -> list[StepTime]:
+    """Median and 90th percentile (nearest rank) of completed tasks' durations per step; with
+    ``since``, of the tasks completed since then (their titles too), read by the
+    ``ix_human_task_recent_steps`` index alone instead of ten years of a pathway's tasks.
 
     The durations are read from a covering index and ranked here: cheaper than ranking them
     with a window function in the database (which sorts wider rows).
@@ -189,10 +192,12 @@ def step_times(session: Session, process_id: str | None = None) -> list[StepTime
             .where(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at.is_not(None)))
     if process_id:
         stmt = stmt.where(HumanTask.process_id == process_id)
+    if since is not None:
+        stmt = stmt.where(HumanTask.completed_at >= since)
     durations: dict[tuple[str, str], list[float]] = defaultdict(list)
     for pid, bid, value in session.execute(stmt):
         durations[(pid, bid)].append(value or 0.0)
-    titles = _titles(session, process_id)
+    titles = _titles(session, process_id, since)
     found = []
     for (pid, bid), values in durations.items():
         values.sort()
@@ -204,11 +209,14 @@ def step_times(session: Session, process_id: str | None = None) -> list[StepTime
     return sorted(found, key=lambda s: (s.process_id, -s.median, s.bpmn_id))
 
 
-def _titles(session: Session, process_id: str | None) -> dict[tuple[str, str], str]:
+def _titles(session: Session, process_id: str | None,
+            since: datetime | None = None) -> dict[tuple[str, str], str]:
     stmt = select(HumanTask.process_id, HumanTask.bpmn_id, func.max(HumanTask.title)) \
         .group_by(HumanTask.process_id, HumanTask.bpmn_id)
     if process_id:
         stmt = stmt.where(HumanTask.process_id == process_id)
+    if since is not None:
+        stmt = stmt.where(HumanTask.completed_at >= since)
     return {(p, b): t for p, b, t in session.execute(stmt)}
 
 

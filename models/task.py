@@ -27,6 +27,8 @@ class HumanTask(Base):
               "title"),                                            # open reviews by stage
         Index("ix_human_task_step_moments", "bpmn_id", "instance_id", "status", "created_at",
               "completed_at"),                                     # statutory compliance
+        Index("ix_human_task_recent_steps", "process_id", "completed_at", "status", "bpmn_id",
+              "created_at", "title"),                    # time in each step, over a period
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

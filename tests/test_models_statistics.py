@@ -127,11 +127,13 @@ def reference_compliance(session, calendar, now, since=None, until=None):
     return found
 
 
-def reference_step_times(session, process_id=None):
+def reference_step_times(session, process_id=None, since=None):
     tasks, _ = rows(session)
     durations, titles = defaultdict(list), defaultdict(list)
     for t in tasks:
         if process_id and t.process_id != process_id:
+            continue
+        if since is not None and (t.completed_at is None or t.completed_at < since):
             continue
         titles[(t.process_id, t.bpmn_id)].append(t.title)
         if t.status == "completed" and t.completed_at is not None:
@@ -177,9 +179,9 @@ def fast_compliance(session, calendar, now, since=None, until=None):
             for f in compliance.compliance(session, calendar, now, since=since, until=until)}
 
 
-def fast_step_times(session, process_id=None):
+def fast_step_times(session, process_id=None, since=None):
     return {(s.process_id, s.bpmn_id): (s.title, s.count, s.median, s.p90)
-            for s in statistics.step_times(session, process_id)}
+            for s in statistics.step_times(session, process_id, since=since)}
 
 
 def fast_board(session, now):
@@ -196,8 +198,10 @@ def assert_same_as_from_scratch(session, now):
                          (now - timedelta(days=200), now - timedelta(days=30))]:
         assert fast_compliance(session, calendar, now, since, until) == \
             reference_compliance(session, calendar, now, since, until), (since, until)
-    for process_id in [None] + PATHWAYS:
-        fast, slow = fast_step_times(session, process_id), reference_step_times(session, process_id)
+    for process_id, since in [(p, None) for p in [None] + PATHWAYS] + \
+            [(p, now - timedelta(days=d)) for p in (None, "p1") for d in (30, 120, 365)]:
+        fast = fast_step_times(session, process_id, since)
+        slow = reference_step_times(session, process_id, since)
         assert fast.keys() == slow.keys()
         for key, (title, n, median, p90) in slow.items():
             assert fast[key] == (title, n, pytest.approx(median, abs=0.01),
@@ -267,3 +271,36 @@ def test_fast_figures_follow_every_kind_of_change(random_db):
     assert fast_compliance(session, WorkingCalendar(), now) != before
     assert_same_as_from_scratch(session, now)
     assert_same_as_from_scratch(session, now + timedelta(days=1))    # past local midnight
+
+
+def test_a_period_counts_every_case_whatever_form_its_start_date_takes(random_db):
+    """The period's cases are found by an indexed text copy of their latest start date
+    (``statutory_start``); every form of date the measures read must still count."""
+    seed_random(random_db, 5, cases=40)
+    odd = {"received_on": "20250610", "la_aware_on": "2025-06-12T09:30:00+01:00",
+           "panel_notified_on": "2025-W24-2", "review_started_on": "2025-06-11 08:00"}
+    for n, (start, value) in enumerate(odd.items(), start=900):
+        random_db.add(ProcessInstance(id=n, definition_id=1, process_id="p1", status="active",
+                                      state_json="{}", serializer_version="1", started_at=NOW,
+                                      updated_at=NOW, data={start: value, "la_must_notify": True,
+                                                            "received_on": "2016-01-04"
+                                                            if start != "received_on" else value}))
+    random_db.commit()
+    calendar, since = WorkingCalendar(), datetime(2025, 6, 1, tzinfo=UTC)
+    fast = fast_compliance(random_db, calendar, NOW, since)
+    assert fast == reference_compliance(random_db, calendar, NOW, since)
+    counted = {i for figure in compliance.compliance(random_db, calendar, NOW + timedelta(days=400),
+                                                     since=since) for i in figure.late_ids}
+    assert {900, 901, 902, 903} <= counted      # past every limit a year later: all overdue
+
+
+def test_the_statutory_start_copy_follows_the_case_data(random_db):
+    seed_random(random_db, 6, cases=5)
+    case = random_db.get(ProcessInstance, 1)
+    case.data = {"received_on": "2024-02-01", "review_started_on": "2025-03-04", "x": "9"}
+    random_db.commit()
+    column = ProcessInstance.__table__.c.statutory_start
+    assert random_db.scalar(select(column).where(ProcessInstance.id == 1)) == "2025-03-04"
+    case.data = {"published_on": "2030-01-01"}       # an end date only: no start
+    random_db.commit()
+    assert random_db.scalar(select(column).where(ProcessInstance.id == 1)) == ""

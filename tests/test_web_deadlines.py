@@ -117,3 +117,36 @@ def test_a_batch_on_the_cases_list_gives_the_open_tasks_to_a_person(app, world, 
     assert "1 open task(s) given to bob" in done
     with sessions() as s:
         assert s.get(HumanTask, world["task_id"]).assignee == "bob"
+
+
+def test_deadlines_page_lists_a_bounded_number_of_tasks_and_says_how_many(app, world, sessions):
+    """A region has thousands of tasks due within 30 days and hundreds overdue: the page lists
+    the soonest (and the longest overdue) ``LISTED`` of each and gives the whole count."""
+    from sqlalchemy import func, insert
+
+    from models import HumanTask
+    from web.deadlines import LISTED
+    now = datetime.now(timezone.utc)
+    rows = [dict(id=f"due-{n}", instance_id=world["instance_id"], process_id="two_lane",
+                 bpmn_id="triage", title=f"Region task {n}", status="open",
+                 created_at=now - timedelta(days=40), candidate_groups=["police"],
+                 candidate_users=[], form={}, documentation="", deadline_step=0,
+                 escalation_level=0,
+                 due_at=now + timedelta(days=1 + n % 25) if n < LISTED + 50
+                 else now - timedelta(days=1 + n % 25))
+            for n in range(2 * LISTED + 100)]
+    with sessions.begin() as session:
+        session.execute(insert(HumanTask), rows)
+    with sessions() as session:
+        due = session.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.status == "open", HumanTask.due_at >= now,
+            HumanTask.due_at < now + timedelta(days=30)))
+    client = app.test_client()
+    login(client, "mia")
+    page = client.get("/deadlines/").get_data(as_text=True)
+    assert due >= LISTED + 50
+    assert f'<strong data-figure="due-tasks">{due}</strong>' in page
+    assert f"The {LISTED} due soonest are listed" in page
+    assert f"The {LISTED} longest overdue are listed" in page
+    listed = page.split('id="due"')[1].split("</ul>")[0]
+    assert listed.count("<li>") == LISTED

@@ -160,3 +160,30 @@ def test_report_headings_name_the_last_day_of_the_period_and_of_the_forward_plan
     page = client.get("/reports/annual?year=2025").text
     assert "Action plan RAG on 31 March 2026" in page           # the year's last day, not 1 April
     assert "Forward plan to 30 September 2026" in page           # six months on, its last day
+
+
+def test_the_tracker_pages_ten_years_of_actions_and_offers_every_owner(client, loop, sessions):
+    """A region's ten years hold tens of thousands of actions: the tracker shows a page at a
+    time with the total, and its agency list names owners found past the first page too."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import insert, select
+
+    from models.learning import Action
+    from web.learning import ACTIONS_PER_PAGE
+    with sessions.begin() as session:
+        plan_id = session.scalar(select(Action.plan_id).limit(1))
+        session.execute(insert(Action), [
+            dict(plan_id=plan_id, owner="police" if n < 2 * ACTIONS_PER_PAGE else "probation",
+                 description=f"Old action {n}", due_date=date(2016, 1, 1) + timedelta(days=n),
+                 rag="green", status="signed_off") for n in range(2 * ACTIONS_PER_PAGE + 1)])
+    login(client, "mia")
+    first = client.get("/learning/actions").text
+    total = 2 * ACTIONS_PER_PAGE + 3
+    assert f"{total} actions, page 1 of 3" in first
+    assert first.count("Old action ") == ACTIONS_PER_PAGE
+    assert 'value="probation"' in first                     # an owner met only on page 3
+    last = client.get("/learning/actions?page=3").text
+    assert "Old action 200" in last and "Add fathers to the health visitor checklist" in last
+    assert client.get("/learning/actions?page=99").text.count("page 3 of 3") == 1
+    assert "1 action, earliest" in client.get("/learning/actions?agency=health&page=x").text

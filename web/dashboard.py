@@ -59,7 +59,7 @@ def _overview(now, pathway: str | None) -> dict:
         "loads": statistics.overdue_by_group(session, now),
         "overdue_total": statistics.overdue_count(session, now),
         "figures": compliance.compliance(session, calendar, now, since=_since(now)),
-        "steps": statistics.step_times(session, pathway) if pathway else [],
+        "steps": statistics.step_times(session, pathway, since=_since(now)) if pathway else [],
         "throughput": statistics.throughput(session, now),
         "closure": loop_closure(session, now),
         "unassignable": deadline_queries.unassignable_count(session),

@@ -22,6 +22,7 @@ from .wording import names
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 HORIZON = timedelta(days=30)
 AT_RISK = timedelta(days=3)
+LISTED = 100        # tasks listed per section: a region has thousands due and hundreds overdue
 
 
 @bp.get("/")
@@ -51,7 +52,7 @@ def _page(status: int = 200, batch_error: tuple[str, str] | None = None):
     with what was ticked and typed kept."""
     session = get_session()
     now = clock.now().replace(second=0, microsecond=0)    # the dashboard's moment: same counts
-    late = deadline_queries.tasks_due(session, None, now)
+    late = deadline_queries.tasks_due(session, None, now, limit=LISTED)
     overdue = defaultdict(list)
     for task, instance in late:
         for key in statistics.group_keys(task):
@@ -59,8 +60,10 @@ def _page(status: int = 200, batch_error: tuple[str, str] | None = None):
     return render_template(
         "deadlines/index.html", page_title="Deadlines", local=local, now=now,
         timers=deadline_queries.upcoming_timers(session, now, now + HORIZON),
-        due=deadline_queries.tasks_due(session, now, now + HORIZON),
-        at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK),
+        due=deadline_queries.tasks_due(session, now, now + HORIZON, limit=LISTED),
+        due_total=deadline_queries.tasks_due_count(session, now, now + HORIZON),
+        at_risk=deadline_queries.tasks_due(session, now, now + AT_RISK, limit=LISTED),
+        at_risk_total=deadline_queries.tasks_due_count(session, now, now + AT_RISK),
         overdue=overdue, overdue_total=statistics.overdue_count(session, now),
         listed=len(late), loads=statistics.overdue_by_group(session, now),
         incidents=deadline_queries.incidents(session),

@@ -15,8 +15,9 @@ from engine import clock
 from models.action_reports import plan_groups, plans_overdue
 from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, PLAN_SCOPES, PLAN_SOURCES,
                              LearningItem, LearningItemChild)
-from models.learning_queries import (action_tracker, learning_register, loop_closure,
-                                     register_choices, review_refs, trace)
+from models.learning_queries import (action_count, action_owners, action_tracker,
+                                     learning_register, loop_closure, register_choices,
+                                     review_refs, trace)
 
 from .db import board_tz, get_process_engine, get_session
 from .reports import may_read_reports
@@ -24,6 +25,7 @@ from .wording import long_date
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 STATES = {"open": "Open", "overdue": "Overdue", "done": "Done"}
+ACTIONS_PER_PAGE = 100      # ten years of a region hold tens of thousands of actions
 
 
 def board_today():
@@ -78,16 +80,22 @@ def actions():
     if owners is not None and agency and agency not in owners:
         agency = None
     today = board_today()
-    rows = action_tracker(session, owners=owners, owner=agency,
-                          review=request.args.get("review") or None, state=state, today=today)
-    agencies = sorted(owners) if owners is not None else sorted({a.owner for a in
-                                                                 action_tracker(session)})
+    chosen = dict(owners=owners, owner=agency, review=request.args.get("review") or None,
+                  state=state, today=today)
+    total = action_count(session, **chosen)
+    pages = max(1, -(-total // ACTIONS_PER_PAGE))
+    page = request.args.get("page", "1")
+    page = min(int(page), pages) if page.isdigit() and int(page) > 0 else 1
+    rows = action_tracker(session, **chosen, offset=(page - 1) * ACTIONS_PER_PAGE,
+                          limit=ACTIONS_PER_PAGE)
+    agencies = sorted(owners) if owners is not None else action_owners(session)
     late = [p for p in plans_overdue(session, today)
             if owners is None or p.agency in owners or {a.owner for a in p.actions} & owners]
     return render_template("learning/actions.html", actions=rows, today=today, states=STATES,
                            groups=plan_groups(session, rows), late_plans=late,
                            scopes=PLAN_SCOPES, sources=PLAN_SOURCES,
-                           agencies=agencies, reviews=review_refs(session),
+                           agencies=agencies, reviews=review_refs(session), total=total,
+                           page=page, pages=pages,
                            filters={"agency": agency, "review": request.args.get("review"),
                                     "state": state},
                            all_agencies=owners is None, page_title="Action tracker")
