@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.status import InstanceStatus
 
-from . import clock, closures, operations, store, trail, unassignable
+from . import clock, closures, notify, operations, store, trail, unassignable
 from .actors import Actor
 from .admin_commands import AdminCommands
 from .calendar import WorkingCalendar
@@ -79,9 +79,10 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
         refreshed = [task for task in saved.open_tasks or [] if task.id in refresh]
-        events += unassignable.check(session, [*saved.created, *refreshed, *check], actor_name,
-                                     now)
-        trail.record_and_notify(session, events)
+        tasks = [*saved.created, *refreshed, *check]
+        people = notify.read_people(session, tasks, events)   # one read for both: who can act
+        events += unassignable.check(session, tasks, actor_name, now, people)   # and who hears
+        trail.record_and_notify(session, events, people)
         for name, payload, correlation in outbox:
             self._route(session, name, payload, correlation, Actor(actor_name), now, hops + 1)
         return saved

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import (Definition, HumanTask, MessageSubscription, PendingTimer, ProcessInstance)
 from models.status import InstanceStatus, RunStatus, TaskStatus
 
-from . import live, task_rows
+from . import closures, live, task_rows
 from .errors import Conflict, NotFound
 from .records import TimerRecord
 from .run import ProcessRun
@@ -45,11 +45,13 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL) and read afresh
-    under the lock (a copy this session read earlier is overwritten, never trusted)."""
-    row = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).scalar_one_or_none()
-    if row is None:
+    under the lock (a copy this session read earlier is overwritten, never trusted). The board's
+    closure days come with it, for the command's calendar (``closures.read_with``)."""
+    found = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).one_or_none()
+    if found is None:
         raise NotFound("instance", instance_id)
-    return row
+    closures.read_with(session, found.closure_days)
+    return found[0]
 
 
 def lock_with_open_tasks(session: Session, task_id: str) -> tuple[ProcessInstance,
@@ -59,11 +61,12 @@ def lock_with_open_tasks(session: Session, task_id: str) -> tuple[ProcessInstanc
     rows = session.execute(_LOCK_WITH_TASKS, {"task_id": task_id}).all()
     if not rows:
         raise NotFound("task", task_id)
-    return rows[0][0], [task for _, task in rows if task is not None]
+    closures.read_with(session, rows[0].closure_days)
+    return rows[0][0], [task for _, _days, task in rows if task is not None]
 
 
 def _locking(where):
-    return (select(ProcessInstance).where(where)
+    return (select(ProcessInstance, closures.DAYS_TEXT).where(where)
             .options(joinedload(ProcessInstance.definition),    # its version: no second query
                      undefer(ProcessInstance.state_json))
             .with_for_update(of=ProcessInstance)
@@ -96,11 +99,15 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
 def lock_due(session: Session, instance_id: int, now: datetime) -> ProcessInstance | None:
     """The instance row locked for firing its timers, if a timer is still due at ``now`` and
     no other sweeper holds it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-    return session.execute(_LOCK_DUE, {"instance_id": instance_id, "now": now,
-                                       "active": InstanceStatus.ACTIVE.value}).scalar_one_or_none()
+    found = session.execute(_LOCK_DUE, {"instance_id": instance_id, "now": now,
+                                        "active": InstanceStatus.ACTIVE.value}).one_or_none()
+    if found is None:
+        return None
+    closures.read_with(session, found.closure_days)
+    return found[0]
 
 
-_LOCK_DUE = (select(ProcessInstance)
+_LOCK_DUE = (select(ProcessInstance, closures.DAYS_TEXT)
              .where(ProcessInstance.id == bindparam("instance_id"),
                     ProcessInstance.next_timer_at < bindparam("now"),
                     ProcessInstance.status == bindparam("active"))
