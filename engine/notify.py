@@ -25,6 +25,7 @@ from models import (EmailOutbox, Group, Membership, Notification, ProcessInstanc
 from models.status import Role
 
 from . import settings
+from .writes import Writes
 
 KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
@@ -92,11 +93,13 @@ def read_people(session: Session, tasks, events) -> People:
     return People(frozenset(names), frozenset(slugs), users, members)
 
 
-def on_audit(session: Session, events: list[dict], people: People = NOBODY) -> None:
+def on_audit(session: Session, events: list[dict], people: People = NOBODY,
+             writes: Writes | None = None) -> None:
     """Notify the people audit events (the rows' values) concern; nothing for other events.
 
-    The notifications (and queued emails) of all ``events`` are written with one INSERT each.
-    ``people``: who the command read already (``read_people``); others are read here.
+    The notifications (and queued emails) of all ``events`` are written with one INSERT each,
+    through ``writes`` (default: at once). ``people``: who the command read already
+    (``read_people``); others are read here.
     """
     notes, emails = [], []
     for event in events:
@@ -115,7 +118,7 @@ def on_audit(session: Session, events: list[dict], people: People = NOBODY) -> N
             notes.append(note)
             if email is not None:
                 emails.append(email)
-    _write(session, notes, emails)
+    _write(writes or Writes(session, wait=False), notes, emails)
 
 
 def describe(session: Session, kind: str, event: dict, reference: str) -> str:
@@ -236,12 +239,12 @@ def _notification(user, kind, subject, reference, path, base, *, instance_id, ta
     return note, outbox
 
 
-def _write(session: Session, notes: list[dict], emails: list[dict]) -> None:
+def _write(writes: Writes, notes: list[dict], emails: list[dict]) -> None:
     """Plain INSERTs on the session's connection, like the audit events that lead here."""
     if emails:
-        session.connection().execute(_EMAIL_INSERT, emails)
+        writes.execute(_EMAIL_INSERT, emails)
     if notes:
-        session.connection().execute(_NOTIFICATION_INSERT, notes)
+        writes.execute(_NOTIFICATION_INSERT, notes)
 
 
 _EMAIL_INSERT = insert(EmailOutbox.__table__)

@@ -57,11 +57,12 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
 
     # -- the one save --------------------------------------------------------------------------
     def _save(self, session, row, run, actor_name, now, hops=0, *, loaded=None, open_rows=None,
-              refresh=frozenset(), events=(), check=()) -> store.Saved:
+              refresh=frozenset(), events=(), check=(), writes=None) -> store.Saved:
         """End a command: save the run (None: the workflow did not change) and the instance
         row under its version check, rewrite the projections, record and notify ``events``
         with those of the tasks the save created (and the incident, if the command made
-        one), then route the messages the run threw.
+        one), then route the messages the run threw. ``writes``: the command's own task row
+        writes, still waiting to go with the instance's UPDATE (``engine/writes.py``).
 
         The task rows the save created or refreshed, and those in ``check`` (the command
         changed who has them), are checked for someone active to act on them: one with
@@ -69,7 +70,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
         failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
-                           refresh=refresh)
+                           refresh=refresh, writes=writes)
         events = [*events,
                   *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
                     for task in saved.created),
