@@ -33,11 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import models  # noqa: E402
+from bench.engine import prepare_database  # noqa: E402
 from bench.reference import reference_bpmn  # noqa: E402
-from engine import ProcessEngine, people  # noqa: E402
-from engine.actors import load_actor  # noqa: E402
-from models.session import make_engine, make_session_factory  # noqa: E402
+from engine import ProcessEngine  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 DATA = {"note": "ok", "score": 3}
@@ -108,49 +106,37 @@ class Relay:
 
 
 @contextmanager
-def counted(url: str):
-    """``(engine, counts)``: an engine on ``url`` whose statements (BEGIN and COMMIT included)
-    and, on PostgreSQL, round trips are counted in ``counts``."""
-    relay = None
-    if url.startswith("postgresql"):
-        parsed = make_url(url)
-        relay = Relay(parsed.host or "127.0.0.1", parsed.port or 5432)
-        url = parsed.set(host="127.0.0.1", port=relay.port).render_as_string(
-            hide_password=False)
-    db = make_engine(url)
+def relayed(url: str):
+    """``(url, relay)``: on PostgreSQL, the URL through a new ``Relay`` that counts round
+    trips; elsewhere ``url`` itself and None."""
+    if not url.startswith("postgresql"):
+        yield url, None
+        return
+    parsed = make_url(url)
+    relay = Relay(parsed.host or "127.0.0.1", parsed.port or 5432)
+    try:
+        yield parsed.set(host="127.0.0.1", port=relay.port).render_as_string(
+            hide_password=False), relay
+    finally:
+        relay.close()
+
+
+def completions(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> list[dict]:
+    """``statements`` and ``round_trips`` (None on SQLite) of each completion of ``instances``
+    instances of the diagram (the first instance only warms up: not reported), on a fresh
+    schema at ``url`` (bench/engine.py's people)."""
+    process_engine = ProcessEngine()
     counts = {"statements": 0}
 
     def statement(_conn, _cursor=None, sql="", *_args):
         if not sql.startswith("BEGIN"):      # SQLite's BEGIN IMMEDIATE: counted at "begin"
             counts["statements"] += 1
 
-    event.listen(db, "before_cursor_execute", statement)
-    event.listen(db, "begin", statement)
-    event.listen(db, "commit", statement)
-    try:
-        yield db, counts, relay
-    finally:
-        db.dispose()
-        if relay is not None:
-            relay.close()
-
-
-def completions(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> list[dict]:
-    """``statements`` and ``round_trips`` (None on SQLite) of each completion of ``instances``
-    instances of the diagram (the first instance only warms up: not reported), on a fresh
-    schema at ``url``."""
-    process_engine = ProcessEngine()
-    with counted(url) as (db, counts, relay):
-        models.Base.metadata.drop_all(db)
-        models.Base.metadata.create_all(db)
-        sessions = make_session_factory(db)
-        with sessions.begin() as s:
-            for g in range(4):
-                people.add_group(s, f"group{g}")
-            people.add_user(s, "bench", None, groups=[f"group{g}" for g in range(4)])
-            process_engine.deploy(s, {f"{process_id}.bpmn": bpmn}, "bench")
-        with sessions() as s:
-            actor = load_actor(s, "bench")
+    with relayed(url) as (url, relay):
+        db, sessions, actor = prepare_database(url, process_engine,
+                                               {f"{process_id}.bpmn": bpmn})
+        for name in ("before_cursor_execute", "begin", "commit"):
+            event.listen(db, name, statement)
         figures = []
         for instance in range(instances):
             with sessions.begin() as s:
@@ -163,6 +149,7 @@ def completions(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> l
                     figures.append(dict(
                         statements=counts["statements"] - before[0],
                         round_trips=relay.turns - before[1] if relay else None))
+        db.dispose()
     return figures
 
 
