@@ -242,9 +242,9 @@ def _notification(user, kind, subject, reference, path, base, *, instance_id, ta
 def _write(writes: Writes, notes: list[dict], emails: list[dict]) -> None:
     """Plain INSERTs on the session's connection, like the audit events that lead here."""
     if emails:
-        writes.execute(_EMAIL_INSERT, emails)
+        writes.insert(_EMAIL_INSERT, emails)
     if notes:
-        writes.execute(_NOTIFICATION_INSERT, notes)
+        writes.insert(_NOTIFICATION_INSERT, notes)
 
 
 _EMAIL_INSERT = insert(EmailOutbox.__table__)

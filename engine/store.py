@@ -233,11 +233,9 @@ def _write_instance(session: Session, row: ProcessInstance, values: dict, writes
               "row_version": row.row_version + 1}
     changed = {name: value for name, value in values.items()
                if name not in _INDEXED or value != _stored(row, name)}
-    result = writes.send(
-        _UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version},
-        bound=lambda: update(_INSTANCES).where(_INSTANCES.c.id == row.id,
-                                               _INSTANCES.c.row_version == row.row_version)
-        .values(**changed))
+    result = writes.send(_UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version},
+                         table=_INSTANCES, where={"id": row.id, "row_version": row.row_version},
+                         values=changed)
     if result.rowcount != 1:
         raise Conflict(CONFLICT)
     for name, value in values.items():    # unchanged ones too: a value the command set and

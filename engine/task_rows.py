@@ -61,7 +61,7 @@ def sync(session: Session, instance, ready, now: datetime, calendar, existing: d
             created_at=now, completed_at=None, completed_by=None, next_deadline_at=next_deadline,
             deadline_step=step, escalation_level=0, unassignable_since=None))
     if rows:
-        writes.execute(_TASK_INSERT, rows)
+        writes.insert(_TASK_INSERT, rows)
         _add_candidates(session, rows, writes)
     created = []
     for values in rows:          # the same rows as persistent objects, without an ORM flush
@@ -123,8 +123,7 @@ def close(session: Session, tasks: list[HumanTask], status: str, now: datetime,
     if by is not None:
         values.update(assignee=by, completed_by=by, draft=None)
     ids = [t.id for t in tasks]
-    writes.execute(_UPDATE_TASK, [{**values, "_id": i} for i in ids],
-                   bound=lambda: update(_TASKS).where(_TASKS.c.id.in_(ids)).values(**values))
+    writes.update(_UPDATE_TASK, [{**values, "_id": i} for i in ids], _TASKS.c.id, ids, values)
     for task in tasks:
         for name, value in values.items():
             set_committed_value(task, name, value)
@@ -135,9 +134,8 @@ def release_candidates(session: Session, task_ids: list[str],
                        writes: Writes | None = None) -> None:
     """Drop the worklist entries of tasks that are no longer open."""
     if task_ids:       # on the connection: no autoflush, the caller's flush writes the rest
-        (writes or Writes(session, wait=False)).execute(
-            _RELEASE, {"ids": list(task_ids)},
-            bound=lambda: delete(_CANDIDATES).where(_CANDIDATES.c.task_id.in_(list(task_ids))))
+        (writes or Writes(session, wait=False)).delete(
+            _RELEASE, {"ids": list(task_ids)}, _CANDIDATES.c.task_id, task_ids)
 
 
 def _add_candidates(session: Session, rows: list[dict], writes: Writes | None = None) -> None:
@@ -145,7 +143,7 @@ def _add_candidates(session: Session, rows: list[dict], writes: Writes | None = 
     candidates = [dict(task_id=r["id"], group_slug=g, **{name: r[name] for name in COPIED})
                   for r in rows for g in dict.fromkeys(r["candidate_groups"] or [])]
     if candidates:
-        (writes or Writes(session, wait=False)).execute(_CANDIDATE_INSERT, candidates)
+        (writes or Writes(session, wait=False)).insert(_CANDIDATE_INSERT, candidates)
 
 
 _TASKS, _CANDIDATES = HumanTask.__table__, TaskCandidate.__table__

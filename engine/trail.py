@@ -38,7 +38,7 @@ def record_and_notify(session: Session, events: list[dict],
     """
     if events:
         writes = Writes(session)
-        writes.execute(_AUDIT_INSERT, events)
+        writes.insert(_AUDIT_INSERT, events)
         notify.on_audit(session, events, people, writes)
         writes.send()
 

@@ -8,14 +8,24 @@ them (``send``): the instance's UPDATE under its version check, whose row count 
 one read, or the last INSERT. PostgreSQL runs them in one statement and one snapshot: they
 touch different rows, and foreign keys are checked at its end.
 
-On SQLite (in the process: a statement costs no round trip) each is executed at once, the
-statements and values as they always were.
+The combined statement is built once per shape (which writes, which columns, how many rows)
+with a named parameter for every value, so SQLAlchemy compiles it once and psycopg prepares it
+on the server; every name has a prefix of its write (SQLAlchemy adds a SET for any parameter
+named like a column, to every UPDATE in the statement).
+
+On SQLite (in the process: a statement costs no round trip) each write is executed at once,
+the statements and values as they always were.
 """
 from __future__ import annotations
 
-from sqlalchemy import Insert
+import threading
+
+from sqlalchemy import bindparam, delete, insert, select, union_all, update
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
+
+_SHAPES: dict[tuple, object] = {}          # shape -> statement, shared by every session
+_SHAPES_LOCK = threading.Lock()
 
 
 class Writes:
@@ -24,47 +34,110 @@ class Writes:
     def __init__(self, session: Session, wait: bool | None = None):
         self.session = session
         self.wait = (session.get_bind().dialect.name == "postgresql") if wait is None else wait
-        self._waiting = []
+        self._waiting: list[tuple] = []          # (kind, table, column, keys, rows, values)
 
-    def execute(self, statement, params, bound=None) -> None:
-        """Execute ``statement`` with ``params`` (a dict, or a list of them), or keep it for
-        ``send``: then as ``bound()`` (the same write with its values in it; an INSERT's is
-        made here)."""
+    def insert(self, statement, rows: list[dict]) -> None:
+        """INSERT ``rows`` (same keys each) with ``statement`` (``insert(table)``)."""
+        if not self.wait:
+            self.session.connection().execute(statement, rows)
+        else:
+            self._keep("insert", statement.table, None, _with_defaults(statement.table, rows))
+
+    def update(self, statement, params, column, ids, values: dict) -> None:
+        """UPDATE the rows whose ``column`` is in ``ids`` to ``values``: at once as
+        ``statement`` with ``params``, or kept."""
         if not self.wait:
             self.session.connection().execute(statement, params)
         else:
-            self._waiting.append(bound() if bound is not None else _with_values(statement, params))
+            self._keep("update", column.table, column, [values], ids)
 
-    def send(self, statement=None, params=None, bound=None) -> Result | None:
-        """Execute ``statement`` with ``params`` (default: the last write kept) and the writes
-        kept before it, on PostgreSQL in one statement: then ``statement`` as ``bound()``, its
-        values in it (an INSERT's is made here; SQLAlchemy would otherwise apply the columns
-        ``params`` set to an UPDATE among the writes as well). Returns its result."""
-        if statement is None:
-            if not self._waiting:
+    def delete(self, statement, params, column, ids) -> None:
+        """DELETE the rows whose ``column`` is in ``ids``: at once as ``statement`` with
+        ``params``, or kept."""
+        if not self.wait:
+            self.session.connection().execute(statement, params)
+        else:
+            self._keep("delete", column.table, column, [{}], ids)
+
+    def send(self, statement=None, params=None, *, table=None, where=None,
+             values=None) -> Result | None:
+        """Execute ``statement`` with ``params`` and the writes kept before it (default: the
+        last write kept ends them), on PostgreSQL in one statement: then the statement is
+        ``UPDATE table SET values WHERE where`` (column name: value). Returns its result."""
+        if not self._waiting:
+            if statement is None:
                 return None
-            statement, params = self._waiting.pop(), None
-        if self._waiting:
-            if bound is not None:
-                statement, params = bound(), None
-            elif params is not None:
-                statement, params = _with_values(statement, params), None
-            statement = statement.add_cte(*(write.cte(f"write_{n}")
-                                            for n, write in enumerate(self._waiting)))
-            self._waiting = []
-        return self.session.connection().execute(statement, params)
+            return self.session.connection().execute(statement, params)
+        writes = list(self._waiting)
+        self._waiting.clear()
+        if statement is not None:
+            main = ("main", table, tuple(where), [values], tuple(where.values()))
+        else:
+            main = writes.pop()
+        shapes = tuple(_shape(n, w) for n, w in enumerate([*writes, main]))
+        combined = _SHAPES.get(shapes)
+        if combined is None:
+            combined = _built(shapes)
+        bound = {}
+        for n, write in enumerate([*writes, main]):
+            bound.update(_params(n, write))
+        return self.session.connection().execute(combined, bound)
+
+    def _keep(self, kind, table, column, rows, ids=None) -> None:
+        self._waiting.append((kind, table, column, rows, ids))
 
 
-def _with_values(statement, params):
-    """An INSERT executed with ``params`` rows as one statement with the rows in it, the
-    columns' Python defaults filled in (SQLAlchemy leaves them out of a multi-row VALUES that
-    is not the whole statement)."""
-    if not isinstance(statement, Insert):
-        raise TypeError("only an INSERT's values can be put into it here; pass bound=")
-    rows = params if isinstance(params, list) else [params]
-    defaults = {column.key: column.default for column in statement.table.columns
+def _with_defaults(table, rows: list[dict]) -> list[dict]:
+    """``rows`` with the columns' Python defaults filled in (SQLAlchemy leaves them out of a
+    multi-row VALUES that is not the whole statement)."""
+    defaults = {column.key: column.default for column in table.columns
                 if column.default is not None and column.key not in rows[0]}
-    if defaults:
-        rows = [{**row, **{key: default.arg(None) if default.is_callable else default.arg
-                           for key, default in defaults.items()}} for row in rows]
-    return statement.values(rows)
+    if not defaults:
+        return rows
+    return [{**row, **{key: default.arg(None) if default.is_callable else default.arg
+                       for key, default in defaults.items()}} for row in rows]
+
+
+def _shape(n: int, write) -> tuple:
+    kind, table, column, rows, _ids = write
+    keys = tuple(rows[0])
+    return (n, kind, table, column.key if kind != "main" and column is not None else column,
+            keys, len(rows))
+
+
+def _params(n: int, write) -> dict:
+    kind, _table, column, rows, ids = write
+    found = {f"w{n}_{i}_{k}": v for i, row in enumerate(rows) for k, v in row.items()}
+    if kind == "main":
+        found.update({f"w{n}_where_{k}": v for k, v in zip(column, ids or ())})
+    elif ids is not None:
+        found[f"w{n}_ids"] = list(ids)
+    return found
+
+
+def _built(shapes: tuple):
+    """The combined statement of ``shapes`` (the last ends them), made once."""
+    with _SHAPES_LOCK:
+        statements = [_statement(*shape) for shape in shapes]
+        main = statements.pop()
+        combined = main.add_cte(*(s.cte(f"write_{n}") for n, s in enumerate(statements)))
+        _SHAPES[shapes] = combined
+    return combined
+
+
+def _statement(n, kind, table, column, keys, count):
+    def value(i, key):
+        return bindparam(f"w{n}_{i}_{key}", type_=table.c[key].type)
+
+    if kind == "insert":       # SELECTs of parameters: SQLAlchemy caches no multi-row VALUES
+        rows = [select(*(value(i, k).label(k) for k in keys)) for i in range(count)]
+        return insert(table).from_select(keys, rows[0] if count == 1 else union_all(*rows))
+    if kind == "main":           # column: the names of the WHERE columns
+        return (update(table).where(*(table.c[c] == bindparam(f"w{n}_where_{c}",
+                                                              type_=table.c[c].type)
+                                      for c in column))
+                .values({k: value(0, k) for k in keys}))
+    where = table.c[column].in_(bindparam(f"w{n}_ids", expanding=True))
+    if kind == "update":
+        return update(table).where(where).values({k: value(0, k) for k in keys})
+    return delete(table).where(where)
