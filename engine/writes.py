@@ -5,8 +5,9 @@ trip also waits for the server's process to be scheduled. So the writes of a sav
 closed, their worklist entries dropped, new task rows and their entries; then its audit events
 and notifications) wait in a ``Writes`` and go as data-modifying CTEs of the statement that ends
 them (``send``): the instance's UPDATE under its version check, whose row count is still the
-one read, or the last INSERT. PostgreSQL runs them in one statement and one snapshot: they
-touch different rows, and foreign keys are checked at its end.
+one read, or the last INSERT. PostgreSQL runs them in one statement and one snapshot, in no
+given order: they touch different rows (a second INSERT into a table waits for the first to
+be sent, so ids keep their order), and foreign keys are checked at its end.
 
 The combined statement is built once per shape (which writes, which columns, how many rows)
 with a named parameter for every value, so SQLAlchemy compiles it once and psycopg prepares it
@@ -26,6 +27,8 @@ from sqlalchemy.orm import Session
 
 _SHAPES: dict[tuple, object] = {}          # shape -> statement, shared by every session
 _SHAPES_LOCK = threading.Lock()
+MAX_SHAPES = 1000       # then the cache starts again: shapes vary with row counts
+MAX_ROWS = 50           # a bigger write goes on its own (PostgreSQL takes 65,535 parameters)
 
 
 class Writes:
@@ -61,30 +64,37 @@ class Writes:
 
     def send(self, statement=None, params=None, *, table=None, where=None,
              values=None) -> Result | None:
-        """Execute ``statement`` with ``params`` and the writes kept before it (default: the
-        last write kept ends them), on PostgreSQL in one statement: then the statement is
-        ``UPDATE table SET values WHERE where`` (column name: value). Returns its result."""
-        if not self._waiting:
-            if statement is None:
-                return None
+        """Execute ``UPDATE table SET values WHERE where`` (column name: value; written as
+        ``statement`` with ``params`` when nothing is kept) with the writes kept before it, on
+        PostgreSQL in one statement; without ``table`` the last write kept ends them. Returns
+        the result of the one that ends them (None: nothing to send)."""
+        if not self._waiting and statement is not None:
             return self.session.connection().execute(statement, params)
         writes = list(self._waiting)
         self._waiting.clear()
-        if statement is not None:
-            main = ("main", table, tuple(where), [values], tuple(where.values()))
-        else:
-            main = writes.pop()
-        shapes = tuple(_shape(n, w) for n, w in enumerate([*writes, main]))
+        if table is not None:
+            writes.append(("main", table, tuple(where), [values], tuple(where.values())))
+        if not writes:
+            return None
+        shapes = tuple(_shape(n, w) for n, w in enumerate(writes))
         combined = _SHAPES.get(shapes)
         if combined is None:
             combined = _built(shapes)
         bound = {}
-        for n, write in enumerate([*writes, main]):
+        for n, write in enumerate(writes):
             bound.update(_params(n, write))
         return self.session.connection().execute(combined, bound)
 
     def _keep(self, kind, table, column, rows, ids=None) -> None:
+        """Keep a write. The writes of one statement have no order among themselves: rows
+        inserted into a table that has some waiting (their ids would be out of order), and a
+        big write, go after those kept before them have been sent."""
+        if len(rows) > MAX_ROWS or kind == "insert" and any(
+                k == "insert" and t is table for k, t, *_ in self._waiting):
+            self.send()
         self._waiting.append((kind, table, column, rows, ids))
+        if len(rows) > MAX_ROWS:
+            self.send()
 
 
 def _with_defaults(table, rows: list[dict]) -> list[dict]:
@@ -118,6 +128,8 @@ def _params(n: int, write) -> dict:
 def _built(shapes: tuple):
     """The combined statement of ``shapes`` (the last ends them), made once."""
     with _SHAPES_LOCK:
+        if len(_SHAPES) >= MAX_SHAPES:
+            _SHAPES.clear()
         statements = [_statement(*shape) for shape in shapes]
         main = statements.pop()
         combined = main.add_cte(*(s.cte(f"write_{n}") for n, s in enumerate(statements)))
