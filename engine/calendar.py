@@ -29,6 +29,8 @@ import holidays
 from models.dates import DEFAULT_TIMEZONE, add_months
 
 CLOSE_OF_BUSINESS = time(17, 0)
+ROUND_STARTS_AT = time(9, 0)       # a board cycle's round starts at 09:00 board time
+ROUND_EPOCH_YEAR = 2000            # cycles longer than a year start in even years (2028, 2030...)
 MAX_WORKING_DAYS = 10_000          # about 40 years: a bigger count is a mistake, not a deadline
 MAX_SPAN_DAYS = 366 * 100
 
@@ -137,6 +139,25 @@ class WorkingCalendar:
             moment = moment.replace(tzinfo=self.tz)
         return moment.astimezone(timezone.utc)
 
+    def next_round(self, after: datetime, *, months: int, year_start: int) -> datetime:
+        """The start of the first round of a board cycle strictly after ``after`` (aware UTC).
+
+        Rounds are anchored to the year, not to when the cycle was started: a cycle of
+        ``months`` months whose year starts in month ``year_start`` (4: the April business
+        year; 9: the September school year) has its rounds at 09:00 board time on the 1st of
+        ``year_start`` and every ``months`` months after it; a quarterly business-year cycle
+        started in November has its next round on 1 January.
+        """
+        if not 1 <= int(months) <= 120 or not 1 <= int(year_start) <= 12:
+            raise ValueError(f"a cycle needs 1 to 120 months and a year starting in month 1-12, "
+                             f"not months={months!r}, year_start={year_start!r}")
+        local = self._local(after)
+        elapsed = (local.year - ROUND_EPOCH_YEAR) * 12 + local.month - int(year_start)
+        index = elapsed // int(months)
+        while (start := self._round_start(index * int(months), int(year_start))) <= after:
+            index += 1
+        return start
+
     # -- helpers -------------------------------------------------------------------------------
     def _add_duration(self, local: datetime, match: re.Match) -> datetime:
         """Calendar parts move the local date (keeping wall time); time parts add elapsed time."""
@@ -148,6 +169,10 @@ class WorkingCalendar:
         moved = self._at(day, local.time())
         return moved + timedelta(hours=part.get("hours", 0), minutes=part.get("minutes", 0),
                                  seconds=part.get("seconds", 0))
+
+    def _round_start(self, months_after_epoch: int, year_start: int) -> datetime:
+        year, month = divmod((ROUND_EPOCH_YEAR * 12 + year_start - 1) + months_after_epoch, 12)
+        return self._at(date(year, month + 1, 1), ROUND_STARTS_AT)
 
     def _first_working_day(self, day: date, step: timedelta) -> date:
         while not self.is_working_day(day):

@@ -67,7 +67,7 @@ class CaseCommands:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
-        data["regime"] = regime.regime_for_new_case(session, data)
+        data.update(regime.regime_for_new_case(session, data))
         spec, subprocess_specs = store.specs_for(definition)
         run = ProcessRun.start(spec, subprocess_specs, self.script_engine, self.calendar,
                                data, now)

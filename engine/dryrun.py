@@ -91,6 +91,17 @@ class DryRun:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+# The CDOP register's answers in a dry run: the case is referred for the first time, no other
+# death shares a pattern, the year's figures are all zero.
+SIMULATED_CDOP = {
+    "cdop.notify": {"board": "simulated"}, "cdop.refer": {"first": True},
+    "cdop.pattern_deaths": {"theme": "", "theme_name": "simulated", "count": 0, "deaths": [],
+                            "modifiable": {}},
+    "report.cdop_annual": {"year": "simulated", "url": "/reports/cdop", "notified": 0,
+                           "reviewed": 0, "preventable_percent": None, "pattern_alerts": 0,
+                           "themed_reports": 0, "over_six_months": 0}}
+
+
 class Simulated:
     """Stand-ins for the engine's service operations that write nothing. A call whose
     parameters the real operation would refuse fails as it would; the others answer in the
@@ -123,6 +134,8 @@ class Simulated:
             figures = lisg_summary(self.session, start, end) if self.session is not None else {}
             return {**figures, "period_start": start.date(), "period_end": end.date(),
                     "url": f"/reports/lisg?start={start.date()}&end={end.date()}"}
+        if name in SIMULATED_CDOP:
+            return dict(SIMULATED_CDOP[name])
         return {"status": "simulated"} if name.startswith("learning.") else {}
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models.learning import (DISSEMINATION_KINDS, EVALUATION_METHODS, RAGS, TAG_KINDS,
                              Action, ActionPlan, ActionStatus, Dissemination, Evaluation,
                              LearningItem, LearningItemChild, LearningOutcome, LearningStatus,
-                             LearningTag)
+                             LearningTag, Review)
 
 from . import clock, settings
 from .errors import InputError, InvalidState, NotFound
@@ -210,6 +210,68 @@ def set_rag(action: Action, rag: str) -> None:
     if rag not in RAGS:
         raise InputError(f"RAG must be one of {', '.join(RAGS)}")
     action.rag = rag
+
+
+def get_review(session: Session, review_id) -> Review:
+    """The review or audit with this id, or NotFound."""
+    review = session.get(Review, _int(review_id, "review"))
+    if review is None:
+        raise NotFound("review", review_id)
+    return review
+
+
+def record_impact(session, review: Review, actor_name, impact: str, now=None,
+                  instance_id=None) -> Review:
+    """What the review changed in practice, entered once and reused by every report (the
+    yearly or annual report's "impact of reviews"); entering it again replaces it, audited."""
+    impact = (impact or "").strip()
+    if len(impact) < 10:
+        raise InputError("describe the review's impact on practice in 10 characters or more")
+    before, review.impact = review.impact, impact
+    audit(session, actor_name, "review_impact_recorded", instance_id=instance_id or
+          review.instance_id, now=now, review_id=review.id, replaced=before is not None)
+    return review
+
+
+def review_items(session, review: Review) -> list[LearningItem]:
+    """The learning items the review identified (by its case, or by its reference)."""
+    found = []
+    if review.instance_id is not None:
+        found.append(LearningItem.source_instance_id == review.instance_id)
+    if review.case_ref:
+        found.append(LearningItem.source_ref == review.case_ref)
+    if not found:
+        return []
+    clause = found[0] if len(found) == 1 else found[0] | found[1]
+    return list(session.scalars(select(LearningItem).where(clause).order_by(LearningItem.id)))
+
+
+def record_publication(session, review: Review, actor_name, *, published_on, online_until,
+                       title="", now=None, instance_id=None) -> list[Dissemination]:
+    """The review's report is published: its dates go on the review, and the publication is a
+    ``publication`` dissemination of each of its learning items. An item LISG has validated
+    becomes disseminating; one still proposed, rejected or further along keeps its status (the
+    publication is recorded against it all the same)."""
+    published, until = as_date(published_on), as_date(online_until)
+    if until <= published:
+        raise InputError("the report must stay online after the day it is published")
+    review.published_on, review.online_until = published, until
+    title = title or f"Published report: {review.title or review.kind.upper()}"
+    rows = []
+    for item in review_items(session, review):
+        if item.status in (L.VALIDATED.value, L.DISSEMINATING.value):
+            rows.append(record_dissemination(session, item, actor_name, kind="publication",
+                                             held_on=published, title=title, now=now,
+                                             instance_id=instance_id))
+        else:       # outside the steps a dissemination moves: recorded, status kept
+            rows.append(Dissemination(learning_item_id=item.id, kind="publication", title=title,
+                                      held_on=published, reach=0, recorded_by=actor_name))
+            session.add(rows[-1])
+    session.flush()
+    audit(session, actor_name, "review_published", instance_id=instance_id or review.instance_id,
+          now=now, review_id=review.id, published_on=published, online_until=until,
+          items=[r.learning_item_id for r in rows])
+    return rows
 
 
 def as_date(value) -> date:

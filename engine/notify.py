@@ -78,7 +78,7 @@ def read_people(session: Session, tasks, events) -> People:
         names.update(n for n in [task.assignee, *(task.candidate_users or [])] if n)
         slugs.update(task.candidate_groups or [])
     for event in events:
-        wanted = _wanted(event)
+        wanted = _wanted(event) if event["action"] in KINDS else None
         if wanted is not None:
             names.update(wanted[0])
             slugs.update(wanted[1])

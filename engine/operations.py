@@ -29,6 +29,11 @@ Operations (parameters as a service task passes them; ids are those returned ear
   review.open(kind, category='review', title='', agency=None, learning_item_id=None) -> {id}
   review.close(kind=None, review_id=None, outcome=None) -> {id}
   report.lisg_summary(months=6) -> {period_start, period_end, url, figures...}
+  cdop.* and report.cdop_annual: the CDOP register's, in ``engine/cdop_operations.py``
+  review.record_impact(review_id, impact) -> {id}
+  review.record_publication(review_id, published_on, online_until, title='') -> {id, disseminations}
+  report.yearly_summary() -> {year, period_start, period_end, url, regime, figures...}
+      (the business year last ended; the regime is the board's when the round runs)
 """
 from __future__ import annotations
 
@@ -41,9 +46,10 @@ from sqlalchemy.orm import Session
 
 from models import ProcessInstance
 from models.learning import ActionStatus, LearningStatus, Review
-from models.learning_reports import lisg_summary
+from models.learning_reports import (last_business_year, lisg_summary, year_period,
+                                     yearly_summary)
 
-from . import clock, settings
+from . import clock, regime, settings
 from . import learning as lc
 from .errors import InvalidState, NotFound
 from .trail import audit_and_notify as audit
@@ -267,6 +273,38 @@ def compile_lisg_report(session, instance_id, months=6):
             "url": f"/reports/lisg?start={start.date()}&end={end.date()}"}
 
 
+@operation
+def record_review_impact(session, instance_id, review_id, impact):
+    """The review's impact on practice, entered once on the review (its closing step)."""
+    review = lc.record_impact(session, lc.get_review(session, review_id), ACTOR, impact,
+                              now=_now(), instance_id=instance_id)
+    return {"id": review.id}
+
+
+@operation
+def record_publication(session, instance_id, review_id, published_on, online_until, title=""):
+    """The review's report went online: its dates, and a publication dissemination of each of
+    its learning items."""
+    rows = lc.record_publication(session, lc.get_review(session, review_id), ACTOR,
+                                 published_on=published_on, online_until=online_until,
+                                 title=title or "", now=_now(), instance_id=instance_id)
+    return {"id": int(review_id), "disseminations": len(rows)}
+
+
+@operation
+def compile_yearly_report(session, instance_id):
+    """Figures of the yearly (2018/2023) or annual (2015) report for the business year that
+    last ended, its page's address, and the regime the board works under now."""
+    tz = settings.of(session).tz
+    year = last_business_year(_now(), tz)
+    start, end = year_period(year, tz)
+    first, last = start.date(), (end - timedelta(days=1)).date()
+    return {**yearly_summary(session, start, end), "year": year,
+            "year_label": f"{year} to {year + 1}", "period_start": first, "period_end": last,
+            "period": f"{first.day} {first:%B %Y} to {last.day} {last:%B %Y}",
+            "url": f"/reports/yearly?year={year}", "regime": regime.board_regime(session)}
+
+
 # Dotted names: SpiffWorkflow's parser finds elements by id across the whole file, and the
 # operation name is the id of the service task's operator, so it must never equal a task's id
 # (the library has user tasks called record_learning_item, record_evaluation, sign_off_action).
@@ -279,4 +317,12 @@ OPERATIONS = {
     "learning.record_evaluation": record_evaluation, "learning.request_review": request_review,
     "review.open": open_review, "review.close": close_review,
     "report.lisg_summary": compile_lisg_report,
+    "review.record_impact": record_review_impact, "review.record_publication": record_publication,
+    "report.yearly_summary": compile_yearly_report,
 }
+
+from .cdop_operations import CDOP_OPERATIONS  # noqa: E402  (it builds on this module)
+from .cycle_operations import CYCLE_OPERATIONS  # noqa: E402  (they use ``operation`` above)
+
+OPERATIONS.update(CDOP_OPERATIONS)
+OPERATIONS.update(CYCLE_OPERATIONS)

@@ -39,16 +39,19 @@ def set_board_regime(session: Session, regime: str, actor_name: str | None) -> N
     audit(session, actor_name, "board_regime_set", regime=regime, previous=previous)
 
 
-def regime_for_new_case(session: Session, data: dict) -> str:
-    """The regime a case started with ``data`` runs under: the board's, or another the data
-    names with a reason (InputError without one, or for a regime that does not exist)."""
+def regime_for_new_case(session: Session, data: dict) -> dict:
+    """The regime a case started with ``data`` runs under, as case data: the board's, or another
+    the data names with a reason (InputError without one, or for a regime that does not exist),
+    then with the board's beside it (``board_regime``) so the case page can say it differs."""
     board = board_regime(session)
     regime = data.get("regime", board)
     check_regime(regime, "start data regime")
-    if regime != board and not str(data.get("regime_override_reason") or "").strip():
+    if regime == board:
+        return {"regime": regime}
+    if not str(data.get("regime_override_reason") or "").strip():
         raise InputError(f"the board works under {board}: a case under {regime} needs a reason "
                          "(regime_override_reason)")
-    return regime
+    return {"regime": regime, "board_regime": board}
 
 
 def check_regime(regime, what: str) -> None:

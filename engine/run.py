@@ -10,7 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from models.status import RunStatus
@@ -190,7 +190,7 @@ class ProcessRun:
         """The Spiff task with this id (also inside call activities), or NotFound."""
         try:
             found = self.workflow.get_task_from_id(UUID(str(task_id)))
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TaskNotFoundException):
             found = None
         if found is None:
             raise NotFound("task", task_id)
@@ -212,6 +212,19 @@ class ProcessRun:
                 timers.append(TimerRecord(str(task.id), task.task_spec.bpmn_id,
                                           definition.name or "", type(definition).__name__, due))
         return timers
+
+    def fired(self, timers) -> list[TimerRecord]:
+        """Those of ``timers`` (waiting when the run was loaded) that have fired since: their
+        tasks completed. A timer cancelled with the task it was attached to did not fire."""
+        fired = []
+        for timer in timers:
+            try:
+                task = self.workflow.get_task_from_id(UUID(timer.task_id))
+            except TaskNotFoundException:        # gone with its subprocess: did not fire here
+                continue
+            if task.state == TaskState.COMPLETED:
+                fired.append(timer)
+        return fired
 
     def message_waits(self) -> list[MessageWait]:
         """Every message catch waiting, with the correlation it requires ({} = any)."""

@@ -18,8 +18,10 @@ Names available to authors, besides plain Python expressions, comprehensions, f-
 - working days (calendar of the board; results are aware ISO-8601 UTC strings, usable directly
   as a timer ``timeDate`` or a due date): ``working_days(n, start=None)``,
   ``working_days_between(a, b)``, ``is_working_day(day=None)``, ``deadline(text, start=None)``
-  (``text`` in the syntax of ``engine.calendar``). ``start``/``a``/``b`` accept a datetime, a
-  date (17:00 board time) or an ISO string; None means now.
+  (``text`` in the syntax of ``engine.calendar``), ``next_round(months, year_start, after=None)``
+  (the next round of a board cycle anchored to the year starting in month ``year_start``: 4 for
+  the business year, 9 for the school year). ``start``/``a``/``b``/``after`` accept a datetime,
+  a date (17:00 board time) or an ISO string; None means now.
 Each evaluation stops with a ``ScriptError`` past its ``ScriptLimits`` (defaults: 1 s, 1,000,000
 loop iterations or calls, 1,000,000 items or characters built by one operation, 100,000-bit
 integers, 256 MB of memory growth). Code that is not trivial (``engine/trivial.py``: anything
@@ -183,7 +185,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 "is_working_day": lambda day=None: cal.is_working_day(
                     day if type(day) is date else self._moment(day)),
                 "deadline": lambda text, start=None: cal.parse_deadline(
-                    text, self._moment(start)).isoformat()}
+                    text, self._moment(start)).isoformat(),
+                "next_round": lambda months, year_start, after=None: cal.next_round(
+                    self._moment(after), months=int(months), year_start=int(year_start)).isoformat()}
 
     def _today(self) -> date:
         return clock.now().astimezone(self.calendar.tz).date()

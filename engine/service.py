@@ -23,6 +23,7 @@ from .calendar import WorkingCalendar
 from .case_commands import CaseCommands
 from .definition_commands import DefinitionCommands
 from .event_commands import EventCommands
+from .report_commands import ReportCommands
 from .run import ProcessRun
 from .scripting import make_script_engine
 from .settings import DEFAULTS, Settings
@@ -30,11 +31,11 @@ from .task_commands import TaskCommands
 
 
 class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommands,
-                    AdminCommands):
+                    AdminCommands, ReportCommands):
     """The one way in: every command on cases (``CaseCommands``), tasks (``TaskCommands``),
     timers and messages (``EventCommands``), diagrams and migrations
-    (``DefinitionCommands``), people and tokens (``AdminCommands``); the commands that change a
-    case end in ``_save``."""
+    (``DefinitionCommands``), people and tokens (``AdminCommands``), what reports draw from
+    (``ReportCommands``); the commands that change a case end in ``_save``."""
 
     def __init__(self, calendar: WorkingCalendar | None = None, services: Mapping | None = None,
                  limits=None, settings: Settings | None = None):
@@ -71,7 +72,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
                            refresh=refresh, writes=writes)
-        events = [*events,
+        events = [*events, *_fired_on_the_way(actor_name, row, run, loaded, events, now),
                   *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
                     for task in saved.created),
                   *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
@@ -106,6 +107,18 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
     def _run_of(self, row, now) -> ProcessRun:
         """A run to read or try things on, not to save (the live cache is left alone)."""
         return store.load_run(row, self.script_engine, self.calendar, now)
+
+
+def _fired_on_the_way(actor_name, row, run, loaded, events, now) -> list[dict]:
+    """``timer_fired`` events for the timers a command fired while advancing the case (a
+    person's completion reaching a timer already due, before the sweep came to it); the
+    sweep's own firing (``fire_instance``) names its timers itself."""
+    if run is None or loaded is None:
+        return []
+    named = {e["task_id"] for e in events if e["action"] == "timer_fired"}
+    return [trail.event(actor_name, "timer_fired", instance_id=row.id, task_id=t.task_id,
+                        bpmn_id=t.bpmn_id, now=now, name=t.name, due_at=t.due_at)
+            for t in run.fired(loaded.timers) if t.task_id not in named]
 
 
 def _offered(actor_name, action, task, groups, now) -> dict:

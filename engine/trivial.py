@@ -27,7 +27,7 @@ CHEAP_FUNCTIONS = frozenset({"len", "bool", "int", "float", "abs", "min", "max",
                              "round", "now", "today", "date", "datetime", "timedelta", "list",
                              "tuple", "dict", "set"})
 CALENDAR_FUNCTIONS = frozenset({"deadline", "working_days", "working_days_between",
-                                "is_working_day"})
+                                "is_working_day", "next_round"})
 MAX_CALENDAR_CALLS = 4
 CHEAP_METHODS = frozenset({"isoformat", "get", "strip", "lstrip", "rstrip", "lower", "upper",
                            "startswith", "endswith", "split", "replace", "keys", "values",

@@ -2,11 +2,14 @@
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .calendar import ClosureDay
+from .cdop import ChildDeath, ThemedReport
+from .challenge import Challenge
 from .draft import Draft
 from .learning import (Action, ActionPlan, Dissemination, Evaluation, LearningItem,  # noqa: F401
                        LearningItemChild, LearningTag, Review)
 from .message import MessageSubscription
 from .notification import CalendarToken, EmailOutbox, Notification
+from .performance import PerformanceFigure
 from .process import Definition, MessageStart, ProcessInstance
 from .setting import BoardSetting
 from .saved_filter import SavedFilter
@@ -17,8 +20,10 @@ from .token import ApiToken
 from .user import Group, LaneMapping, Membership, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
+    "ApiToken", "AuditEvent", "Base", "BoardSetting", "CalendarToken", "Challenge", "ChildDeath",
+    "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
-    "MessageSubscription", "Notification", "PendingTimer", "ProcessInstance", "Role", "SavedFilter",
-    "TaskCandidate", "TaskStatus", "User", "UserRole", "UTCDateTime", "utcnow",
+    "MessageSubscription", "Notification", "PendingTimer", "PerformanceFigure", "ProcessInstance",
+    "Role", "SavedFilter", "TaskCandidate", "TaskStatus", "ThemedReport", "User", "UserRole",
+    "UTCDateTime", "utcnow",
 ]

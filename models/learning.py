@@ -56,6 +56,7 @@ DISSEMINATION_KINDS = {
     "single_agency_training": "Single-agency training"}
 EVALUATION_METHODS = {
     "case_file_reaudit": "Case file re-audit", "training_impact": "Training impact (6-8 weeks)",
+    "immediate_feedback": "Immediate feedback (end of the course or workshop)",
     "survey": "Practitioner survey", "action_plan_report": "Report on the action plan"}
 TAG_KINDS = ("theme", "audience", "agency")
 
@@ -81,6 +82,13 @@ class Review(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     triggered_by_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_item.id", ondelete="SET NULL"), index=True)
+    # What the review changed in practice, entered once (its closing step or the review's page)
+    # and reused by every report that describes the impact of reviews.
+    impact: Mapped[str | None] = mapped_column(Text)
+    # Publication of the review's report (SCR / LCSPR): the day it went online, and the first day
+    # it may come down (it stays online at least that long).
+    published_on: Mapped[date | None] = mapped_column(Date, index=True)
+    online_until: Mapped[date | None] = mapped_column(Date)
 
 
 class LearningItem(Base):

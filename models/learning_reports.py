@@ -11,23 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .audit import AuditEvent
-from .learning import (ACTION_DONE, Action, Dissemination, Evaluation, LearningItem,
-                       LearningStatus, Review)
+from .cdop_reports import cdop_annual_figures
+from .learning import (ACTION_DONE, Action, ActionPlan, Dissemination, Evaluation,
+                       LearningItem, LearningOutcome, LearningStatus, Review)
 from .dates import add_months
 from .learning_queries import loop_closure
-from .process import ProcessInstance
-
-CDOP_PROCESS = "p05_child_death_review"
-CDOP_PANEL_TASK = "panel_review"
-DEATH_CATEGORIES = {f"cat_{i}": f"{i} {name}" for i, name in enumerate([
-    "Deliberately inflicted injury, abuse or neglect", "Suicide or deliberate self-inflicted harm",
-    "Trauma and other external factors", "Malignancy", "Acute medical or surgical condition",
-    "Chronic medical condition", "Chromosomal, genetic and congenital anomalies",
-    "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)}
-MODIFIABLE = {"identified": "Modifiable factors identified",
-              "not_identified": "No modifiable factors identified",
-              "insufficient_information": "Insufficient information"}
-
 
 def _between(column, start, end):
     return (column >= start) & (column < end)
@@ -136,31 +124,88 @@ def annual_figures(session: Session, start: datetime, end: datetime) -> dict:
             "closure_detail": loop_closure(session, end)}
 
 
-def cdop_figures(session: Session, start: datetime, end: datetime) -> dict:
-    """CDOP summary: deaths notified and reviewed in the period, categories, modifiable factors.
+REVIEW_TARGET_MONTHS = 6       # SCR (2015) and LCSPR (2018/2023): six months from the start
+VOICE_AUDIENCES = ("children_young_people", "families", "mixed")   # P7 surveys that heard them
 
-    Reviewed deaths are read from the audit trail of the panel's analysis (Form C), which
-    outlives the case; only counts are returned.
-    """
-    notified = session.scalar(select(func.count()).select_from(ProcessInstance).where(
-        ProcessInstance.process_id == CDOP_PROCESS,
-        _between(ProcessInstance.started_at, start, end)))
-    latest = {}
-    for event in session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "task_completed", AuditEvent.bpmn_id == CDOP_PANEL_TASK,
-            _between(AuditEvent.at, start, end)).order_by(AuditEvent.at, AuditEvent.id)):
-        values = (event.detail or {}).get("values") or {}
-        if values.get("category_of_death"):
-            latest[event.instance_id] = values
-    categories = Counter(DEATH_CATEGORIES.get(v["category_of_death"], "Unknown")
-                         for v in latest.values())
-    modifiable = Counter(v.get("modifiable_factors") or "insufficient_information"
-                         for v in latest.values())
-    reviewed = len(latest)
-    return {"notified": notified, "reviewed": reviewed,
-            "categories": {label: categories.get(label, 0) for label in DEATH_CATEGORIES.values()},
-            "modifiable": {label: modifiable.get(key, 0) for key, label in MODIFIABLE.items()},
-            "preventable_share": modifiable.get("identified", 0) / reviewed if reviewed else None}
+
+def review_timeliness(review: Review) -> bool:
+    """The review was completed within six months of its start (the SCR / LCSPR target)."""
+    return review.completed_at <= add_months(review.started_at, REVIEW_TARGET_MONTHS)
+
+
+def recommendation_actions(session: Session, at: datetime) -> dict:
+    """Action on review recommendations: the actions of plans arising from reviews (not audits),
+    as they stood at ``at``: in all, done, overdue, and still open inside their date."""
+    reviewed = select(Review.instance_id).where(Review.category == "review",
+                                                Review.instance_id.is_not(None))
+    actions = list(session.scalars(select(Action).join(ActionPlan).where(
+        Action.created_at < at, ActionPlan.source_instance_id.in_(reviewed))))
+    day = at.date()
+    done = sum(1 for a in actions if a.done)
+    overdue = sum(1 for a in actions if a.overdue_on(day))
+    return {"total": len(actions), "done": done, "overdue": overdue,
+            "open": len(actions) - done - overdue}
+
+
+def yearly_figures(session: Session, start: datetime, end: datetime) -> dict:
+    """The yearly report (2018/2023) or annual report (2015) for ``[start, end)``: the annual
+    figures plus the reviews completed and their timeliness, the impact each review recorded,
+    the reports published, action on review recommendations, what children and families said
+    (P7 surveys that heard them) and the areas of little progress."""
+    completed = list(session.scalars(select(Review).where(
+        Review.category == "review", _between(Review.completed_at, start, end))
+        .order_by(Review.completed_at, Review.id)))
+    published = list(session.scalars(select(Review).where(_days(Review.published_on, start, end))
+                                     .order_by(Review.published_on, Review.id)))
+    voices = list(session.scalars(select(Review).where(
+        Review.kind == "survey", Review.outcome.in_(VOICE_AUDIENCES),
+        _between(Review.completed_at, start, end)).order_by(Review.completed_at, Review.id)))
+    not_learnt = list(session.scalars(select(LearningItem).where(
+        LearningItem.outcome == LearningOutcome.NOT_LEARNT.value,
+        _between(LearningItem.evaluated_at, start, end))))
+    figures = annual_figures(session, start, end)
+    late = [r for r in open_reviews(session, end) if r.category == "review"
+            and add_months(r.started_at, REVIEW_TARGET_MONTHS) < end]
+    return {**figures,
+            "completed_reviews": [(r, review_timeliness(r)) for r in completed],
+            "on_time": sum(1 for r in completed if review_timeliness(r)),
+            "impact": [r for r in {r.id: r for r in completed + published}.values()],
+            "published": published, "voices": voices,
+            "recommendations": recommendation_actions(session, end),
+            "little_progress": {
+                "not_learnt_by_theme": dict(sorted(Counter(
+                    t for item in not_learnt for t in item.themes).items())),
+                "not_learnt": len(not_learnt),
+                "overdue_by_agency": figures["actions"]["overdue_by_agency"],
+                "late_reviews": late}}
+
+
+def yearly_summary(session: Session, start: datetime, end: datetime) -> dict:
+    """Headline counts of the yearly or annual report (small enough for a task's data)."""
+    f = yearly_figures(session, start, end)
+    return {"reviews_completed": len(f["completed_reviews"]), "reviews_on_time": f["on_time"],
+            "impact_missing": sum(1 for r in f["impact"] if not r.impact),
+            "reports_published": len(f["published"]),
+            "recommendation_actions": f["recommendations"]["total"],
+            "recommendation_actions_done": f["recommendations"]["done"],
+            "recommendation_actions_overdue": f["recommendations"]["overdue"],
+            "voice_surveys": len(f["voices"]), "learning_not_embedded": f["little_progress"]["not_learnt"],
+            "reviews_late": len(f["little_progress"]["late_reviews"])}
+
+
+def last_business_year(now: datetime, tz=None) -> int:
+    """The business year (from 1 April) that last ended on or before ``now``."""
+    local = now.astimezone(tz) if tz else now
+    return local.year - 2 if local.month < 4 else local.year - 1
+
+
+def cdop_figures(session: Session, start: datetime, end: datetime) -> dict:
+    """CDOP summary from the CDOP register: deaths notified (in the CDOP's scope, or an
+    unattended stillbirth under 2018/2023) and reviewed in the period, categories, modifiable
+    factors, across every board the CDOP serves. Only counts are returned."""
+    total = cdop_annual_figures(session, start, end)["total"]
+    return {key: total[key] for key in ("notified", "reviewed", "categories", "modifiable",
+                                        "preventable_share")}
 
 
 def default_period(now: datetime, months: int = 6) -> tuple[datetime, datetime]:

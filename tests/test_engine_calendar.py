@@ -146,3 +146,39 @@ def test_other_time_zone_and_region():
     assert not cal.is_working_day(date(2027, 1, 4))          # 2 January holiday, substitute
     assert cal.add_working_days(utc(2026, 3, 26, 10), 3) == utc(2026, 3, 31, 10)
     assert cal.parse_deadline("P1D", utc(2026, 3, 28, 10)) - utc(2026, 3, 28, 10) == timedelta(days=1)
+
+
+# -- board cycles: rounds anchored to the business year (April) or the school year (September)
+def test_next_round_of_a_quarterly_cycle_started_in_november_is_the_january_quarter():
+    cal = WorkingCalendar()
+    november = datetime(2027, 11, 17, 15, 0, tzinfo=timezone.utc)
+    assert cal.next_round(november, months=3, year_start=4) == \
+        datetime(2028, 1, 1, 9, 0, tzinfo=timezone.utc)              # 09:00 GMT
+
+
+def test_next_round_keeps_nine_in_the_morning_across_the_clock_change():
+    cal = WorkingCalendar()
+    january_round = datetime(2028, 1, 1, 9, 0, 1, tzinfo=timezone.utc)
+    assert cal.next_round(january_round, months=3, year_start=4) == \
+        datetime(2028, 4, 1, 8, 0, tzinfo=timezone.utc)              # 09:00 BST
+
+
+@pytest.mark.parametrize("after, months, year_start, expected", [
+    (datetime(2027, 3, 1, 9, 0), 12, 4, datetime(2027, 4, 1, 8, 0)),     # business year
+    (datetime(2027, 4, 1, 8, 0), 12, 4, datetime(2028, 4, 1, 8, 0)),     # strictly after
+    (datetime(2027, 11, 5, 9, 0), 12, 9, datetime(2028, 9, 1, 8, 0)),    # school year
+    (datetime(2027, 5, 1, 9, 0), 6, 4, datetime(2027, 10, 1, 8, 0)),     # six-monthly
+    (datetime(2027, 5, 1, 9, 0), 2, 4, datetime(2027, 6, 1, 8, 0)),      # every LISG cycle
+    (datetime(2027, 5, 1, 9, 0), 24, 4, datetime(2028, 4, 1, 8, 0)),     # two-yearly: even years
+])
+def test_next_round_is_the_first_start_of_a_period_after_the_moment(after, months, year_start,
+                                                                    expected):
+    utc = timezone.utc
+    assert WorkingCalendar().next_round(after.replace(tzinfo=utc), months=months,
+                                        year_start=year_start) == expected.replace(tzinfo=utc)
+
+
+def test_next_round_refuses_a_period_that_is_not_whole_months_of_a_year():
+    with pytest.raises(ValueError, match="months"):
+        WorkingCalendar().next_round(datetime(2027, 5, 1, tzinfo=timezone.utc), months=0,
+                                     year_start=4)

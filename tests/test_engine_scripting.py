@@ -108,6 +108,14 @@ def test_working_day_helpers_use_the_injected_calendar():
         assert env.evaluate("is_working_day(date(2027, 1, 11))", {}) is False
 
 
+def test_next_round_helper_anchors_a_cycle_to_the_business_or_school_year():
+    with clock.frozen(datetime(2027, 11, 17, 15, 0, tzinfo=UTC)):
+        assert ENV.evaluate("next_round(3, 4)", {}) == "2028-01-01T09:00:00+00:00"
+        assert ENV.evaluate("next_round(12, 9)", {}) == "2028-09-01T08:00:00+00:00"
+        assert ENV.evaluate("next_round(12, 4, after='2027-03-31')", {}) == \
+            "2027-04-01T08:00:00+00:00"
+
+
 def test_subscript_augmented_assignment_works_but_attribute_one_is_refused():
     data = {"d": {"n": 1}, "l": [1]}
     ENV.execute("d['n'] += 2\nl[0] *= 5", data)
@@ -507,3 +515,14 @@ def test_strftime_works_but_scripts_still_cannot_import():
     assert context["parsed"] == 2027 and len(context["label"]) > 8
     assert check_script("x = __import__('os')")
     assert check_script("import time")
+
+
+def test_a_task_id_the_run_does_not_hold_is_not_found_not_a_spiff_error():
+    from uuid import uuid4
+
+    from engine.errors import NotFound
+    run = ProcessRun(workflow(linear_bpmn(("userTask", "review", "", "")), "linear", ENGINE), ENGINE,
+                     calendar=None)
+    with pytest.raises(NotFound):
+        run.task(str(uuid4()))
+    assert run.fired([type("Timer", (), {"task_id": str(uuid4())})()]) == []

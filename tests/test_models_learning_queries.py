@@ -3,8 +3,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from engine import learning as lc
-from engine.trail import audit_and_notify as audit
-from models import Definition, ProcessInstance
+from models import ChildDeath
 from models.learning import Review
 from models.learning_queries import add_months, loop_closure
 from models.learning_reports import (annual_figures, cdop_figures, lisg_figures, lisg_summary,
@@ -136,30 +135,18 @@ def test_annual_section_adds_evaluations_and_completed_actions(seeded):
     assert f["learning"]["identified"] == 4          # 2025-04-15 .. 2026-03-05
 
 
-def test_cdop_figures_count_reviews_from_the_panel_analysis_without_identities(sessions):
+def test_cdop_figures_count_reviews_from_the_cdop_register_without_identities(sessions):
     with sessions.begin() as s:
-        definition = Definition(process_id="p05_child_death_review", version=1, name="P5",
-                                content_hash="x", files={}, spec_json="", lanes=[])
-        s.add(definition)
-        s.flush()
-        ids = []
-        for started in ("2025-06-01", "2025-06-20", "2026-05-01"):
-            row = ProcessInstance(definition_id=definition.id, process_id=definition.process_id,
-                                  status="active", state_json="", serializer_version="",
-                                  started_at=at(started), data={"child_reference": "secret"})
-            s.add(row)
-            s.flush()
-            ids.append(row.id)
-        for instance_id, when, category, modifiable in [
-                (ids[0], "2025-09-01", "cat_8", "identified"),
-                (ids[1], "2026-01-20", "cat_10", "identified"),
-                (ids[1], "2026-02-01", "cat_9", "not_identified"),
-                (ids[2], "2026-06-01", "cat_1", "identified")]:
-            audit(s, "cdop", "task_completed", instance_id=instance_id, bpmn_id="panel_review",
-                  now=at(when), values={"category_of_death": category,
-                                        "modifiable_factors": modifiable})
-        audit(s, "cdop", "task_completed", instance_id=ids[0], bpmn_id="form_b",
-              now=at("2025-09-02"), values={"agency_knowledge": "x"})
+        for notified, reviews in [("2025-06-01", ("2025-09-01", "cat_8", "identified")),
+                                  ("2025-06-20", ("2026-02-01", "cat_9", "not_identified")),
+                                  ("2026-05-01", ("2026-06-01", "cat_1", "identified"))]:
+            reviewed, category, modifiable = reviews
+            s.add(ChildDeath(case_ref="CDOP-secret", board="Reading", regime="LSCB_WT2015",
+                             date_of_death=date.fromisoformat(notified), notified_at=at(notified),
+                             reviewed_at=at(reviewed), category=category,
+                             modifiable_factors=modifiable))
+        s.add(ChildDeath(board="Reading", regime="LSCB_WT2015", date_of_death=date(2025, 7, 1),
+                         notified_at=at("2025-07-01"), in_scope=False))      # out of scope
     start, end = year_period(2025)
     with sessions() as s:
         f = cdop_figures(s, start, end)

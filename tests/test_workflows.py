@@ -29,12 +29,14 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)   # a Monday
 GROUPS = ["partner-agencies", "police", "health", "education", "childrens-social-care",
           "business-unit", "lisg", "lscb-chair", "board", "independent-reviewer", "cdop", "tpd",
           "comms", "s11-panel", "bf-s11-panel", "school-a", "school-b", "safeguarding-partners",
-          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair"]
+          "local-authority-partner", "icb-partner", "police-partner", "partnership-chair",
+          "independent-scrutineer"]
 AGENCIES = {"partner-agencies", "police", "health", "education", "childrens-social-care"}
 LANES = {"Partner agencies", "Independent Reviewer", "LSCB Chair", "LISG", "CDOP",
          "LSCB Business Unit", "T&PD Sub-Group", "Comms & Comm Eng Sub-Group",
          "Pan-Berks S11 Sub-Group", "BF S11 Panel", "Schools", "LSCB Board", "Safeguarding Partners",
-         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair"}
+         "Local Authority Partner", "ICB Partner", "Police Partner", "Partnership Chair",
+         "Independent Scrutineer"}
 
 
 class Library:
@@ -397,7 +399,8 @@ def test_the_whole_library_deploys_without_problems_or_warnings(sessions, proces
     assert sorted(r.process_id for r in results) == sorted(parsed) and all(r.created for r in results)
     starts = {pid: p.start_messages for pid, p in parsed.items() if p.start_messages}
     assert starts == {"learning_loop": ("learning_item_identified",),
-                      "p01_case_referral": ("cdop_scr_referral", "review_requested")}
+                      "p01_case_referral": ("cdop_scr_referral", "review_requested"),
+                      "p05c_cdop_themed_report": ("cdop_pattern_alert",)}
 
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.stem)
@@ -498,19 +501,24 @@ def test_p2_scr_runs_from_notification_to_publication_with_imrs_timers_and_learn
     assert accept.candidate_groups == ["board"] and accept.lane == "LSCB Board"
     assert {t.bpmn_id for t in lib.show(iid).timers}.isdisjoint({"review_overdue", "progress_check"})
     lib.do(iid, "board_acceptance", "board", report_accepted=True, lscb_response="We accept all findings",
-           action_plans_agreed=True, learning_identified=True)
+           action_plans_agreed=True, learning_identified=True,
+           review_impact="Joint protocol in use at the front door")
     lib.do(iid, "publication_decision", "lscb-chair", publication="publish_summary")
     lib.do(iid, "seek_panel_advice", "lscb-chair", panel_advice="Summary is proportionate",
            final_publication="then_publish_summary")
-    lib.do(iid, "send_prepublication", "business-unit", prepublication_sent_on="2027-12-01",
-           planned_publication_on="2027-12-15")
-    lib.do(iid, "publish_report", "comms", published_url="https://bflscb.org.uk/scr",
-           published_on="2027-12-15")
+    # the learning enters the loop once publication is decided, before the report is published
     lib.do(iid, "record_learning_item", "lisg", learning_statement="Share information at the front door",
            learning_theme="information_sharing", learning_audience="all_agencies", action_owner="police",
            action_description="Joint protocol", action_due_date="2028-03-31", more_learning=False)
-    assert lib.show(iid).status == "completed"
     assert len(lib.instances("learning_loop")) == 1
+    lib.do(iid, "plan_publication", "business-unit", planned_publication_on="2027-12-15",
+           publication_delayed=False)
+    lib.on("2027-12-01")
+    lib.do(iid, "send_prepublication", "business-unit", prepublication_sent_on="2027-12-01")
+    lib.on("2027-12-15")
+    lib.do(iid, "publish_report", "comms", published_url="https://bflscb.org.uk/scr",
+           published_on="2027-12-15")
+    assert [t.bpmn_id for t in lib.show(iid).timers] == ["online_reminder"]
     with lib.sessions() as s:                  # the SCR and one IMR per agency, each closed
         rows = s.scalars(select(Review).order_by(Review.id)).all()
         assert sorted((r.kind, r.agency, r.outcome) for r in rows) == [
@@ -787,6 +795,11 @@ def test_p7_survey_runs_for_four_weeks_with_a_reminder(lib, to_board):
         lib.do(iid, "board_considers_survey", "board", board_decision="Endorsed")
     lib.do(iid, "you_said_we_did", "comms", feedback_published="bflscb.org.uk/yousaid")
     assert lib.show(iid).status == "completed"
+    with lib.sessions() as s:          # who was heard, and "you said, we did", for the yearly report
+        review = s.scalars(select(Review).where(Review.instance_id == iid)).one()
+        assert (review.kind, review.outcome, review.impact) == (
+            "survey", "children_young_people",
+            "You said: Young people want one worker We did: Lead professional model")
 
 
 def test_p8_roundtable_asking_for_a_further_review_sends_it_to_triage(lib):
@@ -997,7 +1010,7 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     cid = lib.start("c02_lisg_six_monthly_report", "manager").id
     assert lib.ids(cid) == [] and lib.show(cid).status == "active"
     [timer] = lib.show(cid).timers
-    assert timer.due_at == T0 + timedelta(days=184)                     # 1 Sep 2027
+    assert timer.due_at == datetime(2027, 4, 1, 8, 0, tzinfo=timezone.utc)   # 09:00 BST, 1 April
     lib.now = T0 + timedelta(days=2)                # a roundtable in the period, for the figures
     rid = lib.start("p08_roundtable_discussion", "lisg").id
     lib.do(rid, "set_question", "lisg", roundtable_question="Why was the Prevent referral late?",
@@ -1010,12 +1023,12 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert compile_.candidate_groups == ["business-unit"] and "forward_plan" in {
         f["id"] for f in compile_.form["fields"]}
     report = lib.show(cid).data["lisg_report"]      # computed by the step the timer fired
-    assert report["url"] == "/reports/lisg?start=2027-03-02&end=2027-09-01"
-    assert (report["period_start"], report["period_end"]) == ("2027-03-02", "2027-09-01")
+    assert report["url"] == "/reports/lisg?start=2026-09-30&end=2027-04-01"
+    assert (report["period_start"], report["period_end"]) == ("2026-09-30", "2027-04-01")
     assert (report["reviews_started"], report["reviews_completed"]) == (1, 1)
     assert "{{ lisg_report.url }}" in compile_.documentation
     shown = str(render_instructions(compile_.documentation, lib.show(cid).data))
-    assert "/reports/lisg?start=2027-03-02&amp;end=2027-09-01" in shown
+    assert "/reports/lisg?start=2026-09-30&amp;end=2027-04-01" in shown
     assert "1 reviews started and 1 completed" in shown
     lib.do(cid, "compile_report", "business-unit", audit_programme_summary="3 audits",
            single_agency_audits="2",
@@ -1025,14 +1038,19 @@ def test_c02_six_monthly_lisg_report_every_six_months(lib):
     assert present.candidate_groups == ["lisg"] and "{{ lisg_report.url }}" in present.documentation
     lib.do(cid, "present_report", "lisg", board_meeting_on="2027-09-17")
     lib.do(cid, "board_notes_report", "board", board_challenge=True, challenge_summary="Why amber?")
-    lib.do(cid, "log_challenge", "lscb-chair", challenge_log_ref="CL-3")
-    assert lib.show(cid).status == "active" and lib.show(cid).timers      # the next round waits
+    lib.do(cid, "log_challenge", "lscb-chair", challenged_agency="health", challenge_owner="health",
+           challenge_due="2027-10-29")
+    lib.do(cid, "answer_challenge", "health", challenge_response="Amber: two actions wait on funding")
+    lib.do(cid, "review_answer", "lscb-chair", answer_accepted=True)
+    [timer] = lib.show(cid).timers                                       # the next round waits
+    assert timer.due_at == datetime(2027, 10, 1, 8, 0, tzinfo=timezone.utc)   # 09:00 BST
 
 
 def test_c03_workshop_not_held_is_reported_as_a_shortfall(lib):
     cid = lib.start("c03_learning_workshops", "manager").id
     lib.fire(T0 + timedelta(days=93))
-    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20")
+    lib.do(cid, "plan_workshop", "tpd", workshop_theme="Neglect", workshop_date="2027-06-20",
+           workshop_learning_item=1)
     lib.do(cid, "publish_workshop", "comms", workshop_page="bflscb.org.uk/training/neglect")
     run = lib.task(cid, "run_workshop")
     assert run.due_at == datetime(2027, 6, 20, 16, 0, tzinfo=timezone.utc)
@@ -1073,14 +1091,14 @@ def test_c06_action_tracker_escalates_persistent_overdue_actions(lib):
     assert lib.task(cid, "challenge_log_actions").candidate_groups == ["lscb-chair"]
 
 
-@pytest.mark.parametrize("process_id, first_task, group, days", [
-    ("c07_section11_cycle", "agree_standards", "s11-panel", 731),
-    ("c08_s175_cycle", "open_window", "business-unit", 366),
-    ("c11_framework_review", "redraft_framework", "lisg", 366)])
-def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, days):
+@pytest.mark.parametrize("process_id, first_task, group, first_round", [     # 09:00 BST
+    ("c07_section11_cycle", "agree_standards", "s11-panel", datetime(2028, 4, 1, 8, 0)),
+    ("c08_s175_cycle", "open_window", "business-unit", datetime(2027, 9, 1, 8, 0)),
+    ("c11_framework_review", "redraft_framework", "lisg", datetime(2027, 4, 1, 8, 0))])
+def test_yearly_cycles_start_their_pathway(lib, process_id, first_task, group, first_round):
     cid = lib.start(process_id, "manager").id
     [timer] = lib.show(cid).timers
-    assert timer.due_at == T0 + timedelta(days=days)
+    assert timer.due_at == first_round.replace(tzinfo=timezone.utc)
     assert lib.fire(timer.due_at - timedelta(days=1)) == 0
     assert lib.fire(timer.due_at + timedelta(seconds=1)) == 1
     assert lib.task(cid, first_task).candidate_groups == [group]

@@ -198,3 +198,199 @@ def test_suspicion_first_recorded_in_a_form_b_refers_at_once_and_the_panel_waits
                                           "form_b_abuse_or_neglect_suspected": False})
     assert lib.ids(iid) == []                                         # waiting for the decision
     assert len(lib.instances("p01_case_referral")) == 1
+
+
+# --- issue 18 part 1: the CDOP duties (register, per board, themed reports, annual report) ---
+
+def test_notified_deaths_exclude_those_out_of_scope_and_count_unattended_stillbirths_only_2018(lib):
+    from models.learning_reports import cdop_figures, year_period
+    notify_death(lib, child_age_at_death=18)                          # out of scope
+    notify_death(lib, **STILLBIRTH)                                   # 2015: out of scope
+    notify_death(lib)                                                 # in scope
+    lib.set_regime("MASA_WT2018")
+    notify_death(lib, **STILLBIRTH)                                   # 2018: a JAR, counted
+    notify_death(lib, stillbirth_or_planned_termination=True)         # 2018, attended: not
+    with lib.sessions() as s:
+        assert cdop_figures(s, *year_period(2026))["notified"] == 2
+
+
+def test_two_form_bs_suspecting_abuse_at_once_refer_the_case_once(lib):
+    iid = notify_death(lib)
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    health, education = sorted(lib.tasks(iid, "form_b"), key=lambda t: t.candidate_groups)[::-1]
+    for task, group in ((health, "health"), (education, "education")):
+        lib.complete(task, group, {"agency_knowledge": f"{group}: injuries seen, not explained",
+                                   "form_b_abuse_or_neglect_suspected": True})
+    assert len(lib.instances("p01_case_referral")) == 1
+    assert lib.ids(iid) == []                                         # waiting for the decision
+
+
+def reviewed_with_pattern(lib, board=None, theme="safe_sleeping", factors="Co-sleeping on a sofa"):
+    """A death (of ``board``'s area, else the form's default) reviewed by the panel, which
+    records a pattern of ``theme``; returns the case id."""
+    iid = notify_death(lib, **({"board": board} if board else {}))
+    lib.do(iid, "residency_check", "cdop", bf_cdop_reviews=True)
+    return_form_bs(lib, iid, "saw the child regularly")
+    lib.do(iid, "collate_papers", "cdop", post_mortem_received=True, inquest_pending=False)
+    if lib.tasks(iid, "child_death_review_meeting"):
+        lib.do(iid, "child_death_review_meeting", "health", cdrm_held_on="2027-03-01",
+               cdrm_summary="Reviewed with the professionals who knew the child")
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_10", modifiable_factors="identified",
+           contributing_factors=factors, pattern_alert=True, pattern_theme=theme,
+           pattern_description="Infants co-sleeping after parental alcohol use",
+           panel_abuse_or_neglect_suspected=False, learning_identified=False)
+    return iid
+
+
+def register(lib):
+    from models import ChildDeath, ThemedReport
+    from sqlalchemy import select
+    with lib.sessions() as s:
+        return (s.scalars(select(ChildDeath).order_by(ChildDeath.id)).all(),
+                s.scalars(select(ThemedReport).order_by(ThemedReport.id)).all())
+
+
+@pytest.mark.parametrize("regime, board_task, group, response", [
+    ("LSCB_WT2015", "lscb_chair_receives", "lscb-chair", "chair_response"),
+    ("MASA_WT2023", "partners_receive", "safeguarding-partners", "partners_response")])
+def test_a_pattern_goes_to_a_themed_report_the_chair_decides_and_the_board_receives_it(
+        lib, regime, board_task, group, response):
+    from models.learning import LearningItem
+    from sqlalchemy import select
+    from web.instructions import render_instructions
+    lib.set_regime(regime)
+    first = reviewed_with_pattern(lib, board="reading", factors="Sofa sharing")
+    second = reviewed_with_pattern(lib)
+    assert lib.ids(second) == ["inform_professionals"]                 # the review goes on
+    reports = lib.instances("p05c_cdop_themed_report")
+    assert len(reports) == 2 and lib.ids(first) == ["inform_professionals"]
+    rid = reports[1][0]
+    draft = lib.task(rid, "draft_themed_report")
+    assert draft.candidate_groups == ["cdop"]
+    data = lib.show(rid).data
+    assert data["themed_deaths"]["count"] == 2             # both deaths with the pattern
+    shown = str(render_instructions(draft.documentation, data))
+    refs = [lib.show(i).reference for i in (first, second)]
+    assert f"{refs[0]} (Reading): 10 Sudden unexpected, unexplained death; Modifiable factors " \
+           "identified (Sofa sharing)" in shown and f"{refs[1]} (Bracknell Forest)" in shown
+    themed = dict(themed_findings="Both infants shared a sofa with a parent who had drunk alcohol",
+                  themed_recommendations="Safe sleeping advice at every health visit",
+                  themed_learning="Give safe sleeping advice where a parent drinks",
+                  action_owner="health", action_description="Add safe sleeping to visits",
+                  action_due_date="2027-09-30")
+    lib.do(rid, "draft_themed_report", "cdop", themed)
+    lib.do(rid, "chair_decides", "cdop", chair_decision="revise", chair_comments="Add the data")
+    assert "Add the data" in str(render_instructions(lib.task(rid, "draft_themed_report")
+                                                     .documentation, lib.show(rid).data))
+    lib.do(rid, "draft_themed_report", "cdop", themed)
+    lib.do(rid, "chair_decides", "cdop", chair_decision="to_board")
+    assert lib.ids(rid) == [board_task]
+    lib.do(rid, board_task, group, {response: "Noted: a safe sleeping campaign this winter"})
+    assert lib.show(rid).status == "completed"
+    with lib.sessions() as s:
+        [item] = s.scalars(select(LearningItem).where(
+            LearningItem.source_pathway == "P5 themed report")).all()
+        assert item.themes == ["child_deaths"] and item.source_ref == refs[1]
+    [(loop, _, _)] = lib.instances("learning_loop")           # it reaches the learning loop
+    assert lib.ids(loop) == ["validate_item"] and lib.show(loop).data["item_theme"] == "child_deaths"
+    deaths, themed_reports = register(lib)
+    assert [d.board for d in deaths] == ["Reading", "Bracknell Forest"]
+    assert [d.pattern_theme for d in deaths] == ["safe_sleeping", "safe_sleeping"]
+    assert themed_reports[1].received_by == group and themed_reports[1].learning_item_id == item.id
+    assert themed_reports[0].received_at is None                        # the first still drafting
+
+
+def test_a_case_carries_its_board_with_the_running_board_as_default(lib):
+    notify_death(lib, board="wokingham")
+    notify_death(lib)
+    form = lib.task(notify_death(lib, board="slough"), "residency_check")
+    assert form                                     # the case goes on as before
+    fields = {f["id"]: f for f in lib.task(lib.start("p05_child_death_review",
+                                                     "partner-agencies").id, "notify_death").form["fields"]}
+    assert fields["board"]["default"] == "bracknell_forest" and len(fields["board"]["options"]) == 6
+    assert [d.board for d in register(lib)[0]] == ["Wokingham", "Bracknell Forest", "Slough"]
+
+
+# The business year starts on Thursday 1 April 2027, 09:00 BST (the clocks changed on 28 March).
+APRIL_2027 = utc(2027, 4, 1, 8, 0)
+
+
+@pytest.mark.parametrize("regime, receive, group, data", [
+    ("LSCB_WT2015", "lscb_chair_receives_report", "lscb-chair",
+     {"cdop_report_received_notes": "For the annual report"}),
+    ("MASA_WT2018", "partners_publish_report", "safeguarding-partners",
+     {"cdr_report_published_at": "https://example.org/cdr-annual-report"})])
+def test_c09_the_cdop_annual_report_is_assembled_from_the_register_each_april(
+        lib, regime, receive, group, data):
+    from web.instructions import render_instructions
+    lib.set_regime(regime)
+    reviewed_with_pattern(lib, board="reading")        # in business year 2026-2027
+    notify_death(lib, child_age_at_death=18)           # out of scope: not counted
+    lib.now = utc(2027, 3, 10, 9)
+    cid = lib.start("c09_cdop_annual_report", "manager").id
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == APRIL_2027                   # anchored to the business year
+    lib.fire(APRIL_2027 - timedelta(seconds=1))
+    assert lib.ids(cid) == []
+    lib.fire(APRIL_2027 + timedelta(seconds=1))
+    report = lib.show(cid).data["cdop_report"]
+    assert report["year"] == "2026-2027" and report["url"] == "/reports/cdop?year=2026"
+    assert (report["notified"], report["reviewed"], report["pattern_alerts"]) == (1, 1, 1)
+    compile_ = lib.task(cid, "compile_cdop_report")
+    assert compile_.candidate_groups == ["cdop"]
+    shown = str(render_instructions(compile_.documentation, lib.show(cid).data))
+    assert "1 deaths notified, 1 reviewed" in shown and "/reports/cdop?year=2026" in shown
+    lib.do(cid, "compile_cdop_report", "cdop", cdop_report_themes="Safe sleeping in infants",
+           cdop_report_recommendations="A safe sleeping campaign")
+    lib.do(cid, receive, group, data)
+    assert lib.show(cid).status == "active"
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == utc(2028, 4, 1, 8, 0)         # next year's round waits
+
+
+def test_c14_the_unexpected_death_procedure_is_reviewed_yearly_and_escalates_when_overdue(lib):
+    lib.now = utc(2027, 4, 20, 9)                       # after 1 April: the first round is 2028
+    cid = lib.start("c14_unexpected_death_procedure", "manager").id
+    [timer] = lib.show(cid).timers
+    assert timer.due_at == utc(2028, 4, 1, 8, 0)
+    lib.fire(timer.due_at + timedelta(seconds=1))
+    review = lib.task(cid, "review_procedure")
+    assert review.candidate_groups == ["cdop"] and review.due_at.date().isoformat() == "2028-06-01"
+    lib.fire(utc(2028, 6, 1, 8, 1))                     # two months on: overdue
+    lib.do(cid, "review_procedure_escalate_1", "cdop", review_procedure_escalation_note_1="Chased",
+           review_procedure_resolved_1=False)
+    assert lib.task(cid, "review_procedure_escalate_2").candidate_groups == ["lscb-chair"]
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="Home visit within 24 hours",
+           procedure_version="2028.1")
+    lib.do(cid, "chair_agrees_procedure", "lscb-chair", chair_agrees=False,
+           chair_procedure_comments="Name the on-call paediatrician")
+    review = lib.task(cid, "review_procedure")           # back to the CDOP, with the comments
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="On-call paediatrician named",
+           procedure_version="2028.2")
+    lib.do(cid, "chair_agrees_procedure", "lscb-chair", chair_agrees=True)
+    assert lib.ids(cid) == ["review_procedure_escalate_2"]      # the Challenge Log entry stays
+    assert lib.show(cid).data["procedure_agreed"] is True
+
+
+def test_c14_under_2018_the_safeguarding_partners_agree_the_procedure(lib):
+    lib.set_regime("MASA_WT2023")
+    cid = lib.start("c14_unexpected_death_procedure", "manager").id
+    lib.fire(APRIL_2027 + timedelta(seconds=1))
+    lib.do(cid, "review_procedure", "cdop", procedure_changes="Joint agency response steps",
+           procedure_version="2027.1")
+    lib.do(cid, "partners_agree_procedure", "safeguarding-partners", partners_agree=True)
+    assert lib.ids(cid) == [] and lib.show(cid).timers
+
+
+def test_a_pattern_without_a_theme_is_reported_as_other_and_no_pattern_raises_no_report(lib):
+    quiet = review_to_the_panel(lib, "LSCB_WT2015")
+    panel_review(lib, quiet, suspected=False)                    # pattern_alert False
+    assert lib.instances("p05c_cdop_themed_report") == []
+    iid = review_to_the_panel(lib, "LSCB_WT2015")
+    lib.do(iid, "panel_review", "cdop", category_of_death="cat_3", modifiable_factors="identified",
+           contributing_factors="Unfenced garden pond", pattern_alert=True,
+           panel_abuse_or_neglect_suspected=False, learning_identified=False)
+    [(rid, _, _)] = lib.instances("p05c_cdop_themed_report")
+    assert lib.show(rid).data["themed_deaths"]["theme_name"] == "Other pattern or trend"
+    deaths, _ = register(lib)
+    assert [(d.category, d.pattern_theme) for d in deaths] == [("cat_6", None), ("cat_3", "other_pattern")]

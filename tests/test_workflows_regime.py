@@ -12,6 +12,7 @@ import pytest
 from engine import FormInvalid
 from engine.errors import InputError
 from models import AuditEvent
+from models.learning import Review
 from test_workflows import (CRITERIA_NONE, DMN_PROBE, INCIDENT_KNOWN, T0, WORKFLOWS, db_url, lib,  # noqa: F401
                             library_template, notify_death)
 
@@ -105,10 +106,11 @@ def rapid_review(lib, iid, lcspr=False, approvals=(True, True, True)):
         for g in ("police", "health")})
     lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
            rapid_review_actions="Sibling plan", lcspr_recommended=lcspr,
-           rapid_review_rationale="Considered the potential for learning")
+           rapid_review_rationale="Considered the potential for learning", lead_partner="la")
     for (task, (group, prefix)), approves in zip(PARTNERS.items(), approvals):
         lib.do(iid, task, group, {f"{prefix}_approves": approves,
-                                  f"{prefix}_signatory": f"{prefix} lead safeguarding partner"})
+                                  f"{prefix}_signatory": f"{prefix} lead safeguarding partner",
+                                  f"{prefix}_signed_by_delegate": prefix == "police"})
 
 
 def panel_replies(lib, iid, response):
@@ -195,10 +197,11 @@ def test_c_2018_one_rapid_review_clock_from_the_notification_for_every_step(lib)
     assert lib.task(iid, "rapid_review").due_at == due
     lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
            rapid_review_actions="Sibling plan", lcspr_recommended=True,
-           rapid_review_rationale="Considered the potential for learning")
+           rapid_review_rationale="Considered the potential for learning", lead_partner="la")
     assert {t.bpmn_id: t.due_at for t in lib.tasks(iid)} == {task: due for task in PARTNERS}
     for task, (group, prefix) in PARTNERS.items():
-        lib.do(iid, task, group, {f"{prefix}_approves": True, f"{prefix}_signatory": "Lead partner"})
+        lib.do(iid, task, group, {f"{prefix}_approves": True, f"{prefix}_signatory": "Lead partner",
+                                  f"{prefix}_signed_by_delegate": False})
     assert lib.task(iid, "send_rapid_review").due_at == due
     assert lib.show(iid).data["rapid_review_due"] == "2027-03-24T17:00:00+00:00"
 
@@ -260,7 +263,8 @@ def test_2018_the_panel_response_routes_the_case(lib, response, lcspr, ends, by)
     if ends != "learning":       # an LCSPR: six months from the partners' decision
         decided = lib.show(iid).data["lcspr_decided_on"]
         assert decided == "2027-04-02"
-        lib.do(iid, "appoint_reviewer", "lscb-chair", reviewer_name="J. Jones",
+        assert lib.task(iid, "appoint_reviewer").candidate_groups == ["safeguarding-partners"]
+        lib.do(iid, "appoint_reviewer", "safeguarding-partners", reviewer_name="J. Jones",
                reviewer_independent=True, independence_statement="No connection with any agency")
         lib.do(iid, "set_terms_of_reference", "lisg", methodology="learning_together",
                period_under_review="2025-2027", parallel_proceedings="none",
@@ -322,7 +326,10 @@ def test_a_case_under_another_regime_needs_a_reason_at_the_start(lib):
     iid = lib.start("p01_incident_notification", "manager", {   # the business unit: a manager
         **INCIDENT_KNOWN, "regime": "LSCB_WT2015",
         "regime_override_reason": "Incident before the partnership began"}).id
-    assert lib.show(iid).data["regime"] == "LSCB_WT2015"
+    data = lib.show(iid).data        # the case page shows both, with the reason
+    assert (data["regime"], data["board_regime"]) == ("LSCB_WT2015", "MASA_WT2018")
+    same = lib.start("p01_incident_notification", "manager", {**INCIDENT_KNOWN, "regime": "MASA_WT2018"}).id
+    assert "board_regime" not in lib.show(same).data
 
 
 def test_the_business_unit_overrides_the_regime_only_with_a_reason(lib):
@@ -375,3 +382,47 @@ def test_2018_below_the_criteria_lisg_may_still_ask_for_a_rapid_review(lib):
     screen(lib, iid, "statutory")
     assert lib.ids(iid) == ["record_panel_notification"]  # the rapid review waits for a notification
     assert lib.show(iid).data["route"] == "rapid_review"
+
+
+def test_2018_the_partners_keep_no_lcspr_after_the_panel_disagrees_and_the_case_closes(lib):
+    iid = intake(lib, "MASA_WT2018", abuse_or_neglect_suspected=True, child_died=True)
+    notify_panel(lib, iid)
+    rapid_review(lib, iid, lcspr=False)
+    lib.do(iid, "send_rapid_review", "safeguarding-partners", rapid_review_sent_on="2027-03-20",
+           rapid_review_learning_identified=False)
+    panel_replies(lib, iid, "disagrees")
+    lib.do(iid, "reconsider_lcspr", "safeguarding-partners", lcspr_decided=False,
+           lcspr_reconsider_rationale="The rapid review already secured the learning")
+    data = lib.show(iid).data
+    assert lib.show(iid).status == "completed" and "lcspr_decided_on" not in data
+    assert data["lcspr_reconsider_rationale"] == "The rapid review already secured the learning"
+    with lib.sessions() as s:
+        assert [r.outcome for r in s.query(Review).all()] == ["rapid review, no LCSPR"]
+
+
+def test_the_rapid_review_names_its_lead_partner_and_each_sign_off_who_signed(lib):
+    """One approval per partner, each saying whether the lead safeguarding partner signed or the
+    delegated partner acting for them; the rapid review names the partner leading it."""
+    iid = intake(lib, "MASA_WT2023", abuse_or_neglect_suspected=True, child_died=True)
+    notify_panel(lib, iid)
+    lib.do_each(iid, "rr_agency_information", {
+        g: dict(rr_agency_involvement=f"{g}: contact with the family") for g in ("police", "health")})
+    with pytest.raises(FormInvalid, match="lead_partner"):
+        lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
+               rapid_review_actions="Sibling plan", lcspr_recommended=False,
+               rapid_review_rationale="Considered the potential for learning")
+    lib.do(iid, "rapid_review", "lisg", rapid_review_facts="Facts and agency involvement gathered",
+           rapid_review_actions="Sibling plan", lcspr_recommended=False,
+           rapid_review_rationale="Considered the potential for learning", lead_partner="icb")
+    with pytest.raises(FormInvalid, match="la_signed_by_delegate"):
+        lib.do(iid, "la_sign_off", "local-authority-partner", la_approves=True,
+               la_signatory="Chief executive")
+    lib.do(iid, "la_sign_off", "local-authority-partner", la_approves=True,
+           la_signatory="Director of children's services", la_signed_by_delegate=True)
+    for task, (group, prefix) in list(PARTNERS.items())[1:]:
+        lib.do(iid, task, group, {f"{prefix}_approves": True, f"{prefix}_signatory": "Chief officer",
+                                  f"{prefix}_signed_by_delegate": False})
+    assert lib.ids(iid) == ["send_rapid_review"]
+    data = lib.show(iid).data
+    assert data["lead_partner"] == "icb"
+    assert [data[f"{p}_signed_by_delegate"] for p in ("la", "icb", "police")] == [True, False, False]

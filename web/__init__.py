@@ -40,9 +40,9 @@ def create_app(config: Mapping | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from . import (account, admin, admin_calendar, admin_regime, api, auth, dashboard, deadlines,
                    definitions, instances, learning, manager, notifications, reports, starting,
-                   tasks, worklist)
+                   tasks, worklist, yearly_report)
     for module in (auth, worklist, starting, tasks, instances, manager, dashboard, deadlines,
-                   notifications, definitions, learning, reports, account, admin,
+                   notifications, definitions, learning, reports, yearly_report, account, admin,
                    admin_calendar, admin_regime, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from engine import clock
 from models import compliance, deadline_queries, reporting, statistics
+from models.challenge import challenge_counts
 from models.learning_queries import loop_closure
 
 from . import charts
@@ -62,6 +63,7 @@ def _overview(now, pathway: str | None) -> dict:
         "throughput": statistics.throughput(session, now),
         "closure": loop_closure(session, now),
         "unassignable": deadline_queries.unassignable_count(session),
+        "challenges": challenge_counts(session, now.astimezone(calendar.tz).date()),
         "pathways": pathways,
     }
 

@@ -32,7 +32,8 @@ BOARD = {"lscb-chair": "LSCB Chair", "lisg": "Learning & Improvement Sub-Group",
          "safeguarding-partners": "Safeguarding partners (jointly)",
          "local-authority-partner": "Safeguarding partner: local authority",
          "icb-partner": "Safeguarding partner: integrated care board",
-         "police-partner": "Safeguarding partner: police", "partnership-chair": "Partnership chair"}
+         "police-partner": "Safeguarding partner: police", "partnership-chair": "Partnership chair",
+         "independent-scrutineer": "Independent scrutineer"}
 # (user, roles, groups): a user for every role, and a reviewer for every group.
 USERS = [("admin", ["admin"], []), ("manager", ["manager"], ["business-unit"]),
          ("owner", ["process_owner"], ["business-unit"])] + \

@@ -67,14 +67,20 @@ def render_pdf(title: str, subtitle: str, sections, board: str = "",
     pdf.set_font("helvetica", "", 11)
     pdf.multi_cell(0, 7, plain(subtitle), new_x="LMARGIN", new_y="NEXT")
     for section in sections:
+        chart = BAR_HEIGHT * 1.4 * len(section.rows) + 13 if getattr(section, "chart", False) else 0
+        if pdf.get_y() + 30 + chart > pdf.page_break_trigger and pdf.get_y() > 40:
+            pdf.add_page()                  # a heading starts a page rather than end one
         pdf.ln(4)
         pdf.set_font("helvetica", "B", 13)
         pdf.multi_cell(0, 8, plain(section.title), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", "", 10)
         if section.rows and getattr(section, "chart", False):
             _bars(pdf, section)
+            pdf.set_font("helvetica", "", 10)      # the chart's labels are smaller
         if section.rows:
-            with pdf.table(headings_style=HEADINGS, line_height=6) as table:
+            widths = getattr(section, "widths", None)
+            with pdf.table(headings_style=HEADINGS, line_height=6, col_widths=widths,
+                           text_align="LEFT") as table:
                 header = table.row()
                 for column in section.columns:
                     header.cell(plain(column))

@@ -1,5 +1,5 @@
 """Board reports from live data: the six-monthly LISG report, the annual report's learning and
-review section, and CDOP summary figures; each as a printable page and as a PDF.
+review section, and the CDOP annual report (per board); each as a printable page and as a PDF.
 
 Figures come from ``models/learning_reports.py``; ``sections`` turns them into titled tables
 that both the page and the PDF render, so the two never disagree.
@@ -13,9 +13,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from engine import clock
+from models.challenge import CHALLENGE_SOURCES, challenge_counts, challenge_log
 from models.learning import DISSEMINATION_KINDS
-from models.learning_reports import (annual_figures, cdop_figures, default_period, lisg_figures,
-                                     year_period)
+from models.cdop_reports import cdop_annual_figures
+from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
+from models.performance import INDICATORS, performance_figures
 
 from .auth import role_required
 from .db import board_tz, get_session
@@ -34,6 +36,7 @@ class Section:
     rows: list[list] = field(default_factory=list)
     note: str = ""
     chart: bool = False        # the PDF draws its first number column as bars above the table
+    widths: tuple | None = None    # the PDF's relative column widths (None: equal, justified)
 
 
 READERS = ("reviewer", "manager")     # the roles that read reports (with the groups below)
@@ -112,17 +115,42 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
     return out
 
 
+def _days(value) -> str | int:
+    return "–" if value is None else round(value)
+
+
 def cdop_sections(f: dict) -> list[Section]:
-    """CDOP summary figures (counts only)."""
-    return [
-        Section("Child deaths", ["Measure", "Count"], [
-            ["Deaths notified", f["notified"]], ["Deaths reviewed by the panel", f["reviewed"]],
-            ["Reviewed deaths with modifiable factors", _pct(f["preventable_share"])]]),
-        Section("Category of death (reviewed)", ["Category", "Deaths"],
-                [[k, v] for k, v in f["categories"].items()], chart=True),
-        Section("Modifiable factors (reviewed)", ["Judgement", "Deaths"],
-                [[k, v] for k, v in f["modifiable"].items()],
-                "Figures only: no child is identified in this report.", chart=True)]
+    """The CDOP annual report: every figure per board the CDOP serves and for all boards
+    (counts only: no child is identified)."""
+    boards, total = f["boards"], f["total"]
+
+    def line(name: str, d: dict) -> list:
+        return [name, d["notified"], d["reviewed"], _pct(d["preventable_share"]),
+                _days(d["median_days"]), d["over_six_months"], d["alerts"], d["themed_reports"]]
+
+    deaths = Section("Child deaths by board", [
+        "Board", "Deaths notified", "Deaths reviewed", "Modifiable factors identified",
+        "Median days from death to review", "Reviewed more than 6 months after the death",
+        "Pattern alerts", "Themed reports to the board"],
+        [line(b, f["by_board"][b]) for b in boards],
+        "Notified: deaths in the CDOP's scope and, under 2018/2023, unattended stillbirths. "
+        "Reviewed: the panel's analysis (Form C) recorded in the year.", chart=True,
+        widths=(2, 1, 1, 1, 1, 1, 1, 1))
+    everyone = Section("All boards", deaths.columns, [line("All boards", total)],
+                       widths=deaths.widths)
+
+    def by_board(title, column, figure, totals, note=""):
+        return Section(title, [column, "All boards", *boards],
+                       [[label, n, *(figure.get(b, {}).get(label, 0) for b in boards)]
+                        for label, n in totals.items()],
+                       note, chart=True, widths=(3, *([1] * (len(boards) + 1))))
+    return [everyone, deaths,
+            by_board("Category of death (reviewed)", "Category", f["categories"],
+                     total["categories"]),
+            by_board("Modifiable factors (reviewed)", "Judgement", f["modifiable"],
+                     total["modifiable"]),
+            by_board("Themes of the pattern alerts", "Theme", f["themes"], total["themes"],
+                     "Figures only: no child is identified in this report.")]
 
 
 def _day(name: str, default: date) -> date:
@@ -214,8 +242,10 @@ def lisg(pdf: bool):
     _check_access()
     start, end = _period()
     figures = lisg_figures(get_session(), start, end)
+    local = (start.astimezone(board_tz()).date(), end.astimezone(board_tz()).date())
     return _render("LISG report to the Board", _span(start, end),
-                   learning_sections(figures), pdf, "lisg-report")
+                   learning_sections(figures) + performance_sections(
+                       performance_figures(get_session(), *local)), pdf, "lisg-report")
 
 
 @bp.route("/annual", defaults={"pdf": False})
@@ -236,10 +266,53 @@ def annual(pdf: bool):
 @bp.route("/cdop.pdf", defaults={"pdf": True})
 @role_required(*READERS)
 def cdop(pdf: bool):
-    """CDOP summary figures for a business year, without any child's identity."""
+    """The CDOP annual report for a business year, per board, without any child's identity."""
     _check_access(cdop=True)
     year = _year()
     start, end = year_period(year, board_tz())
-    return _render("Child death review summary",
+    return _render("CDOP annual report",
                    f"Business year {year}-{year + 1}: {_span(start, end)}",
-                   cdop_sections(cdop_figures(get_session(), start, end)), pdf, "cdop-summary")
+                   cdop_sections(cdop_annual_figures(get_session(), start, end)), pdf,
+                   "cdop-annual-report")
+
+
+def performance_sections(f: dict) -> list[Section]:
+    """The LISG report's performance data: each agreed indicator's total over the quarters of
+    the period and each agency's figure, from the agencies' quarterly returns (C12)."""
+    agencies = f["agencies"]
+    table = Section("Performance data", ["Indicator", "Total", *[names().group(a) for a in agencies]],
+                    [[INDICATORS.get(key, _label(key)), entry["total"],
+                      *[entry["by_agency"].get(a, 0) for a in agencies]]
+                     for key, entry in f["by_indicator"].items()])
+    quarters = ", ".join(long_date(q) for q in f["quarters"]) or "none"
+    table.note = (f"{f['submissions']} quarterly returns from {len(agencies)} agencies; quarters "
+                  f"starting {quarters}. Commentary is in the LISG report's narrative.")
+    return [table]
+
+
+def challenge_sections(session, day: date) -> list[Section]:
+    """The Challenge Log on ``day``: its figures, then every entry, overdue ones first."""
+    counts = challenge_counts(session, day)
+    figures = Section("Challenge Log figures", ["Measure", "Entries"], [
+        ["Open, waiting for an answer", counts["open"]],
+        ["Answered, waiting for the Chair", counts["answered"]],
+        ["Overdue", counts["overdue"]], ["Closed", counts["closed"]]])
+    entries = Section("Entries", ["Raised", "Raised by", "Agency", "Challenge", "Answer by",
+                                  "Due", "Status", "Answer"],
+                      [[long_date(c.raised_on), c.raised_by, names().group(c.agency),
+                        c.challenge, names().group(c.owner), long_date(c.due_date),
+                        "Overdue" if c.overdue_on(day) else c.status.capitalize(),
+                        c.response or "–"] for c in challenge_log(session, day)],
+                      "Sources: " + ", ".join(CHALLENGE_SOURCES.values()) + ".")
+    return [figures, entries]
+
+
+@bp.route("/challenges", defaults={"pdf": False})
+@bp.route("/challenges.pdf", defaults={"pdf": True})
+@role_required(*READERS)
+def challenges(pdf: bool):
+    """The Board's Challenge Log as it stands today."""
+    _check_access()
+    today = clock.now().astimezone(board_tz()).date()
+    return _render("Challenge Log", f"As at {long_date(today)}",
+                   challenge_sections(get_session(), today), pdf, "challenge-log")

@@ -42,6 +42,7 @@ LANE_IDS = {
     "Safeguarding Partners": "Lane_safeguarding_partners",
     "Local Authority Partner": "Lane_local_authority_partner", "ICB Partner": "Lane_icb_partner",
     "Police Partner": "Lane_police_partner", "Partnership Chair": "Lane_partnership_chair",
+    "Independent Scrutineer": "Lane_independent_scrutineer",
 }
 
 # Messages whose payload carries the case reference used to correlate a reply with its case.

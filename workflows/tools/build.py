@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dmn_builder  # noqa: E402
 import layout  # noqa: E402
 import library_audits  # noqa: E402
+import library_cdop  # noqa: E402
 import library_cycles  # noqa: E402
 import library_intake  # noqa: E402
 import library_loop  # noqa: E402
@@ -31,6 +32,7 @@ def processes():
         *library_audits.processes(),
         library_loop.learning_capture(), library_loop.learning_loop(),
         *library_cycles.processes(),
+        *library_cdop.processes(),
     ]
 
 

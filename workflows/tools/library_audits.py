@@ -124,7 +124,7 @@ def survey() -> Process:
     p.user("consider_survey", "Consider the survey report", LISG, "lisg",
            "Consider the survey report: {{ survey_findings }}. Agree changes to policy, procedure or "
            "training, and whether the Board should see it.",
-           [F("changes_agreed", "Changes agreed", "text"),
+           [F("changes_agreed", "Changes agreed", "text", minlength=10),
             YESNO("refer_to_board", "Refer to the Board?"), learning_field()], due="P1M", priority=40)
     p.xor("board_gw", "To the Board?", LISG)
     p.user("board_considers_survey", "Consider the survey report", BOARD, "board",
@@ -135,7 +135,12 @@ def survey() -> Process:
            "Tell respondents what changed because of the survey: {{ changes_agreed }}.",
            [F("feedback_published", "Where the feedback was published", "string")], due="P15WD",
            priority=30)
-    close_review(p, "close_survey_review", LISG, "survey")
+    close_review(p, "close_survey_review", LISG, "survey", outcome="survey_audience")
+    # "you said, we did" is the survey's impact: the yearly report's "what children and
+    # families said" reads it from the register for the surveys that heard them
+    p.service("record_survey_impact", "Record what respondents said and what changed", LISG,
+              "review.record_impact", "survey_impact", review_id="survey_review['id']",
+              impact="f'You said: {survey_findings} We did: {changes_agreed}'")
     capture_learning(p, "survey_learning", LISG, "P7")
     p.end("survey_done", "Survey complete", LISG)
     p.chain("survey_start", "open_survey", "open_survey_review", "define_survey", "design_survey",
@@ -147,7 +152,7 @@ def survey() -> Process:
     p.flow("board_gw", "board_considers_survey", cond="refer_to_board == True", name="Yes")
     p.flow("board_gw", "board_done", default=True, name="No")
     p.chain("board_considers_survey", "board_done", "you_said_we_did", "close_survey_review",
-            "survey_learning_source")
+            "record_survey_impact", "survey_learning_source")
     p.flow("survey_learning", "survey_done")
     return p
 

@@ -11,9 +11,16 @@ PBS11, BFS11, TPD, COMMS, CHAIR, BOARD = ("Pan-Berks S11 Sub-Group", "BF S11 Pan
 # partnership chair (WT2023; under WT2018 whoever the partners' arrangements name).
 SP, LA_SP, ICB_SP, POLICE_SP, PCHAIR = ("Safeguarding Partners", "Local Authority Partner",
                                         "ICB Partner", "Police Partner", "Partnership Chair")
+# WT2018 ch.3 / WT2023 ch.2: independent scrutiny of the partners' arrangements
+SCRUTINEER = "Independent Scrutineer"
 # (task id prefix, lane, group): one sign-off per safeguarding partner
 PARTNERS = [("la", LA_SP, "local-authority-partner"), ("icb", ICB_SP, "icb-partner"),
             ("police", POLICE_SP, "police-partner")]
+# Who signs for a partner: its lead representative (WT2018 ch.3; the "lead safeguarding partner"
+# of WT2023: the local authority's chief executive, the ICB's, the chief officer of police) or the
+# delegated safeguarding partner acting for them, who keeps the lead's accountability.
+DELEGATE_QUESTION = ("Is this signed by the delegated safeguarding partner acting for the lead "
+                     "safeguarding partner?")
 
 REGIMES = [("LSCB_WT2015", "LSCB regime, Working Together 2015 (SCR)"),
            ("MASA_WT2018", "Safeguarding partners, Working Together 2018 (rapid review, LCSPR)"),
@@ -164,3 +171,12 @@ def close_review(p: Process, id: str, lane: str, kind: str, outcome: str | None 
         params["outcome"] = outcome
     return p.service(id, "Record the completion in the review register", lane, "review.close",
                      f"{kind}_review_closed", **params)
+
+
+def by_regime(p: Process, gw: str, chair_task: str, partners_task: str, merge: str):
+    """From the gateway ``gw``: the LSCB Chair's task under 2015, the safeguarding partners'
+    under 2018/2023; both ways meet at ``merge``."""
+    p.flow(gw, chair_task, cond="regime == 'LSCB_WT2015'", name="2015")
+    p.flow(gw, partners_task, default=True, name="2018/2023")
+    p.flow(chair_task, merge)
+    p.flow(partners_task, merge)

@@ -9,7 +9,8 @@ THEMES = [("multi_agency_working", "Multi-agency working"), ("information_sharin
           ("escalation", "Escalation and challenge"), ("neglect", "Neglect"),
           ("exploitation", "Child exploitation (CSE/CCE)"), ("domestic_abuse", "Domestic abuse"),
           ("mental_health", "Parental mental health or substance misuse"),
-          ("good_practice", "Good practice to share"), ("other", "Other")]
+          ("good_practice", "Good practice to share"),
+          ("child_deaths", "Child deaths: a CDOP pattern or trend"), ("other", "Other")]
 AUDIENCES = [("all_agencies", "All partner agencies"), ("single_agency", "One agency"),
              ("schools", "Schools and colleges"), ("health", "Health"), ("police", "Police"),
              ("social_care", "Children's social care")]

@@ -1,11 +1,17 @@
 """P2 serious case review (and the 2018/2023 rapid review), P3, P4, P5 child death review."""
 from __future__ import annotations
 
-from bpmn_builder import GROUP, F, YESNO, Process
+from bpmn_builder import DATE, GROUP, F, YESNO, Process
 from library_common import (AGENCY_LIST_SCRIPT, AGENCY_STARTERS, BOARD, BU, CDOP, CHAIR, COMMS,
-                            CONCERNS, IR, LISG, PA, PARTNERS, PCHAIR, SP, agencies_field,
-                            agency_ladder, capture_learning, close_review, ladder, learning_field,
-                            open_record, open_review, title_field)
+                            CONCERNS, DELEGATE_QUESTION, IR, LISG, PA, PARTNERS, PCHAIR, SP,
+                            agencies_field, agency_ladder, by_regime, capture_learning,
+                            close_review, ladder, learning_field, open_record, open_review,
+                            title_field)
+
+
+# Who commissions the review, appoints its reviewer and decides its publication: the LSCB Chair
+# under 2015 (SCR), the safeguarding partners under 2018/2023 (LCSPR; WT2018 ch.4 paras 36-44).
+REVIEW_DECIDER = "${'lscb-chair' if regime == 'LSCB_WT2015' else 'safeguarding-partners'}"
 
 
 def serious_case_review() -> Process:
@@ -77,8 +83,8 @@ except NameError:
             F("rapid_review_actions", "Immediate actions agreed", "text"),
             YESNO("lcspr_recommended", "Is a local child safeguarding practice review recommended?"),
             F("rapid_review_rationale", "Rationale", "text", minlength=20),
-            F("lead_partner", "Lead safeguarding partner for this review (WT2023)", "enum",
-              values=[(prefix, lane) for prefix, lane, _ in PARTNERS], required=False)],
+            F("lead_partner", "Which safeguarding partner leads this rapid review?", "enum",
+              values=[(prefix, lane) for prefix, lane, _ in PARTNERS])],
            due="${rapid_review_due}", follow_up="${rapid_review_reminder}", priority=90)
     ladder(p, "rapid_review", kind="date", reminder="rapid_review_reminder",
            overdue="rapid_review_due", what="the rapid review", steps=[
@@ -99,6 +105,7 @@ except NameError:
                "{{ rapid_review_due }}.",
                [YESNO(f"{prefix}_approves", "Do you approve the rapid review and its recommendation?"),
                 F(f"{prefix}_signatory", "Signed by (name and role)", "string"),
+                YESNO(f"{prefix}_signed_by_delegate", DELEGATE_QUESTION),
                 F(f"{prefix}_comments", "Comments", "text", required=False)],
                due="${rapid_review_due}", priority=90)
     p.par("sign_off_join", None, SP)
@@ -155,10 +162,11 @@ review_due = deadline('P6M', review_started_on)
                      flag="rapid_review_learning_identified")
     p.end("no_lcspr", "No LCSPR: learning recorded", LISG)
     p.xor("review_go", None, CHAIR)
-    p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, "lscb-chair",
+    p.user("appoint_reviewer", "Appoint the independent lead reviewer", CHAIR, REVIEW_DECIDER,
            "Appoint one or more lead reviewers for case {{ case_ref }} who are independent of the "
            "case and of the organisations whose actions are reviewed, and tell the Panel their names "
-           "(for information).",
+           "(for information). (The LSCB Chair under 2015; the safeguarding partners, who "
+           "commission the LCSPR, under 2018/2023.)",
            [F("reviewer_name", "Lead reviewer(s)", "string"),
             YESNO("reviewer_independent", "Is the reviewer independent of the case and of every "
                   "agency involved?"),
@@ -210,10 +218,17 @@ review_due = deadline('P6M', review_started_on)
            [YESNO("report_accepted", "Report accepted?"),
             F("lscb_response", "LSCB response to the findings", "text", minlength=20),
             YESNO("action_plans_agreed", "Multi-agency and single-agency action plans agreed?"),
+            F("review_impact", "The review's impact on practice so far (for the yearly or annual "
+              "report; it can be updated on the review later)", "text", minlength=10),
             learning_field()],
            due="P1M", priority=70)
-    p.user("publication_decision", "Decide on publication", CHAIR, "lscb-chair",
-           "Decide how the final report and the LSCB response on case {{ case_ref }} are published. "
+    p.service("record_scr_impact", "Record the review's impact on the review register", BOARD,
+              "review.record_impact", "scr_impact", review_id="scr_review['id']",
+              impact="review_impact")
+    p.user("publication_decision", "Decide on publication", CHAIR, REVIEW_DECIDER,
+           "Decide how the final report and the response on case {{ case_ref }} are published "
+           "(the LSCB Chair under 2015; the safeguarding partners, who publish an LCSPR, under "
+           "2018/2023). "
            "Full publication is the default; consider redaction, anonymisation and timing (delay for "
            "criminal proceedings or an inquest delays publication, not the learning). Anything "
            "short of full publication needs the Panel's advice first.",
@@ -223,7 +238,7 @@ review_due = deadline('P6M', review_started_on)
             F("publication_notes", "Timing, redaction or delay reason", "text", required=False)],
            due="P10WD", priority=70)
     p.xor("publish_full_gw", "Full publication?", CHAIR)
-    p.user("seek_panel_advice", "Seek the Panel's advice on publication", CHAIR, "lscb-chair",
+    p.user("seek_panel_advice", "Seek the Panel's advice on publication", CHAIR, REVIEW_DECIDER,
            "You propose '{{ publication }}' for case {{ case_ref }}. Seek the Panel's advice and "
            "record the final decision.",
            [F("panel_advice", "Panel's advice", "text"),
@@ -232,27 +247,14 @@ review_due = deadline('P6M', review_started_on)
                       ("then_publish_summary", "Publish a summary"),
                       ("then_not_publish", "Do not publish")])],
            due="P1M", priority=60)
+    p.xor("publication_decided", None, CHAIR)
     p.xor("publishing_gw", "Publishing?", CHAIR)
-    p.user("send_prepublication", "Send the report to the Panel, Ofsted and DfE before publication", BU,
-           "business-unit",
-           "Send the final report and action plan for case {{ case_ref }} to the Panel, Ofsted and "
-           "the DfE before publication (2018/2023: the Panel and the Secretary of State, at least 7 "
-           "working days before).",
-           [F("prepublication_sent_on", "Date sent", "date"), F("planned_publication_on",
-                                                               "Planned publication date", "date")],
-           due="P10WD", priority=60)
-    p.user("publish_report", "Publish the report and the LSCB response", COMMS, "comms",
-           "Publish the final report and the LSCB response for case {{ case_ref }} on "
-           "www.bflscb.org.uk on {{ planned_publication_on }} and keep it online for at least 12 "
-           "months.",
-           [F("published_url", "Published page", "string"), F("published_on", "Date published", "date")],
-           due="P15WD", priority=60)
-    p.xor("publication_done", None, CHAIR)
+    publication_management(p)
     close_review(p, "close_scr_review", LISG, "scr",
                  outcome="publication if publication == 'publish_full' else "
                          "final_publication.replace('then_', '')")
     capture_learning(p, "review_learning", LISG, "P2")
-    p.end("scr_done", "Review complete", LISG)
+    p.end("scr_done", "Review complete, not published", CHAIR)
 
     p.chain("scr_start", "open_scr_review", "which_regime")
     p.flow("which_regime", "start_review_clock", cond="regime == 'LSCB_WT2015'", name="2015: SCR")
@@ -287,19 +289,139 @@ review_due = deadline('P6M', review_started_on)
     p.flow("independent_gw", "set_terms_of_reference", cond="reviewer_independent == True", name="Yes")
     p.flow("independent_gw", "appoint_reviewer", default=True, name="No")
     p.chain("set_terms_of_reference", "prepare_review", "conduct_review", "board_acceptance",
-            "publication_decision", "publish_full_gw")
+            "record_scr_impact", "publication_decision", "publish_full_gw")
     p.chain("review_overdue", "delay_report", "delay_reported")
     p.chain("progress_check", "monthly_checkpoint", "checkpoint_done")
-    p.flow("publish_full_gw", "send_prepublication", cond="publication == 'publish_full'", name="Yes")
-    p.flow("publish_full_gw", "seek_panel_advice", default=True, name="No")
-    p.chain("seek_panel_advice", "publishing_gw")
-    p.flow("publishing_gw", "send_prepublication", cond="final_publication != 'then_not_publish'",
+    # the review closes and its learning enters the loop once publication is decided: a delay
+    # for proceedings delays the publication, not the learning
+    p.flow("publish_full_gw", "publication_decided", cond="publication == 'publish_full'",
            name="Yes")
-    p.flow("publishing_gw", "publication_done", default=True, name="Not published")
-    p.chain("send_prepublication", "publish_report", "publication_done", "close_scr_review",
+    p.flow("publish_full_gw", "seek_panel_advice", default=True, name="No")
+    p.chain("seek_panel_advice", "publication_decided", "close_scr_review",
             "review_learning_source")
-    p.flow("review_learning", "scr_done")
+    p.flow("review_learning", "publishing_gw")
+    p.flow("publishing_gw", "publication_planning",
+           cond="publication == 'publish_full' or final_publication != 'then_not_publish'",
+           name="Yes")
+    p.flow("publishing_gw", "scr_done", default=True, name="Not published")
     return p
+
+
+# Pre-publication copy: 2018/2023, to the Panel and the Secretary of State at least 7 working
+# days before publication (WT2018 [VERIFY]); 2015, to the national panel, Ofsted and the DfE,
+# taken as one week (5 working days) before [VERIFY: the WT2015 lead time is not in our sources].
+# A report stays online at least 12 months (2018: at least a year; 2015: [VERIFY] [S14]).
+PUBLICATION_RULES = """
+if regime == 'LSCB_WT2015':
+    prepublication_lead = 5
+    prepublication_to = 'the national panel of independent experts, Ofsted and the DfE'
+else:
+    prepublication_lead = 7
+    prepublication_to = 'the Child Safeguarding Practice Review Panel and the Secretary of State (DfE)'
+prepublication_due = working_days(-prepublication_lead, start=planned_publication_on)
+"""
+ONLINE_PERIOD = """
+report_online_until = deadline('P12M', published_on)[:10]
+removal_reminder_at = deadline('P11M', published_on)
+"""
+RECHECK_LOG = """
+try:
+    publication_rechecks
+except NameError:
+    publication_rechecks = []
+publication_rechecks = publication_rechecks + [{'on': today().isoformat(),
+                                                'still_delayed': still_delayed,
+                                                'notes': recheck_notes}]
+"""
+def publication_management(p: Process) -> None:
+    """Publication of an SCR / LCSPR report (issue 18 part 2): plan the date; while proceedings
+    delay it, re-check every three months with a recorded decision; send the pre-publication copy
+    by the working day the regime gives before the planned date (a copy sent late moves the
+    date); publish, record the publication on the review and as a ``publication`` dissemination
+    of its learning; a month before the report may come down, decide whether it stays online."""
+    p.xor("publication_planning", None, BU)
+    p.user("plan_publication", "Plan the publication date", BU, "business-unit",
+           "Plan the publication of the final report and the response on case {{ case_ref }}. "
+           "If criminal proceedings or an inquest must finish first, say so: publication waits "
+           "and is re-checked every three months (the learning does not wait). "
+           "{{ publication_replan_reason }}",
+           [DATE("planned_publication_on", "Planned publication date", not_before="today"),
+            YESNO("publication_delayed", "Must publication wait for proceedings or an inquest?"),
+            F("publication_delay_reason", "What publication waits for", "text", required=False)],
+           due="P10WD", priority=60)
+    p.xor("delayed_gw", "Delayed by proceedings?", BU)
+    p.wait("publication_wait", "Three months", BU, duration="P3M")
+    p.user("recheck_publication", "Re-check the delayed publication", CHAIR, REVIEW_DECIDER,
+           "Publication of the report on case {{ case_ref }} waits for: "
+           "{{ publication_delay_reason }}. Check with the police, the CPS or the coroner whether "
+           "it still must wait, and record the decision (it is re-checked every three months).",
+           [YESNO("still_delayed", "Must publication still wait?"),
+            F("recheck_notes", "Decision and the reason for it", "text", minlength=10)],
+           due="P10WD", priority=60)
+    p.script("log_recheck", "Record the re-check decision", CHAIR, RECHECK_LOG)
+    p.xor("still_delayed_gw", "Still delayed?", CHAIR)
+    p.script("publication_rules", "Compute the pre-publication copy date", BU, PUBLICATION_RULES)
+    p.user("send_prepublication", "Send the pre-publication copy", BU, "business-unit",
+           "Send the final report (and the action plan) on case {{ case_ref }} to "
+           "{{ prepublication_to }} at least {{ prepublication_lead }} working days before the "
+           "planned publication on {{ planned_publication_on }}. A copy sent later than that "
+           "moves the publication date.",
+           [DATE("prepublication_sent_on", "Date sent", not_after="today")],
+           due="${prepublication_due}", priority=70)
+    p.xor("copy_in_time_gw", "Sent in time?", BU)
+    p.script("copy_late", "Note why the date moves", BU,
+             "publication_replan_reason = f'The pre-publication copy was sent on "
+             "{prepublication_sent_on}, fewer than {prepublication_lead} working days before "
+             "{planned_publication_on}: plan a later date.'")
+    p.user("publish_report", "Publish the report and the response", COMMS, "comms",
+           "Publish the final report and the response for case {{ case_ref }} on "
+           "www.bflscb.org.uk on {{ planned_publication_on }}. It stays online for at least 12 "
+           "months.",
+           [F("published_url", "Published page", "string"),
+            DATE("published_on", "Date published", not_before="prepublication_sent_on",
+                 not_after="today")],
+           due="${planned_publication_on}", priority=60)
+    p.script("online_period", "Compute how long the report stays online", COMMS, ONLINE_PERIOD)
+    p.service("record_publication", "Record the publication on the review and its learning",
+              COMMS, "review.record_publication", "scr_publication",
+              review_id="scr_review['id']", published_on="published_on",
+              online_until="report_online_until", title="f'Published report {case_ref}'")
+    p.wait("online_reminder", "A month before the report may come down", COMMS,
+           date="removal_reminder_at")
+    p.user("review_online_report", "Decide whether the report stays online", COMMS, "comms",
+           "The report on case {{ case_ref }} ({{ published_url }}) has been online since "
+           "{{ published_on }} and may come down after {{ report_online_until }}. Decide whether "
+           "it stays online; after it comes down it is available on request.",
+           [YESNO("keep_online", "Should the report stay online?"),
+            F("online_decision_notes", "Reason", "text", required=False)],
+           due="${deadline(report_online_until)}", priority=30)
+    p.xor("keep_online_gw", "Stays online?", COMMS)
+    p.end("report_stays_online", "Report stays online", COMMS)
+    p.wait("online_period_ends", "The day the report may come down", COMMS,
+           date="deadline(report_online_until)")
+    p.user("take_report_down", "Take the report down", COMMS, "comms",
+           "The report on case {{ case_ref }} has been online for its full period. Take it down "
+           "from {{ published_url }} and note that it is available on request.",
+           [DATE("report_removed_on", "Date taken down", not_before="report_online_until",
+                 not_after="today")], due="P5WD", priority=30)
+    p.end("report_taken_down", "Report taken down", COMMS)
+    p.chain("publication_planning", "plan_publication", "delayed_gw")
+    p.flow("delayed_gw", "publication_wait", cond="publication_delayed == True", name="Yes")
+    p.flow("delayed_gw", "publication_rules", default=True, name="No")
+    p.chain("publication_wait", "recheck_publication", "log_recheck", "still_delayed_gw")
+    p.flow("still_delayed_gw", "publication_wait", cond="still_delayed == True", name="Yes")
+    p.flow("still_delayed_gw", "publication_planning", default=True, name="No: plan the date")
+    p.chain("publication_rules", "send_prepublication", "copy_in_time_gw")
+    p.flow("copy_in_time_gw", "publish_report",
+           cond="working_days_between(prepublication_sent_on, planned_publication_on) "
+                ">= prepublication_lead", name="Yes")
+    p.flow("copy_in_time_gw", "copy_late", default=True, name="No: the date moves")
+    p.flow("copy_late", "publication_planning")
+    p.chain("publish_report", "online_period", "record_publication", "online_reminder",
+            "review_online_report", "keep_online_gw")
+    p.flow("keep_online_gw", "report_stays_online", cond="keep_online == True", name="Yes")
+    p.flow("keep_online_gw", "online_period_ends", default=True, name="No")
+    p.chain("online_period_ends", "take_report_down", "report_taken_down")
 
 
 def scr_review() -> Process:
@@ -585,6 +707,44 @@ CATEGORIES = [(f"cat_{i}", f"{i} {name}") for i, name in enumerate([
     "Perinatal/neonatal event", "Infection", "Sudden unexpected, unexplained death"], start=1)]
 
 
+# The boards the pan-Berkshire CDOP serves (the six unitary areas' boards): a case carries its
+# board, and the CDOP's reports count per board. The running board is the form's default and
+# stands in when the field is left empty: a board running this library changes RUNNING_BOARD
+# (or the field's default value in the modeler, and the same default in open_cdop_case).
+CDOP_BOARDS = [("bracknell_forest", "Bracknell Forest"), ("reading", "Reading"),
+               ("slough", "Slough"), ("west_berkshire", "West Berkshire"),
+               ("windsor_maidenhead", "Windsor and Maidenhead"), ("wokingham", "Wokingham")]
+RUNNING_BOARD = "bracknell_forest"
+BOARD_NAME = f"""
+try:
+    board
+except NameError:
+    board = None
+board = board or '{RUNNING_BOARD}'
+board_name = {dict(CDOP_BOARDS)!r}.get(board, board)
+"""
+# The CDOP's pattern themes (models/cdop.py PATTERN_THEMES, the register's keys).
+PATTERN_THEMES = [("safe_sleeping", "Safe sleeping and co-sleeping"),
+                  ("suicide_self_harm", "Suicide and self-harm"),
+                  ("road_water_safety", "Road, water and home safety"), ("infection", "Infection"),
+                  ("perinatal", "Prematurity and perinatal care"),
+                  ("maternal_risk", "Maternal risk factors (smoking, obesity, alcohol, late booking)"),
+                  ("neglect_abuse", "Abuse or neglect"), ("other_pattern", "Other pattern or trend")]
+PATTERN_PAYLOAD = ("{'raised_by_ref': case_ref, 'regime': regime, 'board': board_name, "
+                   "'pattern_theme': pattern_theme, 'pattern_description': pattern_description}")
+PANEL_ANALYSIS = """
+try:
+    pattern_theme
+except NameError:
+    pattern_theme = None
+try:
+    pattern_description
+except NameError:
+    pattern_description = ''
+if pattern_alert == True and not pattern_theme:
+    pattern_theme = 'other_pattern'
+"""
+
 # The referral of a child death to the statutory decision-maker (the LSCB Chair under 2015, the
 # safeguarding partners under 2018/2023, through P1 triage and the notification rules).
 CDOP_REFERRAL = ("{'case_ref': case_ref, 'regime': regime, 'child_reference': child_reference, "
@@ -647,9 +807,14 @@ def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: st
     """Where ``suspected`` (an expression) newly says abuse or neglect, refer the case to the
     statutory decision-maker at once, in parallel with the work that goes on (``before`` ->
     ``after``), and wait on that side branch for the correlated decision. Refers once per case:
-    ``referred_to_chair`` is set before the fork, and ``referred_by_<prefix>`` too, which no other
-    branch sets, so it survives the merge of parallel branches' data (see SETTLE_REFERRALS)."""
+    the CDOP register notes the referral (``cdop.refer``), so of two steps running side by side
+    (two agencies' Form Bs) only the first refers; ``referred_to_chair`` is set before the fork,
+    and ``referred_by_<prefix>`` too, which no other branch sets, so it survives the merge of
+    parallel branches' data (see SETTLE_REFERRALS)."""
     gw = p.xor(f"{prefix}_suspected", "Abuse or neglect newly suspected?", lane)
+    note = p.service(f"{prefix}_register", "Note the referral in the CDOP register", lane,
+                     "cdop.refer", f"{prefix}_referral")
+    first = p.xor(f"{prefix}_first", "Not yet referred by another step?", lane)
     fork = p.par(f"{prefix}_fork", None, lane)
     mark = p.script(f"{prefix}_mark", "Note the referral", lane,
                     f"referred_to_chair = True\nreferred_by_{prefix} = True")
@@ -660,8 +825,11 @@ def refer_at_once(p: Process, prefix: str, lane: str, suspected: str, before: st
     done = p.end(f"{prefix}_decided", "Referral decided", lane)
     merge = p.xor(f"{prefix}_merge", None, lane)
     p.flow(before, gw)
-    p.flow(gw, mark, cond=f"({suspected}) == True and referred_to_chair == False", name="Yes")
+    p.flow(gw, note, cond=f"({suspected}) == True and referred_to_chair == False", name="Yes")
     p.flow(gw, merge, default=True, name="No")
+    p.flow(note, first)
+    p.flow(first, mark, cond=f"{prefix}_referral['first'] == True", name="Yes")
+    p.flow(first, merge, default=True, name="No: already referred")
     p.chain(mark, fork, throw, catch, done)
     p.chain(fork, merge, after)
 
@@ -682,7 +850,10 @@ def child_death_review() -> Process:
                 "the review. The "
                 "panel waits for the rapid response and the decision, completes the analysis "
                 "(Form C: category, modifiable factors), the professionals are told, and "
-                "recommendations enter the learning loop.",
+                "recommendations enter the learning loop. Every death enters the CDOP register "
+                "with the board it belongs to (Form A's 'board', the running board by default); "
+                "a pattern or trend the panel records goes to a themed report for the board "
+                "(P5c, message 'cdop_pattern_alert') while the review goes on.",
                 starters=AGENCY_STARTERS + ",cdop")
     p.start("death_notified", "Child death notified", PA, fields=[title_field()])
     p.user("notify_death", "Notify the child death (Form A)", PA, "partner-agencies",
@@ -704,7 +875,9 @@ def child_death_review() -> Process:
             YESNO("looked_after_child", "Was the child looked after?"),
             YESNO("died_in_custody_or_detained_mha", "Did the child die in custody or detained under "
                   "the Mental Health Act?"),
-            agencies_field("Agencies that knew the child or family")],
+            agencies_field("Agencies that knew the child or family"),
+            F("board", "Board the child belongs to (the CDOP serves six boards)", "enum",
+              required=False, values=CDOP_BOARDS, default=RUNNING_BOARD)],
            due="P1D", priority=90)
     p.script("open_cdop_case", "Open the CDOP case", CDOP, AGENCY_LIST_SCRIPT + """
 cdop_review_due = deadline('P6M', date_of_death)
@@ -714,7 +887,11 @@ unattended_stillbirth = (stillbirth_or_planned_termination == True and regime !=
 rapid_response_needed = ((regime == 'LSCB_WT2015' and death_unexpected == True) or
                          (regime != 'LSCB_WT2015' and jar_trigger != 'none'))
 referred_to_chair = abuse_or_neglect_suspected == True
-""" + RR_DEADLINES)
+""" + RR_DEADLINES + BOARD_NAME)
+    p.service("register_death", "Enter the death in the CDOP register", CDOP, "cdop.notify",
+              "cdop_record", board="board_name", regime="regime", date_of_death="date_of_death",
+              within_scope="cdop_in_scope", unattended_stillbirth="unattended_stillbirth",
+              referred="referred_to_chair")
     p.xor("in_scope", "In scope?", CDOP)
     p.end("out_of_scope", "Outside the CDOP's remit (recorded)", CDOP)
     p.par("notified_fork", None, CDOP)
@@ -781,7 +958,12 @@ referred_to_chair = abuse_or_neglect_suspected == True
             F("contributing_factors", "Contributing factors", "text"),
             F("cdop_recommendations", "Recommendations to the LSCB and agencies", "text",
               required=False),
-            YESNO("pattern_alert", "Part of a pattern or cluster to report to the LSCB Chairs?"),
+            YESNO("pattern_alert", "Part of a pattern or trend to report to the board (a themed "
+                  "report)?"),
+            F("pattern_theme", "Theme of the pattern or trend (if so)", "enum", required=False,
+              values=PATTERN_THEMES),
+            F("pattern_description", "The pattern or trend the panel sees (if so)", "text",
+              required=False),
             YESNO("panel_abuse_or_neglect_suspected", "Does the panel suspect abuse or neglect?"),
             learning_field()],
            due="${cdop_review_due}", priority=60)
@@ -800,8 +982,15 @@ referred_to_chair = abuse_or_neglect_suspected == True
            "annual report.",
            [YESNO("added_to_dataset", "Added to the dataset (eCDOP / NCMD)?")], due="P10WD", priority=30)
     p.end("cdop_done", "Child death review complete", CDOP)
+    p.script("note_analysis", "Note the panel's analysis", CDOP, PANEL_ANALYSIS)
+    p.service("record_analysis", "Record the analysis in the CDOP register", CDOP, "cdop.reviewed",
+              "cdop_reviewed", category="category_of_death", modifiable_factors="modifiable_factors",
+              factors="contributing_factors", pattern_alert="pattern_alert",
+              pattern_theme="pattern_theme")
+    p.throw("raise_pattern", "Pattern or trend to a themed report (P5c)", CDOP,
+            "cdop_pattern_alert", PATTERN_PAYLOAD)
 
-    p.chain("death_notified", "notify_death", "open_cdop_case", "in_scope")
+    p.chain("death_notified", "notify_death", "open_cdop_case", "register_death", "in_scope")
     p.flow("in_scope", "notified_fork", cond="cdop_in_scope == True or unattended_stillbirth == True",
            name="Yes")
     p.flow("in_scope", "out_of_scope", default=True, name="No")
@@ -830,8 +1019,12 @@ referred_to_chair = abuse_or_neglect_suspected == True
               "cdrm_done", "regime != 'LSCB_WT2015'", no="No (2015)")
     p.chain("collate_papers", "check_notifications", "cdrm_gw")
     p.flow("cdrm_done", "panel_review")
-    refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "panel_review",
-                  "inform_professionals")
+    p.chain("panel_review", "note_analysis", "record_analysis")
+    only_when(p, "pattern_gw", "Pattern or trend?", "raise_pattern", "pattern_done",
+              "pattern_alert == True")
+    refer_at_once(p, "panel", CDOP, "panel_abuse_or_neglect_suspected", "record_analysis",
+                  "pattern_gw")
+    p.flow("pattern_done", "inform_professionals")
     p.chain("inform_professionals", "close_cdop_review", "cdop_learning_source")
     only_when(p, "ncmd_gw", "2018/2023: submit to the NCMD?", "submit_to_ncmd", "ncmd_done",
               "regime != 'LSCB_WT2015'", no="No (2015)")
@@ -928,6 +1121,110 @@ def rapid_response() -> Process:
     return p
 
 
+THEMED_ITEM_PAYLOAD = ("{'case_ref': case_ref, 'source_pathway': 'P5 themed report', "
+                       "'statement': themed_learning, 'theme': 'child_deaths', "
+                       "'audience': 'all_agencies', 'action_owner': action_owner, "
+                       "'action': action_description, 'action_due_date': str(action_due_date), "
+                       "'learning_item_id': learning_record['id']}")
+
+
+def themed_report() -> Process:
+    p = Process("p05c_cdop_themed_report", "P5c CDOP themed report on a pattern or trend",
+                "Started by P5's 'cdop_pattern_alert' message when the panel records a pattern or "
+                "trend: the CDOP coordinator drafts a themed report from the CDOP register (the "
+                "deaths the panel tied to the same theme, their categories and modifiable "
+                "factors), the CDOP chair decides whether it goes to the board or back for "
+                "revision, and the board receives it (the LSCB Chair under 2015, the safeguarding "
+                "partners under 2018/2023 [STAT15][S27]; [STAT18][S41]). Its learning is recorded "
+                "in the learning register under the theme 'child_deaths' and enters the learning "
+                "loop.")
+    p.start("pattern_raised", "Pattern or trend recorded by the panel", CDOP,
+            message="cdop_pattern_alert", variable="pattern")
+    p.script("open_themed_report", "Open the themed report", CDOP, """
+raised_by_ref = pattern['raised_by_ref']
+regime = pattern['regime']
+board_name = pattern['board']
+pattern_theme = pattern['pattern_theme']
+pattern_description = pattern['pattern_description']
+chair_comments = ''
+""")
+    p.service("find_deaths", "Find the deaths with this pattern in the CDOP register", CDOP,
+              "cdop.pattern_deaths", "themed_deaths", theme="pattern_theme")
+    p.service("register_report", "Record the themed report in the CDOP register", CDOP,
+              "cdop.open_themed_report", "themed_report", theme="pattern_theme", board="board_name",
+              raised_by_ref="raised_by_ref", title="themed_deaths['theme_name']")
+    p.user("draft_themed_report", "Draft the themed report", CDOP, "cdop",
+           "The panel recorded a pattern or trend at case {{ raised_by_ref }} "
+           "({{ board_name }}): {{ themed_deaths.theme_name }}. {{ pattern_description }} "
+           "The CDOP register holds {{ themed_deaths.count }} reviewed deaths with this pattern: "
+           "{% for d in themed_deaths.deaths %}{{ d.case_ref }} ({{ d.board }}): {{ d.category }}; "
+           "{{ d.modifiable }}{% if d.factors %} ({{ d.factors }}){% endif %}. {% endfor %}"
+           "Draft the themed report: what the deaths have in common, the modifiable factors and "
+           "what should change. No child's name. The CDOP chair's comments on an earlier draft: "
+           "{{ chair_comments }}",
+           [F("themed_findings", "Findings: what the deaths have in common and the modifiable "
+              "factors", "text", minlength=20),
+            F("themed_recommendations", "Recommendations to the board and agencies", "text",
+              minlength=10),
+            F("themed_learning", "Learning statement for the learning loop", "text", minlength=10),
+            GROUP("action_owner", "Agency or sub-group that owns the action"),
+            F("action_description", "Action to improve practice", "text"),
+            F("action_due_date", "Action due date", "date")],
+           due="P1M", priority=50)
+    p.user("chair_decides", "CDOP chair: decide on the themed report", CDOP, "cdop",
+           "As CDOP chair, read the themed report on {{ themed_deaths.theme_name }}: "
+           "{{ themed_findings }} Recommendations: {{ themed_recommendations }}. Send it to the "
+           "board, or return it for revision with your comments.",
+           [F("chair_decision", "Decision", "enum",
+              values=[("to_board", "Send it to the board"), ("revise", "Return it for revision")]),
+            F("chair_comments", "Comments", "text", required=False)], due="P10WD", priority=50)
+    p.xor("chair_gw", "Decision?", CDOP)
+    p.xor("board_gw", "Regime?", CDOP)
+    p.user("lscb_chair_receives", "Receive the CDOP themed report", CHAIR, "lscb-chair",
+           "The CDOP sends the LSCB Chair a themed report on {{ themed_deaths.theme_name }} "
+           "({{ themed_deaths.count }} deaths): {{ themed_findings }} Recommendations: "
+           "{{ themed_recommendations }}. Record the board's response.",
+           [F("chair_response", "The board's response", "text", minlength=10)],
+           due="P1M", priority=50)
+    p.user("partners_receive", "Receive the CDOP themed report", SP, "safeguarding-partners",
+           "The CDOP sends the safeguarding partners (the child death review partners) a themed "
+           "report on {{ themed_deaths.theme_name }} ({{ themed_deaths.count }} deaths): "
+           "{{ themed_findings }} Recommendations: {{ themed_recommendations }}. Record the "
+           "partners' response.",
+           [F("partners_response", "The partners' response", "text", minlength=10)],
+           due="P1M", priority=50)
+    p.xor("received", None, CDOP)
+    p.script("note_receipt", "Note who received it", CDOP, """
+if regime == 'LSCB_WT2015':
+    received_by = 'lscb-chair'
+    board_response = chair_response
+else:
+    received_by = 'safeguarding-partners'
+    board_response = partners_response
+case_ref = raised_by_ref
+""")
+    p.service("record_learning", "Add the learning to the learning register", CDOP,
+              "learning.record_item", "learning_record", statement="themed_learning",
+              themes="['child_deaths']", audiences="['all_agencies']", agencies="[action_owner]",
+              source_pathway="'P5 themed report'", source_ref="raised_by_ref")
+    p.service("record_receipt", "Record the board's receipt in the CDOP register", CDOP,
+              "cdop.themed_report_received", "themed_report_receipt",
+              report_id="themed_report['id']", received_by="received_by",
+              response="board_response", learning_item_id="learning_record['id']")
+    p.throw("send_learning", "Learning item to the loop", CDOP, "learning_item_identified",
+            THEMED_ITEM_PAYLOAD)
+    p.end("themed_report_done", "Themed report received by the board", CDOP)
+    p.chain("pattern_raised", "open_themed_report", "find_deaths", "register_report",
+            "draft_themed_report", "chair_decides", "chair_gw")
+    p.flow("chair_gw", "draft_themed_report", cond="chair_decision == 'revise'", name="Revise")
+    p.flow("chair_gw", "board_gw", default=True, name="To the board")
+    by_regime(p, "board_gw", "lscb_chair_receives", "partners_receive", "received")
+    p.chain("received", "note_receipt", "record_learning", "record_receipt", "send_learning",
+            "themed_report_done")
+    return p
+
+
 def processes():
     return [serious_case_review(), scr_review(), multi_agency_case_review(),
-            individual_management_review(), child_death_review(), agency_report(), rapid_response()]
+            individual_management_review(), child_death_review(), agency_report(), rapid_response(),
+            themed_report()]
