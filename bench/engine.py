@@ -76,9 +76,9 @@ def persisted_tasks_per_s(url: str, process_engine: ProcessEngine, runs: int):
     return rate, int(statistics.median(sizes)) if sizes else 0
 
 
-def prepare_database(url: str, process_engine: ProcessEngine):
+def prepare_database(url: str, process_engine: ProcessEngine, documents: dict | None = None):
     """A fresh schema at ``url`` with four groups, one user in all of them and the reference
-    process deployed: ``(db engine, session factory, the user's actor)``."""
+    process (or ``documents``) deployed: ``(db engine, session factory, the user's actor)``."""
     db = make_engine(url)
     models.Base.metadata.drop_all(db)
     models.Base.metadata.create_all(db)
@@ -87,7 +87,7 @@ def prepare_database(url: str, process_engine: ProcessEngine):
         for g in range(4):
             people.add_group(s, f"group{g}")
         people.add_user(s, "bench", None, groups=[f"group{g}" for g in range(4)])
-        process_engine.deploy(s, {"reference.bpmn": reference_bpmn()}, "bench")
+        process_engine.deploy(s, documents or {"reference.bpmn": reference_bpmn()}, "bench")
     with sessions() as s:
         actor = load_actor(s, "bench")
     return db, sessions, actor

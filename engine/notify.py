@@ -14,9 +14,10 @@ behind the sign-in.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import String, bindparam, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from models import (EmailOutbox, Group, Membership, Notification, ProcessInstance,
@@ -24,6 +25,7 @@ from models import (EmailOutbox, Group, Membership, Notification, ProcessInstanc
 from models.status import Role
 
 from . import settings
+from .writes import Writes
 
 KINDS = {"task_created": "assigned", "task_offered": "assigned", "task_reassigned": "assigned",
          "deadline_reminder": "reminder", "deadline_escalated": "escalation",
@@ -43,15 +45,66 @@ def base_url(session: Session) -> str:
     return settings.of(session).base_url
 
 
-def on_audit(session: Session, events: list[dict]) -> None:
+@dataclass(frozen=True)
+class People:
+    """The active users among some names and the members of some groups, read once for a
+    command: whether its tasks have someone to act on them (``unassignable``) and who its
+    events reach come from one statement."""
+
+    names: frozenset = frozenset()           # the names asked about
+    slugs: frozenset = frozenset()           # the groups asked about
+    users: dict = field(default_factory=dict)      # active name -> row: name, email, notify_mode
+    members: dict = field(default_factory=dict)    # slug -> its active members' names
+
+    def knows(self, names, slugs) -> bool:
+        """Whether these names and groups were asked about."""
+        return self.names.issuperset(names) and self.slugs.issuperset(slugs)
+
+    def active(self, names, slugs) -> list:
+        """The active users among ``names`` and the members of ``slugs``, by name."""
+        found = {n for n in names if n in self.users}
+        found.update(n for s in slugs for n in self.members.get(s, ()))
+        return [self.users[n] for n in sorted(found)]
+
+
+NOBODY = People()
+
+
+def read_people(session: Session, tasks, events) -> People:
+    """Who ``tasks`` (their assignees, candidate users and groups) and ``events`` (the names
+    and groups they notify) name, in one statement."""
+    names, slugs = set(), set()
+    for task in tasks:
+        names.update(n for n in [task.assignee, *(task.candidate_users or [])] if n)
+        slugs.update(task.candidate_groups or [])
+    for event in events:
+        wanted = _wanted(event) if event["action"] in KINDS else None
+        if wanted is not None:
+            names.update(wanted[0])
+            slugs.update(wanted[1])
+    if not names and not slugs:
+        return NOBODY
+    users, members = {}, {}
+    for user in session.connection().execute(
+            _PEOPLE, {"names": sorted(names), "slugs": sorted(slugs)}):
+        users[user.name] = user
+        if user.slug is not None:
+            members.setdefault(user.slug, set()).add(user.name)
+    return People(frozenset(names), frozenset(slugs), users, members)
+
+
+def on_audit(session: Session, events: list[dict], people: People = NOBODY,
+             writes: Writes | None = None) -> None:
     """Notify the people audit events (the rows' values) concern; nothing for other events.
 
-    The notifications (and queued emails) of all ``events`` are written with one INSERT each.
+    The notifications (and queued emails) of all ``events`` are written with one INSERT each,
+    through ``writes`` (default: at once). ``people``: who the command read already
+    (``read_people``); others are read here.
     """
     notes, emails = [], []
     for event in events:
         kind = KINDS.get(event["action"])
-        users = _recipient_users(session, event) if kind is not None else []
+        users = _recipient_users(session, event, people) if kind is not None else []
         if not users:
             continue
         instance_id, task_id = event["instance_id"], event["task_id"]
@@ -65,7 +118,7 @@ def on_audit(session: Session, events: list[dict]) -> None:
             notes.append(note)
             if email is not None:
                 emails.append(email)
-    _write(session, notes, emails)
+    _write(writes or Writes(session, wait=False), notes, emails)
 
 
 def describe(session: Session, kind: str, event: dict, reference: str) -> str:
@@ -100,25 +153,35 @@ def _group_titles(session: Session, slugs: list[str]) -> str:
     return ", ".join(titles.get(s) or s for s in slugs)
 
 
-def _recipient_users(session: Session, event: dict) -> list:
-    """The active users (name, email, notify_mode) an audit event should reach, in one query:
-    the names the event lists, managers and admins for an incident, the new assignee, else the
-    task's candidate users and the members of its groups."""
+def _recipient_users(session: Session, event: dict, people: People = NOBODY) -> list:
+    """The active users (name, email, notify_mode) an audit event should reach, in one query
+    (none when ``people`` knows them): the names the event lists, managers and admins for an
+    incident, the new assignee, else the task's candidate users and the members of its
+    groups."""
+    wanted = _wanted(event)
+    if wanted is None:       # an incident
+        names, slugs = names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value}), []
+    else:
+        names, slugs = wanted
+    if not names and not slugs:
+        return []
+    if people.knows(names, slugs):
+        return people.active(names, slugs)
+    if slugs:
+        return session.connection().execute(_BY_GROUP, {"names": names, "slugs": slugs}).all()
+    return session.connection().execute(_BY_NAME, {"names": names}).all()
+
+
+def _wanted(event: dict) -> tuple[list[str], list[str]] | None:
+    """``(names, groups)`` whose active people an audit event reaches (None: by role)."""
     detail = event["detail"] or {}
     if "recipients" in detail:
-        names = list(detail["recipients"])
-    elif event["action"] == "incident":
-        names = names_with_roles(session, {Role.MANAGER.value, Role.ADMIN.value})
-    elif event["action"] == "task_reassigned" or detail.get("assignee"):
-        names = [detail["assignee"]] if detail.get("assignee") else []
-    else:
-        users, slugs = list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
-        if not users and not slugs:
-            return []
-        return session.connection().execute(_BY_GROUP, {"names": users, "slugs": slugs}).all()
-    if not names:
-        return []
-    return session.connection().execute(_BY_NAME, {"names": names}).all()
+        return list(detail["recipients"]), []
+    if event["action"] == "incident":
+        return None
+    if event["action"] == "task_reassigned" or detail.get("assignee"):
+        return ([detail["assignee"]] if detail.get("assignee") else []), []
+    return list(detail.get("candidate_users") or []), list(detail.get("groups") or [])
 
 
 def _users_where(wanted):
@@ -132,6 +195,12 @@ _BY_GROUP = _users_where(or_(
     User.name.in_(bindparam("names", expanding=True)),
     User.id.in_(select(Membership.user_id).join(Group, Group.id == Membership.group_id)
                 .where(Group.slug.in_(bindparam("slugs", expanding=True))))))
+_PEOPLE = union_all(       # (slug or NULL, name, email, notify_mode) of active users
+    select(literal(None, String).label("slug"), User.name, User.email, User.notify_mode)
+    .where(User.active.is_(True), User.name.in_(bindparam("names", expanding=True))),
+    select(Group.slug, User.name, User.email, User.notify_mode)
+    .join(Membership, Membership.group_id == Group.id).join(User, User.id == Membership.user_id)
+    .where(User.active.is_(True), Group.slug.in_(bindparam("slugs", expanding=True))))
 
 
 def group_members(session: Session, slugs, leads_only: bool = False) -> list[str]:
@@ -170,12 +239,12 @@ def _notification(user, kind, subject, reference, path, base, *, instance_id, ta
     return note, outbox
 
 
-def _write(session: Session, notes: list[dict], emails: list[dict]) -> None:
+def _write(writes: Writes, notes: list[dict], emails: list[dict]) -> None:
     """Plain INSERTs on the session's connection, like the audit events that lead here."""
     if emails:
-        session.connection().execute(_EMAIL_INSERT, emails)
+        writes.insert(_EMAIL_INSERT, emails)
     if notes:
-        session.connection().execute(_NOTIFICATION_INSERT, notes)
+        writes.insert(_NOTIFICATION_INSERT, notes)
 
 
 _EMAIL_INSERT = insert(EmailOutbox.__table__)

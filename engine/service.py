@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.status import InstanceStatus
 
-from . import clock, closures, operations, store, trail, unassignable
+from . import clock, closures, notify, operations, store, trail, unassignable
 from .action_plans import PlanCommands
 from .actors import Actor
 from .admin_commands import AdminCommands
@@ -60,11 +60,12 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
 
     # -- the one save --------------------------------------------------------------------------
     def _save(self, session, row, run, actor_name, now, hops=0, *, loaded=None, open_rows=None,
-              refresh=frozenset(), events=(), check=()) -> store.Saved:
+              refresh=frozenset(), events=(), check=(), writes=None) -> store.Saved:
         """End a command: save the run (None: the workflow did not change) and the instance
         row under its version check, rewrite the projections, record and notify ``events``
         with those of the tasks the save created (and the incident, if the command made
-        one), then route the messages the run threw.
+        one), then route the messages the run threw. ``writes``: the command's own task row
+        writes, still waiting to go with the instance's UPDATE (``engine/writes.py``).
 
         The task rows the save created or refreshed, and those in ``check`` (the command
         changed who has them), are checked for someone active to act on them: one with
@@ -72,7 +73,7 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
         failed_now = run is not None and store.error_changed(row)    # not an older incident
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
-                           refresh=refresh)
+                           refresh=refresh, writes=writes)
         events = [*events, *_fired_on_the_way(actor_name, row, run, loaded, events, now),
                   *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
                     for task in saved.created),
@@ -82,9 +83,10 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
         refreshed = [task for task in saved.open_tasks or [] if task.id in refresh]
-        events += unassignable.check(session, [*saved.created, *refreshed, *check], actor_name,
-                                     now)
-        trail.record_and_notify(session, events)
+        tasks = [*saved.created, *refreshed, *check]
+        people = notify.read_people(session, tasks, events)   # one read for both: who can act
+        events += unassignable.check(session, tasks, actor_name, now, people)   # and who hears
+        trail.record_and_notify(session, events, people)
         for name, payload, correlation in outbox:
             self._route(session, name, payload, correlation, Actor(actor_name), now, hops + 1)
         return saved

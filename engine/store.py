@@ -19,12 +19,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import (Definition, HumanTask, MessageSubscription, PendingTimer, ProcessInstance)
 from models.status import InstanceStatus, RunStatus, TaskStatus
 
-from . import live, task_rows
+from . import closures, live, task_rows
 from .errors import Conflict, NotFound
 from .records import TimerRecord
 from .run import ProcessRun
 from .serialization import VERSION, spec_from_json, state_from_json, state_to_json
 from .trail import jsonable
+from .writes import Writes
 
 _SPECS: dict[tuple[str, str], tuple] = {}
 _SPECS_LOCK = threading.Lock()
@@ -45,11 +46,13 @@ def specs_for(definition: Definition):
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL) and read afresh
-    under the lock (a copy this session read earlier is overwritten, never trusted)."""
-    row = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).scalar_one_or_none()
-    if row is None:
+    under the lock (a copy this session read earlier is overwritten, never trusted). The board's
+    closure days come with it, for the command's calendar (``closures.read_with``)."""
+    found = session.execute(_LOCK_BY_ID, {"instance_id": instance_id}).one_or_none()
+    if found is None:
         raise NotFound("instance", instance_id)
-    return row
+    closures.read_with(session, found.closure_days)
+    return found[0]
 
 
 def lock_with_open_tasks(session: Session, task_id: str) -> tuple[ProcessInstance,
@@ -59,11 +62,12 @@ def lock_with_open_tasks(session: Session, task_id: str) -> tuple[ProcessInstanc
     rows = session.execute(_LOCK_WITH_TASKS, {"task_id": task_id}).all()
     if not rows:
         raise NotFound("task", task_id)
-    return rows[0][0], [task for _, task in rows if task is not None]
+    closures.read_with(session, rows[0].closure_days)
+    return rows[0][0], [task for _, _days, task in rows if task is not None]
 
 
 def _locking(where):
-    return (select(ProcessInstance).where(where)
+    return (select(ProcessInstance, closures.DAYS_TEXT).where(where)
             .options(joinedload(ProcessInstance.definition),    # its version: no second query
                      undefer(ProcessInstance.state_json))
             .with_for_update(of=ProcessInstance)
@@ -96,11 +100,15 @@ def load_run(row: ProcessInstance, script_engine, calendar, now: datetime,
 def lock_due(session: Session, instance_id: int, now: datetime) -> ProcessInstance | None:
     """The instance row locked for firing its timers, if a timer is still due at ``now`` and
     no other sweeper holds it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-    return session.execute(_LOCK_DUE, {"instance_id": instance_id, "now": now,
-                                       "active": InstanceStatus.ACTIVE.value}).scalar_one_or_none()
+    found = session.execute(_LOCK_DUE, {"instance_id": instance_id, "now": now,
+                                        "active": InstanceStatus.ACTIVE.value}).one_or_none()
+    if found is None:
+        return None
+    closures.read_with(session, found.closure_days)
+    return found[0]
 
 
-_LOCK_DUE = (select(ProcessInstance)
+_LOCK_DUE = (select(ProcessInstance, closures.DAYS_TEXT)
              .where(ProcessInstance.id == bindparam("instance_id"),
                     ProcessInstance.next_timer_at < bindparam("now"),
                     ProcessInstance.status == bindparam("active"))
@@ -150,7 +158,7 @@ class Saved:
 
 def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: datetime, *,
          loaded: Projection | None = None, open_rows: list[HumanTask] | None = None,
-         refresh=frozenset()) -> Saved:
+         refresh=frozenset(), writes: Writes | None = None) -> Saved:
     """Write the run's state into ``row`` and rewrite its projections, in one transaction.
 
     Every engine command ends here. ``run`` None: the command changed the instance row or its
@@ -160,11 +168,13 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: da
     compared when it changed). ``open_rows``: the instance's open task rows, when the caller
     read them under the instance lock. ``refresh``: ids of open task rows that take the run's
     title, form, groups and due date again (after a migration or a due-date change).
+    ``writes``: the command's task row writes so far, sent with the instance's UPDATE.
     """
+    writes = writes or Writes(session)
     if run is None:
         workflow = live.take(session, row.id, row.row_version, row.state_json)
         _write_instance(session, row, dict(updated_at=now, status=row.status,
-                                           finished_at=row.finished_at))
+                                           finished_at=row.finished_at), writes)
         flush(session)
         if workflow is not None:     # unchanged: still good for the next command
             live.offer(session, row.id, row.row_version, row.state_json, workflow)
@@ -188,12 +198,12 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: da
             open_rows = [] if first else open_tasks(session, row.id)
         existing = {t.id: t for t in open_rows if t.status == TaskStatus.OPEN}
         created, offered = task_rows.sync(session, row, ready, now, run.calendar, existing,
-                                          refresh)
+                                          refresh, writes)
         if before is None or before.timers != after.timers:
             _sync_timers(session, row, timers, stored=not first)
         if before is None or before.waits != after.waits:
             _sync_subscriptions(session, row, run, stored=not first)
-    _write_instance(session, row, values)
+    _write_instance(session, row, values, writes)
     flush(session)                   # what else the ORM holds: timers and subscriptions
     still_open = [t for t in existing.values() if t.status == TaskStatus.OPEN] + created
     live.offer(session, row.id, row.row_version, row.state_json, run.workflow)
@@ -209,10 +219,11 @@ _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
 _INDEXED = frozenset(c.name for index in _INSTANCES.indexes for c in index.columns)
 
 
-def _write_instance(session: Session, row: ProcessInstance, values: dict) -> None:
+def _write_instance(session: Session, row: ProcessInstance, values: dict, writes: Writes) -> None:
     """UPDATE the instance row to ``values`` (and what the command set on it: error, title,
     reference) under the optimistic version check, with one statement outside the unit of
-    work; the row object then holds exactly what the database holds.
+    work (the ``writes`` waiting go with it); the row object then holds exactly what the
+    database holds.
 
     An indexed column (status, next timer...) is only SET when its value changes: SQLite
     rewrites the index entries of every column an UPDATE names, even to the same value, which
@@ -222,8 +233,9 @@ def _write_instance(session: Session, row: ProcessInstance, values: dict) -> Non
               "row_version": row.row_version + 1}
     changed = {name: value for name, value in values.items()
                if name not in _INDEXED or value != _stored(row, name)}
-    result = session.connection().execute(
-        _UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version})
+    result = writes.send(_UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version},
+                         table=_INSTANCES, where={"id": row.id, "row_version": row.row_version},
+                         values=changed)
     if result.rowcount != 1:
         raise Conflict(CONFLICT)
     for name, value in values.items():    # unchanged ones too: a value the command set and

@@ -17,6 +17,7 @@ from .assignment import DUE_KEY, GROUPS_KEY
 from .errors import FormInvalid, InputError, InvalidState, NotAllowed, NotFound, ScriptError
 from .forms import draft_values, validate_form
 from .records import InstanceRecord, TaskRecord, instance_record, task_record
+from .writes import Writes
 
 MAX_COMMENT = 5000
 
@@ -184,11 +185,12 @@ class TaskCommands:
             run.complete(task.id, clean)
         except ScriptError as exc:
             row.error = exc.to_dict()
-        task_rows.close(session, [task], TaskStatus.COMPLETED, now, by=actor.name)
+        writes = Writes(session)        # sent with the instance's UPDATE
+        task_rows.close(session, [task], TaskStatus.COMPLETED, now, by=actor.name, writes=writes)
         done = trail.event(actor.name, "task_completed", instance_id=row.id, task_id=task.id,
                            bpmn_id=task.bpmn_id, now=now, title=task.title, values=clean)
         saved = self._save(session, row, run, actor.name, now, loaded=loaded,
-                           open_rows=open_rows, events=[done])
+                           open_rows=open_rows, events=[done], writes=writes)
         return instance_record(row, saved.open_tasks, saved.timers)
 
 

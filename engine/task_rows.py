@@ -19,6 +19,7 @@ from models.status import TaskStatus
 
 from . import deadline_plan
 from .assignment import lane_group
+from .writes import Writes
 
 COPIED = ("assignee", "due_at", "process_id")      # human_task columns copied to task_candidate
 REFRESHED = ("title", "documentation", "lane", "form", "priority", "candidate_users",
@@ -26,15 +27,18 @@ REFRESHED = ("title", "documentation", "lane", "form", "priority", "candidate_us
 
 
 def sync(session: Session, instance, ready, now: datetime, calendar, existing: dict,
-         refresh=frozenset()) -> tuple[list[HumanTask], dict[str, list[str]]]:
+         refresh=frozenset(), writes: Writes | None = None
+         ) -> tuple[list[HumanTask], dict[str, list[str]]]:
     """Open rows for ready tasks; rows whose task is no longer ready become cancelled; open
     rows whose id is in ``refresh`` take the run's values again.
 
     Returns the rows created, and for each refreshed row now offered to more groups, the
-    groups it gained (they are told like the groups of a new task)."""
+    groups it gained (they are told like the groups of a new task). The closing and new rows
+    are written through ``writes`` (default: at once)."""
+    writes = writes or Writes(session, wait=False)
     ready_ids = {t.id for t in ready}
     close(session, [t for t in existing.values() if t.id not in ready_ids],
-          TaskStatus.CANCELLED, now)
+          TaskStatus.CANCELLED, now, writes=writes)
     rows, offered = [], {}
     for task in ready:
         if task.id in existing:
@@ -57,8 +61,8 @@ def sync(session: Session, instance, ready, now: datetime, calendar, existing: d
             created_at=now, completed_at=None, completed_by=None, next_deadline_at=next_deadline,
             deadline_step=step, escalation_level=0, unassignable_since=None))
     if rows:
-        session.connection().execute(_TASK_INSERT, rows)
-        _add_candidates(session, rows)
+        writes.insert(_TASK_INSERT, rows)
+        _add_candidates(session, rows, writes)
     created = []
     for values in rows:          # the same rows as persistent objects, without an ORM flush
         task_row = HumanTask(**values)
@@ -109,37 +113,41 @@ def update_task(session: Session, task: HumanTask, **values) -> None:
 
 
 def close(session: Session, tasks: list[HumanTask], status: str, now: datetime,
-          by: str | None = None) -> None:
+          by: str | None = None, writes: Writes | None = None) -> None:
     """Mark open task rows completed (``by`` a person) or cancelled, and take them off the
-    worklist."""
+    worklist; written through ``writes`` (default: at once)."""
     if not tasks:
         return
+    writes = writes or Writes(session, wait=False)
     values = {"status": status, "completed_at": now, "unassignable_since": None}
     if by is not None:
         values.update(assignee=by, completed_by=by, draft=None)
-    session.connection().execute(_UPDATE_TASK, [{**values, "_id": t.id} for t in tasks])
+    ids = [t.id for t in tasks]
+    writes.update(_UPDATE_TASK, [{**values, "_id": i} for i in ids], _TASKS.c.id, ids, values)
     for task in tasks:
         for name, value in values.items():
             set_committed_value(task, name, value)
-    release_candidates(session, [t.id for t in tasks])
+    release_candidates(session, ids, writes)
 
 
-def release_candidates(session: Session, task_ids: list[str]) -> None:
+def release_candidates(session: Session, task_ids: list[str],
+                       writes: Writes | None = None) -> None:
     """Drop the worklist entries of tasks that are no longer open."""
     if task_ids:       # on the connection: no autoflush, the caller's flush writes the rest
-        session.connection().execute(_RELEASE, {"ids": list(task_ids)})
+        (writes or Writes(session, wait=False)).delete(
+            _RELEASE, {"ids": list(task_ids)}, _CANDIDATES.c.task_id, task_ids)
 
 
-def _add_candidates(session: Session, rows: list[dict]) -> None:
+def _add_candidates(session: Session, rows: list[dict], writes: Writes | None = None) -> None:
     """INSERT the worklist entries of task rows (one per candidate group)."""
     candidates = [dict(task_id=r["id"], group_slug=g, **{name: r[name] for name in COPIED})
                   for r in rows for g in dict.fromkeys(r["candidate_groups"] or [])]
     if candidates:
-        session.connection().execute(_CANDIDATE_INSERT, candidates)
+        (writes or Writes(session, wait=False)).insert(_CANDIDATE_INSERT, candidates)
 
 
-_TASK_INSERT = insert(HumanTask.__table__)
-_CANDIDATE_INSERT = insert(TaskCandidate.__table__)
-_UPDATE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("_id"))
-_RELEASE = delete(TaskCandidate.__table__).where(
-    TaskCandidate.__table__.c.task_id.in_(bindparam("ids", expanding=True)))
+_TASKS, _CANDIDATES = HumanTask.__table__, TaskCandidate.__table__
+_TASK_INSERT = insert(_TASKS)
+_CANDIDATE_INSERT = insert(_CANDIDATES)
+_UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
+_RELEASE = delete(_CANDIDATES).where(_CANDIDATES.c.task_id.in_(bindparam("ids", expanding=True)))

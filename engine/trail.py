@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models import AuditEvent, utcnow
 
 from . import notify
+from .writes import Writes
 
 
 def event(actor_name: str | None, action: str, *, instance_id=None, task_id=None,
@@ -25,16 +26,21 @@ def event(actor_name: str | None, action: str, *, instance_id=None, task_id=None
                 task_id=task_id, bpmn_id=bpmn_id, detail=jsonable(detail))
 
 
-def record_and_notify(session: Session, events: list[dict]) -> None:
+def record_and_notify(session: Session, events: list[dict],
+                      people: notify.People = notify.NOBODY) -> None:
     """Append audit events, in order, and write the notifications they lead to.
 
     One plain INSERT on the session's connection: the trail is append-only, so the ORM's unit
     of work (and the autoflush it would trigger) buys nothing here, and a command's events
-    (a task completed, the tasks it created) cost one round trip.
+    (a task completed, the tasks it created) cost one round trip; on PostgreSQL their
+    notifications go in the same statement (``engine/writes.py``). ``people``: who the command
+    read already (``notify.read_people``).
     """
     if events:
-        session.connection().execute(_AUDIT_INSERT, events)
-        notify.on_audit(session, events)
+        writes = Writes(session)
+        writes.insert(_AUDIT_INSERT, events)
+        notify.on_audit(session, events, people, writes)
+        writes.send()
 
 
 def audit_and_notify(session: Session, actor_name: str | None, action: str, *,

@@ -12,25 +12,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, cast, literal, or_, select, union_all, String
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
-from models import Group, HumanTask, Membership, TaskCandidate, User
+from models import HumanTask, TaskCandidate
 from models.status import Role, TaskStatus
 
 from . import settings, task_rows, trail
-from .notify import group_members, names_with_roles
+from .notify import People, group_members, names_with_roles, read_people
 
 
-def check(session: Session, tasks, actor_name: str | None, now: datetime) -> list[dict]:
+def check(session: Session, tasks, actor_name: str | None, now: datetime,
+          people: People | None = None) -> list[dict]:
     """Mark the open ``tasks`` nobody active can act on and unmark those someone now can.
 
     Returns the audit events of the tasks newly found unassignable, for the caller to record
-    with its own (``trail.record_and_notify``)."""
+    with its own (``trail.record_and_notify``). ``people``: the command read who the tasks
+    name already (``notify.read_people``)."""
     tasks = [t for t in dict.fromkeys(tasks) if t.status == TaskStatus.OPEN]
     if not tasks:
         return []
-    names, slugs = _active(session, tasks)
+    if people is None:
+        people = read_people(session, tasks, [])
+    names = set(people.users) & people.names
+    slugs = {slug for slug, members in people.members.items() if members}
     events, recipients = [], None
     for task in tasks:
         stuck = not _someone_can_act(task, names, slugs)
@@ -90,23 +95,3 @@ def _someone_can_act(task, names: set[str], slugs: set[str]) -> bool:
         return task.assignee in names
     return bool(names & set(task.candidate_users or [])
                 or slugs & set(task.candidate_groups or []))
-
-
-def _active(session: Session, tasks) -> tuple[set[str], set[str]]:
-    """Of the names and groups the tasks ask for: the active users, and the groups with an
-    active member (one statement)."""
-    names = sorted({n for t in tasks for n in [t.assignee, *(t.candidate_users or [])] if n})
-    slugs = sorted({g for t in tasks for g in t.candidate_groups or []})
-    found = session.connection().execute(_ACTIVE, {"names": names, "slugs": slugs}).all()
-    return ({value for kind, value in found if kind == "user"},
-            {value for kind, value in found if kind == "group"})
-
-
-# Built once: only the lists change.
-_ACTIVE = union_all(
-    select(literal("user").label("kind"), User.name.label("value"))
-    .where(User.active.is_(True), User.name.in_(bindparam("names", expanding=True))),
-    select(literal("group"), Group.slug)
-    .join(Membership, Membership.group_id == Group.id)
-    .join(User, User.id == Membership.user_id)
-    .where(User.active.is_(True), Group.slug.in_(bindparam("slugs", expanding=True))))

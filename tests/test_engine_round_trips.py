@@ -1,0 +1,22 @@
+"""How often one persisted completion talks to the database (bench/round_trips.py counts it):
+a change that adds a round trip, or a statement, fails here."""
+import pytest
+
+from bench.round_trips import completions, two_step_bpmn
+
+
+@pytest.mark.postgres
+def test_a_completion_makes_six_round_trips_to_postgresql(db_url):
+    """BEGIN; the instance lock with its open tasks and the closure days; the task rows'
+    writes with the instance's UPDATE; who can act and who hears; the audit events with their
+    notifications; COMMIT."""
+    opening_the_next, ending_the_case = completions(db_url, two_step_bpmn(), "two_step")
+    assert opening_the_next["round_trips"] <= 6
+    assert ending_the_case["round_trips"] <= 5      # no task created: nobody to read or tell
+
+
+def test_a_completion_makes_eleven_statements_on_sqlite(tmp_path):
+    opening_the_next, ending_the_case = completions(f"sqlite:///{tmp_path}/rt.sqlite3",
+                                                    two_step_bpmn(), "two_step")
+    assert opening_the_next["statements"] <= 11
+    assert ending_the_case["statements"] <= 7
