@@ -18,7 +18,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models.cdop import PATTERN_THEMES, ChildDeath, ThemedReport
+from models import ProcessInstance
+from models.cdop import PATTERN_THEMES, ChildDeath, ThemedReport, death_from_case, step_times
 from models.cdop_reports import cdop_summary, pattern_deaths
 from models.learning_reports import year_period
 
@@ -30,6 +31,22 @@ from .trail import audit_and_notify as audit
 
 def _death(session, instance_id) -> ChildDeath | None:
     return session.scalars(select(ChildDeath).where(ChildDeath.instance_id == instance_id)).first()
+
+
+def _death_or_from_case(session, instance_id) -> ChildDeath | None:
+    """The case's death in the register, entered now from the case data if the case has none
+    (it began before the register, or on an older P5 version); None without Form A's data."""
+    row = _death(session, instance_id)
+    case = session.get(ProcessInstance, instance_id) if row is None else None
+    values = case and death_from_case(case.data or {}, step_times(session, [instance_id])
+                                      .get(instance_id, {}), case.started_at, _now())
+    if values:
+        row = ChildDeath(instance_id=instance_id, case_ref=case.reference, **values)
+        session.add(row)
+        session.flush()
+        audit(session, ACTOR, "child_death_registered", instance_id=instance_id, now=_now(),
+              board=row.board, counted=row.counted, from_case_data=True)
+    return row
 
 
 @operation
@@ -56,7 +73,7 @@ def notify(session, instance_id, board, regime, date_of_death, within_scope, una
 @operation
 def refer(session, instance_id):
     """Note a referral to the statutory decision-maker; ``first`` is False if already referred."""
-    row = _death(session, instance_id)
+    row = _death_or_from_case(session, instance_id)
     if row is None:
         return {"first": True}
     first = row.referred_at is None
@@ -69,7 +86,7 @@ def refer(session, instance_id):
 def reviewed(session, instance_id, category, modifiable_factors, factors="", pattern_alert=False,
              pattern_theme=None):
     """The panel's analysis (Form C) in the register; a pattern alert names its theme."""
-    row = _death(session, instance_id)
+    row = _death_or_from_case(session, instance_id)
     if row is None:
         raise NotFound("child death of case", _ref(session, instance_id))
     if pattern_alert and pattern_theme not in PATTERN_THEMES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import BoardSetting
+from models.setting import DEFAULT_REGIME
 
 from . import clock
 from .errors import InputError
@@ -18,7 +19,6 @@ from .trail import audit_and_notify as audit
 REGIMES = {"LSCB_WT2015": "LSCB, Working Together 2015 (serious case reviews)",
            "MASA_WT2018": "Safeguarding partners, Working Together 2018 (rapid reviews, LCSPRs)",
            "MASA_WT2023": "Safeguarding partners, Working Together 2023 (rapid reviews, LCSPRs)"}
-DEFAULT_REGIME = "LSCB_WT2015"      # the seed framework's, until an admin sets the board's
 SETTING = "regime"
 
 

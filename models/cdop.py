@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .setting import DEFAULT_REGIME
 
 # The CDOP's own pattern themes (what a themed report is about); a learning item from a themed
 # report carries the learning loop's theme ``child_deaths``.
@@ -22,6 +24,14 @@ PATTERN_THEMES = {
     "perinatal": "Prematurity and perinatal care", "maternal_risk": "Maternal risk factors "
     "(smoking, obesity, alcohol, late booking)", "neglect_abuse": "Abuse or neglect",
     "other_pattern": "Other pattern or trend"}
+
+# The boards the CDOP serves (P5's Form A 'board', workflows/tools/library_reviews.py
+# CDOP_BOARDS) and the one a case belongs to when Form A names none: the running board.
+CDOP_BOARDS = {"bracknell_forest": "Bracknell Forest", "reading": "Reading", "slough": "Slough",
+               "west_berkshire": "West Berkshire", "windsor_maidenhead": "Windsor and Maidenhead",
+               "wokingham": "Wokingham"}
+RUNNING_BOARD = "bracknell_forest"
+CHILD_DEATH_REVIEW = "p05_child_death_review"
 
 
 class ChildDeath(Base):
@@ -72,3 +82,78 @@ class ThemedReport(Base):
     response: Mapped[str] = mapped_column(Text, default="")
     learning_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_item.id", ondelete="SET NULL"))
+
+
+# What a P5 case's data says about its death, for a case the register has no row for: one that
+# began before the register existed, or runs an older P5 version. The steps whose completion
+# dates the register: Form A notifies the death, the panel reviews it; a step recording
+# suspected abuse or neglect (Form A, the rapid response's discussions, a Form B, the panel)
+# refers the case.
+NOTIFIED, REVIEWED = "notify_death", "panel_review"
+SUSPICIONS = {"notify_death": "abuse_or_neglect_suspected",
+              "initial_discussion": "abuse_or_neglect_suspected",
+              "final_case_discussion": "rr_abuse_or_neglect_suspected",
+              "form_b": "form_b_abuse_or_neglect_suspected",
+              "panel_review": "panel_abuse_or_neglect_suspected"}
+
+
+def step_times(connection, instance_ids: list[int]) -> dict[int, dict[str, datetime]]:
+    """When each case's death was notified, first referred and reviewed, from the audit trail's
+    completed steps: ``{instance_id: {"notified"|"referred"|"reviewed": at}}`` (what is known).
+    ``connection``: a Session or a Core connection (the backfill migration's)."""
+    a = AuditEvent.__table__
+    times: dict[int, dict[str, datetime]] = {}
+    for start in range(0, len(instance_ids), 500):
+        for instance_id, step, at, detail in connection.execute(
+                select(a.c.instance_id, a.c.bpmn_id, a.c.at, a.c.detail)
+                .where(a.c.action == "task_completed", a.c.bpmn_id.in_(SUSPICIONS),
+                       a.c.instance_id.in_(instance_ids[start:start + 500]))
+                .order_by(a.c.at, a.c.id)):
+            known = times.setdefault(instance_id, {})
+            if step == NOTIFIED:
+                known.setdefault("notified", at)
+            if step == REVIEWED:
+                known.setdefault("reviewed", at)
+            if ((detail or {}).get("values") or {}).get(SUSPICIONS[step]) is True:
+                known.setdefault("referred", at)
+    return times
+
+
+def death_from_case(data: dict, times: dict[str, datetime], started_at: datetime,
+                    updated_at: datetime | None = None) -> dict | None:
+    """The register's columns for a P5 case from its data (Form A, what the step that opens the
+    CDOP case works out, the panel's Form C) and ``times`` (``step_times``); None while Form A
+    has not given the date of death. A case of an older P5 version lacks what that step works
+    out: it is worked out here as the step does. Dated by the audit trail, else by when the case
+    started (notified) and was last changed (reviewed)."""
+    try:
+        died = date.fromisoformat(str(data.get("date_of_death") or "")[:10])
+    except ValueError:
+        return None
+    regime = data.get("regime") or DEFAULT_REGIME
+    stillbirth = data.get("stillbirth_or_planned_termination") is True
+    age = data.get("child_age_at_death")
+    in_scope = data.get("cdop_in_scope")
+    if in_scope is None:
+        in_scope = not stillbirth and (not isinstance(age, (int, float)) or age < 18)
+    unattended = data.get("unattended_stillbirth")
+    if unattended is None:
+        unattended = (stillbirth and regime != "LSCB_WT2015"
+                      and data.get("jar_trigger") == "unattended_stillbirth")
+    board = data.get("board") or RUNNING_BOARD
+    notified_at = times.get("notified") or started_at
+    referred_at = times.get("referred") or (notified_at if data.get("referred_to_chair") is True
+                                            else None)
+    row = dict(board=data.get("board_name") or CDOP_BOARDS.get(board, board), regime=regime,
+               date_of_death=died, notified_at=notified_at, in_scope=bool(in_scope),
+               unattended_stillbirth=bool(unattended), referred_at=referred_at, reviewed_at=None,
+               category=None, modifiable_factors=None, factors="", pattern_alert=False,
+               pattern_theme=None)
+    if data.get("category_of_death"):
+        alert = data.get("pattern_alert") is True
+        row.update(reviewed_at=times.get("reviewed") or updated_at or notified_at,
+                   category=data["category_of_death"],
+                   modifiable_factors=data.get("modifiable_factors"),
+                   factors=data.get("contributing_factors") or "", pattern_alert=alert,
+                   pattern_theme=(data.get("pattern_theme") or "other_pattern") if alert else None)
+    return row

@@ -8,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
 
+# The regime of the seed framework: the board's until an admin sets another, and the one a case
+# started before the regime setting existed ran under.
+DEFAULT_REGIME = "LSCB_WT2015"
+
 
 class BoardSetting(Base):
     """One named board setting, with who changed it last and when (the audit trail keeps the

@@ -95,3 +95,80 @@ def test_upgrading_reads_starters_description_and_start_form_from_each_deployed_
         assert notify.start_form["fields"][0]["validation"] == {"minlength": "5"}
         assert (gone.starter_groups, gone.start_form) == ([], {"fields": []})
     db_engine.dispose()
+
+
+def test_upgrading_enters_the_child_deaths_notified_before_the_cdop_register(db_url):
+    from datetime import datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from models import AuditEvent, ChildDeath, ProcessInstance
+    from models.cdop_reports import cdop_annual_figures
+    from models.learning_reports import year_period
+
+    def at(*parts):
+        return datetime(*parts, tzinfo=timezone.utc)
+
+    form_a = dict(date_of_death="2026-05-02", child_age_at_death=4,
+                  stillbirth_or_planned_termination=False, jar_trigger="none",
+                  abuse_or_neglect_suspected=False, regime="LSCB_WT2015")
+    cases = {   # as P5 before the register stored them: no board, no worked-out scope
+        1: {**form_a, "category_of_death": "cat_10", "modifiable_factors": "identified",
+            "contributing_factors": "Co-sleeping", "pattern_alert": True},     # reviewed
+        2: {**form_a, "board": "reading", "abuse_or_neglect_suspected": True,
+            "referred_to_chair": True},                                         # unreviewed
+        3: {**form_a, "child_age_at_death": 18},                                # out of scope
+        4: {"case_title": "Form A still open"},                                 # not notified yet
+        5: {**form_a, "regime": "MASA_WT2018", "stillbirth_or_planned_termination": True,
+            "jar_trigger": "unattended_stillbirth"},                            # 2018: counted
+    }
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine, "0014_region_indexes")   # the revision before the backfill
+    with Session(db_engine) as session, session.begin():
+        insert_old_definition(session, 1, "p05_child_death_review", "{}")
+        for iid, data in cases.items():
+            session.add(ProcessInstance(id=iid, definition_id=1, process_id="p05_child_death_review",
+                                        reference=f"CDR-{iid}", status="active", data=data,
+                                        serializer_version="1", state_json="{}",
+                                        started_at=at(2026, 5, 3, 9), updated_at=at(2026, 11, 1)))
+        session.add_all([
+            AuditEvent(at=at(2026, 5, 4, 10), action="task_completed", instance_id=1,
+                       bpmn_id="notify_death", detail={"values": form_a}),
+            AuditEvent(at=at(2026, 10, 20, 14), action="task_completed", instance_id=1,
+                       bpmn_id="panel_review",
+                       detail={"values": {"panel_abuse_or_neglect_suspected": False}}),
+            AuditEvent(at=at(2026, 5, 5, 10), action="task_completed", instance_id=2,
+                       bpmn_id="notify_death", detail={"values": cases[2]})])
+    schema.upgrade_schema(db_engine)
+    with Session(db_engine) as session:
+        rows = {r.instance_id: r for r in session.scalars(select(ChildDeath))}
+        assert sorted(rows) == [1, 2, 3, 5]
+        reviewed, unreviewed, outside, stillbirth = rows[1], rows[2], rows[3], rows[5]
+        assert (reviewed.case_ref, reviewed.board, reviewed.regime, reviewed.in_scope) == (
+            "CDR-1", "Bracknell Forest", "LSCB_WT2015", True)
+        assert (reviewed.notified_at, reviewed.reviewed_at) == (at(2026, 5, 4, 10),
+                                                                at(2026, 10, 20, 14))
+        assert (reviewed.category, reviewed.modifiable_factors, reviewed.factors,
+                reviewed.pattern_alert, reviewed.pattern_theme) == (
+            "cat_10", "identified", "Co-sleeping", True, "other_pattern")
+        assert (unreviewed.board, unreviewed.referred_at, unreviewed.reviewed_at) == (
+            "Reading", at(2026, 5, 5, 10), None)
+        assert (outside.in_scope, outside.counted, outside.notified_at) == (
+            False, False, at(2026, 5, 3, 9))                 # no Form A event: when it started
+        assert stillbirth.unattended_stillbirth and stillbirth.counted
+        figures = cdop_annual_figures(session, *year_period(2026))
+        assert figures["notified"] == {"Bracknell Forest": 2, "Reading": 1}
+        assert figures["reviewed"] == {"Bracknell Forest": 1}
+        assert figures["total"]["alerts"] == 1
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "child_death_registered")) == 4
+    with db_engine.begin() as connection:                    # and again: nothing twice
+        config = schema.alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014_region_indexes")
+    schema.upgrade_schema(db_engine)
+    with Session(db_engine) as session:
+        assert session.scalar(select(func.count()).select_from(ChildDeath)) == 4
+    db_engine.dispose()

@@ -394,3 +394,30 @@ def test_a_pattern_without_a_theme_is_reported_as_other_and_no_pattern_raises_no
     assert lib.show(rid).data["themed_deaths"]["theme_name"] == "Other pattern or trend"
     deaths, _ = register(lib)
     assert [(d.category, d.pattern_theme) for d in deaths] == [("cat_6", None), ("cat_3", "other_pattern")]
+
+
+@pytest.mark.parametrize("regime", ["LSCB_WT2015", "MASA_WT2023"])
+def test_a_case_the_register_lacks_is_entered_from_its_data_when_the_panel_reviews_it(lib, regime):
+    """A case begun before the register (or moved mid-way from an older P5 version) has no row:
+    the panel's step enters the death from the case data, then its review and the referral."""
+    from models import AuditEvent, ChildDeath
+    from sqlalchemy import delete, select
+    iid = review_to_the_panel(lib, regime)
+    [before], _ = register(lib)
+    with lib.sessions() as s, s.begin():
+        s.execute(delete(ChildDeath).where(ChildDeath.instance_id == iid))
+    lib.now += timedelta(days=3)
+    panel_review(lib, iid, suspected=True)               # no "not found" incident
+    assert lib.ids(iid) == ["inform_professionals"]
+    assert len(lib.instances("p01_case_referral")) == 1
+    [death], _ = register(lib)
+    assert (death.case_ref, death.board, death.regime, death.date_of_death, death.notified_at) == (
+        before.case_ref, before.board, regime, before.date_of_death, before.notified_at)
+    assert (death.in_scope, death.category, death.modifiable_factors, death.factors) == (
+        True, "cat_1", "identified", "Neglect")
+    assert death.reviewed_at == death.referred_at == lib.now
+    with lib.sessions() as s:
+        [entered] = s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "child_death_registered", AuditEvent.instance_id == iid)
+            .order_by(AuditEvent.id)).all()[1:]
+        assert entered.detail["from_case_data"] is True
