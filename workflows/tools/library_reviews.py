@@ -710,7 +710,8 @@ CATEGORIES = [(f"cat_{i}", f"{i} {name}") for i, name in enumerate([
 # The boards the pan-Berkshire CDOP serves (the six unitary areas' boards): a case carries its
 # board, and the CDOP's reports count per board. The running board is the form's default and
 # stands in when the field is left empty: a board running this library changes RUNNING_BOARD
-# (or the field's default value in the modeler, and the same default in open_cdop_case).
+# (or the field's default value in the modeler, and the same default in open_cdop_case), and
+# models/cdop.py's, with which the register enters a case from its data (tests compare them).
 CDOP_BOARDS = [("bracknell_forest", "Bracknell Forest"), ("reading", "Reading"),
                ("slough", "Slough"), ("west_berkshire", "West Berkshire"),
                ("windsor_maidenhead", "Windsor and Maidenhead"), ("wokingham", "Wokingham")]
