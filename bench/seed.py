@@ -23,7 +23,9 @@ CHUNK = 2000
 
 
 def _rows(conn, model, column, value) -> list[dict]:
-    return [dict(r._mapping) for r in conn.execute(select(model.__table__).where(column == value))]
+    """The rows' stored values (not the columns the database computes, which take no insert)."""
+    columns = [c for c in model.__table__.columns if c.computed is None]
+    return [dict(r._mapping) for r in conn.execute(select(*columns).where(column == value))]
 
 
 def clone_instance(factory, template_id: int, shifts: list[timedelta]) -> list[int]:
