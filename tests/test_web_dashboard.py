@@ -77,6 +77,13 @@ def test_board_report_is_printable_without_script(client, progressed):
     assert "report to the Board" in page and "How each measure is counted" in page
     assert "reports.css" in page and "viewer.js" not in page
     assert "15 working days" in page
+    # each measure says between which two days it counts, in words (it showed "from step l a to
+    # step n o": the first two letters of the field names)
+    assert ("Statutory notifications made within 5 working days</strong>: from the day the local "
+            "authority became aware to the day the notification was sent, limit 5 working days."
+            in page)
+    assert "from the day the review started to the day the report was published" in page
+    assert "from step" not in page
 
 
 def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sessions, process_engine):
