@@ -134,7 +134,8 @@ def _the(label: str) -> str:
     return "the " + text if text.startswith("date ") else text
 
 
-BE_HAVE = {"is", "are", "was", "were", "has", "have", "had"}
+BE = {"is", "are", "was", "were"}
+BE_HAVE = BE | {"has", "have", "had"}
 DO = {"do", "does", "did"}
 MODALS = {"can", "will", "should", "could", "would", "may", "must"}
 # Words that begin what a "yes" asserts after be/have (with any word ending in -ed).
@@ -171,7 +172,8 @@ def yes_statement(question: str) -> str | None:
     for size in range(1, min(MAX_SUBJECT, len(rest) - 1) + 1):
         subject, tail = lower_first(" ".join(rest[:size])), rest[size:]
         first = tail[0].lower().strip(",.;()")
-        if head in BE_HAVE and (first in PREDICATES or first.endswith("ed")):
+        if head in BE_HAVE and (first in PREDICATES or first.endswith("ed")
+                                or (first in ("a", "an") and head in BE)):   # "... a care leaver"
             return " ".join([subject, verb, *tail])
         if first in VERBS and len(tail) > 1 and tail[1].lower() in VERBS:
             continue                         # "a review go ahead": the verb is the later one

@@ -52,12 +52,25 @@ class Measure:
     applies: str | None = None      # case data flag: the duty applies (else only if ``end`` is set)
 
     @property
+    def counted(self) -> str:
+        """Between which two days of the case it counts, in words."""
+        return f"from the day {DAYS[self.start]} to the day {DAYS[self.end]}"
+
+    @property
     def limit_text(self) -> str:
         """The limit in words."""
         if self.working_days is not None:
             return f"{self.working_days} working days"
         return "one month" if self.months == 1 else f"{self.months} months"
 
+
+# the case data dates the measures count between, as people say them
+DAYS = {"la_aware_on": "the local authority became aware",
+        "notification_sent_on": "the notification was sent",
+        "received_on": "the board received the notification",
+        "route_decided_on": "the route was decided", "panel_notified_on": "the Panel was notified",
+        "rapid_review_sent_on": "the rapid review was sent",
+        "review_started_on": "the review started", "published_on": "the report was published"}
 
 MEASURES = [
     Measure("notification_5wd", "Statutory notifications made within 5 working days",

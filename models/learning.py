@@ -68,6 +68,14 @@ DISSEMINATION_KINDS = {
     "training_course": "Multi-agency training course", "workshop": "Learning workshop",
     "briefing": "Briefing", "publication": "Publication", "social_media": "Social media",
     "single_agency_training": "Single-agency training"}
+# a review's or audit's kind (the ``review.open`` parameter its pathway passes) as reports name it
+REVIEW_KINDS = {
+    "scr": "Serious case review (SCR)", "macr": "Multi-agency case review",
+    "imr": "Individual management review (IMR)", "cdop": "Child death review (CDOP)",
+    "referral": "Referral for review consideration", "roundtable": "Roundtable discussion",
+    "multi_agency_audit": "Multi-agency case audit", "single_agency_audit": "Single-agency audit",
+    "survey": "Survey or consultation", "s11": "Section 11 audit",
+    "s175": "s175/157 school safeguarding audit", "research_digest": "Research digest"}
 EVALUATION_METHODS = {
     "case_file_reaudit": "Case file re-audit", "training_impact": "Training impact (6-8 weeks)",
     "immediate_feedback": "Immediate feedback (end of the course or workshop)",

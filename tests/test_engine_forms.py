@@ -48,6 +48,9 @@ SUMMARY = field("summary", "Summary", "text", validation={"minlength": "20"})
     ("Acknowledgement sent to the notifying agency?",       # not a question it can turn
      "Select yes or no for “Acknowledgement sent to the notifying agency?”"),
     ("Is the child in care?", "Select yes or no for “Is the child in care?”"),
+    # "a"/"an" starts what the subject is (it read "the young person a care leaver is (was) ...")
+    ("Is (was) the young person a care leaver aged 24 or under?",
+     "Select yes if the young person is (was) a care leaver aged 24 or under"),
 ])
 def test_a_missing_yes_or_no_is_asked_for_as_a_statement(label, expected):
     assert errors_of([field("x", label, "boolean")], {}) == {"x": expected}

@@ -77,6 +77,13 @@ def test_board_report_is_printable_without_script(client, progressed):
     assert "report to the Board" in page and "How each measure is counted" in page
     assert "reports.css" in page and "viewer.js" not in page
     assert "15 working days" in page
+    # each measure says between which two days it counts, in words (it showed "from step l a to
+    # step n o": the first two letters of the field names)
+    assert ("Statutory notifications made within 5 working days</strong>: from the day the local "
+            "authority became aware to the day the notification was sent, limit 5 working days."
+            in page)
+    assert "from the day the review started to the day the report was published" in page
+    assert "from step" not in page
 
 
 def test_heatmap_state_counts_steps_and_marks_open_ones(client, progressed, sessions, process_engine):
@@ -175,6 +182,12 @@ def test_dashboard_charts_keep_their_promises(client, progressed, sessions):
     for chart, body in figures.items():
         assert "fill=\"#" not in body and "font-size=" not in body, chart       # the stylesheet's
         for label in re.findall(r"<text[^>]*>(.*?)</text>", body, re.S):
+            # what is drawn fits the label column (45% of the chart): 30 characters at most, 26
+            # in the two half-width charts, so "Reviews published within six months" (35) and
+            # "Learning & Improvement Sub-Group" (32) do not run into their bars and values
+            shown = re.sub(r"<title>.*?</title>", "", label, flags=re.S)
+            half = chart in ("open-by-pathway", "overdue-by-group")
+            assert len(shown.replace("&amp;", "&")) <= (26 if half else 30), (chart, shown)
             if label.endswith("…"):
                 cut += 1
                 full = re.fullmatch(r"<title>(.*?)</title>.*", label, re.S)

@@ -150,3 +150,30 @@ def test_deadlines_page_lists_a_bounded_number_of_tasks_and_says_how_many(app, w
     assert f"The {LISTED} longest overdue are listed" in page
     listed = page.split('id="due"')[1].split("</ul>")[0]
     assert listed.count("<li>") == LISTED
+
+
+def test_overdue_and_due_tasks_are_ticked_by_their_own_words(app, world, sessions):
+    """Each tick's label is the task as listed (clicking the words ticks it; it sat alone on the
+    line above them), overdue tasks can be ticked too ("Tick overdue or due tasks above"), and a
+    task listed under two groups and ticked twice is changed once."""
+    from models import HumanTask, TaskCandidate
+    with sessions.begin() as s:          # the rows as the engine's task_rows would write them
+        task = s.get(HumanTask, world["task_id"])
+        task.due_at = datetime.now(timezone.utc) - timedelta(days=2)
+        task.candidate_groups = ["intake", "police"]
+        for row in s.scalars(select(TaskCandidate).where(TaskCandidate.task_id == task.id)):
+            row.due_at = task.due_at
+        s.add(TaskCandidate(task_id=task.id, group_slug="police", due_at=task.due_at,
+                            process_id=task.process_id))
+        late = task.id
+    client = app.test_client()
+    login(client, "mia")
+    page = client.get("/deadlines/").get_data(as_text=True)
+    overdue = page.split('id="overdue"')[1].split('id="late-plans"')[0]
+    for slug in ("intake", "police"):
+        label = overdue.split(f'for="tick-overdue-{slug}-{late}">')[1].split("</label>")[0]
+        assert "Triage the notification" in label and "visually-hidden" not in label
+    form = {"action": "reassign", "assignee": "bob", "reason": "Bob covers intake",
+            "task_id": [late, late]}
+    preview = client.post("/deadlines/tasks/batch", data=form).get_data(as_text=True)
+    assert preview.count("Triage the notification: ") == 1

@@ -335,3 +335,17 @@ def test_values_as_people_write_them(app):
         assert long_date(datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == "1 July 2026"
         assert local_time(datetime(2026, 1, 5, 0, 5, tzinfo=timezone.utc)) == "5 January 2026, 12:05am"
         assert local_time(datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)) == "5 January 2026, 12:00pm"
+
+
+def test_values_scripts_wrote_read_as_names(app, world, sessions):
+    """Values no form asked for (a script or the start wrote them) are named too: a regime by
+    its name, a list of group slugs by the groups' names; other text stays as written."""
+    from web.wording import answer
+    with sessions.begin() as s:
+        people.add_group(s, "childrens-social-care", "Children's social care", "agency")
+    with app.test_request_context():
+        assert answer("MASA_WT2023") == ("Safeguarding partners, Working Together 2023 (rapid "
+                                         "reviews, LCSPRs)")
+        assert answer(["childrens-social-care", "police"]) == "Children's social care, police"
+        assert answer(["intake", "somewhere"]) == "intake, somewhere"
+        assert answer("agency") == "agency"

@@ -124,3 +124,24 @@ def test_the_pdf_carries_the_sections_the_board_and_page_numbers(app, client, re
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "yearly.pdf"),
                     str(tmp_path / "page")], check=True)        # it renders (looked at by eye too)
     assert sorted(p.name for p in tmp_path.glob("page-*.png"))
+
+
+def test_reviews_and_audits_are_named_in_plain_words(client, sessions, reviews):
+    """A review opened by its pathway without a title (the research digest's audit) is named by
+    its kind's name, never its register id in capitals ("RESEARCH_DIGEST"), and counts read as
+    English ("1 audit")."""
+    with sessions.begin() as s:
+        s.add_all([Review(kind="research_digest", category="audit", case_ref="LSCB-2025-00020",
+                          started_at=utc(2025, 8, 1)),
+                   Review(kind="imr", case_ref="LSCB-2025-00021", started_at=utc(2025, 8, 1))])
+    login(client, "lena")
+    for url in ("/reports/yearly?year=2025", "/reports/annual?year=2025"):
+        page = client.get(url).text
+        assert "RESEARCH_DIGEST" not in page and ">SCR<" not in page and ">MACR<" not in page
+        assert "Research digest" in page
+        assert "Serious case review (SCR)" in page and "Multi-agency case review" in page
+        assert ">Audit<" in page and ">audit<" not in page
+    page = client.get("/reports/yearly?year=2025").text
+    # open beyond six months, by name
+    assert "Individual management review (IMR) (LSCB-2025-00021)" in page
+    assert "Still open at the end of the period: 2 reviews, 1 audit." in page

@@ -23,7 +23,8 @@ def run(items_field: str, refused):
     actions = engine.task_batch_actions if on_tasks else engine.batch_actions
     on = "tasks" if on_tasks else "cases"
     action, reason = form.get("action", ""), form.get("reason", "")
-    ids = [i for i in form.getlist(items_field) if on_tasks or i.isdigit()]
+    # once each: a task listed under two groups may be ticked under both
+    ids = list(dict.fromkeys(i for i in form.getlist(items_field) if on_tasks or i.isdigit()))
     try:
         params = _params(action, engine.calendar.tz)
         if form.get("step") == "apply":

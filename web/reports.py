@@ -16,7 +16,7 @@ from engine import clock
 from models.challenge import CHALLENGE_SOURCES, challenge_counts, challenge_log
 from models.action_plans import RATINGS, S11_STANDARDS
 from models.action_reports import lisg_assurance
-from models.learning import DISSEMINATION_KINDS
+from models.learning import DISSEMINATION_KINDS, REVIEW_KINDS
 from models.cdop_reports import cdop_annual_figures
 from models.learning_reports import annual_figures, default_period, lisg_figures, year_period
 from models.performance import INDICATORS, performance_figures
@@ -59,6 +59,15 @@ def _pct(share) -> str:
     return "–" if share is None else f"{round(share * 100)}%"
 
 
+def review_kind(kind: str) -> str:
+    """A review's or audit's kind by its name ("Research digest"), never its register id."""
+    return REVIEW_KINDS.get(kind) or _label(kind)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _label(key: str) -> str:
     return str(key).replace("_", " ").capitalize()
 
@@ -69,10 +78,11 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
     for category in ("review", "audit"):
         counts = f["reviews"][category]
         for kind in sorted(set(counts["started"]) | set(counts["completed"])):
-            reviews.rows.append([kind.upper(), category, counts["started"].get(kind, 0),
-                                 counts["completed"].get(kind, 0)])
-    reviews.note = (f"Still open at the end of the period: {f['reviews']['review']['open']} "
-                    f"reviews, {f['reviews']['audit']['open']} audits.")
+            reviews.rows.append([review_kind(kind), category.capitalize(),
+                                 counts["started"].get(kind, 0), counts["completed"].get(kind, 0)])
+    reviews.note = (f"Still open at the end of the period: "
+                    f"{_count(f['reviews']['review']['open'], 'review')}, "
+                    f"{_count(f['reviews']['audit']['open'], 'audit')}.")
     themes = Section("Learning themes", ["Theme", "Items identified"],
                      [[_label(k), v] for k, v in f["learning"]["by_theme"].items()],
                      f"{f['learning']['identified']} learning items identified in the period.",

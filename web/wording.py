@@ -3,7 +3,8 @@
 Pathways are named by their deployed definition's name, groups by their title (one query each,
 once per request and only when a page asks); a missing name falls back to the id. Values read
 through the form field that set them: Yes/No for booleans, option labels for enums, group names
-for group fields, dates as "7 December 2026"; moments in the board's time zone (UK time).
+for group fields (and for lists of group slugs a script wrote), the board's regime by its
+name, dates as "7 December 2026"; moments in the board's time zone (UK time).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date, datetime
 
 from flask import g
 
+from engine import REGIMES
 from models.queries import group_titles, pathway_names, step_forms
 
 from .db import board_tz, get_session
@@ -40,6 +42,11 @@ class Names:
         if self._groups is None:
             self._groups = group_titles(self._session)
         return self._groups.get(slug or "", slug or "")
+
+    def is_group(self, slug) -> bool:
+        """``slug`` names one of the groups."""
+        self.group(None)
+        return isinstance(slug, str) and slug in self._groups
 
     def groups(self, slugs) -> str:
         """Group titles joined with commas ("" for none)."""
@@ -94,7 +101,11 @@ def answer(value, field: dict | None = None) -> str:
         return long_date(value)
     if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
         return local_time(datetime.fromisoformat(value))
+    if field is None and isinstance(value, str) and value in REGIMES:   # written by a script
+        return REGIMES[value]
     if isinstance(value, list):
+        if field is None and value and all(map(names().is_group, value)):   # a script's slugs
+            return names().groups(value)
         return ", ".join(answer(v) for v in value)
     text = str(value)
     return text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER] + "…"

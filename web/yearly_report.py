@@ -17,7 +17,8 @@ from models.learning_reports import REVIEW_TARGET_MONTHS, year_period, yearly_fi
 
 from .auth import role_required, same_site
 from .db import board_tz, get_process_engine, get_session
-from .reports import READERS, Section, _check_access, _render, _span, _year, learning_sections
+from .reports import (READERS, Section, _check_access, _render, _span, _year, learning_sections,
+                      review_kind)
 from .wording import long_date, names
 
 bp = Blueprint("yearly_report", __name__, url_prefix="/reports")
@@ -32,7 +33,7 @@ AUDIENCES = {"children_young_people": "Children and young people", "families": "
 
 def review_name(review: Review) -> str:
     """How a report names a review: its title and case reference (never a child's name)."""
-    title = review.title or review.kind.upper()
+    title = review.title or review_kind(review.kind)
     return f"{title} ({review.case_ref})" if review.case_ref else title
 
 
