@@ -1,18 +1,13 @@
 """The CDOP's own yearly cycles (pathways.md section 5 C9, and the reg 6 duty to agree local
 procedures for unexpected deaths): timer-started, anchored to the April business year.
 
-The timer start's cycle begins on the next 1 April (09:00 UK time) after the instance is
-started, whatever day that is, and repeats every year: start each once, at any time.
+Each round starts on 1 April at 09:00 board time (``anchored_rounds``), however late in the year
+the calendar was started: start each once, at any time.
 """
 from __future__ import annotations
 
 from bpmn_builder import F, YESNO, Process
-from library_common import CDOP, CHAIR, SP, by_regime, ladder
-
-# The next 1 April at 09:00 BST (08:00 UTC), then every year.
-BUSINESS_YEAR_CYCLE = ("${'R/' + date(today().year + (1 if today() >= date(today().year, 4, 1) "
-                       "else 0), 4, 1).isoformat() + 'T08:00:00+00:00/P1Y'}")
-
+from library_common import CDOP, CHAIR, SP, anchored_rounds, by_regime, ladder
 
 def cdop_annual_report() -> Process:
     p = Process("c09_cdop_annual_report", "C9 CDOP annual report",
@@ -25,8 +20,8 @@ def cdop_annual_report() -> Process:
                 "report [STAT15][S27]) or, under 2018/2023, the child death review partners "
                 "approve and publish their annual report on local patterns, trends and actions "
                 "[STAT18][S41]. Tasks left overdue escalate along the board's ladder.")
-    p.start("every_business_year", "Start of the business year (1 April)", CDOP,
-            cycle=BUSINESS_YEAR_CYCLE)
+    round_ = anchored_rounds(p, "every_business_year", "Start of the business year (1 April)",
+                             CDOP, months=12)
     p.service("cdop_figures", "Compute the year's figures from the CDOP register", CDOP,
               "report.cdop_annual", "cdop_report")
     p.user("compile_cdop_report", "Compile the CDOP annual report", CDOP, "cdop",
@@ -54,7 +49,7 @@ def cdop_annual_report() -> Process:
            due="P1M", priority=40)
     p.xor("report_received", None, CDOP)
     p.end("cdop_report_done", "CDOP annual report received", CDOP)
-    p.chain("every_business_year", "cdop_figures", "compile_cdop_report", "report_to")
+    p.chain(round_, "cdop_figures", "compile_cdop_report", "report_to")
     by_regime(p, "report_to", "lscb_chair_receives_report", "partners_publish_report",
               "report_received")
     p.flow("report_received", "cdop_report_done")
@@ -70,8 +65,8 @@ def unexpected_death_procedure() -> Process:
                 "2018/2023) and the board agrees it (the LSCB Chair under 2015, the safeguarding "
                 "partners under 2018/2023). The review is due in two months; a reminder a month "
                 "before, then, overdue, it goes to the LSCB Chair's challenge log.")
-    p.start("every_procedure_year", "Start of the business year (1 April)", CDOP,
-            cycle=BUSINESS_YEAR_CYCLE)
+    round_ = anchored_rounds(p, "every_procedure_year", "Start of the business year (1 April)",
+                             CDOP, months=12)
     p.user("review_procedure", "Review the local procedure for unexpected child deaths", CDOP,
            "cdop",
            "Review the local procedure for responding to unexpected deaths of children "
@@ -121,7 +116,7 @@ else:
 """)
     p.xor("agreed_gw", "Agreed?", CDOP)
     p.end("procedure_agreed_end", "Procedure agreed for the year", CDOP)
-    p.chain("every_procedure_year", "review_procedure", "agree_gw")
+    p.chain(round_, "review_procedure", "agree_gw")
     by_regime(p, "agree_gw", "chair_agrees_procedure", "partners_agree_procedure",
               "note_agreement")
     p.flow("note_agreement", "agreed_gw")

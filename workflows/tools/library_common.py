@@ -180,3 +180,31 @@ def by_regime(p: Process, gw: str, chair_task: str, partners_task: str, merge: s
     p.flow(gw, partners_task, default=True, name="2018/2023")
     p.flow(chair_task, merge)
     p.flow(partners_task, merge)
+
+
+BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
+
+
+def in_round(duration: str) -> str:
+    """A due date ``duration`` after the start of the round (on the year's dates, however late
+    the round's first step became ready)."""
+    return f"${{deadline('{duration}', round_start)}}"
+
+
+def anchored_rounds(p: Process, id: str, name: str, lane: str, *, months: int,
+                    year_start: int = BUSINESS_YEAR) -> str:
+    """The calendar of a board cycle: a round every ``months`` months from the 1st of the
+    month ``year_start`` (``next_round``), each round on its own branch while the calendar
+    waits for the next. ``round_start`` in a round's data is the moment its round began.
+    Returns the node the round's first step follows."""
+    start = p.start(f"{id}_calendar", "Calendar started", lane)
+    plan = p.script(f"{id}_next", "Work out the next round", lane,
+                    f"round_start = next_round({months}, {year_start})")
+    wait = p.wait(id, name, lane, date="round_start")
+    fork = p.par(f"{id}_round", "New round", lane)
+    # the way back goes through an exclusive gateway: SpiffWorkflow predicts the steps after a
+    # parallel gateway as definite and would follow a loop of definite steps for ever
+    again = p.xor(f"{id}_again", "Wait for the next round", lane)
+    p.chain(start, plan, wait, fork, again)
+    p.flow(again, plan, default=True)
+    return fork

@@ -13,39 +13,12 @@ import sys
 from pathlib import Path
 
 from bpmn_builder import DATE, GROUP, F, YESNO, Process
-from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, SCRUTINEER,
-                            SP, TPD, agencies_field, agency_ladder)
+from library_common import (AGENCY_LIST_SCRIPT, BOARD, BU, CHAIR, COMMS, LISG, PA, SCHOOL_YEAR,
+                            SCRUTINEER, SP, TPD, agencies_field, agency_ladder, anchored_rounds,
+                            in_round)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))     # this checkout's models
 from models.performance import INDICATORS  # noqa: E402  (the agreed indicators, one list)
-
-BUSINESS_YEAR, SCHOOL_YEAR = 4, 9          # the month each year starts in
-
-
-def in_round(duration: str) -> str:
-    """A due date ``duration`` after the start of the round (on the year's dates, however late
-    the round's first step became ready)."""
-    return f"${{deadline('{duration}', round_start)}}"
-
-
-def anchored_rounds(p: Process, id: str, name: str, lane: str, *, months: int,
-                    year_start: int = BUSINESS_YEAR) -> str:
-    """The calendar of a board cycle: a round every ``months`` months from the 1st of the
-    month ``year_start`` (``next_round``), each round on its own branch while the calendar
-    waits for the next. ``round_start`` in a round's data is the moment its round began.
-    Returns the node the round's first step follows."""
-    start = p.start(f"{id}_calendar", "Calendar started", lane)
-    plan = p.script(f"{id}_next", "Work out the next round", lane,
-                    f"round_start = next_round({months}, {year_start})")
-    wait = p.wait(id, name, lane, date="round_start")
-    fork = p.par(f"{id}_round", "New round", lane)
-    # the way back goes through an exclusive gateway: SpiffWorkflow predicts the steps after a
-    # parallel gateway as definite and would follow a loop of definite steps for ever
-    again = p.xor(f"{id}_again", "Wait for the next round", lane)
-    p.chain(start, plan, wait, fork, again)
-    p.flow(again, plan, default=True)
-    return fork
-
 
 def learning_item_field(id: str, label: str):
     """The learning item an event takes forward: its number in the learning register."""
@@ -649,8 +622,7 @@ def framework_review() -> Process:
 # The next 1 April at 09:00 (always British Summer Time: the clocks go forward by the last
 # Sunday of March), then every year: the first round comes at the start of the next business
 # year, whenever the calendar is started.
-BUSINESS_YEAR_CYCLE = ("f\"R/{date(today().year + (1 if today() >= date(today().year, 4, 1) else 0), "
-                       "4, 1).isoformat()}T09:00:00+01:00/P1Y\"")
+
 YEARLY_REPORT_SCRIPT = """
 report_regime = yearly_report['regime']
 partners = report_regime != 'LSCB_WT2015'
@@ -681,7 +653,8 @@ def yearly_report() -> Process:
                 "PCC and the Health and Wellbeing Board; 2018/2023, the safeguarding partners' "
                 "yearly report, approved by the partners, published and sent within seven days "
                 "to the Panel and the What Works Centre (2023: Foundations and the DfE [VERIFY]).")
-    p.start("every_business_year", "Every business year, from 1 April", BU, cycle=BUSINESS_YEAR_CYCLE)
+    round_ = anchored_rounds(p, "every_business_year", "Every business year, from 1 April", BU,
+                             months=12)
     p.service("yearly_figures", "Compute the figures for the business year just ended", BU,
               "report.yearly_summary", "yearly_report")
     p.script("report_wording", "Choose the report and its wording for the regime", BU,
@@ -749,7 +722,7 @@ def yearly_report() -> Process:
            due="${deadline('P7D', yearly_report_published_on) if partners else "
                "deadline('P10WD', yearly_report_published_on)}", priority=50)
     p.end("yearly_report_done", "Report published and circulated", BU)
-    p.chain("every_business_year", "yearly_figures", "report_wording", "draft_yearly_report",
+    p.chain(round_, "yearly_figures", "report_wording", "draft_yearly_report",
             "approver_gw")
     p.flow("approver_gw", "chair_approves_report", cond="report_regime == 'LSCB_WT2015'",
            name="2015: LSCB Chair")
