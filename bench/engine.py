@@ -1,7 +1,8 @@
 """Engine benchmark: raw SpiffWorkflow vs the service facade with persistence, worklist query.
 
-Raw and SQLite throughput are measured in three alternating rounds after a warm-up (the
-sandbox compiles each expression once per process) and reported as medians.
+Raw, SQLite and PostgreSQL throughput are measured in three alternating rounds after a warm-up
+(the sandbox compiles each expression once per process) and reported as medians, with each
+round's figure.
 Prints figures, then one JSON object as its last line. ``--quick`` finishes within 60 s.
 Usage: python bench/engine.py [--quick] [--postgres URL]
 """
@@ -157,9 +158,10 @@ def main() -> None:
     args = parser.parse_args()
     process_engine = ProcessEngine()
     runs = 10 if args.quick else 40
-    # Raw and SQLite alternate, three rounds, and each figure is the median of its rounds: a
-    # 2-core machine drifts by 10-15 % within a minute, and the ratio compares like with like.
-    raws, sqlites = [], []
+    # Raw, SQLite and PostgreSQL alternate, three rounds, and each figure is the median of its
+    # rounds: a 2-core machine drifts by 10-15 % within a minute, and the ratio compares like
+    # with like.
+    raws, sqlites, pgs, pg_missing = [], [], [], None
     raw_tasks_per_s(process_engine, 2)       # warm-up: the sandbox compiles each expression once
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(ROUNDS):
@@ -167,25 +169,36 @@ def main() -> None:
             rate, state_bytes = persisted_tasks_per_s(f"sqlite:///{tmp}/bench{round_}.sqlite3",
                                                       process_engine, runs)
             sqlites.append(rate)
+            try:
+                pgs.append(persisted_tasks_per_s(args.postgres, process_engine, runs)[0])
+            except Exception as exc:   # report, don't fail: the figure is simply unavailable
+                pg_missing = exc.__class__.__name__
     raw, sqlite = statistics.median(raws), statistics.median(sqlites)
-    print(f"raw SpiffWorkflow (in memory):   {raw:8.0f} user tasks/s  (rounds: "
-          f"{', '.join(f'{r:.0f}' for r in raws)})")
+    pg = statistics.median(pgs) if pgs else None
+    print(f"raw SpiffWorkflow (in memory):   {raw:8.0f} user tasks/s  (rounds: {_rounds(raws)})")
     print(f"service facade on SQLite:        {sqlite:8.0f} user tasks/s  (rounds: "
-          f"{', '.join(f'{r:.0f}' for r in sqlites)}; state {state_bytes} bytes mid-flight)")
-    try:
-        pg, _ = persisted_tasks_per_s(args.postgres, process_engine, runs)
-        print(f"service facade on PostgreSQL:    {pg:8.0f} user tasks/s")
-    except Exception as exc:   # report, don't fail: the figure is simply unavailable
-        pg = None
-        print(f"PostgreSQL unavailable ({exc.__class__.__name__}); skipped")
+          f"{_rounds(sqlites)}; state {state_bytes} bytes mid-flight)")
+    if pg is not None:
+        print(f"service facade on PostgreSQL:    {pg:8.0f} user tasks/s  (rounds: {_rounds(pgs)})")
+    else:
+        print(f"PostgreSQL unavailable ({pg_missing}); skipped")
     instances = 20_000
     p95 = worklist_p95_ms(instances, 5, 200 if args.quick else 1000)
     print(f"worklist query, {instances * 5:,} open tasks: p95 {p95:.2f} ms")
     print(json.dumps({
         "raw_tasks_per_s": round(raw, 1), "sqlite_tasks_per_s": round(sqlite, 1),
         "postgres_tasks_per_s": round(pg, 1) if pg else None,
+        "rounds": {"raw": _rounded(raws), "sqlite": _rounded(sqlites), "postgres": _rounded(pgs)},
         "overhead_ratio": round(raw / sqlite, 2), "worklist_p95_ms": round(p95, 2),
         "state_bytes_per_instance": state_bytes}))
+
+
+def _rounds(rates: list[float]) -> str:
+    return ", ".join(f"{r:.0f}" for r in rates)
+
+
+def _rounded(rates: list[float]) -> list[float]:
+    return [round(r, 1) for r in rates]
 
 
 if __name__ == "__main__":

@@ -73,6 +73,14 @@ NOBODY = People()
 def read_people(session: Session, tasks, events) -> People:
     """Who ``tasks`` (their assignees, candidate users and groups) and ``events`` (the names
     and groups they notify) name, in one statement."""
+    names, slugs = concerned(tasks, events)
+    if not names and not slugs:
+        return NOBODY
+    return people_of(names, slugs, session.connection().execute(PEOPLE, people_params(names, slugs)))
+
+
+def concerned(tasks, events) -> tuple[set, set]:
+    """``(names, group slugs)`` that ``tasks`` and ``events`` name: whose people to read."""
     names, slugs = set(), set()
     for task in tasks:
         names.update(n for n in [task.assignee, *(task.candidate_users or [])] if n)
@@ -82,11 +90,21 @@ def read_people(session: Session, tasks, events) -> People:
         if wanted is not None:
             names.update(wanted[0])
             slugs.update(wanted[1])
-    if not names and not slugs:
-        return NOBODY
+    return names, slugs
+
+
+def people_params(names, slugs) -> dict:
+    """The parameters of ``PEOPLE`` for these names and groups."""
+    return {"names": sorted(names), "slugs": sorted(slugs)}
+
+
+def people_of(names, slugs, rows) -> People:
+    """The People of ``PEOPLE``'s ``rows`` for these names and groups (rows without a name are
+    skipped)."""
     users, members = {}, {}
-    for user in session.connection().execute(
-            _PEOPLE, {"names": sorted(names), "slugs": sorted(slugs)}):
+    for user in rows:
+        if user.name is None:
+            continue
         users[user.name] = user
         if user.slug is not None:
             members.setdefault(user.slug, set()).add(user.name)
@@ -195,7 +213,7 @@ _BY_GROUP = _users_where(or_(
     User.name.in_(bindparam("names", expanding=True)),
     User.id.in_(select(Membership.user_id).join(Group, Group.id == Membership.group_id)
                 .where(Group.slug.in_(bindparam("slugs", expanding=True))))))
-_PEOPLE = union_all(       # (slug or NULL, name, email, notify_mode) of active users
+PEOPLE = union_all(       # (slug or NULL, name, email, notify_mode) of active users
     select(literal(None, String).label("slug"), User.name, User.email, User.notify_mode)
     .where(User.active.is_(True), User.name.in_(bindparam("names", expanding=True))),
     select(Group.slug, User.name, User.email, User.notify_mode)

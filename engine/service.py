@@ -72,19 +72,26 @@ class ProcessEngine(CaseCommands, TaskCommands, EventCommands, DefinitionCommand
         nobody is reported at once (``unassignable``)."""
         outbox = run.outbox() if run is not None else []   # drained first: never sent twice
         failed_now = run is not None and store.error_changed(row)    # not an older incident
+        told = {}
+
+        def concerned(saved):    # the save's tasks and events, before it writes the instance
+            told["events"] = [
+                *events, *_fired_on_the_way(actor_name, row, run, loaded, events, now),
+                *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
+                  for task in saved.created),
+                *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
+                  for task in saved.open_tasks or [] if task.id in saved.offered)]
+            told["tasks"] = [*saved.created,
+                             *(task for task in saved.open_tasks or [] if task.id in refresh),
+                             *check]
+            return notify.concerned(told["tasks"], told["events"])
+
         saved = store.save(session, row, run, now, loaded=loaded, open_rows=open_rows,
-                           refresh=refresh, writes=writes)
-        events = [*events, *_fired_on_the_way(actor_name, row, run, loaded, events, now),
-                  *(_offered(actor_name, "task_created", task, task.candidate_groups, now)
-                    for task in saved.created),
-                  *(_offered(actor_name, "task_offered", task, saved.offered[task.id], now)
-                    for task in saved.open_tasks or [] if task.id in saved.offered)]
+                           refresh=refresh, writes=writes, concerned=concerned)
+        events, tasks, people = told["events"], told["tasks"], saved.people  # who can act
         if failed_now and row.error and row.status == InstanceStatus.INCIDENT:
             events.append(trail.event(actor_name, "incident", instance_id=row.id, now=now,
                                       error=row.error))
-        refreshed = [task for task in saved.open_tasks or [] if task.id in refresh]
-        tasks = [*saved.created, *refreshed, *check]
-        people = notify.read_people(session, tasks, events)   # one read for both: who can act
         events += unassignable.check(session, tasks, actor_name, now, people)   # and who hears
         trail.record_and_notify(session, events, people)
         for name, payload, correlation in outbox:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import (Definition, HumanTask, MessageSubscription, PendingTimer, ProcessInstance)
 from models.status import InstanceStatus, RunStatus, TaskStatus
 
-from . import closures, live, task_rows
+from . import closures, live, notify, task_rows
 from .errors import Conflict, NotFound
 from .records import TimerRecord
 from .run import ProcessRun
@@ -154,11 +154,12 @@ class Saved:
     offered: dict[str, list[str]] = field(default_factory=dict)
     open_tasks: list[HumanTask] | None = None
     timers: list[TimerRecord] | None = None
+    people: notify.People = notify.NOBODY      # who ``concerned`` named, read with the UPDATE
 
 
 def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: datetime, *,
          loaded: Projection | None = None, open_rows: list[HumanTask] | None = None,
-         refresh=frozenset(), writes: Writes | None = None) -> Saved:
+         refresh=frozenset(), writes: Writes | None = None, concerned=None) -> Saved:
     """Write the run's state into ``row`` and rewrite its projections, in one transaction.
 
     Every engine command ends here. ``run`` None: the command changed the instance row or its
@@ -169,16 +170,20 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: da
     read them under the instance lock. ``refresh``: ids of open task rows that take the run's
     title, form, groups and due date again (after a migration or a due-date change).
     ``writes``: the command's task row writes so far, sent with the instance's UPDATE.
+    ``concerned``: called with what the save will return (before it writes the instance),
+    gives the ``(names, group slugs)`` whose active people to read with the UPDATE
+    (``Saved.people``).
     """
     writes = writes or Writes(session)
     if run is None:
         workflow = live.take(session, row.id, row.row_version, row.state_json)
-        _write_instance(session, row, dict(updated_at=now, status=row.status,
-                                           finished_at=row.finished_at), writes)
+        people = _write_instance(session, row, dict(updated_at=now, status=row.status,
+                                                    finished_at=row.finished_at), writes,
+                                 concerned and concerned(Saved()))
         flush(session)
         if workflow is not None:     # unchanged: still good for the next command
             live.offer(session, row.id, row.row_version, row.state_json, workflow)
-        return Saved()
+        return Saved(people=people)
     first = not row.state_json           # never saved: it has no task, timer or message rows
     before = NOTHING if first else loaded
     ready = run.ready_tasks()            # fixes due dates into task data before serializing
@@ -203,12 +208,13 @@ def save(session: Session, row: ProcessInstance, run: ProcessRun | None, now: da
             _sync_timers(session, row, timers, stored=not first)
         if before is None or before.waits != after.waits:
             _sync_subscriptions(session, row, run, stored=not first)
-    _write_instance(session, row, values, writes)
-    flush(session)                   # what else the ORM holds: timers and subscriptions
     still_open = [t for t in existing.values() if t.status == TaskStatus.OPEN] + created
+    saved = Saved(created, offered, sorted(still_open, key=lambda t: t.created_at),
+                  sorted(timers, key=lambda t: t.due_at))
+    people = _write_instance(session, row, values, writes, concerned and concerned(saved))
+    flush(session)                   # what else the ORM holds: timers and subscriptions
     live.offer(session, row.id, row.row_version, row.state_json, run.workflow)
-    return Saved(created, offered, sorted(still_open, key=lambda t: t.created_at),
-                 sorted(timers, key=lambda t: t.due_at))
+    return replace(saved, people=people)
 
 
 _INSTANCES = ProcessInstance.__table__
@@ -219,11 +225,13 @@ _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
 _INDEXED = frozenset(c.name for index in _INSTANCES.indexes for c in index.columns)
 
 
-def _write_instance(session: Session, row: ProcessInstance, values: dict, writes: Writes) -> None:
+def _write_instance(session: Session, row: ProcessInstance, values: dict, writes: Writes,
+                    wanted: tuple[set, set] | None = None) -> notify.People:
     """UPDATE the instance row to ``values`` (and what the command set on it: error, title,
     reference) under the optimistic version check, with one statement outside the unit of
     work (the ``writes`` waiting go with it); the row object then holds exactly what the
-    database holds.
+    database holds. Returns the active people among ``wanted`` (names, group slugs), read in
+    the same statement on PostgreSQL.
 
     An indexed column (status, next timer...) is only SET when its value changes: SQLite
     rewrites the index entries of every column an UPDATE names, even to the same value, which
@@ -233,13 +241,22 @@ def _write_instance(session: Session, row: ProcessInstance, values: dict, writes
               "row_version": row.row_version + 1}
     changed = {name: value for name, value in values.items()
                if name not in _INDEXED or value != _stored(row, name)}
-    result = writes.send(_UPDATE_INSTANCE, {**changed, "_id": row.id, "_version": row.row_version},
-                         table=_INSTANCES, where={"id": row.id, "row_version": row.row_version},
-                         values=changed)
-    if result.rowcount != 1:
+    update_params = {**changed, "_id": row.id, "_version": row.row_version}
+    where = {"id": row.id, "row_version": row.row_version}
+    people = notify.NOBODY
+    if wanted and (wanted[0] or wanted[1]):      # who can act and who hears, read with it
+        written, rows = writes.send_and_read(
+            _UPDATE_INSTANCE, update_params, table=_INSTANCES, where=where, values=changed,
+            read=notify.PEOPLE, read_params=notify.people_params(*wanted))
+        people = notify.people_of(*wanted, rows)
+    else:
+        written = writes.send(_UPDATE_INSTANCE, update_params, table=_INSTANCES, where=where,
+                              values=changed).rowcount
+    if written != 1:
         raise Conflict(CONFLICT)
     for name, value in values.items():    # unchanged ones too: a value the command set and
         set_committed_value(row, name, value)   # the save undid is never flushed after it
+    return people
 
 
 def error_changed(row: ProcessInstance) -> bool:

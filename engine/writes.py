@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import bindparam, delete, insert, select, union_all, update
+from sqlalchemy import (bindparam, delete, func, insert, literal_column, select, true, union_all,
+                        update)
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 
@@ -85,6 +86,27 @@ class Writes:
             bound.update(_params(n, write))
         return self.session.connection().execute(combined, bound)
 
+    def send_and_read(self, statement, params, *, table, where, values, read,
+                      read_params) -> tuple[int, list]:
+        """``send`` ending with ``UPDATE table SET values WHERE where``, and run ``read`` (a
+        SELECT of rows none of the writes change) with ``read_params``: on PostgreSQL in the
+        same statement. Returns the number of rows the UPDATE changed and the rows read (on
+        PostgreSQL with a column ``written`` more, and one row of NULLs when none is found)."""
+        if not self.wait:
+            written = self.send(statement, params).rowcount
+            return written, self.session.connection().execute(read, read_params).all()
+        writes = [*self._waiting, ("main", table, tuple(where), [values], tuple(where.values()))]
+        self._waiting.clear()
+        shapes = (*(_shape(n, w) for n, w in enumerate(writes)), ("read", read))
+        combined = _SHAPES.get(shapes)
+        if combined is None:
+            combined = _built(shapes)
+        bound = dict(read_params)
+        for n, write in enumerate(writes):
+            bound.update(_params(n, write))
+        rows = self.session.connection().execute(combined, bound).all()
+        return rows[0].written, rows
+
     def _keep(self, kind, table, column, rows, ids=None) -> None:
         """Keep a write. The writes of one statement have no order among themselves: rows
         inserted into a table that has some waiting (their ids would be out of order), and a
@@ -130,11 +152,25 @@ def _built(shapes: tuple):
     with _SHAPES_LOCK:
         if len(_SHAPES) >= MAX_SHAPES:
             _SHAPES.clear()
-        statements = [_statement(*shape) for shape in shapes]
+        read = shapes[-1][1] if shapes[-1][0] == "read" else None
+        statements = [_statement(*shape) for shape in (shapes[:-1] if read is not None else shapes)]
         main = statements.pop()
-        combined = main.add_cte(*(s.cte(f"write_{n}") for n, s in enumerate(statements)))
+        ctes = [s.cte(f"write_{n}") for n, s in enumerate(statements)]
+        combined = main.add_cte(*ctes) if read is None else _reading(main, ctes, read)
         _SHAPES[shapes] = combined
     return combined
+
+
+def _reading(main, ctes, read):
+    """``SELECT written, read.* FROM (SELECT 1) LEFT JOIN read ON true`` with the writes and
+    ``main`` (an UPDATE counted as ``written``) as its CTEs: one row at least, whatever it
+    reads."""
+    main = main.returning(literal_column("1")).cte("write_main")
+    written = select(func.count()).select_from(main).scalar_subquery().label("written")
+    found = read.subquery("read")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return (select(written, *found.c).select_from(one.outerjoin(found, true()))
+            .add_cte(*ctes, main))
 
 
 def _statement(n, kind, table, column, keys, count):

@@ -7,6 +7,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import pipelined_begin
+
 def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     """An engine for ``url`` (the caller's setting); SQLite gets WAL, foreign keys and a busy
     timeout.
@@ -24,6 +26,8 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     if db_engine.dialect.name == "sqlite":
         event.listen(db_engine, "connect", _sqlite_pragmas)
         event.listen(db_engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
+    elif db_engine.dialect.driver == "psycopg":
+        pipelined_begin.install(db_engine)
     return db_engine
 
 

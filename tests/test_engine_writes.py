@@ -57,3 +57,43 @@ def test_a_big_write_goes_on_its_own_after_those_kept_before_it(sessions):
     with sessions() as s:
         actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == [r["action"] for r in rows]
+
+
+def test_who_to_tell_is_read_in_the_instance_update_and_agrees_with_a_read_of_its_own(
+        sessions, db_engine, process_engine, deploy, people_factory):
+    """``send_and_read``: the kept writes, the instance's UPDATE (its version check counted as
+    ``written``) and the people read are one statement, and the people are those a read of its
+    own finds; a read that finds nobody still counts the UPDATE."""
+    from engine import notify
+    deploy("engine/two_lane.bpmn")
+    ivy = people_factory("ivy", groups=["intake"])
+    people_factory("olu", groups=["intake", "review"])
+    with sessions.begin() as s:
+        record = process_engine.start(s, "two_lane", ivy)
+    task_id = record.tasks[0].id
+    wanted = ({"ivy", "nobody-of-that-name"}, {"intake", "review", "no-such-group"})
+    sent = []
+    with sessions.begin() as s:
+        row = s.get(ProcessInstance, record.id)
+        alone = notify.people_of(*wanted, s.connection().execute(
+            notify.PEOPLE, notify.people_params(*wanted)))
+        event.listen(db_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+        kept = Writes(s)
+        kept.update(None, None, HumanTask.__table__.c.id, [task_id], {"priority": 7})
+        where = {"id": row.id, "row_version": row.row_version}
+        written, rows = kept.send_and_read(
+            None, None, table=ProcessInstance.__table__, where=where,
+            values={"title": "Renamed", "row_version": row.row_version + 1},
+            read=notify.PEOPLE, read_params=notify.people_params(*wanted))
+        together = notify.people_of(*wanted, rows)
+        assert written == 1 and len(sent) == 1
+        assert (together.users.keys(), together.members) == (alone.users.keys(), alone.members)
+        assert together.members == {"intake": {"ivy", "olu"}, "review": {"olu"}}
+        assert set(together.users) == {"ivy", "olu"}
+        stale, rows = Writes(s).send_and_read(
+            None, None, table=ProcessInstance.__table__, where=where, values={"title": "Lost"},
+            read=notify.PEOPLE, read_params=notify.people_params({"nobody"}, set()))
+        assert stale == 0 and notify.people_of({"nobody"}, set(), rows).users == {}
+    with sessions() as s:
+        assert s.get(HumanTask, task_id).priority == 7
+        assert s.get(ProcessInstance, record.id).title == "Renamed"

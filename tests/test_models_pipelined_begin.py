@@ -1,0 +1,84 @@
+"""PostgreSQL: BEGIN travels with a transaction's first statement (models/pipelined_begin.py),
+and transactions are still transactions: nothing runs outside one, a failing first statement
+is reported and rolled back, row locks are held to the end, and AUTOCOMMIT is left alone."""
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, exc, insert, select, text
+
+from models.session import make_engine
+
+pytestmark = pytest.mark.postgres
+
+metadata = MetaData()
+note = Table("pipelined_note", metadata, Column("id", Integer, primary_key=True),
+             Column("text", String(20), nullable=False))
+
+
+@pytest.fixture
+def db(db_url):
+    db = make_engine(db_url)
+    metadata.create_all(db)
+    yield db
+    metadata.drop_all(db)
+    db.dispose()
+
+
+def test_every_way_of_writing_is_inside_the_transaction_and_rolls_back(db):
+    with db.connect() as conn:
+        conn.execute(insert(note).values(id=1, text="first statement"))          # execute
+        conn.execute(insert(note), [{"id": 2, "text": "a"}, {"id": 3, "text": "b"}])  # many
+        conn.exec_driver_sql("INSERT INTO pipelined_note VALUES (4, 'no parameters')")
+        conn.rollback()
+        conn.exec_driver_sql("INSERT INTO pipelined_note VALUES (5, 'first, no params')")
+        conn.rollback()
+        conn.execute(insert(note), [{"id": 6, "text": "a"}, {"id": 7, "text": "many first"}])
+        conn.rollback()
+    with db.connect() as conn:
+        assert conn.scalar(select(note.c.id)) is None
+
+
+def test_the_first_statement_and_the_next_share_one_transaction(db):
+    with db.connect() as conn:
+        first = conn.scalar(text("SELECT transaction_timestamp()"))
+        assert conn.scalar(text("SELECT transaction_timestamp()")) == first   # one transaction
+        conn.commit()
+        assert conn.scalar(text("SELECT transaction_timestamp()")) > first    # a new one
+
+
+def test_a_failing_first_statement_is_reported_and_the_connection_goes_on(db):
+    with db.connect() as conn:
+        conn.execute(insert(note).values(id=1, text="kept"))
+        conn.commit()
+        with pytest.raises(exc.IntegrityError, match="pipelined_note_pkey"):
+            conn.execute(insert(note).values(id=1, text="same id"))
+        conn.rollback()
+        assert conn.scalar(select(note.c.text).where(note.c.id == 1)) == "kept"
+        with pytest.raises(exc.ProgrammingError, match="no_such_table"):
+            conn.execute(text("SELECT * FROM no_such_table"))
+        conn.rollback()
+        assert conn.scalar(select(note.c.text)) == "kept"
+
+
+def test_a_row_locked_by_the_first_statement_stays_locked_until_commit(db):
+    with db.begin() as conn:
+        conn.execute(insert(note).values(id=1, text="row"))
+    with db.connect() as holder, db.connect() as other:
+        holder.execute(select(note).where(note.c.id == 1).with_for_update())
+        with pytest.raises(exc.OperationalError, match="could not obtain lock"):
+            other.execute(select(note).where(note.c.id == 1).with_for_update(nowait=True))
+        other.rollback()
+        holder.commit()
+        assert other.execute(select(note).with_for_update(nowait=True)).all()
+
+
+def test_autocommit_asked_of_sqlalchemy_gets_no_begin(db, db_url):
+    with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM pipelined_note")        # refused inside a transaction
+        conn.execute(text("VACUUM pipelined_note"))
+    with db.connect() as conn:                               # the pooled connection, reset
+        conn.execute(insert(note).values(id=9, text="then a transaction"))
+        conn.rollback()
+        assert conn.scalar(select(note.c.id)) is None
+    admin = make_engine(db_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("VACUUM pipelined_note"))
+    admin.dispose()
