@@ -1,0 +1,114 @@
+"""The cases list's text search (``?q=``) against the plain computation, on SQLite and on
+PostgreSQL, where the trigram index of migration 0016 answers it (models/text_search.py): the
+same cases, in the same order, with the same total, whether PostgreSQL reads the index or the
+whole table."""
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from engine import schema
+from models import Definition, ProcessInstance
+from models import reporting
+from models.reporting import InstanceFilter
+from models.session import make_engine, make_session_factory
+
+BOTH = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+SEARCHES = ["rdg-2019", "RDG-2019-00", "Incident", "child B", "2019", "o", "-0", "zzz", "%", "_1"]
+PLANS = {"scan": ["SET LOCAL enable_indexscan = off", "SET LOCAL enable_bitmapscan = off"],
+         "index": ["SET LOCAL enable_seqscan = off"]}
+
+
+@pytest.fixture
+def cases(db_url):
+    """A migrated database (through 0016, which builds the index on PostgreSQL) of random cases:
+    its session factory."""
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine)
+    sessions = make_session_factory(db_engine)
+    rnd = random.Random(21)
+    with sessions.begin() as session:
+        definition = Definition(process_id="px", version=1, content_hash="x", files={},
+                                spec_json="", lanes=[])
+        session.add(definition)
+        session.flush()
+        for n in range(400):
+            board = rnd.choice(["RDG", "WOK", "Slo", "rdg"])
+            reference = None if rnd.random() < 0.05 else \
+                f"{board}-{rnd.choice([2018, 2019, 2020])}-{rnd.randrange(1000):03d}"
+            title = f"{rnd.choice(['Reading', 'WOKINGHAM', 'slough'])}: " \
+                    f"{rnd.choice(['incident notification', 'Child B review', 'Audit'])} {n}"
+            session.add(ProcessInstance(
+                definition_id=definition.id, process_id="px", reference=reference, title=title,
+                status=rnd.choice(["active", "completed"]), state_json="{}",
+                serializer_version="1", started_at=NOW - timedelta(days=rnd.randrange(3000))))
+    yield sessions
+    db_engine.dispose()
+
+
+def plain(session, q: str, sort: str, direction: str) -> list[int]:
+    """Every case in the list's order, kept by Python when its reference or title contains
+    ``q`` (case-insensitive; ``%`` and ``_`` are LIKE wildcards, as typed into the list)."""
+    def contains(value):
+        if "%" in q or "_" in q:
+            return _like(q.lower(), (value or "").lower())
+        return q.lower() in (value or "").lower()
+    flt = InstanceFilter(sort=sort, direction=direction)
+    rows = session.scalars(reporting._ordered(reporting.filtered(flt, NOW), flt)).all()
+    return [row.id for row in rows if contains(row.reference) or contains(row.title)]
+
+
+def _like(pattern: str, value: str) -> bool:
+    import re
+    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(f".*{body}.*", value, re.S) is not None
+
+
+@pytest.mark.parametrize("backend", BOTH)
+@pytest.mark.parametrize("plan", ["scan", "index"])
+def test_search_lists_the_cases_the_plain_computation_finds(cases, backend, plan):
+    with cases() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if plan == "index" and not postgres:
+            pytest.skip("the trigram index exists on PostgreSQL only")
+        for statement in PLANS[plan] if postgres else []:
+            session.execute(text(statement))
+        for q in SEARCHES:
+            for sort, direction in (("reference", "asc"), ("started", "desc"), ("status", "asc")):
+                expected = plain(session, q, sort, direction)
+                flt = InstanceFilter(q=q, sort=sort, direction=direction)
+                for page in (1, 2, 5):
+                    got = reporting.instance_page(session, flt, NOW, page, per_page=20)
+                    want = expected[(got.page - 1) * 20:got.page * 20]
+                    assert (got.total, [r.id for r in got.rows]) == (len(expected), want), \
+                        (q, sort, page)
+
+
+@pytest.mark.postgres
+def test_postgresql_answers_the_search_from_the_trigram_index(cases):
+    with cases() as session:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        stmt = reporting.filtered(InstanceFilter(q="rdg-2019"), NOW)
+        compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(session.scalars(text(f"EXPLAIN {compiled}")))
+    assert "ix_process_instance_search" in plan, plan
+
+
+@pytest.mark.postgres
+def test_without_pg_trgm_the_migration_says_so_and_the_search_still_answers(
+        db_url, monkeypatch, caplog):
+    from models import text_search
+    monkeypatch.setattr(text_search, "EXTENSION", "lscb_no_such_extension")  # cannot be installed
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine)
+    with db_engine.connect() as conn:
+        indexes = conn.scalars(text("SELECT indexname FROM pg_indexes "
+                                    "WHERE tablename = 'process_instance'")).all()
+    assert "ix_process_instance_search" not in indexes and "ix_process_instance_started" in indexes
+    assert "lscb_no_such_extension cannot be installed" in caplog.text
+    with make_session_factory(db_engine)() as session:
+        page = reporting.instance_page(session, InstanceFilter(q="rdg"), NOW)
+    assert (page.total, page.rows) == (0, [])
+    db_engine.dispose()
