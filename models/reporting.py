@@ -207,9 +207,15 @@ def _rows(session: Session, instances, now: datetime) -> list[InstanceRow]:
 
 
 def pathways(session: Session) -> list[str]:
-    """Process ids that have at least one instance, for the pathway filter."""
-    stmt = select(ProcessInstance.process_id).distinct().order_by(ProcessInstance.process_id)
-    return list(session.scalars(stmt))
+    """Process ids that have at least one instance, for the pathway filter: the index on
+    ``(process_id, status)`` probed once per pathway (the next id after the last one found),
+    instead of reading all of it for a dozen names (``SELECT DISTINCT``, 6-20 ms a page on ten
+    years of a region)."""
+    column = ProcessInstance.process_id
+    walk = select(select(func.min(column)).scalar_subquery().label("id")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(column)).where(column > walk.c.id)
+                                 .scalar_subquery()).where(walk.c.id.is_not(None)))
+    return list(session.scalars(select(walk.c.id).where(walk.c.id.is_not(None)).order_by(walk.c.id)))
 
 
 def diagram_xml(files: dict[str, str], process_id: str) -> str | None:

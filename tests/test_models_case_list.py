@@ -1,6 +1,7 @@
 """The cases list's fast paths against the plain computation, on SQLite and on PostgreSQL: the
 text search (``?q=``), which the trigram index of migration 0016 answers on PostgreSQL
-(models/text_search.py), and pages found by their ids first (``reporting.instance_page``): the
+(models/text_search.py), pages found by their ids first (``reporting.instance_page``) and the
+pathway filter's names walked through an index (``reporting.pathways``): the
 same cases, in the same order, with the same total, whether PostgreSQL reads an index or the
 whole table."""
 import random
@@ -43,7 +44,8 @@ def cases(db_url):
             title = f"{rnd.choice(['Reading', 'WOKINGHAM', 'slough'])}: " \
                     f"{rnd.choice(['incident notification', 'Child B review', 'Audit'])} {n}"
             session.add(ProcessInstance(
-                definition_id=definition.id, process_id="px", reference=reference, title=title,
+                definition_id=definition.id, process_id=rnd.choice(["px", "p03_review", "Zeta", "a"]),
+                reference=reference, title=title,
                 status=rnd.choice(["active", "completed", "completed", "suspended"]),
                 state_json="{}", serializer_version="1", started_at=started,
                 updated_at=started + timedelta(days=rnd.randrange(3)),
@@ -136,3 +138,15 @@ def test_every_page_of_every_sort_is_the_plain_query_sliced(cases, backend):
                         assert [(r.id, r.reference, r.status, r.started_at) for r in got.rows] == [
                             (i.id, i.reference, i.status, i.started_at) for i in want], \
                             (where, sort, direction, page)
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_pathway_names_are_the_distinct_process_ids(cases, backend):
+    from sqlalchemy import delete, select
+    distinct = select(ProcessInstance.process_id).distinct().order_by(ProcessInstance.process_id)
+    with cases() as session:
+        names = reporting.pathways(session)
+        assert names == session.scalars(distinct).all()      # in the database's collation
+        assert set(names) == {"Zeta", "a", "p03_review", "px"}
+        session.execute(delete(ProcessInstance))
+        assert reporting.pathways(session) == []
