@@ -49,7 +49,8 @@ def make_app(url: str):
     from web import create_app
     return create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                        "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                       "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "SCHEDULER": False})
+                       "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "SCHEDULER": False,
+                       "GC_FREEZE": True})          # as in production (web/__init__.py)
 
 
 def seed(url: str, cases: int, echo=print) -> dict:
