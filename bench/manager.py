@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--database", default="lscb_region", help="--region: its name")
     parser.add_argument("--keep", action="store_true", help="--region: keep the database")
     parser.add_argument("--reuse", action="store_true", help="--region: measure a kept one")
+    parser.add_argument("--pages", help="--region: measure only these pages, comma-separated "
+                                        "(e.g. 'cases list,deadlines,case page'; default all)")
     args = parser.parse_args()
     if args.quick:
         args.runs = 10

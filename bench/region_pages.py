@@ -49,7 +49,8 @@ def make_app(url: str):
     from web import create_app
     return create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                        "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                       "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "SCHEDULER": False})
+                       "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "SCHEDULER": False,
+                       "GC_FREEZE": True})          # as in production (web/__init__.py)
 
 
 def seed(url: str, cases: int, echo=print) -> dict:
@@ -167,8 +168,9 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
 
 
-def measure(url: str, runs: int, echo=print) -> dict:
-    """Cold and warm p50/p95 of every page; the worklist as a reviewer, the rest a manager."""
+def measure(url: str, runs: int, only: set[str] | None = None, echo=print) -> dict:
+    """Cold and warm p50/p95 of every page (of ``only`` when given); the worklist as a
+    reviewer, the rest a manager."""
     from web.demo import PASSWORD
     app = make_app(url)
     db = make_engine(url)
@@ -181,12 +183,16 @@ def measure(url: str, runs: int, echo=print) -> dict:
             "SELECT count(*) FROM process_instance WHERE status = 'active'"))
         counts["overdue_tasks"] = session.scalar(text(
             "SELECT count(*) FROM human_task WHERE status = 'open' AND due_at < now()"))
+    if only and only - urls.keys():
+        raise SystemExit(f"unknown pages {sorted(only - urls.keys())}; known: {sorted(urls)}")
     manager, reviewer = app.test_client(), app.test_client()
     manager.post("/login", data={"username": "manager", "password": PASSWORD})
     reviewer.post("/login", data={"username": "police.reviewer", "password": PASSWORD})
     change = EngineChanges(app, sessions)
     figures = {}
     for page, page_urls in urls.items():
+        if only and page not in only:
+            continue
         client = reviewer if page == "worklist" else manager
         reps = max(6, runs // 3) if page in REPORTS else runs
         sample(client, page_urls, len(page_urls))                 # templates compile
@@ -214,7 +220,8 @@ def run(args) -> None:
             print(f"seeding {args.cases} cases into {name} (2 cores shared with other work)")
             seeded = seed(url, args.cases)
             print(f"seeded in {seeded['total']:.0f}s")
-        result = measure(url, args.runs)
+        only = {page.strip() for page in args.pages.split(",")} if args.pages else None
+        result = measure(url, args.runs, only)
     finally:
         if not args.keep:
             drop_database(args.admin_url, name)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (JSON, Column, Computed, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, event, func)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
+from .text_search import install_trigrams, when_installed
 
 
 class Definition(Base):
@@ -78,7 +79,7 @@ class ProcessInstance(Base):
 
     __tablename__ = "process_instance"
     __table_args__ = (
-        Index("ix_process_instance_status_started", "status", "started_at"),
+        Index("ix_process_instance_status_started", "status", "started_at", "id"),  # list pages
         Index("ix_process_instance_process_status", "process_id", "status"),
         Index("ix_process_instance_status_finished", "status", "finished_at"),   # throughput
         Index("ix_process_instance_started", "started_at", "id"),   # the cases list's order
@@ -117,3 +118,13 @@ STATUTORY_START_COLUMN = Column("statutory_start", Text, Computed(STATUTORY_STAR
                                 nullable=True)
 ProcessInstance.__table__.append_column(STATUTORY_START_COLUMN)
 Index("ix_process_instance_statutory_start", STATUTORY_START_COLUMN)
+
+# The cases list's text search, on PostgreSQL only, where pg_trgm is installed (models/text_search.py;
+# migration 0016_case_search). ``create_all`` installs the extension first where it can.
+Index("ix_process_instance_search",
+      func.lower(ProcessInstance.reference).label("reference_lower"),
+      func.lower(ProcessInstance.title).label("title_lower"), postgresql_using="gin",
+      postgresql_ops={"reference_lower": "gin_trgm_ops", "title_lower": "gin_trgm_ops"},
+      ).ddl_if(dialect="postgresql", callable_=when_installed)
+event.listen(ProcessInstance.__table__, "before_create",
+             lambda target, connection, **kw: install_trigrams(connection))

@@ -165,9 +165,19 @@ def instance_page(session: Session, flt: InstanceFilter, now: datetime, page: in
         base.with_only_columns(ProcessInstance.id).subquery()))
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
-    stmt = _ordered(base, flt).offset((page - 1) * per_page).limit(per_page)
-    rows = _rows(session, session.scalars(stmt).all(), now)
-    return InstancePage(rows=rows, total=total, page=page, per_page=per_page)
+    ids = session.scalars(_ordered(base.with_only_columns(ProcessInstance.id), flt)
+                          .offset((page - 1) * per_page).limit(per_page)).all()
+    return InstancePage(rows=_rows(session, _by_ids(session, ids), now), total=total, page=page,
+                        per_page=per_page)
+
+
+def _by_ids(session: Session, ids: list[int]) -> list[ProcessInstance]:
+    """The cases of ``ids``, in that order. A page is found by its ids first, from an index or
+    a sort of narrow rows, and only its own rows are read: on page 2,000 of ten years, sorting
+    the skipped cases' whole rows wrote 200 MB to disk."""
+    by_id = {i.id: i for i in session.scalars(select(ProcessInstance)
+                                              .where(ProcessInstance.id.in_(ids)))}
+    return [by_id[i] for i in ids]
 
 
 def instance_rows(session: Session, flt: InstanceFilter, now: datetime,
@@ -197,9 +207,15 @@ def _rows(session: Session, instances, now: datetime) -> list[InstanceRow]:
 
 
 def pathways(session: Session) -> list[str]:
-    """Process ids that have at least one instance, for the pathway filter."""
-    stmt = select(ProcessInstance.process_id).distinct().order_by(ProcessInstance.process_id)
-    return list(session.scalars(stmt))
+    """Process ids that have at least one instance, for the pathway filter: the index on
+    ``(process_id, status)`` probed once per pathway (the next id after the last one found),
+    instead of reading all of it for a dozen names (``SELECT DISTINCT``, 6-20 ms a page on ten
+    years of a region)."""
+    column = ProcessInstance.process_id
+    walk = select(select(func.min(column)).scalar_subquery().label("id")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(column)).where(column > walk.c.id)
+                                 .scalar_subquery()).where(walk.c.id.is_not(None)))
+    return list(session.scalars(select(walk.c.id).where(walk.c.id.is_not(None)).order_by(walk.c.id)))
 
 
 def diagram_xml(files: dict[str, str], process_id: str) -> str | None:

@@ -174,7 +174,7 @@ def app_factory(db_engine, db_url):
     apps = []
 
     def make(**config):
-        app = create_app({"DATABASE_URL": db_url, **config})
+        app = create_app({"DATABASE_URL": db_url, "GC_FREEZE": False, **config})  # web/__init__.py
         apps.append(app)
         return app
     yield make

@@ -1,5 +1,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData
 
 import models
 from engine import schema
@@ -15,13 +16,27 @@ def insert_old_definition(conn, row_id: int, process_id: str, files_json: str) -
         "'2027-01-01 00:00:00', '')"), {"id": row_id, "pid": process_id, "files": files_json})
 
 
+def built_on(dialect: str) -> MetaData:
+    """The models' schema as they build it on ``dialect``: an index declared for another dialect
+    only (``Index(...).ddl_if(dialect="postgresql")``, e.g. the cases list's trigram index) is
+    left out there and compared where it is built (Alembic does not read ``ddl_if``)."""
+    elsewhere = {ix.name for table in models.Base.metadata.tables.values() for ix in table.indexes
+                 if ix._ddl_if is not None and ix._ddl_if.dialect not in (None, dialect)}
+    built = MetaData(naming_convention=models.Base.metadata.naming_convention)
+    for table in models.Base.metadata.sorted_tables:
+        copy = table.to_metadata(built)
+        for ix in [ix for ix in copy.indexes if ix.name in elsewhere]:
+            copy.indexes.discard(ix)
+    return built
+
+
 def test_migrations_build_exactly_the_models_schema(db_url):
     db_engine = make_engine(db_url)
     schema.upgrade_schema(db_engine)
     schema.upgrade_schema(db_engine)                     # idempotent
     with db_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, models.Base.metadata)
+        diff = compare_metadata(context, built_on(conn.dialect.name))
     db_engine.dispose()
     assert diff == [], "models changed without a migration: run the autogenerate command " \
                        "in README 'Schema changes'"
