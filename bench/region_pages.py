@@ -167,8 +167,15 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
 
 
-def measure(url: str, runs: int, echo=print) -> dict:
-    """Cold and warm p50/p95 of every page; the worklist as a reviewer, the rest a manager."""
+def key(page: str) -> str:
+    """A page's name in the JSON line and in ``--pages``: "dashboard, all years" is
+    ``dashboard_all_years``."""
+    return page.replace(",", "").replace(" ", "_")
+
+
+def measure(url: str, runs: int, echo=print, only: set[str] | None = None) -> dict:
+    """Cold and warm p50/p95 of every page (of those whose ``key`` is in ``only``, when given);
+    the worklist as a reviewer, the rest a manager."""
     from web.demo import PASSWORD
     app = make_app(url)
     db = make_engine(url)
@@ -187,6 +194,8 @@ def measure(url: str, runs: int, echo=print) -> dict:
     change = EngineChanges(app, sessions)
     figures = {}
     for page, page_urls in urls.items():
+        if only and key(page) not in only:
+            continue
         client = reviewer if page == "worklist" else manager
         reps = max(6, runs // 3) if page in REPORTS else runs
         sample(client, page_urls, len(page_urls))                 # templates compile
@@ -214,7 +223,8 @@ def run(args) -> None:
             print(f"seeding {args.cases} cases into {name} (2 cores shared with other work)")
             seeded = seed(url, args.cases)
             print(f"seeded in {seeded['total']:.0f}s")
-        result = measure(url, args.runs)
+        only = set(args.pages.split(",")) if getattr(args, "pages", None) else None
+        result = measure(url, args.runs, only=only)
     finally:
         if not args.keep:
             drop_database(args.admin_url, name)
@@ -223,7 +233,7 @@ def run(args) -> None:
     for page, f in result["pages"].items():
         print(f"{page:<21}{f['cold_p50_ms']:>10}{f['cold_p95_ms']:>10}{f['warm_p50_ms']:>10}"
               f"{f['warm_p95_ms']:>10}{f['target_ms']:>8}  {'yes' if f['met'] else 'NO'}")
-    keys = {page: page.replace(",", "").replace(" ", "_") for page in result["pages"]}
+    keys = {page: key(page) for page in result["pages"]}
     print(json.dumps({"region": True, **result["counts"], "seed_s": seeded,
                       "completions": result["completions"],
                       **{f"{keys[page]}_{k}": v for page, f in result["pages"].items()
