@@ -184,29 +184,43 @@ def step_times(session: Session, process_id: str | None = None,
     ``since``, of the tasks completed since then (their titles too), read by the
     ``ix_human_task_recent_steps`` index alone instead of ten years of a pathway's tasks.
 
-    The durations are read from a covering index and ranked here: cheaper than ranking them
-    with a window function in the database (which sorts wider rows).
+    PostgreSQL ranks the durations itself (``percentile_disc`` is the nearest rank: the value at
+    rank ``ceil(p * n)``), so only one row per step comes back; elsewhere they are read and
+    ranked here.
     """
-    secs = seconds_between(HumanTask.created_at, HumanTask.completed_at)
-    stmt = (select(HumanTask.process_id, HumanTask.bpmn_id, secs)
-            .where(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at.is_not(None)))
+    secs = func.coalesce(seconds_between(HumanTask.created_at, HumanTask.completed_at), 0.0)
+    where = [HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at.is_not(None)]
     if process_id:
-        stmt = stmt.where(HumanTask.process_id == process_id)
+        where.append(HumanTask.process_id == process_id)
     if since is not None:
-        stmt = stmt.where(HumanTask.completed_at >= since)
-    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for pid, bid, value in session.execute(stmt):
-        durations[(pid, bid)].append(value or 0.0)
+        where.append(HumanTask.completed_at >= since)
+    step = (HumanTask.process_id, HumanTask.bpmn_id)
+    if session.get_bind().dialect.name == "postgresql":
+        ranked = session.execute(select(*step, func.count(),
+                                        func.percentile_disc(0.5).within_group(secs),
+                                        func.percentile_disc(0.9).within_group(secs))
+                                 .where(*where).group_by(*step)).all()
+    else:
+        ranked = _ranked(session.execute(select(*step, secs).where(*where)))
     titles = _titles(session, process_id, since)
-    found = []
+    found = [StepTime(pid, bid, titles.get((pid, bid), bid), n, float(median), float(p90))
+             for pid, bid, n, median, p90 in ranked]
+    return sorted(found, key=lambda s: (s.process_id, -s.median, s.bpmn_id))
+
+
+def _ranked(rows) -> list[tuple[str, str, int, float, float]]:
+    """``(process id, step, count, median, p90)`` by the nearest rank, from ``(process id,
+    step, duration)`` rows."""
+    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for pid, bid, value in rows:
+        durations[(pid, bid)].append(value)
+    ranked = []
     for (pid, bid), values in durations.items():
         values.sort()
         n = len(values)
         # nearest rank: ceil(n * 0.5) and ceil(n * 0.9), 1-based
-        found.append(StepTime(pid, bid, titles.get((pid, bid), bid), n,
-                              float(values[(n * 5 + 9) // 10 - 1]),
-                              float(values[(n * 9 + 9) // 10 - 1])))
-    return sorted(found, key=lambda s: (s.process_id, -s.median, s.bpmn_id))
+        ranked.append((pid, bid, n, values[(n * 5 + 9) // 10 - 1], values[(n * 9 + 9) // 10 - 1]))
+    return ranked
 
 
 def _titles(session: Session, process_id: str | None,
