@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
@@ -142,22 +142,22 @@ _LAST_DAYS: dict[tuple, date] = {}
 def case_dates(session: Session, measures: list[Measure],
                first: date | None = None) -> tuple[list[str], list[tuple]]:
     """The fields the measures read, and ``(instance id, status, *their values)`` of every case
-    with a start date of any measure: one query reading the database's copies of those fields
+    with a statutory start date: one query reading the database's copies of those fields
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
     of the case data itself.
 
-    With ``first``, only cases that may have a start date on or after that day: those whose
-    latest recorded start (``statutory_start``, indexed) is not before it as
-    text. A superset, never fewer: every value ``_day`` reads as a date on or after ``first``
-    begins with its four-digit year and, when the year is the same, continues with a character
-    ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does there.
+    Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
+    those that may have a start date on or after that day: whose latest recorded start is not
+    before it as text. A superset, never fewer: every value ``_day`` reads as a date on or
+    after ``first`` begins with its four-digit year and, when the year is the same, continues
+    with a character ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does
+    there.
     """
     fields = sorted({n for m in measures for n in (m.start, m.end)}) + \
         sorted({m.applies for m in measures if m.applies})
     stmt = (select(ProcessInstance.id, ProcessInstance.status,
                    *(STATUTORY_COLUMNS[n] for n in fields))
-            .where(or_(*(STATUTORY_COLUMNS[m.start].is_not(None) for m in measures)))
-            .order_by(ProcessInstance.id))
+            .where(STATUTORY_START_COLUMN > "").order_by(ProcessInstance.id))
     if first is not None:
         stmt = stmt.where(STATUTORY_START_COLUMN >= first.isoformat())
     return fields, session.connection().execute(stmt).all()
