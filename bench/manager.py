@@ -8,6 +8,7 @@ started, with its audit event; see ``bench/changes.py``), so every figure is rec
 Usage: python bench/manager.py [--quick] [--instances 20000] [--tasks-per 5] [--runs 30]
                               [--state-kb 9] [--postgres URL]
        python bench/manager.py --region [--cases 100000] [--keep] [--reuse] [--runs 30]
+                              [--pages dashboard,board_report]
                               [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 ``--region``: ten years of six boards on PostgreSQL, every page people read (bench/region_pages.py).
 """
@@ -152,8 +153,9 @@ def main() -> None:
     parser.add_argument("--database", default="lscb_region", help="--region: its name")
     parser.add_argument("--keep", action="store_true", help="--region: keep the database")
     parser.add_argument("--reuse", action="store_true", help="--region: measure a kept one")
-    parser.add_argument("--pages", help="--region: measure only these pages, comma-separated "
-                                        "(e.g. 'cases list,deadlines,case page'; default all)")
+    parser.add_argument("--pages", help="--region: only these pages, comma-separated, by name or by "
+                        "their key in the JSON line (e.g. 'cases list,deadlines' or "
+                        "dashboard_all_years,board_report; default all)")
     args = parser.parse_args()
     if args.quick:
         args.runs = 10

@@ -168,9 +168,15 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
 
 
-def measure(url: str, runs: int, only: set[str] | None = None, echo=print) -> dict:
-    """Cold and warm p50/p95 of every page (of ``only`` when given); the worklist as a
-    reviewer, the rest a manager."""
+def key(page: str) -> str:
+    """A page's name in the JSON line and in ``--pages``: "dashboard, all years" is
+    ``dashboard_all_years``."""
+    return page.replace(",", "").replace(" ", "_")
+
+
+def measure(url: str, runs: int, echo=print, only: set[str] | None = None) -> dict:
+    """Cold and warm p50/p95 of every page (of those whose ``key`` is in ``only``, when given);
+    the worklist as a reviewer, the rest a manager."""
     from web.demo import PASSWORD
     app = make_app(url)
     db = make_engine(url)
@@ -191,7 +197,7 @@ def measure(url: str, runs: int, only: set[str] | None = None, echo=print) -> di
     change = EngineChanges(app, sessions)
     figures = {}
     for page, page_urls in urls.items():
-        if only and page not in only:
+        if only and key(page) not in only:
             continue
         client = reviewer if page == "worklist" else manager
         reps = max(6, runs // 3) if page in REPORTS else runs
@@ -220,8 +226,8 @@ def run(args) -> None:
             print(f"seeding {args.cases} cases into {name} (2 cores shared with other work)")
             seeded = seed(url, args.cases)
             print(f"seeded in {seeded['total']:.0f}s")
-        only = {page.strip() for page in args.pages.split(",")} if args.pages else None
-        result = measure(url, args.runs, only)
+        only = {key(page.strip()) for page in args.pages.split(",")} if args.pages else None
+        result = measure(url, args.runs, only=only)
     finally:
         if not args.keep:
             drop_database(args.admin_url, name)
@@ -230,7 +236,7 @@ def run(args) -> None:
     for page, f in result["pages"].items():
         print(f"{page:<21}{f['cold_p50_ms']:>10}{f['cold_p95_ms']:>10}{f['warm_p50_ms']:>10}"
               f"{f['warm_p95_ms']:>10}{f['target_ms']:>8}  {'yes' if f['met'] else 'NO'}")
-    keys = {page: page.replace(",", "").replace(" ", "_") for page in result["pages"]}
+    keys = {page: key(page) for page in result["pages"]}
     print(json.dumps({"region": True, **result["counts"], "seed_s": seeded,
                       "completions": result["completions"],
                       **{f"{keys[page]}_{k}": v for page, f in result["pages"].items()

@@ -28,14 +28,16 @@ nothing of the engine). All four figures come from one query over the case rows.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
-from .process import STATUTORY_START_COLUMN, STATUTORY_STARTS, ProcessInstance
+from .process import STATUTORY_COLUMNS, STATUTORY_START_COLUMN, ProcessInstance
 from .status import InstanceStatus
 
 @dataclass(frozen=True)
@@ -138,34 +140,42 @@ _LAST_DAYS: dict[tuple, date] = {}
 
 
 def case_dates(session: Session, measures: list[Measure],
-               first: date | None = None) -> list[tuple[int, str, dict]]:
-    """``(instance id, status, {field: value})`` of every case with a start date of any
-    measure: one query reading only the fields the measures use from the case data.
+               first: date | None = None) -> tuple[list[str], list[tuple]]:
+    """The fields the measures read, and ``(instance id, status, *their values)`` of every case
+    with a statutory start date: one query reading the database's copies of those fields
+    (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
+    of the case data itself.
 
-    With ``first``, only cases that may have a start date on or after that day: those whose
-    latest recorded start (``statutory_start``, indexed) is not before it as
-    text. A superset, never fewer: every value ``_day`` reads as a date on or after ``first``
-    begins with its four-digit year and, when the year is the same, continues with a character
-    ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does there.
+    Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
+    those that may have a start date on or after that day: whose latest recorded start is not
+    before it as text. A superset, never fewer: every value ``_day`` reads as a date on or
+    after ``first`` begins with its four-digit year and, when the year is the same, continues
+    with a character ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does
+    there.
     """
-    names = sorted({n for m in measures for n in (m.start, m.end)})
-    flags = sorted({m.applies for m in measures if m.applies})
-    columns = [ProcessInstance.data[n].as_string() for n in names] + \
-        [ProcessInstance.data[n].as_boolean() for n in flags]
-    stmt = (select(ProcessInstance.id, ProcessInstance.status, *columns)
-            .where(or_(*(ProcessInstance.data[m.start].as_string().is_not(None) for m in measures)))
-            .order_by(ProcessInstance.id))
-    if first is not None and all(m.start in STATUTORY_STARTS for m in measures):
+    fields = sorted({n for m in measures for n in (m.start, m.end)}) + \
+        sorted({m.applies for m in measures if m.applies})
+    stmt = (select(ProcessInstance.id, ProcessInstance.status,
+                   *(STATUTORY_COLUMNS[n] for n in fields))
+            .where(STATUTORY_START_COLUMN > "").order_by(ProcessInstance.id))
+    if first is not None:
         stmt = stmt.where(STATUTORY_START_COLUMN >= first.isoformat())
-    return [(row[0], row[1], dict(zip(names + flags, row[2:]))) for row in session.execute(stmt)]
+    return fields, session.connection().execute(stmt).all()
 
 
+@lru_cache(maxsize=100_000)
 def _day(value) -> date | None:
     """The date an ISO date (or date-time) text starts with; None for anything else."""
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=1_000)
+def _flag(value: str | None) -> bool:
+    """Whether a flag's JSON text holds a true value (as Python reads it: true, 1, "yes")."""
+    return bool(value) and bool(json.loads(value))
 
 
 def compliance(session: Session, calendar, now: datetime, since: datetime | None = None,
@@ -177,19 +187,25 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
     today = now.astimezone(tz).date()
     first = since.astimezone(tz).date() if since else None
     stop = until.astimezone(tz).date() if until else None
-    rows = case_dates(session, measures, first)
+    fields, rows = case_dates(session, measures, first)
     figures = []
     for measure in measures:
-        figure = Figure(measure)
-        for instance_id, status, values in rows:
-            start, end = _day(values[measure.start]), _day(values[measure.end])
+        figure, limits = Figure(measure), {}
+        # each field's place in a row (after the id and the status)
+        at_start, at_end = 2 + fields.index(measure.start), 2 + fields.index(measure.end)
+        at_flag = 2 + fields.index(measure.applies) if measure.applies else None
+        for row in rows:
+            start = _day(row[at_start])
             if start is None or (first and start < first) or (stop and start >= stop):
                 continue
-            if end is None and (status in (InstanceStatus.CANCELLED, InstanceStatus.COMPLETED)
-                                or (measure.applies and not values[measure.applies])):
+            end = _day(row[at_end])
+            if end is None and (row[1] in (InstanceStatus.CANCELLED, InstanceStatus.COMPLETED)
+                                or (at_flag and not _flag(row[at_flag]))):
                 continue
-            _count(figure, instance_id, end is not None,
-                   within(measure, start, end or today, calendar))
+            limit = limits.get(start)
+            if limit is None:
+                limit = limits[start] = last_day(measure, start, calendar)
+            _count(figure, row[0], end is not None, (end or today) <= limit)
         figures.append(figure)
     return figures
 

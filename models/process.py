@@ -51,8 +51,13 @@ class MessageStart(Base):
     message_name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
-# The case data fields the statutory compliance measures start from (models/compliance.py).
+# The case data fields the statutory compliance measures read (models/compliance.py): the
+# dates each starts from and ends on, and the flag that says a duty applies.
 STATUTORY_STARTS = ("la_aware_on", "received_on", "panel_notified_on", "review_started_on")
+STATUTORY_ENDS = ("notification_sent_on", "route_decided_on", "rapid_review_sent_on",
+                  "published_on")
+STATUTORY_FLAGS = ("la_must_notify",)
+STATUTORY_FIELDS = STATUTORY_STARTS + STATUTORY_ENDS + STATUTORY_FLAGS
 
 
 def _latest(values: list[str]) -> str:
@@ -108,8 +113,10 @@ class ProcessInstance(Base):
 
     definition: Mapped[Definition] = relationship(lazy="select")
 
-    # ``statutory_start`` (below) is the database's: never written, nor read back after a write.
-    __mapper_args__ = {"version_id_col": row_version, "exclude_properties": ["statutory_start"]}
+    # ``statutory_start`` and the ``statutory_*`` copies (below) are the database's: never
+    # written, nor read back after a write.
+    __mapper_args__ = {"version_id_col": row_version, "exclude_properties": [
+        "statutory_start", *(f"statutory_{name}" for name in STATUTORY_FIELDS)]}
 
 
 # Stored on PostgreSQL; virtual on SQLite, which adds a generated column to an existing table
@@ -128,3 +135,20 @@ Index("ix_process_instance_search",
       ).ddl_if(dialect="postgresql", callable_=when_installed)
 event.listen(ProcessInstance.__table__, "before_create",
              lambda target, connection, **kw: install_trigrams(connection))
+
+def statutory_expressions() -> dict[str, str]:
+    """SQL of each statutory field's copy, by field: a date as the first ten characters of its
+    text (all that compliance reads of it), a flag as its JSON text (true, false, "yes"...)."""
+    dates = {name: f"substr(CAST(data ->> '{name}' AS TEXT), 1, 10)"
+             for name in STATUTORY_STARTS + STATUTORY_ENDS}
+    return {**dates, **{name: f"CAST(data -> '{name}' AS TEXT)" for name in STATUTORY_FLAGS}}
+
+
+# The statutory fields of the case data, each copied into a column of its own that the database
+# keeps in step with ``data`` (like ``statutory_start``): compliance reads a period's ~6,000
+# cases from these short columns instead of parsing each case's JSON nine times.
+STATUTORY_COLUMNS = {name: Column(f"statutory_{name}", Text, Computed(sql, persisted=True),
+                                  nullable=True)
+                     for name, sql in statutory_expressions().items()}
+for _column in STATUTORY_COLUMNS.values():
+    ProcessInstance.__table__.append_column(_column)

@@ -1,10 +1,12 @@
-from datetime import date, datetime, timezone
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from engine import learning as lc
 from models import ChildDeath
-from models.learning import Review
+from models.learning import LearningItem, LearningTag, Review
 from models.learning_queries import add_months, loop_closure
 from models.learning_reports import (annual_figures, cdop_figures, lisg_figures, lisg_summary,
                                      year_period)
@@ -155,3 +157,55 @@ def test_cdop_figures_count_reviews_from_the_cdop_register_without_identities(se
         {"8 Perinatal/neonatal event": 1, "9 Infection": 1}
     assert list(f["modifiable"].values()) == [1, 1, 0]
     assert "secret" not in repr(f)
+
+
+# PostgreSQL counts loop closure itself; each database is checked against a count by hand
+BOTH = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def reference_closure(items, now, since=None):
+    found = defaultdict(lambda: [0, 0, 0])           # cohort, closed, pending
+    for row in items:
+        if row.status == "rejected" or (since and row.identified_at < since):
+            continue
+        deadline = add_months(row.identified_at, 12)
+        for key in ["overall"] + sorted({(t.kind, t.value) for t in row.tags
+                                         if t.kind in ("theme", "agency")}):
+            if row.status != "evaluated" and deadline > now:
+                found[key][2] += 1
+                continue
+            found[key][0] += 1
+            found[key][1] += row.status == "evaluated" and row.outcome == "learnt" \
+                and row.evaluated_at <= deadline
+    return {key: tuple(counts) for key, counts in found.items()}
+
+
+def closure_counts(closure):
+    found = {"overall": closure["overall"]}
+    found.update({("theme", k): c for k, c in closure["by_theme"].items()})
+    found.update({("agency", k): c for k, c in closure["by_agency"].items()})
+    return {key: (c.cohort, c.closed, c.pending) for key, c in found.items()}
+
+
+@pytest.mark.parametrize("backend", BOTH)
+@pytest.mark.parametrize("seed", [3, 11])
+def test_loop_closure_equals_a_count_by_hand_on_random_items(backend, sessions, seed):
+    from test_web_agreement import YEAR_END, seed_learning
+    leap = datetime(2024, 2, 29, 10, tzinfo=timezone.utc)     # its window ends on 28 Feb 2025
+    with sessions.begin() as s:
+        seed_learning(s, seed, count=150)
+        for n, evaluated in enumerate([datetime(2025, 2, 28, 10, tzinfo=timezone.utc),
+                                       datetime(2025, 2, 28, 10, 0, 1, tzinfo=timezone.utc)]):
+            row = LearningItem(statement=f"Leap {n}", status="evaluated", identified_at=leap,
+                               evaluated_at=evaluated, outcome="learnt")
+            row.tags = [LearningTag(kind="theme", value="leap"),
+                        LearningTag(kind="agency", value="police")]
+            s.add(row)
+        s.add(LearningItem(statement="Pending", status="embedded", identified_at=leap))
+    with sessions() as s:
+        items = s.scalars(select(LearningItem)).all()
+        for now, since in [(YEAR_END, None), (YEAR_END, YEAR_END - timedelta(days=400)),
+                           (datetime(2025, 2, 28, 10, tzinfo=timezone.utc), None),
+                           (datetime(2025, 2, 28, 9, 59, tzinfo=timezone.utc), None)]:
+            assert closure_counts(loop_closure(s, now, since=since)) == \
+                reference_closure(items, now, since), (now, since)

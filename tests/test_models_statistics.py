@@ -18,6 +18,8 @@ NOW = datetime(2025, 6, 30, 22, 59, tzinfo=UTC)     # 23:59 in London: a day is 
 STEPS = ["decide_scr", "log_case", "notify_regulator", "rapid_review", "screen", "write"]
 PATHWAYS = ["p1", "p2", "p3"]
 AGENCIES = ["police", "health"]
+# the fast paths differ by database (PostgreSQL ranks step times itself): each is checked on both
+BOTH = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _moment(rnd: random.Random, low: datetime, high: datetime) -> datetime:
@@ -216,15 +218,17 @@ def random_db(sessions):
     session.close()
 
 
+@pytest.mark.parametrize("backend", BOTH)
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_fast_figures_equal_a_from_scratch_computation(random_db, seed):
+def test_fast_figures_equal_a_from_scratch_computation(backend, random_db, seed):
     seed_random(random_db, seed)
     random_db.commit()
     for now in (NOW, NOW + timedelta(minutes=1), NOW - timedelta(days=40, hours=7)):
         assert_same_as_from_scratch(random_db, now)
 
 
-def test_fast_figures_follow_every_kind_of_change(random_db):
+@pytest.mark.parametrize("backend", BOTH)
+def test_fast_figures_follow_every_kind_of_change(backend, random_db):
     seed_random(random_db, 4)
     random_db.commit()
     before = fast_compliance(random_db, WorkingCalendar(), NOW)
@@ -294,13 +298,49 @@ def test_a_period_counts_every_case_whatever_form_its_start_date_takes(random_db
     assert {900, 901, 902, 903} <= counted      # past every limit a year later: all overdue
 
 
-def test_the_statutory_start_copy_follows_the_case_data(random_db):
+@pytest.mark.parametrize("backend", BOTH)
+def test_flags_and_dates_of_any_json_form_count_as_python_reads_them(backend, random_db):
+    """Compliance reads the database's copies of the statutory fields (a date's first ten
+    characters, a flag's JSON text): whatever form a value takes, the figures are the ones a
+    computation over the case data itself gives."""
+    seed_random(random_db, 7, cases=10)
+    flags = [True, False, None, 0, 1, 2.5, "yes", "false", "", [], {"a": 1}, "no"]
+    # (dates as JSON texts: a number is read as its digits, which the reference does not do)
+    dates = ["2025-06-03", "2025-06-03T23:30:00+00:00", "20250603", "2025-W23-2", "soon",
+             None, "", "2025-06-03 and more words than ten characters", "2025-05-30"]
+    rnd = random.Random(7)
+    for n in range(60):
+        data = {"la_aware_on": rnd.choice(dates), "notification_sent_on": rnd.choice(dates),
+                "received_on": rnd.choice(dates), "route_decided_on": rnd.choice(dates)}
+        if rnd.random() < 0.9:
+            data["la_must_notify"] = rnd.choice(flags)
+        random_db.add(ProcessInstance(id=500 + n, definition_id=1, process_id="p1",
+                                      status=rnd.choice(["active", "completed"]), state_json="{}",
+                                      serializer_version="1", started_at=NOW, updated_at=NOW,
+                                      data=data))
+    random_db.commit()
+    calendar = WorkingCalendar()
+    for since in (None, datetime(2025, 6, 1, tzinfo=UTC)):
+        for now in (NOW, NOW + timedelta(days=30)):
+            assert fast_compliance(random_db, calendar, now, since) == \
+                reference_compliance(random_db, calendar, now, since)
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_the_statutory_start_copy_follows_the_case_data(backend, random_db):
     seed_random(random_db, 6, cases=5)
     case = random_db.get(ProcessInstance, 1)
     case.data = {"received_on": "2024-02-01", "review_started_on": "2025-03-04", "x": "9"}
     random_db.commit()
     column = ProcessInstance.__table__.c.statutory_start
     assert random_db.scalar(select(column).where(ProcessInstance.id == 1)) == "2025-03-04"
-    case.data = {"published_on": "2030-01-01"}       # an end date only: no start
+    copies = ProcessInstance.__table__.c
+    assert random_db.execute(select(copies.statutory_received_on, copies.statutory_published_on,
+                                    copies.statutory_la_must_notify)
+                             .where(ProcessInstance.id == 1)).one() == ("2024-02-01", None, None)
+    case.data = {"published_on": "2030-01-01T10:00:00", "la_must_notify": True}   # no start
     random_db.commit()
     assert random_db.scalar(select(column).where(ProcessInstance.id == 1)) == ""
+    assert random_db.execute(select(copies.statutory_received_on, copies.statutory_published_on,
+                                    copies.statutory_la_must_notify)
+                             .where(ProcessInstance.id == 1)).one() == (None, "2030-01-01", "true")
