@@ -14,11 +14,22 @@ runs outside one by accident; a connection SQLAlchemy put in AUTOCOMMIT itself (
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+log = logging.getLogger(__name__)
+
 def install(db_engine: Engine) -> None:
-    """Open every transaction of ``db_engine`` (psycopg) with its first statement."""
+    """Open every transaction of ``db_engine`` (psycopg) with its first statement, where the
+    libpq psycopg uses has pipeline mode (14 or newer; psycopg[binary] brings its own): with an
+    older one transactions open as psycopg opens them, and a warning says so."""
+    import psycopg
+    if not psycopg.Pipeline.is_supported():
+        log.warning("libpq %s has no pipeline mode: each transaction's BEGIN costs a round trip",
+                    psycopg.pq.version())
+        return
     event.listen(db_engine, "connect", _driver_autocommit)
     event.listen(db_engine, "checkout", _driver_autocommit_again)
     event.listen(db_engine, "do_execute", _execute)

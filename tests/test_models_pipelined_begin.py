@@ -82,3 +82,16 @@ def test_autocommit_asked_of_sqlalchemy_gets_no_begin(db, db_url):
     with admin.connect() as conn:
         conn.execute(text("VACUUM pipelined_note"))
     admin.dispose()
+
+
+def test_without_pipeline_mode_transactions_open_as_psycopg_opens_them(db_url, monkeypatch,
+                                                                       caplog):
+    import psycopg
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    db = make_engine(db_url)
+    with db.connect() as conn:
+        assert not conn.connection.driver_connection.autocommit
+        first = conn.scalar(text("SELECT transaction_timestamp()"))
+        assert conn.scalar(text("SELECT transaction_timestamp()")) == first
+    db.dispose()
+    assert "has no pipeline mode" in caplog.text
