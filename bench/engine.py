@@ -1,8 +1,10 @@
 """Engine benchmark: raw SpiffWorkflow vs the service facade with persistence, worklist query.
 
 Raw, SQLite and PostgreSQL throughput are measured in three alternating rounds after a warm-up
-(the sandbox compiles each expression once per process) and reported as medians, with each
-round's figure.
+(the sandbox compiles each expression once per process; each persisted round first runs
+``WARM_UP`` instances untimed) and reported as medians, with each round's figure, and the CPU
+time per task of this process and, for PostgreSQL on this machine, of its server backend: they
+move far less than the rates when other work shares the machine.
 Prints figures, then one JSON object as its last line. ``--quick`` finishes within 60 s.
 Usage: python bench/engine.py [--quick] [--postgres URL]
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 import models  # noqa: E402
 from bench.reference import reference_bpmn  # noqa: E402
@@ -60,21 +62,58 @@ def raw_steps(parsed, process_engine: ProcessEngine):
 
 
 def persisted_tasks_per_s(url: str, process_engine: ProcessEngine, runs: int):
-    """Complete the same user tasks through the facade, one transaction each."""
+    """Complete the same user tasks through the facade, one transaction each: ``(tasks/s,
+    median state bytes, CPU ms per task of this process, CPU ms per task of the database
+    server's backends or None)``. The CPU times move much less than the rate with other work
+    on the machine; the server's is read from /proc where the server is on this machine."""
     db, sessions, actor = prepare_database(url, process_engine)
-    done, sizes, started = 0, [], time.perf_counter()
+    backends = server_backends(db)
+    for _ in range(WARM_UP):      # steady state: statements prepared, caches filled
+        for _record in facade_steps(sessions, process_engine, actor):
+            pass
+    done, sizes = 0, []
+    server_before = server_cpu_s(backends)
+    cpu_before, started = time.process_time(), time.perf_counter()
     for _ in range(runs):
         for record in facade_steps(sessions, process_engine, actor):
             done += 1
             if done % 13 == 6:          # state size mid-flight, read outside the timing
-                paused = time.perf_counter()
+                paused, paused_cpu = time.perf_counter(), time.process_time()
                 with sessions() as s:
                     sizes.append(len(s.scalar(text(
                         f"select state_json from process_instance where id = {record.id}"))))
                 started += time.perf_counter() - paused
+                cpu_before += time.process_time() - paused_cpu
     rate = done / (time.perf_counter() - started)
+    client_ms = (time.process_time() - cpu_before) / done * 1000
+    server_after = server_cpu_s(backends)
+    server_ms = None if None in (server_before, server_after) else \
+        (server_after - server_before) / done * 1000
     db.dispose()
-    return rate, int(statistics.median(sizes)) if sizes else 0
+    return rate, int(statistics.median(sizes)) if sizes else 0, client_ms, server_ms
+
+
+def server_backends(db) -> set[int]:
+    """The process ids of the PostgreSQL backends ``db``'s connections use (empty elsewhere),
+    filled in as connections are checked out."""
+    pids: set[int] = set()
+    if db.dialect.name == "postgresql":
+        event.listen(db, "checkout", lambda dbapi, _record, _proxy: pids.add(dbapi.info.backend_pid))
+        with db.connect():
+            pass
+    return pids
+
+
+def server_cpu_s(pids: set[int]) -> float | None:
+    """CPU seconds the backends ``pids`` have used (None where /proc does not show them)."""
+    try:
+        total = 0.0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total if pids else None
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def prepare_database(url: str, process_engine: ProcessEngine, documents: dict | None = None):
@@ -149,6 +188,7 @@ def worklist_p95_ms(instances: int, tasks_per_instance: int, samples: int) -> fl
 
 
 ROUNDS = 3
+WARM_UP = 3         # instances run through before each persisted figure is timed
 
 
 def main() -> None:
@@ -162,15 +202,20 @@ def main() -> None:
     # rounds: a 2-core machine drifts by 10-15 % within a minute, and the ratio compares like
     # with like.
     raws, sqlites, pgs, pg_missing = [], [], [], None
+    sqlite_cpus, pg_cpus = [], []
     raw_tasks_per_s(process_engine, 2)       # warm-up: the sandbox compiles each expression once
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(ROUNDS):
             raws.append(raw_tasks_per_s(process_engine, runs))
-            rate, state_bytes = persisted_tasks_per_s(f"sqlite:///{tmp}/bench{round_}.sqlite3",
-                                                      process_engine, runs)
+            rate, state_bytes, sqlite_cpu, _ = persisted_tasks_per_s(
+                f"sqlite:///{tmp}/bench{round_}.sqlite3", process_engine, runs)
             sqlites.append(rate)
+            sqlite_cpus.append(sqlite_cpu)
             try:
-                pgs.append(persisted_tasks_per_s(args.postgres, process_engine, runs)[0])
+                rate, _, client_cpu, server_cpu = persisted_tasks_per_s(args.postgres,
+                                                                        process_engine, runs)
+                pgs.append(rate)
+                pg_cpus.append((client_cpu, server_cpu))
             except Exception as exc:   # report, don't fail: the figure is simply unavailable
                 pg_missing = exc.__class__.__name__
     raw, sqlite = statistics.median(raws), statistics.median(sqlites)
@@ -178,8 +223,17 @@ def main() -> None:
     print(f"raw SpiffWorkflow (in memory):   {raw:8.0f} user tasks/s  (rounds: {_rounds(raws)})")
     print(f"service facade on SQLite:        {sqlite:8.0f} user tasks/s  (rounds: "
           f"{_rounds(sqlites)}; state {state_bytes} bytes mid-flight)")
+    sqlite_cpu = statistics.median(sqlite_cpus)
+    print(f"  CPU per task: {sqlite_cpu:.2f} ms (the database works in this process)")
+    client_cpu = server_cpu = None
     if pg is not None:
         print(f"service facade on PostgreSQL:    {pg:8.0f} user tasks/s  (rounds: {_rounds(pgs)})")
+        client_cpu = statistics.median(c for c, _ in pg_cpus)
+        servers = [s for _, s in pg_cpus if s is not None]
+        server_cpu = statistics.median(servers) if servers else None
+        print(f"  CPU per task: {client_cpu:.2f} ms here + "
+              + (f"{server_cpu:.2f} ms in the server" if server_cpu is not None
+                 else "the server's (not on this machine)"))
     else:
         print(f"PostgreSQL unavailable ({pg_missing}); skipped")
     instances = 20_000
@@ -189,6 +243,9 @@ def main() -> None:
         "raw_tasks_per_s": round(raw, 1), "sqlite_tasks_per_s": round(sqlite, 1),
         "postgres_tasks_per_s": round(pg, 1) if pg else None,
         "rounds": {"raw": _rounded(raws), "sqlite": _rounded(sqlites), "postgres": _rounded(pgs)},
+        "cpu_ms_per_task": {"sqlite": round(sqlite_cpu, 2),
+                            "postgres_client": round(client_cpu, 2) if client_cpu else None,
+                            "postgres_server": round(server_cpu, 2) if server_cpu else None},
         "overhead_ratio": round(raw / sqlite, 2), "worklist_p95_ms": round(p95, 2),
         "state_bytes_per_instance": state_bytes}))
 
