@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
@@ -151,7 +151,8 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     with a statutory start date: one query reading the database's copies of those fields
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
     of the case data itself. With ``only`` (PostgreSQL), of the cases in those parts (see
-    ``parts``), each row ending with its transaction id.
+    ``parts``; of more cases when there are many parts), each row ending with its transaction
+    id.
 
     Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
     those that may have a start date on or after that day: whose latest recorded start is not
@@ -164,7 +165,10 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     stmt = select(ProcessInstance.id, ProcessInstance.status,
                   *(STATUTORY_COLUMNS[n] for n in fields))
     if only is not None:
-        stmt = stmt.add_columns(_VERSION).where((ProcessInstance.id // PART).in_(only))
+        stmt = stmt.add_columns(_VERSION)
+        if len(only) <= 8:      # a few parts by the primary key; many: every row, one scan
+            stmt = stmt.where(or_(*(ProcessInstance.id.between(part * PART, part * PART + PART - 1)
+                                    for part in only)))
     return fields, session.connection().execute(_started(stmt, first)
                                                 .order_by(ProcessInstance.id)).all()
 
@@ -252,7 +256,8 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
         _, rows = case_dates(session, measures, first, missing)
         by_part: dict[int, list[tuple]] = {part: [] for part in missing}
         for row in rows:
-            by_part[row[0] // PART].append(row)
+            if row[0] // PART in by_part:
+                by_part[row[0] // PART].append(row)
         read = part_stamps(rows)
         for part, part_rows in by_part.items():
             # kept under the stamp of the rows read, which hold any change committed since
