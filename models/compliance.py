@@ -250,8 +250,10 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
                today, first, stop, tuple(measures))
     if len(_PARTS) > 5_000:
         _PARTS.clear()
-    stamps = parts(session, first)
-    missing = [part for part, stamp in stamps.items() if (context, part, stamp) not in _PARTS]
+    # the parts' figures held here (another thread may clear the memo meanwhile)
+    held = {part: _PARTS.get((context, part, stamp))
+            for part, stamp in parts(session, first).items()}
+    missing = [part for part, found in held.items() if found is None]
     if missing:
         _, rows = case_dates(session, measures, first, missing)
         by_part: dict[int, list[tuple]] = {part: [] for part in missing}
@@ -262,12 +264,11 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
         for part, part_rows in by_part.items():
             # kept under the stamp of the rows read, which hold any change committed since
             # ``parts`` ran: a part's figures are never kept under another state's stamp
-            stamps[part] = read.get(part)
-            _PARTS[(context, part, stamps[part])] = count_figures(
+            held[part] = _PARTS[(context, part, read.get(part))] = count_figures(
                 measures, fields, part_rows, calendar, today, first, stop)
     figures = [Figure(m) for m in measures]
-    for part in sorted(stamps):
-        found = _PARTS[(context, part, stamps[part])]
+    for part in sorted(held):
+        found = held[part]
         for figure, counted in zip(figures, found):
             figure.on_time += counted.on_time
             figure.late += counted.late
