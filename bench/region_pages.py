@@ -189,8 +189,9 @@ def measure(url: str, runs: int, echo=print, only: set[str] | None = None) -> di
             "SELECT count(*) FROM process_instance WHERE status = 'active'"))
         counts["overdue_tasks"] = session.scalar(text(
             "SELECT count(*) FROM human_task WHERE status = 'open' AND due_at < now()"))
-    if only and only - urls.keys():
-        raise SystemExit(f"unknown pages {sorted(only - urls.keys())}; known: {sorted(urls)}")
+    known = {key(page) for page in urls}
+    if only and only - known:
+        raise SystemExit(f"unknown pages {sorted(only - known)}; known: {sorted(known)}")
     manager, reviewer = app.test_client(), app.test_client()
     manager.post("/login", data={"username": "manager", "password": PASSWORD})
     reviewer.post("/login", data={"username": "police.reviewer", "password": PASSWORD})

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
@@ -139,12 +139,20 @@ def last_day(measure: Measure, start: date, calendar) -> date:
 _LAST_DAYS: dict[tuple, date] = {}
 
 
-def case_dates(session: Session, measures: list[Measure],
-               first: date | None = None) -> tuple[list[str], list[tuple]]:
+def measured_fields(measures: list[Measure]) -> list[str]:
+    """The case data fields the measures read: their dates, then their flags."""
+    return sorted({n for m in measures for n in (m.start, m.end)}) + \
+        sorted({m.applies for m in measures if m.applies})
+
+
+def case_dates(session: Session, measures: list[Measure], first: date | None = None,
+               only: list[int] | None = None) -> tuple[list[str], list[tuple]]:
     """The fields the measures read, and ``(instance id, status, *their values)`` of every case
     with a statutory start date: one query reading the database's copies of those fields
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
-    of the case data itself.
+    of the case data itself. With ``only`` (PostgreSQL), of the cases in those parts (see
+    ``parts``; of more cases when there are many parts), each row ending with its transaction
+    id.
 
     Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
     those that may have a start date on or after that day: whose latest recorded start is not
@@ -153,14 +161,54 @@ def case_dates(session: Session, measures: list[Measure],
     with a character ('-', a digit or 'W') that sorts no lower than ``first``'s ISO form does
     there.
     """
-    fields = sorted({n for m in measures for n in (m.start, m.end)}) + \
-        sorted({m.applies for m in measures if m.applies})
-    stmt = (select(ProcessInstance.id, ProcessInstance.status,
-                   *(STATUTORY_COLUMNS[n] for n in fields))
-            .where(STATUTORY_START_COLUMN > "").order_by(ProcessInstance.id))
-    if first is not None:
-        stmt = stmt.where(STATUTORY_START_COLUMN >= first.isoformat())
-    return fields, session.connection().execute(stmt).all()
+    fields = measured_fields(measures)
+    stmt = select(ProcessInstance.id, ProcessInstance.status,
+                  *(STATUTORY_COLUMNS[n] for n in fields))
+    if only is not None:
+        stmt = stmt.add_columns(_VERSION)
+        if len(only) <= 8:      # a few parts by the primary key; many: every row, one scan
+            stmt = stmt.where(or_(*(ProcessInstance.id.between(part * PART, part * PART + PART - 1)
+                                    for part in only)))
+    return fields, session.connection().execute(_started(stmt, first)
+                                                .order_by(ProcessInstance.id)).all()
+
+
+def _started(stmt, first: date | None):
+    """``stmt`` over the cases with a statutory start (on or after ``first``, as text)."""
+    stmt = stmt.where(STATUTORY_START_COLUMN > "")
+    return stmt if first is None else stmt.where(STATUTORY_START_COLUMN >= first.isoformat())
+
+
+# -- PostgreSQL: figures memoized per part of the cases, by what each part holds ---------------
+PART = 1024     # cases (by id) per memoized part: a change recounts only its part's ~600
+# A part's stamp: its count, the sum of its ids and the sum of its rows' transaction ids (each
+# insert or update, whatever wrote it, gives the row version the writing transaction's new id):
+# any change to a part's rows changes its stamp.
+_VERSION = literal_column("xmin::text::bigint")
+
+
+def parts(session: Session, first: date | None) -> dict[int, tuple]:
+    """``{part: stamp}`` of the parts of the cases ``case_dates`` reads: one pass of sums, no
+    case rows sent."""
+    part = (ProcessInstance.id // PART).label("part")
+    stmt = _started(select(part, func.count(), func.sum(ProcessInstance.id), func.sum(_VERSION)),
+                    first).group_by(part)
+    return {row[0]: tuple(row[1:]) for row in session.connection().execute(stmt)}
+
+
+def part_stamps(rows: list[tuple]) -> dict[int, tuple]:
+    """``{part: stamp}`` of these rows of ``case_dates(..., stamped=True)``, the stamp
+    ``parts`` sums."""
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        stamp = found.setdefault(row[0] // PART, [0, 0, 0])
+        stamp[0] += 1
+        stamp[1] += row[0]
+        stamp[2] += row[-1]
+    return {part: tuple(stamp) for part, stamp in found.items()}
+
+
+_PARTS: dict[tuple, list[Figure]] = {}
 
 
 @lru_cache(maxsize=100_000)
@@ -181,13 +229,59 @@ def _flag(value: str | None) -> bool:
 def compliance(session: Session, calendar, now: datetime, since: datetime | None = None,
                until: datetime | None = None,
                measures: list[Measure] | None = None) -> list[Figure]:
-    """One Figure per measure over cases whose start date is in ``[since, until)``."""
+    """One Figure per measure over cases whose start date is in ``[since, until)``.
+
+    On PostgreSQL the figures are summed from parts of the cases (``PART`` ids each), each
+    part's figures memoized by its stamp (``parts``) and everything else they depend on (the
+    day, the period, the measures, the calendar's region, closures and time zone): after a
+    change only the changed parts are read and counted again.
+    """
     measures = measures or MEASURES
     tz = getattr(calendar, "tz", BOARD_TZ)
     today = now.astimezone(tz).date()
     first = since.astimezone(tz).date() if since else None
     stop = until.astimezone(tz).date() if until else None
-    fields, rows = case_dates(session, measures, first)
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not hasattr(calendar, "closures"):
+        fields, rows = case_dates(session, measures, first)
+        return count_figures(measures, fields, rows, calendar, today, first, stop)
+    fields = measured_fields(measures)
+    context = (str(bind.url), getattr(calendar, "region", None), calendar.closures, str(tz),
+               today, first, stop, tuple(measures))
+    if len(_PARTS) > 5_000:
+        _PARTS.clear()
+    # the parts' figures held here (another thread may clear the memo meanwhile)
+    held = {part: _PARTS.get((context, part, stamp))
+            for part, stamp in parts(session, first).items()}
+    missing = [part for part, found in held.items() if found is None]
+    if missing:
+        _, rows = case_dates(session, measures, first, missing)
+        by_part: dict[int, list[tuple]] = {part: [] for part in missing}
+        for row in rows:
+            if row[0] // PART in by_part:
+                by_part[row[0] // PART].append(row)
+        read = part_stamps(rows)
+        for part, part_rows in by_part.items():
+            # kept under the stamp of the rows read, which hold any change committed since
+            # ``parts`` ran: a part's figures are never kept under another state's stamp
+            held[part] = _PARTS[(context, part, read.get(part))] = count_figures(
+                measures, fields, part_rows, calendar, today, first, stop)
+    figures = [Figure(m) for m in measures]
+    for part in sorted(held):
+        found = held[part]
+        for figure, counted in zip(figures, found):
+            figure.on_time += counted.on_time
+            figure.late += counted.late
+            figure.open_overdue += counted.open_overdue
+            figure.open_in_time += counted.open_in_time
+            figure.late_ids += counted.late_ids
+    return figures
+
+
+def count_figures(measures: list[Measure], fields: list[str], rows: list[tuple], calendar,
+                  today: date, first: date | None, stop: date | None) -> list[Figure]:
+    """One Figure per measure over ``rows`` of ``case_dates`` (their start in
+    ``[first, stop)``)."""
     figures = []
     for measure in measures:
         figure, limits = Figure(measure), {}

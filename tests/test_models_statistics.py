@@ -344,3 +344,43 @@ def test_the_statutory_start_copy_follows_the_case_data(backend, random_db):
     assert random_db.execute(select(copies.statutory_received_on, copies.statutory_published_on,
                                     copies.statutory_la_must_notify)
                              .where(ProcessInstance.id == 1)).one() == (None, "2030-01-01", "true")
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_compliance_counted_by_parts_follows_changes_made_outside_the_engine(backend, random_db):
+    """PostgreSQL memoizes compliance per part of the cases (``compliance.PART`` ids) by each
+    part's stamp: after changes that bypass the optimistic lock (raw SQL), a case deleted, one
+    added in a new part, another calendar (closures) and another day, the figures are still
+    those of a from-scratch computation; SQLite counts every case each time."""
+    seed_random(random_db, 8)
+    far = [dict(id=compliance.PART * k + 7, definition_id=1, process_id="p1", status="active",
+                reference=f"F-{k}", title="", state_json="{}", serializer_version="1",
+                started_at=NOW, updated_at=NOW, row_version=1,
+                data={"received_on": f"2025-05-{k:02}", "la_aware_on": f"2025-06-{k + 10}",
+                      "la_must_notify": True}) for k in range(1, 13)]   # first read in one scan
+    random_db.execute(insert(ProcessInstance), far)
+    random_db.commit()
+    calendar = WorkingCalendar()
+    since = NOW - timedelta(days=365)
+
+    def same(now=NOW, cal=calendar):
+        for period in (None, since):
+            assert fast_compliance(random_db, cal, now, period) == \
+                reference_compliance(random_db, cal, now, period), period
+    same()
+    same()                                    # memoized now (PostgreSQL); then a few parts read
+    table = ProcessInstance.__table__
+    random_db.execute(update(table).where(table.c.id == compliance.PART * 3 + 7)
+                      .values(data={"received_on": "2025-05-03", "route_decided_on": "2025-06-20",
+                                    "la_aware_on": "2025-06-23"}))   # row_version untouched
+    random_db.commit()
+    same()
+    random_db.execute(update(table).where(table.c.id == 1).values(status="cancelled"))
+    random_db.execute(table.delete().where(table.c.id == compliance.PART * 5 + 7))
+    random_db.execute(insert(ProcessInstance), [dict(
+        far[0], id=compliance.PART * 9 + 1, reference="F-9", data={"received_on": "2025-01-02"})])
+    random_db.commit()
+    same()
+    closed = WorkingCalendar(closures=[date(2025, 6, 23) + timedelta(days=d) for d in range(10)])
+    same(cal=closed)
+    same(now=NOW + timedelta(days=1))                          # past local midnight
