@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import pipelined_begin
+from . import postgres_transactions
 
 def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     """An engine for ``url`` (the caller's setting); SQLite gets WAL, foreign keys and a busy
@@ -27,7 +27,7 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
         event.listen(db_engine, "connect", _sqlite_pragmas)
         event.listen(db_engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
     elif db_engine.dialect.driver == "psycopg":
-        pipelined_begin.install(db_engine)
+        postgres_transactions.install(db_engine)
     return db_engine
 
 

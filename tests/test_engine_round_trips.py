@@ -8,7 +8,7 @@ from bench.round_trips import completions, two_step_bpmn
 @pytest.mark.postgres
 def test_a_completion_makes_four_round_trips_to_postgresql(db_url):
     """BEGIN with the instance lock, its open tasks and the closure days
-    (models/pipelined_begin.py); the task rows' writes with the instance's UPDATE and who can
+    (models/postgres_transactions.py); the task rows' writes with the instance's UPDATE and who can
     act and who hears (engine/writes.py ``send_and_read``); the audit events with their
     notifications; COMMIT."""
     opening_the_next, ending_the_case = completions(db_url, two_step_bpmn(), "two_step")

@@ -1,8 +1,11 @@
-"""PostgreSQL: BEGIN travels with a transaction's first statement (models/pipelined_begin.py),
-and transactions are still transactions: nothing runs outside one, a failing first statement
-is reported and rolled back, row locks are held to the end, and AUTOCOMMIT is left alone."""
+"""PostgreSQL (models/postgres_transactions.py): BEGIN travels with a transaction's first
+statement, and transactions are still transactions: nothing runs outside one, a failing first
+statement is reported and rolled back, row locks are held to the end, and AUTOCOMMIT is left
+alone. A transaction that only read ends with COMMIT, so psycopg keeps its prepared statements;
+one that wrote anything is rolled back."""
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, exc, insert, select, text
+from sqlalchemy.orm import Session
 
 from models.session import make_engine
 
@@ -95,3 +98,43 @@ def test_without_pipeline_mode_transactions_open_as_psycopg_opens_them(db_url, m
         assert conn.scalar(text("SELECT transaction_timestamp()")) == first
     db.dispose()
     assert "has no pipeline mode" in caplog.text
+
+
+PREPARED = text("SELECT count(*) FROM pg_prepared_statements")
+
+
+def test_a_session_that_only_read_keeps_the_prepared_statements(db):
+    """psycopg prepares a statement run five times and forgets them all at a ROLLBACK (sending
+    DEALLOCATE ALL): a page read ending its session used to cost every later command its
+    prepared statements."""
+    with Session(db) as session:
+        for _ in range(7):
+            session.execute(select(note.c.id).where(note.c.id == 1))
+        assert session.scalar(PREPARED) >= 1
+    with Session(db) as session:                  # the same pooled connection
+        assert session.scalar(PREPARED) >= 1
+        for _ in range(7):
+            session.execute(insert(note).values(id=5, text="x"))
+            session.rollback()
+    with Session(db) as session:          # a transaction that wrote was rolled back, as before
+        assert session.scalar(select(note.c.id)) is None
+
+
+def test_a_transaction_that_wrote_anything_is_rolled_back_however_it_began(db):
+    with Session(db) as session:
+        session.execute(select(note.c.id))
+        session.execute(insert(note).values(id=1, text="after a read"))
+    with Session(db) as session:
+        session.execute(insert(note), [{"id": 2, "text": "many"}, {"id": 3, "text": "rows"}])
+    with Session(db) as session:
+        session.execute(select(note.c.id))
+        session.connection().exec_driver_sql("INSERT INTO pipelined_note VALUES (4, 'raw')")
+    with Session(db) as session:
+        session.execute(text("WITH w AS (INSERT INTO pipelined_note VALUES (5, 'cte') "
+                             "RETURNING id) SELECT id FROM w"))
+    with Session(db) as session:
+        session.execute(select(note.c.id))
+        with pytest.raises(exc.DataError):
+            session.execute(text("SELECT 1 / 0"))
+        session.rollback()                        # in error: rolled back
+        assert session.scalar(select(note.c.id)) is None
