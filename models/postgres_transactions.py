@@ -104,11 +104,14 @@ def _end_reads_with_commit(dialect) -> None:
 
     def do_rollback(dbapi_connection) -> None:
         connection = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
-        if getattr(connection, _WROTE, True) is False and _in_transaction(connection, ok=True):
-            connection.commit()
-        else:
+        if connection is None:                  # a pooled connection already invalidated
             rollback(dbapi_connection)
-        setattr(connection, _WROTE, True)
+        elif getattr(connection, _WROTE, True) is False and _in_transaction(connection, ok=True):
+            connection.commit()
+            setattr(connection, _WROTE, True)
+        else:
+            setattr(connection, _WROTE, True)
+            rollback(dbapi_connection)
 
     dialect.do_rollback = do_rollback
 
