@@ -199,3 +199,17 @@ def test_dashboard_charts_keep_their_promises(client, progressed, sessions):
                     "step-times": {"count", "mark"}, "throughput": {"count", "done"}}
         assert meanings == expected.get(chart, {"count"}), chart
     assert cut >= 2                            # the long step title and the long group title
+
+
+def test_heat_levels_are_one_to_five_whatever_the_rounding():
+    """5 * v / v is 5.000000000000001 for some floats (a step's median seconds): the largest
+    value must still be level 5, and every value falls under its level's legend bound."""
+    from web.charts import heat
+    top = 3.6074220379163418                   # 5 * top / top rounds above 5
+    levels, bounds = heat({"triage": top})
+    assert levels == {"triage": 5} and bounds[-1] == top
+    values = {"a": top, "b": top * 2 / 5, "c": top / 5, "d": 1e-9, "e": 0}
+    levels, bounds = heat(values)
+    assert levels == {"a": 5, "b": 2, "c": 1, "d": 1}
+    assert all(values[k] <= bounds[n - 1] and (n == 1 or values[k] > bounds[n - 2])
+               for k, n in levels.items())

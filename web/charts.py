@@ -1,7 +1,6 @@
 """Shaping numbers for the server-rendered SVG charts (macros/charts.html) and durations."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 
@@ -42,8 +41,12 @@ def heat(values: dict[str, float]) -> tuple[dict[str, int], list[float]]:
     top = max(values.values(), default=0) or 0
     if top <= 0:
         return {}, []
-    levels = {k: max(1, math.ceil(HEAT_LEVELS * v / top)) for k, v in values.items() if v and v > 0}
-    return levels, [top * n / HEAT_LEVELS for n in range(1, HEAT_LEVELS + 1)]
+    # the level is the first whose upper bound holds the value: the legend's own bounds, the
+    # last of them the largest value itself (5 * v / top can round above 5 when v is top)
+    bounds = [top * n / HEAT_LEVELS for n in range(1, HEAT_LEVELS)] + [top]
+    levels = {k: next(n for n, bound in enumerate(bounds, 1) if v <= bound)
+              for k, v in values.items() if v and v > 0}
+    return levels, bounds
 
 
 def register(bp) -> None:
