@@ -77,14 +77,7 @@ class Writes:
             writes.append(("main", table, tuple(where), [values], tuple(where.values())))
         if not writes:
             return None
-        shapes = tuple(_shape(n, w) for n, w in enumerate(writes))
-        combined = _SHAPES.get(shapes)
-        if combined is None:
-            combined = _built(shapes)
-        bound = {}
-        for n, write in enumerate(writes):
-            bound.update(_params(n, write))
-        return self.session.connection().execute(combined, bound)
+        return self._execute(writes)
 
     def send_and_read(self, statement, params, *, table, where, values, read,
                       read_params) -> tuple[int, list]:
@@ -97,15 +90,22 @@ class Writes:
             return written, self.session.connection().execute(read, read_params).all()
         writes = [*self._waiting, ("main", table, tuple(where), [values], tuple(where.values()))]
         self._waiting.clear()
-        shapes = (*(_shape(n, w) for n, w in enumerate(writes)), ("read", read))
+        rows = self._execute(writes, read, read_params).all()
+        return rows[0].written, rows
+
+    def _execute(self, writes: list[tuple], read=None, read_params=None) -> Result:
+        """``writes`` (the last ends them) as one statement, built once per shape, then
+        ``read`` in it when given."""
+        shapes = tuple(_shape(n, w) for n, w in enumerate(writes))
+        if read is not None:
+            shapes += (("read", read),)
         combined = _SHAPES.get(shapes)
         if combined is None:
             combined = _built(shapes)
-        bound = dict(read_params)
+        bound = dict(read_params or {})
         for n, write in enumerate(writes):
             bound.update(_params(n, write))
-        rows = self.session.connection().execute(combined, bound).all()
-        return rows[0].written, rows
+        return self.session.connection().execute(combined, bound)
 
     def _keep(self, kind, table, column, rows, ids=None) -> None:
         """Keep a write. The writes of one statement have no order among themselves: rows
