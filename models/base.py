@@ -1,10 +1,13 @@
-"""Declarative base, constraint naming, and the aware-UTC datetime column type."""
+"""Declarative base, constraint naming, the aware-UTC datetime column type, and the seconds
+between two of them in SQL."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Float, MetaData, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -35,6 +38,28 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class seconds_between(FunctionElement):   # noqa: N801 (SQL function style)
+    """Seconds from the first datetime column to the second, in any supported database."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_default(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (f"CAST(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+            f"{compiler.process(start, **kw)})) AS DOUBLE PRECISION)")
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (f"((julianday({compiler.process(end, **kw)}) - "
+            f"julianday({compiler.process(start, **kw)})) * 86400.0)")
 
 
 def utcnow() -> datetime:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, Column, Computed, Double, ForeignKey, Index, Integer, String, Text,
+                        and_, case, literal)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, seconds_between, utcnow
+from .status import TaskStatus
 
 
 class HumanTask(Base):
@@ -63,6 +65,25 @@ class HumanTask(Base):
 
     candidates: Mapped[list[TaskCandidate]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, back_populates="task")
+
+    # ``step_seconds`` (below) is the database's: never written, nor read back after a write.
+    __mapper_args__ = {"exclude_properties": ["step_seconds"]}
+
+
+# Seconds a completed task spent in its step (``completed_at - created_at``; NULL for an open or
+# cancelled task): a copy the database keeps, stored on PostgreSQL (virtual on SQLite, where a
+# migration adds it) and indexed there in order within each step, so ``statistics.step_times``
+# reads a step's median and 90th percentile at their ranks instead of sorting ten years of its
+# tasks.
+_done = and_(HumanTask.__table__.c.status == literal(TaskStatus.COMPLETED.value),
+             HumanTask.__table__.c.completed_at.is_not(None))
+STEP_SECONDS = Column("step_seconds", Double, Computed(case((_done, seconds_between(
+    HumanTask.__table__.c.created_at, HumanTask.__table__.c.completed_at))), persisted=True),
+    nullable=True)
+HumanTask.__table__.append_column(STEP_SECONDS)
+Index("ix_human_task_step_seconds", HumanTask.__table__.c.process_id,
+      HumanTask.__table__.c.bpmn_id, STEP_SECONDS,
+      postgresql_where=STEP_SECONDS.is_not(None)).ddl_if(dialect="postgresql")
 
 
 class TaskCandidate(Base):
