@@ -86,6 +86,7 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instance_status_started", "status", "started_at", "id"),  # list pages
         Index("ix_process_instance_process_status", "process_id", "status"),
+        Index("ix_process_instance_status_pathway", "status", "process_id"),  # open per pathway
         Index("ix_process_instance_status_finished", "status", "finished_at"),   # throughput
         Index("ix_process_instance_started", "started_at", "id"),   # the cases list's order
     )

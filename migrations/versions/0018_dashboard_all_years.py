@@ -1,13 +1,15 @@
-"""Time in each step over ten years of a region: a completed task's seconds in its step copied
-into a column of its own, indexed in order within each step (issue 21 point 3)
+"""The dashboard over all years of a region: a completed task's seconds in its step copied into
+a column of its own, indexed in order within each step, and the unfinished cases indexed by
+pathway (issue 21 point 3)
 
 ``human_task.step_seconds`` (``models.task.STEP_SECONDS``): a generated column the database keeps
 in step with ``created_at``, ``completed_at`` and ``status`` (stored on PostgreSQL, virtual on
 SQLite, which adds a generated column to an existing table only as a virtual one), and on
 PostgreSQL the partial index ``ix_human_task_step_seconds`` that ``statistics.step_times`` reads
-a step's median and 90th percentile from at their ranks.
+a step's median and 90th percentile from at their ranks; ``ix_process_instance_status_pathway``,
+which ``statistics.open_by_pathway`` counts the unfinished cases of each pathway from.
 
-Revision ID: 0018_step_seconds
+Revision ID: 0018_dashboard_all_years
 Revises: 0017_dashboard_summary
 """
 import sqlalchemy as sa
@@ -15,13 +17,15 @@ from alembic import op
 
 from models.task import STEP_SECONDS
 
-revision = "0018_step_seconds"
+revision = "0018_dashboard_all_years"
 down_revision = "0017_dashboard_summary"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_process_instance_status_pathway", "process_instance",
+                    ["status", "process_id"])
     dialect = op.get_bind().dialect
     sql = str(STEP_SECONDS.computed.sqltext.compile(
         dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False}))
@@ -38,6 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_process_instance_status_pathway", table_name="process_instance")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_index("ix_human_task_step_seconds", table_name="human_task")
     op.drop_column("human_task", "step_seconds")
