@@ -27,9 +27,9 @@ n months (31 Jan + 1 month = 28/29 Feb). The caller passes the calendar (this pa
 nothing of the engine). All four figures come from one query over the case rows.
 
 On PostgreSQL the figures are memoized per part of the cases (``PART`` ids), under the part's
-*stamp*: its count, the sum of its ids and the sum of its rows' ``row_version`` (which every
-update bumps, a trigger seeing to the writes that do not), read from an index alone
-(``parts``), and under the case table's oid (a restore makes it anew).
+*stamp*: its count, the sum of its ids and the sum of a hash of each row's id and
+``row_version`` (which every update bumps, a trigger seeing to the writes that do not), read
+from an index alone (``parts``), and under the case table's oid (a restore makes it anew).
 """
 from __future__ import annotations
 
@@ -156,7 +156,8 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     with a statutory start date: one query reading the database's copies of those fields
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
     of the case data itself. With ``only`` (PostgreSQL), of the cases in those parts (see
-    ``parts``; of more cases when there are many parts), each row ending with its version.
+    ``parts``; of more cases when there are many parts), each row ending with the hash of its id
+    and version (``_VERSION``).
 
     Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
     those that may have a start date on or after that day: whose latest recorded start is not
@@ -185,11 +186,14 @@ def _started(stmt, first: date | None):
 
 # -- PostgreSQL: figures memoized per part of the cases, by what each part holds ---------------
 PART = 1024     # cases (by id) per memoized part: a change recounts only its part's ~600
-# A part's stamp: its count, the sum of its ids and the sum of its rows' versions (every update,
-# whatever wrote it, bumps a row's version: the ORM, the engine's UPDATE, else the database's
-# trigger, models/process.py): any change to a part's rows changes its stamp. All three are in
-# ``ix_process_instance_statutory_parts``: the stamps are read from the index alone.
-_VERSION = ProcessInstance.row_version
+# A part's stamp: its count, the sum of its ids and the sum of a 64-bit hash of each row's id and
+# version (every update, whatever wrote it, bumps a row's version: the ORM, the engine's UPDATE,
+# else the database's trigger, models/process.py): any change to a part's rows changes its
+# stamp. A hash, not the versions themselves: versions are small counters of each row, so two
+# rows leaving a part while two others enter could leave count, ids and versions summing the
+# same (ids 10 + 20 out, 12 + 18 in); sums of hashes match again by chance only, ~2^-64. All
+# are read from ``ix_process_instance_statutory_parts`` (start, id, version) alone.
+_VERSION = literal_column("hashint8extended((id::bigint << 32) | row_version::bigint, 0)")
 # The case table's oid: a table made anew (a restore) may hold other rows under the same stamps.
 _TABLE = literal_column("'process_instance'::regclass::oid")
 
