@@ -25,6 +25,11 @@ bank holidays and board closures do not count; a start on a non-working day coun
 next working day). *n calendar months* means the end day is on or before the start day moved by
 n months (31 Jan + 1 month = 28/29 Feb). The caller passes the calendar (this package imports
 nothing of the engine). All four figures come from one query over the case rows.
+
+On PostgreSQL the figures are memoized per part of the cases (``PART`` ids), under the part's
+*stamp*: its count, the sum of its ids and the sum of a hash of each row's id and
+``row_version`` (which every update bumps, a trigger seeing to the writes that do not), read
+from an index alone (``parts``), and under the case table's oid (a restore makes it anew).
 """
 from __future__ import annotations
 
@@ -151,8 +156,8 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     with a statutory start date: one query reading the database's copies of those fields
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
     of the case data itself. With ``only`` (PostgreSQL), of the cases in those parts (see
-    ``parts``; of more cases when there are many parts), each row ending with its transaction
-    id.
+    ``parts``; of more cases when there are many parts), each row ending with the hash of its id
+    and version (``_VERSION``).
 
     Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
     those that may have a start date on or after that day: whose latest recorded start is not
@@ -181,15 +186,21 @@ def _started(stmt, first: date | None):
 
 # -- PostgreSQL: figures memoized per part of the cases, by what each part holds ---------------
 PART = 1024     # cases (by id) per memoized part: a change recounts only its part's ~600
-# A part's stamp: its count, the sum of its ids and the sum of its rows' transaction ids (each
-# insert or update, whatever wrote it, gives the row version the writing transaction's new id):
-# any change to a part's rows changes its stamp.
-_VERSION = literal_column("xmin::text::bigint")
+# A part's stamp: its count, the sum of its ids and the sum of a 64-bit hash of each row's id and
+# version (every update, whatever wrote it, bumps a row's version: the ORM, the engine's UPDATE,
+# else the database's trigger, models/process.py): any change to a part's rows changes its
+# stamp. A hash, not the versions themselves: versions are small counters of each row, so two
+# rows leaving a part while two others enter could leave count, ids and versions summing the
+# same (ids 10 + 20 out, 12 + 18 in); sums of hashes match again by chance only, ~2^-64. All
+# are read from ``ix_process_instance_statutory_parts`` (start, id, version) alone.
+_VERSION = literal_column("hashint8extended((id::bigint << 32) | row_version::bigint, 0)")
+# The case table's oid: a table made anew (a restore) may hold other rows under the same stamps.
+_TABLE = literal_column("'process_instance'::regclass::oid")
 
 
 def parts(session: Session, first: date | None) -> dict[int, tuple]:
-    """``{part: stamp}`` of the parts of the cases ``case_dates`` reads: one pass of sums, no
-    case rows sent."""
+    """``{part: stamp}`` of the parts of the cases ``case_dates`` reads: one pass of sums over
+    an index, no case rows read nor sent."""
     part = (ProcessInstance.id // PART).label("part")
     stmt = _started(select(part, func.count(), func.sum(ProcessInstance.id), func.sum(_VERSION)),
                     first).group_by(part)
@@ -197,8 +208,8 @@ def parts(session: Session, first: date | None) -> dict[int, tuple]:
 
 
 def part_stamps(rows: list[tuple]) -> dict[int, tuple]:
-    """``{part: stamp}`` of these rows of ``case_dates(..., stamped=True)``, the stamp
-    ``parts`` sums."""
+    """``{part: stamp}`` of these rows of ``case_dates(..., only)``, the stamp ``parts``
+    sums."""
     found: dict[int, list[int]] = {}
     for row in rows:
         stamp = found.setdefault(row[0] // PART, [0, 0, 0])
@@ -246,8 +257,9 @@ def compliance(session: Session, calendar, now: datetime, since: datetime | None
         fields, rows = case_dates(session, measures, first)
         return count_figures(measures, fields, rows, calendar, today, first, stop)
     fields = measured_fields(measures)
-    context = (str(bind.url), getattr(calendar, "region", None), calendar.closures, str(tz),
-               today, first, stop, tuple(measures))
+    table = session.connection().scalar(select(_TABLE))
+    context = (str(bind.url), table, getattr(calendar, "region", None), calendar.closures,
+               str(tz), today, first, stop, tuple(measures))
     if len(_PARTS) > 5_000:
         _PARTS.clear()
     # the parts' figures held here (another thread may clear the memo meanwhile)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Column, Computed, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event, func)
+from sqlalchemy import (DDL, JSON, Column, Computed, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint, event, func)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -79,7 +79,8 @@ class ProcessInstance(Base):
     """One running or finished case: its own engine state (without the spec) and its status.
 
     ``row_version`` is an optimistic lock: every write bumps it and a stale write fails, so two
-    users acting on the same instance can never both win (SQLite and PostgreSQL alike).
+    users acting on the same instance can never both win (SQLite and PostgreSQL alike). On
+    PostgreSQL a trigger bumps it for a write that does not (below).
     """
 
     __tablename__ = "process_instance"
@@ -125,7 +126,27 @@ class ProcessInstance(Base):
 STATUTORY_START_COLUMN = Column("statutory_start", Text, Computed(STATUTORY_START, persisted=True),
                                 nullable=True)
 ProcessInstance.__table__.append_column(STATUTORY_START_COLUMN)
-Index("ix_process_instance_statutory_start", STATUTORY_START_COLUMN)
+# A period's cases by their start, and their parts' stamps (``compliance.parts``: count, sum of
+# ids, sum of versions) from this index alone, without reading the wide case rows.
+Index("ix_process_instance_statutory_parts", STATUTORY_START_COLUMN, "id", "row_version")
+
+# On PostgreSQL an UPDATE that leaves ``row_version`` as it was (psql, a Core update) bumps it
+# all the same: every write to a case changes its version, whatever wrote it (compliance's
+# memo relies on it). The ORM and the engine's own UPDATE bump it themselves: no change there.
+ROW_VERSION_FUNCTION = """CREATE OR REPLACE FUNCTION process_instance_row_version()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.row_version := COALESCE(OLD.row_version, 0) + 1;
+    RETURN NEW;
+END
+$$"""
+ROW_VERSION_TRIGGER = """CREATE TRIGGER process_instance_row_version
+BEFORE UPDATE ON process_instance FOR EACH ROW
+WHEN (NEW.row_version IS NOT DISTINCT FROM OLD.row_version)
+EXECUTE FUNCTION process_instance_row_version()"""
+for _sql in (ROW_VERSION_FUNCTION, ROW_VERSION_TRIGGER):
+    event.listen(ProcessInstance.__table__, "after_create",
+                 DDL(_sql).execute_if(dialect="postgresql"))
 
 # The cases list's text search, on PostgreSQL only, where pg_trgm is installed (models/text_search.py;
 # migration 0016_case_search). ``create_all`` installs the extension first where it can.

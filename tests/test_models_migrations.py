@@ -1,3 +1,4 @@
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
@@ -186,4 +187,36 @@ def test_upgrading_enters_the_child_deaths_notified_before_the_cdop_register(db_
     schema.upgrade_schema(db_engine)
     with Session(db_engine) as session:
         assert session.scalar(select(func.count()).select_from(ChildDeath)) == 4
+    db_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_migration_bumps_row_version_on_postgres_as_create_all_does(db_url):
+    """0018 installs the trigger that bumps ``row_version`` on an UPDATE that leaves it alone
+    (compliance's stamps rely on it); its downgrade removes it, function and all."""
+    from alembic import command
+    from sqlalchemy import text
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine)
+    with db_engine.begin() as conn:
+        insert_old_definition(conn, 1, "p", "{}")
+        conn.execute(text(
+            "INSERT INTO process_instance (id, definition_id, process_id, title, status, "
+            "serializer_version, started_at, updated_at, row_version, data, state_json) VALUES "
+            "(1, 1, 'p', '', 'active', '1', now(), now(), 4, '{}', '{}')"))
+        conn.execute(text("UPDATE process_instance SET data = '{\"received_on\": \"2025-01-02\"}'"))
+        assert conn.scalar(text("SELECT row_version FROM process_instance")) == 5
+        conn.execute(text("UPDATE process_instance SET row_version = 9, title = 'set'"))
+        assert conn.scalar(text("SELECT row_version FROM process_instance")) == 9
+        conn.execute(text("UPDATE process_instance SET title = 'again'"))
+        assert conn.scalar(text("SELECT row_version FROM process_instance")) == 10
+    with db_engine.begin() as connection:
+        config = schema.alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0017_dashboard_summary")
+    with db_engine.begin() as conn:
+        conn.execute(text("UPDATE process_instance SET title = 'untouched'"))
+        assert conn.scalar(text("SELECT row_version FROM process_instance")) == 10
+        assert conn.scalar(text("SELECT count(*) FROM pg_proc "
+                                "WHERE proname = 'process_instance_row_version'")) == 0
     db_engine.dispose()
