@@ -8,15 +8,15 @@
 - PostgreSQL only: a trigger bumps ``row_version`` on an UPDATE that leaves it as it was (psql,
   a Core update), so every write to a case changes its part's stamp, whatever wrote it.
 
-Revision ID: 0018_compliance_stamps
-Revises: 0017_dashboard_summary
+Revision ID: 0019_compliance_stamps
+Revises: 0018_dashboard_all_years
 """
 from alembic import op
 
 from models.process import ROW_VERSION_FUNCTION, ROW_VERSION_TRIGGER
 
-revision = "0018_compliance_stamps"
-down_revision = "0017_dashboard_summary"
+revision = "0019_compliance_stamps"
+down_revision = "0018_dashboard_all_years"
 branch_labels = None
 depends_on = None
 
