@@ -137,8 +137,8 @@ def reference_step_times(session, process_id=None, since=None):
             continue
         if since is not None and (t.completed_at is None or t.completed_at < since):
             continue
-        titles[(t.process_id, t.bpmn_id)].append(t.title)
         if t.status == "completed" and t.completed_at is not None:
+            titles[(t.process_id, t.bpmn_id)].append(t.title)
             durations[(t.process_id, t.bpmn_id)].append(
                 (t.completed_at - t.created_at).total_seconds())
     found = {}
