@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import Interval, and_, case, func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from .audit import AuditEvent
@@ -163,81 +163,109 @@ STEP = (HumanTask.process_id, HumanTask.bpmn_id)
 def step_times(session: Session, process_id: str | None = None,
                since: datetime | None = None) -> list[StepTime]:
     """Median and 90th percentile (nearest rank) of completed tasks' durations per step, and the
-    greatest of their titles; with ``since``, of the tasks completed since then, read by the
-    ``ix_human_task_recent_steps`` index alone instead of ten years of a pathway's tasks.
+    step's title (the greatest of its completed tasks' titles, whatever the period); with
+    ``since``, of the tasks completed since then.
 
-    PostgreSQL ranks the durations itself. Over all years, each percentile is the value at its
-    rank in ``ix_human_task_step_seconds`` (the step's durations in order): one index walk of
-    half a step's tasks for the median and a tenth, from the top, for the 90th percentile,
-    instead of sorting them all (a pathway's 285,000 tasks: about 65 instead of 220 ms). Over a
-    period, ``percentile_disc`` sorts the period's (given both fractions, once). Elsewhere the
-    durations are read and ranked here.
+    PostgreSQL ranks the durations itself, without parallel workers and with room to sort in
+    memory (``_ranking``). Over all years, each percentile is the value at its rank in
+    ``ix_human_task_step_seconds`` (the step's durations in order): one index walk of half a
+    step's tasks for the median and a tenth, from the top, for the 90th percentile, instead of
+    sorting them all (a pathway's 285,000 tasks: about 65 instead of 220 ms). Over a period,
+    ``percentile_disc`` sorts the period's intervals, read from ``ix_human_task_recent_steps``
+    alone (given both fractions, once; 30 instead of 54 ms for a year of a pathway: the
+    intervals, not each one's seconds, and no sort spilled to disk). Each title is one probe of
+    ``ix_human_task_pathway_step``. Elsewhere the durations are read and ranked here.
     """
-    secs = func.coalesce(seconds_between(HumanTask.created_at, HumanTask.completed_at), 0.0)
     done = and_(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at.is_not(None))
     where = [HumanTask.process_id == process_id] if process_id else []
-    if since is not None:
-        where.append(HumanTask.completed_at >= since)
     if session.get_bind().dialect.name != "postgresql":
-        rows = _ranked(session, select(*STEP, secs).where(done, *where), done, where)
-    elif since is None:
-        with _serial(session):
-            rows = session.execute(_at_ranks(where)).all()
+        rows = _ranked(session, done, where, since)
     else:
-        ranks = func.percentile_disc(array([0.5, 0.9])).within_group(secs).filter(done)
-        rows = [(*row[:4], *row[4]) for row in session.execute(
-            select(*STEP, func.max(HumanTask.title).filter(done), func.count().filter(done), ranks)
-            .where(*where).group_by(*STEP).having(func.count().filter(done) > 0))]
-    found = [StepTime(pid, bid, title, n, float(median), float(p90))
+        steps = _at_ranks(where) if since is None else _in_period(done, where, since)
+        with _ranking(session):
+            rows = session.execute(_titled(steps)).all()
+    found = [StepTime(pid, bid, title, n, _seconds(median), _seconds(p90))
              for pid, bid, title, n, median, p90 in rows]
     return sorted(found, key=lambda s: (s.process_id, -s.median, s.bpmn_id))
 
 
+def _seconds(value) -> float:
+    """Seconds of a duration: a number, or an interval PostgreSQL ranked (a ``timedelta``,
+    whose exact microseconds divide to the same float as the database's own conversion)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
 @contextmanager
-def _serial(session: Session):
-    """PostgreSQL plans the statements run inside without parallel workers (a setting of this
-    transaction, put back after). Counting a pathway's steps serially reads the index in 46 ms;
-    two workers took 115 ms on two cores, and take cores from the requests served meanwhile."""
-    setting = "max_parallel_workers_per_gather"
-    before = session.scalar(select(func.current_setting(setting),
-                                   func.set_config(setting, "0", True)))
+def _ranking(session: Session):
+    """PostgreSQL plans and runs the statements inside without parallel workers and with 32 MB
+    to sort in (settings of this transaction, put back after). Counting a pathway's steps
+    serially reads the index in 46 ms, two workers took 115 ms on two cores (and take cores
+    from the requests served meanwhile); a year of a pathway's durations sorted in 4 MB spill
+    to disk."""
+    settings = {"max_parallel_workers_per_gather": "0", "work_mem": "32MB"}
+    before = session.execute(select(*(func.current_setting(name) for name in settings), *(
+        func.set_config(name, value, True) for name, value in settings.items()))).one()
     try:
         yield
     finally:
-        session.execute(select(func.set_config(setting, before, True)))
+        session.execute(select(*(func.set_config(name, value, True)
+                                 for name, value in zip(settings, before))))
 
 
 def _at_ranks(where: list):
-    """``(process id, step, title, count, median, p90)`` per step (PostgreSQL): the steps'
-    counts from ``ix_human_task_step_seconds`` (36 ms for a pathway's 285,000 tasks, against
-    90 ms for counting and finding titles in one pass over the wider covering index), each
-    title one index probe, and the values at ranks ``ceil(n / 2)`` and ``ceil(0.9 n)`` of the
-    step's ``step_seconds`` in index order, the second counted from the top."""
+    """``(process id, step, count, median, p90)`` per step over all years (PostgreSQL): the
+    steps' counts from ``ix_human_task_step_seconds`` (36 ms for a pathway's 285,000 tasks,
+    against 90 ms for counting and finding titles in one pass over a wider index), and the
+    values at ranks ``ceil(n / 2)`` and ``ceil(0.9 n)`` of the step's ``step_seconds`` in index
+    order, the second counted from the top."""
     steps = (select(*STEP, func.count().label("n"))
              .where(*where, STEP_SECONDS.is_not(None)).group_by(*STEP).subquery())
     ranked = HumanTask.__table__.alias("ranked")
     seconds = ranked.c.step_seconds
-    same_step = (ranked.c.process_id == steps.c.process_id, ranked.c.bpmn_id == steps.c.bpmn_id)
 
     def at(order, offset):
-        return (select(seconds).where(*same_step, seconds.is_not(None))
+        return (select(seconds).where(ranked.c.process_id == steps.c.process_id,
+                                      ranked.c.bpmn_id == steps.c.bpmn_id, seconds.is_not(None))
                 .order_by(order).offset(offset).limit(1).scalar_subquery())
 
-    title = select(func.max(ranked.c.title)).where(
-        *same_step, ranked.c.status == TaskStatus.COMPLETED, ranked.c.completed_at.is_not(None))
     n = steps.c.n
-    return select(steps.c.process_id, steps.c.bpmn_id, title.scalar_subquery(), n,
+    return select(steps.c.process_id, steps.c.bpmn_id, n,
                   at(seconds, (n * 5 + 9) // 10 - 1), at(seconds.desc(), n - (n * 9 + 9) // 10))
 
 
-def _ranked(session: Session, durations, done, where: list) -> list[tuple]:
-    """``(process id, step, title, count, median, p90)`` by the nearest rank, the
-    ``durations`` (rows of process id, step, seconds) read and ranked here; the title is the
-    greatest of the completed tasks ``where`` selects."""
+def _in_period(done, where: list, since: datetime):
+    """``(process id, step, count, median, p90)`` per step of the tasks completed since
+    ``since`` (PostgreSQL): ``percentile_disc`` of their intervals (ranked as their seconds
+    are: a task's interval holds days and time, no months)."""
+    spent = literal_column("(human_task.completed_at - human_task.created_at)", Interval())
+    ranks = type_coerce(func.percentile_disc(array([0.5, 0.9])).within_group(spent),
+                        ARRAY(Interval()))
+    steps = (select(*STEP, func.count().label("n"), ranks.label("ranks"))
+             .where(done, *where, HumanTask.completed_at >= since).group_by(*STEP).subquery())
+    return select(steps.c.process_id, steps.c.bpmn_id, steps.c.n, steps.c.ranks[1],
+                  steps.c.ranks[2])
+
+
+def _titled(steps):
+    """``steps`` (process id, step, count, median, p90) with each step's title after its id:
+    the greatest of its completed tasks', one backward probe of ``ix_human_task_pathway_step``."""
+    pid, bid, n, median, p90 = steps.subquery().c
+    titled = HumanTask.__table__.alias("titled")
+    title = select(func.max(titled.c.title)).where(
+        titled.c.process_id == pid, titled.c.bpmn_id == bid,
+        titled.c.status == TaskStatus.COMPLETED, titled.c.completed_at.is_not(None))
+    return select(pid, bid, title.scalar_subquery(), n, median, p90)
+
+
+def _ranked(session: Session, done, where: list, since: datetime | None) -> list[tuple]:
+    """``(process id, step, title, count, median, p90)`` by the nearest rank, each step's
+    durations read and ranked here."""
     titles = {(p, b): t for p, b, t in session.execute(
         select(*STEP, func.max(HumanTask.title)).where(done, *where).group_by(*STEP))}
+    secs = seconds_between(HumanTask.created_at, HumanTask.completed_at)
+    period = [] if since is None else [HumanTask.completed_at >= since]
     values_of: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for pid, bid, value in session.execute(durations):
+    for pid, bid, value in session.execute(select(*STEP, secs).where(done, *where, *period)):
         values_of[(pid, bid)].append(value)
     ranked = []
     for (pid, bid), values in values_of.items():

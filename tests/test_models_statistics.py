@@ -135,10 +135,11 @@ def reference_step_times(session, process_id=None, since=None):
     for t in tasks:
         if process_id and t.process_id != process_id:
             continue
+        if t.status == "completed" and t.completed_at is not None:
+            titles[(t.process_id, t.bpmn_id)].append(t.title)      # whatever the period
         if since is not None and (t.completed_at is None or t.completed_at < since):
             continue
         if t.status == "completed" and t.completed_at is not None:
-            titles[(t.process_id, t.bpmn_id)].append(t.title)
             durations[(t.process_id, t.bpmn_id)].append(
                 (t.completed_at - t.created_at).total_seconds())
     found = {}
