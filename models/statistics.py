@@ -170,9 +170,9 @@ def step_times(session: Session, process_id: str | None = None,
     memory (``_ranking``). Over all years, each percentile is the value at its rank in
     ``ix_human_task_step_seconds`` (the step's durations in order): one index walk of half a
     step's tasks for the median and a tenth, from the top, for the 90th percentile, instead of
-    sorting them all (a pathway's 285,000 tasks: about 65 instead of 220 ms). Over a period,
+    sorting them all (a pathway's 285,000 tasks: about 70 instead of 135-220 ms). Over a period,
     ``percentile_disc`` sorts the period's intervals, read from ``ix_human_task_recent_steps``
-    alone (given both fractions, once; 30 instead of 54 ms for a year of a pathway: the
+    alone (given both fractions, once; 34-40 instead of 54-65 ms for a year of a pathway: the
     intervals, not each one's seconds, and no sort spilled to disk). Each title is one probe of
     ``ix_human_task_pathway_step``. Elsewhere the durations are read and ranked here.
     """
@@ -205,11 +205,9 @@ def _ranking(session: Session):
     settings = {"max_parallel_workers_per_gather": "0", "work_mem": "32MB"}
     before = session.execute(select(*(func.current_setting(name) for name in settings), *(
         func.set_config(name, value, True) for name, value in settings.items()))).one()
-    try:
-        yield
-    finally:
-        session.execute(select(*(func.set_config(name, value, True)
-                                 for name, value in zip(settings, before))))
+    yield       # after an error the transaction is rolled back, and its settings with it
+    session.execute(select(*(func.set_config(name, value, True)
+                             for name, value in zip(settings, before))))
 
 
 def _at_ranks(where: list):

@@ -72,3 +72,26 @@ def test_postgresql_reads_the_ranks_from_the_durations_index(sessions):
             "EXPLAIN " + ranked[0][0], ranked[0][1]))
     assert "Index Only Scan using ix_human_task_step_seconds" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.postgres
+def test_the_ranking_settings_last_only_as_long_as_the_ranking(sessions):
+    """No parallel workers and 32 MB to sort in while step times are ranked; the transaction's
+    own settings again afterwards, over all years and over a period."""
+    with sessions() as session:
+        seed(session, {"a": [1, 2, 3]})
+        show = "SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')"
+        session.execute(text("SET LOCAL work_mem = '5MB'"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 1"))
+        before = session.execute(text(show)).one()
+        seen = []
+        listen = lambda conn, *args: seen.append(conn.exec_driver_sql(show).one()) \
+            if "human_task" in args[1] else None
+        event.listen(session.get_bind(), "before_cursor_execute", listen)
+        try:
+            statistics.step_times(session, "p1")
+            statistics.step_times(session, "p1", since=START)
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", listen)
+        assert session.execute(text(show)).one() == before == ("5MB", "1")
+    assert seen == [("32MB", "0")] * 2
