@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from models import Definition, HumanTask, ProcessInstance, User, queries
+from models import Definition, HumanTask, ProcessInstance, queries
 from models.status import InstanceStatus, TaskStatus
 
 from . import people
@@ -86,9 +86,8 @@ def target(session: Session, params: dict) -> str:
     """Who a reassign gives tasks to, as the preview says it (the person, else the group);
     InputError or NotFound if they do not exist."""
     assignee = params.get("assignee")
-    if assignee and session.scalar(select(User.id).where(User.name == assignee,
-                                                         User.active.is_(True))) is None:
-        raise InputError(f"There is no active user called {assignee!r}", field="assignee")
+    if assignee:
+        people.require_active(session, assignee)
     group = people.group_by_slug(session, params["group"]).slug if params.get("group") else None
     return assignee or group
 

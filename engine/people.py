@@ -135,6 +135,13 @@ def user_by_name(session: Session, name: str) -> User:
     return user
 
 
+def require_active(session: Session, name: str) -> None:
+    """InputError (on the assignee field) unless an active user has this name: the one check
+    before a task is given to a person, who must be there to act on it."""
+    if session.scalar(select(User.id).where(User.name == name, User.active.is_(True))) is None:
+        raise InputError(f"There is no active user called {name!r}", field="assignee")
+
+
 def group_by_slug(session: Session, slug: str) -> Group:
     """The group with this slug, whatever its case, or NotFound."""
     group = session.scalars(select(Group).where(Group.slug == group_slug(slug))).first()

@@ -60,6 +60,8 @@ class TaskCommands:
         act on); the case keeps them, so refreshing the task later does not undo it, and
         their members are told."""
         require_manager(actor)
+        if assignee:
+            people.require_active(session, assignee)
         if groups is not None:
             return self._regroup(session, task_id, actor, assignee, groups, reason, now)
         task, row = self._locked_open_task(session, task_id, actor)

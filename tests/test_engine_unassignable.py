@@ -175,3 +175,24 @@ def test_a_closed_task_no_longer_counts_as_unassignable(sessions, process_engine
         process_engine.cancel(s, case.id, load_actor(s, "mia"), "opened by mistake")
     rows = task_rows(sessions, case.id)
     assert rows["nowhere"].status == "cancelled" and rows["nowhere"].unassignable_since is None
+
+
+def test_a_task_is_given_only_to_an_active_person(sessions, process_engine, deploy, board):
+    """The engine itself refuses to hand a task to a name no active user has (the API, the
+    batch and the case page all reassign through it): a task given to nobody would wait for
+    ever."""
+    case = start_agencies(sessions, process_engine, deploy, ["police"])
+    task_id = case.tasks[0].id
+    with sessions.begin() as s:
+        process_engine.add_user(s, load_actor(s, "ada"), "pat", None, groups=["police"],
+                                active=False)
+    for name in ("nobody", "pat"):        # unknown; deactivated
+        with pytest.raises(InputError) as refused, sessions.begin() as s:
+            process_engine.reassign(s, task_id, load_actor(s, "bea"), name, "over to them")
+        assert refused.value.context.get("field") == "assignee" and name in refused.value.message
+    with sessions() as s:
+        assert s.get(HumanTask, task_id).assignee is None
+        assert not history(s, case.id, action="task_reassigned")
+    with sessions.begin() as s:
+        process_engine.reassign(s, task_id, load_actor(s, "bea"), "mia", "mia has capacity")
+    assert task_rows(sessions, case.id)["police"].assignee == "mia"
