@@ -9,6 +9,7 @@ from .errors import (Conflict, DefinitionError, EngineError, FormInvalid, InputE
 from .records import DeployResult, InstanceRecord, TaskRecord, TimerRecord
 from .regime import REGIMES
 from .schema import upgrade_schema
+from .script_workers import warm as warm_script_workers
 from .service import ProcessEngine
 from .settings import Settings, SettingsError, session_info
 
@@ -19,5 +20,5 @@ __all__ = [
     "InputError", "InstanceRecord", "InvalidState", "NotAllowed", "NotFound", "Problem",
     "ProcessEngine", "REGIMES", "ScriptError", "Settings", "SettingsError", "TaskRecord",
     "TimerRecord", "backup_database", "group_slug", "load_actor", "restore_database",
-    "session_info", "upgrade_schema",
+    "session_info", "upgrade_schema", "warm_script_workers",
 ]

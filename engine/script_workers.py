@@ -14,8 +14,8 @@ Workers are plain ``python -c`` children started with ``subprocess`` (a fresh in
 multiprocessing's ``spawn`` would; never ``fork`` of the multi-threaded server) talking pickled
 plain data over their stdin/stdout: the request is code, task data, the board calendar, the
 engine clock's ``now`` and the limits; the answer is a value, the updated task data or a
-described error (``scripting.run_request``). They start lazily, at most ``POOL_SIZE`` per server
-process, are shared by its threads, survive across requests, end with the process (at exit, or
+described error (``scripting.run_request``). They start when a served app is built
+(``warm``), else at the first evaluation, at most ``POOL_SIZE`` per server process, are shared by its threads, survive across requests, end with the process (at exit, or
 on end-of-file when it dies) and are never shared with a forked child (the pool remembers its
 ``os.getpid()``). Services (``call_service``) stay in the parent.
 """
@@ -197,9 +197,18 @@ class _Pool:
                 return worker
             extra = self.size - self.count - 1 if self.count == 0 else 0
             self.count += 1 + extra
-        for _ in range(extra):
-            self.release(self._start())
+        self._start_idle(extra)
         return self._start()
+
+    def fill(self) -> None:
+        """Start the workers not started yet, as idle ones (they get ready meanwhile)."""
+        with self.changed:
+            missing, self.count = self.size - self.count, self.size
+        self._start_idle(missing)
+
+    def _start_idle(self, count: int) -> None:
+        for _ in range(count):
+            self.release(self._start())
 
     def release(self, worker: _Worker) -> None:
         with self.changed:
@@ -255,6 +264,13 @@ def _pool() -> _Pool:
             _POOL = _Pool(POOL_SIZE)
             atexit.register(_POOL.close)
         return _POOL
+
+
+def warm() -> None:
+    """Start this process's workers now, not at its first script: a fresh interpreter importing
+    the engine takes seconds (7-9 s on a loaded machine), which the first request running
+    diagram code would otherwise wait for. Does not wait for them to be ready."""
+    _pool().fill()
 
 
 def worker_pids() -> list[int]:

@@ -141,23 +141,30 @@ def test_worker_errors_keep_their_class_arguments_and_line():
         env.evaluate("(n for n in a)", data)
 
 
-def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents_alone():
-    env = RestrictedEnvironment()
-    assert env.evaluate("[n for n in a]", {"a": [1]}) == [1]
-    parents = set(script_workers.worker_pids())
+def _in_a_fresh_child(work):
+    """``work()``'s answer, run in a forked child (which has no workers of its own yet)."""
     read, write = os.pipe()
     child = os.fork()
     if child == 0:                                  # pragma: no cover - runs in the child
         try:
-            answer = (env.evaluate("[n + 1 for n in a]", {"a": [1]}), script_workers.worker_pids())
+            answer = work()
         except BaseException as exc:
             answer = repr(exc)
         os.write(write, pickle.dumps(answer))
         os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as answers:
-        value, child_workers = pickle.loads(answers.read())
+        answer = pickle.loads(answers.read())
     os.waitpid(child, 0)
+    return answer
+
+
+def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents_alone():
+    env = RestrictedEnvironment()
+    assert env.evaluate("[n for n in a]", {"a": [1]}) == [1]
+    parents = set(script_workers.worker_pids())
+    value, child_workers = _in_a_fresh_child(
+        lambda: (env.evaluate("[n + 1 for n in a]", {"a": [1]}), script_workers.worker_pids()))
     assert value == [2] and not parents & set(child_workers)
     assert set(script_workers.worker_pids()) == parents
     assert env.evaluate("[n + 2 for n in a]", {"a": [1]}) == [3]
@@ -265,3 +272,31 @@ def test_code_in_a_multi_instance_collection_is_refused_at_deploy(sessions, proc
         'camunda:collection="agencies"', 'camunda:collection="agencies * 10**6"')
     with sessions.begin() as s, pytest.raises(DefinitionError, match="must name a process variable"):
         process_engine.deploy(s, {"mi_agencies.bpmn": xml.encode()}, "owner")
+
+
+def test_a_served_app_starts_its_workers_before_the_first_script():
+    """A fresh interpreter importing the engine takes seconds (7-9 s on a loaded machine): a
+    served app starts its workers as it is built, so no reviewer's request waits for them. A
+    test app does not unless asked (a suite builds hundreds)."""
+    from web import create_app
+
+    def build(config):
+        def work():
+            before = script_workers.worker_pids()
+            create_app({"TESTING": True, "GC_FREEZE": False, **config})
+            return before, script_workers.worker_pids()
+        return work
+
+    before, after = _in_a_fresh_child(build({"WARM_SCRIPT_WORKERS": True}))
+    assert before == [] and len(after) == script_workers.POOL_SIZE
+    assert _in_a_fresh_child(build({})) == ([], [])
+
+
+def test_warm_workers_answer_the_first_evaluation():
+    def work():
+        script_workers.warm()
+        script_workers.warm()                       # once is enough: no more are started
+        pids = script_workers.worker_pids()
+        return pids, RestrictedEnvironment().evaluate("[n for n in a]", {"a": [4]})
+    pids, value = _in_a_fresh_child(work)
+    assert len(pids) == script_workers.POOL_SIZE and value == [4]

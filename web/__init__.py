@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine import warm_script_workers
+
 from . import db
 from .config import Config
 from .extensions import csrf, limiter, login_manager
@@ -43,6 +45,8 @@ def create_app(config: Mapping | None = None) -> Flask:
         # unless asked (a suite builds hundreds of apps: frozen cycles are never freed).
         gc.collect()
         gc.freeze()
+    if app.config.get("WARM_SCRIPT_WORKERS", not app.testing):
+        warm_script_workers()       # started now, ready before the first request runs a script
     return app
 
 
