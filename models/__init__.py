@@ -15,7 +15,7 @@ from .process import Definition, MessageStart, ProcessInstance
 from .setting import BoardSetting
 from .saved_filter import SavedFilter
 from .status import GroupKind, InstanceStatus, Role, TaskStatus
-from .task import HumanTask, TaskCandidate
+from .task import HumanTask, StepCount, TaskCandidate
 from .timer import PendingTimer
 from .token import ApiToken
 from .user import Group, LaneMapping, Membership, User, UserRole
@@ -25,6 +25,6 @@ __all__ = [
     "ClosureDay", "Definition", "Draft", "EmailOutbox", "Group",
     "GroupKind", "HumanTask", "InstanceStatus", "LaneMapping", "Membership", "MessageStart",
     "MessageSubscription", "Notification", "PendingTimer", "PerformanceFigure", "ProcessInstance",
-    "Role", "SavedFilter", "TaskCandidate", "TaskStatus", "ThemedReport", "User", "UserRole",
-    "UTCDateTime", "utcnow",
+    "Role", "SavedFilter", "StepCount", "TaskCandidate", "TaskStatus", "ThemedReport", "User",
+    "UserRole", "UTCDateTime", "utcnow",
 ]

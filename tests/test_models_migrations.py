@@ -220,3 +220,39 @@ def test_the_migration_bumps_row_version_on_postgres_as_create_all_does(db_url):
         assert conn.scalar(text("SELECT count(*) FROM pg_proc "
                                 "WHERE proname = 'process_instance_row_version'")) == 0
     db_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrading_counts_the_completed_tasks_already_there_and_keeps_counting(db_url):
+    from sqlalchemy import text
+    db_engine = make_engine(db_url)
+    schema.upgrade_schema(db_engine, "0019_compliance_stamps")   # the revision before step_count
+    with db_engine.begin() as conn:
+        insert_old_definition(conn, 1, "p", "{}")
+        conn.execute(text("INSERT INTO process_instance (id, definition_id, process_id, title, "
+                          "status, serializer_version, started_at, updated_at, row_version, data, "
+                          "state_json) VALUES (1, 1, 'p', '', 'active', '1', now(), now(), 1, "
+                          "'{}', '{}')"))
+        for n, status in enumerate(["completed", "completed", "open", "cancelled"]):
+            conn.execute(text(
+                "INSERT INTO human_task (id, instance_id, process_id, bpmn_id, title, status, "
+                "created_at, completed_at, deadline_step, escalation_level, candidate_groups, "
+                "candidate_users, form, documentation) VALUES (:id, 1, 'p', 'b', 'T', :status, "
+                "now(), CASE WHEN :open THEN NULL ELSE now() END, 0, 0, '[]', '[]', '{}', '')"),
+                {"id": f"t{n}", "status": status, "open": status == "open"})
+    schema.upgrade_schema(db_engine)
+    with db_engine.begin() as conn:
+        assert conn.execute(text("SELECT process_id, bpmn_id, completed FROM step_count")).all() \
+            == [("p", "b", 2)]
+        conn.execute(text("UPDATE human_task SET status = 'completed', completed_at = now() "
+                          "WHERE id = 't2'"))
+        assert conn.scalar(text("SELECT completed FROM step_count")) == 3
+    from alembic import command
+    config = schema.alembic_config()
+    with db_engine.begin() as conn:                                # and back down
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0019_compliance_stamps")
+    with db_engine.begin() as conn:
+        conn.execute(text("UPDATE human_task SET status = 'cancelled' WHERE id = 't2'"))
+        assert conn.scalar(text("SELECT to_regclass('step_count')")) is None
+    db_engine.dispose()

@@ -95,3 +95,49 @@ def test_the_ranking_settings_last_only_as_long_as_the_ranking(sessions):
             event.remove(session.get_bind(), "before_cursor_execute", listen)
         assert session.execute(text(show)).one() == before == ("5MB", "1")
     assert seen == [("32MB", "0")] * 2
+
+
+def counts_kept(session) -> dict:
+    return {(p, b): n for p, b, n in session.execute(text(
+        "SELECT process_id, bpmn_id, completed FROM step_count WHERE completed <> 0"))}
+
+
+def counts_of_tasks(session) -> dict:
+    return {(p, b): n for p, b, n in session.execute(text(
+        "SELECT process_id, bpmn_id, count(*) FROM human_task WHERE status = 'completed' "
+        "AND completed_at IS NOT NULL GROUP BY process_id, bpmn_id"))}
+
+
+@pytest.mark.postgres
+def test_the_database_keeps_each_steps_count_of_completed_tasks_whatever_writes_them(sessions):
+    """``step_count`` (what all-years step times count a step's tasks from, instead of reading
+    ten years of them) follows every write to the tasks, the ORM's and raw SQL alike."""
+    with sessions() as session:
+        seed(session, {"a": [1, 2, 3], "b": [5]})
+        assert counts_kept(session) == counts_of_tasks(session) == {("p1", "a"): 3, ("p1", "b"): 1}
+        changes = [
+            "UPDATE human_task SET status = 'completed', completed_at = created_at "
+            "WHERE id = 'a-open'",                                           # completed
+            "UPDATE human_task SET status = 'cancelled' WHERE id = 'a-0'",  # no longer counted
+            "UPDATE human_task SET completed_at = NULL WHERE id = 'a-1'",
+            "UPDATE human_task SET bpmn_id = 'b' WHERE id = 'a-2'",          # moved to another step
+            "UPDATE human_task SET process_id = 'p2' WHERE id = 'b-0'",
+            "UPDATE human_task SET title = 'x', completed_at = completed_at + interval '1 day' "
+            "WHERE id = 'a-2'",                                              # still counted once
+            "INSERT INTO human_task (id, instance_id, process_id, bpmn_id, title, status, "
+            "created_at, completed_at, deadline_step, escalation_level, candidate_groups, "
+            "candidate_users, form, documentation) SELECT 'c-0', 1, 'p1', 'c', 'C', 'completed', "
+            "now(), now(), 0, 0, '[]', '[]', '{}', ''",
+            "DELETE FROM human_task WHERE id = 'b-open'",                    # not counted
+            "DELETE FROM human_task WHERE id = 'c-0'",
+        ]
+        for sql in changes:
+            session.execute(text(sql))
+            assert counts_kept(session) == counts_of_tasks(session), sql
+        session.commit()
+        assert counts_kept(session) == {("p1", "a"): 1, ("p1", "b"): 1, ("p2", "b"): 1}
+        session.execute(text("DELETE FROM process_instance"))              # cascades
+        assert counts_kept(session) == counts_of_tasks(session) == {}
+        session.rollback()
+        session.execute(text("TRUNCATE human_task CASCADE"))
+        assert counts_kept(session) == counts_of_tasks(session) == {}
