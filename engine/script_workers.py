@@ -15,8 +15,9 @@ multiprocessing's ``spawn`` would; never ``fork`` of the multi-threaded server) 
 plain data over their stdin/stdout: the request is code, task data, the board calendar, the
 engine clock's ``now`` and the limits; the answer is a value, the updated task data or a
 described error (``scripting.run_request``). They start when a served app is built
-(``warm``), else at the first evaluation, at most ``POOL_SIZE`` per server process, are shared by its threads, survive across requests, end with the process (at exit, or
-on end-of-file when it dies) and are never shared with a forked child (the pool remembers its
+(``warm``), else at the first evaluation, at most ``POOL_SIZE`` per server process; they are
+shared by its threads, survive across requests, end with the process (at exit, or on
+end-of-file when it dies) and are never shared with a forked child (the pool remembers its
 ``os.getpid()``). Services (``call_service``) stay in the parent.
 """
 from __future__ import annotations

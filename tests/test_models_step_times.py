@@ -24,7 +24,8 @@ def seed(session, durations: dict[str, list[float]], process_id: str = "p1") -> 
         for n, seconds in enumerate(values):
             session.add(HumanTask(id=f"{bpmn_id}-{n}", instance_id=1, process_id=process_id,
                                   bpmn_id=bpmn_id, title=f"Step {bpmn_id}", status="completed",
-                                  created_at=START, completed_at=START + timedelta(seconds=seconds)))
+                                  created_at=START,
+                                  completed_at=START + timedelta(seconds=seconds)))
         session.add(HumanTask(id=f"{bpmn_id}-open", instance_id=1, process_id=process_id,
                               bpmn_id=bpmn_id, title=f"Step {bpmn_id} (renamed)", status="open",
                               created_at=START))
@@ -37,7 +38,8 @@ def seed(session, durations: dict[str, list[float]], process_id: str = "p1") -> 
 @pytest.mark.parametrize("backend", BOTH)
 def test_median_and_90th_percentile_are_the_values_at_the_nearest_ranks(backend, sessions):
     durations = {"one": [7.5], "two": [20, 10], "ten": list(range(10, 0, -1)),
-                 "eleven": [5.0] * 6 + [1.25] * 5, "hours": [3600 * h + 0.001 for h in range(1, 22)]}
+                 "eleven": [5.0] * 6 + [1.25] * 5,
+                 "hours": [3600 * h + 0.001 for h in range(1, 22)]}
     with sessions() as session:
         seed(session, durations)
         found = {s.bpmn_id: s for s in statistics.step_times(session, "p1")}
@@ -80,7 +82,8 @@ def test_the_ranking_settings_last_only_as_long_as_the_ranking(sessions):
     own settings again afterwards, over all years and over a period."""
     with sessions() as session:
         seed(session, {"a": [1, 2, 3]})
-        show = "SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')"
+        show = ("SELECT current_setting('work_mem'), "
+                "current_setting('max_parallel_workers_per_gather')")
         session.execute(text("SET LOCAL work_mem = '5MB'"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 1"))
         before = session.execute(text(show)).one()
