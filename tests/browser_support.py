@@ -24,11 +24,27 @@ def browser_skip_reason() -> str | None:
     return None
 
 
+def read_whole(app):
+    """``app`` with each response read whole, and its iterable closed, before the server sends
+    a byte. Werkzeug's development server skips closing a response when the browser drops the
+    connection while it is sent (a favicon as the page moves on): the open file's
+    ResourceWarning then failed whichever test the garbage collector ran in (CI, the
+    accessibility test). The app streams nothing, so reading whole changes nothing else."""
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+    return wsgi
+
+
 class LiveServer:
     """Serve ``app`` on 127.0.0.1 with a free port until ``stop()``."""
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
