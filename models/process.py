@@ -133,18 +133,20 @@ Index("ix_process_instance_statutory_parts", STATUTORY_START_COLUMN, "id", "row_
 # On PostgreSQL an UPDATE that leaves ``row_version`` as it was (psql, a Core update) bumps it
 # all the same: every write to a case changes its version, whatever wrote it (compliance's
 # memo relies on it). The ORM and the engine's own UPDATE bump it themselves: no change there.
-ROW_VERSION_FUNCTION = """CREATE OR REPLACE FUNCTION process_instance_row_version()
+ROW_VERSION_DDL = [
+    """CREATE OR REPLACE FUNCTION process_instance_row_version()
 RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.row_version := COALESCE(OLD.row_version, 0) + 1;
     RETURN NEW;
 END
-$$"""
-ROW_VERSION_TRIGGER = """CREATE TRIGGER process_instance_row_version
+$$""",
+    """CREATE TRIGGER process_instance_row_version
 BEFORE UPDATE ON process_instance FOR EACH ROW
 WHEN (NEW.row_version IS NOT DISTINCT FROM OLD.row_version)
-EXECUTE FUNCTION process_instance_row_version()"""
-for _sql in (ROW_VERSION_FUNCTION, ROW_VERSION_TRIGGER):
+EXECUTE FUNCTION process_instance_row_version()""",
+]
+for _sql in ROW_VERSION_DDL:
     event.listen(ProcessInstance.__table__, "after_create",
                  DDL(_sql).execute_if(dialect="postgresql"))
 

@@ -25,16 +25,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Interval, and_, case, func, literal_column, select, type_coerce
+from sqlalchemy import Interval, and_, case, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from .audit import AuditEvent
-from .base import seconds_between
 from .dates import BOARD_TZ
 from .process import ProcessInstance
 from .status import GroupKind, InstanceStatus, TaskStatus
-from .task import HumanTask, StepCount, TaskCandidate
+from .task import STEP_SECONDS, HumanTask, StepCount, TaskCandidate
 from .user import Group
 
 UNFINISHED = (InstanceStatus.ACTIVE, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT)
@@ -236,7 +235,7 @@ def _in_period(done, where: list, since: datetime):
     """``(process id, step, count, median, p90)`` per step of the tasks completed since
     ``since`` (PostgreSQL): ``percentile_disc`` of their intervals (ranked as their seconds
     are: a task's interval holds days and time, no months)."""
-    spent = literal_column("(human_task.completed_at - human_task.created_at)", Interval())
+    spent = type_coerce(HumanTask.completed_at - HumanTask.created_at, Interval())
     ranks = type_coerce(func.percentile_disc(array([0.5, 0.9])).within_group(spent),
                         ARRAY(Interval()))
     steps = (select(*STEP, func.count().label("n"), ranks.label("ranks"))
@@ -261,10 +260,10 @@ def _ranked(session: Session, done, where: list, since: datetime | None) -> list
     durations read and ranked here."""
     titles = {(p, b): t for p, b, t in session.execute(
         select(*STEP, func.max(HumanTask.title)).where(done, *where).group_by(*STEP))}
-    secs = seconds_between(HumanTask.created_at, HumanTask.completed_at)
     period = [] if since is None else [HumanTask.completed_at >= since]
     values_of: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for pid, bid, value in session.execute(select(*STEP, secs).where(done, *where, *period)):
+    for pid, bid, value in session.execute(select(*STEP, STEP_SECONDS).where(
+            STEP_SECONDS.is_not(None), *where, *period)):
         values_of[(pid, bid)].append(value)
     ranked = []
     for (pid, bid), values in values_of.items():

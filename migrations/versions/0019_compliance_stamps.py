@@ -13,7 +13,7 @@ Revises: 0018_dashboard_all_years
 """
 from alembic import op
 
-from models.process import ROW_VERSION_FUNCTION, ROW_VERSION_TRIGGER
+from models.process import ROW_VERSION_DDL
 
 revision = "0019_compliance_stamps"
 down_revision = "0018_dashboard_all_years"
@@ -26,8 +26,8 @@ def upgrade() -> None:
                     ["statutory_start", "id", "row_version"])
     op.drop_index("ix_process_instance_statutory_start", table_name="process_instance")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(ROW_VERSION_FUNCTION)
-        op.execute(ROW_VERSION_TRIGGER)
+        for sql in ROW_VERSION_DDL:
+            op.execute(sql)
 
 
 def downgrade() -> None:
