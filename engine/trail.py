@@ -32,15 +32,16 @@ def record_and_notify(session: Session, events: list[dict],
 
     One plain INSERT on the session's connection: the trail is append-only, so the ORM's unit
     of work (and the autoflush it would trigger) buys nothing here, and a command's events
-    (a task completed, the tasks it created) cost one round trip; on PostgreSQL their
-    notifications go in the same statement (``engine/writes.py``). ``people``: who the command
-    read already (``notify.read_people``).
+    (a task completed, the tasks it created) cost one statement; on PostgreSQL their
+    notifications go in the same statement (``engine/writes.py``), and it travels with the
+    transaction's next statement or its COMMIT. ``people``: who the command read already
+    (``notify.read_people``).
     """
     if events:
         writes = Writes(session)
         writes.insert(_AUDIT_INSERT, events)
         notify.on_audit(session, events, people, writes)
-        writes.send()
+        writes.send(unread=True)
 
 
 def audit_and_notify(session: Session, actor_name: str | None, action: str, *,

@@ -26,10 +26,13 @@ from sqlalchemy import (bindparam, delete, func, insert, literal_column, select,
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 
+from models.postgres_transactions import SEND_WITH_NEXT
+
 _SHAPES: dict[tuple, object] = {}          # shape -> statement, shared by every session
 _SHAPES_LOCK = threading.Lock()
 MAX_SHAPES = 1000       # then the cache starts again: shapes vary with row counts
 MAX_ROWS = 50           # a bigger write goes on its own (PostgreSQL takes 65,535 parameters)
+_UNREAD = {SEND_WITH_NEXT: True}
 
 
 class Writes:
@@ -64,11 +67,13 @@ class Writes:
             self._keep("delete", column.table, column, [{}], ids)
 
     def send(self, statement=None, params=None, *, table=None, where=None,
-             values=None) -> Result | None:
+             values=None, unread: bool = False) -> Result | None:
         """Execute ``UPDATE table SET values WHERE where`` (column name: value; written as
         ``statement`` with ``params`` when nothing is kept) with the writes kept before it, on
         PostgreSQL in one statement; without ``table`` the last write kept ends them. Returns
-        the result of the one that ends them (None: nothing to send)."""
+        the result of the one that ends them (None: nothing to send). ``unread``: nobody reads
+        the result, so on PostgreSQL the statement goes with the transaction's next one or its
+        COMMIT (models/postgres_transactions.py)."""
         if not self._waiting and statement is not None:
             return self.session.connection().execute(statement, params)
         writes = list(self._waiting)
@@ -77,7 +82,7 @@ class Writes:
             writes.append(("main", table, tuple(where), [values], tuple(where.values())))
         if not writes:
             return None
-        return self._execute(writes)
+        return self._execute(writes, unread=unread)
 
     def send_and_read(self, statement, params, *, table, where, values, read,
                       read_params) -> tuple[int, list]:
@@ -93,7 +98,8 @@ class Writes:
         rows = self._execute(writes, read, read_params).all()
         return rows[0].written, rows
 
-    def _execute(self, writes: list[tuple], read=None, read_params=None) -> Result:
+    def _execute(self, writes: list[tuple], read=None, read_params=None,
+                 unread: bool = False) -> Result:
         """``writes`` (the last ends them) as one statement, built once per shape, then
         ``read`` in it when given."""
         shapes = tuple(_shape(n, w) for n, w in enumerate(writes))
@@ -105,7 +111,8 @@ class Writes:
         bound = dict(read_params or {})
         for n, write in enumerate(writes):
             bound.update(_params(n, write))
-        return self.session.connection().execute(combined, bound)
+        return self.session.connection().execute(
+            combined, bound, execution_options=_UNREAD if unread else None)
 
     def _keep(self, kind, table, column, rows, ids=None) -> None:
         """Keep a write. The writes of one statement have no order among themselves: rows

@@ -17,6 +17,15 @@ rollback; so a connection serving pages and completions re-planned the same stat
 and over (server CPU per completion 0.9 ms with its statements prepared, 1.9 ms without). A
 transaction whose statements were all SELECTs (no write, no SET, no SAVEPOINT) ends the same
 either way, so it ends with COMMIT; any other, and one in error, is rolled back as before.
+
+A write nobody reads (``SEND_WITH_NEXT`` in its execution options: a command's audit events
+and notifications, its last statement) is kept on the connection instead of sent, and goes in
+the same pipeline as whatever the transaction sends next: its next statement (which sees it,
+as if it had gone first) or its COMMIT. A completion's audit INSERT and COMMIT were two round
+trips; they are one. If the kept write fails, the statement or COMMIT it travelled with raises
+its error and the transaction is rolled back whole; a rollback drops it with the rest. Only a
+write inside a transaction is kept; one that opens a transaction, or runs in AUTOCOMMIT, goes
+at once.
 """
 from __future__ import annotations
 
@@ -27,6 +36,8 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 _WROTE = "lscb_wrote"     # on the driver connection: the open transaction ran a non-SELECT
+_KEPT = "lscb_kept"       # on the driver connection: writes waiting for the next statement
+SEND_WITH_NEXT = "lscb_send_with_next"    # execution option: a write whose result nobody reads
 
 
 def install(db_engine: Engine) -> None:
@@ -45,6 +56,7 @@ def install(db_engine: Engine) -> None:
     event.listen(db_engine, "do_executemany", _execute_many)
     event.listen(db_engine, "do_execute_no_params", _execute_no_params)
     _end_reads_with_commit(db_engine.dialect)
+    _commit_with_kept_writes(db_engine.dialect)
 
 
 def _driver_autocommit(dbapi_connection, _record) -> None:
@@ -61,23 +73,81 @@ def _execute(cursor, statement, parameters, context) -> bool | None:
     connection = cursor.connection
     opens = _opens_transaction(connection, context)
     _note(connection, statement, opens)
-    if not opens:
+    if (not opens and context.execution_options.get(SEND_WITH_NEXT)
+            and connection.autocommit and _in_transaction(connection, ok=True)):
+        _kept(connection).append((statement, parameters))
+        return True
+    kept = _taken(connection)
+    if not opens and not kept:
         return None
     with connection.pipeline():
-        connection.execute(b"BEGIN")
+        if opens:
+            connection.execute(b"BEGIN")
+        _send(connection, kept)
         cursor.execute(statement, parameters)
     return True
 
 
 def _execute_many(cursor, statement, _parameters, context) -> None:
-    _execute_no_params(cursor, statement, context)
-
-
-def _execute_no_params(cursor, statement, context) -> None:
-    opens = _opens_transaction(cursor.connection, context)
-    _note(cursor.connection, statement, opens)
+    """psycopg's executemany follows, on its own: BEGIN, or the writes kept, go before it."""
+    connection = cursor.connection
+    opens = _opens_transaction(connection, context)
+    _note(connection, statement, opens)
     if opens:
-        cursor.connection.execute(b"BEGIN")
+        connection.execute(b"BEGIN")
+    _flush(connection)
+
+
+def _execute_no_params(cursor, statement, context) -> bool | None:
+    return _execute(cursor, statement, None, context)
+
+
+def _kept(connection) -> list:
+    kept = getattr(connection, _KEPT, None)
+    if kept is None:
+        kept = []
+        setattr(connection, _KEPT, kept)
+    return kept
+
+
+def _taken(connection) -> list:
+    """The writes kept on ``connection``, no longer kept there."""
+    kept = getattr(connection, _KEPT, None)
+    if kept:
+        setattr(connection, _KEPT, [])
+    return kept or []
+
+
+def _send(connection, kept: list) -> None:
+    """Queue ``kept`` writes in ``connection``'s pipeline, in order."""
+    for statement, parameters in kept:
+        connection.execute(statement, parameters)
+
+
+def _flush(connection) -> None:
+    """Send the writes kept on ``connection`` (one round trip), if any."""
+    kept = _taken(connection)
+    if kept:
+        with connection.pipeline():
+            _send(connection, kept)
+
+
+def _commit_with_kept_writes(dialect) -> None:
+    """``dialect.do_commit`` sends the writes kept on the connection in the COMMIT's round trip;
+    ``do_rollback`` (already wrapped) drops them."""
+    commit = dialect.do_commit
+
+    def do_commit(dbapi_connection) -> None:
+        connection = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        kept = _taken(connection) if connection is not None else []
+        if not kept:
+            commit(dbapi_connection)
+            return
+        with connection.pipeline():         # one Sync, one round trip (commit() would add one)
+            _send(connection, kept)
+            connection.execute(b"COMMIT")
+
+    dialect.do_commit = do_commit
 
 
 def _opens_transaction(connection, context) -> bool:
@@ -106,7 +176,9 @@ def _end_reads_with_commit(dialect) -> None:
         connection = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
         if connection is None:                  # a pooled connection already invalidated
             rollback(dbapi_connection)
-        elif getattr(connection, _WROTE, True) is False and _in_transaction(connection, ok=True):
+            return
+        _taken(connection)                      # kept writes go with the transaction
+        if getattr(connection, _WROTE, True) is False and _in_transaction(connection, ok=True):
             connection.commit()
             setattr(connection, _WROTE, True)
         else:

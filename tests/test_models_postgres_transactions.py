@@ -138,3 +138,85 @@ def test_a_transaction_that_wrote_anything_is_rolled_back_however_it_began(db):
             session.execute(text("SELECT 1 / 0"))
         session.rollback()                        # in error: rolled back
         assert session.scalar(select(note.c.id)) is None
+
+
+# -- a write nobody reads goes with what follows it -------------------------------------------
+WITH_NEXT = {"lscb_send_with_next": True}
+
+
+@pytest.fixture
+def counted(db_url):
+    """An engine whose round trips a relay counts (bench/round_trips.py)."""
+    from bench.round_trips import relayed
+    with relayed(db_url) as (url, relay):
+        db = make_engine(url)
+        metadata.create_all(db)
+        yield db, relay
+        metadata.drop_all(db)
+        db.dispose()
+
+
+def test_a_write_sent_with_the_commit_costs_no_round_trip_of_its_own(counted):
+    db, relay = counted
+    with db.begin() as conn:
+        conn.execute(select(note.c.id))                      # the transaction is open
+        before = relay.turns
+        conn.execute(insert(note).values(id=1, text="with commit"), execution_options=WITH_NEXT)
+        assert relay.turns == before                         # kept, not sent
+    assert relay.turns == before + 1                         # sent with COMMIT
+    with db.connect() as conn:
+        assert conn.scalar(select(note.c.text)) == "with commit"
+
+
+def test_the_statement_after_a_kept_write_sees_it_in_the_same_round_trip(counted):
+    db, relay = counted
+    with db.begin() as conn:
+        conn.execute(select(note.c.id))
+        conn.execute(insert(note).values(id=1, text="kept"), execution_options=WITH_NEXT)
+        before = relay.turns
+        assert conn.scalar(select(note.c.text).where(note.c.id == 1)) == "kept"
+        assert relay.turns == before + 1
+        conn.execute(insert(note).values(id=2, text="kept too"), execution_options=WITH_NEXT)
+        conn.exec_driver_sql("UPDATE pipelined_note SET text = 'raw after' WHERE id = 2")
+        conn.execute(insert(note).values(id=3, text="kept"), execution_options=WITH_NEXT)
+        conn.execute(note.update().where(note.c.id == 3), [{"text": "many after"}])
+    with db.connect() as conn:
+        assert conn.execute(select(note.c.id, note.c.text).order_by(note.c.id)).all() == [
+            (1, "kept"), (2, "raw after"), (3, "many after")]
+
+
+def test_a_kept_write_that_fails_fails_the_commit_and_nothing_is_kept(db):
+    with db.begin() as conn:
+        conn.execute(insert(note).values(id=1, text="there"))
+    with pytest.raises(exc.IntegrityError, match="pipelined_note_pkey"):
+        with db.begin() as conn:
+            conn.execute(note.update().values(text="changed"))
+            conn.execute(insert(note).values(id=1, text="same id"), execution_options=WITH_NEXT)
+    with db.connect() as conn:
+        assert conn.execute(select(note.c.id, note.c.text)).all() == [(1, "there")]
+        conn.execute(insert(note).values(id=2, text="goes on"))
+        conn.commit()
+        assert conn.scalar(select(note.c.id).where(note.c.id == 2)) == 2
+
+
+def test_a_kept_write_goes_with_a_rollback(db):
+    with db.connect() as conn:
+        conn.execute(select(note.c.id))
+        conn.execute(insert(note).values(id=1, text="dropped"), execution_options=WITH_NEXT)
+        conn.rollback()
+        assert conn.scalar(select(note.c.id)) is None
+    with Session(db) as session:
+        session.execute(select(note.c.id))
+        session.execute(insert(note).values(id=2, text="dropped"), execution_options=WITH_NEXT)
+    with Session(db) as session:                  # closed without commit: rolled back
+        assert session.scalar(select(note.c.id)) is None
+
+
+def test_a_write_outside_a_transaction_goes_at_once(db):
+    with db.connect() as conn:                    # the first statement: it opens one
+        conn.execute(insert(note).values(id=1, text="first"), execution_options=WITH_NEXT)
+        conn.commit()
+    with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(insert(note).values(id=2, text="autocommit"), execution_options=WITH_NEXT)
+    with db.connect() as conn:
+        assert conn.execute(select(note.c.id).order_by(note.c.id)).scalars().all() == [1, 2]
