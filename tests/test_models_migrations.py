@@ -256,3 +256,35 @@ def test_upgrading_counts_the_completed_tasks_already_there_and_keeps_counting(d
         conn.execute(text("UPDATE human_task SET status = 'cancelled' WHERE id = 't2'"))
         assert conn.scalar(text("SELECT to_regclass('step_count')")) is None
     db_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrading_compresses_new_states_with_lz4_and_reads_the_old_ones(db_url):
+    """0021_state_lz4: values written before stay pglz and read the same; new ones are lz4."""
+    from sqlalchemy import text
+    from tests.test_models_state_compression import BIG, COMPRESSION, STORED
+    db = make_engine(db_url)
+    schema.upgrade_schema(db, "0020_step_counts")
+    with db.begin() as conn:
+        insert_old_definition(conn, 1, "p", "{}")
+        for case in (1, 2):
+            conn.execute(text("INSERT INTO process_instance (id, definition_id, process_id, "
+                              "title, status, serializer_version, started_at, updated_at, "
+                              "row_version, data, state_json) VALUES (:id, 1, 'p', '', 'active', "
+                              "'1', now(), now(), 1, '{}', :big)"), {"id": case, "big": BIG})
+        assert conn.execute(STORED).scalars().all() == ["pglz", "pglz"]
+    schema.upgrade_schema(db)
+    with db.begin() as conn:
+        assert conn.scalar(COMPRESSION) == "l"
+        conn.execute(text("UPDATE process_instance SET state_json = :big || ' ' WHERE id = 2"),
+                     {"big": BIG})
+        assert conn.execute(STORED).scalars().all() == ["pglz", "lz4"]
+        assert conn.scalar(text("SELECT state_json FROM process_instance WHERE id = 1")) == BIG
+    from alembic import command
+    config = schema.alembic_config()
+    with db.begin() as conn:                                       # and back down
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0020_step_counts")
+    with db.connect() as conn:
+        assert conn.scalar(COMPRESSION) == ""
+    db.dispose()
