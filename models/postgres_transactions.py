@@ -1,8 +1,9 @@
 """PostgreSQL transactions through psycopg: BEGIN travels with a transaction's first statement,
-and a transaction that only read ends with COMMIT.
+a transaction that only read ends with COMMIT, and a write nobody reads travels with what
+follows it.
 
 BEGIN: psycopg opens a transaction by sending BEGIN and waiting for its answer before it sends
-the first statement: one round trip of its own per transaction (a task completion makes four
+the first statement: one round trip of its own per transaction (a task completion made five
 in all, a page read two). Here the driver connection is left in autocommit and the first
 statement of each transaction goes in pipeline mode behind an explicit BEGIN: both reach the
 server together, and the statement's result is read when the pipeline ends. SQLAlchemy still
