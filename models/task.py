@@ -135,6 +135,12 @@ EXECUTE FUNCTION step_count_follow()""",
     """CREATE TRIGGER step_count_truncate AFTER TRUNCATE ON human_task FOR EACH STATEMENT
 EXECUTE FUNCTION step_count_clear()""",
 ]
+# Every step's count from the task rows themselves: migration 0020 fills the table with it, and a
+# bulk load (bench/decade_seed.py), which writes its tasks with the row triggers off (a million
+# rows in one transaction would update the same few counts over and over), counts once after.
+STEP_COUNT_FROM_TASKS = ("INSERT INTO step_count (process_id, bpmn_id, completed) "
+                         "SELECT process_id, bpmn_id, count(*) FROM human_task "
+                         "WHERE step_seconds IS NOT NULL GROUP BY process_id, bpmn_id")
 StepCount.__table__.add_is_dependent_on(HumanTask.__table__)   # made after it, dropped before
 for _sql in STEP_COUNT_DDL:      # once both tables exist
     event.listen(StepCount.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))

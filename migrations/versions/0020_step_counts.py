@@ -13,7 +13,7 @@ Revises: 0019_compliance_stamps
 import sqlalchemy as sa
 from alembic import op
 
-from models.task import STEP_COUNT_DDL
+from models.task import STEP_COUNT_DDL, STEP_COUNT_FROM_TASKS
 
 revision = "0020_step_counts"
 down_revision = "0019_compliance_stamps"
@@ -33,9 +33,7 @@ def upgrade() -> None:
         return
     for sql in STEP_COUNT_DDL:
         op.execute(sql)
-    op.execute("INSERT INTO step_count (process_id, bpmn_id, completed) "
-               "SELECT process_id, bpmn_id, count(*) FROM human_task "
-               "WHERE step_seconds IS NOT NULL GROUP BY process_id, bpmn_id")
+    op.execute(STEP_COUNT_FROM_TASKS)
 
 
 def downgrade() -> None:
