@@ -27,9 +27,10 @@ n months (31 Jan + 1 month = 28/29 Feb). The caller passes the calendar (this pa
 nothing of the engine). All four figures come from one query over the case rows.
 
 On PostgreSQL the figures are memoized per part of the cases (``PART`` ids), under the part's
-*stamp*: its count, the sum of its ids and the sum of a hash of each row's id and
-``row_version`` (which every update bumps, a trigger seeing to the writes that do not), read
-from an index alone (``parts``), and under the case table's oid (a restore makes it anew).
+*stamp*: its count, the sum of its ids and the sum of a hash of each row's id and of all that
+compliance reads of it (its status and statutory dates and flags), read from an index alone
+(``parts``), and under the case table's oid (a restore makes it anew). A save that changes
+none of these leaves its part's figures memoized.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from .dates import BOARD_TZ, add_months
-from .process import STATUTORY_COLUMNS, STATUTORY_START_COLUMN, ProcessInstance
+from .process import STAMPED_COLUMNS, STATUTORY_COLUMNS, STATUTORY_START_COLUMN, ProcessInstance
 from .status import InstanceStatus
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     (``process.STATUTORY_COLUMNS``: a date's first ten characters, a flag's JSON text) instead
     of the case data itself. With ``only`` (PostgreSQL), of the cases in those parts (see
     ``parts``; of more cases when there are many parts), each row ending with the hash of its id
-    and version (``_VERSION``).
+    and what is read of it (``_CONTENT``).
 
     Only cases with a start (``statutory_start``, indexed, is not ''); with ``first``, only
     those that may have a start date on or after that day: whose latest recorded start is not
@@ -170,7 +171,7 @@ def case_dates(session: Session, measures: list[Measure], first: date | None = N
     stmt = select(ProcessInstance.id, ProcessInstance.status,
                   *(STATUTORY_COLUMNS[n] for n in fields))
     if only is not None:
-        stmt = stmt.add_columns(_VERSION)
+        stmt = stmt.add_columns(_CONTENT)
         if len(only) <= 8:      # a few parts by the primary key; many: every row, one scan
             stmt = stmt.where(or_(*(ProcessInstance.id.between(part * PART, part * PART + PART - 1)
                                     for part in only)))
@@ -186,14 +187,15 @@ def _started(stmt, first: date | None):
 
 # -- PostgreSQL: figures memoized per part of the cases, by what each part holds ---------------
 PART = 1024     # cases (by id) per memoized part: a change recounts only its part's ~600
-# A part's stamp: its count, the sum of its ids and the sum of a 64-bit hash of each row's id and
-# version (every update, whatever wrote it, bumps a row's version: the ORM, the engine's UPDATE,
-# else the database's trigger, models/process.py): any change to a part's rows changes its
-# stamp. A hash, not the versions themselves: versions are small counters of each row, so two
-# rows leaving a part while two others enter could leave count, ids and versions summing the
-# same (ids 10 + 20 out, 12 + 18 in); sums of hashes match again by chance only, ~2^-64. All
-# are read from ``ix_process_instance_statutory_parts`` (start, id, version) alone.
-_VERSION = literal_column("hashint8extended((id::bigint << 32) | row_version::bigint, 0)")
+# A part's stamp: its count, the sum of its ids and the sum of a 64-bit hash, seeded by each
+# row's id, of everything compliance reads of the row (its start, status and statutory copies,
+# as one row's text: NULL and '' differ there): any change to what the figures are counted
+# from changes the stamp, whatever wrote it, and nothing else does. A hash seeded by the id,
+# not the values themselves: two rows leaving a part while two others enter could leave sums
+# of plain values as they were; sums of hashes match again by chance only, ~2^-64. All are
+# read from ``ix_process_instance_statutory_parts`` (start, id, then the rest included) alone.
+_CONTENT = literal_column(
+    f"hashtextextended(ROW(statutory_start, {', '.join(STAMPED_COLUMNS)})::text, id)")
 # The case table's oid: a table made anew (a restore) may hold other rows under the same stamps.
 _TABLE = literal_column("'process_instance'::regclass::oid")
 
@@ -202,7 +204,7 @@ def parts(session: Session, first: date | None) -> dict[int, tuple]:
     """``{part: stamp}`` of the parts of the cases ``case_dates`` reads: one pass of sums over
     an index, no case rows read nor sent."""
     part = (ProcessInstance.id // PART).label("part")
-    stmt = _started(select(part, func.count(), func.sum(ProcessInstance.id), func.sum(_VERSION)),
+    stmt = _started(select(part, func.count(), func.sum(ProcessInstance.id), func.sum(_CONTENT)),
                     first).group_by(part)
     return {row[0]: tuple(row[1:]) for row in session.connection().execute(stmt)}
 

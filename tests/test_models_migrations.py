@@ -262,7 +262,7 @@ def test_upgrading_counts_the_completed_tasks_already_there_and_keeps_counting(d
 def test_upgrading_compresses_new_states_with_lz4_and_reads_the_old_ones(db_url):
     """0021_state_lz4: values written before stay pglz and read the same; new ones are lz4."""
     from sqlalchemy import text
-    from tests.test_models_state_compression import BIG, COMPRESSION, STORED
+    from tests.test_models_case_saves import BIG, COMPRESSION, STORED
     db = make_engine(db_url)
     schema.upgrade_schema(db, "0020_step_counts")
     with db.begin() as conn:

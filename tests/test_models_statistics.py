@@ -182,6 +182,11 @@ def fast_compliance(session, calendar, now, since=None, until=None):
             for f in compliance.compliance(session, calendar, now, since=since, until=until)}
 
 
+def first_active_case(session) -> int:
+    return session.scalar(select(ProcessInstance.id).where(ProcessInstance.status == "active")
+                          .order_by(ProcessInstance.id))
+
+
 def fast_step_times(session, process_id=None, since=None):
     return {(s.process_id, s.bpmn_id): (s.title, s.count, s.median, s.p90)
             for s in statistics.step_times(session, process_id, since=since)}
@@ -389,14 +394,14 @@ def test_compliance_counted_by_parts_follows_changes_made_outside_the_engine(bac
 
 @pytest.mark.postgres
 def test_a_write_that_leaves_row_version_alone_still_changes_the_figures(random_db):
-    """Parts are stamped by their rows' ``row_version``: an UPDATE that does not bump it (psql,
-    a Core update) gets it bumped by the database's trigger, so the memo is never stale."""
+    """Parts are stamped by what compliance reads of their rows, whatever wrote it: an UPDATE
+    that leaves ``row_version`` alone (psql, a Core update) changes the figures all the same,
+    and the database's trigger bumps the version (the live workflows rely on it)."""
     seed_random(random_db, 9)
     random_db.commit()
     calendar = WorkingCalendar()
     before = fast_compliance(random_db, calendar, NOW)           # memoized now
-    case = random_db.scalar(select(ProcessInstance.id).where(ProcessInstance.status == "active")
-                            .order_by(ProcessInstance.id))
+    case = first_active_case(random_db)
     version = random_db.scalar(select(ProcessInstance.row_version)
                                .where(ProcessInstance.id == case))
     random_db.execute(text("UPDATE process_instance SET data = :data WHERE id = :id"),
@@ -408,6 +413,41 @@ def test_a_write_that_leaves_row_version_alone_still_changes_the_figures(random_
     after = fast_compliance(random_db, calendar, NOW)
     assert after != before and case in after["decision_1m"][4]       # late now
     assert after == reference_compliance(random_db, calendar, NOW)
+
+
+@pytest.mark.postgres
+def test_a_save_that_leaves_what_compliance_reads_alone_keeps_the_figures_memoized(random_db):
+    """A part's stamp is what compliance reads of its cases, not their versions: saves that
+    change a case's state, other data or version (every completion) leave its part's figures
+    memoized, and only the stamps are read; a statutory date changed is read again."""
+    seed_random(random_db, 13)
+    random_db.commit()
+    calendar = WorkingCalendar()
+    before = fast_compliance(random_db, calendar, NOW)           # memoized now
+    case = first_active_case(random_db)
+    table = ProcessInstance.__table__
+    random_db.execute(update(table).where(table.c.id == case).values(
+        row_version=table.c.row_version + 1, state_json='{"changed": true}',
+        data=text("(data::jsonb || '{\"note\": \"more\"}')::json"), updated_at=NOW))
+    random_db.commit()
+    sent = []
+    bind = random_db.get_bind()
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+    event.listen(bind, "before_cursor_execute", keep)
+    try:
+        assert fast_compliance(random_db, calendar, NOW) == before
+        assert len(sent) == 2, sent                   # the table's oid and the stamps only
+        random_db.execute(update(table).where(table.c.id == case).values(
+            data={"received_on": "2025-01-02", "route_decided_on": "2025-06-20"}))
+        random_db.commit()
+        sent.clear()
+        after = fast_compliance(random_db, calendar, NOW)
+        assert len(sent) == 3                         # and the changed part's cases
+    finally:
+        event.remove(bind, "before_cursor_execute", keep)
+    assert after == reference_compliance(random_db, calendar, NOW) != before
 
 
 @pytest.mark.postgres
@@ -440,7 +480,7 @@ def test_compliance_memo_is_not_reused_by_a_table_made_anew(random_db):
 
 @pytest.mark.postgres
 def test_the_stamp_pass_reads_an_index_alone(random_db):
-    """``parts`` sums what a covering index holds (start, id, row_version), so PostgreSQL can
+    """``parts`` sums what a covering index holds (start, id, and what compliance reads), so PostgreSQL can
     answer it by an Index Only Scan, never reading the wide case rows. On this tiny table the
     planner would rather read the heap, so other plans are switched off: this proves the index
     covers the query (the planner *can* answer it from the index), not that it picks it on a
