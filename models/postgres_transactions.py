@@ -20,7 +20,7 @@ transaction whose statements were all SELECTs (no write, no SET, no SAVEPOINT) e
 either way, so it ends with COMMIT; any other, and one in error, is rolled back as before.
 
 A write nobody reads (``SEND_WITH_NEXT`` in its execution options: a command's audit events
-and notifications, its last statement) is kept on the connection instead of sent, and goes in
+and notifications, its last statement; an INSERT, UPDATE or DELETE with no RETURNING) is kept on the connection instead of sent, and goes in
 the same pipeline as whatever the transaction sends next: its next statement (which sees it,
 as if it had gone first) or its COMMIT. A completion's audit INSERT and COMMIT were two round
 trips; they are one. If the kept write fails, the statement or COMMIT it travelled with raises
@@ -74,7 +74,7 @@ def _execute(cursor, statement, parameters, context) -> bool | None:
     connection = cursor.connection
     opens = _opens_transaction(connection, context)
     _note(connection, statement, opens)
-    if (not opens and context.execution_options.get(SEND_WITH_NEXT)
+    if (not opens and context.execution_options.get(SEND_WITH_NEXT) and _returns_nothing(context)
             and connection.autocommit and _in_transaction(connection, ok=True)):
         _kept(connection).append((statement, parameters))
         return True
@@ -101,6 +101,14 @@ def _execute_many(cursor, statement, _parameters, context) -> None:
 
 def _execute_no_params(cursor, statement, context) -> bool | None:
     return _execute(cursor, statement, None, context)
+
+
+def _returns_nothing(context) -> bool:
+    """Whether the statement is an INSERT, UPDATE or DELETE SQLAlchemy compiled with no
+    RETURNING (explicit, or its own to read new primary keys): a text, or anything whose
+    result is read, goes at once."""
+    return bool(context.is_crud and not context.is_text
+                and not getattr(context.compiled, "effective_returning", None))
 
 
 def _kept(connection) -> list:

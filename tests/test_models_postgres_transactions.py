@@ -220,3 +220,23 @@ def test_a_write_outside_a_transaction_goes_at_once(db):
         conn.execute(insert(note).values(id=2, text="autocommit"), execution_options=WITH_NEXT)
     with db.connect() as conn:
         assert conn.execute(select(note.c.id).order_by(note.c.id)).scalars().all() == [1, 2]
+
+
+def test_a_write_that_returns_rows_goes_at_once(db):
+    counter = Table("pipelined_counter", MetaData(),
+                    Column("id", Integer, primary_key=True, autoincrement=True),
+                    Column("text", String(20)))
+    counter.create(db)
+    try:
+        with db.begin() as conn:
+            conn.execute(select(note.c.id))
+            inserted = conn.execute(insert(counter).values(text="x"), execution_options=WITH_NEXT)
+            assert inserted.inserted_primary_key == (1,)          # RETURNING id: read now
+            returned = conn.execute(insert(note).values(id=1, text="y").returning(note.c.text),
+                                    execution_options=WITH_NEXT)
+            assert returned.scalar() == "y"
+            conn.execute(text("INSERT INTO pipelined_note VALUES (2, 'text')"),
+                         execution_options=WITH_NEXT)          # a text: unknown, goes at once
+            assert conn.scalar(select(note.c.text).where(note.c.id == 2)) == "text"
+    finally:
+        counter.drop(db)
