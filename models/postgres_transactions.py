@@ -20,9 +20,11 @@ transaction whose statements were all SELECTs (no write, no SET, no SAVEPOINT) e
 either way, so it ends with COMMIT; any other, and one in error, is rolled back as before.
 
 A write nobody reads (``SEND_WITH_NEXT`` in its execution options: a command's audit events
-and notifications, its last statement; an INSERT, UPDATE or DELETE with no RETURNING) is kept on the connection instead of sent, and goes in
-the same pipeline as whatever the transaction sends next: its next statement (which sees it,
-as if it had gone first) or its COMMIT. A completion's audit INSERT and COMMIT were two round
+and notifications, its last statement; an INSERT, UPDATE or DELETE with parameters and no
+RETURNING) is kept on the connection instead of sent, and goes in the same pipeline as
+whatever the transaction sends next: its next statement (which sees it, as if it had gone
+first) or its COMMIT; before a statement the driver runs itself (no parameters, or
+executemany), it goes on its own. A completion's audit INSERT and COMMIT were two round
 trips; they are one. If the kept write fails, the statement or COMMIT it travelled with raises
 its error and the transaction is rolled back whole; a rollback drops it with the rest. Only a
 write inside a transaction is kept; one that opens a transaction, or runs in AUTOCOMMIT, goes
@@ -90,17 +92,18 @@ def _execute(cursor, statement, parameters, context) -> bool | None:
 
 
 def _execute_many(cursor, statement, _parameters, context) -> None:
-    """psycopg's executemany follows, on its own: BEGIN, or the writes kept, go before it."""
+    _execute_no_params(cursor, statement, context)
+
+
+def _execute_no_params(cursor, statement, context) -> None:
+    """The driver's own execution follows (a statement without parameters, or executemany):
+    BEGIN, then the writes kept, go before it, each on its own."""
     connection = cursor.connection
     opens = _opens_transaction(connection, context)
     _note(connection, statement, opens)
     if opens:
         connection.execute(b"BEGIN")
     _flush(connection)
-
-
-def _execute_no_params(cursor, statement, context) -> bool | None:
-    return _execute(cursor, statement, None, context)
 
 
 def _returns_nothing(context) -> bool:
