@@ -128,8 +128,9 @@ STATUTORY_START_COLUMN = Column("statutory_start", Text, Computed(STATUTORY_STAR
 ProcessInstance.__table__.append_column(STATUTORY_START_COLUMN)
 
 # On PostgreSQL an UPDATE that leaves ``row_version`` as it was (psql, a Core update) bumps it
-# all the same: every write to a case changes its version, whatever wrote it (compliance's
-# memo relies on it). The ORM and the engine's own UPDATE bump it themselves: no change there.
+# all the same: every write to a case changes its version, whatever wrote it (a live workflow
+# is reused only while its row's version is the one it wrote, engine/live.py). The ORM and the
+# engine's own UPDATE bump it themselves: no change there.
 ROW_VERSION_DDL = [
     """CREATE OR REPLACE FUNCTION process_instance_row_version()
 RETURNS trigger LANGUAGE plpgsql AS $$

@@ -6,7 +6,7 @@
 indexes (a trigram GIN index among them). It is now (statutory_start, id) including the status
 and the statutory copies (``models.process.STAMPED_COLUMNS``), and a part's stamp hashes those
 (``models.compliance``): a save that changes none of them is a heap-only (HOT) update on
-PostgreSQL, and leaves the part's compliance figures memoized. One index rebuilt: ~1 s for a
+PostgreSQL, and leaves the part's compliance figures memoized. One index rebuilt: 0.2 s for a
 region's 100,000 cases.
 
 Revision ID: 0022_hot_case_saves
