@@ -480,8 +480,8 @@ def test_compliance_memo_is_not_reused_by_a_table_made_anew(random_db):
 
 @pytest.mark.postgres
 def test_the_stamp_pass_reads_an_index_alone(random_db):
-    """``parts`` sums what a covering index holds (start, id, and what compliance reads), so PostgreSQL can
-    answer it by an Index Only Scan, never reading the wide case rows. On this tiny table the
+    """``parts`` sums what a covering index holds (start, id, and what compliance reads), so
+    PostgreSQL can answer it by an Index Only Scan, never reading the wide case rows. On this tiny table the
     planner would rather read the heap, so other plans are switched off: this proves the index
     covers the query (the planner *can* answer it from the index), not that it picks it on a
     large table (checked by hand on ten years of a region)."""
