@@ -7,7 +7,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import postgres_transactions
+from . import postgres_cursor, postgres_transactions
+
 
 def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     """An engine for ``url`` (the caller's setting); SQLite gets WAL, foreign keys and a busy
@@ -28,6 +29,7 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
         event.listen(db_engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
     elif db_engine.dialect.driver == "psycopg":
         postgres_transactions.install(db_engine)
+        postgres_cursor.install(db_engine)
     return db_engine
 
 
