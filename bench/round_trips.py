@@ -125,6 +125,12 @@ def completions(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> l
     """``statements`` and ``round_trips`` (None on SQLite) of each completion of ``instances``
     instances of the diagram (the first instance only warms up: not reported), on a fresh
     schema at ``url`` (bench/engine.py's people)."""
+    return counted(url, bpmn, process_id, instances)[1]
+
+
+def counted(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> tuple[list, list]:
+    """``(starts, completions)``: the counts (as ``completions`` gives them) of each start and
+    each completion of ``instances`` instances of the diagram, the first not reported."""
     process_engine = ProcessEngine()
     counts = {"statements": 0}
 
@@ -132,25 +138,30 @@ def completions(url: str, bpmn: bytes, process_id: str, instances: int = 2) -> l
         if not sql.startswith("BEGIN"):      # SQLite's BEGIN IMMEDIATE: counted at "begin"
             counts["statements"] += 1
 
+    def figure(before) -> dict:
+        return dict(statements=counts["statements"] - before[0],
+                    round_trips=relay.turns - before[1] if relay else None)
+
     with relayed(url) as (url, relay):
         db, sessions, actor = prepare_database(url, process_engine,
                                                {f"{process_id}.bpmn": bpmn})
         for name in ("before_cursor_execute", "begin", "commit"):
             event.listen(db, name, statement)
-        figures = []
+        starts, figures = [], []
         for instance in range(instances):
+            before = counts["statements"], relay.turns if relay else 0
             with sessions.begin() as s:
                 record = process_engine.start(s, process_id, actor)
+            if instance:
+                starts.append(figure(before))
             while record.tasks:
                 before = counts["statements"], relay.turns if relay else 0
                 with sessions.begin() as s:
                     record = process_engine.complete(s, record.tasks[0].id, actor, DATA)
                 if instance:
-                    figures.append(dict(
-                        statements=counts["statements"] - before[0],
-                        round_trips=relay.turns - before[1] if relay else None))
+                    figures.append(figure(before))
         db.dispose()
-    return figures
+    return starts, figures
 
 
 def summary(figures: list[dict]) -> dict:

@@ -58,6 +58,9 @@ class CaseCommands:
         return starting.startable_record(definition)
 
     def _start_row(self, session, definition, actor, data, reference, now, message=None):
+        # Read before the row exists: a query after the reference is set would flush it in an
+        # UPDATE of its own, where the save's UPDATE writes it anyway.
+        case_regime = regime.regime_for_new_case(session, data)
         row = ProcessInstance(definition=definition, definition_id=definition.id,
                               process_id=definition.process_id, status=InstanceStatus.ACTIVE,
                               state_json="", serializer_version="", started_by=actor.name,
@@ -68,7 +71,7 @@ class CaseCommands:
         operations.bind(session, row.id, now)  # service tasks act in this transaction
         row.reference = reference or data.get("case_ref") or f"LSCB-{now:%Y}-{row.id:05d}"
         data.setdefault("case_ref", row.reference)
-        data.update(regime.regime_for_new_case(session, data))
+        data.update(case_regime)
         spec, subprocess_specs = store.specs_for(definition)
         run = ProcessRun.start(spec, subprocess_specs, self.script_engine, self.calendar,
                                data, now)

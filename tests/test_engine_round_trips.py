@@ -2,7 +2,7 @@
 a change that adds a round trip, or a statement, fails here."""
 import pytest
 
-from bench.round_trips import completions, two_step_bpmn
+from bench.round_trips import completions, counted, two_step_bpmn
 
 
 @pytest.mark.postgres
@@ -21,3 +21,18 @@ def test_a_completion_makes_eleven_statements_on_sqlite(tmp_path):
                                                     two_step_bpmn(), "two_step")
     assert opening_the_next["statements"] <= 11
     assert ending_the_case["statements"] <= 7
+
+
+@pytest.mark.postgres
+def test_a_start_makes_six_round_trips_to_postgresql(db_url):
+    """BEGIN with the latest version; the case's INSERT; the closure days; the board's regime;
+    the task rows' writes with the instance's UPDATE; the audit event and COMMIT. The case's
+    reference is written with its UPDATE, not on its own before it."""
+    (start,), _completions = counted(db_url, two_step_bpmn(), "two_step")
+    assert start["round_trips"] <= 6
+
+
+def test_a_start_makes_twelve_statements_on_sqlite(tmp_path):
+    (start,), _completions = counted(f"sqlite:///{tmp_path}/rt.sqlite3", two_step_bpmn(),
+                                     "two_step")
+    assert start["statements"] <= 12
