@@ -11,7 +11,8 @@ For each completion (``ProcessEngine.complete``, one transaction) it counts:
 
 It runs the reference process of bench/engine.py (13 completions per instance; the median is
 reported) and a two-step diagram whose first completion closes one task and opens the next
-(what tests/test_engine_round_trips.py holds to its figure). Prints figures, then one JSON line.
+(what tests/test_engine_round_trips.py holds to its figure), and counts each start
+(``ProcessEngine.start``) the same way. Prints figures, then one JSON line.
 Usage: python bench/round_trips.py [--postgres URL] [--sqlite-only]
 """
 from __future__ import annotations
@@ -186,14 +187,16 @@ def main() -> None:
             databases.append(("postgres", args.postgres))
         for name, url in databases:
             for diagram, bpmn in (("reference", reference_bpmn()), ("two_step", two_step_bpmn())):
-                figures = completions(url, bpmn, diagram)
+                starts, figures = counted(url, bpmn, diagram)
                 results[f"{name}_{diagram}"] = summary(figures)
+                results[f"{name}_{diagram}_start"] = summary(starts)
                 if diagram == "two_step":
                     results[f"{name}_{diagram}"]["first"] = figures[0]
     for key, figures in results.items():
         parts = [f"{what} median {f['median']:g} (min {f['min']}, max {f['max']})"
                  for what, f in figures.items() if what != "first"]
-        print(f"{key:20s} per completion: {'; '.join(parts)}")
+        what = "per start" if key.endswith("_start") else "per completion"
+        print(f"{key:26s} {what}: {'; '.join(parts)}")
     print(json.dumps(results))
 
 
