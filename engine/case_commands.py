@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from models import HumanTask, PendingTimer, ProcessInstance
+from models import Definition, HumanTask, PendingTimer, ProcessInstance
 from models.status import InstanceStatus
 
-from . import (access, batch, clock, deployment, operations, references, regime, starting,
-               storable, store, trail)
+from . import (access, batch, clock, closures, deployment, operations, references, regime,
+               starting, storable, store, trail)
 from .actors import Actor, require_manager
 from .errors import InputError, InvalidState, NotFound, ScriptError
 from .records import InstanceRecord, StartableRecord, TimerRecord, instance_record
@@ -32,9 +32,11 @@ class CaseCommands:
         must be one of its starters (``access.may_start``) and ``data`` fill its start form
         (``starting.start_data``). A failing start writes nothing. The engine's own starts
         (messages, call activities, timer start events) do not come through here."""
-        definition = deployment.latest_definition(session, process_id)
-        if definition is None:
+        latest = session.execute(_LATEST_TO_START, {"process_id": process_id}).one_or_none()
+        if latest is None:
             raise NotFound("process", process_id)
+        definition, days, board = latest
+        closures.read_with(session, days)
         access.check_may_start(actor, definition)
         if data is not None and not isinstance(data, dict):
             raise InputError("start data must be a JSON object")
@@ -42,7 +44,7 @@ class CaseCommands:
         data = starting.start_data(session, actor, definition, data or {})
         references.check_start(session, reference, data)
         row, saved = self._start_row(session, definition, actor, data, reference,
-                                     now or clock.now())
+                                     now or clock.now(), board=board)
         return instance_record(row, saved.open_tasks, saved.timers)
 
     def startable(self, session: Session, actor: Actor) -> list[StartableRecord]:
@@ -57,10 +59,11 @@ class CaseCommands:
         access.check_may_start(actor, definition)
         return starting.startable_record(definition)
 
-    def _start_row(self, session, definition, actor, data, reference, now, message=None):
+    def _start_row(self, session, definition, actor, data, reference, now, message=None,
+                   board=None):
         # Read before the row exists: a query after the reference is set would flush it in an
         # UPDATE of its own, where the save's UPDATE writes it anyway.
-        case_regime = regime.regime_for_new_case(session, data)
+        case_regime = regime.regime_for_new_case(session, data, board)
         row = ProcessInstance(definition=definition, definition_id=definition.id,
                               process_id=definition.process_id, status=InstanceStatus.ACTIVE,
                               state_json="", serializer_version="", started_by=actor.name,
@@ -296,3 +299,9 @@ class CaseCommands:
 
 _TIMERS = (select(PendingTimer).where(PendingTimer.instance_id == bindparam("instance_id"))
            .order_by(PendingTimer.due_at))
+
+# A start's first statement: the process's latest version (``deployment.latest_definition``)
+# with the board's closure days (``closures.read_with``) and its regime, in one round trip.
+_LATEST_TO_START = (select(Definition, closures.DAYS_TEXT, regime.BOARD_REGIME)
+                    .where(Definition.process_id == bindparam("process_id"))
+                    .order_by(Definition.version.desc()).limit(1))

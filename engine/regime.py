@@ -7,6 +7,7 @@ the setting and every start are in the audit trail.
 """
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import BoardSetting
@@ -20,6 +21,12 @@ REGIMES = {"LSCB_WT2015": "LSCB, Working Together 2015 (serious case reviews)",
            "MASA_WT2018": "Safeguarding partners, Working Together 2018 (rapid reviews, LCSPRs)",
            "MASA_WT2023": "Safeguarding partners, Working Together 2023 (rapid reviews, LCSPRs)"}
 SETTING = "regime"
+
+# The board's regime as a column, for a statement that has another purpose to carry it: a start
+# reads it with the process's latest version (``CaseCommands.start``).
+BOARD_REGIME = func.coalesce(
+    select(BoardSetting.value).where(BoardSetting.name == SETTING).scalar_subquery(),
+    DEFAULT_REGIME).label("board_regime")
 
 
 def board_regime(session: Session) -> str:
@@ -39,11 +46,12 @@ def set_board_regime(session: Session, regime: str, actor_name: str | None) -> N
     audit(session, actor_name, "board_regime_set", regime=regime, previous=previous)
 
 
-def regime_for_new_case(session: Session, data: dict) -> dict:
+def regime_for_new_case(session: Session, data: dict, board: str | None = None) -> dict:
     """The regime a case started with ``data`` runs under, as case data: the board's, or another
     the data names with a reason (InputError without one, or for a regime that does not exist),
-    then with the board's beside it (``board_regime``) so the case page can say it differs."""
-    board = board_regime(session)
+    then with the board's beside it (``board_regime``) so the case page can say it differs.
+    ``board``: the board's regime, when this transaction has read it (``BOARD_REGIME``)."""
+    board = board or board_regime(session)
     regime = data.get("regime", board)
     check_regime(regime, "start data regime")
     if regime == board:
