@@ -16,7 +16,11 @@ from psycopg.pq import ExecStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-_ROWS = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+# The statuses of a result with rows, as psycopg's own ``description`` has them (TUPLES_CHUNK
+# is psycopg 3.2's and newer).
+_ROWS = frozenset(getattr(ExecStatus, name) for name in ("TUPLES_OK", "SINGLE_TUPLE",
+                                                         "TUPLES_CHUNK")
+                  if hasattr(ExecStatus, name))
 
 
 def install(db_engine: Engine) -> None:
@@ -40,7 +44,8 @@ class Cursor(psycopg.Cursor):
 
 
 class _Described:
-    """What psycopg's ``Column`` reads of a cursor, kept as it was for one result."""
+    """What psycopg's ``Column`` reads of the cursor it is made for (its result, encoding and
+    adapters), kept as they were for one result."""
 
     __slots__ = ("pgresult", "_encoding", "adapters")
 
