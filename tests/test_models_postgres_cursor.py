@@ -4,8 +4,6 @@ import psycopg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
-from models.session import make_engine
-
 pytestmark = pytest.mark.postgres
 
 metadata = MetaData()
@@ -15,12 +13,10 @@ QUERY = "SELECT 1 AS one, 'two'::text AS two, now() AS three, 4.5::numeric(4, 1)
 
 
 @pytest.fixture
-def db(db_url):
-    db = make_engine(db_url)
-    metadata.create_all(db)
-    yield db
-    metadata.drop_all(db)
-    db.dispose()
+def db(db_engine):
+    """The fresh database (dropped after the test) with the table above."""
+    metadata.create_all(db_engine)
+    return db_engine
 
 
 @pytest.fixture
