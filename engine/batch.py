@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from models import Definition, HumanTask, ProcessInstance, queries
+from models.dates import local_time
 from models.status import InstanceStatus, TaskStatus
 
 from . import people
@@ -203,7 +204,8 @@ def _task_change(action: str, task: HumanTask, to: str | None, params: dict, now
     if action == "reassign":
         return f"{task.title}: {task.assignee or ', '.join(task.candidate_groups or []) or '-'} → {to}"
     due_at = params["due_at"]
-    return (f"{task.title}: {in_words(task.due_at, tz)} → {in_words(due_at, tz)}"
+    before = local_time(task.due_at, tz) or "no due date"
+    return (f"{task.title}: {before} → {local_time(due_at, tz)}"
             f"{_warning(task, due_at, now, tz)}")
 
 
@@ -212,17 +214,8 @@ def _warning(task: HumanTask, due_at: datetime, now: datetime, tz) -> str:
         return " (in the past: overdue at once)"
     set_by_process = queries.process_due_date(object_session(task), task)
     if set_by_process is not None and due_at > set_by_process:
-        return f" (after the date the process set, {in_words(set_by_process, tz)})"
+        return f" (after the date the process set, {local_time(set_by_process, tz)})"
     return ""
-
-
-def in_words(moment: datetime | None, tz) -> str:
-    """A moment in the board's time zone as "7 July 2031, 5:00pm" ("no due date" for none)."""
-    if moment is None:
-        return "no due date"
-    local = moment.astimezone(tz)
-    clock = f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    return f"{local.day} {local:%B %Y}, {clock}"
 
 
 def _open_tasks(session: Session, ids: list[int]) -> dict[int, list[HumanTask]]:

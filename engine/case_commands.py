@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Definition, HumanTask, PendingTimer, ProcessInstance
+from models.dates import local_time
 from models.status import InstanceStatus
 
 from . import (access, batch, clock, closures, deployment, operations, references, regime,
@@ -250,7 +251,7 @@ class CaseCommands:
         def run_one(session: Session, task: HumanTask) -> str:
             self._change_task(session, task, actor, action, reason, params)
             if action == "due":
-                return f"Due {batch.in_words(params['due_at'], self.calendar.tz)}"
+                return f"Due {local_time(params['due_at'], self.calendar.tz)}"
             return f"Given to {to}" if params.get("assignee") else f"Offered to {to}"
         return batch.apply_tasks(session_factory, ids, run_one)
 

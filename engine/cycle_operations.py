@@ -13,7 +13,7 @@ data (C12). Registered with the others in ``operations.OPERATIONS``; see that mo
 from __future__ import annotations
 
 from models.challenge import challenge_counts, challenge_log
-from models.dates import add_months
+from models.dates import add_months, long_date
 from models.performance import INDICATORS, performance_figures
 
 from . import challenges, performance, settings
@@ -61,7 +61,7 @@ def decide_challenge(session, instance_id, challenge_id, accepted, note="", due_
 def challenge_log_figures(session, instance_id):
     """The Challenge Log's figures for a Board meeting, with its overdue entries spelled out."""
     today = _today(session)
-    overdue = [f"{c.challenge} ({c.agency}, due {c.due_date:%d %B %Y})"
+    overdue = [f"{c.challenge} ({c.agency}, due {long_date(c.due_date)})"
                for c in challenge_log(session, today, include_closed=False) if c.overdue_on(today)]
     return {**challenge_counts(session, today), "overdue_entries": overdue,
             "overdue_text": "; ".join(overdue) or "none"}

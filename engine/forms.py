@@ -15,6 +15,8 @@ from datetime import date
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from models.dates import long_date
+
 from .assignment import group_slug
 from .errors import FormInvalid
 
@@ -331,12 +333,6 @@ def _coerce_date_parts(parts: Mapping, label: str) -> str | None:
 
 def _raise(rule: str, text: str):
     raise FieldProblem(rule, text)
-
-
-def long_date(value: date | str) -> str:
-    """A date as people write it: "7 December 2026"."""
-    value = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{value.day} {value:%B %Y}"
 
 
 def _check_constraints(field: dict, value) -> tuple[str, str] | None:

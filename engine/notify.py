@@ -15,13 +15,13 @@ behind the sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import String, bindparam, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from models import (EmailOutbox, Group, Membership, Notification, ProcessInstance,
                     User, UserRole, utcnow)
+from models.dates import long_date
 from models.status import Role
 
 from . import settings
@@ -143,7 +143,7 @@ def describe(session: Session, kind: str, event: dict, reference: str) -> str:
     """What happened, to which task of which case, and when it is due: a notification's
     subject (and its email's)."""
     detail = event["detail"] or {}
-    due = _due_date(session, detail.get("due_at"))
+    due = long_date(detail.get("due_at"), settings.of(session).tz)
     if event["action"] == "task_reassigned" and not detail.get("assignee"):
         words = "Task “{title}” on case {ref} has been given to your group{due}"
     else:
@@ -151,15 +151,6 @@ def describe(session: Session, kind: str, event: dict, reference: str) -> str:
     asked = _group_titles(session, detail.get("asked_for") or []) or "nobody"
     return words.format(ref=reference, title=detail.get("title") or "a task", asked=asked[:150],
                         due=f", due {due}" if due else "", due_date=due or "soon")[:MAX_SUBJECT]
-
-
-def _due_date(session: Session, due_at) -> str | None:
-    """A due moment (aware datetime or ISO text) as "7 December 2026" in the board's zone."""
-    if not due_at:
-        return None
-    moment = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
-    local = moment.astimezone(settings.of(session).tz) if moment.tzinfo else moment
-    return f"{local.day} {local:%B %Y}"
 
 
 def _group_titles(session: Session, slugs: list[str]) -> str:

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ProcessInstance
+from models.dates import long_date
 from models.learning import ActionStatus, LearningStatus, Review
 from models import action_reports
 from models.learning_reports import (last_business_year, lisg_summary, year_period,
@@ -349,7 +350,7 @@ def compile_yearly_report(session, instance_id):
     first, last = start.date(), (end - timedelta(days=1)).date()
     return {**yearly_summary(session, start, end), "year": year,
             "year_label": f"{year} to {year + 1}", "period_start": first, "period_end": last,
-            "period": f"{first.day} {first:%B %Y} to {last.day} {last:%B %Y}",
+            "period": f"{long_date(first)} to {long_date(last)}",
             "url": f"/reports/yearly?year={year}", "regime": regime.board_regime(session)}
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from models import HumanTask, ProcessInstance, queries
+from models.dates import long_date
 from models.status import InstanceStatus, Role, TaskStatus
 
 from . import access, clock, people, store, task_rows, trail
@@ -251,7 +252,6 @@ def _check_new_due_date(due_at: datetime, now: datetime, set_by_process: datetim
         raise InputError("The new due date is in the past: the task becomes overdue at once. "
                          "Tick the box to confirm it", field="confirm")
     if set_by_process is not None and due_at > set_by_process:
-        day = set_by_process.astimezone(tz).strftime("%-d %B %Y")
-        raise InputError(f"The new due date is after the date the process set for this task "
-                         f"({day}), which may be a statutory timescale. Tick the box to confirm "
-                         "it", field="confirm")
+        raise InputError("The new due date is after the date the process set for this task "
+                         f"({long_date(set_by_process, tz)}), which may be a statutory timescale. "
+                         "Tick the box to confirm it", field="confirm")

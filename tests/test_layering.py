@@ -2,6 +2,7 @@
 imports SpiffWorkflow."""
 import ast
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,16 @@ def test_the_public_api_exports_no_internal_module():
     import engine
     modules_exported = {n for n in engine.__all__ if inspect.ismodule(getattr(engine, n))}
     assert modules_exported <= {"clock"}
+
+
+# Dates are worded in one place (models/dates.py: ``long_date``, ``local_time``), so every page,
+# email, PDF and message says "7 December 2026" the same way, in the board's zone.
+DATE_WORDING = re.compile(r"%-?d %b|%-?d %B|\.day\} \{")
+
+
+@pytest.mark.parametrize("package", ["engine", "web"])
+def test_dates_are_worded_in_one_place(package):
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in modules(package)
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if DATE_WORDING.search(line)]
+    assert offenders == []

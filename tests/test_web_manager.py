@@ -204,6 +204,18 @@ def test_the_variables_panel_lists_each_variable_with_its_type_and_the_step_that
     assert 'id="variables"' not in client.get(f"/instances/{iid}").text       # managers only
 
 
+def test_the_variables_panel_dates_a_step_on_its_day_in_uk_time(app):
+    from datetime import datetime, timezone
+
+    from web.variables import case_variables
+    late = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)       # 00:30 on 1 July, BST
+    events = [AuditEvent(action="instance_started", actor="ann", at=late,
+                         detail={"data": {"route": "scr"}})]
+    with app.test_request_context():
+        [route] = case_variables({"route": "scr"}, events)
+    assert route.set_by == "Start (ann, 1 July 2026)"
+
+
 def test_a_batch_reassign_is_previewed_then_applied_with_a_result_per_case(
         client, world, sessions, process_engine):
     with sessions.begin() as s:

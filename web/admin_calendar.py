@@ -14,6 +14,7 @@ from models.status import Role
 
 from .auth import role_required
 from .db import board_calendar, get_process_engine, get_session
+from .wording import long_date
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
 MAX_REASON = ClosureDay.__table__.c.reason.type.length
@@ -50,7 +51,7 @@ def closures():
         if not errors:
             get_process_engine().add_closure_day(session, current_user.actor, day, reason)
             session.commit()
-            return _saved(f"{day:%-d %B %Y} is a closure day.")
+            return _saved(f"{long_date(day)} is a closure day.")
     calendar = board_calendar()
     year = clock.now().astimezone(calendar.tz).year
     holidays = {y: sorted(calendar.bank_holidays(y)) for y in (year, year + 1)}
@@ -71,4 +72,4 @@ def remove(day: str):
     session = get_session()
     get_process_engine().remove_closure_day(session, current_user.actor, when)
     session.commit()
-    return _saved(f"{when:%-d %B %Y} is no longer a closure day.")
+    return _saved(f"{long_date(when)} is no longer a closure day.")

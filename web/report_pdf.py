@@ -13,6 +13,8 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from .wording import local_time
+
 # The PDF core fonts speak Latin-1 only: map the typography our text uses.
 _PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
                         "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u2192": "->"})
@@ -48,7 +50,7 @@ class ReportPDF(FPDF):
         self.set_y(-12)
         self.set_font("helvetica", "", 8)
         self.set_text_color(80, 90, 95)
-        self.cell(0, 5, f"Produced {self.produced:%-d %B %Y at %H:%M}", align="L")
+        self.cell(0, 5, f"Produced {local_time(self.produced)}", align="L")
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(0, 0, 0)

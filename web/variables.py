@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from models import AuditEvent
 
+from .wording import long_date
+
 BY_PROCESS = "The process (a script, decision or service step)"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -29,7 +31,7 @@ def case_variables(data: dict, events: list[AuditEvent]) -> list[Variable]:
     last event that set a variable names its source)."""
     source: dict[str, str] = {}
     for event in events:
-        detail, when = event.detail or {}, event.at.strftime("%-d %b %Y")
+        detail, when = event.detail or {}, long_date(event.at)
         if event.action == "instance_started":
             source.update(dict.fromkeys(detail.get("data") or {}, f"Start ({event.actor}, {when})"))
         elif event.action == "task_completed":

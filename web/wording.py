@@ -9,11 +9,12 @@ name, dates as "7 December 2026"; moments in the board's time zone (UK time).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import g
 
 from engine import REGIMES
+from models import dates
 from models.queries import group_titles, pathway_names, step_forms
 
 from .db import board_tz, get_session
@@ -64,25 +65,12 @@ def names() -> Names:
 
 def long_date(value) -> str:
     """A date (or a moment, in UK time, or an ISO text) as "7 December 2026"; "" for none."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = value.astimezone(board_tz()) if value.tzinfo else value
-    return f"{value.day} {value:%B %Y}"
+    return dates.long_date(value, board_tz())
 
 
 def local_time(moment: datetime | None) -> str:
     """A moment as "7 December 2026, 2:05pm" in the board's time zone (UK time)."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(board_tz())
-    clock = f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    return f"{long_date(local)}, {clock}"
+    return dates.local_time(moment, board_tz())
 
 
 def answer(value, field: dict | None = None) -> str:
