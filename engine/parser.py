@@ -260,9 +260,13 @@ def starters_from_node(process) -> dict[str, list[str]]:
 
 
 def description_from_node(process) -> str:
-    """A process's ``bpmn:documentation`` as one line (what the "Start a case" page shows)."""
+    """What the "Start a case" page says of a process, as one line: its ``summary`` property
+    (``camunda:properties``), written for the person starting a case, else its
+    ``bpmn:documentation``, which is the process owner's (ids, sources, assumptions)."""
+    summary = camunda_properties(process).get("summary")
     docs = _children(process, "./bpmn:documentation")
-    return " ".join((docs[0].text or "").split()) if docs else ""
+    text = summary if summary else docs[0].text if docs else ""
+    return " ".join((text or "").split())
 
 
 def camunda_properties(node) -> dict[str, str]:

@@ -159,3 +159,15 @@ def test_the_engines_own_starts_are_not_subject_to_start_permission(
     with sessions() as s:
         receivers = s.query(ProcessInstance).filter_by(process_id="receiver").all()
         assert sorted(r.reference for r in receivers) == ["C-1", "C-2"] and len(started) == 1
+
+
+def test_a_processs_summary_is_what_the_start_page_says_and_its_documentation_stays_the_owners():
+    from engine.definitions import parse_definitions
+    source = (DATA / "engine/start_form.bpmn").read_text()
+    summary = ('<bpmn:extensionElements><camunda:properties><camunda:property name="summary" '
+               'value="Tell the board about a serious   incident." /></camunda:properties>'
+               '</bpmn:extensionElements>')
+    documented = source.replace("</bpmn:documentation>", "</bpmn:documentation>" + summary, 1)
+    assert documented != source
+    parsed = parse_definitions({"notify.bpmn": documented.encode()})["notify"]
+    assert parsed.description == "Tell the board about a serious incident."

@@ -245,6 +245,8 @@ def test_flashes_become_notification_banners():
     source = '{% extends "base.html" %}{% block content %}{% endblock %}'
     flask_app = flask.Flask("flash_test", template_folder=str(TEMPLATES), static_folder=str(WEB / "static"))
     flask_app.secret_key = "test"
+    from web import templating
+    templating.init_app(flask_app)                    # the helpers, as create_app registers them
     with flask_app.test_request_context("/"):
         flask.flash("Draft saved", "success")
         flask.flash("Read this", "info")

@@ -49,6 +49,22 @@ def test_child_details_are_shown_only_to_participants_of_the_source_case(client,
         client.post("/logout")
 
 
+def test_the_register_and_tracker_name_statuses_and_agencies_in_words(client, loop, sessions):
+    from sqlalchemy import update
+
+    from models import Group
+    with sessions.begin() as s:
+        s.execute(update(Group).where(Group.slug == "police").values(title="Thames Valley Police"))
+    login(client, "lena")
+    page = client.get("/learning/").text
+    assert '<option value="validated">Validated</option>' in page
+    assert '<option value="police">Thames Valley Police</option>' in page
+    page = client.get("/learning/actions").text
+    assert '<option value="police">Thames Valley Police</option>' in page
+    assert '<td class="govuk-table__cell">Thames Valley Police</td>' in page
+    assert '<td class="govuk-table__cell">police</td>' not in page
+
+
 def test_the_register_never_shows_child_details_and_filters(client, loop):
     login(client, "lena")
     page = client.get("/learning/").text

@@ -45,6 +45,9 @@ def test_filters_sort_and_pagination_in_the_page(client, world, sessions, proces
     assert page.index("R-0") < page.index("R-2")
     assert "0 cases" in client.get("/instances?status=completed").text
     assert "4 cases" in client.get("/instances?agency=intake&status=bogus").text
+    page = client.get("/instances?status=suspended").text
+    assert '<option value="suspended" selected>Suspended</option>' in page     # words, not ids
+    assert '<option value="active">Active</option>' in page
 
 
 def test_exports_parse_back(client, world):

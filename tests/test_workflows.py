@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import os
+import re
 import shutil
 
 import pytest
@@ -1195,6 +1196,21 @@ def test_the_intake_asks_for_agencies_as_a_choice_of_the_real_agency_groups(lib)
            incident_summary="Child admitted to hospital with injuries", incident_date="2027-02-26",
            la_aware_on="2027-03-01", agencies_involved=["police", "Health"])
     assert lib.show(rec.id).data["agencies_involved"] == ["police", "health"]
+
+
+IDENTIFIER = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b|\[[A-Z]{3,}|``")
+
+
+def test_every_pathway_tells_the_person_starting_it_what_it_is_in_plain_words(lib):
+    """The start page shows each pathway's summary: no process or message ids, no source
+    markers such as [ASSUME], and not the pathway's code again (its name carries it)."""
+    with lib.sessions() as s:
+        pathways = lib.process_engine.startable(s, lib.staff["manager"])
+    assert len(pathways) >= 39
+    for pathway in pathways:
+        assert 40 <= len(pathway.description) <= 300, pathway.process_id
+        assert not IDENTIFIER.search(pathway.description), (pathway.process_id, pathway.description)
+        assert not re.match(r"[PC]\d+[a-z]?\b", pathway.description), pathway.process_id
 
 
 def test_the_library_says_who_starts_each_pathway_and_what_their_start_form_asks(lib):

@@ -8,15 +8,16 @@ from flask import Flask
 from models.status import InstanceStatus, TaskStatus
 
 from .forms import choices
-from .wording import local_time, long_date, names
+from .wording import local_time, long_date, names, status_words
 
 
 def init_app(app: Flask) -> None:
     """Give templates their helpers: ``query_string``, the ``choices`` filter (the options
     of the form macros, web/forms.py), the status enums to compare with, and plain words
     (web/wording.py): ``pathway_name``, ``group_names`` (a slug or a list), ``long_date``
-    ("7 December 2026") and ``local_time`` (UK time), ``named_options`` (ids as (id, name)
-    pairs for a select)."""
+    ("7 December 2026") and ``local_time`` (UK time), ``status_words`` ("In progress"), and
+    for a select's options ids as (id, name) pairs: ``named_pathways``, ``named_groups``,
+    ``named_statuses``."""
     app.add_template_global(query_string)
     app.add_template_global(InstanceStatus, "InstanceStatus")
     app.add_template_global(TaskStatus, "TaskStatus")
@@ -26,11 +27,20 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda pid: names().pathway(pid), "pathway_name")
     app.add_template_filter(lambda slugs: names().groups(slugs), "group_names")
     app.add_template_filter(named_pathways, "named_pathways")
+    app.add_template_filter(named_groups, "named_groups")
+    app.add_template_filter(status_words, "status_words")
+    app.add_template_filter(lambda statuses: [(s, status_words(s)) for s in statuses],
+                            "named_statuses")
 
 
 def named_pathways(process_ids) -> list[tuple[str, str]]:
     """Pathway ids as ``(id, name)`` options of a select, by name."""
     return sorted(((pid, names().pathway(pid)) for pid in process_ids), key=lambda o: o[1])
+
+
+def named_groups(slugs) -> list[tuple[str, str]]:
+    """Group slugs as ``(slug, name)`` options of a select, by name."""
+    return sorted(((slug, names().group(slug)) for slug in slugs), key=lambda o: o[1])
 
 
 def query_string(args, **changes) -> str:

@@ -73,6 +73,11 @@ def local_time(moment: datetime | None) -> str:
     return dates.local_time(moment, board_tz())
 
 
+def status_words(status) -> str:
+    """A status as a tag or a filter says it: "in_progress" as "In progress"."""
+    return str(status or "").replace("_", " ").capitalize()
+
+
 def answer(value, field: dict | None = None) -> str:
     """A stored value as people write it, read through the form ``field`` that asked for it."""
     kind = (field or {}).get("type")
