@@ -265,7 +265,7 @@ def description_from_node(process) -> str:
     ``bpmn:documentation``, which is the process owner's (ids, sources, assumptions)."""
     summary = camunda_properties(process).get("summary")
     docs = _children(process, "./bpmn:documentation")
-    text = summary if summary else docs[0].text if docs else ""
+    text = summary or (docs[0].text if docs else "")
     return " ".join((text or "").split())
 
 

@@ -24,7 +24,7 @@ from models.performance import INDICATORS, performance_figures
 from .auth import role_required
 from .db import board_tz, get_session
 from .report_pdf import render_pdf
-from .wording import long_date, names
+from .wording import as_words, long_date, names
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -61,15 +61,11 @@ def _pct(share) -> str:
 
 def review_kind(kind: str) -> str:
     """A review's or audit's kind by its name ("Research digest"), never its register id."""
-    return REVIEW_KINDS.get(kind) or _label(kind)
+    return REVIEW_KINDS.get(kind) or as_words(kind)
 
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _label(key: str) -> str:
-    return str(key).replace("_", " ").capitalize()
 
 
 def learning_sections(f: dict, annual: bool = False) -> list[Section]:
@@ -84,7 +80,7 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
                     f"{_count(f['reviews']['review']['open'], 'review')}, "
                     f"{_count(f['reviews']['audit']['open'], 'audit')}.")
     themes = Section("Learning themes", ["Theme", "Items identified"],
-                     [[_label(k), v] for k, v in f["learning"]["by_theme"].items()],
+                     [[as_words(k), v] for k, v in f["learning"]["by_theme"].items()],
                      f"{f['learning']['identified']} learning items identified in the period.",
                      chart=True)
     reach = Section("Dissemination reach", ["Channel", "Events", "People reached"],
@@ -95,7 +91,7 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
     acts = f["actions"]
     last_day = long_date(f["end"] - timedelta(days=1))
     rag = Section(f"Action plan RAG on {last_day}", ["Rating", "Actions"],
-                  [[_label(k), v] for k, v in acts["rag"].items()],
+                  [[as_words(k), v] for k, v in acts["rag"].items()],
                   f"{acts['total']} actions in all; overdue actions count as red.", chart=True)
     overdue = Section("Overdue actions by agency", ["Agency or sub-group", "Overdue actions"],
                       [[names().group(k), v] for k, v in acts["overdue_by_agency"].items()],
@@ -121,7 +117,7 @@ def learning_sections(f: dict, annual: bool = False) -> list[Section]:
         detail = f["closure_detail"]
         out.append(Section("Loop closure by theme and agency", ["Group", "Embedded", "Counted",
                                                                  "Share"],
-                           [[f"{kind}: {names().group(k) if kind == 'Agency' else _label(k)}",
+                           [[f"{kind}: {names().group(k) if kind == 'Agency' else as_words(k)}",
                              c.closed, c.cohort, _pct(c.share)]
                             for kind, groups in (("Theme", detail["by_theme"]),
                                                  ("Agency", detail["by_agency"]))
@@ -332,7 +328,7 @@ def performance_sections(f: dict) -> list[Section]:
     the period and each agency's figure, from the agencies' quarterly returns (C12)."""
     agencies = f["agencies"]
     table = Section("Performance data", ["Indicator", "Total", *[names().group(a) for a in agencies]],
-                    [[INDICATORS.get(key, _label(key)), entry["total"],
+                    [[INDICATORS.get(key, as_words(key)), entry["total"],
                       *[entry["by_agency"].get(a, 0) for a in agencies]]
                      for key, entry in f["by_indicator"].items()])
     quarters = ", ".join(long_date(q) for q in f["quarters"]) or "none"

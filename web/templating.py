@@ -8,14 +8,14 @@ from flask import Flask
 from models.status import InstanceStatus, TaskStatus
 
 from .forms import choices
-from .wording import local_time, long_date, names, status_words
+from .wording import as_words, local_time, long_date, names
 
 
 def init_app(app: Flask) -> None:
     """Give templates their helpers: ``query_string``, the ``choices`` filter (the options
     of the form macros, web/forms.py), the status enums to compare with, and plain words
     (web/wording.py): ``pathway_name``, ``group_names`` (a slug or a list), ``long_date``
-    ("7 December 2026") and ``local_time`` (UK time), ``status_words`` ("In progress"), and
+    ("7 December 2026") and ``local_time`` (UK time), ``as_words`` ("In progress"), and
     for a select's options ids as (id, name) pairs: ``named_pathways``, ``named_groups``,
     ``named_statuses``."""
     app.add_template_global(query_string)
@@ -28,8 +28,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda slugs: names().groups(slugs), "group_names")
     app.add_template_filter(named_pathways, "named_pathways")
     app.add_template_filter(named_groups, "named_groups")
-    app.add_template_filter(status_words, "status_words")
-    app.add_template_filter(lambda statuses: [(s, status_words(s)) for s in statuses],
+    app.add_template_filter(as_words, "as_words")
+    app.add_template_filter(lambda statuses: [(s, as_words(s)) for s in statuses],
                             "named_statuses")
 
 

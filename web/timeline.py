@@ -5,7 +5,7 @@ from datetime import datetime
 
 from models import AuditEvent
 
-from .wording import CaseForms, local_time, long_date, names
+from .wording import CaseForms, as_words, local_time, long_date, names
 
 TITLES = {
     "instance_started": "Case started",
@@ -32,7 +32,7 @@ def describe(event: AuditEvent, forms: CaseForms | None = None) -> dict:
     completed step's answers are ``rows`` of (question, answer), labelled by its form
     (``forms``: the case's step forms, read once per page)."""
     detail = event.detail or {}
-    title = TITLES.get(event.action) or event.action.replace("_", " ").capitalize()
+    title = TITLES.get(event.action) or as_words(event.action)
     body, state, rows = "", None, []
     if event.action in ("task_created", "task_offered"):
         verb = "New task" if event.action == "task_created" else "Task now also offered"

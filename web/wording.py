@@ -73,9 +73,10 @@ def local_time(moment: datetime | None) -> str:
     return dates.local_time(moment, board_tz())
 
 
-def status_words(status) -> str:
-    """A status as a tag or a filter says it: "in_progress" as "In progress"."""
-    return str(status or "").replace("_", " ").capitalize()
+def as_words(key) -> str:
+    """An id with no name of its own (a status, a theme, an indicator) as words:
+    "in_progress" as "In progress"."""
+    return str(key or "").replace("_", " ").capitalize()
 
 
 def answer(value, field: dict | None = None) -> str:
@@ -106,7 +107,7 @@ def answer(value, field: dict | None = None) -> str:
 
 def question(key: str, field: dict | None = None) -> str:
     """The question a value answers: its field's label, else its name made readable."""
-    return (field or {}).get("label") or key.replace("_", " ").capitalize()
+    return (field or {}).get("label") or as_words(key)
 
 
 class CaseForms:

@@ -19,7 +19,7 @@ from .auth import role_required, same_site
 from .db import board_tz, get_process_engine, get_session
 from .reports import (READERS, Section, _check_access, _render, _span, _year, learning_sections,
                       review_kind)
-from .wording import long_date, names
+from .wording import as_words, long_date, names
 
 bp = Blueprint("yearly_report", __name__, url_prefix="/reports")
 
@@ -63,7 +63,7 @@ def yearly_sections(f: dict) -> list[Section]:
                        r.impact or "Not recorded yet"] for r in f["voices"]])
     little = f["little_progress"]
     not_learnt = Section("Areas of little progress: learning not embedded", ["Theme", "Items"],
-                         [[str(k).replace("_", " ").capitalize(), v]
+                         [[as_words(k), v]
                           for k, v in little["not_learnt_by_theme"].items()],
                          f"{little['not_learnt']} learning items were evaluated in the year as not "
                          "embedded in practice.", chart=True)
